@@ -1,0 +1,147 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using TaskGen.Protocol;
+
+namespace TaskGen;
+
+/// <summary>
+/// The pending result of a sent task, as Celery's <c>AsyncResult</c>: its id and state, and a way to wait
+/// for it. Await it, or call <see cref="GetAsync"/> with a timeout.
+/// </summary>
+public class AsyncResult
+{
+    private readonly TaskCompletionSource<ResultMessage> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly bool _ignoreResult;
+    private int _state;
+
+    internal AsyncResult(string id, string taskName, bool ignoreResult)
+    {
+        Id = id;
+        TaskName = taskName;
+        _ignoreResult = ignoreResult;
+    }
+
+    /// <summary>The task id.</summary>
+    public string Id { get; }
+
+    /// <summary>The task name.</summary>
+    public string TaskName { get; }
+
+    /// <summary>The latest state heard of the task.</summary>
+    public TaskState Status => (TaskState)Volatile.Read(ref _state);
+
+    /// <summary>True once the task has succeeded, failed or been revoked.</summary>
+    public bool IsReady => TaskStates.IsReady(Status);
+
+    /// <summary>The queue the task was sent to, used to explain a timeout.</summary>
+    internal string? Queue { get; set; }
+
+    /// <summary>The app that sent the task, used to explain a timeout.</summary>
+    internal TaskApp? App { get; set; }
+
+    /// <summary>Waits for the task to finish and throws if it failed.</summary>
+    /// <param name="timeout">How long to wait; null waits until <paramref name="cancellationToken"/> is cancelled.</param>
+    /// <param name="cancellationToken">Stops waiting (the task itself is not affected).</param>
+    /// <exception cref="TaskFailedException">The task failed on the worker.</exception>
+    /// <exception cref="TaskRevokedException">The task was revoked or expired.</exception>
+    /// <exception cref="TimeoutException">No result arrived within <paramref name="timeout"/>.</exception>
+    public async Task GetAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ResultMessage message = await WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        ThrowIfNotSuccessful(message);
+    }
+
+    /// <summary>Lets <c>await result</c> wait for the task without a timeout.</summary>
+    public TaskAwaiter GetAwaiter() => GetAsync().GetAwaiter();
+
+    internal void OnResult(ResultMessage message)
+    {
+        Volatile.Write(ref _state, (int)message.State);
+        if (TaskStates.IsReady(message.State))
+        {
+            _done.TrySetResult(message);
+        }
+    }
+
+    internal void OnSendFailed(Exception exception) => _done.TrySetException(exception);
+
+    private protected async Task<ResultMessage> WaitAsync(TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        if (_ignoreResult)
+        {
+            throw new InvalidOperationException($"Task {Id} ({TaskName}) was sent with IgnoreResult, or the app has no result backend: no result will arrive.");
+        }
+
+        if (timeout is null)
+        {
+            return await _done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            return await _done.Task.WaitAsync(timeout.Value, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            string why = App is not null && Queue is not null
+                ? await App.ExplainMissingResultAsync(Queue, cancellationToken).ConfigureAwait(false)
+                : string.Empty;
+            throw new TimeoutException($"The result of task {Id} ({TaskName}) did not arrive within {timeout.Value.TotalSeconds:0.###} s.{why}");
+        }
+    }
+
+    private protected void ThrowIfNotSuccessful(ResultMessage message)
+    {
+        switch (message.State)
+        {
+            case TaskState.Failure:
+                RemoteException remote = ResultCodec.DecodeException(message.Result);
+                throw new TaskFailedException(Id, remote.Type, remote.Message, remote.Module, message.Traceback);
+            case TaskState.Revoked:
+                throw new TaskRevokedException(Id);
+        }
+    }
+}
+
+/// <summary>The pending result of a sent task whose value is a <typeparamref name="TResult"/>.</summary>
+/// <typeparam name="TResult">The result type.</typeparam>
+public sealed class AsyncResult<TResult> : AsyncResult
+{
+    private readonly TaskDescriptor<TResult> _task;
+
+    internal AsyncResult(string id, TaskDescriptor<TResult> task, bool ignoreResult)
+        : base(id, task.Name, ignoreResult) => _task = task;
+
+    /// <summary>Waits for the task to finish and returns its value, or throws if it failed.</summary>
+    /// <param name="timeout">How long to wait; null waits until <paramref name="cancellationToken"/> is cancelled.</param>
+    /// <param name="cancellationToken">Stops waiting (the task itself is not affected).</param>
+    /// <exception cref="TaskFailedException">The task failed on the worker.</exception>
+    /// <exception cref="TaskRevokedException">The task was revoked or expired.</exception>
+    /// <exception cref="TimeoutException">No result arrived within <paramref name="timeout"/>.</exception>
+    public new async Task<TResult> GetAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ResultMessage message = await WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        ThrowIfNotSuccessful(message);
+        return ReadValue(message.Result);
+    }
+
+    /// <summary>Lets <c>await result</c> wait for the task's value without a timeout.</summary>
+    public new TaskAwaiter<TResult> GetAwaiter() => GetAsync().GetAwaiter();
+
+    private TResult ReadValue(ReadOnlyMemory<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json.Span);
+            reader.Read();
+            return _task.ReadResult(ref reader);
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or OverflowException or InvalidOperationException)
+        {
+            throw new JsonException($"The result of task {Id} ({TaskName}) could not be read as {typeof(TResult).Name}: {ex.Message}", ex);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using System;
+using System.Collections.Generic;
+using TaskGen.Serialization;
+
+namespace TaskGen.Protocol;
+
+/// <summary>Everything a producer puts into one task message, before it is encoded.</summary>
+public sealed class TaskEnvelope
+{
+    /// <summary>The task id.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>The task name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The argument values.</summary>
+    public required TaskArguments Arguments { get; init; }
+
+    /// <summary>The exchange to publish to; empty for the default exchange.</summary>
+    public string Exchange { get; init; } = string.Empty;
+
+    /// <summary>The routing key (the queue name with the default exchange).</summary>
+    public required string RoutingKey { get; init; }
+
+    /// <summary>The reply queue for the result, or null when no result is wanted.</summary>
+    public string? ReplyTo { get; init; }
+
+    /// <summary>The earliest moment to run the task.</summary>
+    public DateTimeOffset? Eta { get; init; }
+
+    /// <summary>The moment after which the task must not run.</summary>
+    public DateTimeOffset? Expires { get; init; }
+
+    /// <summary>The message priority.</summary>
+    public byte Priority { get; init; }
+
+    /// <summary>Whether the worker should send no result.</summary>
+    public bool IgnoreResult { get; init; }
+
+    /// <summary>The id of the first task of the workflow; defaults to <see cref="Id"/>.</summary>
+    public string? RootId { get; init; }
+
+    /// <summary>The id of the task sending this one.</summary>
+    public string? ParentId { get; init; }
+
+    /// <summary>How many times the task has been retried.</summary>
+    public int Retries { get; init; }
+
+    /// <summary>The producer's node name (<c>gen&lt;pid&gt;@&lt;host&gt;</c>).</summary>
+    public string? Origin { get; init; }
+
+    /// <summary>Extra headers sent beside the protocol's own.</summary>
+    public IDictionary<string, object?>? ExtraHeaders { get; init; }
+}

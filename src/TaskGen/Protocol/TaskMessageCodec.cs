@@ -1,0 +1,373 @@
+using System;
+using System.Buffers;
+using System.Collections;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json;
+using TaskGen.Serialization;
+using TaskGen.Transport;
+
+namespace TaskGen.Protocol;
+
+/// <summary>
+/// Encodes and decodes Celery task protocol v2 messages with JSON bodies: the headers, the properties
+/// and the <c>[args, kwargs, embed]</c> body, exactly as Celery 5.2 writes and reads them.
+/// </summary>
+public static class TaskMessageCodec
+{
+    /// <summary>The only content type TaskGen accepts or sends.</summary>
+    public const string JsonContentType = "application/json";
+
+    /// <summary>The longest <c>argsrepr</c>/<c>kwargsrepr</c> sent, as Celery truncates them.</summary>
+    public const int MaxReprLength = 1024;
+
+    /// <summary>The largest body the decoder accepts unless told otherwise (16 MiB).</summary>
+    public const int DefaultMaxBodySize = 16 * 1024 * 1024;
+
+    private static readonly JsonWriterOptions s_writerOptions = new() { SkipValidation = false };
+
+    /// <summary>Encodes a task as a message ready to publish.</summary>
+    /// <param name="envelope">The task.</param>
+    public static TransportMessage Encode(TaskEnvelope envelope)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        string argsRepr;
+        string kwargsRepr;
+        using (var writer = new Utf8JsonWriter(buffer, s_writerOptions))
+        {
+            writer.WriteStartArray();
+            writer.Flush();
+            int argsStart = buffer.WrittenCount;
+            envelope.Arguments.WriteArgs(writer);
+            writer.Flush();
+            int argsEnd = buffer.WrittenCount;
+            envelope.Arguments.WriteKwargs(writer);
+            writer.Flush();
+            int kwargsEnd = buffer.WrittenCount;
+            writer.WriteNullValue();
+            writer.WriteEndArray();
+            writer.Flush();
+
+            ReadOnlySpan<byte> written = buffer.WrittenSpan;
+            argsRepr = Repr(written[argsStart..argsEnd]);
+            kwargsRepr = Repr(written[argsEnd..kwargsEnd].TrimStart((byte)','));
+        }
+
+        var headers = new Dictionary<string, object?>(24, StringComparer.Ordinal)
+        {
+            ["lang"] = "dotnet",
+            ["task"] = envelope.Name,
+            ["id"] = envelope.Id,
+            ["shadow"] = null,
+            ["eta"] = envelope.Eta is { } eta ? IsoDates.Format(eta) : null,
+            ["expires"] = envelope.Expires is { } expires ? IsoDates.Format(expires) : null,
+            ["group"] = null,
+            ["group_index"] = null,
+            ["retries"] = envelope.Retries,
+            ["timelimit"] = new List<object?> { null, null },
+            ["root_id"] = envelope.RootId ?? envelope.Id,
+            ["parent_id"] = envelope.ParentId,
+            ["argsrepr"] = argsRepr,
+            ["kwargsrepr"] = kwargsRepr,
+            ["origin"] = envelope.Origin,
+            ["ignore_result"] = envelope.IgnoreResult,
+        };
+        if (envelope.ExtraHeaders is not null)
+        {
+            foreach (KeyValuePair<string, object?> pair in envelope.ExtraHeaders)
+            {
+                headers.TryAdd(pair.Key, pair.Value);
+            }
+        }
+
+        var properties = new MessageProperties
+        {
+            CorrelationId = envelope.Id,
+            ReplyTo = envelope.ReplyTo,
+            ContentType = JsonContentType,
+            ContentEncoding = "utf-8",
+            DeliveryMode = 2,
+            Priority = envelope.Priority,
+            Expiration = envelope.Expires is { } ttl
+                ? Math.Max(0L, (long)(ttl - DateTimeOffset.UtcNow).TotalMilliseconds).ToString(CultureInfo.InvariantCulture)
+                : null,
+        };
+
+        return new TransportMessage(envelope.Exchange, envelope.RoutingKey, properties, headers, buffer.WrittenMemory);
+    }
+
+    /// <summary>
+    /// Decodes a task message. Everything the worker needs to reject a message is checked here, so a
+    /// request that comes back can be dispatched.
+    /// </summary>
+    /// <param name="message">The message as delivered.</param>
+    /// <param name="maxBodySize">The largest body accepted, in bytes.</param>
+    /// <exception cref="MalformedMessageException">The message is not a JSON protocol v2 task.</exception>
+    public static TaskRequest Decode(TransportMessage message, int maxBodySize = DefaultMaxBodySize)
+    {
+        IDictionary<string, object?> headers = message.Headers;
+        string? id = HeaderString(headers, "id") ?? message.Properties.CorrelationId;
+        string? name = HeaderString(headers, "task");
+        if (name is null)
+        {
+            throw new MalformedMessageException(id, null,
+                headers.ContainsKey("id")
+                    ? "The message has no 'task' header."
+                    : "The message has no 'task' header: it looks like Celery protocol v1, which TaskGen does not read (set task_protocol = 2).");
+        }
+
+        if (id is null)
+        {
+            throw new MalformedMessageException(null, name, "The message has no 'id' header and no correlation_id.");
+        }
+
+        string? contentType = message.Properties.ContentType;
+        if (!string.Equals(contentType, JsonContentType, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new MalformedMessageException(id, name,
+                $"Content type '{contentType ?? "(none)"}' is refused: TaskGen accepts only {JsonContentType} (pickle, yaml and msgpack bodies are never read; pickle can run code).");
+        }
+
+        string? encoding = message.Properties.ContentEncoding;
+        if (encoding is not null && !encoding.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !encoding.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new MalformedMessageException(id, name, $"Content encoding '{encoding}' is refused: JSON bodies must be utf-8.");
+        }
+
+        if (message.Body.Length > maxBodySize)
+        {
+            throw new MalformedMessageException(id, name, $"The body is {message.Body.Length} bytes, more than the {maxBodySize} bytes accepted.");
+        }
+
+        ReadOnlyMemory<byte> body = message.Body;
+        string? compression = HeaderString(headers, "compression");
+        if (compression is not null)
+        {
+            body = Decompress(id, name, compression, body, maxBodySize);
+        }
+
+        (ReadOnlyMemory<byte> args, ReadOnlyMemory<byte> kwargs, ReadOnlyMemory<byte> embed) = SplitBody(id, name, body);
+
+        return new TaskRequest
+        {
+            Id = id,
+            Name = name,
+            Args = args,
+            Kwargs = kwargs,
+            Embed = embed,
+            Lang = HeaderString(headers, "lang"),
+            Eta = HeaderDate(headers, "eta", id, name),
+            Expires = HeaderDate(headers, "expires", id, name),
+            Retries = (int)(HeaderNumber(headers, "retries") ?? 0),
+            RootId = HeaderString(headers, "root_id"),
+            ParentId = HeaderString(headers, "parent_id"),
+            Group = HeaderString(headers, "group"),
+            Origin = HeaderString(headers, "origin"),
+            ArgsRepr = HeaderString(headers, "argsrepr"),
+            KwargsRepr = HeaderString(headers, "kwargsrepr"),
+            IgnoreResult = HeaderBoolean(headers, "ignore_result"),
+            TimeLimit = HeaderTimeLimit(headers),
+            ReplyTo = string.IsNullOrEmpty(message.Properties.ReplyTo) ? null : message.Properties.ReplyTo,
+            CorrelationId = message.Properties.CorrelationId ?? id,
+            Headers = headers,
+        };
+    }
+
+    /// <summary>
+    /// Splits a body into its <c>args</c>, <c>kwargs</c> and <c>embed</c> parts, checking the layout.
+    /// Python's bare <c>NaN</c>/<c>Infinity</c> literals are turned into strings the readers accept.
+    /// </summary>
+    /// <param name="id">The task id, for the error.</param>
+    /// <param name="name">The task name, for the error.</param>
+    /// <param name="body">The body.</param>
+    public static (ReadOnlyMemory<byte> Args, ReadOnlyMemory<byte> Kwargs, ReadOnlyMemory<byte> Embed) SplitBody(string? id, string? name, ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            return SplitValidJson(body);
+        }
+        catch (JsonException ex) when (NonStandardJson.ContainsNonFiniteLiteral(body.Span))
+        {
+            try
+            {
+                return SplitValidJson(NonStandardJson.QuoteNonFiniteLiterals(body.Span));
+            }
+            catch (JsonException)
+            {
+                throw new MalformedMessageException(id, name, $"The body is not valid JSON: {ex.Message}", ex);
+            }
+        }
+        catch (JsonException ex)
+        {
+            throw new MalformedMessageException(id, name, $"The body is not valid JSON: {ex.Message}", ex);
+        }
+        catch (BodyLayoutException ex)
+        {
+            throw new MalformedMessageException(id, name, ex.Message);
+        }
+    }
+
+    private static (ReadOnlyMemory<byte>, ReadOnlyMemory<byte>, ReadOnlyMemory<byte>) SplitValidJson(ReadOnlyMemory<byte> body)
+    {
+        var reader = new Utf8JsonReader(body.Span, new JsonReaderOptions { MaxDepth = 128 });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new BodyLayoutException("The body must be a JSON array [args, kwargs, embed].");
+        }
+
+        ReadOnlyMemory<byte> args = ReadPart(ref reader, body, JsonTokenType.StartArray, "args", "an array");
+        ReadOnlyMemory<byte> kwargs = ReadPart(ref reader, body, JsonTokenType.StartObject, "kwargs", "an object");
+        ReadOnlyMemory<byte> embed = default;
+        if (!reader.Read())
+        {
+            throw new BodyLayoutException("The body must be a JSON array of three items [args, kwargs, embed]; it ends after kwargs.");
+        }
+
+        if (reader.TokenType == JsonTokenType.StartObject)
+        {
+            int start = (int)reader.TokenStartIndex;
+            reader.Skip();
+            embed = body[start..(int)reader.BytesConsumed];
+            reader.Read();
+        }
+        else if (reader.TokenType == JsonTokenType.Null)
+        {
+            reader.Read();
+        }
+        else if (reader.TokenType != JsonTokenType.EndArray)
+        {
+            throw new BodyLayoutException("The body's third item (embed) must be null or an object.");
+        }
+
+        if (reader.TokenType != JsonTokenType.EndArray)
+        {
+            throw new BodyLayoutException("The body must be a JSON array of exactly three items [args, kwargs, embed].");
+        }
+
+        if (reader.Read())
+        {
+            throw new BodyLayoutException("The body has content after its closing bracket.");
+        }
+
+        return (args, kwargs, embed);
+    }
+
+    private static ReadOnlyMemory<byte> ReadPart(ref Utf8JsonReader reader, ReadOnlyMemory<byte> body, JsonTokenType expected, string part, string description)
+    {
+        if (!reader.Read() || reader.TokenType != expected)
+        {
+            throw new BodyLayoutException($"The body's {part} item must be {description}.");
+        }
+
+        int start = (int)reader.TokenStartIndex;
+        reader.Skip();
+        return body[start..(int)reader.BytesConsumed];
+    }
+
+    private static ReadOnlyMemory<byte> Decompress(string id, string name, string compression, ReadOnlyMemory<byte> body, int maxBodySize)
+    {
+        if (compression is not ("application/x-gzip" or "zlib" or "application/zlib"))
+        {
+            throw new MalformedMessageException(id, name, $"Compression '{compression}' is not supported (only zlib, sent as application/x-gzip).");
+        }
+
+        try
+        {
+            using var input = new ZLibStream(new MemoryStream(body.ToArray()), CompressionMode.Decompress);
+            using var output = new MemoryStream();
+            byte[] chunk = new byte[81920];
+            int read;
+            while ((read = input.Read(chunk, 0, chunk.Length)) > 0)
+            {
+                output.Write(chunk, 0, read);
+                if (output.Length > maxBodySize)
+                {
+                    throw new MalformedMessageException(id, name, $"The decompressed body is larger than the {maxBodySize} bytes accepted.");
+                }
+            }
+
+            return output.ToArray();
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new MalformedMessageException(id, name, $"The body could not be decompressed as zlib: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Reads a header as a string, decoding AMQP long strings (UTF-8 bytes).</summary>
+    /// <param name="headers">The headers.</param>
+    /// <param name="key">The header name.</param>
+    public static string? HeaderString(IDictionary<string, object?> headers, string key) =>
+        headers.TryGetValue(key, out object? value) ? AsString(value) : null;
+
+    private static string? AsString(object? value) => value switch
+    {
+        null => null,
+        string s => s,
+        byte[] bytes => Encoding.UTF8.GetString(bytes),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString(),
+    };
+
+    private static double? AsNumber(object? value) => value switch
+    {
+        null => null,
+        int i => i,
+        long l => l,
+        short s => s,
+        byte b => b,
+        uint u => u,
+        ulong u => u,
+        float f => f,
+        double d => d,
+        decimal m => (double)m,
+        string or byte[] => double.TryParse(AsString(value), NumberStyles.Float, CultureInfo.InvariantCulture, out double d) ? d : null,
+        _ => null,
+    };
+
+    private static double? HeaderNumber(IDictionary<string, object?> headers, string key) =>
+        headers.TryGetValue(key, out object? value) ? AsNumber(value) : null;
+
+    private static bool HeaderBoolean(IDictionary<string, object?> headers, string key) =>
+        headers.TryGetValue(key, out object? value) && value switch
+        {
+            bool b => b,
+            null => false,
+            _ => AsNumber(value) is { } n ? n != 0 : bool.TryParse(AsString(value), out bool parsed) && parsed,
+        };
+
+    private static DateTimeOffset? HeaderDate(IDictionary<string, object?> headers, string key, string id, string name)
+    {
+        string? text = HeaderString(headers, key);
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        return IsoDates.TryParse(text, out DateTimeOffset value)
+            ? value
+            : throw new MalformedMessageException(id, name, $"The '{key}' header '{text}' is not an ISO-8601 date.");
+    }
+
+    private static (double?, double?) HeaderTimeLimit(IDictionary<string, object?> headers)
+    {
+        if (!headers.TryGetValue("timelimit", out object? value) || value is not IList list || list.Count < 2)
+        {
+            return (null, null);
+        }
+
+        // Celery's code sends [hard, soft], whatever its protocol document says.
+        return (AsNumber(list[0]), AsNumber(list[1]));
+    }
+
+    private static string Repr(ReadOnlySpan<byte> json)
+    {
+        string text = Encoding.UTF8.GetString(json);
+        return text.Length <= MaxReprLength ? text : string.Concat(text.AsSpan(0, MaxReprLength - 3), "...");
+    }
+
+    private sealed class BodyLayoutException(string message) : Exception(message);
+}

@@ -1,0 +1,107 @@
+using System;
+using System.Collections.Concurrent;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using TaskGen.Protocol;
+using TaskGen.Transport;
+
+namespace TaskGen.Results;
+
+/// <summary>
+/// The <c>rpc://</c> result backend, client side: one private reply queue per app, results matched to
+/// pending calls by correlation id. Workers send to it by the task's <c>reply_to</c>.
+/// </summary>
+internal sealed partial class RpcResultBackend : IAsyncDisposable
+{
+    private readonly ITransport _transport;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, AsyncResult> _pending = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _startGate = new(1, 1);
+    private volatile bool _started;
+    private IAsyncDisposable? _consumer;
+
+    public RpcResultBackend(ITransport transport, ILogger logger)
+    {
+        _transport = transport;
+        _logger = logger;
+        ReplyQueue = Guid.NewGuid().ToString();
+    }
+
+    /// <summary>The reply queue's name, known before the queue exists so that sends need not wait for it.</summary>
+    public string ReplyQueue { get; }
+
+    public int PendingCount => _pending.Count;
+
+    public void Register(AsyncResult result) => _pending[result.Id] = result;
+
+    public void Unregister(string taskId) => _pending.TryRemove(taskId, out _);
+
+    public ValueTask EnsureStartedAsync(CancellationToken cancellationToken) =>
+        _started ? ValueTask.CompletedTask : StartAsync(cancellationToken);
+
+    private async ValueTask StartAsync(CancellationToken cancellationToken)
+    {
+        await _startGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_started)
+            {
+                return;
+            }
+
+            await _transport.DeclarePrivateQueueAsync(ReplyQueue, null, cancellationToken).ConfigureAwait(false);
+            _consumer = await _transport.ConsumeAsync(ReplyQueue, prefetch: 1000, autoAck: true, OnDeliveryAsync, cancellationToken).ConfigureAwait(false);
+            _started = true;
+        }
+        finally
+        {
+            _startGate.Release();
+        }
+    }
+
+    private ValueTask OnDeliveryAsync(Delivery delivery)
+    {
+        ResultMessage message;
+        try
+        {
+            message = ResultCodec.Decode(delivery.Message.Body, TaskMessageCodec.HeaderString(delivery.Message.Headers, "hostname"));
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
+        {
+            LogUnreadableResult(_logger, delivery.Message.Properties.CorrelationId, ex.Message);
+            return ValueTask.CompletedTask;
+        }
+
+        string id = delivery.Message.Properties.CorrelationId ?? message.TaskId;
+        if (!_pending.TryGetValue(id, out AsyncResult? result))
+        {
+            LogUnexpectedResult(_logger, id);
+            return ValueTask.CompletedTask;
+        }
+
+        if (TaskStates.IsReady(message.State))
+        {
+            _pending.TryRemove(id, out _);
+        }
+
+        result.OnResult(message);
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_consumer is not null)
+        {
+            await _consumer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _startGate.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A result for task {TaskId} could not be read and was dropped: {Reason}")]
+    private static partial void LogUnreadableResult(ILogger logger, string? taskId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "A result for task {TaskId} arrived but nobody waits for it; dropped.")]
+    private static partial void LogUnexpectedResult(ILogger logger, string taskId);
+}

@@ -1,0 +1,282 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using TaskGen.Protocol;
+using TaskGen.Results;
+using TaskGen.Transport;
+using TaskGen.Worker;
+
+namespace TaskGen;
+
+/// <summary>
+/// A TaskGen application, as Celery's <c>app</c>: the configuration, the broker connection, the result
+/// backend and the known tasks. Generated stubs send through <see cref="Default"/>.
+/// </summary>
+public sealed partial class TaskApp : IAsyncDisposable
+{
+    private static TaskApp? s_default;
+
+    private readonly ILogger _logger;
+    private readonly RpcResultBackend? _results;
+    private readonly ConcurrentDictionary<string, Task> _declared = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<TaskModule, bool> _seenModules = new();
+
+    internal TaskApp(TaskAppOptions options, ITransport transport, TaskRegistry tasks, ILoggerFactory loggerFactory)
+    {
+        Options = options;
+        Transport = transport;
+        Tasks = tasks;
+        LoggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger("TaskGen.TaskApp");
+        if (options.ResultBackend == "rpc://")
+        {
+            _results = new RpcResultBackend(transport, loggerFactory.CreateLogger("TaskGen.Results"));
+        }
+
+        Origin = $"gen{Environment.ProcessId}@{Environment.MachineName}";
+    }
+
+    /// <summary>The app generated stubs send through; set by <see cref="Configure"/> or the command-line host.</summary>
+    /// <exception cref="InvalidOperationException">No app has been configured.</exception>
+    public static TaskApp Default
+    {
+        get => Volatile.Read(ref s_default) ?? throw new InvalidOperationException(
+            "No TaskApp is configured: call TaskApp.Configure(...) at startup (or run through TaskApp.RunAsync) before calling a task stub, or send with app.SendAsync(signature).");
+        set => Volatile.Write(ref s_default, value);
+    }
+
+    /// <summary>The app's options.</summary>
+    public TaskAppOptions Options { get; }
+
+    /// <summary>The transport to the broker.</summary>
+    public ITransport Transport { get; }
+
+    /// <summary>The known tasks and queues.</summary>
+    public TaskRegistry Tasks { get; }
+
+    /// <summary>The logger factory the app and its workers log through.</summary>
+    public ILoggerFactory LoggerFactory { get; }
+
+    /// <summary>This producer's node name, sent as the <c>origin</c> header.</summary>
+    public string Origin { get; }
+
+    /// <summary>Builds an app.</summary>
+    /// <param name="configure">Sets options, adds task modules, chooses logging.</param>
+    /// <exception cref="TaskAppConfigurationException">A setting is refused.</exception>
+    public static TaskApp Create(Action<TaskAppBuilder>? configure = null)
+    {
+        var builder = new TaskAppBuilder();
+        configure?.Invoke(builder);
+        return builder.Build();
+    }
+
+    /// <summary>Builds an app and makes it <see cref="Default"/>, so that generated stubs send through it.</summary>
+    /// <param name="configure">Sets options, adds task modules, chooses logging.</param>
+    /// <exception cref="TaskAppConfigurationException">A setting is refused.</exception>
+    public static TaskApp Configure(Action<TaskAppBuilder>? configure = null)
+    {
+        TaskApp app = Create(configure);
+        Default = app;
+        return app;
+    }
+
+    /// <summary>
+    /// Sends a task without waiting: the result is returned at once, publishing continues in the
+    /// background, and a failed publish faults the result (and is logged).
+    /// </summary>
+    /// <param name="signature">The call.</param>
+    /// <exception cref="TaskRoutingException">The call is routed to a queue no assembly declared.</exception>
+    public AsyncResult Send(Signature signature)
+    {
+        (TaskEnvelope envelope, QueueDeclaration queue, AsyncResult result) = Prepare(signature);
+        _ = PublishInBackgroundAsync(envelope, queue, result);
+        return result;
+    }
+
+    /// <summary>Sends a task with a typed result without waiting; see <see cref="Send(Signature)"/>.</summary>
+    /// <typeparam name="TResult">The result type.</typeparam>
+    /// <param name="signature">The call.</param>
+    public AsyncResult<TResult> Send<TResult>(Signature<TResult> signature) => (AsyncResult<TResult>)Send((Signature)signature);
+
+    /// <summary>Sends a task and completes once the broker has confirmed the message.</summary>
+    /// <param name="signature">The call.</param>
+    /// <param name="cancellationToken">Cancels waiting for the broker.</param>
+    /// <exception cref="TaskRoutingException">The call is routed to a queue no assembly declared.</exception>
+    /// <exception cref="MessageNotRoutedException">The broker had no queue for the message.</exception>
+    public async Task<AsyncResult> SendAsync(Signature signature, CancellationToken cancellationToken = default)
+    {
+        (TaskEnvelope envelope, QueueDeclaration queue, AsyncResult result) = Prepare(signature);
+        try
+        {
+            await PublishAsync(envelope, queue, result, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _results?.Unregister(result.Id);
+            throw;
+        }
+
+        return result;
+    }
+
+    /// <summary>Sends a task with a typed result and completes once the broker has confirmed it.</summary>
+    /// <typeparam name="TResult">The result type.</typeparam>
+    /// <param name="signature">The call.</param>
+    /// <param name="cancellationToken">Cancels waiting for the broker.</param>
+    public async Task<AsyncResult<TResult>> SendAsync<TResult>(Signature<TResult> signature, CancellationToken cancellationToken = default) =>
+        (AsyncResult<TResult>)await SendAsync((Signature)signature, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Creates a worker that consumes this app's broker and runs its registered tasks.</summary>
+    /// <param name="options">The worker's queues, concurrency and name; null for the defaults.</param>
+    public TaskWorker CreateWorker(WorkerOptions? options = null) => new(this, options ?? new WorkerOptions());
+
+    /// <summary>Stops receiving results and closes the transport.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_results is not null)
+        {
+            await _results.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await Transport.DisposeAsync().ConfigureAwait(false);
+        Interlocked.CompareExchange(ref s_default, null, this);
+    }
+
+    /// <summary>Declares a task queue once per app, so that publishing never races its declaration.</summary>
+    internal Task EnsureDeclaredAsync(QueueDeclaration queue, CancellationToken cancellationToken)
+    {
+        Task declared = _declared.GetOrAdd(queue.Name, _ => Transport.DeclareTaskQueueAsync(queue, CancellationToken.None).AsTask());
+        if (declared.IsFaulted)
+        {
+            _declared.TryRemove(new KeyValuePair<string, Task>(queue.Name, declared));
+        }
+
+        return declared.IsCompleted ? declared : declared.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Explains why a result may be missing: the queue it went to has no consumer.</summary>
+    internal async Task<string> ExplainMissingResultAsync(string queue, CancellationToken cancellationToken)
+    {
+        try
+        {
+            (uint Messages, uint Consumers)? state = await Transport.InspectQueueAsync(queue, cancellationToken).ConfigureAwait(false);
+            return state switch
+            {
+                null => $" Queue '{queue}' does not exist.",
+                { Consumers: 0 } s => $" Queue '{queue}' has no consumers ({s.Messages} message(s) waiting): start a worker bound to it (worker -Q {queue}).",
+                _ => string.Empty,
+            };
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return string.Empty;
+        }
+    }
+
+    internal QueueDeclaration ResolveQueue(string name)
+    {
+        if (Tasks.TryGetQueue(name, out QueueDeclaration declared))
+        {
+            return declared;
+        }
+
+        if (name == Options.TaskDefaultQueue || name == "celery" || Options.TaskCreateMissingQueues)
+        {
+            return new QueueDeclaration(name);
+        }
+
+        throw new TaskRoutingException(name);
+    }
+
+    private (TaskEnvelope, QueueDeclaration, AsyncResult) Prepare(Signature signature)
+    {
+        TaskDescriptor task = signature.Task;
+        if (_seenModules.TryAdd(task.Module, true))
+        {
+            Tasks.AddQueues(task.Module.Queues);
+        }
+
+        TaskOptions? options = signature.Options;
+        string queueName = options?.Queue ?? Route(task.Name) ?? (string.IsNullOrEmpty(task.Queue) ? Options.TaskDefaultQueue : task.Queue);
+        QueueDeclaration queue = ResolveQueue(queueName);
+
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        string id = options?.TaskId ?? Guid.NewGuid().ToString();
+        bool ignoreResult = (options?.IgnoreResult ?? false) || _results is null;
+        var envelope = new TaskEnvelope
+        {
+            Id = id,
+            Name = task.Name,
+            Arguments = signature.Arguments,
+            Exchange = options?.Exchange ?? (queue.Broadcast ? queue.Name : string.Empty),
+            RoutingKey = options?.RoutingKey ?? (queue.Broadcast ? string.Empty : queue.Name),
+            ReplyTo = ignoreResult ? null : _results!.ReplyQueue,
+            Eta = options?.Eta ?? (options?.Countdown is { } countdown ? now + countdown : null),
+            Expires = options?.Expires ?? (options?.ExpiresIn is { } expiresIn ? now + expiresIn : null),
+            Priority = options?.Priority ?? 0,
+            IgnoreResult = ignoreResult,
+            Origin = Origin,
+            ExtraHeaders = options?.Headers,
+        };
+
+        AsyncResult result = signature.CreateResult(id, ignoreResult);
+        result.App = this;
+        result.Queue = queue.Broadcast ? null : queue.Name;
+        if (!ignoreResult)
+        {
+            _results!.Register(result);
+        }
+
+        return (envelope, queue, result);
+    }
+
+    private async Task PublishAsync(TaskEnvelope envelope, QueueDeclaration queue, AsyncResult result, CancellationToken cancellationToken)
+    {
+        if (_results is not null && envelope.ReplyTo is not null)
+        {
+            await _results.EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await EnsureDeclaredAsync(queue, cancellationToken).ConfigureAwait(false);
+        TransportMessage message = TaskMessageCodec.Encode(envelope);
+        await Transport.PublishAsync(message, cancellationToken).ConfigureAwait(false);
+        LogSent(_logger, envelope.Id, envelope.Name, queue.Name);
+    }
+
+    private async Task PublishInBackgroundAsync(TaskEnvelope envelope, QueueDeclaration queue, AsyncResult result)
+    {
+        try
+        {
+            await PublishAsync(envelope, queue, result, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            _results?.Unregister(result.Id);
+            LogSendFailed(_logger, ex, envelope.Id, envelope.Name, queue.Name);
+            result.OnSendFailed(ex);
+        }
+    }
+
+    private string? Route(string taskName)
+    {
+        foreach (KeyValuePair<string, string> route in Options.TaskRoutes)
+        {
+            if (Glob.IsMatch(route.Key, taskName))
+            {
+                return route.Value;
+            }
+        }
+
+        return null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Sent task {TaskId} ({TaskName}) to queue {Queue}.")]
+    private static partial void LogSent(ILogger logger, string taskId, string taskName, string queue);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Sending task {TaskId} ({TaskName}) to queue {Queue} failed.")]
+    private static partial void LogSendFailed(ILogger logger, Exception exception, string taskId, string taskName, string queue);
+}

@@ -1,0 +1,51 @@
+using System;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TaskGen.Transport;
+using TaskGen.Worker;
+
+namespace TaskGen;
+
+/// <summary>
+/// Collects an app's options, task modules, transport and logging before the app is built. The generated
+/// <c>Add&lt;Assembly&gt;Tasks()</c> extensions add an assembly's tasks here.
+/// </summary>
+public sealed class TaskAppBuilder
+{
+    /// <summary>The options; change them in place.</summary>
+    public TaskAppOptions Options { get; } = new();
+
+    /// <summary>The tasks and queues the app knows.</summary>
+    public TaskRegistry Tasks { get; } = new();
+
+    /// <summary>The logger factory; no logging unless set.</summary>
+    public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
+
+    /// <summary>A transport to use instead of the one <see cref="TaskAppOptions.BrokerUrl"/> names.</summary>
+    public ITransport? Transport { get; set; }
+
+    /// <summary>Adds the tasks and queues of a generated module.</summary>
+    /// <param name="module">The module.</param>
+    public TaskAppBuilder AddTasks(TaskModule module)
+    {
+        Tasks.Add(module);
+        return this;
+    }
+
+    /// <summary>Changes the options.</summary>
+    /// <param name="configure">Changes the options in place.</param>
+    public TaskAppBuilder Configure(Action<TaskAppOptions> configure)
+    {
+        configure(Options);
+        return this;
+    }
+
+    /// <summary>Builds the app; the options are validated first.</summary>
+    /// <exception cref="TaskAppConfigurationException">A setting is refused.</exception>
+    public TaskApp Build()
+    {
+        Options.Validate();
+        ITransport transport = Transport ?? TransportFactory.Create(Options.BrokerUrl, LoggerFactory);
+        return new TaskApp(Options, transport, Tasks, LoggerFactory);
+    }
+}

@@ -1,0 +1,118 @@
+using System;
+using System.Collections.Generic;
+
+namespace TaskGen;
+
+/// <summary>
+/// An app's configuration, with Celery's setting names in .NET casing (<c>broker_url</c> is
+/// <see cref="BrokerUrl"/>). Bound from the <c>TaskGen</c> configuration section by the host.
+/// </summary>
+public sealed class TaskAppOptions
+{
+    /// <summary>The configuration section options bind from.</summary>
+    public const string SectionName = "TaskGen";
+
+    /// <summary>The broker: <c>amqp://user:password@host:port/vhost</c>, or <c>memory://</c> for one process.</summary>
+    public string BrokerUrl { get; set; } = "memory://";
+
+    /// <summary>Where results go: <c>rpc://</c> (a reply queue per client) or <c>none</c>.</summary>
+    public string ResultBackend { get; set; } = "rpc://";
+
+    /// <summary>The task body serializer; only <c>json</c> is supported.</summary>
+    public string TaskSerializer { get; set; } = "json";
+
+    /// <summary>The result body serializer; only <c>json</c> is supported.</summary>
+    public string ResultSerializer { get; set; } = "json";
+
+    /// <summary>The content types a worker accepts; only <c>json</c> (or <c>application/json</c>) is allowed.</summary>
+    public IList<string> AcceptContent { get; set; } = ["json"];
+
+    /// <summary>How long an unread result is kept before it is dropped.</summary>
+    public TimeSpan ResultExpires { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>The time zone dates are written in; only UTC is supported.</summary>
+    public string Timezone { get; set; } = "UTC";
+
+    /// <summary>How many tasks a worker runs at once.</summary>
+    public int WorkerConcurrency { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>How many messages a worker holds per concurrency slot (prefetch = concurrency × this).</summary>
+    public int WorkerPrefetchMultiplier { get; set; } = 4;
+
+    /// <summary>Acknowledge a task after it has run (at-least-once) rather than before (at-most-once).</summary>
+    public bool TaskAcksLate { get; set; } = true;
+
+    /// <summary>The queue of tasks that declare none.</summary>
+    public string TaskDefaultQueue { get; set; } = "celery";
+
+    /// <summary>Routes by task name or glob (<c>tasks.*</c>) to a queue, consulted before a task's declared queue.</summary>
+    public IDictionary<string, string> TaskRoutes { get; set; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// When false (the default) sending to a queue no assembly declared is an error; when true the queue
+    /// is created on first use.
+    /// </summary>
+    public bool TaskCreateMissingQueues { get; set; }
+
+    /// <summary>How long a stopping worker lets running tasks finish before cancelling them.</summary>
+    public TimeSpan WorkerShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The largest task body a worker accepts, in bytes.</summary>
+    public int WorkerMaxBodySize { get; set; } = Protocol.TaskMessageCodec.DefaultMaxBodySize;
+
+    /// <summary>
+    /// Checks the settings that cannot work, with a message that says why.
+    /// </summary>
+    /// <exception cref="TaskAppConfigurationException">A setting is refused.</exception>
+    public void Validate()
+    {
+        RequireJson(nameof(TaskSerializer), TaskSerializer);
+        RequireJson(nameof(ResultSerializer), ResultSerializer);
+        foreach (string accepted in AcceptContent)
+        {
+            RequireJson(nameof(AcceptContent), accepted);
+        }
+
+        if (!string.Equals(Timezone, "UTC", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new TaskAppConfigurationException($"Timezone '{Timezone}' is not supported: TaskGen writes every date in UTC.");
+        }
+
+        if (ResultBackend is not ("rpc://" or "none" or ""))
+        {
+            throw new TaskAppConfigurationException($"ResultBackend '{ResultBackend}' is not supported: use 'rpc://' or 'none'.");
+        }
+
+        if (WorkerConcurrency < 1)
+        {
+            throw new TaskAppConfigurationException($"WorkerConcurrency must be at least 1, not {WorkerConcurrency}.");
+        }
+
+        if (WorkerPrefetchMultiplier < 1)
+        {
+            throw new TaskAppConfigurationException($"WorkerPrefetchMultiplier must be at least 1, not {WorkerPrefetchMultiplier}.");
+        }
+    }
+
+    private static void RequireJson(string setting, string value)
+    {
+        if (!string.Equals(value, "json", StringComparison.OrdinalIgnoreCase) && !string.Equals(value, "application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            string why = value.Contains("pickle", StringComparison.OrdinalIgnoreCase)
+                ? " pickle runs code chosen by whoever can publish to the broker."
+                : " TaskGen's contracts are generated for JSON only.";
+            throw new TaskAppConfigurationException($"{setting} '{value}' is refused: only json is supported;{why}");
+        }
+    }
+}
+
+/// <summary>Raised at startup when the configuration asks for something TaskGen will not do.</summary>
+public sealed class TaskAppConfigurationException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">What is wrong and what to do.</param>
+    public TaskAppConfigurationException(string message)
+        : base(message)
+    {
+    }
+}

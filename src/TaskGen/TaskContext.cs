@@ -1,0 +1,45 @@
+using System.Threading;
+
+namespace TaskGen;
+
+/// <summary>
+/// What a running task may know about its own request; declare a parameter of this type to receive it.
+/// The worker supplies it, so it is never part of the task's arguments on the wire.
+/// </summary>
+public sealed class TaskContext
+{
+    /// <summary>Creates a context; workers do this for every request.</summary>
+    /// <param name="id">The task id.</param>
+    /// <param name="name">The task name.</param>
+    /// <param name="hostname">The node name of the worker running the task.</param>
+    public TaskContext(string id, string name, string hostname)
+    {
+        Id = id;
+        Name = name;
+        Hostname = hostname;
+    }
+
+    /// <summary>The task id (a UUID string).</summary>
+    public string Id { get; }
+
+    /// <summary>The task name.</summary>
+    public string Name { get; }
+
+    /// <summary>The node name (<c>name@host</c>) of the worker running the task.</summary>
+    public string Hostname { get; }
+
+    /// <summary>How many times the task has been retried.</summary>
+    public int Retries { get; init; }
+
+    /// <summary>The id of the first task of the workflow this task belongs to.</summary>
+    public string? RootId { get; init; }
+
+    /// <summary>The id of the task that sent this one, if any.</summary>
+    public string? ParentId { get; init; }
+
+    /// <summary>The queue the message was consumed from.</summary>
+    public string? Queue { get; init; }
+
+    /// <summary>Signalled when the worker is shutting down past its grace period.</summary>
+    public CancellationToken CancellationToken { get; init; }
+}

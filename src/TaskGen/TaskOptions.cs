@@ -1,0 +1,44 @@
+using System;
+using System.Collections.Generic;
+
+namespace TaskGen;
+
+/// <summary>
+/// Per-call options with the meanings Celery's <c>apply_async</c> gives them. Unset members fall back
+/// to the task's declaration and then to the app's configuration.
+/// </summary>
+public sealed class TaskOptions
+{
+    /// <summary>The queue to route the call to, overriding the task's declared queue.</summary>
+    public string? Queue { get; set; }
+
+    /// <summary>The routing key; with the default exchange this is the queue name.</summary>
+    public string? RoutingKey { get; set; }
+
+    /// <summary>The exchange to publish to; empty or null means the default exchange.</summary>
+    public string? Exchange { get; set; }
+
+    /// <summary>Run no earlier than this long after sending (sets <c>eta</c>).</summary>
+    public TimeSpan? Countdown { get; set; }
+
+    /// <summary>Run no earlier than this moment.</summary>
+    public DateTimeOffset? Eta { get; set; }
+
+    /// <summary>Do not run after this moment; an expired task is revoked instead.</summary>
+    public DateTimeOffset? Expires { get; set; }
+
+    /// <summary>Do not run when this long has passed since sending; an expired task is revoked instead.</summary>
+    public TimeSpan? ExpiresIn { get; set; }
+
+    /// <summary>The message priority (0-255; the queue must support priorities for it to matter).</summary>
+    public byte? Priority { get; set; }
+
+    /// <summary>The task id to use instead of a new UUID.</summary>
+    public string? TaskId { get; set; }
+
+    /// <summary>When true the worker sends no result and the call's result never completes.</summary>
+    public bool IgnoreResult { get; set; }
+
+    /// <summary>Extra message headers, sent as they are beside the protocol's own.</summary>
+    public IDictionary<string, object?>? Headers { get; set; }
+}

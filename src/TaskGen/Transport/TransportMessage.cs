@@ -1,0 +1,41 @@
+using System;
+using System.Collections.Generic;
+
+namespace TaskGen.Transport;
+
+/// <summary>A message as a transport carries it: where it goes, its properties, headers and body.</summary>
+public sealed class TransportMessage
+{
+    /// <summary>Creates a message.</summary>
+    /// <param name="exchange">The exchange; empty for the default exchange.</param>
+    /// <param name="routingKey">The routing key.</param>
+    /// <param name="properties">The message properties.</param>
+    /// <param name="headers">The application headers.</param>
+    /// <param name="body">The body bytes.</param>
+    public TransportMessage(string exchange, string routingKey, MessageProperties properties, IDictionary<string, object?> headers, ReadOnlyMemory<byte> body)
+    {
+        Exchange = exchange;
+        RoutingKey = routingKey;
+        Properties = properties;
+        Headers = headers;
+        Body = body;
+    }
+
+    /// <summary>The exchange; empty for the default exchange.</summary>
+    public string Exchange { get; }
+
+    /// <summary>The routing key.</summary>
+    public string RoutingKey { get; }
+
+    /// <summary>The message properties.</summary>
+    public MessageProperties Properties { get; }
+
+    /// <summary>
+    /// The application headers. Values are strings, numbers, booleans, null, lists of these, or UTF-8
+    /// <see cref="byte"/> arrays (how AMQP long strings arrive).
+    /// </summary>
+    public IDictionary<string, object?> Headers { get; }
+
+    /// <summary>The body bytes.</summary>
+    public ReadOnlyMemory<byte> Body { get; }
+}

@@ -1,0 +1,10 @@
+using System.Collections.Generic;
+
+namespace TaskGen.Worker;
+
+/// <summary>What the registry knows of one task: enough for routing, <c>inspect registered</c> and error messages.</summary>
+/// <param name="Name">The task name.</param>
+/// <param name="Queue">The queue the task is routed to by default.</param>
+/// <param name="Parameters">The names of the task's wire parameters, in order.</param>
+/// <param name="ResultType">The result type's display name, or null for tasks without a result.</param>
+public sealed record TaskDefinition(string Name, string Queue, IReadOnlyList<string> Parameters, string? ResultType);

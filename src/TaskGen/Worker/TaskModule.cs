@@ -1,0 +1,23 @@
+using System.Collections.Generic;
+using System.Threading.Tasks;
+using TaskGen.Transport;
+
+namespace TaskGen.Worker;
+
+/// <summary>
+/// The tasks of one assembly and their dispatch table. The generator emits exactly one subclass per
+/// assembly that declares tasks; its <see cref="DispatchAsync"/> is a switch over task names.
+/// </summary>
+public abstract class TaskModule
+{
+    /// <summary>The tasks this module can run.</summary>
+    public abstract IReadOnlyList<TaskDefinition> Tasks { get; }
+
+    /// <summary>The queues the assembly declares with <see cref="TaskQueueAttribute"/>.</summary>
+    public abstract IReadOnlyList<QueueDeclaration> Queues { get; }
+
+    /// <summary>Decodes the arguments, calls the task method and records its result on the invocation.</summary>
+    /// <param name="invocation">The request to run.</param>
+    /// <exception cref="TaskArgumentException">The arguments do not fit the task's parameters.</exception>
+    public abstract ValueTask DispatchAsync(TaskInvocation invocation);
+}

@@ -1,0 +1,341 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using TaskGen.Protocol;
+using TaskGen.Transport;
+
+namespace TaskGen.Worker;
+
+/// <summary>
+/// Consumes task queues and runs the app's registered tasks: up to the concurrency limit at once, acking
+/// after each task ends, rejecting what it cannot read without requeue, and never stopping for a bad message.
+/// </summary>
+public sealed partial class TaskWorker : IAsyncDisposable
+{
+    private readonly TaskApp _app;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _slots;
+    private readonly List<IAsyncDisposable> _consumers = [];
+    private readonly ConcurrentDictionary<Task, bool> _running = new();
+    private readonly ConcurrentDictionary<string, long> _processed = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskInvocation> _active = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _abort = new();
+    private int _state;
+
+    internal TaskWorker(TaskApp app, WorkerOptions options)
+    {
+        _app = app;
+        _logger = app.LoggerFactory.CreateLogger("TaskGen.Worker");
+        Concurrency = options.Concurrency ?? app.Options.WorkerConcurrency;
+        if (Concurrency < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"Concurrency must be at least 1, not {Concurrency}.");
+        }
+
+        NodeName = WorkerOptions.ResolveNodeName(options.NodeName);
+        Queues = options.Queues.Count > 0 ? options.Queues.Distinct(StringComparer.Ordinal).ToArray() : [app.Options.TaskDefaultQueue];
+        _slots = new SemaphoreSlim(Concurrency, Concurrency);
+    }
+
+    /// <summary>The worker's node name, <c>name@host</c>.</summary>
+    public string NodeName { get; }
+
+    /// <summary>The queues the worker consumes.</summary>
+    public IReadOnlyList<string> Queues { get; }
+
+    /// <summary>How many tasks run at once.</summary>
+    public int Concurrency { get; }
+
+    /// <summary>How many messages the worker may hold unacknowledged per queue.</summary>
+    public int Prefetch => Concurrency * _app.Options.WorkerPrefetchMultiplier;
+
+    /// <summary>How many tasks of each name this worker has finished, as <c>inspect stats</c> reports under <c>total</c>.</summary>
+    public IReadOnlyDictionary<string, long> Processed => _processed;
+
+    /// <summary>The requests running now.</summary>
+    public IReadOnlyCollection<TaskInvocation> Active => _active.Values.ToArray();
+
+    /// <summary>Declares the worker's queues and starts consuming them.</summary>
+    /// <param name="cancellationToken">Cancels starting.</param>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        {
+            throw new InvalidOperationException("The worker has already been started.");
+        }
+
+        foreach (string name in Queues)
+        {
+            QueueDeclaration queue = _app.ResolveQueue(name);
+            await _app.EnsureDeclaredAsync(queue, cancellationToken).ConfigureAwait(false);
+            string consumed = queue.Broadcast
+                ? await _app.Transport.DeclarePrivateQueueAsync("bcast." + Guid.NewGuid().ToString(), queue.Name, cancellationToken).ConfigureAwait(false)
+                : queue.Name;
+            _consumers.Add(await _app.Transport.ConsumeAsync(consumed, Prefetch, autoAck: false, OnDeliveryAsync, cancellationToken).ConfigureAwait(false));
+        }
+
+        LogReady(_logger, NodeName, string.Join(",", Queues), Concurrency);
+    }
+
+    /// <summary>
+    /// Stops consuming, lets running tasks finish within the app's shutdown timeout, then cancels the rest.
+    /// Messages not started stay on the broker.
+    /// </summary>
+    /// <param name="cancellationToken">Cuts the grace period short.</param>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _state, 2) != 1)
+        {
+            return;
+        }
+
+        _stopping.Cancel();
+        foreach (IAsyncDisposable consumer in _consumers)
+        {
+            await consumer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        Task all = Task.WhenAll(_running.Keys);
+        try
+        {
+            await all.WaitAsync(_app.Options.WorkerShutdownTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            LogShutdownTimeout(_logger, _running.Count);
+            _abort.Cancel();
+            await all.ConfigureAwait(false);
+        }
+
+        LogStopped(_logger, NodeName);
+    }
+
+    /// <summary>Stops the worker if it is running.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+        _abort.Dispose();
+        _slots.Dispose();
+    }
+
+    private async ValueTask OnDeliveryAsync(Delivery delivery)
+    {
+        TaskRequest request;
+        try
+        {
+            request = TaskMessageCodec.Decode(delivery.Message, _app.Options.WorkerMaxBodySize);
+        }
+        catch (MalformedMessageException ex)
+        {
+            LogRejected(_logger, ex.TaskId ?? "(none)", ex.TaskName ?? "(none)", delivery.Queue, ex.Message);
+            await delivery.RejectAsync(requeue: false).ConfigureAwait(false);
+            if (ex.TaskId is not null && delivery.Message.Properties.ReplyTo is { Length: > 0 } replyTo)
+            {
+                await SendFailureAsync(ex.TaskId, replyTo, new RemoteException("MalformedMessage", ex.Message, "TaskGen.Protocol"), null).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        if (!_app.Tasks.TryGet(request.Name, out TaskModule module, out _))
+        {
+            LogUnknownTask(_logger, request.Id, request.Name, delivery.Queue);
+            await delivery.RejectAsync(requeue: false).ConfigureAwait(false);
+            await SendResultAsync(request, TaskState.Failure,
+                ResultCodec.EncodeException(new RemoteException("NotRegistered", request.Name, "celery.exceptions")), null).ConfigureAwait(false);
+            return;
+        }
+
+        if (request.Eta is { } eta && eta > DateTimeOffset.UtcNow)
+        {
+            // Held unacked until due, without taking a concurrency slot, as Celery's timer does.
+            Track(RunAtEtaAsync(delivery, request, module, eta));
+            return;
+        }
+
+        try
+        {
+            await _slots.WaitAsync(_stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            await delivery.RejectAsync(requeue: true).ConfigureAwait(false);
+            return;
+        }
+
+        Track(RunAsync(delivery, request, module));
+    }
+
+    private void Track(Task task)
+    {
+        _running.TryAdd(task, true);
+        _ = task.ContinueWith(static (t, state) => ((ConcurrentDictionary<Task, bool>)state!).TryRemove(t, out _), _running, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private async Task RunAtEtaAsync(Delivery delivery, TaskRequest request, TaskModule module, DateTimeOffset eta)
+    {
+        try
+        {
+            TimeSpan wait = eta - DateTimeOffset.UtcNow;
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, _stopping.Token).ConfigureAwait(false);
+            }
+
+            await _slots.WaitAsync(_stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            await delivery.RejectAsync(requeue: true).ConfigureAwait(false);
+            return;
+        }
+
+        await RunAsync(delivery, request, module).ConfigureAwait(false);
+    }
+
+    private async Task RunAsync(Delivery delivery, TaskRequest request, TaskModule module)
+    {
+        try
+        {
+            await Task.Yield();
+            if (request.Expires is { } expires && expires <= DateTimeOffset.UtcNow)
+            {
+                LogExpired(_logger, request.Id, request.Name, expires);
+                await SendResultAsync(request, TaskState.Revoked, default, null).ConfigureAwait(false);
+                await delivery.AckAsync().ConfigureAwait(false);
+                return;
+            }
+
+            if (!_app.Options.TaskAcksLate)
+            {
+                await delivery.AckAsync().ConfigureAwait(false);
+            }
+
+            var context = new TaskContext(request.Id, request.Name, NodeName)
+            {
+                Retries = request.Retries,
+                RootId = request.RootId,
+                ParentId = request.ParentId,
+                Queue = delivery.Queue,
+                CancellationToken = _abort.Token,
+            };
+            var invocation = new TaskInvocation(request, context, _abort.Token);
+            _active[request.Id] = invocation;
+            try
+            {
+                await module.DispatchAsync(invocation).ConfigureAwait(false);
+            }
+            catch (TaskArgumentException ex)
+            {
+                LogBadArguments(_logger, request.Id, request.Name, ex.Message);
+                await SendFailureAsync(request, new RemoteException("TypeError", ex.Message, "builtins"), null).ConfigureAwait(false);
+                await delivery.RejectAsync(requeue: false).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogTaskFailed(_logger, ex, request.Id, request.Name);
+                Count(request.Name);
+                await SendFailureAsync(request, new RemoteException(ex.GetType().Name, ex.Message, ex.GetType().Namespace), ex.ToString()).ConfigureAwait(false);
+                await delivery.AckAsync().ConfigureAwait(false);
+                return;
+            }
+            finally
+            {
+                _active.TryRemove(request.Id, out _);
+            }
+
+            Count(request.Name);
+            LogSucceeded(_logger, request.Id, request.Name);
+            await SendResultAsync(request, TaskState.Success, invocation.ResultJson, null).ConfigureAwait(false);
+            await delivery.AckAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Whatever happens here must not take the worker down; the message goes back for another try.
+            LogWorkerError(_logger, ex, request.Id, request.Name);
+            await delivery.RejectAsync(requeue: true).ConfigureAwait(false);
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    private void Count(string name) => _processed.AddOrUpdate(name, 1, static (_, n) => n + 1);
+
+    private ValueTask SendFailureAsync(TaskRequest request, RemoteException exception, string? traceback) =>
+        SendResultAsync(request, TaskState.Failure, ResultCodec.EncodeException(exception), traceback);
+
+    private ValueTask SendResultAsync(TaskRequest request, TaskState state, ReadOnlyMemory<byte> resultJson, string? traceback)
+    {
+        if (request.ReplyTo is null || request.IgnoreResult)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        return PublishResultAsync(request.Id, request.ReplyTo, ResultCodec.Encode(request.Id, state, resultJson.Span, traceback));
+    }
+
+    private ValueTask SendFailureAsync(string taskId, string replyTo, RemoteException exception, string? traceback) =>
+        PublishResultAsync(taskId, replyTo, ResultCodec.Encode(taskId, TaskState.Failure, ResultCodec.EncodeException(exception), traceback));
+
+    private async ValueTask PublishResultAsync(string taskId, string replyTo, byte[] body)
+    {
+        var properties = new MessageProperties
+        {
+            CorrelationId = taskId,
+            ContentType = TaskMessageCodec.JsonContentType,
+            ContentEncoding = "utf-8",
+            DeliveryMode = 1,
+        };
+        var headers = new Dictionary<string, object?>(1) { ["hostname"] = NodeName };
+        try
+        {
+            await _app.Transport.PublishAsync(new TransportMessage(string.Empty, replyTo, properties, headers, body), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogResultNotSent(_logger, taskId, replyTo, ex.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{NodeName} ready: consuming {Queues} with concurrency {Concurrency}.")]
+    private static partial void LogReady(ILogger logger, string nodeName, string queues, int concurrency);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{NodeName} stopped.")]
+    private static partial void LogStopped(ILogger logger, string nodeName);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shutdown timeout reached with {Count} task(s) still running; cancelling them.")]
+    private static partial void LogShutdownTimeout(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Rejected task {TaskId} ({TaskName}) from queue {Queue}: {Reason}")]
+    private static partial void LogRejected(ILogger logger, string taskId, string taskName, string queue, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Rejected task {TaskId}: task '{TaskName}' from queue {Queue} is not registered on this worker.")]
+    private static partial void LogUnknownTask(ILogger logger, string taskId, string taskName, string queue);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Rejected task {TaskId} ({TaskName}): {Reason}")]
+    private static partial void LogBadArguments(ILogger logger, string taskId, string taskName, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId} ({TaskName}) expired at {Expires:o}; not run, reported as REVOKED.")]
+    private static partial void LogExpired(ILogger logger, string taskId, string taskName, DateTimeOffset expires);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId} ({TaskName}) raised an exception.")]
+    private static partial void LogTaskFailed(ILogger logger, Exception exception, string taskId, string taskName);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Task {TaskId} ({TaskName}) succeeded.")]
+    private static partial void LogSucceeded(ILogger logger, string taskId, string taskName);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The worker failed while handling task {TaskId} ({TaskName}); the message is requeued.")]
+    private static partial void LogWorkerError(ILogger logger, Exception exception, string taskId, string taskName);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The result of task {TaskId} could not be sent to {ReplyTo}: {Reason}")]
+    private static partial void LogResultNotSent(ILogger logger, string taskId, string replyTo, string reason);
+}
