@@ -85,6 +85,16 @@ public sealed partial class TaskApp : IAsyncDisposable
     }
 
     /// <summary>
+    /// Runs the command-line program of a task app (<c>worker</c>, <c>call</c>, ...) and returns its exit code,
+    /// as <c>celery -A app</c> does: <c>return await TaskApp.RunAsync(args, app =&gt; app.AddCeleryAppTasks());</c>
+    /// </summary>
+    /// <param name="args">The program's arguments.</param>
+    /// <param name="configure">Adds the program's tasks and options.</param>
+    /// <param name="cancellationToken">Stops the command, as a signal does.</param>
+    public static Task<int> RunAsync(string[] args, Action<TaskAppBuilder>? configure = null, CancellationToken cancellationToken = default) =>
+        Hosting.TaskAppHost.RunAsync(args, configure, cancellationToken);
+
+    /// <summary>
     /// Sends a task without waiting: the result is returned at once, publishing continues in the
     /// background, and a failed publish faults the result (and is logged).
     /// </summary>
@@ -195,7 +205,7 @@ public sealed partial class TaskApp : IAsyncDisposable
     private (TaskEnvelope, QueueDeclaration, AsyncResult) Prepare(Signature signature)
     {
         TaskDescriptor task = signature.Task;
-        if (_seenModules.TryAdd(task.Module, true))
+        if (task.Module is not null && _seenModules.TryAdd(task.Module, true))
         {
             Tasks.AddQueues(task.Module.Queues);
         }

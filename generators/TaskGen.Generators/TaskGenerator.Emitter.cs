@@ -1,0 +1,480 @@
+using System.Collections.Generic;
+using System.Linq;
+using TaskGen.Generators.Helpers;
+using TaskGen.Generators.Model;
+
+namespace TaskGen.Generators;
+
+public sealed partial class TaskGenerator
+{
+    /// <summary>Turns specs into C# text.</summary>
+    internal static class Emitter
+    {
+        private const string Json = "global::TaskGen.Serialization.TaskJson";
+        private const string Reader = "global::System.Text.Json.Utf8JsonReader";
+
+        private static readonly string s_generatedCode =
+            $"[global::System.CodeDom.Compiler.GeneratedCode(\"TaskGen.Generators\", \"{typeof(Emitter).Assembly.GetName().Version}\")]";
+
+        public static (string HintName, string Source)? EmitTask(TaskSpec task, EmitContext context)
+        {
+            if (task.NeedsJsonContext && context.JsonContext is null)
+            {
+                return null;
+            }
+
+            var w = new SourceWriter();
+            WriteHeader(w);
+            string stubNamespace = task.Namespace.Length == 0 ? "Remote" : task.Namespace + ".Remote";
+            w.OpenBlock("namespace " + stubNamespace);
+            foreach (ContainerSpec container in task.Containers)
+            {
+                w.OpenBlock($"{(container.IsPublic ? "public" : "internal")} static partial class {container.Name}");
+            }
+
+            WriteStub(w, task, context);
+            foreach (ContainerSpec _ in task.Containers)
+            {
+                w.CloseBlock();
+            }
+
+            w.CloseBlock();
+            w.WriteLine();
+            w.OpenBlock("namespace TaskGen.Generated");
+            w.OpenBlock($"partial class {context.ModuleName}");
+            WriteInvoke(w, task, context);
+            w.WriteLine();
+            WriteReadArguments(w, task, context);
+            w.CloseBlock();
+            w.CloseBlock();
+
+            string hint = string.Join(".", new[] { task.Namespace }.Where(n => n.Length > 0).Concat(task.Containers.Select(c => c.Name)).Concat(new[] { task.MethodName }));
+            return (hint + ".g.cs", w.ToString());
+        }
+
+        public static string? EmitRegistry(EquatableArray<TaskSpec> tasks, AssemblySpec assembly)
+        {
+            List<TaskSpec> emitted = Registered(tasks, assembly.Emit);
+            if (emitted.Count == 0)
+            {
+                return null;
+            }
+
+            string module = assembly.Emit.ModuleName;
+            var w = new SourceWriter();
+            WriteHeader(w);
+            w.OpenBlock("namespace TaskGen.Generated");
+            w.WriteLine("/// <summary>The tasks of this assembly and their dispatch table.</summary>");
+            w.WriteLine(s_generatedCode);
+            w.OpenBlock($"internal sealed partial class {module} : global::TaskGen.Worker.TaskModule");
+            w.WriteLine("/// <summary>The one instance, shared by stubs and workers.</summary>");
+            w.WriteLine($"public static readonly {module} Instance = new {module}();");
+            w.WriteLine();
+            w.WriteLine("private static readonly global::TaskGen.Worker.TaskDefinition[] s_tasks = new global::TaskGen.Worker.TaskDefinition[]");
+            w.WriteLine("{");
+            w.Indent();
+            foreach (TaskSpec task in emitted)
+            {
+                string parameters = string.Join(", ", task.Parameters.Where(p => p.Role == ParameterRole.Value).Select(p => Literal(p.Name)));
+                string result = task.Result is null ? "null" : Literal(task.Result.DisplayName);
+                w.WriteLine($"new global::TaskGen.Worker.TaskDefinition({StubPath(task)}.Name, {Literal(task.Queue ?? DefaultQueue)}, new string[] {{ {parameters} }}, {result}),");
+            }
+
+            w.Unindent();
+            w.WriteLine("};");
+            w.WriteLine();
+            WriteQueueArray(w, assembly.Queues);
+            w.WriteLine();
+            w.WriteLine("/// <inheritdoc />");
+            w.WriteLine("public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Worker.TaskDefinition> Tasks => s_tasks;");
+            w.WriteLine();
+            w.WriteLine("/// <inheritdoc />");
+            w.WriteLine("public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Transport.QueueDeclaration> Queues => s_queues;");
+            w.WriteLine();
+            w.WriteLine("/// <inheritdoc />");
+            w.OpenBlock("public override global::System.Threading.Tasks.ValueTask DispatchAsync(global::TaskGen.Worker.TaskInvocation invocation)");
+            w.OpenBlock("switch (invocation.Request.Name)");
+            foreach (TaskSpec task in emitted)
+            {
+                w.WriteLine($"case {StubPath(task)}.Name:");
+                w.Indent().WriteLine($"return {InvokeName(task)}(invocation);").Unindent();
+            }
+
+            w.WriteLine("default:");
+            w.Indent().WriteLine("return ThrowUnknownTask(invocation.Request.Name);").Unindent();
+            w.CloseBlock();
+            w.CloseBlock();
+            w.WriteLine();
+            w.OpenBlock("private static global::System.Threading.Tasks.ValueTask ThrowUnknownTask(string name)");
+            w.WriteLine($"throw new global::System.InvalidOperationException(\"Task '\" + name + \"' is not in {module}.\");");
+            w.CloseBlock();
+            if (assembly.Emit.JsonContext is { } jsonContext)
+            {
+                w.WriteLine();
+                w.WriteLine("/// <summary>Caches each contract looked up in the app's JSON context, once per type.</summary>");
+                w.OpenBlock("internal static class Contract<T>");
+                w.WriteLine($"public static readonly global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> Info = {Json}.GetTypeInfo<T>({jsonContext}.Default);");
+                w.CloseBlock();
+            }
+
+            w.CloseBlock();
+            w.CloseBlock();
+            w.WriteLine();
+            w.OpenBlock("namespace TaskGen");
+            w.WriteLine("/// <summary>Registers this assembly's tasks and queues with an app.</summary>");
+            w.WriteLine(s_generatedCode);
+            w.OpenBlock($"public static class {assembly.RegistrationName.Substring(3)}Registration");
+            w.WriteLine("/// <summary>Adds this assembly's tasks and declared queues, so that a worker can run them.</summary>");
+            w.WriteLine("/// <param name=\"builder\">The app being built.</param>");
+            w.WriteLine($"public static global::TaskGen.TaskAppBuilder {assembly.RegistrationName}(this global::TaskGen.TaskAppBuilder builder) =>");
+            w.Indent().WriteLine($"builder.AddTasks(global::TaskGen.Generated.{module}.Instance);").Unindent();
+            w.CloseBlock();
+            w.CloseBlock();
+            return w.ToString();
+        }
+
+        public static string? EmitQueues(AssemblySpec assembly, bool hasTasks)
+        {
+            if (!hasTasks && assembly.Queues.Length == 0)
+            {
+                return null;
+            }
+
+            var w = new SourceWriter();
+            WriteHeader(w);
+            w.OpenBlock("namespace " + assembly.QueuesNamespace);
+            w.WriteLine("/// <summary>The queues this assembly declares, as constants for routing without string literals.</summary>");
+            w.WriteLine(s_generatedCode);
+            w.OpenBlock("public static partial class Queues");
+            var used = new HashSet<string>();
+            IEnumerable<QueueSpec> queues = assembly.Queues.Any(q => q.Name == DefaultQueue)
+                ? assembly.Queues
+                : new[] { new QueueSpec(DefaultQueue, false) }.Concat(assembly.Queues);
+            foreach (QueueSpec queue in queues)
+            {
+                string name = Parser.ToIdentifier(queue.Name);
+                string unique = name;
+                for (int i = 2; !used.Add(unique); i++)
+                {
+                    unique = name + i;
+                }
+
+                w.WriteLine($"/// <summary>The {(queue.Broadcast ? "broadcast" : "direct")} queue <c>{queue.Name}</c>.</summary>");
+                w.WriteLine($"public const string {unique} = {Literal(queue.Name)};");
+            }
+
+            w.CloseBlock();
+            w.CloseBlock();
+            return w.ToString();
+        }
+
+        /// <summary>The tasks that get a dispatch case: emittable ones, first of each name in ordinal order.</summary>
+        internal static List<TaskSpec> Registered(EquatableArray<TaskSpec> tasks, EmitContext context) =>
+            tasks.Where(t => !t.NeedsJsonContext || context.JsonContext is not null)
+                .OrderBy(t => t.TaskName, System.StringComparer.Ordinal)
+                .ThenBy(t => StubPath(t), System.StringComparer.Ordinal)
+                .GroupBy(t => t.TaskName)
+                .Select(g => g.First())
+                .ToList();
+
+        private static void WriteHeader(SourceWriter w)
+        {
+            w.WriteLine("// <auto-generated/>");
+            w.WriteLine("#nullable enable");
+            w.WriteLine();
+        }
+
+        private static void WriteQueueArray(SourceWriter w, EquatableArray<QueueSpec> queues)
+        {
+            w.WriteLine("private static readonly global::TaskGen.Transport.QueueDeclaration[] s_queues = new global::TaskGen.Transport.QueueDeclaration[]");
+            w.WriteLine("{");
+            w.Indent();
+            foreach (QueueSpec queue in queues)
+            {
+                w.WriteLine($"new global::TaskGen.Transport.QueueDeclaration({Literal(queue.Name)}, {(queue.Broadcast ? "true" : "false")}),");
+            }
+
+            w.Unindent();
+            w.WriteLine("};");
+        }
+
+        private static void WriteStub(SourceWriter w, TaskSpec task, EmitContext context)
+        {
+            ParameterSpec[] values = task.Parameters.Where(p => p.Role == ParameterRole.Value).ToArray();
+            string optionsName = UniqueName("options", values);
+            string tokenName = UniqueName("cancellationToken", values);
+            string resultType = task.Result is null ? "global::TaskGen.AsyncResult" : $"global::TaskGen.AsyncResult<{task.Result.FullName}>";
+            string signatureType = task.Result is null ? "global::TaskGen.Signature" : $"global::TaskGen.Signature<{task.Result.FullName}>";
+            string descriptorType = task.Result is null ? "global::TaskGen.TaskDescriptor" : $"global::TaskGen.TaskDescriptor<{task.Result.FullName}>";
+            string declared = string.Join(", ", values.Select(p => $"{p.Type!.FullName} {p.Identifier}{(p.DefaultValue is null ? string.Empty : " = " + p.DefaultValue)}"));
+            string passed = string.Join(", ", values.Select(p => p.Identifier));
+            string separator = values.Length > 0 ? ", " : string.Empty;
+            string target = MethodPath(task);
+
+            string method = target.Replace("global::", string.Empty);
+            w.WriteLine(method == task.TaskName
+                ? $"/// <summary>Calls <c>{method}</c> on a worker.</summary>"
+                : $"/// <summary>Calls <c>{method}</c> on a worker, as the task <c>{task.TaskName}</c>.</summary>");
+            w.WriteLine(s_generatedCode);
+            w.OpenBlock($"{(task.IsPublic ? "public" : "internal")} static class {task.MethodName}");
+            w.WriteLine("/// <summary>The task's name on the wire.</summary>");
+            w.WriteLine($"public const string Name = {Literal(task.TaskName)};");
+            w.WriteLine();
+            w.WriteLine("/// <summary>The task's name, default queue and result reader.</summary>");
+            string descriptorArguments = $"Name, {Literal(task.Queue ?? string.Empty)}, global::TaskGen.Generated.{context.ModuleName}.Instance";
+            if (task.Result is not null)
+            {
+                descriptorArguments += $", static (ref {Reader} reader) => {ReadExpression(task.Result, "reader", 1, context.ModuleName)}";
+            }
+
+            w.WriteLine($"public static readonly {descriptorType} Descriptor = new {descriptorType}({descriptorArguments});");
+            w.WriteLine();
+            w.WriteLine("/// <summary>Sends the task at once through <see cref=\"global::TaskGen.TaskApp.Default\"/>; publishing completes in the background.</summary>");
+            w.WriteLine($"public static {resultType} Delay({declared}) =>");
+            w.Indent().WriteLine($"global::TaskGen.TaskApp.Default.Send(Signature({passed}));").Unindent();
+            w.WriteLine();
+            w.WriteLine("/// <summary>Sends the task with options and completes once the broker has confirmed it.</summary>");
+            w.WriteLine($"public static global::System.Threading.Tasks.Task<{resultType}> ApplyAsync({declared}{separator}global::TaskGen.TaskOptions? {optionsName} = null, global::System.Threading.CancellationToken {tokenName} = default) =>");
+            w.Indent().WriteLine($"global::TaskGen.TaskApp.Default.SendAsync(Signature({passed}{separator}{optionsName}), {tokenName});").Unindent();
+            w.WriteLine();
+            w.WriteLine("/// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>");
+            w.WriteLine($"public static {signatureType} Signature({declared}{separator}global::TaskGen.TaskOptions? {optionsName} = null) =>");
+            w.Indent().WriteLine($"new {signatureType}(Descriptor, new Arguments({passed}), {optionsName});").Unindent();
+            w.WriteLine();
+            w.OpenBlock("private sealed class Arguments : global::TaskGen.Serialization.TaskArguments");
+            for (int i = 0; i < values.Length; i++)
+            {
+                w.WriteLine($"private readonly {values[i].Type!.FullName} _arg{i};");
+            }
+
+            if (values.Length > 0)
+            {
+                w.WriteLine();
+                w.OpenBlock($"public Arguments({string.Join(", ", values.Select(p => $"{p.Type!.FullName} {p.Identifier}"))})");
+                for (int i = 0; i < values.Length; i++)
+                {
+                    w.WriteLine($"_arg{i} = {values[i].Identifier};");
+                }
+
+                w.CloseBlock();
+            }
+
+            w.WriteLine();
+            w.OpenBlock("public override void WriteArgs(global::System.Text.Json.Utf8JsonWriter writer)");
+            w.WriteLine("writer.WriteStartArray();");
+            for (int i = 0; i < values.Length; i++)
+            {
+                w.WriteLine(WriteExpression(values[i].Type!, "writer", $"_arg{i}", 1, context.ModuleName) + ";");
+            }
+
+            w.WriteLine("writer.WriteEndArray();");
+            w.CloseBlock();
+            w.CloseBlock();
+            w.CloseBlock();
+        }
+
+        private static void WriteInvoke(SourceWriter w, TaskSpec task, EmitContext context)
+        {
+            ParameterSpec[] values = task.Parameters.Where(p => p.Role == ParameterRole.Value).ToArray();
+            bool isAsync = task.Returns is ReturnKind.Task or ReturnKind.TaskOfT or ReturnKind.ValueTask or ReturnKind.ValueTaskOfT;
+            var arguments = new List<string>();
+            int valueIndex = 0;
+            foreach (ParameterSpec parameter in task.Parameters)
+            {
+                arguments.Add(parameter.Role switch
+                {
+                    ParameterRole.CancellationToken => "invocation.CancellationToken",
+                    ParameterRole.Context => "invocation.Context",
+                    _ => $"arg{valueIndex++}",
+                });
+            }
+
+            string call = $"{MethodPath(task)}({string.Join(", ", arguments)})";
+            w.OpenBlock($"private static {(isAsync ? "async " : string.Empty)}global::System.Threading.Tasks.ValueTask {InvokeName(task)}(global::TaskGen.Worker.TaskInvocation invocation)");
+            if (values.Length > 0)
+            {
+                string outs = string.Join(", ", values.Select((p, i) => $"out {p.Type!.FullName} arg{i}"));
+                w.WriteLine($"{ReadArgumentsName(task)}(invocation, {outs});");
+            }
+            else
+            {
+                w.WriteLine($"{ReadArgumentsName(task)}(invocation);");
+            }
+
+            string awaited = isAsync ? $"await {call}.ConfigureAwait(false)" : call;
+            if (task.Result is null)
+            {
+                w.WriteLine(awaited + ";");
+            }
+            else
+            {
+                w.WriteLine($"{task.Result.FullName} result = {awaited};");
+                w.WriteLine($"invocation.SetResult<{task.Result.FullName}>(result, static (writer, value) => {WriteExpression(task.Result, "writer", "value", 1, context.ModuleName)});");
+            }
+
+            if (!isAsync)
+            {
+                w.WriteLine("return default;");
+            }
+
+            w.CloseBlock();
+        }
+
+        private static void WriteReadArguments(SourceWriter w, TaskSpec task, EmitContext context)
+        {
+            ParameterSpec[] values = task.Parameters.Where(p => p.Role == ParameterRole.Value).ToArray();
+            string outs = string.Concat(values.Select((p, i) => $", out {p.Type!.FullName} arg{i}"));
+            w.OpenBlock($"private static void {ReadArgumentsName(task)}(global::TaskGen.Worker.TaskInvocation invocation{outs})");
+            w.WriteLine($"const string task = {StubPath(task)}.Name;");
+            for (int i = 0; i < values.Length; i++)
+            {
+                w.WriteLine($"arg{i} = default!;");
+                w.WriteLine($"bool has{i} = false;");
+            }
+
+            w.WriteLine("string? current = null;");
+            w.OpenBlock("try");
+            w.WriteLine($"var reader = new {Reader}(invocation.Args);");
+            w.WriteLine("reader.Read();");
+            w.WriteLine("int index = 0;");
+            w.OpenBlock("while (reader.Read() && reader.TokenType != global::System.Text.Json.JsonTokenType.EndArray)");
+            w.OpenBlock("switch (index++)");
+            for (int i = 0; i < values.Length; i++)
+            {
+                w.WriteLine($"case {i}:");
+                w.Indent();
+                w.WriteLine($"current = {Literal(values[i].Name)};");
+                w.WriteLine($"arg{i} = {ReadExpression(values[i].Type!, "reader", 1, context.ModuleName)};");
+                w.WriteLine($"has{i} = true;");
+                w.WriteLine("break;");
+                w.Unindent();
+            }
+
+            w.WriteLine("default:");
+            w.Indent().WriteLine($"throw global::TaskGen.Worker.TaskArgumentException.TooManyPositional(task, {values.Length}, invocation.CountArgs());").Unindent();
+            w.CloseBlock();
+            w.CloseBlock();
+            w.WriteLine();
+            w.WriteLine($"var kwargs = new {Reader}(invocation.Kwargs);");
+            w.WriteLine("kwargs.Read();");
+            w.OpenBlock("while (kwargs.Read() && kwargs.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)");
+            for (int i = 0; i < values.Length; i++)
+            {
+                w.OpenBlock($"{(i == 0 ? string.Empty : "else ")}if (kwargs.ValueTextEquals({Literal(values[i].Name)}))");
+                w.OpenBlock($"if (has{i})");
+                w.WriteLine($"throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, {Literal(values[i].Name)});");
+                w.CloseBlock();
+                w.WriteLine();
+                w.WriteLine($"current = {Literal(values[i].Name)};");
+                w.WriteLine("kwargs.Read();");
+                w.WriteLine($"arg{i} = {ReadExpression(values[i].Type!, "kwargs", 1, context.ModuleName)};");
+                w.WriteLine($"has{i} = true;");
+                w.CloseBlock();
+            }
+
+            if (values.Length > 0)
+            {
+                w.OpenBlock("else");
+            }
+            else
+            {
+                w.WriteLine("{");
+                w.Indent();
+            }
+
+            w.WriteLine("throw global::TaskGen.Worker.TaskArgumentException.UnexpectedKeyword(task, kwargs.GetString());");
+            w.CloseBlock();
+            w.CloseBlock();
+            w.CloseBlock();
+            w.OpenBlock("catch (global::System.Exception exception) when (exception is not global::TaskGen.Worker.TaskArgumentException)");
+            w.WriteLine("throw global::TaskGen.Worker.TaskArgumentException.Invalid(task, current, exception);");
+            w.CloseBlock();
+            for (int i = 0; i < values.Length; i++)
+            {
+                w.WriteLine();
+                w.OpenBlock($"if (!has{i})");
+                w.WriteLine(values[i].DefaultValue is { } defaultValue
+                    ? $"arg{i} = {defaultValue};"
+                    : $"throw global::TaskGen.Worker.TaskArgumentException.Missing(task, {Literal(values[i].Name)});");
+                w.CloseBlock();
+            }
+
+            w.CloseBlock();
+        }
+
+        internal static string ReadExpression(TypeRef type, string reader, int depth, string module)
+        {
+            switch (type.Kind)
+            {
+                case WireKind.Primitive:
+                    return $"{Json}.Read{type.Helper}(ref {reader})";
+                case WireKind.Enum:
+                    return $"{Json}.ReadEnum<{type.NonNullableName}>(ref {reader})";
+                case WireKind.JsonObject:
+                    return $"{Json}.ReadObject<{type.NonNullableName}>(ref {reader}, global::TaskGen.Generated.{module}.Contract<{type.NonNullableName}>.Info)";
+                default:
+                    TypeRef element = type.Arguments[0];
+                    string method = type.Kind switch
+                    {
+                        WireKind.Nullable => "ReadNullable",
+                        WireKind.Array => "ReadArray",
+                        WireKind.Dictionary => "ReadDictionary",
+                        _ => "ReadList",
+                    };
+                    string lambda = $"static (ref {Reader} r{depth}) => {ReadExpression(element, "r" + depth, depth + 1, module)}";
+                    return $"{Json}.{method}<{element.FullName}>(ref {reader}, {lambda})";
+            }
+        }
+
+        internal static string WriteExpression(TypeRef type, string writer, string value, int depth, string module)
+        {
+            switch (type.Kind)
+            {
+                case WireKind.Primitive:
+                    return $"{Json}.Write{type.Helper}({writer}, {value})";
+                case WireKind.Enum:
+                    return $"{Json}.WriteEnum<{type.NonNullableName}>({writer}, {value})";
+                case WireKind.JsonObject:
+                    return $"{Json}.WriteObject<{type.NonNullableName}>({writer}, {value}, global::TaskGen.Generated.{module}.Contract<{type.NonNullableName}>.Info)";
+                default:
+                    TypeRef element = type.Arguments[0];
+                    string method = type.Kind switch
+                    {
+                        WireKind.Nullable => "WriteNullable",
+                        WireKind.Array => "WriteArray",
+                        WireKind.List => "WriteList",
+                        WireKind.Dictionary => "WriteDictionary",
+                        _ => "WriteSequence",
+                    };
+                    string lambda = $"static (w{depth}, v{depth}) => {WriteExpression(element, "w" + depth, "v" + depth, depth + 1, module)}";
+                    return $"{Json}.{method}<{element.FullName}>({writer}, {value}, {lambda})";
+            }
+        }
+
+        private static string UniqueName(string preferred, ParameterSpec[] taken)
+        {
+            string name = preferred;
+            while (taken.Any(p => p.Name == name))
+            {
+                name += "_";
+            }
+
+            return name;
+        }
+
+        private static string MethodPath(TaskSpec task) =>
+            "global::" + string.Join(".", new[] { task.Namespace }.Where(n => n.Length > 0).Concat(task.Containers.Select(c => c.Name)).Concat(new[] { task.MethodName }));
+
+        private static string StubPath(TaskSpec task) =>
+            "global::" + string.Join(".", new[] { task.Namespace.Length == 0 ? "Remote" : task.Namespace + ".Remote" }.Concat(task.Containers.Select(c => c.Name)).Concat(new[] { task.MethodName }));
+
+        private static string Mangled(TaskSpec task) =>
+            string.Join("_", new[] { task.Namespace.Replace('.', '_') }.Where(n => n.Length > 0).Concat(task.Containers.Select(c => c.Name)).Concat(new[] { task.MethodName }));
+
+        private static string InvokeName(TaskSpec task) => "Invoke_" + Mangled(task);
+
+        private static string ReadArgumentsName(TaskSpec task) => "ReadArguments_" + Mangled(task);
+
+        private static string Literal(string value) => Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(value, quote: true);
+    }
+}

@@ -1,0 +1,20 @@
+namespace TaskGen.Generators;
+
+/// <summary>Names of the pipeline steps, public to tests that assert what an edit re-runs.</summary>
+public static class TrackingNames
+{
+    /// <summary>The task specs parsed from <c>[Task]</c> methods.</summary>
+    public const string Tasks = nameof(Tasks);
+
+    /// <summary>The compilation-wide facts.</summary>
+    public const string Assembly = nameof(Assembly);
+
+    /// <summary>The small part of the compilation facts that per-task files depend on.</summary>
+    public const string EmitContext = nameof(EmitContext);
+
+    /// <summary>The text of each task's file.</summary>
+    public const string TaskSources = nameof(TaskSources);
+
+    /// <summary>The registry and dispatch table.</summary>
+    public const string Registry = nameof(Registry);
+}
