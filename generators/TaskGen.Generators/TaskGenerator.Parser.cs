@@ -338,7 +338,7 @@ public sealed partial class TaskGenerator
             ITypeSymbol underlying = type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable ? nullable.TypeArguments[0] : type;
             if (value is null)
             {
-                return type.IsReferenceType ? "null!" : "default";
+                return !type.IsReferenceType ? "default" : type.NullableAnnotation == NullableAnnotation.Annotated ? "null" : "null!";
             }
 
             if (underlying.TypeKind == TypeKind.Enum)

@@ -24,9 +24,9 @@ public sealed partial class TaskGenerator : IIncrementalGenerator
                 TaskAttributeName,
                 static (node, _) => node is MethodDeclarationSyntax,
                 static (syntax, cancellationToken) => Parser.ParseTask(syntax, cancellationToken))
+            .WithTrackingName(TrackingNames.Tasks)
             .Where(static spec => spec is not null)
-            .Select(static (spec, _) => spec!)
-            .WithTrackingName(TrackingNames.Tasks);
+            .Select(static (spec, _) => spec!);
 
         IncrementalValueProvider<AssemblySpec> assembly = context.CompilationProvider
             .Select(static (compilation, cancellationToken) => Parser.ParseAssembly(compilation, cancellationToken))

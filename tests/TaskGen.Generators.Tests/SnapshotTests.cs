@@ -1,0 +1,210 @@
+using Microsoft.CodeAnalysis;
+
+namespace TaskGen.Generators.Tests;
+
+/// <summary>Approved output of the generator for each shape of task, each also compiled without errors.</summary>
+public sealed class SnapshotTests
+{
+    [Fact]
+    public void SimpleTask()
+    {
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run("""
+            using TaskGen;
+            [assembly: TaskQueue("calc")]
+            namespace CeleryApp.Tasks;
+            public static class Geometry
+            {
+                [Task(Queue = "calc")]
+                public static double RectArea(double h, double w) => h * w;
+            }
+            """);
+        GeneratorHarness.AssertCompiles(output);
+        SnapshotAssert.Matches(result);
+    }
+
+    [Fact]
+    public void AsyncTaskWithCancellationToken()
+    {
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run("""
+            using System.Threading;
+            using System.Threading.Tasks;
+            using TaskGen;
+            namespace Shop;
+            public static class Mail
+            {
+                [Task(Name = "mail.send")]
+                public static async Task<bool> SendAsync(string to, string subject, CancellationToken cancellationToken, TaskContext context)
+                {
+                    await Task.Delay(1, cancellationToken);
+                    return to.Length > 0 && context.Id.Length > 0;
+                }
+
+                [Task]
+                public static ValueTask<int> CountAsync(CancellationToken token) => new(0);
+
+                [Task]
+                public static Task FlushAsync() => Task.CompletedTask;
+            }
+            """);
+        GeneratorHarness.AssertCompiles(output);
+        SnapshotAssert.Matches(result);
+    }
+
+    [Fact]
+    public void OptionalParameters()
+    {
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run("""
+            using TaskGen;
+            namespace Reports;
+            public enum Format { Text, Html = 5 }
+            public static class Builder
+            {
+                [Task]
+                public static string Render(string title, int copies = 1, double scale = 1.5, string? footer = null, Format format = Format.Html, bool draft = false, decimal price = 9.99m, long big = 10000000000, char mark = '\'')
+                    => title;
+            }
+            """);
+        GeneratorHarness.AssertCompiles(output);
+        SnapshotAssert.Matches(result);
+    }
+
+    [Fact]
+    public void RecordThroughJsonContext()
+    {
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run("""
+            using System;
+            using System.Collections.Generic;
+            using System.Text.Json;
+            using System.Text.Json.Serialization;
+            using System.Text.Json.Serialization.Metadata;
+            using TaskGen;
+            [assembly: TaskJsonContext(typeof(Orders.AppJson))]
+            namespace Orders;
+            public sealed record Order(string Id, decimal Total);
+            public sealed record Receipt(string OrderId, bool Paid);
+            public static class Billing
+            {
+                [Task]
+                public static Receipt Charge(Order order, List<Order>? history) => new(order.Id, true);
+            }
+
+            // Stands in for System.Text.Json's source-generated half, which this test does not run.
+            public partial class AppJson : JsonSerializerContext
+            {
+                public AppJson() : base(null) { }
+                public static AppJson Default { get; } = new();
+                protected override JsonSerializerOptions? GeneratedSerializerOptions => null;
+                public override JsonTypeInfo? GetTypeInfo(Type type) => null;
+            }
+            """);
+        GeneratorHarness.AssertCompiles(output);
+        SnapshotAssert.Matches(result);
+    }
+
+    [Fact]
+    public void VoidTask()
+    {
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run("""
+            using TaskGen;
+            namespace Audit;
+            public static class Log
+            {
+                [Task]
+                public static void Write(string message) { }
+            }
+            """);
+        GeneratorHarness.AssertCompiles(output);
+        SnapshotAssert.Matches(result);
+    }
+
+    [Fact]
+    public void SameClassNameInTwoNamespaces()
+    {
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(
+            """
+            using TaskGen;
+            namespace Alpha;
+            public static class Jobs
+            {
+                [Task]
+                public static int Run(int x) => x;
+            }
+            """,
+            """
+            using TaskGen;
+            namespace Beta;
+            public static class Jobs
+            {
+                [Task]
+                public static int Run(int x) => -x;
+            }
+            """);
+        GeneratorHarness.AssertCompiles(output);
+        SnapshotAssert.Matches(result);
+    }
+
+    [Fact]
+    public void GlobalNamespace()
+    {
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run("""
+            using TaskGen;
+            public static class Globals
+            {
+                [Task]
+                public static int Twice(int x) => 2 * x;
+            }
+            """);
+        GeneratorHarness.AssertCompiles(output);
+        SnapshotAssert.Matches(result);
+    }
+
+    [Fact]
+    public void NestedNamespacesAndTypes()
+    {
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run("""
+            using TaskGen;
+            namespace Company.Product.Module
+            {
+                namespace Inner
+                {
+                    public static class Outer
+                    {
+                        internal static class Nested
+                        {
+                            [Task(Name = "company.nested")]
+                            internal static int Work(int @class) => @class;
+                        }
+                    }
+                }
+            }
+            """);
+        GeneratorHarness.AssertCompiles(output);
+        SnapshotAssert.Matches(result);
+    }
+
+    [Fact]
+    public void EveryWireType()
+    {
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run("""
+            using System;
+            using System.Collections.Generic;
+            using TaskGen;
+            [assembly: TaskQueue("bulk")]
+            [assembly: TaskQueue("broadcast_calc", Broadcast = true)]
+            namespace Wire;
+            public enum Color : byte { Red, Green }
+            public static class Types
+            {
+                [Task(Queue = "bulk")]
+                public static Dictionary<string, List<int?>> Everything(
+                    bool a, byte b, sbyte c, short d, ushort e, int f, uint g, long h, ulong i, float j, double k, decimal l,
+                    string m, char n, Guid o, DateTime p, DateTimeOffset q, DateOnly r, TimeOnly s, TimeSpan t, byte[] u,
+                    Color v, int? w, int[] x, List<string> y, IReadOnlyList<Guid> z, IEnumerable<double> aa,
+                    Dictionary<string, int> bb, IReadOnlyDictionary<string, List<Color>> cc, string options, int cancellationToken)
+                    => new();
+            }
+            """);
+        GeneratorHarness.AssertCompiles(output);
+        SnapshotAssert.Matches(result);
+    }
+}
