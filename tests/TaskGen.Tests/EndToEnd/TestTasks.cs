@@ -1,0 +1,98 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Text.Json.Serialization;
+using System.Threading;
+using System.Threading.Tasks;
+using TaskGen;
+
+[assembly: TaskJsonContext(typeof(TaskGen.Tests.EndToEnd.TestJson))]
+[assembly: TaskQueue("slow")]
+
+namespace TaskGen.Tests.EndToEnd;
+
+/// <summary>A user record passed through the app's JSON context.</summary>
+/// <param name="X">The x coordinate.</param>
+/// <param name="Y">The y coordinate.</param>
+public sealed record Point(double X, double Y);
+
+/// <summary>The test assembly's System.Text.Json context for records.</summary>
+[JsonSerializable(typeof(Point))]
+[JsonSerializable(typeof(List<Point>))]
+internal sealed partial class TestJson : JsonSerializerContext
+{
+}
+
+/// <summary>Tasks the end-to-end tests call through their generated stubs.</summary>
+public static class TestTasks
+{
+    /// <summary>Notes recorded by <see cref="Record"/>, keyed by note text.</summary>
+    public static readonly ConcurrentDictionary<string, TaskCompletionSource> Recorded = new();
+
+    /// <summary>Adds two integers.</summary>
+    [Task]
+    public static int Add(int a, int b) => a + b;
+
+    /// <summary>Divides, throwing on a zero divisor.</summary>
+    [Task]
+    public static double Divide(double a, double b) => b == 0 ? throw new DivideByZeroException("cannot divide by zero") : a / b;
+
+    /// <summary>Returns its text after yielding, honouring cancellation.</summary>
+    [Task]
+    public static async Task<string> EchoAsync(string text, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        cancellationToken.ThrowIfCancellationRequested();
+        return text;
+    }
+
+    /// <summary>The midpoint of two points.</summary>
+    [Task]
+    public static Point Midpoint(Point a, Point b) => new((a.X + b.X) / 2, (a.Y + b.Y) / 2);
+
+    /// <summary>The sum of a list of points.</summary>
+    [Task]
+    public static Point Sum(List<Point> points)
+    {
+        double x = 0, y = 0;
+        foreach (Point p in points)
+        {
+            x += p.X;
+            y += p.Y;
+        }
+
+        return new Point(x, y);
+    }
+
+    /// <summary>Records a note, with no result.</summary>
+    [Task]
+    public static void Record(string note) => Recorded.GetOrAdd(note, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    /// <summary>A greeting with an optional keyword argument.</summary>
+    [Task(Name = "tests.greet")]
+    public static string Greet(string name, string greeting = "Hello") => $"{greeting}, {name}!";
+
+    /// <summary>The node name of the worker that runs it.</summary>
+    [Task]
+    public static string WhoAmI(TaskContext context) => context.Hostname + "|" + context.Id;
+
+    /// <summary>Counts the values of a dictionary of lists.</summary>
+    [Task]
+    public static Dictionary<string, int> Counts(Dictionary<string, List<int>> groups, DateTimeOffset when, Guid id, decimal price)
+    {
+        var counts = new Dictionary<string, int>();
+        foreach (KeyValuePair<string, List<int>> group in groups)
+        {
+            counts[group.Key] = group.Value.Count;
+        }
+
+        counts["year"] = when.Year;
+        counts["guid"] = id == Guid.Empty ? 0 : 1;
+        counts["cents"] = (int)(price * 100);
+        return counts;
+    }
+
+    /// <summary>A task routed to a queue no worker in the tests consumes.</summary>
+    [Task(Queue = "slow")]
+    public static int Slow(int x) => x;
+}
