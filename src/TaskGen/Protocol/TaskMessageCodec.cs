@@ -199,6 +199,11 @@ public static class TaskMessageCodec
             {
                 throw new MalformedMessageException(id, name, $"The body is not valid JSON: {ex.Message}", ex);
             }
+            catch (BodyLayoutException layout)
+            {
+                // Thrown inside a catch block, so the handler below would not see it.
+                throw new MalformedMessageException(id, name, layout.Message);
+            }
         }
         catch (JsonException ex)
         {
@@ -237,7 +242,12 @@ public static class TaskMessageCodec
         {
             reader.Read();
         }
-        else if (reader.TokenType != JsonTokenType.EndArray)
+        else if (reader.TokenType == JsonTokenType.EndArray)
+        {
+            // Celery unpacks the body into exactly three names, so a two-item body fails in Python too.
+            throw new BodyLayoutException("The body must be a JSON array of three items [args, kwargs, embed]; it has two.");
+        }
+        else
         {
             throw new BodyLayoutException("The body's third item (embed) must be null or an object.");
         }

@@ -403,6 +403,13 @@ public static partial class TaskJson
                 : throw new JsonException($"'{name}' is not a member of {typeof(TEnum).Name}.");
         }
 
+        if (typeof(TEnum).GetEnumUnderlyingType() == typeof(ulong))
+        {
+            // WriteEnum writes such members unsigned; above long.MaxValue they do not fit ReadInt64.
+            ulong unsigned = ReadUInt64(ref reader);
+            return Unsafe.As<ulong, TEnum>(ref unsigned);
+        }
+
         long number = ReadInt64(ref reader);
         switch (Unsafe.SizeOf<TEnum>())
         {
