@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Tasks;
 using TaskGen.Serialization;
-using TaskGen.Tests.EndToEnd.Remote;
 using TaskGen.Transport;
 
 namespace TaskGen.Tests.EndToEnd;
@@ -20,7 +19,7 @@ public sealed class MemoryEndToEndTests
     {
         await using MemoryEnvironment env = await MemoryEnvironment.StartAsync();
 
-        AsyncResult<int> result = env.App.Send(TestTasks.Add.Signature(2, 3));
+        AsyncResult<int> result = env.App.Send(Remote.TestTasks.Add.Signature(2, 3));
 
         Assert.Equal(5, await result.GetAsync(Guard));
         Assert.Equal(TaskState.Success, result.Status);
@@ -32,7 +31,7 @@ public sealed class MemoryEndToEndTests
     {
         await using MemoryEnvironment env = await MemoryEnvironment.StartAsync();
 
-        AsyncResult<string> result = await env.App.SendAsync(TestTasks.EchoAsync.Signature("hello"));
+        AsyncResult<string> result = await env.App.SendAsync(Remote.TestTasks.EchoAsync.Signature("hello"));
 
         Assert.Equal("hello", await result.GetAsync(Guard));
     }
@@ -42,7 +41,7 @@ public sealed class MemoryEndToEndTests
     {
         await using MemoryEnvironment env = await MemoryEnvironment.StartAsync();
 
-        AsyncResult<double> result = env.App.Send(TestTasks.Divide.Signature(1, 0));
+        AsyncResult<double> result = env.App.Send(Remote.TestTasks.Divide.Signature(1, 0));
 
         TaskFailedException failure = await Assert.ThrowsAsync<TaskFailedException>(() => result.GetAsync(Guard));
         Assert.Equal("DivideByZeroException", failure.RemoteType);
@@ -63,7 +62,7 @@ public sealed class MemoryEndToEndTests
         Assert.Equal("NotRegistered", failure.RemoteType);
         Assert.Equal("no.such.task", failure.RemoteMessage);
         Assert.Contains(env.Broker.DeadLetters, m => TaskGen.Protocol.TaskMessageCodec.HeaderString(m.Headers, "id") == unknown.Id);
-        Assert.Equal(7, await env.App.Send(TestTasks.Add.Signature(3, 4)).GetAsync(Guard));
+        Assert.Equal(7, await env.App.Send(Remote.TestTasks.Add.Signature(3, 4)).GetAsync(Guard));
     }
 
     [Theory]
@@ -78,13 +77,13 @@ public sealed class MemoryEndToEndTests
     {
         await using MemoryEnvironment env = await MemoryEnvironment.StartAsync();
 
-        AsyncResult<JsonElement> bad = await env.App.SendAsync(ByName(TestTasks.Add.Name, args, kwargs));
+        AsyncResult<JsonElement> bad = await env.App.SendAsync(ByName(Remote.TestTasks.Add.Name, args, kwargs));
 
         TaskFailedException failure = await Assert.ThrowsAsync<TaskFailedException>(() => bad.GetAsync(Guard));
         Assert.Equal("TypeError", failure.RemoteType);
         Assert.Contains(expected, failure.RemoteMessage, StringComparison.Ordinal);
         await Eventually.WaitFor(() => env.Broker.DeadLetters.Count == 1, "the bad request to be dead-lettered");
-        Assert.Equal(9, await env.App.Send(TestTasks.Add.Signature(4, 5)).GetAsync(Guard));
+        Assert.Equal(9, await env.App.Send(Remote.TestTasks.Add.Signature(4, 5)).GetAsync(Guard));
     }
 
     [Fact]
@@ -92,10 +91,10 @@ public sealed class MemoryEndToEndTests
     {
         await using MemoryEnvironment env = await MemoryEnvironment.StartAsync();
 
-        AsyncResult<JsonElement> byName = await env.App.SendAsync(ByName(TestTasks.Add.Name, "[]", "{\"b\": 40, \"a\": 2}"));
-        AsyncResult<JsonElement> mixed = await env.App.SendAsync(ByName(TestTasks.Add.Name, "[2]", "{\"b\": 5}"));
+        AsyncResult<JsonElement> byName = await env.App.SendAsync(ByName(Remote.TestTasks.Add.Name, "[]", "{\"b\": 40, \"a\": 2}"));
+        AsyncResult<JsonElement> mixed = await env.App.SendAsync(ByName(Remote.TestTasks.Add.Name, "[2]", "{\"b\": 5}"));
         AsyncResult<JsonElement> defaulted = await env.App.SendAsync(ByName("tests.greet", "[]", "{\"name\": \"Ada\"}"));
-        AsyncResult<string> overridden = env.App.Send(TestTasks.Greet.Signature("Ada", "Hi"));
+        AsyncResult<string> overridden = env.App.Send(Remote.TestTasks.Greet.Signature("Ada", "Hi"));
 
         Assert.Equal(42, (await byName.GetAsync(Guard)).GetInt32());
         Assert.Equal(7, (await mixed.GetAsync(Guard)).GetInt32());
@@ -108,8 +107,8 @@ public sealed class MemoryEndToEndTests
     {
         await using MemoryEnvironment env = await MemoryEnvironment.StartAsync();
 
-        Point mid = await env.App.Send(TestTasks.Midpoint.Signature(new Point(0, 0), new Point(4, 2))).GetAsync(Guard);
-        Point sum = await env.App.Send(TestTasks.Sum.Signature([new Point(1, 2), new Point(3, 4)])).GetAsync(Guard);
+        Point mid = await env.App.Send(Remote.TestTasks.Midpoint.Signature(new Point(0, 0), new Point(4, 2))).GetAsync(Guard);
+        Point sum = await env.App.Send(Remote.TestTasks.Sum.Signature([new Point(1, 2), new Point(3, 4)])).GetAsync(Guard);
 
         Assert.Equal(new Point(2, 1), mid);
         Assert.Equal(new Point(4, 6), sum);
@@ -121,7 +120,7 @@ public sealed class MemoryEndToEndTests
         await using MemoryEnvironment env = await MemoryEnvironment.StartAsync();
         var groups = new Dictionary<string, List<int>> { ["odd"] = [1, 3, 5], ["even"] = [2] };
 
-        Dictionary<string, int> counts = await env.App.Send(TestTasks.Counts.Signature(groups, new DateTimeOffset(2031, 5, 6, 7, 8, 9, TimeSpan.FromHours(2)), Guid.NewGuid(), 12.34m)).GetAsync(Guard);
+        Dictionary<string, int> counts = await env.App.Send(Remote.TestTasks.Counts.Signature(groups, new DateTimeOffset(2031, 5, 6, 7, 8, 9, TimeSpan.FromHours(2)), Guid.NewGuid(), 12.34m)).GetAsync(Guard);
 
         Assert.Equal(3, counts["odd"]);
         Assert.Equal(1, counts["even"]);
@@ -135,7 +134,7 @@ public sealed class MemoryEndToEndTests
     {
         await using MemoryEnvironment env = await MemoryEnvironment.StartAsync();
 
-        AsyncResult<string> result = env.App.Send(TestTasks.WhoAmI.Signature());
+        AsyncResult<string> result = env.App.Send(Remote.TestTasks.WhoAmI.Signature());
 
         Assert.Equal("test@unit|" + result.Id, await result.GetAsync(Guard));
     }
@@ -145,7 +144,7 @@ public sealed class MemoryEndToEndTests
     {
         await using MemoryEnvironment env = await MemoryEnvironment.StartAsync(concurrency: 8);
 
-        AsyncResult<int>[] results = Enumerable.Range(0, 10_000).Select(i => env.App.Send(TestTasks.Add.Signature(i, i))).ToArray();
+        AsyncResult<int>[] results = Enumerable.Range(0, 10_000).Select(i => env.App.Send(Remote.TestTasks.Add.Signature(i, i))).ToArray();
         int[] values = await Task.WhenAll(results.Select(r => r.GetAsync(Guard)));
 
         for (int i = 0; i < values.Length; i++)
@@ -153,7 +152,7 @@ public sealed class MemoryEndToEndTests
             Assert.Equal(2 * i, values[i]);
         }
 
-        Assert.Equal(10_000, env.Worker!.Processed[TestTasks.Add.Name]);
+        Assert.Equal(10_000, env.Worker!.Processed[Remote.TestTasks.Add.Name]);
     }
 
     [Fact]
@@ -162,7 +161,7 @@ public sealed class MemoryEndToEndTests
         await using MemoryEnvironment env = await MemoryEnvironment.StartAsync();
         string note = Guid.NewGuid().ToString();
 
-        AsyncResult result = await env.App.SendAsync(TestTasks.Record.Signature(note, new TaskOptions { IgnoreResult = true }));
+        AsyncResult result = await env.App.SendAsync(Remote.TestTasks.Record.Signature(note, new TaskOptions { IgnoreResult = true }));
 
         await TestTasks.Recorded.GetOrAdd(note, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task.WaitAsync(Guard);
         await Assert.ThrowsAsync<InvalidOperationException>(() => result.GetAsync(Guard));
@@ -173,7 +172,7 @@ public sealed class MemoryEndToEndTests
     {
         await using MemoryEnvironment env = await MemoryEnvironment.StartAsync();
 
-        AsyncResult result = env.App.Send(TestTasks.Record.Signature(Guid.NewGuid().ToString()));
+        AsyncResult result = env.App.Send(Remote.TestTasks.Record.Signature(Guid.NewGuid().ToString()));
         await result.GetAsync(Guard);
 
         Assert.Equal(TaskState.Success, result.Status);
@@ -185,7 +184,7 @@ public sealed class MemoryEndToEndTests
         await using MemoryEnvironment env = await MemoryEnvironment.StartAsync();
         string note = Guid.NewGuid().ToString();
 
-        AsyncResult result = await env.App.SendAsync(TestTasks.Record.Signature(note, new TaskOptions { Expires = DateTimeOffset.UtcNow.AddDays(-1) }));
+        AsyncResult result = await env.App.SendAsync(Remote.TestTasks.Record.Signature(note, new TaskOptions { Expires = DateTimeOffset.UtcNow.AddDays(-1) }));
 
         await Assert.ThrowsAsync<TaskRevokedException>(() => result.GetAsync(Guard));
         Assert.Equal(TaskState.Revoked, result.Status);
@@ -197,7 +196,7 @@ public sealed class MemoryEndToEndTests
     {
         await using MemoryEnvironment env = await MemoryEnvironment.StartAsync();
 
-        AsyncResult<int> result = await env.App.SendAsync(TestTasks.Add.Signature(1, 1, new TaskOptions { Countdown = TimeSpan.FromMilliseconds(50) }));
+        AsyncResult<int> result = await env.App.SendAsync(Remote.TestTasks.Add.Signature(1, 1, new TaskOptions { Countdown = TimeSpan.FromMilliseconds(50) }));
 
         Assert.Equal(2, await result.GetAsync(Guard));
     }
@@ -207,7 +206,7 @@ public sealed class MemoryEndToEndTests
     {
         await using MemoryEnvironment env = await MemoryEnvironment.StartAsync();
 
-        TaskRoutingException error = Assert.Throws<TaskRoutingException>(() => env.App.Send(TestTasks.Add.Signature(1, 1, new TaskOptions { Queue = "nowhere" })));
+        TaskRoutingException error = Assert.Throws<TaskRoutingException>(() => env.App.Send(Remote.TestTasks.Add.Signature(1, 1, new TaskOptions { Queue = "nowhere" })));
 
         Assert.Equal("nowhere", error.Queue);
         Assert.Contains("[assembly: TaskQueue(\"nowhere\")]", error.Message, StringComparison.Ordinal);
@@ -218,7 +217,7 @@ public sealed class MemoryEndToEndTests
     {
         await using MemoryEnvironment env = await MemoryEnvironment.StartAsync();
 
-        AsyncResult<int> result = await env.App.SendAsync(TestTasks.Slow.Signature(1));
+        AsyncResult<int> result = await env.App.SendAsync(Remote.TestTasks.Slow.Signature(1));
 
         TimeoutException timeout = await Assert.ThrowsAsync<TimeoutException>(() => result.GetAsync(TimeSpan.FromMilliseconds(100)));
         Assert.Contains("Queue 'slow' has no consumers (1 message(s) waiting)", timeout.Message, StringComparison.Ordinal);
@@ -230,11 +229,11 @@ public sealed class MemoryEndToEndTests
         await using MemoryEnvironment env = await MemoryEnvironment.StartAsync();
         TransportMessage[] bad =
         [
-            Raw("application/json", "{not json", task: TestTasks.Add.Name),
-            Raw("application/x-python-serialize", "\u0080\u0004K\u0001.", task: TestTasks.Add.Name),
-            Raw("application/json", "[[1, 2], {}]", task: TestTasks.Add.Name),
+            Raw("application/json", "{not json", task: Remote.TestTasks.Add.Name),
+            Raw("application/x-python-serialize", "\u0080\u0004K\u0001.", task: Remote.TestTasks.Add.Name),
+            Raw("application/json", "[[1, 2], {}]", task: Remote.TestTasks.Add.Name),
             Raw("application/json", "[[1, 2], {}, null]", task: null),
-            Raw("application/json", new string('[', 5000), task: TestTasks.Add.Name),
+            Raw("application/json", new string('[', 5000), task: Remote.TestTasks.Add.Name),
         ];
 
         foreach (TransportMessage message in bad)
@@ -243,7 +242,7 @@ public sealed class MemoryEndToEndTests
         }
 
         await Eventually.WaitFor(() => env.Broker.DeadLetters.Count == bad.Length, "every malformed message to be dead-lettered");
-        Assert.Equal(11, await env.App.Send(TestTasks.Add.Signature(5, 6)).GetAsync(Guard));
+        Assert.Equal(11, await env.App.Send(Remote.TestTasks.Add.Signature(5, 6)).GetAsync(Guard));
     }
 
     [Fact]
@@ -252,7 +251,7 @@ public sealed class MemoryEndToEndTests
         await using MemoryEnvironment env = await MemoryEnvironment.StartAsync();
         TaskApp.Default = env.App;
 
-        AsyncResult<int> result = TestTasks.Add.Delay(20, 22);
+        AsyncResult<int> result = Remote.TestTasks.Add.Delay(20, 22);
 
         Assert.Equal(42, await result);
     }
