@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -554,19 +555,14 @@ public static partial class TaskJson
         if (values is null)
         {
             writer.WriteNullValue();
-            return;
         }
-
-        writer.WriteStartArray();
-        foreach (T value in values)
+        else
         {
-            write(writer, value);
+            WriteSpan(writer, values, write);
         }
-
-        writer.WriteEndArray();
     }
 
-    /// <summary>Writes a list as a JSON array, or null.</summary>
+    /// <summary>Writes a list as a JSON array, or null, without boxing its enumerator.</summary>
     /// <typeparam name="T">The element type.</typeparam>
     /// <param name="writer">The writer.</param>
     /// <param name="values">The values.</param>
@@ -576,9 +572,15 @@ public static partial class TaskJson
         if (values is null)
         {
             writer.WriteNullValue();
-            return;
         }
+        else
+        {
+            WriteSpan(writer, CollectionsMarshal.AsSpan(values), write);
+        }
+    }
 
+    private static void WriteSpan<T>(Utf8JsonWriter writer, ReadOnlySpan<T> values, JsonValueWriter<T> write)
+    {
         writer.WriteStartArray();
         foreach (T value in values)
         {
