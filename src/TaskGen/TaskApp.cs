@@ -34,7 +34,7 @@ public sealed partial class TaskApp : IAsyncDisposable
         _logger = loggerFactory.CreateLogger("TaskGen.TaskApp");
         if (options.ResultBackend == "rpc://")
         {
-            _results = new RpcResultBackend(transport, loggerFactory.CreateLogger("TaskGen.Results"));
+            _results = new RpcResultBackend(transport, options.ResultExpires, loggerFactory.CreateLogger("TaskGen.Results"));
         }
 
         Origin = $"gen{Environment.ProcessId}@{Environment.MachineName}";
@@ -159,7 +159,7 @@ public sealed partial class TaskApp : IAsyncDisposable
     /// <summary>Declares a task queue once per app, so that publishing never races its declaration.</summary>
     internal Task EnsureDeclaredAsync(QueueDeclaration queue, CancellationToken cancellationToken)
     {
-        Task declared = _declared.GetOrAdd(queue.Name, _ => Transport.DeclareTaskQueueAsync(queue, CancellationToken.None).AsTask());
+        Task declared = _declared.GetOrAdd(queue.Name, _ => TaskQueueTopology.DeclareAsync(Transport, queue, CancellationToken.None).AsTask());
         if (declared.IsFaulted)
         {
             _declared.TryRemove(new KeyValuePair<string, Task>(queue.Name, declared));

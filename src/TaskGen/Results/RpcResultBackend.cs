@@ -19,11 +19,13 @@ internal sealed partial class RpcResultBackend : IAsyncDisposable
     private readonly ConcurrentDictionary<string, AsyncResult> _pending = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _startGate = new(1, 1);
     private volatile bool _started;
-    private IAsyncDisposable? _consumer;
+    private readonly TimeSpan _expires;
+    private ITransportConsumer? _consumer;
 
-    public RpcResultBackend(ITransport transport, ILogger logger)
+    public RpcResultBackend(ITransport transport, TimeSpan expires, ILogger logger)
     {
         _transport = transport;
+        _expires = expires;
         _logger = logger;
         ReplyQueue = Guid.NewGuid().ToString();
     }
@@ -50,7 +52,8 @@ internal sealed partial class RpcResultBackend : IAsyncDisposable
                 return;
             }
 
-            await _transport.DeclarePrivateQueueAsync(ReplyQueue, null, cancellationToken).ConfigureAwait(false);
+            // Exclusive and auto-deleting, so it goes with this client; x-expires drops it if it is left unused.
+            await _transport.DeclareQueueAsync(new QueueSpecification(ReplyQueue, Durable: false, Exclusive: true, AutoDelete: true, Expires: _expires), cancellationToken).ConfigureAwait(false);
             _consumer = await _transport.ConsumeAsync(ReplyQueue, prefetch: 1000, autoAck: true, OnDeliveryAsync, cancellationToken).ConfigureAwait(false);
             _started = true;
         }

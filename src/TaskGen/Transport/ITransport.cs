@@ -5,40 +5,47 @@ using System.Threading.Tasks;
 namespace TaskGen.Transport;
 
 /// <summary>
-/// The seam between TaskGen and a message broker: everything the app, the worker and the result
-/// backend need, and nothing about how a broker does it.
+/// The seam between TaskGen and a message broker: AMQP's few primitives (exchanges, queues, bindings,
+/// confirmed publishing, consuming), so that tasks, results, remote control and events all run over
+/// RabbitMQ or the in-memory broker alike.
 /// </summary>
 public interface ITransport : IAsyncDisposable
 {
     /// <summary>A description of the broker for logs and <c>inspect stats</c>; never contains a password.</summary>
     string Description { get; }
 
-    /// <summary>Declares what routing to a task queue needs (the exchange, queue and binding, or the fanout exchange).</summary>
+    /// <summary>Declares an exchange; declaring an existing one with the same flags has no effect.</summary>
+    /// <param name="exchange">The exchange.</param>
+    /// <param name="cancellationToken">Cancels the declaration.</param>
+    ValueTask DeclareExchangeAsync(ExchangeSpecification exchange, CancellationToken cancellationToken);
+
+    /// <summary>Declares a queue and returns its name (chosen by the broker when the specification has none).</summary>
     /// <param name="queue">The queue.</param>
     /// <param name="cancellationToken">Cancels the declaration.</param>
-    ValueTask DeclareTaskQueueAsync(QueueDeclaration queue, CancellationToken cancellationToken);
+    ValueTask<string> DeclareQueueAsync(QueueSpecification queue, CancellationToken cancellationToken);
 
-    /// <summary>Declares a queue private to this process (a reply queue, a worker's broadcast queue) and returns its name.</summary>
-    /// <param name="name">The queue name, or null to let the transport choose one.</param>
-    /// <param name="bindToFanout">A fanout exchange to bind the queue to, or null.</param>
-    /// <param name="cancellationToken">Cancels the declaration.</param>
-    ValueTask<string> DeclarePrivateQueueAsync(string? name, string? bindToFanout, CancellationToken cancellationToken);
+    /// <summary>Binds a queue to an exchange with a routing key (ignored by fanout exchanges).</summary>
+    /// <param name="queue">The queue.</param>
+    /// <param name="exchange">The exchange.</param>
+    /// <param name="routingKey">The binding key.</param>
+    /// <param name="cancellationToken">Cancels the binding.</param>
+    ValueTask BindQueueAsync(string queue, string exchange, string routingKey, CancellationToken cancellationToken);
 
     /// <summary>Publishes a message and completes once the broker has confirmed it.</summary>
     /// <param name="message">The message.</param>
     /// <param name="cancellationToken">Cancels waiting for the confirmation.</param>
-    /// <exception cref="MessageNotRoutedException">No queue is bound to receive the message.</exception>
+    /// <exception cref="MessageNotRoutedException">The message is mandatory and no queue received it.</exception>
     ValueTask PublishAsync(TransportMessage message, CancellationToken cancellationToken);
 
-    /// <summary>Starts consuming <paramref name="queue"/>; dispose the result to stop.</summary>
+    /// <summary>Starts consuming <paramref name="queue"/>.</summary>
     /// <param name="queue">The queue.</param>
     /// <param name="prefetch">How many unacknowledged messages the consumer may hold.</param>
     /// <param name="autoAck">Whether messages count as acknowledged once delivered (replies, remote control).</param>
     /// <param name="handler">Receives each delivery; deliveries to one consumer arrive one at a time.</param>
     /// <param name="cancellationToken">Cancels starting the consumer.</param>
-    ValueTask<IAsyncDisposable> ConsumeAsync(string queue, int prefetch, bool autoAck, Func<Delivery, ValueTask> handler, CancellationToken cancellationToken);
+    ValueTask<ITransportConsumer> ConsumeAsync(string queue, int prefetch, bool autoAck, Func<Delivery, ValueTask> handler, CancellationToken cancellationToken);
 
-    /// <summary>Returns how many consumers <paramref name="queue"/> has, or null when it does not exist.</summary>
+    /// <summary>Returns how many messages are ready in <paramref name="queue"/> and how many consumers it has, or null when it does not exist.</summary>
     /// <param name="queue">The queue.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     ValueTask<(uint Messages, uint Consumers)?> InspectQueueAsync(string queue, CancellationToken cancellationToken);
@@ -48,3 +55,39 @@ public interface ITransport : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the purge.</param>
     ValueTask<uint> PurgeAsync(string queue, CancellationToken cancellationToken);
 }
+
+/// <summary>A running consumer: cancel it to stop deliveries, dispose it once its deliveries are settled.</summary>
+public interface ITransportConsumer : IAsyncDisposable
+{
+    /// <summary>Stops new deliveries while leaving delivered messages able to be acknowledged.</summary>
+    ValueTask CancelAsync();
+}
+
+/// <summary>The kinds of exchange TaskGen uses.</summary>
+public enum ExchangeKind
+{
+    /// <summary>Routes to queues bound with the message's routing key.</summary>
+    Direct,
+
+    /// <summary>Routes to every bound queue.</summary>
+    Fanout,
+
+    /// <summary>Routes by dotted routing-key patterns (<c>*</c> one word, <c>#</c> any words).</summary>
+    Topic,
+}
+
+/// <summary>An exchange to declare.</summary>
+/// <param name="Name">The exchange name.</param>
+/// <param name="Kind">The exchange type.</param>
+/// <param name="Durable">Whether the exchange survives a broker restart.</param>
+/// <param name="AutoDelete">Whether the exchange is deleted when its last binding goes.</param>
+public sealed record ExchangeSpecification(string Name, ExchangeKind Kind, bool Durable = true, bool AutoDelete = false);
+
+/// <summary>A queue to declare. Queues that Python Celery also declares must carry exactly its flags and no arguments.</summary>
+/// <param name="Name">The queue name, or null for a broker-chosen name.</param>
+/// <param name="Durable">Whether the queue survives a broker restart.</param>
+/// <param name="Exclusive">Whether only this connection may use the queue (deleted when it closes).</param>
+/// <param name="AutoDelete">Whether the queue is deleted when its last consumer goes.</param>
+/// <param name="Expires">Deletes the queue after this long unused (<c>x-expires</c>).</param>
+/// <param name="MessageTtl">Drops messages older than this (<c>x-message-ttl</c>).</param>
+public sealed record QueueSpecification(string? Name, bool Durable = true, bool Exclusive = false, bool AutoDelete = false, TimeSpan? Expires = null, TimeSpan? MessageTtl = null);

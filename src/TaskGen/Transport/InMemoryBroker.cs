@@ -7,9 +7,9 @@ using System.Threading.Channels;
 namespace TaskGen.Transport;
 
 /// <summary>
-/// A broker that lives in one process, with RabbitMQ's routing rules (the default exchange, direct and
-/// fanout exchanges, competing consumers, reject without requeue). It exists for the quick start and
-/// unit tests; integration tests always use a real RabbitMQ.
+/// A broker that lives in one process, with RabbitMQ's routing rules (the default exchange, direct,
+/// fanout and topic exchanges, competing consumers, reject without requeue). It exists for the quick
+/// start and unit tests; integration tests always use a real RabbitMQ.
 /// </summary>
 public sealed class InMemoryBroker
 {
@@ -59,14 +59,21 @@ public sealed class InMemoryBroker
         }
     }
 
-    internal void DeclareExchange(string name, bool fanout)
+    internal void DeclareExchange(string name, ExchangeKind kind)
     {
         lock (_gate)
         {
-            if (!_exchanges.ContainsKey(name))
+            if (_exchanges.TryGetValue(name, out MemoryExchange? existing))
             {
-                _exchanges.Add(name, new MemoryExchange(fanout));
+                if (existing.Kind != kind)
+                {
+                    throw new InvalidOperationException($"PRECONDITION_FAILED - exchange '{name}' is declared as {existing.Kind}, not {kind}.");
+                }
+
+                return;
             }
+
+            _exchanges.Add(name, new MemoryExchange(kind));
         }
     }
 
@@ -74,7 +81,20 @@ public sealed class InMemoryBroker
     {
         lock (_gate)
         {
-            _exchanges[exchange].Bindings.Add((queue, routingKey));
+            if (!_exchanges.TryGetValue(exchange, out MemoryExchange? target))
+            {
+                throw new InvalidOperationException($"NOT_FOUND - no exchange '{exchange}'.");
+            }
+
+            if (!_queues.ContainsKey(queue))
+            {
+                throw new InvalidOperationException($"NOT_FOUND - no queue '{queue}'.");
+            }
+
+            if (!target.Bindings.Contains((queue, routingKey)))
+            {
+                target.Bindings.Add((queue, routingKey));
+            }
         }
     }
 
@@ -94,7 +114,7 @@ public sealed class InMemoryBroker
             {
                 foreach ((string queue, string key) in exchange.Bindings)
                 {
-                    if ((exchange.Fanout || key == message.RoutingKey) && _queues.TryGetValue(queue, out MemoryQueue? bound) && !targets.Contains(bound))
+                    if (exchange.Matches(key, message.RoutingKey) && _queues.TryGetValue(queue, out MemoryQueue? bound) && !targets.Contains(bound))
                     {
                         targets.Add(bound);
                     }
@@ -129,10 +149,40 @@ public sealed class InMemoryBroker
 
     internal sealed record MemoryEnvelope(TransportMessage Message, bool Redelivered);
 
-    private sealed class MemoryExchange(bool fanout)
+    private sealed class MemoryExchange(ExchangeKind kind)
     {
-        public bool Fanout { get; } = fanout;
+        public ExchangeKind Kind { get; } = kind;
 
         public List<(string Queue, string Key)> Bindings { get; } = [];
+
+        public bool Matches(string bindingKey, string routingKey) => Kind switch
+        {
+            ExchangeKind.Fanout => true,
+            ExchangeKind.Topic => TopicMatches(bindingKey.Split('.'), 0, routingKey.Split('.'), 0),
+            _ => bindingKey == routingKey,
+        };
+
+        private static bool TopicMatches(string[] pattern, int p, string[] words, int w)
+        {
+            if (p == pattern.Length)
+            {
+                return w == words.Length;
+            }
+
+            if (pattern[p] == "#")
+            {
+                for (int skip = w; skip <= words.Length; skip++)
+                {
+                    if (TopicMatches(pattern, p + 1, words, skip))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
+            return w < words.Length && (pattern[p] == "*" || pattern[p] == words[w]) && TopicMatches(pattern, p + 1, words, w + 1);
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -6,7 +7,7 @@ namespace TaskGen.Transport;
 
 /// <summary>
 /// The transport for <c>memory://</c> URLs: every app in the process that names the same broker shares
-/// its queues. Message TTLs and priorities are not modelled.
+/// its queues. Message TTLs, queue expiry, exclusivity and priorities are not modelled.
 /// </summary>
 public sealed class InMemoryTransport : ITransport
 {
@@ -23,52 +24,43 @@ public sealed class InMemoryTransport : ITransport
     public string Description => "memory://";
 
     /// <inheritdoc />
-    public ValueTask DeclareTaskQueueAsync(QueueDeclaration queue, CancellationToken cancellationToken)
+    public ValueTask DeclareExchangeAsync(ExchangeSpecification exchange, CancellationToken cancellationToken)
     {
-        if (queue.Broadcast)
-        {
-            _broker.DeclareExchange(queue.Name, fanout: true);
-        }
-        else
-        {
-            _broker.DeclareExchange(queue.Name, fanout: false);
-            _broker.DeclareQueue(queue.Name);
-            _broker.Bind(queue.Name, queue.Name, queue.Name);
-        }
-
+        _broker.DeclareExchange(exchange.Name, exchange.Kind);
         return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
-    public ValueTask<string> DeclarePrivateQueueAsync(string? name, string? bindToFanout, CancellationToken cancellationToken)
+    public ValueTask<string> DeclareQueueAsync(QueueSpecification queue, CancellationToken cancellationToken)
     {
-        string queueName = name ?? "amq.gen-" + Guid.NewGuid().ToString("N");
-        _broker.DeclareQueue(queueName);
-        if (bindToFanout is not null)
-        {
-            _broker.DeclareExchange(bindToFanout, fanout: true);
-            _broker.Bind(bindToFanout, queueName, string.Empty);
-        }
+        string name = string.IsNullOrEmpty(queue.Name) ? "amq.gen-" + Guid.NewGuid().ToString("N") : queue.Name;
+        _broker.DeclareQueue(name);
+        return ValueTask.FromResult(name);
+    }
 
-        return ValueTask.FromResult(queueName);
+    /// <inheritdoc />
+    public ValueTask BindQueueAsync(string queue, string exchange, string routingKey, CancellationToken cancellationToken)
+    {
+        _broker.Bind(exchange, queue, routingKey);
+        return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
     public ValueTask PublishAsync(TransportMessage message, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return _broker.Route(message)
+        return _broker.Route(message) || !message.Mandatory
             ? ValueTask.CompletedTask
             : ValueTask.FromException(new MessageNotRoutedException(message.Exchange, message.RoutingKey));
     }
 
     /// <inheritdoc />
-    public ValueTask<IAsyncDisposable> ConsumeAsync(string queue, int prefetch, bool autoAck, Func<Delivery, ValueTask> handler, CancellationToken cancellationToken)
+    public ValueTask<ITransportConsumer> ConsumeAsync(string queue, int prefetch, bool autoAck, Func<Delivery, ValueTask> handler, CancellationToken cancellationToken)
     {
         InMemoryBroker.MemoryQueue target = _broker.FindQueue(queue)
-            ?? throw new InvalidOperationException($"Queue '{queue}' does not exist: declare it before consuming.");
+            ?? throw new InvalidOperationException($"NOT_FOUND - no queue '{queue}': declare it before consuming.");
         var consumer = new Consumer(_broker, target, Math.Max(1, prefetch), autoAck, handler);
-        return ValueTask.FromResult<IAsyncDisposable>(consumer);
+        return ValueTask.FromResult<ITransportConsumer>(consumer);
     }
 
     /// <inheritdoc />
@@ -94,7 +86,7 @@ public sealed class InMemoryTransport : ITransport
     /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private sealed class Consumer : IAsyncDisposable
+    private sealed class Consumer : ITransportConsumer
     {
         private readonly InMemoryBroker _broker;
         private readonly InMemoryBroker.MemoryQueue _queue;
@@ -102,7 +94,9 @@ public sealed class InMemoryTransport : ITransport
         private readonly bool _autoAck;
         private readonly Func<Delivery, ValueTask> _handler;
         private readonly CancellationTokenSource _stop = new();
+        private readonly ConcurrentDictionary<MemoryDelivery, bool> _unsettled = new();
         private readonly Task _loop;
+        private int _cancelled;
 
         public Consumer(InMemoryBroker broker, InMemoryBroker.MemoryQueue queue, int prefetch, bool autoAck, Func<Delivery, ValueTask> handler)
         {
@@ -115,8 +109,13 @@ public sealed class InMemoryTransport : ITransport
             _loop = Task.Run(RunAsync);
         }
 
-        public async ValueTask DisposeAsync()
+        public async ValueTask CancelAsync()
         {
+            if (Interlocked.Exchange(ref _cancelled, 1) != 0)
+            {
+                return;
+            }
+
             _stop.Cancel();
             try
             {
@@ -127,6 +126,18 @@ public sealed class InMemoryTransport : ITransport
             }
 
             _queue.RemoveConsumer();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await CancelAsync().ConfigureAwait(false);
+
+            // As when a channel closes: whatever was delivered but never settled goes back to the queue.
+            foreach (MemoryDelivery delivery in _unsettled.Keys)
+            {
+                await delivery.RejectAsync(requeue: true).ConfigureAwait(false);
+            }
+
             _stop.Dispose();
         }
 
@@ -152,6 +163,10 @@ public sealed class InMemoryTransport : ITransport
                 if (_autoAck)
                 {
                     delivery.Settle();
+                }
+                else
+                {
+                    _unsettled.TryAdd(delivery, true);
                 }
 
                 await _handler(delivery).ConfigureAwait(false);
@@ -193,6 +208,7 @@ public sealed class InMemoryTransport : ITransport
                     return false;
                 }
 
+                owner._unsettled.TryRemove(this, out _);
                 owner._window.Release();
                 return !owner._autoAck;
             }

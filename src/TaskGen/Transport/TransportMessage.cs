@@ -38,4 +38,10 @@ public sealed class TransportMessage
 
     /// <summary>The body bytes.</summary>
     public ReadOnlyMemory<byte> Body { get; }
+
+    /// <summary>
+    /// Whether the broker must return the message when no queue receives it. True for tasks and results,
+    /// so that nothing is lost silently; false for events and remote control, which may have no listener.
+    /// </summary>
+    public bool Mandatory { get; init; } = true;
 }

@@ -19,7 +19,7 @@ public sealed partial class TaskWorker : IAsyncDisposable
     private readonly TaskApp _app;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _slots;
-    private readonly List<IAsyncDisposable> _consumers = [];
+    private readonly List<ITransportConsumer> _consumers = [];
     private readonly ConcurrentDictionary<Task, bool> _running = new();
     private readonly ConcurrentDictionary<string, long> _processed = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskInvocation> _active = new(StringComparer.Ordinal);
@@ -74,7 +74,7 @@ public sealed partial class TaskWorker : IAsyncDisposable
             QueueDeclaration queue = _app.ResolveQueue(name);
             await _app.EnsureDeclaredAsync(queue, cancellationToken).ConfigureAwait(false);
             string consumed = queue.Broadcast
-                ? await _app.Transport.DeclarePrivateQueueAsync("bcast." + Guid.NewGuid().ToString(), queue.Name, cancellationToken).ConfigureAwait(false)
+                ? await TaskQueueTopology.DeclareBroadcastConsumerAsync(_app.Transport, queue, cancellationToken).ConfigureAwait(false)
                 : queue.Name;
             _consumers.Add(await _app.Transport.ConsumeAsync(consumed, Prefetch, autoAck: false, OnDeliveryAsync, cancellationToken).ConfigureAwait(false));
         }
@@ -95,9 +95,9 @@ public sealed partial class TaskWorker : IAsyncDisposable
         }
 
         _stopping.Cancel();
-        foreach (IAsyncDisposable consumer in _consumers)
+        foreach (ITransportConsumer consumer in _consumers)
         {
-            await consumer.DisposeAsync().ConfigureAwait(false);
+            await consumer.CancelAsync().ConfigureAwait(false);
         }
 
         Task all = Task.WhenAll(_running.Keys);
@@ -110,6 +110,12 @@ public sealed partial class TaskWorker : IAsyncDisposable
             LogShutdownTimeout(_logger, _running.Count);
             _abort.Cancel();
             await all.ConfigureAwait(false);
+        }
+
+        // Only now may the consumers go: running tasks needed their channels to acknowledge.
+        foreach (ITransportConsumer consumer in _consumers)
+        {
+            await consumer.DisposeAsync().ConfigureAwait(false);
         }
 
         LogStopped(_logger, NodeName);

@@ -22,8 +22,8 @@ public sealed class InMemoryTransportTests
     public async Task Publish_ToTheDefaultExchange_GoesToTheQueueNamedByTheRoutingKey()
     {
         InMemoryTransport transport = NewTransport();
-        await transport.DeclareTaskQueueAsync(new QueueDeclaration("alpha"), CancellationToken.None);
-        await transport.DeclareTaskQueueAsync(new QueueDeclaration("beta"), CancellationToken.None);
+        await TaskQueueTopology.DeclareAsync(transport, new QueueDeclaration("alpha"), CancellationToken.None);
+        await TaskQueueTopology.DeclareAsync(transport, new QueueDeclaration("beta"), CancellationToken.None);
 
         await transport.PublishAsync(Message(string.Empty, "alpha", "one"), CancellationToken.None);
 
@@ -45,7 +45,7 @@ public sealed class InMemoryTransportTests
     public async Task Publish_ToTheTaskQueuesOwnExchange_IsRoutedByKey()
     {
         InMemoryTransport transport = NewTransport();
-        await transport.DeclareTaskQueueAsync(new QueueDeclaration("alpha"), CancellationToken.None);
+        await TaskQueueTopology.DeclareAsync(transport, new QueueDeclaration("alpha"), CancellationToken.None);
 
         await transport.PublishAsync(Message("alpha", "alpha", "one"), CancellationToken.None);
         Assert.Equal(1, transport.Broker.CountReady("alpha"));
@@ -69,9 +69,9 @@ public sealed class InMemoryTransportTests
     public async Task Fanout_DeliversToEveryBoundQueue()
     {
         InMemoryTransport transport = NewTransport();
-        await transport.DeclareTaskQueueAsync(new QueueDeclaration("broadcast", Broadcast: true), CancellationToken.None);
-        string first = await transport.DeclarePrivateQueueAsync("bcast.worker1", "broadcast", CancellationToken.None);
-        string second = await transport.DeclarePrivateQueueAsync("bcast.worker2", "broadcast", CancellationToken.None);
+        await TaskQueueTopology.DeclareAsync(transport, new QueueDeclaration("broadcast", Broadcast: true), CancellationToken.None);
+        string first = await DeclareBoundAsync(transport, "bcast.worker1", "broadcast");
+        string second = await DeclareBoundAsync(transport, "bcast.worker2", "broadcast");
         Assert.Equal("bcast.worker1", first);
         Assert.Equal("bcast.worker2", second);
 
@@ -91,17 +91,17 @@ public sealed class InMemoryTransportTests
     public async Task Fanout_WithNoQueueBound_IsNotRouted()
     {
         InMemoryTransport transport = NewTransport();
-        await transport.DeclareTaskQueueAsync(new QueueDeclaration("broadcast", Broadcast: true), CancellationToken.None);
+        await TaskQueueTopology.DeclareAsync(transport, new QueueDeclaration("broadcast", Broadcast: true), CancellationToken.None);
 
         await Assert.ThrowsAsync<MessageNotRoutedException>(async () => await transport.PublishAsync(Message("broadcast", string.Empty, "x"), CancellationToken.None));
     }
 
     [Fact]
-    public async Task DeclarePrivateQueue_WithoutAName_ChoosesAUniqueOne()
+    public async Task DeclareQueue_WithoutAName_ChoosesAUniqueOne()
     {
         InMemoryTransport transport = NewTransport();
-        string first = await transport.DeclarePrivateQueueAsync(null, null, CancellationToken.None);
-        string second = await transport.DeclarePrivateQueueAsync(null, null, CancellationToken.None);
+        string first = await transport.DeclareQueueAsync(new QueueSpecification(null), CancellationToken.None);
+        string second = await transport.DeclareQueueAsync(new QueueSpecification(null), CancellationToken.None);
 
         Assert.NotEqual(first, second);
         Assert.Equal(0, transport.Broker.CountReady(first));
@@ -112,7 +112,7 @@ public sealed class InMemoryTransportTests
     {
         const int count = 50;
         InMemoryTransport transport = NewTransport();
-        await transport.DeclareTaskQueueAsync(new QueueDeclaration("work"), CancellationToken.None);
+        await TaskQueueTopology.DeclareAsync(transport, new QueueDeclaration("work"), CancellationToken.None);
         for (int i = 0; i < count; i++)
         {
             await transport.PublishAsync(Message(string.Empty, "work", i.ToString(System.Globalization.CultureInfo.InvariantCulture)), CancellationToken.None);
@@ -146,7 +146,7 @@ public sealed class InMemoryTransportTests
     public async Task TwoConsumers_WithPrefetchOne_ShareTheWork()
     {
         InMemoryTransport transport = NewTransport();
-        await transport.DeclareTaskQueueAsync(new QueueDeclaration("work"), CancellationToken.None);
+        await TaskQueueTopology.DeclareAsync(transport, new QueueDeclaration("work"), CancellationToken.None);
         await transport.PublishAsync(Message(string.Empty, "work", "a"), CancellationToken.None);
         await transport.PublishAsync(Message(string.Empty, "work", "b"), CancellationToken.None);
 
@@ -168,7 +168,7 @@ public sealed class InMemoryTransportTests
     public async Task Reject_WithoutRequeue_DeadLetters()
     {
         InMemoryTransport transport = NewTransport();
-        await transport.DeclareTaskQueueAsync(new QueueDeclaration("work"), CancellationToken.None);
+        await TaskQueueTopology.DeclareAsync(transport, new QueueDeclaration("work"), CancellationToken.None);
         await transport.PublishAsync(Message(string.Empty, "work", "poison"), CancellationToken.None);
 
         var received = new TaskCompletionSource<Delivery>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -193,7 +193,7 @@ public sealed class InMemoryTransportTests
     public async Task Reject_WithRequeue_RedeliversMarkedRedelivered()
     {
         InMemoryTransport transport = NewTransport();
-        await transport.DeclareTaskQueueAsync(new QueueDeclaration("work"), CancellationToken.None);
+        await TaskQueueTopology.DeclareAsync(transport, new QueueDeclaration("work"), CancellationToken.None);
         await transport.PublishAsync(Message(string.Empty, "work", "again"), CancellationToken.None);
 
         var deliveries = Channel();
@@ -217,7 +217,7 @@ public sealed class InMemoryTransportTests
     public async Task Prefetch_HoldsTheNextMessageUntilTheFirstIsAcked()
     {
         InMemoryTransport transport = NewTransport();
-        await transport.DeclareTaskQueueAsync(new QueueDeclaration("work"), CancellationToken.None);
+        await TaskQueueTopology.DeclareAsync(transport, new QueueDeclaration("work"), CancellationToken.None);
         await transport.PublishAsync(Message(string.Empty, "work", "first"), CancellationToken.None);
         await transport.PublishAsync(Message(string.Empty, "work", "second"), CancellationToken.None);
 
@@ -252,7 +252,7 @@ public sealed class InMemoryTransportTests
     public async Task AutoAck_DoesNotWaitForAcks()
     {
         InMemoryTransport transport = NewTransport();
-        await transport.DeclareTaskQueueAsync(new QueueDeclaration("replies"), CancellationToken.None);
+        await TaskQueueTopology.DeclareAsync(transport, new QueueDeclaration("replies"), CancellationToken.None);
         await transport.PublishAsync(Message(string.Empty, "replies", "first"), CancellationToken.None);
         await transport.PublishAsync(Message(string.Empty, "replies", "second"), CancellationToken.None);
 
@@ -268,7 +268,7 @@ public sealed class InMemoryTransportTests
     public async Task Purge_EmptiesTheQueue()
     {
         InMemoryTransport transport = NewTransport();
-        await transport.DeclareTaskQueueAsync(new QueueDeclaration("work"), CancellationToken.None);
+        await TaskQueueTopology.DeclareAsync(transport, new QueueDeclaration("work"), CancellationToken.None);
         for (int i = 0; i < 3; i++)
         {
             await transport.PublishAsync(Message(string.Empty, "work", "m"), CancellationToken.None);
@@ -287,7 +287,7 @@ public sealed class InMemoryTransportTests
         InMemoryTransport transport = NewTransport();
         Assert.Null(await transport.InspectQueueAsync("work", CancellationToken.None));
 
-        await transport.DeclareTaskQueueAsync(new QueueDeclaration("work"), CancellationToken.None);
+        await TaskQueueTopology.DeclareAsync(transport, new QueueDeclaration("work"), CancellationToken.None);
         await transport.PublishAsync(Message(string.Empty, "work", "m"), CancellationToken.None);
         Assert.Equal((1u, 0u), await transport.InspectQueueAsync("work", CancellationToken.None));
 
@@ -321,7 +321,53 @@ public sealed class InMemoryTransportTests
 
     // ---- helpers ----
 
+    [Theory]
+    [InlineData("worker.#", "worker.heartbeat", true)]
+    [InlineData("worker.#", "worker", true)]
+    [InlineData("task.*", "task.succeeded", true)]
+    [InlineData("task.*", "task.a.b", false)]
+    [InlineData("#", "anything.at.all", true)]
+    [InlineData("worker.online", "worker.offline", false)]
+    public async Task TopicExchange_RoutesByPattern(string bindingKey, string routingKey, bool routed)
+    {
+        InMemoryTransport transport = NewTransport();
+        await transport.DeclareExchangeAsync(new ExchangeSpecification("events", ExchangeKind.Topic), CancellationToken.None);
+        string queue = await transport.DeclareQueueAsync(new QueueSpecification(null), CancellationToken.None);
+        await transport.BindQueueAsync(queue, "events", bindingKey, CancellationToken.None);
+
+        await transport.PublishAsync(new TransportMessage("events", routingKey, new MessageProperties(), new Dictionary<string, object?>(), Array.Empty<byte>()) { Mandatory = false }, CancellationToken.None);
+
+        Assert.Equal(routed ? 1 : 0, transport.Broker.CountReady(queue));
+    }
+
+    [Fact]
+    public async Task DisposingAConsumer_RequeuesWhatItNeverSettled()
+    {
+        InMemoryTransport transport = NewTransport();
+        await TaskQueueTopology.DeclareAsync(transport, new QueueDeclaration("work"), CancellationToken.None);
+        await transport.PublishAsync(Message(string.Empty, "work", "held"), CancellationToken.None);
+        var delivered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        ITransportConsumer consumer = await transport.ConsumeAsync("work", 1, autoAck: false, _ =>
+        {
+            delivered.TrySetResult();
+            return ValueTask.CompletedTask;
+        }, CancellationToken.None);
+        await delivered.Task.WaitAsync(s_hangGuard);
+        Assert.Equal(0, transport.Broker.CountReady("work"));
+        await consumer.DisposeAsync();
+
+        Assert.Equal(1, transport.Broker.CountReady("work"));
+    }
+
     private static InMemoryTransport NewTransport() => new(InMemoryBroker.Named(Guid.NewGuid().ToString()));
+
+    private static async Task<string> DeclareBoundAsync(InMemoryTransport transport, string queue, string exchange)
+    {
+        string name = await transport.DeclareQueueAsync(new QueueSpecification(queue, Durable: false, Exclusive: true, AutoDelete: true), CancellationToken.None);
+        await transport.BindQueueAsync(name, exchange, string.Empty, CancellationToken.None);
+        return name;
+    }
 
     private static TransportMessage Message(string exchange, string routingKey, string body) =>
         new(exchange, routingKey, new MessageProperties { ContentType = "application/json" }, new Dictionary<string, object?>(), Encoding.UTF8.GetBytes(body));

@@ -1,0 +1,46 @@
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace TaskGen.Transport;
+
+/// <summary>
+/// Declares task queues exactly as kombu does, so that Python Celery can declare the same entities on the
+/// same broker without a 406 PRECONDITION_FAILED.
+/// </summary>
+public static class TaskQueueTopology
+{
+    /// <summary>
+    /// Declares a direct task queue <c>Q</c> (exchange <c>Q</c>, queue <c>Q</c>, binding with key <c>Q</c>; all
+    /// durable, no arguments), or for a broadcast queue its durable fanout exchange.
+    /// </summary>
+    /// <param name="transport">The transport.</param>
+    /// <param name="queue">The queue.</param>
+    /// <param name="cancellationToken">Cancels the declarations.</param>
+    public static async ValueTask DeclareAsync(ITransport transport, QueueDeclaration queue, CancellationToken cancellationToken)
+    {
+        if (queue.Broadcast)
+        {
+            await transport.DeclareExchangeAsync(new ExchangeSpecification(queue.Name, ExchangeKind.Fanout), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await transport.DeclareExchangeAsync(new ExchangeSpecification(queue.Name, ExchangeKind.Direct), cancellationToken).ConfigureAwait(false);
+        await transport.DeclareQueueAsync(new QueueSpecification(queue.Name), cancellationToken).ConfigureAwait(false);
+        await transport.BindQueueAsync(queue.Name, queue.Name, queue.Name, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Declares this worker's own queue <c>bcast.&lt;uuid&gt;</c> on a broadcast queue's fanout exchange and returns its name.
+    /// </summary>
+    /// <param name="transport">The transport.</param>
+    /// <param name="queue">The broadcast queue.</param>
+    /// <param name="cancellationToken">Cancels the declarations.</param>
+    public static async ValueTask<string> DeclareBroadcastConsumerAsync(ITransport transport, QueueDeclaration queue, CancellationToken cancellationToken)
+    {
+        await DeclareAsync(transport, queue, cancellationToken).ConfigureAwait(false);
+        string name = await transport.DeclareQueueAsync(
+            new QueueSpecification("bcast." + System.Guid.NewGuid().ToString(), Durable: false, Exclusive: true, AutoDelete: true), cancellationToken).ConfigureAwait(false);
+        await transport.BindQueueAsync(name, queue.Name, string.Empty, cancellationToken).ConfigureAwait(false);
+        return name;
+    }
+}
