@@ -7,20 +7,24 @@ namespace TaskGen.Transport;
 public static class TransportFactory
 {
     /// <summary>Creates the transport for <paramref name="brokerUrl"/>.</summary>
-    /// <param name="brokerUrl"><c>memory://</c> or <c>memory://name</c>.</param>
+    /// <param name="brokerUrl"><c>amqp://user:password@host:port/vhost</c>, <c>amqps://...</c>, <c>memory://</c> or <c>memory://name</c>.</param>
     /// <param name="loggerFactory">Logging for the transport.</param>
     /// <exception cref="TaskAppConfigurationException">The URL's scheme is not supported.</exception>
     public static ITransport Create(string brokerUrl, ILoggerFactory loggerFactory)
     {
-        _ = loggerFactory;
         if (string.IsNullOrWhiteSpace(brokerUrl) || brokerUrl.StartsWith("memory://", StringComparison.OrdinalIgnoreCase))
         {
             string name = string.IsNullOrWhiteSpace(brokerUrl) ? string.Empty : brokerUrl["memory://".Length..].TrimEnd('/');
             return new InMemoryTransport(InMemoryBroker.Named(name));
         }
 
+        if (brokerUrl.StartsWith("amqp://", StringComparison.OrdinalIgnoreCase) || brokerUrl.StartsWith("amqps://", StringComparison.OrdinalIgnoreCase))
+        {
+            return new RabbitMqTransport(brokerUrl, $"TaskGen {Environment.MachineName}:{Environment.ProcessId}", loggerFactory);
+        }
+
         int scheme = brokerUrl.IndexOf("://", StringComparison.Ordinal);
         string shown = scheme > 0 ? brokerUrl[..scheme] : "(none)";
-        throw new TaskAppConfigurationException($"Broker URL scheme '{shown}' is not supported: use memory://.");
+        throw new TaskAppConfigurationException($"Broker URL scheme '{shown}' is not supported: use amqp://, amqps:// or memory://.");
     }
 }

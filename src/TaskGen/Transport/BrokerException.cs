@@ -1,0 +1,17 @@
+using System;
+
+namespace TaskGen.Transport;
+
+/// <summary>Raised when the broker cannot be reached or refuses an operation; the message never contains a password.</summary>
+public sealed class BrokerException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">What failed, with the broker's reason.</param>
+    /// <param name="inner">The client library's exception.</param>
+    /// <param name="replyCode">The AMQP reply code (404 not found, 406 precondition failed), or 0.</param>
+    public BrokerException(string message, Exception? inner = null, ushort replyCode = 0)
+        : base(message, inner) => ReplyCode = replyCode;
+
+    /// <summary>The AMQP reply code (404 not found, 406 precondition failed), or 0 when there was none.</summary>
+    public ushort ReplyCode { get; }
+}
