@@ -1,11 +1,13 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
+using TaskGen.Control;
 using TaskGen.Serialization;
 using TaskGen.Worker;
 
@@ -22,7 +24,11 @@ internal sealed class CommandLine
         ["-b"] = "--broker",
         ["-l"] = "--loglevel",
         ["-t"] = "--timeout",
+        ["-d"] = "--destination",
+        ["-f"] = "--force",
     };
+
+    private static readonly HashSet<string> s_flags = new(StringComparer.Ordinal) { "--force", "--json" };
 
     private CommandLine(string? command, List<string> arguments, Dictionary<string, string> options)
     {
@@ -44,6 +50,11 @@ internal sealed class CommandLine
           worker [-Q queue1,queue2] [-c concurrency] [-n name@host]   consume queues and run tasks
           call <task> ['<json args>'] [--kwargs '<json>'] [-Q queue] [-t seconds]
                                                                      send a task by name and print its result
+          status [-t seconds] [-d node1,node2]                       list the workers that answer a ping
+          inspect ping|registered|active|stats|active_queues [-t seconds] [-d nodes] [--json]
+                                                                     ask workers about themselves
+          revoke <task id> [<task id> ...]                           tell workers not to run these tasks
+          purge [-Q queue1,queue2]                                   delete every waiting message from task queues
           help                                                       show this text
 
         Options come from the command line, then from environment variables (TaskGen__BrokerUrl, ...).
@@ -69,9 +80,9 @@ internal sealed class CommandLine
                 }
 
                 key = s_aliases.GetValueOrDefault(key, key);
-                if (key is "--help" or "-h")
+                if (key is "--help" or "-h" || s_flags.Contains(key))
                 {
-                    options["--help"] = "true";
+                    options[key is "-h" ? "--help" : key] = value ?? "true";
                     continue;
                 }
 
@@ -182,6 +193,10 @@ public static class TaskAppHost
                 {
                     "worker" => await RunWorkerAsync(app, line, stop.Token).ConfigureAwait(false),
                     "call" => await CallAsync(app, line, stop.Token).ConfigureAwait(false),
+                    "status" => await StatusAsync(app, line, stop.Token).ConfigureAwait(false),
+                    "inspect" => await InspectAsync(app, line, stop.Token).ConfigureAwait(false),
+                    "revoke" => await RevokeAsync(app, line, stop.Token).ConfigureAwait(false),
+                    "purge" => await PurgeAsync(app, line, stop.Token).ConfigureAwait(false),
                     _ => Unknown(line.Command),
                 };
             }
@@ -189,6 +204,11 @@ public static class TaskAppHost
             {
                 await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
                 return 64;
+            }
+            catch (Transport.BrokerException ex)
+            {
+                await Console.Error.WriteLineAsync("Error: " + ex.Message).ConfigureAwait(false);
+                return 69;
             }
         }
     }
@@ -222,6 +242,121 @@ public static class TaskAppHost
         await worker.StopAsync(CancellationToken.None).ConfigureAwait(false);
         return 0;
     }
+
+    /// <summary>Celery's exit code when no node answered (EX_UNAVAILABLE).</summary>
+    private const int Unavailable = 69;
+
+
+    private static async Task<int> StatusAsync(TaskApp app, CommandLine line, CancellationToken stop)
+    {
+        IReadOnlyList<ControlReply> replies = await new RemoteControlClient(app.Transport)
+            .PingAsync(ReplyTimeout(line, 1), Destination(line), stop).ConfigureAwait(false);
+        if (replies.Count == 0)
+        {
+            await Console.Error.WriteLineAsync("Error: No nodes replied within time constraint.").ConfigureAwait(false);
+            return Unavailable;
+        }
+
+        foreach (ControlReply reply in replies.OrderBy(r => r.Node, StringComparer.Ordinal))
+        {
+            Console.WriteLine($"-> {reply.Node}: OK");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"{replies.Count} {(replies.Count == 1 ? "node" : "nodes")} online.");
+        return 0;
+    }
+
+    private static async Task<int> InspectAsync(TaskApp app, CommandLine line, CancellationToken stop)
+    {
+        string method = line.Arguments.Count > 0 ? line.Arguments[0] : throw new ArgumentException("inspect needs a command: ping, registered, active, stats or active_queues.");
+        if (method is not ("ping" or "registered" or "active" or "stats" or "active_queues" or "revoked" or "scheduled" or "reserved"))
+        {
+            throw new ArgumentException($"'{method}' is not an inspect command: use ping, registered, active, stats or active_queues.");
+        }
+
+        IReadOnlyList<ControlReply> replies = await new RemoteControlClient(app.Transport)
+            .CallAsync(method, null, ReplyTimeout(line, 1), Destination(line), stop).ConfigureAwait(false);
+        if (replies.Count == 0)
+        {
+            await Console.Error.WriteLineAsync("Error: No nodes replied within time constraint.").ConfigureAwait(false);
+            return Unavailable;
+        }
+
+        if (line.Option("--json") is not null)
+        {
+            var all = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+            foreach (ControlReply reply in replies)
+            {
+                all[reply.Node] = reply.Reply;
+            }
+
+            Console.WriteLine(JsonSerializer.Serialize(all, HostJson.Default.DictionaryStringJsonElement));
+            return 0;
+        }
+
+        foreach (ControlReply reply in replies.OrderBy(r => r.Node, StringComparer.Ordinal))
+        {
+            Console.WriteLine(reply.Error is null ? $"-> {reply.Node}: OK" : $"-> {reply.Node}: ERROR");
+            Console.WriteLine("    " + JsonSerializer.Serialize(reply.Reply, HostJson.Indented.JsonElement).Replace("\n", "\n    ", StringComparison.Ordinal));
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"{replies.Count} {(replies.Count == 1 ? "node" : "nodes")} online.");
+        return 0;
+    }
+
+    private static async Task<int> RevokeAsync(TaskApp app, CommandLine line, CancellationToken stop)
+    {
+        if (line.Arguments.Count == 0)
+        {
+            throw new ArgumentException("revoke needs one or more task ids.");
+        }
+
+        IReadOnlyList<ControlReply> replies = await new RemoteControlClient(app.Transport).CallAsync(
+            "revoke",
+            writer =>
+            {
+                writer.WriteStartArray("task_id");
+                foreach (string id in line.Arguments)
+                {
+                    writer.WriteStringValue(id);
+                }
+
+                writer.WriteEndArray();
+            },
+            ReplyTimeout(line, 1),
+            Destination(line),
+            stop).ConfigureAwait(false);
+        foreach (ControlReply reply in replies.OrderBy(r => r.Node, StringComparer.Ordinal))
+        {
+            Console.WriteLine($"-> {reply.Node}: {reply.Reply}");
+        }
+
+        return replies.Count == 0 ? Unavailable : 0;
+    }
+
+    private static async Task<int> PurgeAsync(TaskApp app, CommandLine line, CancellationToken stop)
+    {
+        IEnumerable<string> queues = line.Option("--queues")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            ?? app.Tasks.Queues.Where(q => !q.Broadcast).Select(q => q.Name).Append(app.Options.TaskDefaultQueue).Distinct(StringComparer.Ordinal);
+        uint total = 0;
+        int count = 0;
+        foreach (string queue in queues)
+        {
+            total += await app.Transport.PurgeAsync(queue, stop).ConfigureAwait(false);
+            count++;
+        }
+
+        Console.WriteLine($"Purged {total} {(total == 1 ? "message" : "messages")} from {count} known task {(count == 1 ? "queue" : "queues")}.");
+        return 0;
+    }
+
+    private static TimeSpan ReplyTimeout(CommandLine line, double defaultSeconds) =>
+        TimeSpan.FromSeconds(double.Parse(line.Option("--timeout") ?? defaultSeconds.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture));
+
+    private static IReadOnlyList<string>? Destination(CommandLine line) =>
+        line.Option("--destination")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private static async Task<int> CallAsync(TaskApp app, CommandLine line, CancellationToken stop)
     {

@@ -269,7 +269,11 @@ public sealed partial class RabbitMqTransport : ITransport
 
                 _connection.ConnectionShutdownAsync += (_, args) =>
                 {
-                    LogConnectionLost(_logger, Description, args.ReplyText);
+                    if (args.Initiator != ShutdownInitiator.Application)
+                    {
+                        LogConnectionLost(_logger, Description, args.ReplyText);
+                    }
+
                     return Task.CompletedTask;
                 };
                 _connection.RecoverySucceededAsync += (_, _) =>

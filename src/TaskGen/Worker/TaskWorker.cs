@@ -22,9 +22,11 @@ public sealed partial class TaskWorker : IAsyncDisposable
     private readonly List<ITransportConsumer> _consumers = [];
     private readonly ConcurrentDictionary<Task, bool> _running = new();
     private readonly ConcurrentDictionary<string, long> _processed = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, TaskInvocation> _active = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ActiveTask> _active = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _revoked = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _abort = new();
+    private Control.RemoteControlServer? _control;
     private int _state;
 
     internal TaskWorker(TaskApp app, WorkerOptions options)
@@ -58,7 +60,22 @@ public sealed partial class TaskWorker : IAsyncDisposable
     public IReadOnlyDictionary<string, long> Processed => _processed;
 
     /// <summary>The requests running now.</summary>
-    public IReadOnlyCollection<TaskInvocation> Active => _active.Values.ToArray();
+    public IReadOnlyCollection<TaskInvocation> Active => _active.Values.Select(a => a.Invocation).ToArray();
+
+    /// <summary>When the worker started consuming.</summary>
+    public DateTimeOffset StartedAt { get; private set; }
+
+    internal IReadOnlyCollection<ActiveTask> ActiveTasks => _active.Values.ToArray();
+
+    /// <summary>Marks tasks as revoked: if they have not started on this worker, they will not run.</summary>
+    /// <param name="taskIds">The task ids.</param>
+    public void Revoke(IEnumerable<string> taskIds)
+    {
+        foreach (string id in taskIds)
+        {
+            _revoked[id] = true;
+        }
+    }
 
     /// <summary>Declares the worker's queues and starts consuming them.</summary>
     /// <param name="cancellationToken">Cancels starting.</param>
@@ -79,6 +96,9 @@ public sealed partial class TaskWorker : IAsyncDisposable
             _consumers.Add(await _app.Transport.ConsumeAsync(consumed, Prefetch, autoAck: false, OnDeliveryAsync, cancellationToken).ConfigureAwait(false));
         }
 
+        _control = new Control.RemoteControlServer(this, _app, _app.LoggerFactory.CreateLogger("TaskGen.Control"));
+        await _control.StartAsync(cancellationToken).ConfigureAwait(false);
+        StartedAt = DateTimeOffset.UtcNow;
         LogReady(_logger, NodeName, string.Join(",", Queues), Concurrency);
     }
 
@@ -95,6 +115,11 @@ public sealed partial class TaskWorker : IAsyncDisposable
         }
 
         _stopping.Cancel();
+        if (_control is not null)
+        {
+            await _control.DisposeAsync().ConfigureAwait(false);
+        }
+
         foreach (ITransportConsumer consumer in _consumers)
         {
             await consumer.CancelAsync().ConfigureAwait(false);
@@ -210,6 +235,14 @@ public sealed partial class TaskWorker : IAsyncDisposable
         try
         {
             await Task.Yield();
+            if (_revoked.ContainsKey(request.Id))
+            {
+                LogRevoked(_logger, request.Id, request.Name);
+                await SendResultAsync(request, TaskState.Revoked, default, null).ConfigureAwait(false);
+                await delivery.AckAsync().ConfigureAwait(false);
+                return;
+            }
+
             if (request.Expires is { } expires && expires <= DateTimeOffset.UtcNow)
             {
                 LogExpired(_logger, request.Id, request.Name, expires);
@@ -232,7 +265,7 @@ public sealed partial class TaskWorker : IAsyncDisposable
                 CancellationToken = _abort.Token,
             };
             var invocation = new TaskInvocation(request, context, _abort.Token);
-            _active[request.Id] = invocation;
+            _active[request.Id] = new ActiveTask(invocation, delivery, DateTimeOffset.UtcNow);
             try
             {
                 await module.DispatchAsync(invocation).ConfigureAwait(false);
@@ -311,6 +344,12 @@ public sealed partial class TaskWorker : IAsyncDisposable
             LogResultNotSent(_logger, taskId, replyTo, ex.Message);
         }
     }
+
+    /// <summary>A task running now, with what <c>inspect active</c> reports of it.</summary>
+    internal sealed record ActiveTask(TaskInvocation Invocation, Delivery Delivery, DateTimeOffset Started);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId} ({TaskName}) was revoked; not run, reported as REVOKED.")]
+    private static partial void LogRevoked(ILogger logger, string taskId, string taskName);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{NodeName} ready: consuming {Queues} with concurrency {Concurrency}.")]
     private static partial void LogReady(ILogger logger, string nodeName, string queues, int concurrency);

@@ -1,0 +1,14 @@
+using System.Collections.Generic;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace TaskGen.Hosting;
+
+/// <summary>Source-generated JSON contracts for what the command line prints, so that printing needs no reflection.</summary>
+[JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(Dictionary<string, JsonElement>))]
+internal sealed partial class HostJson : JsonSerializerContext
+{
+    /// <summary>The same contracts, writing indented JSON for people to read.</summary>
+    public static HostJson Indented { get; } = new(new JsonSerializerOptions { WriteIndented = true });
+}
