@@ -203,7 +203,11 @@ public sealed partial class TaskGenerator
             ParameterSpec[] values = task.Parameters.Where(p => p.Role == ParameterRole.Value).ToArray();
             string optionsName = UniqueName("options", values);
             string tokenName = UniqueName("cancellationToken", values);
-            string resultType = task.Result is null ? "global::TaskGen.AsyncResult" : $"global::TaskGen.AsyncResult<{task.Result.FullName}>";
+            // A task routed to a broadcast queue runs on every worker: its stub collects one reply per worker.
+            bool broadcast = task.Queue is not null && context.BroadcastQueues.Contains(task.Queue);
+            string resultKind = broadcast ? "global::TaskGen.BroadcastResult" : "global::TaskGen.AsyncResult";
+            string resultType = task.Result is null ? resultKind : $"{resultKind}<{task.Result.FullName}>";
+            string send = broadcast ? "Broadcast" : "Send";
             string signatureType = task.Result is null ? "global::TaskGen.Signature" : $"global::TaskGen.Signature<{task.Result.FullName}>";
             string descriptorType = task.Result is null ? "global::TaskGen.TaskDescriptor" : $"global::TaskGen.TaskDescriptor<{task.Result.FullName}>";
             string declared = string.Join(", ", values.Select(p => $"{p.Type!.FullName} {p.Identifier}{(p.DefaultValue is null ? string.Empty : " = " + p.DefaultValue)}"));
@@ -229,13 +233,15 @@ public sealed partial class TaskGenerator
 
             w.WriteLine($"public static readonly {descriptorType} Descriptor = new {descriptorType}({descriptorArguments});");
             w.WriteLine();
-            w.WriteLine("/// <summary>Sends the task at once through <see cref=\"global::TaskGen.TaskApp.Default\"/>; publishing completes in the background.</summary>");
+            w.WriteLine(broadcast
+                ? "/// <summary>Sends the task at once to every worker of its broadcast queue through <see cref=\"global::TaskGen.TaskApp.Default\"/>; publishing completes in the background.</summary>"
+                : "/// <summary>Sends the task at once through <see cref=\"global::TaskGen.TaskApp.Default\"/>; publishing completes in the background.</summary>");
             w.WriteLine($"public static {resultType} Delay({declared}) =>");
-            w.Indent().WriteLine($"global::TaskGen.TaskApp.Default.Send(Signature({passed}));").Unindent();
+            w.Indent().WriteLine($"global::TaskGen.TaskApp.Default.{send}(Signature({passed}));").Unindent();
             w.WriteLine();
             w.WriteLine("/// <summary>Sends the task with options and completes once the broker has confirmed it.</summary>");
             w.WriteLine($"public static global::System.Threading.Tasks.Task<{resultType}> ApplyAsync({declared}{separator}global::TaskGen.TaskOptions? {optionsName} = null, global::System.Threading.CancellationToken {tokenName} = default) =>");
-            w.Indent().WriteLine($"global::TaskGen.TaskApp.Default.SendAsync(Signature({passed}{separator}{optionsName}), {tokenName});").Unindent();
+            w.Indent().WriteLine($"global::TaskGen.TaskApp.Default.{send}Async(Signature({passed}{separator}{optionsName}), {tokenName});").Unindent();
             w.WriteLine();
             w.WriteLine("/// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>");
             w.WriteLine($"public static {signatureType} Signature({declared}{separator}global::TaskGen.TaskOptions? {optionsName} = null) =>");

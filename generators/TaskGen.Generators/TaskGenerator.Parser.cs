@@ -146,7 +146,7 @@ public sealed partial class TaskGenerator
             string identifier = ToIdentifier(assemblyName.Replace(".", string.Empty));
             string queuesNamespace = string.Join(".", assemblyName.Split('.').Where(p => p.Length > 0).Select(ToIdentifier));
             return new AssemblySpec(
-                new EmitContext(identifier + "TaskModule", jsonContext),
+                new EmitContext(identifier + "TaskModule", jsonContext, queues.Where(q => q.Broadcast).Select(q => q.Name).ToEquatableArray()),
                 queuesNamespace.Length == 0 ? "Tasks" : queuesNamespace,
                 "Add" + identifier + "Tasks",
                 queues.ToEquatableArray());

@@ -11,7 +11,7 @@ namespace TaskGen;
 /// The pending result of a sent task, as Celery's <c>AsyncResult</c>: its id and state, and a way to wait
 /// for it. Await it, or call <see cref="GetAsync"/> with a timeout.
 /// </summary>
-public class AsyncResult
+public class AsyncResult : Results.IResultSink
 {
     private readonly TaskCompletionSource<ResultMessage> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly bool _ignoreResult;
@@ -57,16 +57,13 @@ public class AsyncResult
     /// <summary>Lets <c>await result</c> wait for the task without a timeout.</summary>
     public TaskAwaiter GetAwaiter() => GetAsync().GetAwaiter();
 
-    internal void OnResult(ResultMessage message)
+    bool Results.IResultSink.OnResult(ResultMessage message)
     {
         Volatile.Write(ref _state, (int)message.State);
-        if (TaskStates.IsReady(message.State))
-        {
-            _done.TrySetResult(message);
-        }
+        return TaskStates.IsReady(message.State) && _done.TrySetResult(message);
     }
 
-    internal void OnSendFailed(Exception exception) => _done.TrySetException(exception);
+    void Results.IResultSink.OnSendFailed(Exception exception) => _done.TrySetException(exception);
 
     private protected async Task<ResultMessage> WaitAsync(TimeSpan? timeout, CancellationToken cancellationToken)
     {

@@ -32,6 +32,11 @@ public class Signature
     /// <param name="id">The task id.</param>
     /// <param name="ignoreResult">Whether no result will arrive.</param>
     internal virtual AsyncResult CreateResult(string id, bool ignoreResult) => new(id, Task.Name, ignoreResult);
+
+    /// <summary>Creates the result object a broadcast of this signature returns.</summary>
+    /// <param name="id">The task id.</param>
+    /// <param name="release">Stops routing results to it once it has collected.</param>
+    internal virtual BroadcastResult CreateBroadcastResult(string id, System.Action<string> release) => new(id, Task.Name, release);
 }
 
 /// <summary>A task call with a typed result that has not been sent.</summary>
@@ -51,4 +56,6 @@ public sealed class Signature<TResult> : Signature
     public new TaskDescriptor<TResult> Task => (TaskDescriptor<TResult>)base.Task;
 
     internal override AsyncResult CreateResult(string id, bool ignoreResult) => new AsyncResult<TResult>(id, Task, ignoreResult);
+
+    internal override BroadcastResult CreateBroadcastResult(string id, System.Action<string> release) => new BroadcastResult<TResult>(id, Task, release);
 }

@@ -122,7 +122,7 @@ public sealed partial class TaskApp : IAsyncDisposable
         (TaskEnvelope envelope, QueueDeclaration queue, AsyncResult result) = Prepare(signature);
         try
         {
-            await PublishAsync(envelope, queue, result, cancellationToken).ConfigureAwait(false);
+            await PublishAsync(envelope, queue, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -139,6 +139,51 @@ public sealed partial class TaskApp : IAsyncDisposable
     /// <param name="cancellationToken">Cancels waiting for the broker.</param>
     public async Task<AsyncResult<TResult>> SendAsync<TResult>(Signature<TResult> signature, CancellationToken cancellationToken = default) =>
         (AsyncResult<TResult>)await SendAsync((Signature)signature, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Sends a task to a broadcast queue without waiting: every worker bound to the queue runs it, and the
+    /// result collects one reply per worker. Publishing continues in the background.
+    /// </summary>
+    /// <typeparam name="TResult">The result type.</typeparam>
+    /// <param name="signature">The call; its queue must be a broadcast queue.</param>
+    /// <exception cref="TaskRoutingException">The queue is not declared.</exception>
+    /// <exception cref="InvalidOperationException">The queue is not a broadcast queue, or the app has no result backend.</exception>
+    public BroadcastResult<TResult> Broadcast<TResult>(Signature<TResult> signature) => (BroadcastResult<TResult>)Broadcast((Signature)signature);
+
+    /// <summary>Sends a task without a result value to a broadcast queue; see <see cref="Broadcast{TResult}(Signature{TResult})"/>.</summary>
+    /// <param name="signature">The call; its queue must be a broadcast queue.</param>
+    public BroadcastResult Broadcast(Signature signature)
+    {
+        (TaskEnvelope envelope, QueueDeclaration queue, BroadcastResult result) = PrepareBroadcast(signature);
+        _ = PublishInBackgroundAsync(envelope, queue, result);
+        return result;
+    }
+
+    /// <summary>Sends a task to a broadcast queue and completes once the broker has confirmed it.</summary>
+    /// <typeparam name="TResult">The result type.</typeparam>
+    /// <param name="signature">The call; its queue must be a broadcast queue.</param>
+    /// <param name="cancellationToken">Cancels waiting for the broker.</param>
+    public async Task<BroadcastResult<TResult>> BroadcastAsync<TResult>(Signature<TResult> signature, CancellationToken cancellationToken = default) =>
+        (BroadcastResult<TResult>)await BroadcastAsync((Signature)signature, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Sends a task without a result value to a broadcast queue and completes once the broker has confirmed it.</summary>
+    /// <param name="signature">The call; its queue must be a broadcast queue.</param>
+    /// <param name="cancellationToken">Cancels waiting for the broker.</param>
+    public async Task<BroadcastResult> BroadcastAsync(Signature signature, CancellationToken cancellationToken = default)
+    {
+        (TaskEnvelope envelope, QueueDeclaration queue, BroadcastResult result) = PrepareBroadcast(signature);
+        try
+        {
+            await PublishAsync(envelope, queue, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _results?.Unregister(result.Id);
+            throw;
+        }
+
+        return result;
+    }
 
     /// <summary>Creates a worker that consumes this app's broker and runs its registered tasks.</summary>
     /// <param name="options">The worker's queues, concurrency and name; null for the defaults.</param>
@@ -204,6 +249,39 @@ public sealed partial class TaskApp : IAsyncDisposable
 
     private (TaskEnvelope, QueueDeclaration, AsyncResult) Prepare(Signature signature)
     {
+        bool ignoreResult = (signature.Options?.IgnoreResult ?? false) || _results is null;
+        (TaskEnvelope envelope, QueueDeclaration queue) = CreateEnvelope(signature, ignoreResult);
+        AsyncResult result = signature.CreateResult(envelope.Id, ignoreResult);
+        result.App = this;
+        result.Queue = queue.Broadcast ? null : queue.Name;
+        if (!ignoreResult)
+        {
+            _results!.Register(result);
+        }
+
+        return (envelope, queue, result);
+    }
+
+    private (TaskEnvelope, QueueDeclaration, BroadcastResult) PrepareBroadcast(Signature signature)
+    {
+        if (_results is null)
+        {
+            throw new InvalidOperationException("A broadcast collects replies through the result backend, and this app has none (ResultBackend is 'none').");
+        }
+
+        (TaskEnvelope envelope, QueueDeclaration queue) = CreateEnvelope(signature, ignoreResult: false);
+        if (!queue.Broadcast)
+        {
+            throw new InvalidOperationException($"Queue '{queue.Name}' is not a broadcast queue: declare it with [assembly: TaskQueue(\"{queue.Name}\", Broadcast = true)], or send with Send/SendAsync.");
+        }
+
+        BroadcastResult result = signature.CreateBroadcastResult(envelope.Id, _results.Unregister);
+        _results.Register(result);
+        return (envelope, queue, result);
+    }
+
+    private (TaskEnvelope, QueueDeclaration) CreateEnvelope(Signature signature, bool ignoreResult)
+    {
         TaskDescriptor task = signature.Task;
         if (task.Module is not null && _seenModules.TryAdd(task.Module, true))
         {
@@ -216,7 +294,6 @@ public sealed partial class TaskApp : IAsyncDisposable
 
         DateTimeOffset now = DateTimeOffset.UtcNow;
         string id = options?.TaskId ?? Guid.NewGuid().ToString();
-        bool ignoreResult = (options?.IgnoreResult ?? false) || _results is null;
         var envelope = new TaskEnvelope
         {
             Id = id,
@@ -232,19 +309,10 @@ public sealed partial class TaskApp : IAsyncDisposable
             Origin = Origin,
             ExtraHeaders = options?.Headers,
         };
-
-        AsyncResult result = signature.CreateResult(id, ignoreResult);
-        result.App = this;
-        result.Queue = queue.Broadcast ? null : queue.Name;
-        if (!ignoreResult)
-        {
-            _results!.Register(result);
-        }
-
-        return (envelope, queue, result);
+        return (envelope, queue);
     }
 
-    private async Task PublishAsync(TaskEnvelope envelope, QueueDeclaration queue, AsyncResult result, CancellationToken cancellationToken)
+    private async Task PublishAsync(TaskEnvelope envelope, QueueDeclaration queue, CancellationToken cancellationToken)
     {
         if (_results is not null && envelope.ReplyTo is not null)
         {
@@ -257,11 +325,11 @@ public sealed partial class TaskApp : IAsyncDisposable
         LogSent(_logger, envelope.Id, envelope.Name, queue.Name);
     }
 
-    private async Task PublishInBackgroundAsync(TaskEnvelope envelope, QueueDeclaration queue, AsyncResult result)
+    private async Task PublishInBackgroundAsync(TaskEnvelope envelope, QueueDeclaration queue, IResultSink result)
     {
         try
         {
-            await PublishAsync(envelope, queue, result, CancellationToken.None).ConfigureAwait(false);
+            await PublishAsync(envelope, queue, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

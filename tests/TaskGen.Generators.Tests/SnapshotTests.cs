@@ -183,6 +183,26 @@ public sealed class SnapshotTests
     }
 
     [Fact]
+    public void BroadcastQueueTask()
+    {
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run("""
+            using TaskGen;
+            [assembly: TaskQueue("broadcast_calc", Broadcast = true)]
+            namespace Fleet;
+            public static class Nodes
+            {
+                [Task(Queue = "broadcast_calc")]
+                public static string Hello(string greeting) => greeting;
+
+                [Task(Queue = "broadcast_calc")]
+                public static void Reload() { }
+            }
+            """);
+        GeneratorHarness.AssertCompiles(output);
+        SnapshotAssert.Matches(result);
+    }
+
+    [Fact]
     public void EveryWireType()
     {
         (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run("""

@@ -16,7 +16,7 @@ internal sealed partial class RpcResultBackend : IAsyncDisposable
 {
     private readonly ITransport _transport;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<string, AsyncResult> _pending = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IResultSink> _pending = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _startGate = new(1, 1);
     private volatile bool _started;
     private readonly TimeSpan _expires;
@@ -35,7 +35,7 @@ internal sealed partial class RpcResultBackend : IAsyncDisposable
 
     public int PendingCount => _pending.Count;
 
-    public void Register(AsyncResult result) => _pending[result.Id] = result;
+    public void Register(IResultSink sink) => _pending[sink.Id] = sink;
 
     public void Unregister(string taskId) => _pending.TryRemove(taskId, out _);
 
@@ -77,18 +77,17 @@ internal sealed partial class RpcResultBackend : IAsyncDisposable
         }
 
         string id = delivery.Message.Properties.CorrelationId ?? message.TaskId;
-        if (!_pending.TryGetValue(id, out AsyncResult? result))
+        if (!_pending.TryGetValue(id, out IResultSink? sink))
         {
             LogUnexpectedResult(_logger, id);
             return ValueTask.CompletedTask;
         }
 
-        if (TaskStates.IsReady(message.State))
+        if (sink.OnResult(message))
         {
             _pending.TryRemove(id, out _);
         }
 
-        result.OnResult(message);
         return ValueTask.CompletedTask;
     }
 

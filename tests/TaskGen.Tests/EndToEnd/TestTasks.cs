@@ -8,6 +8,7 @@ using TaskGen;
 
 [assembly: TaskJsonContext(typeof(TaskGen.Tests.EndToEnd.TestJson))]
 [assembly: TaskQueue("slow")]
+[assembly: TaskQueue("fleet", Broadcast = true)]
 
 namespace TaskGen.Tests.EndToEnd;
 
@@ -91,6 +92,10 @@ public static class TestTasks
         counts["cents"] = (int)(price * 100);
         return counts;
     }
+
+    /// <summary>Runs on every worker of the broadcast queue and names the worker.</summary>
+    [Task(Queue = "fleet")]
+    public static string Hello(string greeting, TaskContext context) => $"{greeting} from {context.Hostname}";
 
     /// <summary>A task routed to a queue no worker in the tests consumes.</summary>
     [Task(Queue = "slow")]
