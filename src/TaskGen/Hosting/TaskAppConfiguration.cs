@@ -1,0 +1,311 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using Microsoft.Extensions.Configuration;
+
+namespace TaskGen.Hosting;
+
+/// <summary>
+/// Reads <see cref="TaskAppOptions"/> from configuration (<c>appsettings.json</c>, environment variables),
+/// as Celery reads its <c>celeryconfig</c>, without the reflection binder so trimmed and AOT apps keep working.
+/// </summary>
+public static class TaskAppConfiguration
+{
+    private const string Unparseable = "(unparseable broker URL)";
+    private const string ArgumentPrefix = "--" + TaskAppOptions.SectionName;
+
+    /// <summary>
+    /// Copies the settings present in the <c>TaskGen</c> section of <paramref name="configuration"/> onto
+    /// <paramref name="options"/>, leaving the others as they are.
+    /// </summary>
+    /// <param name="configuration">The configuration to read; its <c>TaskGen</c> section may be absent.</param>
+    /// <param name="options">The options to fill in.</param>
+    /// <exception cref="TaskAppConfigurationException">A value is not of its setting's type.</exception>
+    public static void Bind(IConfiguration configuration, TaskAppOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(options);
+
+        IConfigurationSection section = configuration.GetSection(TaskAppOptions.SectionName);
+
+        if (section[nameof(TaskAppOptions.BrokerUrl)] is { } brokerUrl)
+        {
+            options.BrokerUrl = brokerUrl;
+        }
+
+        if (section[nameof(TaskAppOptions.ResultBackend)] is { } resultBackend)
+        {
+            options.ResultBackend = resultBackend;
+        }
+
+        if (section[nameof(TaskAppOptions.TaskSerializer)] is { } taskSerializer)
+        {
+            options.TaskSerializer = taskSerializer;
+        }
+
+        if (section[nameof(TaskAppOptions.ResultSerializer)] is { } resultSerializer)
+        {
+            options.ResultSerializer = resultSerializer;
+        }
+
+        if (ReadList(section.GetSection(nameof(TaskAppOptions.AcceptContent))) is { } acceptContent)
+        {
+            options.AcceptContent = acceptContent;
+        }
+
+        if (ReadDuration(section.GetSection(nameof(TaskAppOptions.ResultExpires))) is { } resultExpires)
+        {
+            options.ResultExpires = resultExpires;
+        }
+
+        if (section[nameof(TaskAppOptions.Timezone)] is { } timezone)
+        {
+            options.Timezone = timezone;
+        }
+
+        if (ReadInt32(section.GetSection(nameof(TaskAppOptions.WorkerConcurrency))) is { } workerConcurrency)
+        {
+            options.WorkerConcurrency = workerConcurrency;
+        }
+
+        if (ReadInt32(section.GetSection(nameof(TaskAppOptions.WorkerPrefetchMultiplier))) is { } prefetchMultiplier)
+        {
+            options.WorkerPrefetchMultiplier = prefetchMultiplier;
+        }
+
+        if (ReadBoolean(section.GetSection(nameof(TaskAppOptions.TaskAcksLate))) is { } taskAcksLate)
+        {
+            options.TaskAcksLate = taskAcksLate;
+        }
+
+        if (section[nameof(TaskAppOptions.TaskDefaultQueue)] is { } taskDefaultQueue)
+        {
+            options.TaskDefaultQueue = taskDefaultQueue;
+        }
+
+        ReadRoutes(section.GetSection(nameof(TaskAppOptions.TaskRoutes)), options.TaskRoutes);
+
+        if (ReadBoolean(section.GetSection(nameof(TaskAppOptions.TaskCreateMissingQueues))) is { } createMissingQueues)
+        {
+            options.TaskCreateMissingQueues = createMissingQueues;
+        }
+
+        if (ReadDuration(section.GetSection(nameof(TaskAppOptions.WorkerShutdownTimeout))) is { } shutdownTimeout)
+        {
+            options.WorkerShutdownTimeout = shutdownTimeout;
+        }
+
+        if (ReadInt32(section.GetSection(nameof(TaskAppOptions.WorkerMaxBodySize))) is { } maxBodySize)
+        {
+            options.WorkerMaxBodySize = maxBodySize;
+        }
+    }
+
+    /// <summary>
+    /// Builds the configuration a TaskGen program runs with: <c>appsettings.json</c>, then
+    /// <c>appsettings.{DOTNET_ENVIRONMENT}.json</c>, then environment variables (<c>TaskGen__BrokerUrl</c>),
+    /// then <c>--TaskGen:Name=value</c> arguments, each overriding the one before.
+    /// </summary>
+    /// <param name="args">The program's arguments; only those starting with <c>--TaskGen:</c> or <c>--TaskGen__</c> are read.</param>
+    /// <param name="basePath">The folder holding the settings files; the current directory when null.</param>
+    /// <returns>The configuration, to pass to <see cref="Bind"/>.</returns>
+    public static IConfiguration Load(string[]? args = null, string? basePath = null)
+    {
+        string directory = Path.GetFullPath(basePath ?? Directory.GetCurrentDirectory());
+        var builder = new ConfigurationBuilder();
+
+        // A rooted path rather than SetBasePath: the file provider then tolerates a folder that does not exist,
+        // which is what optional files should mean. No reload: options are read once at startup.
+        builder.AddJsonFile(Path.Combine(directory, "appsettings.json"), optional: true, reloadOnChange: false);
+        string? environment = Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT");
+        if (!string.IsNullOrWhiteSpace(environment))
+        {
+            builder.AddJsonFile(Path.Combine(directory, $"appsettings.{environment}.json"), optional: true, reloadOnChange: false);
+        }
+
+        // No prefix: a prefix would be stripped from the keys, and TaskGen__BrokerUrl must land in the TaskGen section.
+        builder.AddEnvironmentVariables();
+        if (args is { Length: > 0 })
+        {
+            builder.AddInMemoryCollection(ReadArguments(args));
+        }
+
+        return builder.Build();
+    }
+
+    /// <summary>
+    /// Hides the password of a broker URL so it can be logged or shown:
+    /// <c>amqp://user:secret@host:5672/vh</c> becomes <c>amqp://user:***@host:5672/vh</c>.
+    /// </summary>
+    /// <param name="url">The URL; anything that does not parse yields a placeholder rather than the text itself.</param>
+    /// <returns>The URL without its password, unchanged when it has none.</returns>
+    public static string RedactUrl(string url)
+    {
+        if (string.IsNullOrEmpty(url))
+        {
+            return Unparseable;
+        }
+
+        int schemeEnd = url.IndexOf("://", StringComparison.Ordinal);
+        if (schemeEnd <= 0)
+        {
+            return Unparseable;
+        }
+
+        int authorityStart = schemeEnd + 3;
+
+        // The last '@' rather than the end of the authority: a password may hold an unescaped '/', '?' or '@',
+        // and cutting at the first of those would leave the rest of it in plain sight. A '@' later in the
+        // path then over-redacts, which is the safe way to be wrong.
+        int at = url.LastIndexOf('@');
+        string shown = url;
+        if (at >= authorityStart)
+        {
+            int colon = url.IndexOf(':', authorityStart, at - authorityStart);
+            if (colon >= 0 && colon + 1 < at)
+            {
+                shown = string.Concat(url.AsSpan(0, colon + 1), "***", url.AsSpan(at));
+            }
+        }
+
+        // Checked after redaction so a URL the parser rejects only because of its password still shows.
+        return Uri.TryCreate(shown, UriKind.Absolute, out _) ? shown : Unparseable;
+    }
+
+    private static List<string>? ReadList(IConfigurationSection section)
+    {
+        // A flat value wins over children: it can only come from a flat source (an environment variable or
+        // an argument), and those are layered over the JSON files that hold arrays.
+        if (section.Value is { } flat)
+        {
+            var items = new List<string>(flat.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            if (items.Count == 0)
+            {
+                throw Invalid(section, flat, "names nothing: give at least one content type, e.g. json");
+            }
+
+            return items;
+        }
+
+        List<string>? children = null;
+        foreach (IConfigurationSection child in section.GetChildren())
+        {
+            if (string.IsNullOrWhiteSpace(child.Value))
+            {
+                throw Invalid(child, child.Value ?? string.Empty, "is not a content type");
+            }
+
+            (children ??= []).Add(child.Value.Trim());
+        }
+
+        return children;
+    }
+
+    private static void ReadRoutes(IConfigurationSection section, IDictionary<string, string> routes)
+    {
+        // Merged into the existing routes rather than replacing them, so routes set in code before binding stay.
+        foreach (IConfigurationSection route in section.GetChildren())
+        {
+            // Celery also writes a route as {'queue': 'name'}; accept that shape too.
+            string? queue = route.Value ?? route["Queue"];
+            if (string.IsNullOrWhiteSpace(queue))
+            {
+                throw Invalid(route, queue ?? string.Empty, "is not a queue name");
+            }
+
+            routes[route.Key] = queue;
+        }
+    }
+
+    private static int? ReadInt32(IConfigurationSection section)
+    {
+        if (section.Value is not { } text)
+        {
+            return null;
+        }
+
+        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value)
+            ? value
+            : throw Invalid(section, text, "is not a whole number");
+    }
+
+    private static bool? ReadBoolean(IConfigurationSection section)
+    {
+        if (section.Value is not { } text)
+        {
+            return null;
+        }
+
+        return bool.TryParse(text, out bool value)
+            ? value
+            : throw Invalid(section, text, "is not true or false");
+    }
+
+    private static TimeSpan? ReadDuration(IConfigurationSection section)
+    {
+        if (section.Value is not { } text)
+        {
+            return null;
+        }
+
+        // Seconds first, as Celery's result_expires is written; TimeSpan.TryParse would read "86400" as days.
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds))
+        {
+            if (double.IsFinite(seconds) && seconds >= 0 && seconds <= TimeSpan.MaxValue.TotalSeconds)
+            {
+                return TimeSpan.FromSeconds(seconds);
+            }
+        }
+        else if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out TimeSpan value) && value >= TimeSpan.Zero)
+        {
+            return value;
+        }
+
+        throw Invalid(section, text, "is not a duration: give seconds (86400) or a TimeSpan (1.00:00:00) that is not negative");
+    }
+
+    private static Dictionary<string, string?> ReadArguments(string[] args)
+    {
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        for (int i = 0; i < args.Length; i++)
+        {
+            string arg = args[i];
+            if (!arg.StartsWith(ArgumentPrefix, StringComparison.OrdinalIgnoreCase) || arg.Length == ArgumentPrefix.Length
+                || arg[ArgumentPrefix.Length] is not (':' or '_'))
+            {
+                // The rest belongs to the command line's own parser (worker, call, -Q ...).
+                continue;
+            }
+
+            string key = arg[2..];
+            string? value;
+            int eq = key.IndexOf('=', StringComparison.Ordinal);
+            if (eq >= 0)
+            {
+                value = key[(eq + 1)..];
+                key = key[..eq];
+            }
+            else if (i + 1 < args.Length)
+            {
+                value = args[++i];
+            }
+            else
+            {
+                throw new TaskAppConfigurationException($"Option --{key} needs a value.");
+            }
+
+            values[key.Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal)] = value;
+        }
+
+        return values;
+    }
+
+    private static TaskAppConfigurationException Invalid(IConfigurationSection setting, string value, string why)
+    {
+        // Bad values are echoed so the user can find them, except that a URL pasted under the wrong name
+        // keeps its password hidden.
+        string shown = value.Contains("://", StringComparison.Ordinal) ? RedactUrl(value) : value;
+        return new TaskAppConfigurationException($"{setting.Path} '{shown}' {why}.");
+    }
+}
