@@ -2,11 +2,12 @@ using System;
 using System.Threading.Tasks;
 using CeleryApp.Tasks.Remote;
 using TaskGen;
+using TaskGen.Hosting;
 using TaskGen.Worker;
 
 // The master: it sends tasks and prints their results. With no broker configured it runs on the
 // in-process memory:// transport and starts a worker of its own, so it works on a bare machine.
-string? broker = Environment.GetEnvironmentVariable("TaskGen__BrokerUrl");
+string? broker = null;
 for (int i = 0; i + 1 < args.Length; i++)
 {
     if (args[i] == "--broker")
@@ -17,7 +18,9 @@ for (int i = 0; i + 1 < args.Length; i++)
 
 await using TaskApp app = TaskApp.Configure(builder =>
 {
-    builder.Options.BrokerUrl = broker ?? "memory://";
+    // appsettings.json and TaskGen__* environment variables first; --broker wins over both.
+    TaskAppConfiguration.Bind(TaskAppConfiguration.Load(), builder.Options);
+    builder.Options.BrokerUrl = broker ?? builder.Options.BrokerUrl;
     builder.AddCeleryAppTasks();
 });
 

@@ -57,7 +57,8 @@ internal sealed class CommandLine
           purge [-Q queue1,queue2]                                   delete every waiting message from task queues
           help                                                       show this text
 
-        Options come from the command line, then from environment variables (TaskGen__BrokerUrl, ...).
+        Options come from appsettings.json (section TaskGen), then environment variables (TaskGen__BrokerUrl,
+        TaskGen__WorkerConcurrency, ...), then the command line.
         """;
 
     public static CommandLine Parse(string[] args)
@@ -158,8 +159,10 @@ public static class TaskAppHost
             app = TaskApp.Configure(builder =>
             {
                 builder.LoggerFactory = loggerFactory;
-                string? broker = line.Option("--broker") ?? Environment.GetEnvironmentVariable("TaskGen__BrokerUrl");
-                if (broker is not null)
+
+                // appsettings.json, then environment variables (TaskGen__BrokerUrl), then the command line.
+                TaskAppConfiguration.Bind(TaskAppConfiguration.Load(args), builder.Options);
+                if (line.Option("--broker") is { } broker)
                 {
                     builder.Options.BrokerUrl = broker;
                 }

@@ -12,7 +12,6 @@ namespace TaskGen.Hosting;
 /// </summary>
 public static class TaskAppConfiguration
 {
-    private const string Unparseable = "(unparseable broker URL)";
     private const string ArgumentPrefix = "--" + TaskAppOptions.SectionName;
 
     /// <summary>
@@ -132,45 +131,6 @@ public static class TaskAppConfiguration
         }
 
         return builder.Build();
-    }
-
-    /// <summary>
-    /// Hides the password of a broker URL so it can be logged or shown:
-    /// <c>amqp://user:secret@host:5672/vh</c> becomes <c>amqp://user:***@host:5672/vh</c>.
-    /// </summary>
-    /// <param name="url">The URL; anything that does not parse yields a placeholder rather than the text itself.</param>
-    /// <returns>The URL without its password, unchanged when it has none.</returns>
-    public static string RedactUrl(string url)
-    {
-        if (string.IsNullOrEmpty(url))
-        {
-            return Unparseable;
-        }
-
-        int schemeEnd = url.IndexOf("://", StringComparison.Ordinal);
-        if (schemeEnd <= 0)
-        {
-            return Unparseable;
-        }
-
-        int authorityStart = schemeEnd + 3;
-
-        // The last '@' rather than the end of the authority: a password may hold an unescaped '/', '?' or '@',
-        // and cutting at the first of those would leave the rest of it in plain sight. A '@' later in the
-        // path then over-redacts, which is the safe way to be wrong.
-        int at = url.LastIndexOf('@');
-        string shown = url;
-        if (at >= authorityStart)
-        {
-            int colon = url.IndexOf(':', authorityStart, at - authorityStart);
-            if (colon >= 0 && colon + 1 < at)
-            {
-                shown = string.Concat(url.AsSpan(0, colon + 1), "***", url.AsSpan(at));
-            }
-        }
-
-        // Checked after redaction so a URL the parser rejects only because of its password still shows.
-        return Uri.TryCreate(shown, UriKind.Absolute, out _) ? shown : Unparseable;
     }
 
     private static List<string>? ReadList(IConfigurationSection section)
@@ -305,7 +265,7 @@ public static class TaskAppConfiguration
     {
         // Bad values are echoed so the user can find them, except that a URL pasted under the wrong name
         // keeps its password hidden.
-        string shown = value.Contains("://", StringComparison.Ordinal) ? RedactUrl(value) : value;
+        string shown = value.Contains("://", StringComparison.Ordinal) ? TaskGen.Transport.BrokerUrls.Redact(value) : value;
         return new TaskAppConfigurationException($"{setting.Path} '{shown}' {why}.");
     }
 }

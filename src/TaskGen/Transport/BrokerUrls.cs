@@ -5,29 +5,40 @@ namespace TaskGen.Transport;
 /// <summary>Broker URL helpers that keep passwords out of logs and messages.</summary>
 public static class BrokerUrls
 {
-    /// <summary>Returns the URL with its password replaced by <c>***</c>; an unparseable URL is not echoed.</summary>
+    private const string Unparseable = "(unparseable broker URL)";
+
+    /// <summary>Returns the URL with its password replaced by <c>***</c>; an unparseable URL is never echoed, as it may be mostly password.</summary>
     /// <param name="url">The broker URL.</param>
     public static string Redact(string? url)
     {
-        if (string.IsNullOrWhiteSpace(url))
+        if (string.IsNullOrEmpty(url))
         {
-            return "(no broker URL)";
+            return Unparseable;
         }
 
-        if (!Uri.TryCreate(url, UriKind.Absolute, out Uri? uri))
+        int schemeEnd = url.IndexOf("://", StringComparison.Ordinal);
+        if (schemeEnd <= 0)
         {
-            return "(unparseable broker URL)";
+            return Unparseable;
         }
 
-        string userInfo = uri.UserInfo;
-        if (userInfo.Length == 0)
+        int authorityStart = schemeEnd + 3;
+
+        // The last '@' rather than the end of the authority: a password may hold an unescaped '/', '?' or '@',
+        // and cutting at the first of those would leave the rest of it in plain sight. A '@' later in the
+        // path then over-redacts, which is the safe way to be wrong.
+        int at = url.LastIndexOf('@');
+        string shown = url;
+        if (at >= authorityStart)
         {
-            return uri.ToString();
+            int colon = url.IndexOf(':', authorityStart, at - authorityStart);
+            if (colon >= 0 && colon + 1 < at)
+            {
+                shown = string.Concat(url.AsSpan(0, colon + 1), "***", url.AsSpan(at));
+            }
         }
 
-        int colon = userInfo.IndexOf(':', StringComparison.Ordinal);
-        string user = colon < 0 ? userInfo : userInfo[..colon];
-        var builder = new UriBuilder(uri) { UserName = user, Password = colon < 0 ? string.Empty : "***" };
-        return builder.Uri.ToString();
+        // Checked after redaction so a URL the parser rejects only because of its password still shows.
+        return Uri.TryCreate(shown, UriKind.Absolute, out _) ? shown : Unparseable;
     }
 }

@@ -249,7 +249,7 @@ public sealed class TaskAppConfigurationTests
     [InlineData("memory://tests", "memory://tests")]
     public void RedactUrl_HidesOnlyThePassword(string url, string expected)
     {
-        Assert.Equal(expected, TaskAppConfiguration.RedactUrl(url));
+        Assert.Equal(expected, TaskGen.Transport.BrokerUrls.Redact(url));
     }
 
     [Theory]
@@ -260,7 +260,7 @@ public sealed class TaskAppConfigurationTests
     [InlineData("amqp://user:secret@[::1")]
     public void RedactUrl_Garbage_GivesAPlaceholderWithoutEchoingIt(string url)
     {
-        string shown = TaskAppConfiguration.RedactUrl(url);
+        string shown = TaskGen.Transport.BrokerUrls.Redact(url);
 
         Assert.DoesNotContain("secret", shown, StringComparison.Ordinal);
         Assert.NotEqual(url, shown);
