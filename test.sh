@@ -15,7 +15,7 @@ status=0
 passed=0
 failed=0
 skipped=0
-for project in tests/*/*.csproj; do
+for project in tests/*.Tests/*.csproj; do
   name=$(basename "$project" .csproj)
   echo "==> Testing $name"
   if ! dotnet test "$project" -c Release --no-build -nologo 2>&1 | tee "$log_dir/$name.log"; then

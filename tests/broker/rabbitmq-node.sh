@@ -4,9 +4,10 @@
 # so it never touches a system broker.
 #   rabbitmq-node.sh start DIR   -> starts the node, writes DIR/url (amqp://...) and DIR/env
 #   rabbitmq-node.sh stop DIR    -> stops it and removes nothing else
+#   rabbitmq-node.sh ctl DIR ARGS -> runs rabbitmqctl ARGS against that node (policies, listings)
 set -euo pipefail
 
-command=${1:?usage: rabbitmq-node.sh start|stop DIR}
+command=${1:?usage: rabbitmq-node.sh start|stop|ctl DIR}
 dir=${2:?usage: rabbitmq-node.sh start|stop DIR}
 sbin=/usr/lib/rabbitmq/bin
 
@@ -72,6 +73,11 @@ CONF
     echo "amqp://guest:guest@127.0.0.1:$amqp/" > "$dir/url"
     echo "RabbitMQ node $RABBITMQ_NODENAME listening on 127.0.0.1:$amqp" >&2
     ;;
+  ctl)
+    node_env
+    shift 2
+    exec "$sbin/rabbitmqctl" -q "$@"
+    ;;
   stop)
     [ -f "$dir/env" ] || exit 0
     node_env
@@ -83,7 +89,7 @@ CONF
     epmd -kill > /dev/null 2>&1 || true
     ;;
   *)
-    echo "usage: rabbitmq-node.sh start|stop DIR" >&2
+    echo "usage: rabbitmq-node.sh start|stop|ctl DIR" >&2
     exit 64
     ;;
 esac

@@ -24,6 +24,10 @@ public sealed partial class RabbitMqTransport : ITransport
     private readonly ConnectionFactory _factory;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
+
+    // RabbitMQ.Client's limiter refuses a publish beyond its limit instead of queueing it, so callers
+    // that send thousands at once wait here for a slot.
+    private readonly SemaphoreSlim _confirmWindow = new(MaxOutstandingConfirms, MaxOutstandingConfirms);
     private IConnection? _connection;
     private IChannel? _publish;
     private IChannel? _topology;
@@ -112,6 +116,7 @@ public sealed partial class RabbitMqTransport : ITransport
             Headers = message.Headers,
         };
 
+        await _confirmWindow.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await _publish!.BasicPublishAsync(message.Exchange, message.RoutingKey, message.Mandatory, properties, message.Body, cancellationToken).ConfigureAwait(false);
@@ -127,6 +132,10 @@ public sealed partial class RabbitMqTransport : ITransport
         catch (OperationInterruptedException ex)
         {
             throw new BrokerException($"Publishing to exchange '{message.Exchange}' with routing key '{message.RoutingKey}' failed: {ex.ShutdownReason?.ReplyText ?? ex.Message}", ex);
+        }
+        finally
+        {
+            _confirmWindow.Release();
         }
     }
 
@@ -290,7 +299,7 @@ public sealed partial class RabbitMqTransport : ITransport
                 new CreateChannelOptions(
                     publisherConfirmationsEnabled: true,
                     publisherConfirmationTrackingEnabled: true,
-                    outstandingPublisherConfirmationsRateLimiter: new ThrottlingRateLimiter(MaxOutstandingConfirms),
+                    outstandingPublisherConfirmationsRateLimiter: new ThrottlingRateLimiter(MaxOutstandingConfirms, throttlingPercentage: null),
                     consumerDispatchConcurrency: 1),
                 cancellationToken).ConfigureAwait(false);
             return _connection;

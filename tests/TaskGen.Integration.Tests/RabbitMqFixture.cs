@@ -1,0 +1,123 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using TaskGen.Transport;
+
+namespace TaskGen.Integration.Tests;
+
+/// <summary>
+/// A private RabbitMQ node for the whole suite: started by <c>tests/broker/rabbitmq-node.sh</c> on free
+/// loopback ports in a temporary directory (or taken from <c>TASKGEN_TEST_BROKER_URL</c>), and stopped
+/// afterwards. When no broker can be had the tests fail; they never skip.
+/// </summary>
+public sealed class RabbitMqFixture : IAsyncLifetime
+{
+    /// <summary>The exchange and queue that receive what workers reject, through a broker policy.</summary>
+    public const string DeadLetters = "taskgen.dead";
+
+    private string? _nodeDirectory;
+
+    /// <summary>The broker URL, <c>amqp://guest:guest@127.0.0.1:port/</c>.</summary>
+    public string Url { get; private set; } = string.Empty;
+
+    /// <summary>The repository root, found from the test binaries.</summary>
+    public static string RepositoryRoot { get; } = FindRoot();
+
+    /// <summary>The build configuration the tests run in (Debug or Release), so worker programs match.</summary>
+    public static string Configuration { get; } = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
+
+    /// <inheritdoc />
+    public async Task InitializeAsync()
+    {
+        string? given = Environment.GetEnvironmentVariable("TASKGEN_TEST_BROKER_URL");
+        if (!string.IsNullOrWhiteSpace(given))
+        {
+            Url = given;
+        }
+        else
+        {
+            _nodeDirectory = Path.Combine(Path.GetTempPath(), "taskgen-rabbitmq-" + Guid.NewGuid().ToString("N")[..12]);
+            Directory.CreateDirectory(_nodeDirectory);
+            (int code, string output) = await RunScriptAsync("start", _nodeDirectory);
+            if (code != 0)
+            {
+                throw new InvalidOperationException($"The test broker did not start (exit {code}); integration tests need RabbitMQ:\n{output}");
+            }
+
+            Url = (await File.ReadAllTextAsync(Path.Combine(_nodeDirectory, "url"))).Trim();
+            (code, output) = await RunScriptAsync("ctl", _nodeDirectory, "set_policy", "taskgen-dead-letters", "^(work|slow|calc|celery)$",
+                "{\"dead-letter-exchange\":\"" + DeadLetters + "\"}", "--apply-to", "queues");
+            if (code != 0)
+            {
+                throw new InvalidOperationException($"Setting the dead-letter policy failed:\n{output}");
+            }
+        }
+
+        await using TaskApp app = TaskApp.Create(b => b.Options.BrokerUrl = Url);
+        await app.Transport.DeclareExchangeAsync(new ExchangeSpecification(DeadLetters, ExchangeKind.Fanout), CancellationToken.None);
+        await app.Transport.DeclareQueueAsync(new QueueSpecification(DeadLetters), CancellationToken.None);
+        await app.Transport.BindQueueAsync(DeadLetters, DeadLetters, string.Empty, CancellationToken.None);
+    }
+
+    /// <inheritdoc />
+    public async Task DisposeAsync()
+    {
+        if (_nodeDirectory is not null)
+        {
+            await RunScriptAsync("stop", _nodeDirectory);
+            try
+            {
+                Directory.Delete(_nodeDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    /// <summary>The path of a worker program's built assembly, in the configuration the tests run in.</summary>
+    /// <param name="projectDirectory">The project folder relative to the repository root.</param>
+    /// <param name="assemblyName">The assembly name.</param>
+    public static string ProgramPath(string projectDirectory, string assemblyName) =>
+        Path.Combine(RepositoryRoot, projectDirectory, "bin", Configuration, "net10.0", assemblyName + ".dll");
+
+    private static async Task<(int Code, string Output)> RunScriptAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        start.ArgumentList.Add(Path.Combine(RepositoryRoot, "tests", "broker", "rabbitmq-node.sh"));
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using Process process = Process.Start(start)!;
+        process.StandardInput.Close();
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    private static string FindRoot()
+    {
+        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "TaskGen.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("TaskGen.sln was not found above the test binaries.");
+    }
+}
+
+/// <summary>Every integration test shares one broker and runs one at a time: they start worker processes.</summary>
+[CollectionDefinition(Name)]
+public sealed class RabbitMqCollection : ICollectionFixture<RabbitMqFixture>
+{
+    /// <summary>The collection name.</summary>
+    public const string Name = "RabbitMQ";
+}

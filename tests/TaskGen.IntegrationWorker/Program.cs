@@ -1,0 +1,3 @@
+using TaskGen;
+
+return await TaskApp.RunAsync(args, app => app.AddTaskGenIntegrationWorkerTasks());
