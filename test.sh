@@ -1,37 +1,63 @@
 #!/usr/bin/env bash
 # Runs the whole TaskGen test suite on a fresh machine: builds the solution in Release (warnings are
-# errors), then runs every test project and prints one closing line with the totals.
+# errors), starts a private RabbitMQ node on loopback (installing rabbitmq-server with apt-get when it is
+# missing), runs every test project and the deployment check, stops the node, and prints one closing
+# line with the totals.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-log_dir=$(mktemp -d)
-trap 'rm -rf "$log_dir"' EXIT
+work=$(mktemp -d)
+broker_dir="$work/rabbitmq"
+cleanup() {
+  tests/broker/rabbitmq-node.sh stop "$broker_dir" > /dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
 
 echo "==> Building TaskGen.sln (Release)"
 dotnet build TaskGen.sln -c Release -nologo -v minimal
+
+echo "==> Starting a private RabbitMQ node"
+mkdir -p "$broker_dir"
+tests/broker/rabbitmq-node.sh start "$broker_dir" < /dev/null
+TASKGEN_TEST_BROKER_URL=$(cat "$broker_dir/url")
+export TASKGEN_TEST_BROKER_URL
 
 status=0
 passed=0
 failed=0
 skipped=0
+count() {
+  passed=$((passed + $1)); failed=$((failed + $2)); skipped=$((skipped + $3))
+}
+
 for project in tests/*.Tests/*.csproj; do
   name=$(basename "$project" .csproj)
   echo "==> Testing $name"
-  if ! dotnet test "$project" -c Release --no-build -nologo 2>&1 | tee "$log_dir/$name.log"; then
+  if ! dotnet test "$project" -c Release --no-build -nologo 2>&1 | tee "$work/$name.log"; then
     status=1
   fi
-  summary=$(grep -E '(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+' "$log_dir/$name.log" | tail -n 1 || true)
+  summary=$(grep -E '(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+' "$work/$name.log" | tail -n 1 || true)
   if [ -z "$summary" ]; then
     echo "!! $name printed no test summary"
     status=1
     continue
   fi
-  f=$(sed -E 's/.*Failed: +([0-9]+).*/\1/' <<<"$summary")
-  p=$(sed -E 's/.*Passed: +([0-9]+).*/\1/' <<<"$summary")
-  s=$(sed -E 's/.*Skipped: +([0-9]+).*/\1/' <<<"$summary")
-  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+  count "$(sed -E 's/.*Passed: +([0-9]+).*/\1/' <<<"$summary")" \
+        "$(sed -E 's/.*Failed: +([0-9]+).*/\1/' <<<"$summary")" \
+        "$(sed -E 's/.*Skipped: +([0-9]+).*/\1/' <<<"$summary")"
 done
+
+echo "==> Checking the systemd units"
+if bash tests/deploy/verify-unit.sh | tee "$work/deploy.log"; then :; else status=1; fi
+deploy=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$work/deploy.log" | tail -n 1 || true)
+if [ -n "$deploy" ]; then
+  count "$(sed -E 's/.*([0-9]+) passed.*/\1/' <<<"$deploy")" "$(sed -E 's/.*([0-9]+) failed.*/\1/' <<<"$deploy")" 0
+else
+  echo "!! the deployment check printed no summary"
+  status=1
+fi
 
 echo
 echo "tests: $passed passed, $failed failed, $skipped skipped"

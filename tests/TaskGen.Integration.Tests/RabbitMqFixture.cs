@@ -14,7 +14,7 @@ namespace TaskGen.Integration.Tests;
 /// </summary>
 public sealed class RabbitMqFixture : IAsyncLifetime
 {
-    /// <summary>The exchange and queue that receive what workers reject, through a broker policy.</summary>
+    /// <summary>The exchange and queue that receive what workers reject, through the policy the node script sets.</summary>
     public const string DeadLetters = "taskgen.dead";
 
     private string? _nodeDirectory;
@@ -47,12 +47,6 @@ public sealed class RabbitMqFixture : IAsyncLifetime
             }
 
             Url = (await File.ReadAllTextAsync(Path.Combine(_nodeDirectory, "url"))).Trim();
-            (code, output) = await RunScriptAsync("ctl", _nodeDirectory, "set_policy", "taskgen-dead-letters", "^(work|slow|calc|celery)$",
-                "{\"dead-letter-exchange\":\"" + DeadLetters + "\"}", "--apply-to", "queues");
-            if (code != 0)
-            {
-                throw new InvalidOperationException($"Setting the dead-letter policy failed:\n{output}");
-            }
         }
 
         await using TaskApp app = TaskApp.Create(b => b.Options.BrokerUrl = Url);

@@ -70,6 +70,10 @@ CONF
       tail -n 40 "$dir/log/startup.log" >&2 || true
       exit 1
     fi
+    # What workers reject goes to the exchange taskgen.dead: a policy, because queues that Python
+    # Celery also declares must carry no arguments.
+    "$sbin/rabbitmqctl" -q set_policy taskgen-dead-letters '^(work|slow|calc|celery)$' \
+      '{"dead-letter-exchange":"taskgen.dead"}' --apply-to queues > /dev/null
     echo "amqp://guest:guest@127.0.0.1:$amqp/" > "$dir/url"
     echo "RabbitMQ node $RABBITMQ_NODENAME listening on 127.0.0.1:$amqp" >&2
     ;;
