@@ -22,7 +22,8 @@ echo "==> Starting a private RabbitMQ node"
 mkdir -p "$broker_dir"
 tests/broker/rabbitmq-node.sh start "$broker_dir" < /dev/null
 TASKGEN_TEST_BROKER_URL=$(cat "$broker_dir/url")
-export TASKGEN_TEST_BROKER_URL
+TASKGEN_TEST_BROKER_DIR=$broker_dir
+export TASKGEN_TEST_BROKER_URL TASKGEN_TEST_BROKER_DIR
 
 status=0
 passed=0

@@ -18,6 +18,7 @@ public sealed class RabbitMqFixture : IAsyncLifetime
     public const string DeadLetters = "taskgen.dead";
 
     private string? _nodeDirectory;
+    private bool _ownsNode;
 
     /// <summary>The broker URL, <c>amqp://guest:guest@127.0.0.1:port/</c>.</summary>
     public string Url { get; private set; } = string.Empty;
@@ -35,9 +36,11 @@ public sealed class RabbitMqFixture : IAsyncLifetime
         if (!string.IsNullOrWhiteSpace(given))
         {
             Url = given;
+            _nodeDirectory = Environment.GetEnvironmentVariable("TASKGEN_TEST_BROKER_DIR");
         }
         else
         {
+            _ownsNode = true;
             _nodeDirectory = Path.Combine(Path.GetTempPath(), "taskgen-rabbitmq-" + Guid.NewGuid().ToString("N")[..12]);
             Directory.CreateDirectory(_nodeDirectory);
             (int code, string output) = await RunScriptAsync("start", _nodeDirectory);
@@ -58,7 +61,7 @@ public sealed class RabbitMqFixture : IAsyncLifetime
     /// <inheritdoc />
     public async Task DisposeAsync()
     {
-        if (_nodeDirectory is not null)
+        if (_ownsNode && _nodeDirectory is not null)
         {
             await RunScriptAsync("stop", _nodeDirectory);
             try
@@ -69,6 +72,16 @@ public sealed class RabbitMqFixture : IAsyncLifetime
             {
             }
         }
+    }
+
+    /// <summary>Runs <c>rabbitmqctl</c> against the node, for tests that act on the broker itself.</summary>
+    /// <param name="arguments">The rabbitmqctl arguments.</param>
+    /// <exception cref="InvalidOperationException">The node's directory is unknown (a broker given only by URL) or the command failed.</exception>
+    public async Task<string> CtlAsync(params string[] arguments)
+    {
+        string directory = _nodeDirectory ?? throw new InvalidOperationException("rabbitmqctl needs the node's directory: set TASKGEN_TEST_BROKER_DIR beside TASKGEN_TEST_BROKER_URL.");
+        (int code, string output) = await RunScriptAsync(["ctl", directory, .. arguments]);
+        return code == 0 ? output : throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', arguments)} failed (exit {code}):\n{output}");
     }
 
     /// <summary>The path of a worker program's built assembly, in the configuration the tests run in.</summary>
