@@ -213,6 +213,40 @@ public sealed partial class TaskApp : IAsyncDisposable
         return declared.IsCompleted ? declared : declared.WaitAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Sends the next step of a workflow (a link or a chain step) that a worker found in a finished task's
+    /// body. Its queue comes from the step's own options, else from routing; queues that only another
+    /// language's workers declare are published to without being declared here.
+    /// </summary>
+    internal async Task SendFollowUpAsync(TaskEnvelope envelope, string? queue)
+    {
+        string target = queue ?? Route(envelope.Name) ?? (Tasks.TryGet(envelope.Name, out _, out TaskDefinition? known) ? known.Queue : Options.TaskDefaultQueue);
+        if (Tasks.TryGetQueue(target, out QueueDeclaration declared) || target == Options.TaskDefaultQueue)
+        {
+            declared ??= new QueueDeclaration(target);
+            await EnsureDeclaredAsync(declared, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        bool broadcast = declared?.Broadcast == true;
+        TaskEnvelope routed = envelope.Exchange.Length > 0 || envelope.RoutingKey.Length > 0
+            ? envelope
+            : new TaskEnvelope
+            {
+                Id = envelope.Id,
+                Name = envelope.Name,
+                Arguments = envelope.Arguments,
+                Exchange = broadcast ? target : string.Empty,
+                RoutingKey = broadcast ? string.Empty : target,
+                ReplyTo = envelope.ReplyTo,
+                Priority = envelope.Priority,
+                RootId = envelope.RootId,
+                ParentId = envelope.ParentId,
+                Origin = envelope.Origin,
+                Embed = envelope.Embed,
+            };
+        await Transport.PublishAsync(TaskMessageCodec.Encode(routed), CancellationToken.None).ConfigureAwait(false);
+    }
+
     /// <summary>Explains why a result may be missing: the queue it went to has no consumer.</summary>
     internal async Task<string> ExplainMissingResultAsync(string queue, CancellationToken cancellationToken)
     {

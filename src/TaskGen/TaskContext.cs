@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Threading;
 
 namespace TaskGen;
@@ -39,6 +40,23 @@ public sealed class TaskContext
 
     /// <summary>The queue the message was consumed from.</summary>
     public string? Queue { get; init; }
+
+    /// <summary>
+    /// Every header of the message, custom ones included (<c>apply_async(headers=...)</c>). AMQP long
+    /// strings arrive as UTF-8 byte arrays; <see cref="Header"/> decodes them.
+    /// </summary>
+    public IReadOnlyDictionary<string, object?> Headers { get; init; } = new Dictionary<string, object?>();
+
+    /// <summary>Returns a header as text, or null when the message has no such header.</summary>
+    /// <param name="name">The header name.</param>
+    public string? Header(string name) =>
+        Headers.TryGetValue(name, out object? value) ? value switch
+        {
+            null => null,
+            byte[] bytes => System.Text.Encoding.UTF8.GetString(bytes),
+            System.IFormattable formattable => formattable.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+            _ => value.ToString(),
+        } : null;
 
     /// <summary>Signalled when the worker is shutting down past its grace period.</summary>
     public CancellationToken CancellationToken { get; init; }

@@ -49,6 +49,9 @@ public sealed class TaskEnvelope
     /// <summary>The producer's node name (<c>gen&lt;pid&gt;@&lt;host&gt;</c>).</summary>
     public string? Origin { get; init; }
 
+    /// <summary>The body's third item, <c>{"callbacks", "errbacks", "chain", "chord"}</c>, as raw JSON; empty writes null.</summary>
+    public ReadOnlyMemory<byte> Embed { get; init; }
+
     /// <summary>Extra headers sent beside the protocol's own.</summary>
     public IDictionary<string, object?>? ExtraHeaders { get; init; }
 }

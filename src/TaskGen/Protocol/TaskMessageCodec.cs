@@ -47,7 +47,15 @@ public static class TaskMessageCodec
             envelope.Arguments.WriteKwargs(writer);
             writer.Flush();
             int kwargsEnd = buffer.WrittenCount;
-            writer.WriteNullValue();
+            if (envelope.Embed.IsEmpty)
+            {
+                writer.WriteNullValue();
+            }
+            else
+            {
+                writer.WriteRawValue(envelope.Embed.Span, skipInputValidation: true);
+            }
+
             writer.WriteEndArray();
             writer.Flush();
 

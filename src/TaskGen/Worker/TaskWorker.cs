@@ -263,6 +263,7 @@ public sealed partial class TaskWorker : IAsyncDisposable
                 ParentId = request.ParentId,
                 Queue = delivery.Queue,
                 CancellationToken = _abort.Token,
+                Headers = request.Headers as IReadOnlyDictionary<string, object?> ?? new Dictionary<string, object?>(request.Headers),
             };
             var invocation = new TaskInvocation(request, context, _abort.Token);
             _active[request.Id] = new ActiveTask(invocation, delivery, DateTimeOffset.UtcNow);
@@ -293,6 +294,7 @@ public sealed partial class TaskWorker : IAsyncDisposable
             Count(request.Name);
             LogSucceeded(_logger, request.Id, request.Name);
             await SendResultAsync(request, TaskState.Success, invocation.ResultJson, null).ConfigureAwait(false);
+            await SendFollowUpsAsync(request, invocation.ResultJson).ConfigureAwait(false);
             await delivery.AckAsync().ConfigureAwait(false);
         }
         catch (Exception ex)
@@ -304,6 +306,44 @@ public sealed partial class TaskWorker : IAsyncDisposable
         finally
         {
             _slots.Release();
+        }
+    }
+
+    private async ValueTask SendFollowUpsAsync(TaskRequest request, ReadOnlyMemory<byte> resultJson)
+    {
+        if (request.Embed.IsEmpty)
+        {
+            return;
+        }
+
+        List<Workflow.FollowUp> followUps;
+        List<string> unsupported;
+        try
+        {
+            followUps = Workflow.AfterSuccess(request, resultJson, _app.Origin, out unsupported);
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            LogWorkflowUnreadable(_logger, request.Id, request.Name, ex.Message);
+            return;
+        }
+
+        foreach (string kind in unsupported)
+        {
+            LogWorkflowUnsupported(_logger, request.Id, request.Name, kind);
+        }
+
+        foreach (Workflow.FollowUp followUp in followUps)
+        {
+            try
+            {
+                await _app.SendFollowUpAsync(followUp.Envelope, followUp.Queue).ConfigureAwait(false);
+                LogFollowUpSent(_logger, followUp.Envelope.Id, followUp.Envelope.Name, request.Id);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogFollowUpFailed(_logger, ex, followUp.Envelope.Id, followUp.Envelope.Name, request.Id);
+            }
         }
     }
 
@@ -344,6 +384,18 @@ public sealed partial class TaskWorker : IAsyncDisposable
             LogResultNotSent(_logger, taskId, replyTo, ex.Message);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The workflow of task {TaskId} ({TaskName}) could not be read, so its callbacks and chain do not run: {Reason}")]
+    private static partial void LogWorkflowUnreadable(ILogger logger, string taskId, string taskName, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId} ({TaskName}) carries a {Kind} in its workflow, which TaskGen workers do not run.")]
+    private static partial void LogWorkflowUnsupported(ILogger logger, string taskId, string taskName, string kind);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Sent task {TaskId} ({TaskName}) on from task {ParentId}.")]
+    private static partial void LogFollowUpSent(ILogger logger, string taskId, string taskName, string parentId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Task {TaskId} ({TaskName}), the next step after task {ParentId}, could not be sent.")]
+    private static partial void LogFollowUpFailed(ILogger logger, Exception exception, string taskId, string taskName, string parentId);
 
     /// <summary>A task running now, with what <c>inspect active</c> reports of it.</summary>
     internal sealed record ActiveTask(TaskInvocation Invocation, Delivery Delivery, DateTimeOffset Started);
