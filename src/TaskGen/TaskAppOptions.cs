@@ -54,6 +54,13 @@ public sealed class TaskAppOptions
     /// </summary>
     public bool TaskCreateMissingQueues { get; set; }
 
+    /// <summary>
+    /// Whether workers send task events (<c>task-received</c>, <c>task-started</c>, <c>task-succeeded</c>,
+    /// <c>task-failed</c>) for monitors such as <c>celery events</c>, as Celery's <c>-E</c>. Worker events
+    /// (online, heartbeat, offline) are always sent.
+    /// </summary>
+    public bool WorkerSendTaskEvents { get; set; }
+
     /// <summary>How long a stopping worker lets running tasks finish before cancelling them.</summary>
     public TimeSpan WorkerShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

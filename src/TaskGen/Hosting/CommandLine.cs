@@ -26,9 +26,10 @@ internal sealed class CommandLine
         ["-t"] = "--timeout",
         ["-d"] = "--destination",
         ["-f"] = "--force",
+        ["-E"] = "--task-events",
     };
 
-    private static readonly HashSet<string> s_flags = new(StringComparer.Ordinal) { "--force", "--json" };
+    private static readonly HashSet<string> s_flags = new(StringComparer.Ordinal) { "--force", "--json", "--task-events" };
 
     private CommandLine(string? command, List<string> arguments, Dictionary<string, string> options)
     {
@@ -47,7 +48,8 @@ internal sealed class CommandLine
         Usage: <program> [--broker URL] [--loglevel LEVEL] <command> [options]
 
         Commands:
-          worker [-Q queue1,queue2] [-c concurrency] [-n name@host]   consume queues and run tasks
+          worker [-Q queue1,queue2] [-c concurrency] [-n name@host] [-E]
+                                                                     consume queues and run tasks (-E: send task events)
           call <task> ['<json args>'] [--kwargs '<json>'] [-Q queue] [-t seconds]
                                                                      send a task by name and print its result
           status [-t seconds] [-d node1,node2]                       list the workers that answer a ping
@@ -227,6 +229,7 @@ public static class TaskAppHost
         Queues = line.Option("--queues")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
         Concurrency = line.Option("--concurrency") is { } c ? int.Parse(c, CultureInfo.InvariantCulture) : null,
         NodeName = line.Option("--hostname"),
+        SendTaskEvents = line.Option("--task-events") is not null ? true : null,
     };
 
     private static async Task<int> RunWorkerAsync(TaskApp app, CommandLine line, CancellationToken stop)

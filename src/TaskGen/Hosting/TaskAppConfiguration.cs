@@ -85,6 +85,11 @@ public static class TaskAppConfiguration
 
         ReadRoutes(section.GetSection(nameof(TaskAppOptions.TaskRoutes)), options.TaskRoutes);
 
+        if (ReadBoolean(section.GetSection(nameof(TaskAppOptions.WorkerSendTaskEvents))) is { } sendTaskEvents)
+        {
+            options.WorkerSendTaskEvents = sendTaskEvents;
+        }
+
         if (ReadBoolean(section.GetSection(nameof(TaskAppOptions.TaskCreateMissingQueues))) is { } createMissingQueues)
         {
             options.TaskCreateMissingQueues = createMissingQueues;

@@ -27,11 +27,14 @@ public sealed partial class TaskWorker : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _abort = new();
     private Control.RemoteControlServer? _control;
+    private WorkerEvents? _events;
+    private readonly WorkerOptions _options;
     private int _state;
 
     internal TaskWorker(TaskApp app, WorkerOptions options)
     {
         _app = app;
+        _options = options;
         _logger = app.LoggerFactory.CreateLogger("TaskGen.Worker");
         Concurrency = options.Concurrency ?? app.Options.WorkerConcurrency;
         if (Concurrency < 1)
@@ -98,6 +101,8 @@ public sealed partial class TaskWorker : IAsyncDisposable
 
         _control = new Control.RemoteControlServer(this, _app, _app.LoggerFactory.CreateLogger("TaskGen.Control"));
         await _control.StartAsync(cancellationToken).ConfigureAwait(false);
+        _events = new WorkerEvents(_app, this, _options.SendTaskEvents ?? _app.Options.WorkerSendTaskEvents, _app.LoggerFactory.CreateLogger("TaskGen.Events"));
+        await _events.StartAsync(cancellationToken).ConfigureAwait(false);
         StartedAt = DateTimeOffset.UtcNow;
         LogReady(_logger, NodeName, string.Join(",", Queues), Concurrency);
     }
@@ -143,6 +148,11 @@ public sealed partial class TaskWorker : IAsyncDisposable
             await consumer.DisposeAsync().ConfigureAwait(false);
         }
 
+        if (_events is not null)
+        {
+            await _events.DisposeAsync().ConfigureAwait(false);
+        }
+
         LogStopped(_logger, NodeName);
     }
 
@@ -181,6 +191,11 @@ public sealed partial class TaskWorker : IAsyncDisposable
             await SendResultAsync(request, TaskState.Failure,
                 ResultCodec.EncodeException(new RemoteException("NotRegistered", request.Name, "celery.exceptions")), null).ConfigureAwait(false);
             return;
+        }
+
+        if (_events is not null)
+        {
+            await _events.TaskReceivedAsync(request).ConfigureAwait(false);
         }
 
         if (request.Eta is { } eta && eta > DateTimeOffset.UtcNow)
@@ -267,14 +282,26 @@ public sealed partial class TaskWorker : IAsyncDisposable
             };
             var invocation = new TaskInvocation(request, context, _abort.Token);
             _active[request.Id] = new ActiveTask(invocation, delivery, DateTimeOffset.UtcNow);
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
+                if (_events is not null)
+                {
+                    await _events.TaskStartedAsync(request).ConfigureAwait(false);
+                }
+
                 await module.DispatchAsync(invocation).ConfigureAwait(false);
             }
             catch (TaskArgumentException ex)
             {
                 LogBadArguments(_logger, request.Id, request.Name, ex.Message);
-                await SendFailureAsync(request, new RemoteException("TypeError", ex.Message, "builtins"), null).ConfigureAwait(false);
+                var remote = new RemoteException("TypeError", ex.Message, "builtins");
+                await SendFailureAsync(request, remote, null).ConfigureAwait(false);
+                if (_events is not null)
+                {
+                    await _events.TaskFailedAsync(request, remote, null).ConfigureAwait(false);
+                }
+
                 await delivery.RejectAsync(requeue: false).ConfigureAwait(false);
                 return;
             }
@@ -282,7 +309,13 @@ public sealed partial class TaskWorker : IAsyncDisposable
             {
                 LogTaskFailed(_logger, ex, request.Id, request.Name);
                 Count(request.Name);
-                await SendFailureAsync(request, new RemoteException(ex.GetType().Name, ex.Message, ex.GetType().Namespace), ex.ToString()).ConfigureAwait(false);
+                var remote = new RemoteException(ex.GetType().Name, ex.Message, ex.GetType().Namespace);
+                await SendFailureAsync(request, remote, ex.ToString()).ConfigureAwait(false);
+                if (_events is not null)
+                {
+                    await _events.TaskFailedAsync(request, remote, ex.ToString()).ConfigureAwait(false);
+                }
+
                 await delivery.AckAsync().ConfigureAwait(false);
                 return;
             }
@@ -295,6 +328,11 @@ public sealed partial class TaskWorker : IAsyncDisposable
             LogSucceeded(_logger, request.Id, request.Name);
             await SendResultAsync(request, TaskState.Success, invocation.ResultJson, null).ConfigureAwait(false);
             await SendFollowUpsAsync(request, invocation.ResultJson).ConfigureAwait(false);
+            if (_events is not null)
+            {
+                await _events.TaskSucceededAsync(request, invocation.ResultJson, System.Diagnostics.Stopwatch.GetElapsedTime(started)).ConfigureAwait(false);
+            }
+
             await delivery.AckAsync().ConfigureAwait(false);
         }
         catch (Exception ex)

@@ -15,6 +15,9 @@ public sealed class WorkerOptions
     /// <summary>The node name (<c>-n</c>), <c>name@host</c>; <c>%h</c> stands for the host name. Defaults to <c>celery@%h</c>.</summary>
     public string? NodeName { get; set; }
 
+    /// <summary>Whether to send task events (<c>-E</c>); null takes <see cref="TaskAppOptions.WorkerSendTaskEvents"/>.</summary>
+    public bool? SendTaskEvents { get; set; }
+
     /// <summary>Resolves the node name, expanding <c>%h</c> and adding <c>@host</c> when missing, as Celery does.</summary>
     /// <param name="nodeName">The configured name, or null.</param>
     public static string ResolveNodeName(string? nodeName)

@@ -1,0 +1,200 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using TaskGen.Protocol;
+using TaskGen.Transport;
+
+namespace TaskGen.Worker;
+
+/// <summary>
+/// Sends Celery's events to the <c>celeryev</c> topic exchange, so that <c>celery events</c>, Flower and
+/// other monitors see TaskGen workers: online, a heartbeat every two seconds, offline, and the task
+/// events when they are enabled.
+/// </summary>
+internal sealed partial class WorkerEvents : IAsyncDisposable
+{
+    /// <summary>The topic exchange events go to.</summary>
+    public const string Exchange = "celeryev";
+
+    /// <summary>How often a heartbeat is sent, in seconds (Celery's default).</summary>
+    public const double HeartbeatFrequency = 2.0;
+
+    private static readonly ExchangeSpecification s_exchange = new(Exchange, ExchangeKind.Topic);
+
+    private readonly TaskApp _app;
+    private readonly TaskWorker _worker;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _heartbeats;
+    private long _clock;
+
+    public WorkerEvents(TaskApp app, TaskWorker worker, bool taskEvents, ILogger logger)
+    {
+        _app = app;
+        _worker = worker;
+        TaskEvents = taskEvents;
+        _logger = logger;
+    }
+
+    /// <summary>Whether task events are sent as well as worker events.</summary>
+    public bool TaskEvents { get; }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _app.Transport.DeclareExchangeAsync(s_exchange, cancellationToken).ConfigureAwait(false);
+        await SendWorkerEventAsync("worker-online").ConfigureAwait(false);
+        _heartbeats = HeartbeatAsync(_stop.Token);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        if (_heartbeats is not null)
+        {
+            await _heartbeats.ConfigureAwait(false);
+            await SendWorkerEventAsync("worker-offline").ConfigureAwait(false);
+        }
+
+        _stop.Dispose();
+    }
+
+    public ValueTask TaskReceivedAsync(TaskRequest request) => !TaskEvents ? ValueTask.CompletedTask : SendAsync("task-received", w =>
+    {
+        w.WriteString("uuid", request.Id);
+        w.WriteString("name", request.Name);
+        w.WriteString("args", request.ArgsRepr ?? System.Text.Encoding.UTF8.GetString(request.Args.Span));
+        w.WriteString("kwargs", request.KwargsRepr ?? System.Text.Encoding.UTF8.GetString(request.Kwargs.Span));
+        w.WriteString("root_id", request.RootId);
+        w.WriteString("parent_id", request.ParentId);
+        w.WriteNumber("retries", request.Retries);
+        WriteDate(w, "eta", request.Eta);
+        WriteDate(w, "expires", request.Expires);
+    });
+
+    public ValueTask TaskStartedAsync(TaskRequest request) => !TaskEvents ? ValueTask.CompletedTask : SendAsync("task-started", w =>
+    {
+        w.WriteString("uuid", request.Id);
+        w.WriteNumber("pid", Environment.ProcessId);
+    });
+
+    public ValueTask TaskSucceededAsync(TaskRequest request, ReadOnlyMemory<byte> resultJson, TimeSpan runtime) => !TaskEvents ? ValueTask.CompletedTask : SendAsync("task-succeeded", w =>
+    {
+        w.WriteString("uuid", request.Id);
+        w.WriteString("result", resultJson.IsEmpty ? "None" : System.Text.Encoding.UTF8.GetString(resultJson.Span));
+        w.WriteNumber("runtime", runtime.TotalSeconds);
+    });
+
+    public ValueTask TaskFailedAsync(TaskRequest request, RemoteException exception, string? traceback) => !TaskEvents ? ValueTask.CompletedTask : SendAsync("task-failed", w =>
+    {
+        w.WriteString("uuid", request.Id);
+        w.WriteString("exception", $"{exception.Type}({JsonEncodedText.Encode(exception.Message)})");
+        w.WriteString("traceback", traceback);
+    });
+
+    private async Task HeartbeatAsync(CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(HeartbeatFrequency));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                await SendWorkerEventAsync("worker-heartbeat").ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private ValueTask SendWorkerEventAsync(string type) => SendAsync(type, w =>
+    {
+        w.WriteNumber("freq", HeartbeatFrequency);
+        w.WriteNumber("active", _worker.Active.Count);
+        long processed = 0;
+        foreach (long count in _worker.Processed.Values)
+        {
+            processed += count;
+        }
+
+        w.WriteNumber("processed", processed);
+        w.WriteStartArray("loadavg");
+        foreach (double load in LoadAverage())
+        {
+            w.WriteNumberValue(load);
+        }
+
+        w.WriteEndArray();
+        w.WriteString("sw_ident", "TaskGen");
+        w.WriteString("sw_ver", typeof(TaskApp).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
+        w.WriteString("sw_sys", Environment.OSVersion.Platform == PlatformID.Unix ? "Linux" : Environment.OSVersion.Platform.ToString());
+    });
+
+    private async ValueTask SendAsync(string type, Action<Utf8JsonWriter> fields)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", type);
+            writer.WriteString("hostname", _worker.NodeName);
+            writer.WriteNumber("timestamp", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0);
+
+            // Python's sign: hours west of UTC, so UTC+2 is -2.
+            writer.WriteNumber("utcoffset", -(int)Math.Round(TimeZoneInfo.Local.GetUtcOffset(DateTime.UtcNow).TotalHours));
+            writer.WriteNumber("pid", Environment.ProcessId);
+            writer.WriteNumber("clock", Interlocked.Increment(ref _clock));
+            fields(writer);
+            writer.WriteEndObject();
+        }
+
+        var headers = new Dictionary<string, object?> { ["hostname"] = _worker.NodeName };
+        var properties = new MessageProperties { ContentType = "application/json", ContentEncoding = "utf-8", DeliveryMode = 1 };
+        try
+        {
+            await _app.Transport.PublishAsync(
+                new TransportMessage(Exchange, type.Replace('-', '.'), properties, headers, buffer.WrittenMemory) { Mandatory = false },
+                CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is BrokerException or InvalidOperationException or ObjectDisposedException)
+        {
+            // Events are for monitors; losing one must never disturb the work.
+            LogEventNotSent(_logger, type, ex.Message);
+        }
+    }
+
+    private static void WriteDate(Utf8JsonWriter writer, string name, DateTimeOffset? value)
+    {
+        if (value is { } date)
+        {
+            writer.WriteString(name, Serialization.IsoDates.Format(date));
+        }
+        else
+        {
+            writer.WriteNull(name);
+        }
+    }
+
+    private static double[] LoadAverage()
+    {
+        try
+        {
+            string[] parts = File.ReadAllText("/proc/loadavg").Split(' ');
+            return [Parse(parts[0]), Parse(parts[1]), Parse(parts[2])];
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or IndexOutOfRangeException or FormatException)
+        {
+            return [0, 0, 0];
+        }
+
+        static double Parse(string text) => double.Parse(text, CultureInfo.InvariantCulture);
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Event {Type} was not sent: {Reason}")]
+    private static partial void LogEventNotSent(ILogger logger, string type, string reason);
+}
