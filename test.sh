@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole TaskGen test suite on a fresh machine: builds the solution in Release (warnings are
-# errors), starts a private RabbitMQ node on loopback (installing rabbitmq-server with apt-get when it is
-# missing), runs every test project and the deployment check, stops the node, and prints one closing
-# line with the totals.
+# errors), starts a private RabbitMQ node on loopback (installing rabbitmq-server and python3-celery with
+# apt-get when they are missing), runs every test project and the deployment check, stops the node, and
+# prints one closing line with the totals.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -17,6 +17,13 @@ trap cleanup EXIT
 
 echo "==> Building TaskGen.sln (Release)"
 dotnet build TaskGen.sln -c Release -nologo -v minimal
+
+# The interop tests talk to Debian's Python Celery 5.2.
+if ! /usr/bin/python3 -c 'import celery' > /dev/null 2>&1; then
+  echo "==> Installing python3-celery"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-celery
+fi
 
 echo "==> Starting a private RabbitMQ node"
 mkdir -p "$broker_dir"

@@ -6,6 +6,8 @@ using TaskGen;
 [assembly: TaskQueue("work")]
 [assembly: TaskQueue("slow")]
 [assembly: TaskQueue("fleet", Broadcast = true)]
+[assembly: TaskQueue("mixed")]
+[assembly: TaskQueue("interop_fleet", Broadcast = true)]
 
 namespace TaskGen.IntegrationWorker;
 
@@ -31,6 +33,18 @@ public static class Jobs
     /// <summary>Runs on every worker bound to the broadcast queue.</summary>
     [Task(Queue = "fleet")]
     public static string Hello(string greeting, TaskContext context) => $"{greeting} from {context.Hostname}";
+
+    /// <summary>Writes a file, so a caller that asked for no result can still see that it ran.</summary>
+    [Task(Queue = "work")]
+    public static void Touch(string path) => System.IO.File.WriteAllText(path, "touched");
+
+    /// <summary>Returns a header of its own message, custom ones included.</summary>
+    [Task(Queue = "work")]
+    public static string? Header(string name, TaskContext context) => context.Header(name);
+
+    /// <summary>Answers "dotnet"; a Python worker answers the same task name with "python".</summary>
+    [Task(Name = "interop.whoami", Queue = "mixed")]
+    public static string WhoAmIInterop() => "dotnet";
 
     /// <summary>Always fails.</summary>
     [Task(Queue = "work")]

@@ -253,7 +253,7 @@ public sealed partial class TaskWorker : IAsyncDisposable
             if (_revoked.ContainsKey(request.Id))
             {
                 LogRevoked(_logger, request.Id, request.Name);
-                await SendResultAsync(request, TaskState.Revoked, default, null).ConfigureAwait(false);
+                await SendRevokedAsync(request, "revoked").ConfigureAwait(false);
                 await delivery.AckAsync().ConfigureAwait(false);
                 return;
             }
@@ -261,7 +261,7 @@ public sealed partial class TaskWorker : IAsyncDisposable
             if (request.Expires is { } expires && expires <= DateTimeOffset.UtcNow)
             {
                 LogExpired(_logger, request.Id, request.Name, expires);
-                await SendResultAsync(request, TaskState.Revoked, default, null).ConfigureAwait(false);
+                await SendRevokedAsync(request, "expired").ConfigureAwait(false);
                 await delivery.AckAsync().ConfigureAwait(false);
                 return;
             }
@@ -386,6 +386,10 @@ public sealed partial class TaskWorker : IAsyncDisposable
     }
 
     private void Count(string name) => _processed.AddOrUpdate(name, 1, static (_, n) => n + 1);
+
+    // Celery's workers describe a revoked task as a TaskRevokedError, which Python callers raise as such.
+    private ValueTask SendRevokedAsync(TaskRequest request, string reason) =>
+        SendResultAsync(request, TaskState.Revoked, ResultCodec.EncodeException(new RemoteException("TaskRevokedError", reason, "celery.exceptions")), null);
 
     private ValueTask SendFailureAsync(TaskRequest request, RemoteException exception, string? traceback) =>
         SendResultAsync(request, TaskState.Failure, ResultCodec.EncodeException(exception), traceback);

@@ -97,6 +97,11 @@ public static class TestTasks
     [Task(Queue = "fleet")]
     public static string Hello(string greeting, TaskContext context) => $"{greeting} from {context.Hostname}";
 
+    /// <summary>Describes values that kombu 5.3 sends as tagged objects.</summary>
+    [Task]
+    public static string Describe(DateTime when, decimal amount, Guid id, DateOnly day, TimeOnly at, byte[] data) =>
+        string.Join("|", when.ToString("o", System.Globalization.CultureInfo.InvariantCulture), amount.ToString(System.Globalization.CultureInfo.InvariantCulture), id.ToString(), day.ToString("o", System.Globalization.CultureInfo.InvariantCulture), at.ToString("o", System.Globalization.CultureInfo.InvariantCulture), System.Text.Encoding.UTF8.GetString(data));
+
     /// <summary>A task routed to a queue no worker in the tests consumes.</summary>
     [Task(Queue = "slow")]
     public static int Slow(int x) => x;

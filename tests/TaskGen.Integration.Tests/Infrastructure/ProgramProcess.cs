@@ -30,13 +30,25 @@ public sealed class ProgramProcess : IAsyncDisposable
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Starts <c>dotnet program.dll args...</c>.</summary>
-    public static ProgramProcess Start(string program, params string[] arguments)
+    public static ProgramProcess Start(string program, params string[] arguments) => StartExecutable("dotnet", [program, .. arguments]);
+
+    /// <summary>Starts any executable (Python's, for the interop tests) with extra environment variables.</summary>
+    public static ProgramProcess StartExecutable(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        start.ArgumentList.Add(program);
+        var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
+        }
+
+        foreach (KeyValuePair<string, string> variable in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[variable.Key] = variable.Value;
+        }
+
+        if (workingDirectory is not null)
+        {
+            start.WorkingDirectory = workingDirectory;
         }
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
@@ -52,9 +64,16 @@ public sealed class ProgramProcess : IAsyncDisposable
     }
 
     /// <summary>Starts a worker and waits until it says it is ready.</summary>
-    public static async Task<ProgramProcess> StartWorkerAsync(string program, string brokerUrl, string queues, string nodeName, int concurrency = 4, params string[] extra)
+    public static async Task<ProgramProcess> StartWorkerAsync(string program, string brokerUrl, string queues, string nodeName, int concurrency = 4, params string[] extra) =>
+        await StartWorkerAsync(program, brokerUrl, queues, nodeName, concurrency, null, extra);
+
+    /// <summary>Starts a worker with extra environment variables and waits until it says it is ready.</summary>
+    public static async Task<ProgramProcess> StartWorkerAsync(string program, string brokerUrl, string queues, string nodeName, int concurrency, IReadOnlyDictionary<string, string>? environment, params string[] extra)
     {
-        ProgramProcess worker = Start(program, ["worker", "-Q", queues, "-n", nodeName, "-c", concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture), "--broker", brokerUrl, "--loglevel", "info", .. extra]);
+        ProgramProcess worker = StartExecutable(
+            "dotnet",
+            [program, "worker", "-Q", queues, "-n", nodeName, "-c", concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture), "--broker", brokerUrl, "--loglevel", "info", .. extra],
+            environment);
         await worker.WaitForLineAsync(line => line.Contains(" ready: queues ", StringComparison.Ordinal), $"{nodeName} to be ready");
         return worker;
     }

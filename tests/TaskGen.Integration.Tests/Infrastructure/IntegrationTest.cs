@@ -18,7 +18,7 @@ public abstract class IntegrationTest : IAsyncLifetime
     /// <summary>How long a result may take before the test gives up; only a guard against hangs.</summary>
     protected static readonly TimeSpan Guard = ProgramProcess.Guard;
 
-    private static readonly string[] s_taskQueues = ["work", "slow", "calc", "celery", RabbitMqFixture.DeadLetters];
+    private static readonly string[] s_taskQueues = ["work", "slow", "calc", "celery", "py", "mixed", RabbitMqFixture.DeadLetters];
 
     /// <summary>Creates the test over the shared broker.</summary>
     protected IntegrationTest(RabbitMqFixture broker) => Broker = broker;

@@ -1,0 +1,52 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Threading.Tasks;
+using TaskGen.Integration.Tests;
+
+namespace TaskGen.Interop.Tests;
+
+/// <summary>Runs Debian's Python Celery 5.2: workers, the <c>celery</c> command, and the scenario scripts in <c>python/</c>.</summary>
+internal static class Python
+{
+    /// <summary>The interpreter that has <c>python3-celery</c>; TASKGEN_PYTHON overrides it.</summary>
+    public static readonly string Executable = Environment.GetEnvironmentVariable("TASKGEN_PYTHON") is { Length: > 0 } given ? given : "/usr/bin/python3";
+
+    /// <summary>Where the Python app and scripts are, beside the test binaries.</summary>
+    public static readonly string Directory = Path.Combine(AppContext.BaseDirectory, "python");
+
+    public static Dictionary<string, string> Variables(string brokerUrl) => new() { ["BROKER_URL"] = brokerUrl, ["PYTHONDONTWRITEBYTECODE"] = "1" };
+
+    /// <summary>Starts a Python Celery worker and waits until it says it is ready.</summary>
+    public static async Task<ProgramProcess> StartWorkerAsync(string brokerUrl, string queues, string nodeName)
+    {
+        ProgramProcess worker = ProgramProcess.StartExecutable(
+            Executable,
+            ["-m", "celery", "-A", "pytasks", "worker", "-Q", queues, "-n", nodeName, "-c", "2", "--loglevel", "info", "--without-mingle", "--without-gossip"],
+            Variables(brokerUrl),
+            Directory);
+        await worker.WaitForLineAsync(line => line.Contains(" ready.", StringComparison.Ordinal), $"Python worker {nodeName} to be ready");
+        return worker;
+    }
+
+    /// <summary>Runs <c>python -m celery -A pytasks ARGS</c> to its end.</summary>
+    public static async Task<(int ExitCode, string Output)> CeleryAsync(string brokerUrl, params string[] arguments)
+    {
+        await using ProgramProcess command = ProgramProcess.StartExecutable(Executable, ["-m", "celery", "-A", "pytasks", .. arguments], Variables(brokerUrl), Directory);
+        await command.WaitForExitAsync();
+        return (command.ExitCode, string.Join("\n", command.Lines));
+    }
+
+    /// <summary>Runs a scenario of <c>client.py</c> and returns the JSON it prints last.</summary>
+    public static async Task<JsonElement> ScenarioAsync(string brokerUrl, params string[] arguments)
+    {
+        await using ProgramProcess script = ProgramProcess.StartExecutable(Executable, ["client.py", .. arguments], Variables(brokerUrl), Directory);
+        await script.WaitForExitAsync();
+        string output = string.Join("\n", script.Lines);
+        string? last = script.Lines.LastOrDefault(line => line.StartsWith('{'));
+        Assert.True(script.ExitCode == 0 && last is not null, $"client.py {string.Join(' ', arguments)} failed (exit {script.ExitCode}):\n{output}");
+        return JsonDocument.Parse(last!).RootElement.Clone();
+    }
+}

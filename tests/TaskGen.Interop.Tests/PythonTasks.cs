@@ -1,0 +1,31 @@
+using System;
+using TaskGen;
+
+[assembly: TaskQueue("py")]
+
+namespace TaskGen.Interop.Tests;
+
+/// <summary>
+/// Typed stubs for tasks that Python workers run: the names match the Python app's, and the bodies
+/// never run here, because no .NET worker consumes the <c>py</c> queue.
+/// </summary>
+public static class PythonTasks
+{
+    /// <summary>Python's <c>tasks.add(x, y)</c>.</summary>
+    [Task(Name = "tasks.add", Queue = "py")]
+    public static int Add(int x, int y) => throw RunsInPython();
+
+    /// <summary>Python's <c>tasks.div(a, b)</c>, which raises ZeroDivisionError on a zero divisor.</summary>
+    [Task(Name = "tasks.div", Queue = "py")]
+    public static double Div(double a, double b) => throw RunsInPython();
+
+    /// <summary>Python's <c>tasks.greet(name, greeting='Hello')</c>.</summary>
+    [Task(Name = "tasks.greet", Queue = "py")]
+    public static string Greet(string name, string greeting = "Hello") => throw RunsInPython();
+
+    /// <summary>Python's <c>tasks.sleep(seconds)</c>.</summary>
+    [Task(Name = "tasks.sleep", Queue = "py")]
+    public static double Sleep(double seconds) => throw RunsInPython();
+
+    private static NotSupportedException RunsInPython() => new("This task runs on Python workers.");
+}

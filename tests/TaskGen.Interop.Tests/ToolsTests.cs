@@ -1,0 +1,106 @@
+using System;
+using System.Linq;
+using System.Text.Json;
+using System.Threading.Tasks;
+using TaskGen.Integration.Tests;
+using TaskGen.IntegrationWorker.Remote;
+
+namespace TaskGen.Interop.Tests;
+
+/// <summary>Celery's own tools and TaskGen's see each other's workers; Celery's event receiver sees TaskGen's events.</summary>
+public sealed class ToolsTests(RabbitMqFixture broker) : IntegrationTest(broker)
+{
+    [Fact]
+    public async Task CeleryStatusAndInspectListTheTaskGenWorkerBesideAPythonWorker()
+    {
+        await using ProgramProcess python = await Python.StartWorkerAsync(Broker.Url, "py", "pyinspect@%h");
+        await using ProgramProcess dotnet = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work,slow", "netinspect@%h");
+        string host = Environment.MachineName;
+
+        (int code, string status) = await Python.CeleryAsync(Broker.Url, "status");
+        Assert.True(code == 0, status);
+        Assert.Contains($"netinspect@{host}: OK", status, StringComparison.Ordinal);
+        Assert.Contains($"pyinspect@{host}: OK", status, StringComparison.Ordinal);
+        Assert.Contains("2 nodes online.", status, StringComparison.Ordinal);
+
+        (code, string ping) = await Python.CeleryAsync(Broker.Url, "inspect", "ping");
+        Assert.True(code == 0, ping);
+        Assert.Contains("pong", ping, StringComparison.Ordinal);
+
+        (code, string registered) = await Python.CeleryAsync(Broker.Url, "inspect", "registered");
+        Assert.True(code == 0, registered);
+        Assert.Contains(Jobs.Add.Name, registered, StringComparison.Ordinal);
+        Assert.Contains("tasks.add", registered, StringComparison.Ordinal);
+
+        AsyncResult<int> running = App.Send(Jobs.Slow.Signature(3, 4000));
+        string active = string.Empty;
+        for (int attempt = 0; attempt < 40 && !active.Contains(running.Id, StringComparison.Ordinal); attempt++)
+        {
+            (code, active) = await Python.CeleryAsync(Broker.Url, "inspect", "active", "--json");
+        }
+
+        Assert.Contains(running.Id, active, StringComparison.Ordinal);
+        using (JsonDocument parsed = JsonDocument.Parse(active.Split('\n').Last(l => l.StartsWith('{'))))
+        {
+            JsonElement task = parsed.RootElement.GetProperty($"netinspect@{host}")[0];
+            Assert.Equal(Jobs.Slow.Name, task.GetProperty("name").GetString());
+            Assert.Equal(3, task.GetProperty("args")[0].GetInt32());
+        }
+
+        (code, string stats) = await Python.CeleryAsync(Broker.Url, "inspect", "stats", "--json");
+        Assert.True(code == 0, stats);
+        using (JsonDocument parsed = JsonDocument.Parse(stats.Split('\n').Last(l => l.StartsWith('{'))))
+        {
+            JsonElement ours = parsed.RootElement.GetProperty($"netinspect@{host}");
+            Assert.True(ours.TryGetProperty("total", out _));
+            Assert.Equal("127.0.0.1", ours.GetProperty("broker").GetProperty("hostname").GetString());
+            Assert.True(parsed.RootElement.TryGetProperty($"pyinspect@{host}", out _));
+        }
+
+        Assert.Equal(3, await running.GetAsync(Guard));
+    }
+
+    [Fact]
+    public async Task TaskGenStatusAndInspectListThePythonWorker()
+    {
+        await using ProgramProcess python = await Python.StartWorkerAsync(Broker.Url, "py", "pyseen@%h");
+        string node = $"pyseen@{Environment.MachineName}";
+
+        (int code, string status) = await ProgramProcess.RunAsync(WorkerProgram, "status", "--broker", Broker.Url);
+        Assert.True(code == 0, status);
+        Assert.Contains($"-> {node}: OK", status, StringComparison.Ordinal);
+
+        (code, string registered) = await ProgramProcess.RunAsync(WorkerProgram, "inspect", "registered", "--broker", Broker.Url);
+        Assert.True(code == 0, registered);
+        Assert.Contains("tasks.greet", registered, StringComparison.Ordinal);
+
+        (code, string stats) = await ProgramProcess.RunAsync(WorkerProgram, "inspect", "stats", "--broker", Broker.Url);
+        Assert.True(code == 0, stats);
+        Assert.Contains(node, stats, StringComparison.Ordinal);
+        Assert.Contains("\"total\"", stats, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CeleryEventReceiverSeesTaskGenWorkerAndTaskEvents()
+    {
+        Task<JsonElement> receiving = Python.ScenarioAsync(Broker.Url, "events", "9", "evented@");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await using (ProgramProcess worker = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work", "evented@%h", 2, (System.Collections.Generic.IReadOnlyDictionary<string, string>?)null, "-E"))
+        {
+            Assert.Equal(12, await App.Send(Jobs.Add.Signature(5, 7)).GetAsync(Guard));
+            await Task.Delay(TimeSpan.FromSeconds(2.5));
+        }
+
+        JsonElement seen = await receiving;
+        string[] types = seen.GetProperty("types").EnumerateArray().Select(t => t.GetString()!).ToArray();
+        Assert.Contains("worker-online", types);
+        Assert.Contains("worker-heartbeat", types);
+        Assert.Contains("worker-offline", types);
+        Assert.Contains("task-received", types);
+        Assert.Contains("task-started", types);
+        Assert.Contains("task-succeeded", types);
+        Assert.Equal("TaskGen", seen.GetProperty("heartbeat").GetProperty("sw_ident").GetString());
+        Assert.Equal(2.0, seen.GetProperty("heartbeat").GetProperty("freq").GetDouble());
+        Assert.Contains("12", seen.GetProperty("succeeded").EnumerateArray().Select(r => r.GetString()));
+    }
+}

@@ -1,0 +1,106 @@
+"""Python producers and monitors for the interop tests; each scenario prints one JSON line."""
+import json
+import os
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+
+from celery import chain
+from celery.exceptions import TaskRevokedError, TimeoutError as CeleryTimeout
+
+from pytasks import app, add
+
+TIMEOUT = 30
+
+
+def failure(call):
+    try:
+        call()
+        return {'raised': None}
+    except Exception as exc:  # the type Celery rebuilt from the failure result
+        return {'raised': type(exc).__name__, 'message': str(exc)}
+
+
+def call_dotnet():
+    rect = 'CeleryApp.Tasks.Geometry.RectArea'
+    return {
+        'args': app.send_task(rect, args=[2, 2], queue='calc').get(timeout=TIMEOUT),
+        'kwargs': app.send_task(rect, kwargs={'h': 3, 'w': 5}, queue='calc').get(timeout=TIMEOUT),
+        'mixed': app.send_task('CeleryApp.Tasks.Arithmetics.Sub', args=[10], kwargs={'b': 4}).get(timeout=TIMEOUT),
+        'failure': failure(lambda: app.send_task('TaskGen.IntegrationWorker.Jobs.Fail', args=['boom'], queue='work').get(timeout=TIMEOUT)),
+        'unknown': failure(lambda: app.send_task('no.such.task', args=[1], queue='work').get(timeout=TIMEOUT)),
+    }
+
+
+def options():
+    add_name = 'CeleryApp.Tasks.Arithmetics.Add'
+    started = time.time()
+    countdown = app.send_task(add_name, args=[1, 1], countdown=1.5).get(timeout=TIMEOUT)
+    countdown_seconds = time.time() - started
+    started = time.time()
+    eta = app.send_task(add_name, args=[2, 2], eta=datetime.now(timezone.utc) + timedelta(seconds=1.5)).get(timeout=TIMEOUT)
+    eta_seconds = time.time() - started
+    expired = failure(lambda: app.send_task(add_name, args=[1, 1], expires=datetime.now(timezone.utc) - timedelta(seconds=30)).get(timeout=TIMEOUT))
+    priority = app.send_task(add_name, args=[3, 4], priority=5).get(timeout=TIMEOUT)
+    marker = os.path.join(tempfile.mkdtemp(), 'touched')
+    ignored = app.send_task('TaskGen.IntegrationWorker.Jobs.Touch', args=[marker], queue='work', ignore_result=True)
+    for _ in range(300):
+        if os.path.exists(marker):
+            break
+        time.sleep(0.05)
+    header = app.send_task('TaskGen.IntegrationWorker.Jobs.Header', args=['x-trace'], queue='work', headers={'x-trace': 'abc-123'}).get(timeout=TIMEOUT)
+    return {
+        'countdown': countdown, 'countdown_seconds': countdown_seconds,
+        'eta': eta, 'eta_seconds': eta_seconds,
+        'expired': expired, 'priority': priority,
+        'ignored_ran': os.path.exists(marker), 'ignored_id': ignored.id,
+        'header': header,
+    }
+
+
+def chains():
+    py_then_dotnet = chain(add.s(2, 2), app.signature('CeleryApp.Tasks.Arithmetics.Add', args=(10,))).apply_async()
+    dotnet_then_py = chain(app.signature('CeleryApp.Tasks.Arithmetics.Add', args=(2, 2)), add.s(100)).apply_async()
+    linked = app.signature('CeleryApp.Tasks.Arithmetics.Sub', args=(10, 3)).apply_async(link=add.s(1000))
+    return {
+        'py_then_dotnet': py_then_dotnet.get(timeout=TIMEOUT),
+        'dotnet_then_py': dotnet_then_py.get(timeout=TIMEOUT),
+        'linked_parent': linked.get(timeout=TIMEOUT),
+    }
+
+
+def events(seconds, prefix):
+    seen = []
+    deadline = time.time() + seconds
+    with app.connection() as conn:
+        receiver = app.events.Receiver(conn, handlers={})
+
+        def on_event(event):
+            if event.get('hostname', '').startswith(prefix):
+                seen.append(event)
+            if time.time() > deadline:
+                receiver.should_stop = True
+
+        receiver.handlers = {'*': on_event}
+        # capture() gives up after `timeout` seconds without an event; keep listening until the deadline.
+        while time.time() < deadline and not receiver.should_stop:
+            try:
+                receiver.capture(limit=None, timeout=1, wakeup=False)
+            except Exception:
+                pass
+    heartbeat = next((e for e in seen if e['type'] == 'worker-heartbeat'), {})
+    return {
+        'types': sorted({e['type'] for e in seen}),
+        'heartbeat': {k: heartbeat.get(k) for k in ('freq', 'sw_ident', 'hostname', 'utcoffset', 'pid')},
+        'succeeded': [e.get('result') for e in seen if e['type'] == 'task-succeeded'],
+    }
+
+
+if __name__ == '__main__':
+    scenario = sys.argv[1]
+    if scenario == 'events':
+        result = events(float(sys.argv[2]), sys.argv[3])
+    else:
+        result = {'call_dotnet': call_dotnet, 'options': options, 'chains': chains}[scenario]()
+    print(json.dumps(result))

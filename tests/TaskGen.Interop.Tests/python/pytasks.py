@@ -1,0 +1,41 @@
+"""The Python side of the interop tests: a Celery 5.2 app on the broker named by BROKER_URL."""
+import os
+import socket
+import time
+
+from celery import Celery
+from kombu import Queue
+from kombu.common import Broadcast
+
+app = Celery('pytasks', broker=os.environ['BROKER_URL'], backend='rpc://')
+app.conf.accept_content = ['json']
+app.conf.task_serializer = 'json'
+app.conf.result_serializer = 'json'
+app.conf.task_routes = {'tasks.*': {'queue': 'py'}}
+app.conf.task_queues = [Queue('py'), Queue('mixed'), Broadcast('interop_fleet')]
+
+
+@app.task(name='tasks.add')
+def add(x, y):
+    return x + y
+
+
+@app.task(name='tasks.div')
+def div(a, b):
+    return a / b
+
+
+@app.task(name='tasks.greet')
+def greet(name, greeting='Hello'):
+    return f'{greeting}, {name}!'
+
+
+@app.task(name='tasks.sleep')
+def sleep(seconds):
+    time.sleep(seconds)
+    return seconds
+
+
+@app.task(name='interop.whoami')
+def whoami():
+    return 'python'
