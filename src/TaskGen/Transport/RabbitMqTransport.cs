@@ -28,8 +28,10 @@ public sealed partial class RabbitMqTransport : ITransport
     // RabbitMQ.Client's limiter refuses a publish beyond its limit instead of queueing it, so callers
     // that send thousands at once wait here for a slot.
     private readonly SemaphoreSlim _confirmWindow = new(MaxOutstandingConfirms, MaxOutstandingConfirms);
+    private readonly SemaphoreSlim _unconfirmedGate = new(1, 1);
     private IConnection? _connection;
     private IChannel? _publish;
+    private IChannel? _unconfirmed;
     private IChannel? _topology;
     private bool _disposed;
 
@@ -115,6 +117,12 @@ public sealed partial class RabbitMqTransport : ITransport
             Expiration = source.Expiration,
             Headers = message.Headers,
         };
+
+        if (!message.Confirm)
+        {
+            await PublishUnconfirmedAsync(message, properties, cancellationToken).ConfigureAwait(false);
+            return;
+        }
 
         await _confirmWindow.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -216,7 +224,7 @@ public sealed partial class RabbitMqTransport : ITransport
             }
 
             _disposed = true;
-            foreach (IChannel? channel in new[] { _publish, _topology })
+            foreach (IChannel? channel in new[] { _publish, _unconfirmed, _topology })
             {
                 if (channel is not null)
                 {
@@ -302,11 +310,41 @@ public sealed partial class RabbitMqTransport : ITransport
                     outstandingPublisherConfirmationsRateLimiter: new ThrottlingRateLimiter(MaxOutstandingConfirms, throttlingPercentage: null),
                     consumerDispatchConcurrency: 1),
                 cancellationToken).ConfigureAwait(false);
+            if (_unconfirmed is null)
+            {
+                _unconfirmed = await _connection.CreateChannelAsync(
+                    new CreateChannelOptions(publisherConfirmationsEnabled: false, publisherConfirmationTrackingEnabled: false, outstandingPublisherConfirmationsRateLimiter: null, consumerDispatchConcurrency: 1),
+                    cancellationToken).ConfigureAwait(false);
+                _unconfirmed.BasicReturnAsync += (_, args) =>
+                {
+                    LogReturned(_logger, args.Exchange, args.RoutingKey, args.ReplyText);
+                    return Task.CompletedTask;
+                };
+            }
+
             return _connection;
         }
         finally
         {
             _gate.Release();
+        }
+    }
+
+    private async ValueTask PublishUnconfirmedAsync(TransportMessage message, BasicProperties properties, CancellationToken cancellationToken)
+    {
+        // A channel is not safe for concurrent publishes without tracking, so these take turns.
+        await _unconfirmedGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _unconfirmed!.BasicPublishAsync(message.Exchange, message.RoutingKey, message.Mandatory, properties, message.Body, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationInterruptedException ex)
+        {
+            throw new BrokerException($"Publishing to exchange '{message.Exchange}' with routing key '{message.RoutingKey}' failed: {ex.ShutdownReason?.ReplyText ?? ex.Message}", ex);
+        }
+        finally
+        {
+            _unconfirmedGate.Release();
         }
     }
 
@@ -361,6 +399,9 @@ public sealed partial class RabbitMqTransport : ITransport
             _gate.Release();
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "RabbitMQ returned an unconfirmed message to exchange '{Exchange}' with routing key '{RoutingKey}': {Reason}.")]
+    private static partial void LogReturned(ILogger logger, string exchange, string routingKey, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Connected to RabbitMQ at {Broker}.")]
     private static partial void LogConnected(ILogger logger, string broker);

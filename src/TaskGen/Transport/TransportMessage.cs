@@ -44,4 +44,11 @@ public sealed class TransportMessage
     /// so that nothing is lost silently; false for events and remote control, which may have no listener.
     /// </summary>
     public bool Mandatory { get; init; } = true;
+
+    /// <summary>
+    /// Whether publishing waits for the broker's confirmation. True for tasks; false for results, events
+    /// and remote-control replies, which Celery sends unconfirmed too: waiting for each would cap a worker
+    /// at one confirm round trip per concurrency slot.
+    /// </summary>
+    public bool Confirm { get; init; } = true;
 }

@@ -419,7 +419,7 @@ public sealed partial class TaskWorker : IAsyncDisposable
         var headers = new Dictionary<string, object?>(1) { ["hostname"] = NodeName };
         try
         {
-            await _app.Transport.PublishAsync(new TransportMessage(string.Empty, replyTo, properties, headers, body), CancellationToken.None).ConfigureAwait(false);
+            await _app.Transport.PublishAsync(new TransportMessage(string.Empty, replyTo, properties, headers, body) { Confirm = false }, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

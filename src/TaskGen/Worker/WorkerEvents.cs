@@ -158,7 +158,7 @@ internal sealed partial class WorkerEvents : IAsyncDisposable
         try
         {
             await _app.Transport.PublishAsync(
-                new TransportMessage(Exchange, type.Replace('-', '.'), properties, headers, buffer.WrittenMemory) { Mandatory = false },
+                new TransportMessage(Exchange, type.Replace('-', '.'), properties, headers, buffer.WrittenMemory) { Mandatory = false, Confirm = false },
                 CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is BrokerException or InvalidOperationException or ObjectDisposedException)

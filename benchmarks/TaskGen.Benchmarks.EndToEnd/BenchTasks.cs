@@ -1,0 +1,13 @@
+using TaskGen;
+
+[assembly: TaskQueue("bench.taskgen")]
+
+namespace TaskGen.Benchmarks.EndToEnd;
+
+/// <summary>The task every contender runs: the seed's <c>Add(a, b)</c>.</summary>
+public static class BenchTasks
+{
+    /// <summary>Adds two integers.</summary>
+    [Task(Queue = "bench.taskgen")]
+    public static int Add(int a, int b) => a + b;
+}

@@ -1,0 +1,38 @@
+using System;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace TaskGen.Benchmarks.EndToEnd;
+
+/// <summary>Runs a contender's call N times at once after a warm-up, and turns the latencies into figures.</summary>
+internal static class Harness
+{
+    /// <summary>How many calls each contender keeps in flight: enough to saturate every one, few enough that latency means something.</summary>
+    public static int InFlight { get; set; } = 500;
+
+    /// <summary>Warms up with <paramref name="warmup"/> calls, then times <paramref name="tasks"/> calls with <see cref="InFlight"/> outstanding at a time.</summary>
+    public static async Task<Measurement> MeasureAsync(string name, string workload, int tasks, int warmup, Func<int, Task<long>> call)
+    {
+        var window = new SemaphoreSlim(InFlight);
+        async Task<long> Bounded(int i)
+        {
+            await window.WaitAsync();
+            try
+            {
+                return await call(i);
+            }
+            finally
+            {
+                window.Release();
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, warmup).Select(Bounded));
+        long started = Stopwatch.GetTimestamp();
+        long[] latencies = await Task.WhenAll(Enumerable.Range(0, tasks).Select(Bounded));
+        double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        return Measurement.From(name, workload, seconds, latencies);
+    }
+}

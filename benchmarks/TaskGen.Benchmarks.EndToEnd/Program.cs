@@ -1,0 +1,169 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Threading.Tasks;
+using TaskGen;
+using TaskGen.Benchmarks.EndToEnd;
+
+const string Usage = """
+    End-to-end benchmarks: TaskGen, raw RabbitMQ.Client 7, MassTransit 8 and Python Celery 5.2 doing the same
+    Add(a, b) round trip on the same RabbitMQ (persistent messages, publisher confirms, rpc-style replies).
+
+    Usage: dotnet run -c Release --project benchmarks/TaskGen.Benchmarks.EndToEnd -- [options]
+
+      --broker URL           the RabbitMQ to use; without it a private node is started on loopback
+      -n, --tasks N          round trips per contender (default 20000)
+      --celery-tasks N       round trips for Python Celery, which is much slower (default 3000)
+      -c, --concurrency N    worker concurrency for every contender; prefetch is 4 x this (default 8)
+      --warmup N             unmeasured calls before each run (default 2000)
+      --in-flight N          calls each contender keeps outstanding (default 500)
+      --only LIST            any of raw,taskgen,masstransit,celery,publish,footprint (default: all)
+      --footprint-tasks N    tasks sent to the worker whose memory is measured (default 100000)
+      --json FILE            where to write the figures as JSON (default end-to-end.json)
+      -h, --help             this text
+    """;
+
+if (args.Length > 0 && args[0] == "worker")
+{
+    // The footprint measurement runs this program as a plain TaskGen worker.
+    return await TaskApp.RunAsync(args, app => app.AddTaskGenBenchmarksEndToEndTasks());
+}
+
+var options = new Dictionary<string, string>(StringComparer.Ordinal);
+for (int i = 0; i < args.Length; i++)
+{
+    string key = args[i] switch { "-n" => "--tasks", "-c" => "--concurrency", "-h" => "--help", var other => other };
+    if (key == "--help")
+    {
+        Console.WriteLine(Usage);
+        return 0;
+    }
+
+    if (!key.StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+    {
+        Console.Error.WriteLine($"Unexpected argument '{args[i]}'.\n{Usage}");
+        return 64;
+    }
+
+    options[key] = args[++i];
+}
+
+int Number(string name, int fallback) => options.TryGetValue(name, out string? value) ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
+int tasks = Number("--tasks", 20_000);
+int celeryTasks = Number("--celery-tasks", 3_000);
+int concurrency = Number("--concurrency", 8);
+int warmup = Number("--warmup", 2_000);
+int footprintTasks = Number("--footprint-tasks", 100_000);
+Harness.InFlight = Number("--in-flight", 500);
+HashSet<string> only = (options.GetValueOrDefault("--only") ?? "raw,taskgen,masstransit,celery,publish,footprint").Split(',').ToHashSet(StringComparer.Ordinal);
+string jsonPath = options.GetValueOrDefault("--json") ?? "end-to-end.json";
+
+string? nodeDirectory = null;
+string broker = options.GetValueOrDefault("--broker") ?? StartPrivateBroker(out nodeDirectory);
+try
+{
+    Console.WriteLine($"Broker {TaskGen.Transport.BrokerUrls.Redact(broker)}; {tasks} round trips per contender, {Harness.InFlight} in flight, concurrency {concurrency}, prefetch {concurrency * 4}, {Environment.ProcessorCount} cores.");
+    var results = new List<Measurement>();
+    async Task Run(string name, Func<Task<Measurement>> run)
+    {
+        if (!only.Contains(name))
+        {
+            return;
+        }
+
+        Console.Write($"  {name,-12} ... ");
+        Measurement measured = await run();
+        results.Add(measured);
+        Console.WriteLine($"{measured.TasksPerSecond,9:N0} tasks/s  p50 {measured.P50Milliseconds,7:N2} ms  p99 {measured.P99Milliseconds,8:N2} ms");
+    }
+
+    await Run("raw", () => RawRoundTrip.RunAsync(broker, tasks, concurrency, warmup));
+    await Run("taskgen", () => TaskGenRoundTrip.RunAsync(broker, tasks, concurrency, warmup));
+    await Run("masstransit", () => MassTransitRoundTrip.RunAsync(broker, tasks, concurrency, warmup));
+    if (only.Contains("celery") && !CeleryRoundTrip.IsAvailable())
+    {
+        Console.WriteLine("  celery       ... skipped: python3-celery is not installed");
+        only.Remove("celery");
+    }
+
+    await Run("celery", () => CeleryRoundTrip.RunAsync(broker, celeryTasks, Math.Min(concurrency, Environment.ProcessorCount), Math.Min(warmup, 300)));
+    if (only.Contains("publish"))
+    {
+        only.Add("publish-raw");
+        only.Add("publish-taskgen");
+        await Run("publish-raw", () => PublishOnly.RawAsync(broker, tasks, warmup));
+        await Run("publish-taskgen", () => PublishOnly.TaskGenAsync(broker, tasks, warmup));
+    }
+
+    foreach (string workload in new[] { "round-trip", "publish-only" })
+    {
+        Measurement? raw = results.FirstOrDefault(r => r.Name == "raw" && r.Workload == workload);
+        foreach (Measurement m in results.Where(r => r.Workload == workload && raw is not null))
+        {
+            m.RatioToRaw = m.TasksPerSecond / raw!.TasksPerSecond;
+        }
+    }
+
+    Footprint.Figures? footprint = null;
+    if (only.Contains("footprint"))
+    {
+        Console.Write("  footprint    ... ");
+        footprint = await Footprint.RunAsync(broker, footprintTasks, concurrency);
+        Console.WriteLine($"start to ready {footprint.StartToReadyMilliseconds:N0} ms, RSS idle {footprint.IdleRssMegabytes:N1} MB, after {footprint.Tasks:N0} tasks {footprint.LoadedRssMegabytes:N1} MB");
+    }
+
+    Console.WriteLine();
+    Console.WriteLine("| contender | workload | tasks | tasks/s | p50 ms | p99 ms | × raw |");
+    Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+    foreach (Measurement m in results)
+    {
+        Console.WriteLine($"| {m.Name} | {m.Workload} | {m.Tasks:N0} | {m.TasksPerSecond:N0} | {m.P50Milliseconds:N2} | {m.P99Milliseconds:N2} | {(m.RatioToRaw is { } r ? r.ToString("0.00", CultureInfo.InvariantCulture) : "")} |");
+    }
+
+    var report = new Report(DateTimeOffset.UtcNow, Environment.ProcessorCount, concurrency, results, footprint);
+    await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(report, ReportJson.Default.Report));
+    Console.WriteLine($"\nFigures written to {Path.GetFullPath(jsonPath)}.");
+    return 0;
+}
+finally
+{
+    if (nodeDirectory is not null)
+    {
+        RunNodeScript("stop", nodeDirectory);
+    }
+}
+
+static string StartPrivateBroker(out string? directory)
+{
+    directory = Path.Combine(Path.GetTempPath(), "taskgen-bench-" + Guid.NewGuid().ToString("N")[..8]);
+    Directory.CreateDirectory(directory);
+    if (RunNodeScript("start", directory) != 0)
+    {
+        throw new InvalidOperationException("The private RabbitMQ node did not start; pass --broker URL instead.");
+    }
+
+    return File.ReadAllText(Path.Combine(directory, "url")).Trim();
+}
+
+static int RunNodeScript(string command, string directory)
+{
+    string? root = AppContext.BaseDirectory;
+    while (root is not null && !File.Exists(Path.Combine(root, "TaskGen.sln")))
+    {
+        root = Path.GetDirectoryName(root.TrimEnd(Path.DirectorySeparatorChar));
+    }
+
+    if (root is null)
+    {
+        throw new InvalidOperationException("Run from the repository (TaskGen.sln not found above the program), or pass --broker URL.");
+    }
+
+    using Process script = Process.Start(new ProcessStartInfo("bash", [Path.Combine(root, "tests", "broker", "rabbitmq-node.sh"), command, directory]) { RedirectStandardInput = true })!;
+    script.StandardInput.Close();
+    script.WaitForExit();
+    return script.ExitCode;
+}

@@ -1,0 +1,20 @@
+using System;
+using System.Collections.Generic;
+using System.Text.Json.Serialization;
+
+namespace TaskGen.Benchmarks.EndToEnd;
+
+/// <summary>Everything one harness run measured, as written to the JSON file.</summary>
+/// <param name="Date">When the run ended.</param>
+/// <param name="Cores">The machine's processor count.</param>
+/// <param name="Concurrency">The worker concurrency every contender used.</param>
+/// <param name="Results">The throughput and latency figures.</param>
+/// <param name="Footprint">The worker footprint, when measured.</param>
+internal sealed record Report(DateTimeOffset Date, int Cores, int Concurrency, IReadOnlyList<Measurement> Results, Footprint.Figures? Footprint);
+
+/// <summary>Source-generated JSON contracts for the report.</summary>
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(Report))]
+internal sealed partial class ReportJson : JsonSerializerContext
+{
+}
