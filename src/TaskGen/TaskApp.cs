@@ -205,12 +205,21 @@ public sealed partial class TaskApp : IAsyncDisposable
     internal Task EnsureDeclaredAsync(QueueDeclaration queue, CancellationToken cancellationToken)
     {
         Task declared = _declared.GetOrAdd(queue.Name, _ => TaskQueueTopology.DeclareAsync(Transport, queue, CancellationToken.None).AsTask());
-        if (declared.IsFaulted)
-        {
-            _declared.TryRemove(new KeyValuePair<string, Task>(queue.Name, declared));
-        }
+        return declared.IsCompletedSuccessfully ? Task.CompletedTask : AwaitDeclarationAsync(queue.Name, declared, cancellationToken);
+    }
 
-        return declared.IsCompleted ? declared : declared.WaitAsync(cancellationToken);
+    private async Task AwaitDeclarationAsync(string name, Task declared, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await declared.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch when (declared.IsFaulted)
+        {
+            // A failed declaration is forgotten, so the next send tries again instead of failing the same way.
+            _declared.TryRemove(new KeyValuePair<string, Task>(name, declared));
+            throw;
+        }
     }
 
     /// <summary>
@@ -342,6 +351,7 @@ public sealed partial class TaskApp : IAsyncDisposable
             IgnoreResult = ignoreResult,
             Origin = Origin,
             ExtraHeaders = options?.Headers,
+            TimeLimit = (options?.TimeLimit, options?.SoftTimeLimit),
         };
         return (envelope, queue);
     }

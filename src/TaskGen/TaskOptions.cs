@@ -36,6 +36,12 @@ public sealed class TaskOptions
     /// <summary>The task id to use instead of a new UUID.</summary>
     public string? TaskId { get; set; }
 
+    /// <summary>Celery's <c>soft_time_limit</c>: the task's cancellation token is signalled after this long.</summary>
+    public TimeSpan? SoftTimeLimit { get; set; }
+
+    /// <summary>Celery's <c>time_limit</c>; a TaskGen worker cancels the task's token then too, since it cannot kill a running method.</summary>
+    public TimeSpan? TimeLimit { get; set; }
+
     /// <summary>When true the worker sends no result and the call's result never completes.</summary>
     public bool IgnoreResult { get; set; }
 

@@ -57,7 +57,12 @@ public sealed class PythonCallsDotnetTests(RabbitMqFixture broker) : Integration
             CeleryAppProgram, Broker.Url, "calc,celery", "sample@%h", 4,
             new System.Collections.Generic.Dictionary<string, string> { ["TaskGen__TaskRoutes__tasks.*"] = "py" });
 
+        await using ProgramProcess jobs = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work", "jobs@%h");
+
         JsonElement result = await Python.ScenarioAsync(Broker.Url, "chains");
+
+        // A step that fails on a TaskGen worker fails the rest of the chain, so the Python caller hears of it.
+        Assert.Equal("InvalidOperationException", result.GetProperty("failed_chain").GetProperty("raised").GetString());
 
         Assert.Equal(14, result.GetProperty("py_then_dotnet").GetInt32());
         Assert.Equal(104, result.GetProperty("dotnet_then_py").GetInt32());

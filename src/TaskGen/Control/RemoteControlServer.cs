@@ -159,10 +159,21 @@ internal sealed partial class RemoteControlServer : IAsyncDisposable
                 writer.WriteEndObject();
                 break;
             case "heartbeat":
+                _ = _worker.Events?.HeartbeatNowAsync().AsTask();
+                writer.WriteStartObject();
+                writer.WriteString("ok", "heartbeat sent");
+                writer.WriteEndObject();
+                break;
             case "enable_events":
             case "disable_events":
+                bool enable = request.Method == "enable_events";
+                if (_worker.Events is { } events)
+                {
+                    events.TaskEvents = enable;
+                }
+
                 writer.WriteStartObject();
-                writer.WriteString("ok", request.Method);
+                writer.WriteString("ok", enable ? "task events enabled" : "task events disabled");
                 writer.WriteEndObject();
                 break;
             default:

@@ -49,6 +49,9 @@ public sealed class TaskEnvelope
     /// <summary>The producer's node name (<c>gen&lt;pid&gt;@&lt;host&gt;</c>).</summary>
     public string? Origin { get; init; }
 
+    /// <summary>The hard and soft time limits, sent as the <c>timelimit</c> header <c>[hard, soft]</c>.</summary>
+    public (TimeSpan? Hard, TimeSpan? Soft) TimeLimit { get; init; }
+
     /// <summary>The body's third item, <c>{"callbacks", "errbacks", "chain", "chord"}</c>, as raw JSON; empty writes null.</summary>
     public ReadOnlyMemory<byte> Embed { get; init; }
 

@@ -75,7 +75,7 @@ public static class TaskMessageCodec
             ["group"] = null,
             ["group_index"] = null,
             ["retries"] = envelope.Retries,
-            ["timelimit"] = new List<object?> { null, null },
+            ["timelimit"] = new List<object?> { envelope.TimeLimit.Hard?.TotalSeconds, envelope.TimeLimit.Soft?.TotalSeconds },
             ["root_id"] = envelope.RootId ?? envelope.Id,
             ["parent_id"] = envelope.ParentId,
             ["argsrepr"] = argsRepr,

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
@@ -16,7 +17,8 @@ internal sealed partial class RpcResultBackend : IAsyncDisposable
 {
     private readonly ITransport _transport;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<string, IResultSink> _pending = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Pending> _pending = new(StringComparer.Ordinal);
+    private int _registrations;
     private readonly SemaphoreSlim _startGate = new(1, 1);
     private volatile bool _started;
     private readonly TimeSpan _expires;
@@ -35,7 +37,28 @@ internal sealed partial class RpcResultBackend : IAsyncDisposable
 
     public int PendingCount => _pending.Count;
 
-    public void Register(IResultSink sink) => _pending[sink.Id] = sink;
+    public void Register(IResultSink sink)
+    {
+        _pending[sink.Id] = new Pending(sink, Environment.TickCount64);
+
+        // Results that never come (a purged task, a message the broker dropped) must not be waited for
+        // forever: now and then, give up on those older than ResultExpires.
+        if (Interlocked.Increment(ref _registrations) % 4096 == 0)
+        {
+            Sweep(Environment.TickCount64 - (long)_expires.TotalMilliseconds);
+        }
+    }
+
+    private void Sweep(long registeredBefore)
+    {
+        foreach (KeyValuePair<string, Pending> entry in _pending)
+        {
+            if (entry.Value.RegisteredAt < registeredBefore && _pending.TryRemove(entry))
+            {
+                entry.Value.Sink.OnSendFailed(new TimeoutException($"No result for task {entry.Key} arrived within ResultExpires ({_expires}); it is no longer awaited."));
+            }
+        }
+    }
 
     public void Unregister(string taskId) => _pending.TryRemove(taskId, out _);
 
@@ -77,13 +100,13 @@ internal sealed partial class RpcResultBackend : IAsyncDisposable
         }
 
         string id = delivery.Message.Properties.CorrelationId ?? message.TaskId;
-        if (!_pending.TryGetValue(id, out IResultSink? sink))
+        if (!_pending.TryGetValue(id, out Pending? pending))
         {
             LogUnexpectedResult(_logger, id);
             return ValueTask.CompletedTask;
         }
 
-        if (sink.OnResult(message))
+        if (pending.Sink.OnResult(message))
         {
             _pending.TryRemove(id, out _);
         }
@@ -98,8 +121,19 @@ internal sealed partial class RpcResultBackend : IAsyncDisposable
             await _consumer.DisposeAsync().ConfigureAwait(false);
         }
 
+        // Nobody will deliver these any more: fail their waiters rather than leave them hanging.
+        foreach (KeyValuePair<string, Pending> entry in _pending)
+        {
+            if (_pending.TryRemove(entry))
+            {
+                entry.Value.Sink.OnSendFailed(new ObjectDisposedException(nameof(TaskApp), $"The app that sent task {entry.Key} was disposed before its result arrived."));
+            }
+        }
+
         _startGate.Dispose();
     }
+
+    private sealed record Pending(IResultSink Sink, long RegisteredAt);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A result for task {TaskId} could not be read and was dropped: {Reason}")]
     private static partial void LogUnreadableResult(ILogger logger, string? taskId, string reason);

@@ -28,6 +28,13 @@ public abstract class Delivery
     /// <summary>Acknowledges the message: the broker forgets it.</summary>
     public abstract ValueTask AckAsync();
 
+    /// <summary>
+    /// Widens (or, with a negative <paramref name="delta"/>, narrows back) the consumer's prefetch window,
+    /// so a message held until its ETA does not take a slot that another message could use.
+    /// </summary>
+    /// <param name="delta">How many slots to add or remove.</param>
+    public virtual ValueTask ExtendPrefetchAsync(int delta) => ValueTask.CompletedTask;
+
     /// <summary>Rejects the message; without requeue the broker dead-letters or drops it.</summary>
     /// <param name="requeue">Whether to put the message back on its queue.</param>
     public abstract ValueTask RejectAsync(bool requeue);

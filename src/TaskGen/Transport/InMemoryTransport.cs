@@ -201,6 +201,28 @@ public sealed class InMemoryTransport : ITransport
                 return ValueTask.CompletedTask;
             }
 
+            public override ValueTask ExtendPrefetchAsync(int delta)
+            {
+                if (owner._autoAck)
+                {
+                    return ValueTask.CompletedTask;
+                }
+
+                if (delta > 0)
+                {
+                    owner._window.Release(delta);
+                    return ValueTask.CompletedTask;
+                }
+
+                // Narrowing takes slots back as they come free, without holding up the caller.
+                for (int i = 0; i < -delta; i++)
+                {
+                    _ = owner._window.WaitAsync();
+                }
+
+                return ValueTask.CompletedTask;
+            }
+
             public bool Settle()
             {
                 if (Interlocked.Exchange(ref _settled, 1) != 0)

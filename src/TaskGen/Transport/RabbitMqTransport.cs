@@ -34,6 +34,7 @@ public sealed partial class RabbitMqTransport : ITransport
     private IChannel? _unconfirmed;
     private IChannel? _topology;
     private bool _disposed;
+    private volatile bool _ready;
 
     /// <summary>Creates a transport for <paramref name="brokerUrl"/>; it connects on first use.</summary>
     /// <param name="brokerUrl"><c>amqp://user:password@host:port/vhost</c> or <c>amqps://...</c>.</param>
@@ -151,38 +152,9 @@ public sealed partial class RabbitMqTransport : ITransport
     public async ValueTask<ITransportConsumer> ConsumeAsync(string queue, int prefetch, bool autoAck, Func<Delivery, ValueTask> handler, CancellationToken cancellationToken)
     {
         IConnection connection = await EnsureConnectedAsync(cancellationToken).ConfigureAwait(false);
-
-        // One channel per consumer: its prefetch is its own, and closing it requeues only its deliveries.
-        IChannel channel = await connection.CreateChannelAsync(
-            new CreateChannelOptions(publisherConfirmationsEnabled: false, publisherConfirmationTrackingEnabled: false, outstandingPublisherConfirmationsRateLimiter: null, consumerDispatchConcurrency: 1),
-            cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (!autoAck)
-            {
-                await channel.BasicQosAsync(0, (ushort)Math.Clamp(prefetch, 1, ushort.MaxValue), global: false, cancellationToken).ConfigureAwait(false);
-            }
-
-            var consumer = new AsyncEventingBasicConsumer(channel);
-            consumer.ReceivedAsync += async (_, args) =>
-            {
-                // The body is only valid inside this callback, and the worker keeps it past it.
-                var message = new TransportMessage(
-                    args.Exchange,
-                    args.RoutingKey,
-                    ReadProperties(args.BasicProperties),
-                    args.BasicProperties.Headers ?? new Dictionary<string, object?>(),
-                    args.Body.ToArray());
-                await handler(new RabbitDelivery(channel, args.DeliveryTag, message, queue, args.Redelivered, autoAck)).ConfigureAwait(false);
-            };
-            string tag = await channel.BasicConsumeAsync(queue, autoAck, consumer, cancellationToken).ConfigureAwait(false);
-            return new RabbitConsumer(channel, tag);
-        }
-        catch (OperationInterruptedException ex)
-        {
-            await channel.DisposeAsync().ConfigureAwait(false);
-            throw new BrokerException($"Cannot consume queue '{queue}': {ex.ShutdownReason?.ReplyText ?? ex.Message}", ex);
-        }
+        var consumer = new RabbitConsumer(this, connection, queue, prefetch, autoAck, handler);
+        await consumer.StartAsync(cancellationToken).ConfigureAwait(false);
+        return consumer;
     }
 
     /// <inheritdoc />
@@ -190,7 +162,7 @@ public sealed partial class RabbitMqTransport : ITransport
     {
         try
         {
-            QueueDeclareOk ok = await OnTopologyAsync((channel, ct) => channel.QueueDeclarePassiveAsync(queue, ct), cancellationToken).ConfigureAwait(false);
+            QueueDeclareOk ok = await OnThrowawayChannelAsync((channel, ct) => channel.QueueDeclarePassiveAsync(queue, ct), cancellationToken).ConfigureAwait(false);
             return (ok.MessageCount, ok.ConsumerCount);
         }
         catch (BrokerException ex) when (ex.ReplyCode == 404)
@@ -204,7 +176,7 @@ public sealed partial class RabbitMqTransport : ITransport
     {
         try
         {
-            return await OnTopologyAsync((channel, ct) => channel.QueuePurgeAsync(queue, ct), cancellationToken).ConfigureAwait(false);
+            return await OnThrowawayChannelAsync((channel, ct) => channel.QueuePurgeAsync(queue, ct), cancellationToken).ConfigureAwait(false);
         }
         catch (BrokerException ex) when (ex.ReplyCode == 404)
         {
@@ -264,7 +236,7 @@ public sealed partial class RabbitMqTransport : ITransport
 
     private async ValueTask<IConnection> EnsureConnectedAsync(CancellationToken cancellationToken)
     {
-        if (_connection is { } ready && _publish is not null)
+        if (_ready && _connection is { } ready && _publish is { IsOpen: true } && _unconfirmed is { IsOpen: true })
         {
             return ready;
         }
@@ -301,6 +273,20 @@ public sealed partial class RabbitMqTransport : ITransport
                 LogConnected(_logger, Description);
             }
 
+            // A channel the broker closed (an oversized message, a missing exchange) is replaced; automatic
+            // recovery only rebuilds channels after the whole connection failed.
+            if (_publish is { IsOpen: false } && _connection.IsOpen)
+            {
+                await _publish.DisposeAsync().ConfigureAwait(false);
+                _publish = null;
+            }
+
+            if (_unconfirmed is { IsOpen: false } && _connection.IsOpen)
+            {
+                await _unconfirmed.DisposeAsync().ConfigureAwait(false);
+                _unconfirmed = null;
+            }
+
             // Confirms are tracked by the client, so each publish completes when the broker has the message,
             // and a mandatory message no queue took comes back as an error instead of vanishing.
             _publish ??= await _connection.CreateChannelAsync(
@@ -322,6 +308,7 @@ public sealed partial class RabbitMqTransport : ITransport
                 };
             }
 
+            _ready = true;
             return _connection;
         }
         finally
@@ -370,6 +357,28 @@ public sealed partial class RabbitMqTransport : ITransport
             return true;
         }, cancellationToken).ConfigureAwait(false);
 
+    /// <summary>
+    /// Runs an operation that may fail with 404 (a passive declare, a purge) on a channel of its own, so the
+    /// channel the failure closes is not one that other declarations share.
+    /// </summary>
+    private async ValueTask<T> OnThrowawayChannelAsync<T>(Func<IChannel, CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        IConnection connection = await EnsureConnectedAsync(cancellationToken).ConfigureAwait(false);
+        IChannel channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using (channel.ConfigureAwait(false))
+        {
+            try
+            {
+                return await operation(channel, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationInterruptedException ex)
+            {
+                ushort code = ex.ShutdownReason?.ReplyCode ?? 0;
+                throw new BrokerException($"RabbitMQ at {Description} refused the operation: {ex.ShutdownReason?.ReplyText ?? ex.Message}", ex, code);
+            }
+        }
+    }
+
     private async ValueTask<IChannel> TopologyChannelAsync(CancellationToken cancellationToken)
     {
         IConnection connection = await EnsureConnectedAsync(cancellationToken).ConfigureAwait(false);
@@ -412,14 +421,14 @@ public sealed partial class RabbitMqTransport : ITransport
     [LoggerMessage(Level = LogLevel.Information, Message = "Connection to RabbitMQ at {Broker} recovered.")]
     private static partial void LogConnectionRecovered(ILogger logger, string broker);
 
-    private sealed class RabbitDelivery(IChannel channel, ulong tag, TransportMessage message, string queue, bool redelivered, bool autoAck)
+    private sealed class RabbitDelivery(RabbitConsumer consumer, IChannel channel, ulong tag, TransportMessage message, string queue, bool redelivered, bool autoAck)
         : Delivery(message, queue, redelivered)
     {
         private int _settled = autoAck ? 1 : 0;
 
         public override async ValueTask AckAsync()
         {
-            if (Interlocked.Exchange(ref _settled, 1) == 0)
+            if (Interlocked.Exchange(ref _settled, 1) == 0 && channel.IsOpen)
             {
                 await channel.BasicAckAsync(tag, multiple: false).ConfigureAwait(false);
             }
@@ -427,36 +436,150 @@ public sealed partial class RabbitMqTransport : ITransport
 
         public override async ValueTask RejectAsync(bool requeue)
         {
-            if (Interlocked.Exchange(ref _settled, 1) == 0)
+            if (Interlocked.Exchange(ref _settled, 1) == 0 && channel.IsOpen)
             {
                 await channel.BasicRejectAsync(tag, requeue).ConfigureAwait(false);
             }
         }
+
+        public override ValueTask ExtendPrefetchAsync(int delta) => consumer.ExtendPrefetchAsync(channel, delta);
     }
 
-    private sealed class RabbitConsumer(IChannel channel, string tag) : ITransportConsumer
+    /// <summary>
+    /// One consumer on its own channel. If the broker closes just that channel (a consumer timeout, a
+    /// deleted queue) while the connection lives, it is reopened and consuming resumes; the deliveries the
+    /// old channel held go back to the queue with it.
+    /// </summary>
+    private sealed class RabbitConsumer(RabbitMqTransport owner, IConnection connection, string queue, int prefetch, bool autoAck, Func<Delivery, ValueTask> handler)
+        : ITransportConsumer
     {
-        private int _cancelled;
+        private readonly SemaphoreSlim _qosGate = new(1, 1);
+        private IChannel? _channel;
+        private string? _tag;
+        private int _extra;
+        private volatile bool _cancelled;
+
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            IChannel channel = await connection.CreateChannelAsync(
+                new CreateChannelOptions(publisherConfirmationsEnabled: false, publisherConfirmationTrackingEnabled: false, outstandingPublisherConfirmationsRateLimiter: null, consumerDispatchConcurrency: 1),
+                cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (!autoAck)
+                {
+                    await channel.BasicQosAsync(0, Window(0), global: false, cancellationToken).ConfigureAwait(false);
+                }
+
+                var consumer = new AsyncEventingBasicConsumer(channel);
+                consumer.ReceivedAsync += async (_, args) =>
+                {
+                    // The body is only valid inside this callback, and the worker keeps it past it.
+                    var message = new TransportMessage(
+                        args.Exchange,
+                        args.RoutingKey,
+                        ReadProperties(args.BasicProperties),
+                        args.BasicProperties.Headers ?? new Dictionary<string, object?>(),
+                        args.Body.ToArray());
+                    await handler(new RabbitDelivery(this, channel, args.DeliveryTag, message, queue, args.Redelivered, autoAck)).ConfigureAwait(false);
+                };
+                channel.ChannelShutdownAsync += OnChannelShutdownAsync;
+                _tag = await channel.BasicConsumeAsync(queue, autoAck, consumer, cancellationToken).ConfigureAwait(false);
+                _channel = channel;
+            }
+            catch (OperationInterruptedException ex)
+            {
+                await channel.DisposeAsync().ConfigureAwait(false);
+                throw new BrokerException($"Cannot consume queue '{queue}': {ex.ShutdownReason?.ReplyText ?? ex.Message}", ex, ex.ShutdownReason?.ReplyCode ?? 0);
+            }
+        }
+
+        public async ValueTask ExtendPrefetchAsync(IChannel channel, int delta)
+        {
+            if (autoAck || !channel.IsOpen)
+            {
+                return;
+            }
+
+            await _qosGate.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                _extra = Math.Max(0, _extra + delta);
+                await channel.BasicQosAsync(0, Window(_extra), global: false).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationInterruptedException or AlreadyClosedException)
+            {
+                // The channel went away; the held message returns to the queue with it.
+            }
+            finally
+            {
+                _qosGate.Release();
+            }
+        }
 
         public async ValueTask CancelAsync()
         {
-            if (Interlocked.Exchange(ref _cancelled, 1) == 0 && channel.IsOpen)
+            if (_cancelled)
             {
-                await channel.BasicCancelAsync(tag).ConfigureAwait(false);
+                return;
+            }
+
+            _cancelled = true;
+            if (_channel is { IsOpen: true } channel && _tag is not null)
+            {
+                await channel.BasicCancelAsync(_tag).ConfigureAwait(false);
             }
         }
 
         public async ValueTask DisposeAsync()
         {
             await CancelAsync().ConfigureAwait(false);
-
-            // Closing the channel hands every unacknowledged delivery back to the broker.
-            if (channel.IsOpen)
+            if (_channel is { } channel)
             {
-                await channel.CloseAsync().ConfigureAwait(false);
+                // Closing the channel hands every unacknowledged delivery back to the broker.
+                if (channel.IsOpen)
+                {
+                    await channel.CloseAsync().ConfigureAwait(false);
+                }
+
+                await channel.DisposeAsync().ConfigureAwait(false);
             }
 
-            await channel.DisposeAsync().ConfigureAwait(false);
+            _qosGate.Dispose();
+        }
+
+        private ushort Window(int extra) => (ushort)Math.Clamp(prefetch + extra, 1, ushort.MaxValue);
+
+        private Task OnChannelShutdownAsync(object? sender, ShutdownEventArgs args)
+        {
+            // Connection failures are automatic recovery's to mend; ours to mend is a channel the broker
+            // closed on its own while the connection stays up.
+            if (_cancelled || args.Initiator == ShutdownInitiator.Application || !connection.IsOpen)
+            {
+                return Task.CompletedTask;
+            }
+
+            LogConsumerRestarting(owner._logger, queue, args.ReplyText);
+            _ = Task.Run(async () =>
+            {
+                for (int attempt = 1; !_cancelled && connection.IsOpen; attempt++)
+                {
+                    try
+                    {
+                        _extra = 0;
+                        await StartAsync(CancellationToken.None).ConfigureAwait(false);
+                        return;
+                    }
+                    catch (Exception ex) when (ex is BrokerException or OperationInterruptedException or AlreadyClosedException)
+                    {
+                        await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, attempt))).ConfigureAwait(false);
+                    }
+                }
+            });
+            return Task.CompletedTask;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The broker closed the channel consuming '{Queue}' ({Reason}); reopening it.")]
+    private static partial void LogConsumerRestarting(ILogger logger, string queue, string reason);
 }

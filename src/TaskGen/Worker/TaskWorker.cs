@@ -23,7 +23,11 @@ public sealed partial class TaskWorker : IAsyncDisposable
     private readonly ConcurrentDictionary<Task, bool> _running = new();
     private readonly ConcurrentDictionary<string, long> _processed = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ActiveTask> _active = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, bool> _revoked = new(StringComparer.Ordinal);
+    private const int MaxRevoked = 50_000;
+    private static readonly TimeSpan RevokedLifetime = TimeSpan.FromHours(3);
+    private static readonly TimeSpan MaxDelayStep = TimeSpan.FromDays(30);
+    private static readonly TimeSpan AbortGrace = TimeSpan.FromSeconds(5);
+    private readonly ConcurrentDictionary<string, DateTime> _revoked = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _abort = new();
     private Control.RemoteControlServer? _control;
@@ -70,13 +74,31 @@ public sealed partial class TaskWorker : IAsyncDisposable
 
     internal IReadOnlyCollection<ActiveTask> ActiveTasks => _active.Values.ToArray();
 
+    /// <summary>The worker's event sender, for the remote-control commands that steer it.</summary>
+    internal WorkerEvents? Events => _events;
+
     /// <summary>Marks tasks as revoked: if they have not started on this worker, they will not run.</summary>
     /// <param name="taskIds">The task ids.</param>
     public void Revoke(IEnumerable<string> taskIds)
     {
+        DateTime now = DateTime.UtcNow;
         foreach (string id in taskIds)
         {
-            _revoked[id] = true;
+            _revoked[id] = now;
+        }
+
+        // Bounded as Celery's revoked set is: the newest ids win, and none is kept past a few hours.
+        if (_revoked.Count > MaxRevoked)
+        {
+            foreach (KeyValuePair<string, DateTime> old in _revoked.Where(p => now - p.Value > RevokedLifetime).ToList())
+            {
+                _revoked.TryRemove(old.Key, out _);
+            }
+
+            foreach (KeyValuePair<string, DateTime> oldest in _revoked.OrderBy(p => p.Value).Take(_revoked.Count - MaxRevoked).ToList())
+            {
+                _revoked.TryRemove(oldest.Key, out _);
+            }
         }
     }
 
@@ -139,7 +161,13 @@ public sealed partial class TaskWorker : IAsyncDisposable
         {
             LogShutdownTimeout(_logger, _running.Count);
             _abort.Cancel();
-            await all.ConfigureAwait(false);
+
+            // A task that ignores its token cannot hold the process forever: what it holds unacknowledged
+            // goes back to the broker when the consumers close.
+            if (await Task.WhenAny(all, Task.Delay(AbortGrace)).ConfigureAwait(false) != all)
+            {
+                LogAbandonedOnStop(_logger, _running.Count);
+            }
         }
 
         // Only now may the consumers go: running tasks needed their channels to acknowledge.
@@ -226,12 +254,15 @@ public sealed partial class TaskWorker : IAsyncDisposable
 
     private async Task RunAtEtaAsync(Delivery delivery, TaskRequest request, TaskModule module, DateTimeOffset eta)
     {
+        // A held message must not use up the prefetch window, or a few far-off ETAs would starve the
+        // worker: widen the window while it waits, as Celery does.
+        await delivery.ExtendPrefetchAsync(1).ConfigureAwait(false);
         try
         {
-            TimeSpan wait = eta - DateTimeOffset.UtcNow;
-            if (wait > TimeSpan.Zero)
+            // Task.Delay takes at most about 49 days; an ETA further off waits in steps.
+            for (TimeSpan wait = eta - DateTimeOffset.UtcNow; wait > TimeSpan.Zero; wait = eta - DateTimeOffset.UtcNow)
             {
-                await Task.Delay(wait, _stopping.Token).ConfigureAwait(false);
+                await Task.Delay(wait < MaxDelayStep ? wait : MaxDelayStep, _stopping.Token).ConfigureAwait(false);
             }
 
             await _slots.WaitAsync(_stopping.Token).ConfigureAwait(false);
@@ -241,18 +272,24 @@ public sealed partial class TaskWorker : IAsyncDisposable
             await delivery.RejectAsync(requeue: true).ConfigureAwait(false);
             return;
         }
+        finally
+        {
+            await delivery.ExtendPrefetchAsync(-1).ConfigureAwait(false);
+        }
 
         await RunAsync(delivery, request, module).ConfigureAwait(false);
     }
 
     private async Task RunAsync(Delivery delivery, TaskRequest request, TaskModule module)
     {
+        bool answered = false;
         try
         {
             await Task.Yield();
-            if (_revoked.ContainsKey(request.Id))
+            if (IsRevoked(request.Id))
             {
                 LogRevoked(_logger, request.Id, request.Name);
+                answered = true;
                 await SendRevokedAsync(request, "revoked").ConfigureAwait(false);
                 await delivery.AckAsync().ConfigureAwait(false);
                 return;
@@ -261,6 +298,7 @@ public sealed partial class TaskWorker : IAsyncDisposable
             if (request.Expires is { } expires && expires <= DateTimeOffset.UtcNow)
             {
                 LogExpired(_logger, request.Id, request.Name, expires);
+                answered = true;
                 await SendRevokedAsync(request, "expired").ConfigureAwait(false);
                 await delivery.AckAsync().ConfigureAwait(false);
                 return;
@@ -271,16 +309,22 @@ public sealed partial class TaskWorker : IAsyncDisposable
                 await delivery.AckAsync().ConfigureAwait(false);
             }
 
+            // A soft time limit (Celery's timelimit header, [hard, soft]) cancels the task's token; a hard
+            // one without a soft one does the same, since a .NET task cannot be killed from outside.
+            double? limitSeconds = request.TimeLimit.Soft ?? request.TimeLimit.Hard;
+            using CancellationTokenSource? limit = limitSeconds is > 0 ? CancellationTokenSource.CreateLinkedTokenSource(_abort.Token) : null;
+            limit?.CancelAfter(TimeSpan.FromSeconds(limitSeconds!.Value));
+            CancellationToken token = limit?.Token ?? _abort.Token;
             var context = new TaskContext(request.Id, request.Name, NodeName)
             {
                 Retries = request.Retries,
                 RootId = request.RootId,
                 ParentId = request.ParentId,
                 Queue = delivery.Queue,
-                CancellationToken = _abort.Token,
+                CancellationToken = token,
                 Headers = request.Headers as IReadOnlyDictionary<string, object?> ?? new Dictionary<string, object?>(request.Headers),
             };
-            var invocation = new TaskInvocation(request, context, _abort.Token);
+            var invocation = new TaskInvocation(request, context, token);
             _active[request.Id] = new ActiveTask(invocation, delivery, DateTimeOffset.UtcNow);
             long started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
@@ -295,27 +339,29 @@ public sealed partial class TaskWorker : IAsyncDisposable
             catch (TaskArgumentException ex)
             {
                 LogBadArguments(_logger, request.Id, request.Name, ex.Message);
-                var remote = new RemoteException("TypeError", ex.Message, "builtins");
-                await SendFailureAsync(request, remote, null).ConfigureAwait(false);
-                if (_events is not null)
-                {
-                    await _events.TaskFailedAsync(request, remote, null).ConfigureAwait(false);
-                }
-
+                answered = true;
+                await FailAsync(request, new RemoteException("TypeError", ex.Message, "builtins"), null).ConfigureAwait(false);
                 await delivery.RejectAsync(requeue: false).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+            {
+                // Stopped by shutdown, not by the task's own logic: another worker runs it again, as
+                // Celery's acks_late promises; no result, so the caller keeps waiting for that run.
+                LogAbandoned(_logger, request.Id, request.Name);
+                await delivery.RejectAsync(requeue: true).ConfigureAwait(false);
                 return;
             }
             catch (Exception ex)
             {
                 LogTaskFailed(_logger, ex, request.Id, request.Name);
                 Count(request.Name);
-                var remote = new RemoteException(ex.GetType().Name, ex.Message, ex.GetType().Namespace);
-                await SendFailureAsync(request, remote, ex.ToString()).ConfigureAwait(false);
-                if (_events is not null)
-                {
-                    await _events.TaskFailedAsync(request, remote, ex.ToString()).ConfigureAwait(false);
-                }
-
+                answered = true;
+                bool timedOut = ex is OperationCanceledException && limit?.IsCancellationRequested == true;
+                await FailAsync(
+                    request,
+                    timedOut ? new RemoteException("SoftTimeLimitExceeded", $"Task exceeded its time limit of {limitSeconds} s.", "celery.exceptions") : new RemoteException(ex.GetType().Name, ex.Message, ex.GetType().Namespace),
+                    ex.ToString()).ConfigureAwait(false);
                 await delivery.AckAsync().ConfigureAwait(false);
                 return;
             }
@@ -326,6 +372,7 @@ public sealed partial class TaskWorker : IAsyncDisposable
 
             Count(request.Name);
             LogSucceeded(_logger, request.Id, request.Name);
+            answered = true;
             await SendResultAsync(request, TaskState.Success, invocation.ResultJson, null).ConfigureAwait(false);
             await SendFollowUpsAsync(request, invocation.ResultJson).ConfigureAwait(false);
             if (_events is not null)
@@ -337,15 +384,66 @@ public sealed partial class TaskWorker : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            // Whatever happens here must not take the worker down; the message goes back for another try.
+            // Whatever happens here must not take the worker down. Before the caller has an answer the
+            // message goes back for another try; after, running it again would repeat its effects.
             LogWorkerError(_logger, ex, request.Id, request.Name);
-            await delivery.RejectAsync(requeue: true).ConfigureAwait(false);
+            try
+            {
+                if (answered)
+                {
+                    await delivery.AckAsync().ConfigureAwait(false);
+                }
+                else
+                {
+                    await delivery.RejectAsync(requeue: !delivery.Redelivered).ConfigureAwait(false);
+                }
+            }
+            catch (Exception settleError)
+            {
+                LogWorkerError(_logger, settleError, request.Id, request.Name);
+            }
         }
         finally
         {
             _slots.Release();
         }
     }
+
+    private async ValueTask FailAsync(TaskRequest request, RemoteException remote, string? traceback)
+    {
+        await SendFailureAsync(request, remote, traceback).ConfigureAwait(false);
+
+        // Celery marks every remaining step of a failed chain as failed too, so their waiters do not hang.
+        List<(string Id, string? ReplyTo)> steps;
+        try
+        {
+            steps = Workflow.RemainingChainSteps(request, out bool hasErrbacks);
+            if (hasErrbacks)
+            {
+                LogWorkflowUnsupported(_logger, request.Id, request.Name, "errback");
+            }
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
+        {
+            LogWorkflowUnreadable(_logger, request.Id, request.Name, ex.Message);
+            steps = [];
+        }
+
+        foreach ((string id, string? replyTo) in steps)
+        {
+            if (replyTo is not null)
+            {
+                await SendFailureAsync(id, replyTo, remote, traceback).ConfigureAwait(false);
+            }
+        }
+
+        if (_events is not null)
+        {
+            await _events.TaskFailedAsync(request, remote, traceback).ConfigureAwait(false);
+        }
+    }
+
+    private bool IsRevoked(string taskId) => _revoked.ContainsKey(taskId);
 
     private async ValueTask SendFollowUpsAsync(TaskRequest request, ReadOnlyMemory<byte> resultJson)
     {
@@ -360,7 +458,7 @@ public sealed partial class TaskWorker : IAsyncDisposable
         {
             followUps = Workflow.AfterSuccess(request, resultJson, _app.Origin, out unsupported);
         }
-        catch (System.Text.Json.JsonException ex)
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or FormatException)
         {
             LogWorkflowUnreadable(_logger, request.Id, request.Name, ex.Message);
             return;
@@ -438,6 +536,12 @@ public sealed partial class TaskWorker : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Task {TaskId} ({TaskName}), the next step after task {ParentId}, could not be sent.")]
     private static partial void LogFollowUpFailed(ILogger logger, Exception exception, string taskId, string taskName, string parentId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId} ({TaskName}) was cancelled by shutdown; its message goes back to the queue.")]
+    private static partial void LogAbandoned(ILogger logger, string taskId, string taskName);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Count} task(s) ignored cancellation; stopping without them, and their messages go back to the queue.")]
+    private static partial void LogAbandonedOnStop(ILogger logger, int count);
 
     /// <summary>A task running now, with what <c>inspect active</c> reports of it.</summary>
     internal sealed record ActiveTask(TaskInvocation Invocation, Delivery Delivery, DateTimeOffset Started);

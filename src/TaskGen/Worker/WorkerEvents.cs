@@ -42,8 +42,8 @@ internal sealed partial class WorkerEvents : IAsyncDisposable
         _logger = logger;
     }
 
-    /// <summary>Whether task events are sent as well as worker events.</summary>
-    public bool TaskEvents { get; }
+    /// <summary>Whether task events are sent as well as worker events; <c>enable_events</c>/<c>disable_events</c> switch it.</summary>
+    public bool TaskEvents { get; set; }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -93,9 +93,12 @@ internal sealed partial class WorkerEvents : IAsyncDisposable
     public ValueTask TaskFailedAsync(TaskRequest request, RemoteException exception, string? traceback) => !TaskEvents ? ValueTask.CompletedTask : SendAsync("task-failed", w =>
     {
         w.WriteString("uuid", request.Id);
-        w.WriteString("exception", $"{exception.Type}({JsonEncodedText.Encode(exception.Message)})");
+        w.WriteString("exception", $"{exception.Type}('{exception.Message.Replace("'", "\\'", StringComparison.Ordinal)}')");
         w.WriteString("traceback", traceback);
     });
+
+    /// <summary>Sends a heartbeat now, as the <c>heartbeat</c> remote-control command asks.</summary>
+    public ValueTask HeartbeatNowAsync() => SendWorkerEventAsync("worker-heartbeat");
 
     private async Task HeartbeatAsync(CancellationToken stop)
     {

@@ -57,6 +57,12 @@ internal static class Workflow
 
         void Add(JsonElement signature, JsonElement[]? remainingChain)
         {
+            if (signature.ValueKind != JsonValueKind.Object)
+            {
+                skipped.Add("a signature that is not an object");
+                return;
+            }
+
             string? subtaskType = signature.TryGetProperty("subtask_type", out JsonElement st) && st.ValueKind == JsonValueKind.String ? st.GetString() : null;
             if (subtaskType is not null || !signature.TryGetProperty("task", out JsonElement task) || task.ValueKind != JsonValueKind.String)
             {
@@ -82,14 +88,45 @@ internal static class Workflow
                 Exchange = Option(options, "exchange") ?? string.Empty,
                 RoutingKey = Option(options, "routing_key") ?? queue ?? string.Empty,
                 ReplyTo = Option(options, "reply_to"),
-                Priority = options.ValueKind == JsonValueKind.Object && options.TryGetProperty("priority", out JsonElement p) && p.TryGetByte(out byte priority) ? priority : (byte)0,
+                Priority = options.ValueKind == JsonValueKind.Object && options.TryGetProperty("priority", out JsonElement p) && p.ValueKind == JsonValueKind.Number && p.TryGetByte(out byte priority) ? priority : (byte)0,
                 RootId = request.RootId ?? request.Id,
                 ParentId = request.Id,
                 Origin = origin,
-                Embed = remainingChain is { Length: > 0 } ? ChainEmbed(remainingChain) : default,
+                Embed = Embed(remainingChain, options),
             };
             followUps.Add(new FollowUp(envelope, queue));
         }
+    }
+
+    /// <summary>
+    /// The ids and reply queues of the chain steps after a failed task, which Celery marks as failed too so
+    /// that whoever waits for the chain's end hears of the failure; also says whether errbacks were given.
+    /// </summary>
+    public static List<(string Id, string? ReplyTo)> RemainingChainSteps(TaskRequest request, out bool hasErrbacks)
+    {
+        var steps = new List<(string, string?)>();
+        hasErrbacks = false;
+        if (request.Embed.IsEmpty)
+        {
+            return steps;
+        }
+
+        using JsonDocument embed = JsonDocument.Parse(request.Embed);
+        JsonElement root = embed.RootElement;
+        hasErrbacks = root.TryGetProperty("errbacks", out JsonElement errbacks) && errbacks.ValueKind == JsonValueKind.Array && errbacks.GetArrayLength() > 0;
+        if (root.TryGetProperty("chain", out JsonElement chain) && chain.ValueKind == JsonValueKind.Array)
+        {
+            foreach (JsonElement step in chain.EnumerateArray())
+            {
+                JsonElement options = step.ValueKind == JsonValueKind.Object && step.TryGetProperty("options", out JsonElement o) && o.ValueKind == JsonValueKind.Object ? o : default;
+                if (Option(options, "task_id") is { } id)
+                {
+                    steps.Add((id, Option(options, "reply_to")));
+                }
+            }
+        }
+
+        return steps;
     }
 
     private static string? Option(JsonElement options, string name)
@@ -108,16 +145,27 @@ internal static class Workflow
         };
     }
 
-    private static ReadOnlyMemory<byte> ChainEmbed(JsonElement[] chain)
+    /// <summary>
+    /// The next step's own workflow: the rest of the chain, and the step's <c>link</c>/<c>link_error</c>
+    /// options (Celery puts a chain's link on its last step and its link_error on every step).
+    /// </summary>
+    private static ReadOnlyMemory<byte> Embed(JsonElement[]? remainingChain, JsonElement options)
     {
+        JsonElement link = options.ValueKind == JsonValueKind.Object && options.TryGetProperty("link", out JsonElement l) ? l : default;
+        JsonElement linkError = options.ValueKind == JsonValueKind.Object && options.TryGetProperty("link_error", out JsonElement le) ? le : default;
+        if (remainingChain is not { Length: > 0 } && link.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null && linkError.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
+        {
+            return default;
+        }
+
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
-            writer.WriteNull("callbacks");
-            writer.WriteNull("errbacks");
+            WriteSignatures(writer, "callbacks", link);
+            WriteSignatures(writer, "errbacks", linkError);
             writer.WriteStartArray("chain");
-            foreach (JsonElement step in chain)
+            foreach (JsonElement step in remainingChain ?? [])
             {
                 step.WriteTo(writer);
             }
@@ -128,5 +176,24 @@ internal static class Workflow
         }
 
         return buffer.WrittenMemory;
+    }
+
+    private static void WriteSignatures(Utf8JsonWriter writer, string name, JsonElement signatures)
+    {
+        switch (signatures.ValueKind)
+        {
+            case JsonValueKind.Array:
+                writer.WritePropertyName(name);
+                signatures.WriteTo(writer);
+                break;
+            case JsonValueKind.Object:
+                writer.WriteStartArray(name);
+                signatures.WriteTo(writer);
+                writer.WriteEndArray();
+                break;
+            default:
+                writer.WriteNull(name);
+                break;
+        }
     }
 }

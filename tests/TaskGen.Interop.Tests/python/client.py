@@ -63,7 +63,9 @@ def chains():
     py_then_dotnet = chain(add.s(2, 2), app.signature('CeleryApp.Tasks.Arithmetics.Add', args=(10,))).apply_async()
     dotnet_then_py = chain(app.signature('CeleryApp.Tasks.Arithmetics.Add', args=(2, 2)), add.s(100)).apply_async()
     linked = app.signature('CeleryApp.Tasks.Arithmetics.Sub', args=(10, 3)).apply_async(link=add.s(1000))
+    failing = chain(app.signature('TaskGen.IntegrationWorker.Jobs.Fail', args=('boom',), queue='work'), add.s(1)).apply_async()
     return {
+        'failed_chain': failure(lambda: failing.get(timeout=TIMEOUT)),
         'py_then_dotnet': py_then_dotnet.get(timeout=TIMEOUT),
         'dotnet_then_py': dotnet_then_py.get(timeout=TIMEOUT),
         'linked_parent': linked.get(timeout=TIMEOUT),

@@ -102,6 +102,15 @@ public static class TestTasks
     public static string Describe(DateTime when, decimal amount, Guid id, DateOnly day, TimeOnly at, byte[] data) =>
         string.Join("|", when.ToString("o", System.Globalization.CultureInfo.InvariantCulture), amount.ToString(System.Globalization.CultureInfo.InvariantCulture), id.ToString(), day.ToString("o", System.Globalization.CultureInfo.InvariantCulture), at.ToString("o", System.Globalization.CultureInfo.InvariantCulture), System.Text.Encoding.UTF8.GetString(data));
 
+    /// <summary>Signals that it started, then waits until its token is cancelled.</summary>
+    [Task]
+    public static async Task<string> WaitForCancellation(string key, CancellationToken cancellationToken)
+    {
+        Recorded.GetOrAdd(key, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+        return key;
+    }
+
     /// <summary>A task routed to a queue no worker in the tests consumes.</summary>
     [Task(Queue = "slow")]
     public static int Slow(int x) => x;
