@@ -188,7 +188,7 @@ internal static class DiagnosticDescriptors
     internal static readonly DiagnosticDescriptor ExpiresBeforeEta = Create(
         "TG0302", Options, DiagnosticSeverity.Error,
         "Task expires before it may run",
-        "The task expires {0} before it may run, so every worker revokes it: make the expiry later than the ETA or countdown");
+        "The task expires no later than it may run (expiry minus ETA is {0}), so every worker revokes it: make it expire after the ETA or countdown");
 
     internal static readonly DiagnosticDescriptor NonPositiveExpiresIn = Create(
         "TG0303", Options, DiagnosticSeverity.Error,
