@@ -4,6 +4,7 @@ using TaskGen.CodeFixes;
 
 namespace TaskGen.Analyzers.Tests;
 
+/// <summary>Every code fix, compared with the source a person would write by hand.</summary>
 public sealed class CodeFixTests
 {
     [Fact]

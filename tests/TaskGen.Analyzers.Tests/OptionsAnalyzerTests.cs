@@ -3,6 +3,7 @@ using Verify = TaskGen.Analyzers.Tests.AnalyzerTest<TaskGen.Analyzers.OptionsAna
 
 namespace TaskGen.Analyzers.Tests;
 
+/// <summary>Option rules (TG0301–TG0304): only values known at compile time are judged.</summary>
 public sealed class OptionsAnalyzerTests
 {
     [Fact]

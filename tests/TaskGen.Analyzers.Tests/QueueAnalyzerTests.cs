@@ -5,6 +5,7 @@ using Verify = TaskGen.Analyzers.Tests.AnalyzerTest<TaskGen.Analyzers.QueueAnaly
 
 namespace TaskGen.Analyzers.Tests;
 
+/// <summary>Queue and routing rules (TG0201–TG0209), with queues declared here, in referenced assemblies, or nowhere.</summary>
 public sealed class QueueAnalyzerTests
 {
     /// <summary>What the generator emits for a task at call sites: a signature factory that takes options.</summary>

@@ -4,6 +4,7 @@ using Verify = TaskGen.Analyzers.Tests.AnalyzerTest<TaskGen.Analyzers.Serializat
 
 namespace TaskGen.Analyzers.Tests;
 
+/// <summary>Serialization rules (TG0101–TG0111), for parameters, results and the elements inside their collections.</summary>
 public sealed class SerializationAnalyzerTests
 {
     private const string Context = """

@@ -4,6 +4,7 @@ using Verify = TaskGen.Analyzers.Tests.AnalyzerTest<TaskGen.Analyzers.TaskShapeA
 
 namespace TaskGen.Analyzers.Tests;
 
+/// <summary>Task shape rules (TG0001–TG0011): each fires on the exact syntax and stays quiet on the nearest valid shape.</summary>
 public sealed class TaskShapeAnalyzerTests
 {
     [Fact]
