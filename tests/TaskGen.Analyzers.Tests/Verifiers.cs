@@ -17,8 +17,28 @@ namespace TaskGen.Analyzers.Tests;
 /// <summary>References every test compilation shares: the .NET 8 reference pack from the local package cache, and TaskGen.</summary>
 internal static class TestReferences
 {
-    /// <summary>Resolves offline: the package is in the NuGet cache, so no download is attempted.</summary>
-    public static readonly ReferenceAssemblies Net80 = new("net8.0", new PackageIdentity("Microsoft.NETCore.App.Ref", "8.0.31"), Path.Combine("ref", "net8.0"));
+    /// <summary>
+    /// Resolves offline: restoring the net8.0 runtime project puts the SDK's .NET 8 targeting pack in the NuGet
+    /// cache, so the newest 8.0 version found there is used and nothing is downloaded.
+    /// </summary>
+    public static readonly ReferenceAssemblies Net80 = new("net8.0", new PackageIdentity("Microsoft.NETCore.App.Ref", CachedVersion("microsoft.netcore.app.ref", "8.0.", "8.0.31")), Path.Combine("ref", "net8.0"));
+
+    private static string CachedVersion(string package, string prefix, string fallback)
+    {
+        string cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        string folder = Path.Combine(cache, package);
+        if (!Directory.Exists(folder))
+        {
+            return fallback;
+        }
+
+        return Directory.GetDirectories(folder)
+            .Select(Path.GetFileName)
+            .Where(v => v!.StartsWith(prefix, StringComparison.Ordinal) && Version.TryParse(v, out _))
+            .OrderByDescending(v => Version.Parse(v!))
+            .FirstOrDefault() ?? fallback;
+    }
 
     public static MetadataReference TaskGen { get; } = MetadataReference.CreateFromFile(typeof(TaskApp).Assembly.Location);
 
