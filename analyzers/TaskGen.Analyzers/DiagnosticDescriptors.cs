@@ -1,3 +1,5 @@
+using Microsoft.CodeAnalysis;
+
 namespace TaskGen.Analyzers;
 
 /// <summary>
@@ -7,5 +9,197 @@ namespace TaskGen.Analyzers;
 /// </summary>
 internal static class DiagnosticDescriptors
 {
-    internal const string HelpLinkBase = "docs/diagnostics/";
+    internal const string HelpLinkBase = "https://github.com/taskgen/taskgen/blob/main/docs/diagnostics/";
+
+    private const string Tasks = "TaskGen.Tasks";
+    private const string Serialization = "TaskGen.Serialization";
+    private const string Queues = "TaskGen.Queues";
+    private const string Options = "TaskGen.Options";
+
+    // Task shape: the generator skips every one of these silently, so each is an error.
+
+    internal static readonly DiagnosticDescriptor TaskMustBeStatic = Create(
+        "TG0001", Tasks, DiagnosticSeverity.Error,
+        "Task method must be static",
+        "Task '{0}' is an instance method: make it static, since a worker calls tasks without an instance");
+
+    internal static readonly DiagnosticDescriptor TaskMustNotBeGeneric = Create(
+        "TG0002", Tasks, DiagnosticSeverity.Error,
+        "Task method must not be generic",
+        "Task '{0}' {1}: a message names no type arguments, so move the task to a non-generic method of a non-generic type");
+
+    internal static readonly DiagnosticDescriptor ParameterMustBeByValue = Create(
+        "TG0003", Tasks, DiagnosticSeverity.Error,
+        "Task parameter must be passed by value",
+        "Parameter '{0}' of task '{1}' is declared '{2}': remove the modifier, since a remote call cannot pass a reference back");
+
+    internal static readonly DiagnosticDescriptor TaskMustNotReturnByRef = Create(
+        "TG0004", Tasks, DiagnosticSeverity.Error,
+        "Task method must not return by reference",
+        "Task '{0}' returns by reference: return the value itself, since a result travels as a copy");
+
+    internal static readonly DiagnosticDescriptor TaskMustBeReachable = Create(
+        "TG0005", Tasks, DiagnosticSeverity.Error,
+        "Task method must be reachable from generated code",
+        "Task '{0}' cannot be called by the generated dispatch code because {1}: make it public or internal");
+
+    internal static readonly DiagnosticDescriptor TaskMustBeInClassOrStruct = Create(
+        "TG0006", Tasks, DiagnosticSeverity.Error,
+        "Task method must be declared in a class or struct",
+        "Task '{0}' is declared in {1} '{2}': move it to a class or struct");
+
+    internal static readonly DiagnosticDescriptor UnsupportedReturnType = Create(
+        "TG0007", Tasks, DiagnosticSeverity.Error,
+        "Unsupported task return type",
+        "Task '{0}' returns '{1}': return void, a value, Task, Task<T>, ValueTask or ValueTask<T>");
+
+    internal static readonly DiagnosticDescriptor DuplicateTaskName = Create(
+        "TG0008", Tasks, DiagnosticSeverity.Error,
+        "Duplicate task name",
+        "Task name '{0}' is also used by {1}: give one of them another name with [Task(Name = \"...\")]",
+        WellKnownDiagnosticTags.CompilationEnd);
+
+    internal static readonly DiagnosticDescriptor EmptyTaskName = Create(
+        "TG0009", Tasks, DiagnosticSeverity.Error,
+        "Task name is empty",
+        "The name of task '{0}' is empty or whitespace: give a name, or remove Name to use '{1}'");
+
+    internal static readonly DiagnosticDescriptor InjectedParameterTwice = Create(
+        "TG0010", Tasks, DiagnosticSeverity.Error,
+        "Worker-supplied parameter declared twice",
+        "Task '{0}' declares a second {1} parameter '{2}': the worker supplies one, so remove this one");
+
+    internal static readonly DiagnosticDescriptor OverloadedTask = Create(
+        "TG0011", Tasks, DiagnosticSeverity.Error,
+        "Task methods must not be overloaded",
+        "'{0}' has more than one [Task] method named '{1}', and each task gets a stub class of that name: rename one of them");
+
+    // Serialization: a parameter or result the wire cannot carry. The generator skips the task.
+
+    internal static readonly DiagnosticDescriptor DelegateAsData = Create(
+        "TG0101", Serialization, DiagnosticSeverity.Error,
+        "Delegate or expression tree in task data",
+        "{0} '{1}', a delegate or expression tree, which cannot be sent: send the data the code needs and choose the behaviour on the worker");
+
+    internal static readonly DiagnosticDescriptor NativeAsData = Create(
+        "TG0102", Serialization, DiagnosticSeverity.Error,
+        "Pointer, ref struct or native handle in task data",
+        "{0} '{1}', {2}, which means nothing in another process: send an array or the values themselves");
+
+    internal static readonly DiagnosticDescriptor DisposableAsData = Create(
+        "TG0103", Serialization, DiagnosticSeverity.Error,
+        "Disposable handle in task data",
+        "{0} '{1}', a disposable handle, which cannot be sent: send what identifies the resource (a path, a URL, a key) and open it on the worker");
+
+    internal static readonly DiagnosticDescriptor AsyncPrimitiveAsData = Create(
+        "TG0104", Serialization, DiagnosticSeverity.Error,
+        "Task, CancellationToken or TaskContext used as data",
+        "{0} '{1}', which cannot be sent: {2}");
+
+    internal static readonly DiagnosticDescriptor UntypedData = Create(
+        "TG0105", Serialization, DiagnosticSeverity.Error,
+        "object or dynamic in task data",
+        "{0} '{1}', which names no type for the worker to read: use a concrete type");
+
+    internal static readonly DiagnosticDescriptor PolymorphicData = Create(
+        "TG0106", Serialization, DiagnosticSeverity.Error,
+        "Interface or abstract class in task data",
+        "{0} '{1}', {2}, and no type names go on the wire: use a concrete record, class or collection type");
+
+    internal static readonly DiagnosticDescriptor OpenGenericData = Create(
+        "TG0107", Serialization, DiagnosticSeverity.Error,
+        "Open generic type in task data",
+        "{0} '{1}', a type parameter, which a worker cannot resolve: use a concrete type");
+
+    internal static readonly DiagnosticDescriptor TypeNotInJsonContext = Create(
+        "TG0108", Serialization, DiagnosticSeverity.Error,
+        "Type missing from the JSON context",
+        "{0} '{1}', which the JSON context '{2}' does not cover: add [JsonSerializable(typeof({1}))] to '{2}'");
+
+    internal static readonly DiagnosticDescriptor NoJsonContext = Create(
+        "TG0109", Serialization, DiagnosticSeverity.Error,
+        "No JSON context declared",
+        "{0} '{1}', a record or class, and this assembly names no JSON context: declare a JsonSerializerContext with [JsonSerializable(typeof({1}))] and name it with [assembly: TaskJsonContext(typeof(...))]");
+
+    internal static readonly DiagnosticDescriptor NonStringDictionaryKey = Create(
+        "TG0110", Serialization, DiagnosticSeverity.Error,
+        "Dictionary key is not a string",
+        "{0} '{1}', whose keys are '{2}': JSON object keys are strings, so use a string-keyed dictionary or a list of records");
+
+    internal static readonly DiagnosticDescriptor UnsupportedWireType = Create(
+        "TG0111", Serialization, DiagnosticSeverity.Error,
+        "Type not supported on the wire",
+        "{0} '{1}', which TaskGen cannot write: use a primitive, an enum, an array, a List<T>, a string-keyed Dictionary<string, T> or a record");
+
+    // Queues and routing.
+
+    internal static readonly DiagnosticDescriptor TaskQueueUndeclared = Create(
+        "TG0201", Queues, DiagnosticSeverity.Error,
+        "Task routed to an undeclared queue",
+        "Task '{0}' is routed to queue '{1}', which no assembly declares: add [assembly: TaskQueue(\"{1}\")]");
+
+    internal static readonly DiagnosticDescriptor CallQueueUndeclared = Create(
+        "TG0202", Queues, DiagnosticSeverity.Error,
+        "Call routed to an undeclared queue",
+        "Queue '{0}' is not declared, so the app refuses this call: add [assembly: TaskQueue(\"{0}\")] or route to a declared queue");
+
+    internal static readonly DiagnosticDescriptor RoutingKeyUndeclared = Create(
+        "TG0203", Queues, DiagnosticSeverity.Warning,
+        "Routing key names no declared queue",
+        "Routing key '{0}' on the default exchange reaches only a queue named '{0}', which no assembly declares: declare it with [assembly: TaskQueue(\"{0}\")] or set Queue instead");
+
+    internal static readonly DiagnosticDescriptor QueueKindConflict = Create(
+        "TG0204", Queues, DiagnosticSeverity.Error,
+        "Queue declared with two kinds",
+        "Queue '{0}' is declared {1} here and {2} {3}: declare it with one kind everywhere");
+
+    internal static readonly DiagnosticDescriptor InvalidQueueName = Create(
+        "TG0205", Queues, DiagnosticSeverity.Error,
+        "Invalid queue name",
+        "'{0}' is not a usable queue name: {1}");
+
+    internal static readonly DiagnosticDescriptor SingleResultFromBroadcast = Create(
+        "TG0206", Queues, DiagnosticSeverity.Warning,
+        "Single result awaited from a broadcast queue",
+        "Queue '{0}' is a broadcast queue: every worker answers, but this result keeps only the first reply; send with TaskApp.Broadcast or BroadcastAsync and read the BroadcastResult");
+
+    internal static readonly DiagnosticDescriptor BroadcastToDirectQueue = Create(
+        "TG0207", Queues, DiagnosticSeverity.Error,
+        "Broadcast sent to a direct queue",
+        "This call broadcasts, but queue '{0}' is a direct queue and the app refuses it: route to a broadcast queue, or send with Send/SendAsync");
+
+    internal static readonly DiagnosticDescriptor GeneratedQueueInAttribute = Create(
+        "TG0208", Queues, DiagnosticSeverity.Error,
+        "Task queue refers to generated code",
+        "The queue of task '{0}' is '{1}', a constant TaskGen generates, which the generator cannot see while it reads this attribute: write the queue name \"{2}\" here");
+
+    internal static readonly DiagnosticDescriptor UseQueuesConstant = Create(
+        "TG0209", Queues, DiagnosticSeverity.Info,
+        "Use the generated queue constant",
+        "Queue \"{0}\" has the generated constant '{1}': use it, so that a renamed queue breaks the build instead of the routing");
+
+    // Options: constant values that cannot work.
+
+    internal static readonly DiagnosticDescriptor NegativeCountdown = Create(
+        "TG0301", Options, DiagnosticSeverity.Warning,
+        "Negative countdown",
+        "Countdown is {0}, which is in the past, so the task runs at once: use a positive delay, or leave Countdown unset");
+
+    internal static readonly DiagnosticDescriptor ExpiresBeforeEta = Create(
+        "TG0302", Options, DiagnosticSeverity.Error,
+        "Task expires before it may run",
+        "The task expires no later than it may run (expiry minus ETA is {0}), so every worker revokes it: make it expire after the ETA or countdown");
+
+    internal static readonly DiagnosticDescriptor NonPositiveExpiresIn = Create(
+        "TG0303", Options, DiagnosticSeverity.Error,
+        "ExpiresIn is not positive",
+        "ExpiresIn is {0}, so the task has expired when it is sent and never runs: use a positive time span");
+
+    internal static readonly DiagnosticDescriptor NonPositiveTimeout = Create(
+        "TG0304", Options, DiagnosticSeverity.Error,
+        "Result timeout is not positive",
+        "The timeout is {0}, so the wait ends before any worker can answer: use a positive time span, or null to wait until cancelled");
+
+    private static DiagnosticDescriptor Create(string id, string category, DiagnosticSeverity severity, string title, string message, params string[] tags) =>
+        new(id, title, message, category, severity, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id + ".md", customTags: tags);
 }

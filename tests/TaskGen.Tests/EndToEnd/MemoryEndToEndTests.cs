@@ -206,7 +206,10 @@ public sealed class MemoryEndToEndTests
     {
         await using MemoryEnvironment env = await MemoryEnvironment.StartAsync();
 
+        // The analyzers refuse this at build time (TG0202); the test pins the run-time check behind it.
+#pragma warning disable TG0202
         TaskRoutingException error = Assert.Throws<TaskRoutingException>(() => env.App.Send(Remote.TestTasks.Add.Signature(1, 1, new TaskOptions { Queue = "nowhere" })));
+#pragma warning restore TG0202
 
         Assert.Equal("nowhere", error.Queue);
         Assert.Contains("[assembly: TaskQueue(\"nowhere\")]", error.Message, StringComparison.Ordinal);

@@ -1,0 +1,276 @@
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis.Testing;
+using TaskGen.CodeFixes;
+
+namespace TaskGen.Analyzers.Tests;
+
+/// <summary>Every code fix, compared with the source a person would write by hand.</summary>
+public sealed class CodeFixTests
+{
+    [Fact]
+    public Task DeclareQueue_AddsTheAssemblyAttributeAfterTheUsings() =>
+        CodeFixTest<QueueAnalyzer, DeclareQueueCodeFixProvider>.VerifyAsync(
+            """
+            using TaskGen;
+
+            namespace App;
+
+            public static class Jobs
+            {
+                [Task(Queue = {|TG0201:"calc"|})]
+                public static int Run(int x) => x;
+            }
+            """,
+            """
+            using TaskGen;
+
+            [assembly: TaskQueue("calc")]
+
+            namespace App;
+
+            public static class Jobs
+            {
+                [Task(Queue = "calc")]
+                public static int Run(int x) => x;
+            }
+            """);
+
+    [Fact]
+    public Task DeclareQueue_FromACallSite_GoesAfterTheExistingDeclarations() =>
+        CodeFixTest<QueueAnalyzer, DeclareQueueCodeFixProvider>.VerifyAsync(
+            """
+            using TaskGen;
+
+            [assembly: TaskQueue("calc")]
+
+            namespace App;
+
+            public static class Caller
+            {
+                public static TaskOptions Options() => new TaskOptions { Queue = {|TG0202:"reports"|} };
+            }
+            """,
+            """
+            using TaskGen;
+
+            [assembly: TaskQueue("calc")]
+            [assembly: TaskQueue("reports")]
+
+            namespace App;
+
+            public static class Caller
+            {
+                public static TaskOptions Options() => new TaskOptions { Queue = "reports" };
+            }
+            """);
+
+    [Fact]
+    public Task MakeStatic_AddsTheModifierInItsPlace() =>
+        CodeFixTest<TaskShapeAnalyzer, MakeTaskStaticCodeFixProvider>.VerifyAsync(
+            """
+            using TaskGen;
+
+            namespace App;
+
+            public class Jobs
+            {
+                [Task]
+                public int {|TG0001:Run|}(int x) => x;
+            }
+            """,
+            """
+            using TaskGen;
+
+            namespace App;
+
+            public class Jobs
+            {
+                [Task]
+                public static int Run(int x) => x;
+            }
+            """);
+
+    [Fact]
+    public Task RemoveRef_PassesTheParameterByValue() =>
+        CodeFixTest<TaskShapeAnalyzer, RemoveRefModifierCodeFixProvider>.VerifyAsync(
+            """
+            using TaskGen;
+
+            namespace App;
+
+            public static class Jobs
+            {
+                [Task]
+                public static int Run({|TG0003:ref|} int x, {|TG0003:in|} int y) => x + y;
+            }
+            """,
+            """
+            using TaskGen;
+
+            namespace App;
+
+            public static class Jobs
+            {
+                [Task]
+                public static int Run(int x, int y) => x + y;
+            }
+            """);
+
+    [Fact]
+    public Task AddToJsonContext_AddsJsonSerializableToTheContextClass() =>
+        CodeFixTest<SerializationAnalyzer, AddToJsonContextCodeFixProvider>.VerifyAsync(
+            """
+            using System.Text.Json.Serialization;
+            using TaskGen;
+
+            [assembly: TaskJsonContext(typeof(App.AppJson))]
+
+            namespace App;
+
+            public sealed record Order(int Id);
+            public sealed record Invoice(int Id);
+
+            /// <summary>The app's contracts.</summary>
+            [JsonSerializable(typeof(Order))]
+            internal sealed class AppJson
+            {
+            }
+
+            public static class Jobs
+            {
+                [Task]
+                public static void Bill({|TG0108:Invoice|} invoice)
+                {
+                }
+            }
+            """,
+            """
+            using System.Text.Json.Serialization;
+            using TaskGen;
+
+            [assembly: TaskJsonContext(typeof(App.AppJson))]
+
+            namespace App;
+
+            public sealed record Order(int Id);
+            public sealed record Invoice(int Id);
+
+            /// <summary>The app's contracts.</summary>
+            [JsonSerializable(typeof(Order))]
+            [JsonSerializable(typeof(Invoice))]
+            internal sealed class AppJson
+            {
+            }
+
+            public static class Jobs
+            {
+                [Task]
+                public static void Bill(Invoice invoice)
+                {
+                }
+            }
+            """);
+
+    [Fact]
+    public Task AddToJsonContext_OnAContextWithoutAttributes_KeepsItsComment()
+    {
+        var test = new CodeFixTest<SerializationAnalyzer, AddToJsonContextCodeFixProvider>();
+        test.TestState.Sources.Add("""
+            using TaskGen;
+
+            [assembly: TaskJsonContext(typeof(App.AppJson))]
+
+            namespace App;
+
+            public sealed record Invoice(int Id);
+
+            public static class Jobs
+            {
+                [Task]
+                public static void Bill({|TG0108:Invoice|} invoice)
+                {
+                }
+            }
+            """);
+        test.TestState.Sources.Add(("Json.cs", """
+            namespace App
+            {
+                // The app's contracts.
+                internal sealed class AppJson
+                {
+                }
+            }
+            """));
+        test.FixedState.Sources.Add("""
+            using TaskGen;
+
+            [assembly: TaskJsonContext(typeof(App.AppJson))]
+
+            namespace App;
+
+            public sealed record Invoice(int Id);
+
+            public static class Jobs
+            {
+                [Task]
+                public static void Bill(Invoice invoice)
+                {
+                }
+            }
+            """);
+        test.FixedState.Sources.Add(("Json.cs", """
+            namespace App
+            {
+                // The app's contracts.
+                [System.Text.Json.Serialization.JsonSerializable(typeof(Invoice))]
+                internal sealed class AppJson
+                {
+                }
+            }
+            """));
+        return test.RunAsync();
+    }
+
+    [Fact]
+    public Task UseQueuesConstant_ReplacesTheLiteral()
+    {
+        const string queues = """
+            namespace TestProject
+            {
+                [System.CodeDom.Compiler.GeneratedCode("TaskGen.Generators", "1.0.0.0")]
+                public static partial class Queues
+                {
+                    public const string Calc = "calc";
+                }
+            }
+            """;
+        var test = new CodeFixTest<QueueAnalyzer, UseQueuesConstantCodeFixProvider>();
+        test.TestState.Sources.Add("""
+            using TaskGen;
+
+            [assembly: TaskQueue("calc")]
+
+            namespace App;
+
+            public static class Caller
+            {
+                public static TaskOptions Options() => new TaskOptions { Queue = {|TG0209:"calc"|} };
+            }
+            """);
+        test.TestState.Sources.Add(("Queues.g.cs", queues));
+        test.FixedState.Sources.Add("""
+            using TaskGen;
+
+            [assembly: TaskQueue("calc")]
+
+            namespace App;
+
+            public static class Caller
+            {
+                public static TaskOptions Options() => new TaskOptions { Queue = TestProject.Queues.Calc };
+            }
+            """);
+        test.FixedState.Sources.Add(("Queues.g.cs", queues));
+        return test.RunAsync();
+    }
+}

@@ -1,0 +1,220 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Linq;
+using System.Text;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Diagnostics.Telemetry;
+using TaskGen.Generators;
+using Xunit.Abstractions;
+
+namespace TaskGen.Analyzers.Tests;
+
+/// <summary>The analyzers beside the generator, as a build runs them: one clear diagnostic, exact positions, and their cost.</summary>
+public sealed class CompilerTests
+{
+    private readonly ITestOutputHelper _output;
+
+    public CompilerTests(ITestOutputHelper output) => _output = output;
+
+    [Theory]
+    [InlineData("public int Send(int x) => x;", "TG0001")]
+    [InlineData("public static int Send<T>(int x) => x;", "TG0002")]
+    [InlineData("public static int Send(ref int x) => x;", "TG0003")]
+    [InlineData("private static int Send(int x) => x;", "TG0005")]
+    [InlineData("public static int Send(System.Func<int> x) => x();", "TG0101")]
+    [InlineData("public static int Send(System.IO.Stream x) => 0;", "TG0103")]
+    [InlineData("public static int Send(object x) => 0;", "TG0105")]
+    [InlineData("public static int Send(Letter x) => 0;", "TG0109")]
+    [InlineData("public static int Send(System.Collections.Generic.Dictionary<int, int> x) => 0;", "TG0110")]
+    public async Task InvalidTask_GetsNoGeneratedCode_AndExactlyOneDiagnostic(string method, string id)
+    {
+        string source = $$"""
+            using TaskGen;
+            namespace Shop;
+            public sealed record Letter(string To);
+            public class Mail
+            {
+                [Task]
+                {{method}}
+            }
+            """;
+        CSharpCompilation compilation = Compilations.Create("Shop", ("Mail.cs", source));
+        GeneratorDriver driver = CSharpGeneratorDriver.Create(new[] { new TaskGenerator().AsSourceGenerator() }, parseOptions: Compilations.ParseOptions)
+            .RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
+
+        GeneratorDriverRunResult run = driver.GetRunResult();
+        Assert.Empty(generatorDiagnostics);
+        Assert.DoesNotContain(run.GeneratedTrees, tree => tree.ToString().Contains("Send", StringComparison.Ordinal));
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+
+        ImmutableArray<Diagnostic> diagnostics = await Compilations.AnalyzeAsync(output);
+        Diagnostic only = Assert.Single(diagnostics);
+        Assert.Equal(id, only.Id);
+    }
+
+    [Fact]
+    public async Task BrokenSample_ShowsEachDiagnosticWithFileLineAndColumn()
+    {
+        const string broken = """
+            using System;
+            using TaskGen;
+
+            [assembly: TaskQueue("calc")]
+
+            namespace CeleryApp.Tasks;
+
+            public class Geometry
+            {
+                [Task(Queue = "calc")]
+                public double RectArea(double h, double w) => h * w;
+
+                [Task(Queue = "math")]
+                public static double CircleArea(ref double r) => Math.PI * r * r;
+
+                [Task]
+                public static void Draw(Func<double, double> shape) { }
+            }
+
+            public static class Caller
+            {
+                public static TaskOptions Later() => new TaskOptions { Queue = "maths", Countdown = TimeSpan.FromSeconds(-5) };
+            }
+            """;
+        CSharpCompilation compilation = Compilations.Create("CeleryApp", ("Tasks/Geometry.cs", broken));
+
+        ImmutableArray<Diagnostic> diagnostics = await Compilations.AnalyzeAsync(compilation);
+
+        string[] shown = Compilations.Sorted(diagnostics).Select(d => d.ToString()).ToArray();
+        foreach (string line in shown)
+        {
+            _output.WriteLine(line);
+        }
+
+        Assert.Equal(
+            new[]
+            {
+                "Tasks/Geometry.cs(11,19): error TG0001: Task 'CeleryApp.Tasks.Geometry.RectArea' is an instance method: make it static, since a worker calls tasks without an instance",
+                "Tasks/Geometry.cs(13,19): error TG0201: Task 'CeleryApp.Tasks.Geometry.CircleArea' is routed to queue 'math', which no assembly declares: add [assembly: TaskQueue(\"math\")]",
+                "Tasks/Geometry.cs(14,37): error TG0003: Parameter 'r' of task 'CeleryApp.Tasks.Geometry.CircleArea' is declared 'ref': remove the modifier, since a remote call cannot pass a reference back",
+                "Tasks/Geometry.cs(17,29): error TG0101: Parameter 'shape' of task 'CeleryApp.Tasks.Geometry.Draw' sends 'Func<double, double>', a delegate or expression tree, which cannot be sent: send the data the code needs and choose the behaviour on the worker",
+                "Tasks/Geometry.cs(22,68): error TG0202: Queue 'maths' is not declared, so the app refuses this call: add [assembly: TaskQueue(\"maths\")] or route to a declared queue",
+                "Tasks/Geometry.cs(22,89): warning TG0301: Countdown is -00:00:05, which is in the past, so the task runs at once: use a positive delay, or leave Countdown unset",
+            },
+            shown);
+
+        FileLinePositionSpan span = diagnostics.Single(d => d.Id == "TG0202").Location.GetLineSpan();
+        Assert.Equal(("Tasks/Geometry.cs", 21, 67), (span.Path, span.StartLinePosition.Line, span.StartLinePosition.Character));
+    }
+
+    [Fact]
+    public async Task ThousandTasks_AnalyzerTime()
+    {
+        const int classes = 50, perClass = 20;
+        var sources = new List<(string, string)>
+        {
+            ("Assembly.cs", """
+                using System.Text.Json.Serialization;
+                using TaskGen;
+                [assembly: TaskQueue("calc")]
+                [assembly: TaskQueue("fleet", Broadcast = true)]
+                [assembly: TaskJsonContext(typeof(Load.LoadJson))]
+                namespace Load;
+                public sealed record Point(double X, double Y);
+                public sealed record Route(string Name, System.Collections.Generic.List<Point> Stops);
+                [JsonSerializable(typeof(Route))]
+                internal sealed class LoadJson : JsonSerializerContext
+                {
+                    // System.Text.Json's generator writes these in a real build; this test runs only TaskGen's.
+                    public LoadJson() : base(null) { }
+                    public static LoadJson Default { get; } = new();
+                    protected override System.Text.Json.JsonSerializerOptions? GeneratedSerializerOptions => null;
+                    public override System.Text.Json.Serialization.Metadata.JsonTypeInfo? GetTypeInfo(System.Type type) => null;
+                }
+                """),
+        };
+        for (int c = 0; c < classes; c++)
+        {
+            var text = new StringBuilder();
+            text.AppendLine("using System.Collections.Generic;\nusing System.Threading;\nusing System.Threading.Tasks;\nusing TaskGen;\nnamespace Load;");
+            text.AppendLine($"public static class Jobs{c}\n{{");
+            for (int t = 0; t < perClass; t++)
+            {
+                text.AppendLine((t % 4) switch
+                {
+                    0 => $"    [Task(Queue = \"calc\")] public static int Add{t}(int a, int b) => a + b;",
+                    1 => $"    [Task] public static Task<string> Name{t}(string s, CancellationToken ct) => Task.FromResult(s);",
+                    2 => $"    [Task(Name = \"load.{c}.{t}\")] public static ValueTask<Route> Plan{t}(Route route, List<Point> extra, TaskContext context) => new(route);",
+                    _ => $"    [Task] public static Dictionary<string, int[]> Count{t}(IReadOnlyList<Point?>? points, int? limit = 10) => new();",
+                });
+            }
+
+            text.AppendLine("}");
+            sources.Add(($"Jobs{c}.cs", text.ToString()));
+        }
+
+        CSharpCompilation compilation = Compilations.Create("Load", sources.ToArray());
+        var clock = Stopwatch.StartNew();
+        CSharpGeneratorDriver.Create(new[] { new TaskGenerator().AsSourceGenerator() }, parseOptions: Compilations.ParseOptions)
+            .RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out _);
+        TimeSpan generator = clock.Elapsed;
+
+        clock.Restart();
+        ImmutableArray<Diagnostic> compilerErrors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToImmutableArray();
+        TimeSpan compiler = clock.Elapsed;
+
+        // An analyzer that only asks for the same callbacks gives the cost of the driver and of binding every body
+        // again; the difference to ours is what TaskGen's rules add to a build. Best of two runs each.
+        TimeSpan baseline = TimeSpan.MaxValue, analyzers = TimeSpan.MaxValue;
+        ImmutableArray<Diagnostic> diagnostics = default;
+        CompilationWithAnalyzers? withAnalyzers = null;
+        for (int round = 0; round < 2; round++)
+        {
+            clock.Restart();
+            await output.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new CallbacksOnly())).GetAnalyzerDiagnosticsAsync();
+            baseline = Min(baseline, clock.Elapsed);
+
+            withAnalyzers = output.WithAnalyzers(Compilations.AllAnalyzers, new CompilationWithAnalyzersOptions(
+                new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), onAnalyzerException: null, concurrentAnalysis: true, logAnalyzerExecutionTime: true));
+            clock.Restart();
+            diagnostics = await withAnalyzers.GetAnalyzerDiagnosticsAsync();
+            analyzers = Min(analyzers, clock.Elapsed);
+        }
+
+        _output.WriteLine($"{classes * perClass} tasks in {classes} classes: generator {generator.TotalMilliseconds:0} ms, compiler diagnostics {compiler.TotalMilliseconds:0} ms");
+        _output.WriteLine($"  analyzers {analyzers.TotalMilliseconds:0} ms wall, against {baseline.TotalMilliseconds:0} ms for an analyzer with the same callbacks and no work: {(analyzers - baseline).TotalMilliseconds:0} ms added");
+        foreach (DiagnosticAnalyzer analyzer in Compilations.AllAnalyzers)
+        {
+            AnalyzerTelemetryInfo info = await withAnalyzers!.GetAnalyzerTelemetryInfoAsync(analyzer, default);
+            _output.WriteLine($"  {analyzer.GetType().Name}: {info.ExecutionTime.TotalMilliseconds:0} ms in its callbacks");
+        }
+
+        Assert.Empty(compilerErrors);
+        Assert.Empty(diagnostics);
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    /// <summary>Registers the callbacks TaskGen's analyzers use and does nothing in them: the baseline of the time test.</summary>
+    // Handed to WithAnalyzers directly, never discovered from an assembly, so it needs no [DiagnosticAnalyzer].
+#pragma warning disable RS1001
+    private sealed class CallbacksOnly : DiagnosticAnalyzer
+#pragma warning restore RS1001
+    {
+        // The driver skips an analyzer with no enabled descriptor, callbacks and all; this one is borrowed and never reported.
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(DiagnosticDescriptors.TaskMustBeStatic);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.EnableConcurrentExecution();
+            context.RegisterSymbolAction(_ => { }, SymbolKind.Method);
+            context.RegisterSyntaxNodeAction(_ => { }, SyntaxKind.Attribute);
+            context.RegisterOperationAction(_ => { }, OperationKind.Invocation, OperationKind.SimpleAssignment, OperationKind.ObjectCreation);
+        }
+    }
+}
