@@ -120,16 +120,7 @@ public sealed partial class TaskApp : IAsyncDisposable
     public async Task<AsyncResult> SendAsync(Signature signature, CancellationToken cancellationToken = default)
     {
         (TaskEnvelope envelope, QueueDeclaration queue, AsyncResult result) = Prepare(signature);
-        try
-        {
-            await PublishAsync(envelope, queue, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            _results?.Unregister(result.Id);
-            throw;
-        }
-
+        await PublishOrForgetAsync(envelope, queue, cancellationToken).ConfigureAwait(false);
         return result;
     }
 
@@ -172,16 +163,7 @@ public sealed partial class TaskApp : IAsyncDisposable
     public async Task<BroadcastResult> BroadcastAsync(Signature signature, CancellationToken cancellationToken = default)
     {
         (TaskEnvelope envelope, QueueDeclaration queue, BroadcastResult result) = PrepareBroadcast(signature);
-        try
-        {
-            await PublishAsync(envelope, queue, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            _results?.Unregister(result.Id);
-            throw;
-        }
-
+        await PublishOrForgetAsync(envelope, queue, cancellationToken).ConfigureAwait(false);
         return result;
     }
 
@@ -367,6 +349,20 @@ public sealed partial class TaskApp : IAsyncDisposable
         TransportMessage message = TaskMessageCodec.Encode(envelope);
         await Transport.PublishAsync(message, cancellationToken).ConfigureAwait(false);
         LogSent(_logger, envelope.Id, envelope.Name, queue.Name);
+    }
+
+    /// <summary>Publishes and, when that fails, stops waiting for the task's result before rethrowing.</summary>
+    private async Task PublishOrForgetAsync(TaskEnvelope envelope, QueueDeclaration queue, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await PublishAsync(envelope, queue, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _results?.Unregister(envelope.Id);
+            throw;
+        }
     }
 
     private async Task PublishInBackgroundAsync(TaskEnvelope envelope, QueueDeclaration queue, IResultSink result)
