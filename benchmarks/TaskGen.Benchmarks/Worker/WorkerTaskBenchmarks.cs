@@ -77,6 +77,30 @@ public class WorkerTaskBenchmarks
     }
 
     /// <summary>
+    /// The floor of the protocol's JSON: the body split into args, kwargs and embed, the arguments read,
+    /// <c>Add(a, b)</c> called directly, and the <c>rpc://</c> result message written — with TaskGen's own
+    /// codec functions, but no headers, no request objects and no dispatch.
+    /// </summary>
+    [Benchmark(Description = "Direct call + protocol JSON")]
+    public byte[] DirectCallProtocolJson()
+    {
+        (ReadOnlyMemory<byte> args, _, _) = TaskMessageCodec.SplitBody(null, null, _message.Body);
+        var reader = new Utf8JsonReader(args.Span);
+        reader.Read();
+        reader.Read();
+        int a = reader.GetInt32();
+        reader.Read();
+        int b = reader.GetInt32();
+        int result = Arithmetic.Add(a, b);
+
+        _output.ResetWrittenCount();
+        _writer.Reset(_output);
+        _writer.WriteNumberValue(result);
+        _writer.Flush();
+        return ResultCodec.Encode(_request.Id, TaskState.Success, _output.WrittenSpan);
+    }
+
+    /// <summary>
     /// The TaskGen worker path: decode the message (headers, properties, body), build the invocation as
     /// the worker does, dispatch through the generated module, and encode the <c>rpc://</c> result message.
     /// </summary>
