@@ -9,6 +9,8 @@ namespace TaskGen;
 /// </summary>
 public sealed class TaskContext
 {
+    private IReadOnlyDictionary<string, object?>? _headers;
+
     /// <summary>Creates a context; workers do this for every request.</summary>
     /// <param name="id">The task id.</param>
     /// <param name="name">The task name.</param>
@@ -45,7 +47,13 @@ public sealed class TaskContext
     /// Every header of the message, custom ones included (<c>apply_async(headers=...)</c>). AMQP long
     /// strings arrive as UTF-8 byte arrays; <see cref="Header"/> decodes them.
     /// </summary>
-    public IReadOnlyDictionary<string, object?> Headers { get; init; } = new Dictionary<string, object?>();
+    public IReadOnlyDictionary<string, object?> Headers
+    {
+        // Created on first read when not given: workers always give it, and an initializer would
+        // allocate a dictionary per task only to drop it.
+        get => _headers ??= new Dictionary<string, object?>();
+        init => _headers = value;
+    }
 
     /// <summary>Returns a header as text, or null when the message has no such header.</summary>
     /// <param name="name">The header name.</param>

@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -17,57 +16,52 @@ public static class ResultCodec
     /// <param name="traceback">The traceback on failure.</param>
     public static byte[] Encode(string taskId, TaskState state, ReadOnlySpan<byte> resultJson, string? traceback = null)
     {
-        var buffer = new ArrayBufferWriter<byte>(96 + resultJson.Length);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using JsonScratch scratch = JsonScratch.Rent();
+        Utf8JsonWriter writer = scratch.Writer;
+        writer.WriteStartObject();
+        writer.WriteString("task_id"u8, taskId);
+        writer.WriteString("status"u8, TaskStates.ToCelery(state));
+        writer.WritePropertyName("result"u8);
+        if (resultJson.IsEmpty)
         {
-            writer.WriteStartObject();
-            writer.WriteString("task_id"u8, taskId);
-            writer.WriteString("status"u8, TaskStates.ToCelery(state));
-            writer.WritePropertyName("result"u8);
-            if (resultJson.IsEmpty)
-            {
-                writer.WriteNullValue();
-            }
-            else
-            {
-                writer.WriteRawValue(resultJson, skipInputValidation: true);
-            }
-
-            if (traceback is null)
-            {
-                writer.WriteNull("traceback"u8);
-            }
-            else
-            {
-                writer.WriteString("traceback"u8, traceback);
-            }
-
-            writer.WriteStartArray("children"u8);
-            writer.WriteEndArray();
-            writer.WriteString("date_done"u8, DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture));
-            writer.WriteEndObject();
+            writer.WriteNullValue();
+        }
+        else
+        {
+            writer.WriteRawValue(resultJson, skipInputValidation: true);
         }
 
-        return buffer.WrittenSpan.ToArray();
+        if (traceback is null)
+        {
+            writer.WriteNull("traceback"u8);
+        }
+        else
+        {
+            writer.WriteString("traceback"u8, traceback);
+        }
+
+        writer.WriteStartArray("children"u8);
+        writer.WriteEndArray();
+        Span<byte> dateDone = stackalloc byte[DateDoneBufferLength];
+        writer.WriteString("date_done"u8, FormatDateDone(DateTime.UtcNow, dateDone));
+        writer.WriteEndObject();
+        return scratch.ToArray();
     }
 
     /// <summary>Encodes the <c>result</c> member of a failure: <c>{"exc_type", "exc_message": [message], "exc_module"}</c>.</summary>
     /// <param name="exception">The exception description.</param>
     public static byte[] EncodeException(RemoteException exception)
     {
-        var buffer = new ArrayBufferWriter<byte>(128);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("exc_type"u8, exception.Type);
-            writer.WriteStartArray("exc_message"u8);
-            writer.WriteStringValue(exception.Message);
-            writer.WriteEndArray();
-            writer.WriteString("exc_module"u8, exception.Module ?? "builtins");
-            writer.WriteEndObject();
-        }
-
-        return buffer.WrittenSpan.ToArray();
+        using JsonScratch scratch = JsonScratch.Rent();
+        Utf8JsonWriter writer = scratch.Writer;
+        writer.WriteStartObject();
+        writer.WriteString("exc_type"u8, exception.Type);
+        writer.WriteStartArray("exc_message"u8);
+        writer.WriteStringValue(exception.Message);
+        writer.WriteEndArray();
+        writer.WriteString("exc_module"u8, exception.Module ?? "builtins");
+        writer.WriteEndObject();
+        return scratch.ToArray();
     }
 
     /// <summary>Decodes a result message; unknown members are ignored.</summary>
@@ -177,6 +171,18 @@ public static class ResultCodec
         }
 
         return new RemoteException(type, message, module);
+    }
+
+    // The round-trip format is "yyyy-MM-ddTHH:mm:ss.fffffffZ" and has a fast path; its first 26
+    // characters are Python's isoformat() of a naive UTC time, which Celery sends as date_done.
+    private const int DateDoneBufferLength = 33;
+    private const int DateDoneLength = 26;
+
+    private static ReadOnlySpan<byte> FormatDateDone(DateTime utcNow, Span<byte> buffer)
+    {
+        // A UTC round-trip date is always 28 characters, so it always fits.
+        _ = utcNow.TryFormat(buffer, out _, "O", CultureInfo.InvariantCulture);
+        return buffer[..DateDoneLength];
     }
 
     private static string ReadMessage(ref Utf8JsonReader reader, ReadOnlySpan<byte> source)

@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using System.Collections;
 using System.Collections.Generic;
 using System.Globalization;
@@ -27,26 +26,27 @@ public static class TaskMessageCodec
     /// <summary>The largest body the decoder accepts unless told otherwise (16 MiB).</summary>
     public const int DefaultMaxBodySize = 16 * 1024 * 1024;
 
-    private static readonly JsonWriterOptions s_writerOptions = new() { SkipValidation = false };
+    // The common header values, boxed once rather than per message.
+    private static readonly object s_zero = 0;
+    private static readonly object s_true = true;
+    private static readonly object s_false = false;
 
     /// <summary>Encodes a task as a message ready to publish.</summary>
     /// <param name="envelope">The task.</param>
     public static TransportMessage Encode(TaskEnvelope envelope)
     {
-        var buffer = new ArrayBufferWriter<byte>(128);
+        byte[] body;
         string argsRepr;
         string kwargsRepr;
-        using (var writer = new Utf8JsonWriter(buffer, s_writerOptions))
+        using (JsonScratch scratch = JsonScratch.Rent())
         {
+            Utf8JsonWriter writer = scratch.Writer;
             writer.WriteStartArray();
-            writer.Flush();
-            int argsStart = buffer.WrittenCount;
+            int argsStart = scratch.WrittenCount;
             envelope.Arguments.WriteArgs(writer);
-            writer.Flush();
-            int argsEnd = buffer.WrittenCount;
+            int argsEnd = scratch.WrittenCount;
             envelope.Arguments.WriteKwargs(writer);
-            writer.Flush();
-            int kwargsEnd = buffer.WrittenCount;
+            int kwargsEnd = scratch.WrittenCount;
             if (envelope.Embed.IsEmpty)
             {
                 writer.WriteNullValue();
@@ -57,14 +57,14 @@ public static class TaskMessageCodec
             }
 
             writer.WriteEndArray();
-            writer.Flush();
-
-            ReadOnlySpan<byte> written = buffer.WrittenSpan;
+            ReadOnlySpan<byte> written = scratch.WrittenSpan;
             argsRepr = Repr(written[argsStart..argsEnd]);
             kwargsRepr = Repr(written[argsEnd..kwargsEnd].TrimStart((byte)','));
+            body = written.ToArray();
         }
 
-        var headers = new Dictionary<string, object?>(24, StringComparer.Ordinal)
+        // Sized for the 16 protocol headers and the extra ones, not more: the table is most of what encoding allocates.
+        var headers = new Dictionary<string, object?>(16 + (envelope.ExtraHeaders?.Count ?? 0), StringComparer.Ordinal)
         {
             ["lang"] = "dotnet",
             ["task"] = envelope.Name,
@@ -74,14 +74,14 @@ public static class TaskMessageCodec
             ["expires"] = envelope.Expires is { } expires ? IsoDates.Format(expires) : null,
             ["group"] = null,
             ["group_index"] = null,
-            ["retries"] = envelope.Retries,
+            ["retries"] = envelope.Retries == 0 ? s_zero : envelope.Retries,
             ["timelimit"] = new List<object?> { envelope.TimeLimit.Hard?.TotalSeconds, envelope.TimeLimit.Soft?.TotalSeconds },
             ["root_id"] = envelope.RootId ?? envelope.Id,
             ["parent_id"] = envelope.ParentId,
             ["argsrepr"] = argsRepr,
             ["kwargsrepr"] = kwargsRepr,
             ["origin"] = envelope.Origin,
-            ["ignore_result"] = envelope.IgnoreResult,
+            ["ignore_result"] = envelope.IgnoreResult ? s_true : s_false,
         };
         if (envelope.ExtraHeaders is not null)
         {
@@ -104,7 +104,7 @@ public static class TaskMessageCodec
                 : null,
         };
 
-        return new TransportMessage(envelope.Exchange, envelope.RoutingKey, properties, headers, buffer.WrittenMemory);
+        return new TransportMessage(envelope.Exchange, envelope.RoutingKey, properties, headers, body);
     }
 
     /// <summary>

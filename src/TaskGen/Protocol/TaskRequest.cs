@@ -6,6 +6,8 @@ namespace TaskGen.Protocol;
 /// <summary>A task message decoded on the worker side: its headers, properties and the parts of its body.</summary>
 public sealed class TaskRequest
 {
+    private IDictionary<string, object?>? _headers;
+
     /// <summary>The task id.</summary>
     public required string Id { get; init; }
 
@@ -64,5 +66,11 @@ public sealed class TaskRequest
     public string? CorrelationId { get; init; }
 
     /// <summary>Every header as received, for tasks and tools that read custom headers.</summary>
-    public IDictionary<string, object?> Headers { get; init; } = new Dictionary<string, object?>();
+    public IDictionary<string, object?> Headers
+    {
+        // Created on first read when not given: the decoder always gives it, and an initializer would
+        // allocate a dictionary per message only to drop it.
+        get => _headers ??= new Dictionary<string, object?>();
+        init => _headers = value;
+    }
 }

@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using System.Text.Json;
 using System.Threading;
 using TaskGen.Protocol;
@@ -10,7 +9,7 @@ namespace TaskGen.Worker;
 /// <summary>One run of one task on a worker: the decoded request, what the task may receive, and its result.</summary>
 public sealed class TaskInvocation
 {
-    private ArrayBufferWriter<byte>? _result;
+    private byte[]? _result;
 
     /// <summary>Creates an invocation; workers do this for every request they run.</summary>
     /// <param name="request">The decoded request.</param>
@@ -39,7 +38,7 @@ public sealed class TaskInvocation
     public ReadOnlySpan<byte> Kwargs => Request.Kwargs.Span;
 
     /// <summary>The result's JSON once the task has returned; empty until then, and for tasks without a result.</summary>
-    public ReadOnlyMemory<byte> ResultJson => _result?.WrittenMemory ?? default;
+    public ReadOnlyMemory<byte> ResultJson => _result;
 
     /// <summary>Records the task's return value.</summary>
     /// <typeparam name="T">The result type.</typeparam>
@@ -47,10 +46,11 @@ public sealed class TaskInvocation
     /// <param name="write">Writes the value as JSON.</param>
     public void SetResult<T>(T value, JsonValueWriter<T> write)
     {
-        _result ??= new ArrayBufferWriter<byte>(64);
-        _result.Clear();
-        using var writer = new Utf8JsonWriter(_result);
-        write(writer, value);
+        // Written on the thread's scratch and kept as an exact copy: the result's bytes are the only
+        // allocation, and a writer that throws leaves no half-written result behind.
+        using JsonScratch scratch = JsonScratch.Rent();
+        write(scratch.Writer, value);
+        _result = scratch.ToArray();
     }
 
     /// <summary>Counts the positional arguments sent, for the error that says there were too many.</summary>

@@ -32,6 +32,33 @@ public sealed class ResultCodecTests
     }
 
     [Fact]
+    public void Encode_DateDone_IsPythonsIsoformatOfTheUtcTime()
+    {
+        DateTime before = DateTime.UtcNow;
+        using JsonDocument document = JsonDocument.Parse(ResultCodec.Encode(TaskId, TaskState.Success, "5"u8));
+        DateTime after = DateTime.UtcNow;
+
+        string dateDone = document.RootElement.GetProperty("date_done").GetString()!;
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$", dateDone);
+        DateTime parsed = DateTime.ParseExact(dateDone, "yyyy-MM-dd'T'HH:mm:ss.ffffff", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(parsed, before.AddTicks(-(before.Ticks % 10)), after);
+    }
+
+    [Fact]
+    public void Encode_AfterARaggedTraceback_StartsClean()
+    {
+        // Results on one thread share a writer; each must be a complete object of its own.
+        byte[] first = ResultCodec.Encode(TaskId, TaskState.Failure, "{\"exc_type\":\"E\"}"u8, new string('x', 100_000));
+        byte[] second = ResultCodec.Encode(TaskId, TaskState.Success, "7"u8);
+
+        using JsonDocument firstDocument = JsonDocument.Parse(first);
+        using JsonDocument secondDocument = JsonDocument.Parse(second);
+        Assert.Equal(100_000, firstDocument.RootElement.GetProperty("traceback").GetString()!.Length);
+        Assert.Equal("7", secondDocument.RootElement.GetProperty("result").GetRawText());
+        Assert.Equal(JsonValueKind.Null, secondDocument.RootElement.GetProperty("traceback").ValueKind);
+    }
+
+    [Fact]
     public void Encode_EmptyResult_WritesNull()
     {
         using JsonDocument document = JsonDocument.Parse(ResultCodec.Encode(TaskId, TaskState.Started, ReadOnlySpan<byte>.Empty));

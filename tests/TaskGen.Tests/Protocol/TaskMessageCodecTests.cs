@@ -87,6 +87,18 @@ public sealed class TaskMessageCodecTests
     }
 
     [Fact]
+    public void Encode_AfterArgumentsThatThrew_WritesACleanBody()
+    {
+        // Bodies on one thread share a writer; a failed encode must not leak into the next one.
+        var failing = new TaskEnvelope { Id = TaskId, Name = TaskName, Arguments = new ThrowingArguments(), RoutingKey = "celery" };
+        Assert.Throws<InvalidOperationException>(() => TaskMessageCodec.Encode(failing));
+
+        TransportMessage message = TaskMessageCodec.Encode(new TaskEnvelope { Id = TaskId, Name = TaskName, Arguments = new AddArguments(1, 2), RoutingKey = "celery" });
+        Assert.Equal("[[1,2],{},null]", Encoding.UTF8.GetString(message.Body.Span));
+        Assert.Equal("[1,2]", message.Headers["argsrepr"]);
+    }
+
+    [Fact]
     public void Encode_Properties()
     {
         TransportMessage message = TaskMessageCodec.Encode(Envelope());
@@ -550,6 +562,16 @@ public sealed class TaskMessageCodecTests
             TaskJson.WriteInt32(writer, x);
             TaskJson.WriteInt32(writer, y);
             writer.WriteEndArray();
+        }
+    }
+
+    private sealed class ThrowingArguments : TaskArguments
+    {
+        public override void WriteArgs(Utf8JsonWriter writer)
+        {
+            writer.WriteStartArray();
+            writer.WriteNumberValue(1);
+            throw new InvalidOperationException("The value cannot be written.");
         }
     }
 

@@ -1,0 +1,93 @@
+using System;
+using System.Collections.Generic;
+using System.Text;
+using System.Threading;
+using TaskGen.Protocol;
+using TaskGen.Worker;
+
+namespace TaskGen.Tests.Worker;
+
+/// <summary>
+/// How an invocation keeps its result: exactly the bytes written, nothing left behind by a writer that
+/// threw, and results written from inside another result's writer kept apart.
+/// </summary>
+public sealed class TaskInvocationTests
+{
+    [Fact]
+    public void SetResult_KeepsExactlyTheWrittenJson()
+    {
+        TaskInvocation invocation = Create();
+
+        invocation.SetResult(5, static (writer, value) => writer.WriteNumberValue(value));
+
+        Assert.Equal("5", Encoding.UTF8.GetString(invocation.ResultJson.Span));
+    }
+
+    [Fact]
+    public void ResultJson_IsEmptyUntilSet()
+    {
+        Assert.True(Create().ResultJson.IsEmpty);
+    }
+
+    [Fact]
+    public void SetResult_WhenTheWriterThrows_LeavesNoResultAndTheNextResultIsClean()
+    {
+        TaskInvocation failed = Create();
+        Assert.Throws<InvalidOperationException>(() => failed.SetResult("x", static (writer, _) =>
+        {
+            writer.WriteStartArray();
+            writer.WriteStringValue("half");
+            throw new InvalidOperationException("The value cannot be written.");
+        }));
+        Assert.True(failed.ResultJson.IsEmpty);
+
+        TaskInvocation next = Create();
+        next.SetResult("ok", static (writer, value) => writer.WriteStringValue(value));
+        Assert.Equal("\"ok\"", Encoding.UTF8.GetString(next.ResultJson.Span));
+    }
+
+    [Fact]
+    public void SetResult_InsideAnotherResultsWriter_KeepsBothApart()
+    {
+        TaskInvocation outer = Create();
+        TaskInvocation inner = Create();
+
+        outer.SetResult(1, (writer, value) =>
+        {
+            writer.WriteStartArray();
+            writer.WriteNumberValue(value);
+            inner.SetResult(2, static (w, v) => w.WriteNumberValue(v));
+            writer.WriteNumberValue(3);
+            writer.WriteEndArray();
+        });
+
+        Assert.Equal("[1,3]", Encoding.UTF8.GetString(outer.ResultJson.Span));
+        Assert.Equal("2", Encoding.UTF8.GetString(inner.ResultJson.Span));
+    }
+
+    [Fact]
+    public void SetResult_LargeThenSmall_BothExact()
+    {
+        var large = new string('y', 200_000);
+        TaskInvocation first = Create();
+        first.SetResult(large, static (writer, value) => writer.WriteStringValue(value));
+        TaskInvocation second = Create();
+        second.SetResult(true, static (writer, value) => writer.WriteBooleanValue(value));
+
+        Assert.Equal(large.Length + 2, first.ResultJson.Length);
+        Assert.Equal("true", Encoding.UTF8.GetString(second.ResultJson.Span));
+    }
+
+    private static TaskInvocation Create()
+    {
+        var request = new TaskRequest
+        {
+            Id = "9a7c2e1b-3f4d-4b5a-8c6d-7e8f9a0b1c2d",
+            Name = "proj.tasks.add",
+            Args = "[]"u8.ToArray(),
+            Kwargs = "{}"u8.ToArray(),
+            Headers = new Dictionary<string, object?>(),
+        };
+        return new TaskInvocation(request, new TaskContext(request.Id, request.Name, "celery@test"), CancellationToken.None);
+    }
+}
