@@ -102,7 +102,8 @@ public sealed class InMemoryTransport : ITransport
         {
             _broker = broker;
             _queue = queue;
-            _window = new SemaphoreSlim(prefetch, prefetch);
+            // No ceiling: held ETA messages widen the window beyond its starting size.
+            _window = new SemaphoreSlim(prefetch);
             _autoAck = autoAck;
             _handler = handler;
             _queue.AddConsumer();
