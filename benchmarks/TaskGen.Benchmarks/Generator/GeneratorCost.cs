@@ -31,14 +31,14 @@ public static class GeneratorCost
 
     /// <summary>Runs the measurement and prints a report; returns 1 when an edit re-ran an emit step.</summary>
     /// <param name="args">
-    /// <c>--runs N</c> timed in-process runs (default 10) after <c>--warmup N</c> (default 5);
+    /// <c>--runs N</c> timed in-process runs (default 10) after <c>--warmup N</c> (default 15: tiered JIT needs about a dozen runs to settle on 2 cores);
     /// <c>--builds N</c> real rebuilds (default 3, 0 to skip); <c>--verbose</c> prints every run;
     /// <c>--analyzers PATH</c> measures the analyzers of another build of TaskGen.Analyzers.
     /// </param>
     public static int Run(string[] args)
     {
         int runs = 10;
-        int warmups = 5;
+        int warmups = 15;
         int builds = 3;
         string? analyzerPath = null;
         bool verbose = false;
@@ -106,6 +106,12 @@ public static class GeneratorCost
 
     private static Measurement Measure(SyntaxTree[] trees, MetadataReference[] references, ImmutableArray<DiagnosticAnalyzer> analyzers, bool verbose)
     {
+        // A clean heap, as BenchmarkDotNet gives each iteration: otherwise a full collection of the previous
+        // runs' compilations lands in a random run and doubles it.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
         // A new compilation each time: a compilation caches what it has bound, and a build starts from none.
         CSharpCompilation compilation = CreateCompilation(trees, references);
         GeneratorDriver driver = CreateDriver(trackSteps: false);
