@@ -58,13 +58,7 @@ public sealed class TaskContext
     /// <summary>Returns a header as text, or null when the message has no such header.</summary>
     /// <param name="name">The header name.</param>
     public string? Header(string name) =>
-        Headers.TryGetValue(name, out object? value) ? value switch
-        {
-            null => null,
-            byte[] bytes => System.Text.Encoding.UTF8.GetString(bytes),
-            System.IFormattable formattable => formattable.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
-            _ => value.ToString(),
-        } : null;
+        Headers.TryGetValue(name, out object? value) ? Protocol.TaskMessageCodec.HeaderText(value) : null;
 
     /// <summary>Signalled when the worker is shutting down past its grace period.</summary>
     public CancellationToken CancellationToken { get; init; }

@@ -319,9 +319,11 @@ public static class TaskMessageCodec
     /// <param name="headers">The headers.</param>
     /// <param name="key">The header name.</param>
     public static string? HeaderString(IDictionary<string, object?> headers, string key) =>
-        headers.TryGetValue(key, out object? value) ? AsString(value) : null;
+        headers.TryGetValue(key, out object? value) ? HeaderText(value) : null;
 
-    private static string? AsString(object? value) => value switch
+    /// <summary>Reads a header value as text: AMQP long strings arrive as UTF-8 bytes, numbers print invariantly.</summary>
+    /// <param name="value">The header value.</param>
+    public static string? HeaderText(object? value) => value switch
     {
         null => null,
         string s => s,
@@ -342,7 +344,7 @@ public static class TaskMessageCodec
         float f => f,
         double d => d,
         decimal m => (double)m,
-        string or byte[] => double.TryParse(AsString(value), NumberStyles.Float, CultureInfo.InvariantCulture, out double d) ? d : null,
+        string or byte[] => double.TryParse(HeaderText(value), NumberStyles.Float, CultureInfo.InvariantCulture, out double d) ? d : null,
         _ => null,
     };
 
@@ -354,7 +356,7 @@ public static class TaskMessageCodec
         {
             bool b => b,
             null => false,
-            _ => AsNumber(value) is { } n ? n != 0 : bool.TryParse(AsString(value), out bool parsed) && parsed,
+            _ => AsNumber(value) is { } n ? n != 0 : bool.TryParse(HeaderText(value), out bool parsed) && parsed,
         };
 
     private static DateTimeOffset? HeaderDate(IDictionary<string, object?> headers, string key, string id, string name)

@@ -140,7 +140,7 @@ public sealed partial class RabbitMqTransport : ITransport
         }
         catch (OperationInterruptedException ex)
         {
-            throw new BrokerException($"Publishing to exchange '{message.Exchange}' with routing key '{message.RoutingKey}' failed: {ex.ShutdownReason?.ReplyText ?? ex.Message}", ex);
+            throw Refused($"Publishing to exchange '{message.Exchange}' with routing key '{message.RoutingKey}' failed", ex);
         }
         finally
         {
@@ -215,6 +215,10 @@ public sealed partial class RabbitMqTransport : ITransport
             _gate.Release();
         }
     }
+
+    /// <summary>Turns the broker closing a channel on an operation into our exception, with its reason and reply code.</summary>
+    private static BrokerException Refused(string what, OperationInterruptedException ex) =>
+        new($"{what}: {ex.ShutdownReason?.ReplyText ?? ex.Message}", ex, ex.ShutdownReason?.ReplyCode ?? 0);
 
     private static string KindName(ExchangeKind kind) => kind switch
     {
@@ -327,7 +331,7 @@ public sealed partial class RabbitMqTransport : ITransport
         }
         catch (OperationInterruptedException ex)
         {
-            throw new BrokerException($"Publishing to exchange '{message.Exchange}' with routing key '{message.RoutingKey}' failed: {ex.ShutdownReason?.ReplyText ?? ex.Message}", ex);
+            throw Refused($"Publishing to exchange '{message.Exchange}' with routing key '{message.RoutingKey}' failed", ex);
         }
         finally
         {
@@ -345,8 +349,7 @@ public sealed partial class RabbitMqTransport : ITransport
         catch (OperationInterruptedException ex)
         {
             // A refused declaration closes the channel; the next operation gets a new one.
-            ushort code = ex.ShutdownReason?.ReplyCode ?? 0;
-            throw new BrokerException($"RabbitMQ at {Description} refused the operation: {ex.ShutdownReason?.ReplyText ?? ex.Message}", ex, code);
+            throw Refused($"RabbitMQ at {Description} refused the operation", ex);
         }
     }
 
@@ -373,8 +376,7 @@ public sealed partial class RabbitMqTransport : ITransport
             }
             catch (OperationInterruptedException ex)
             {
-                ushort code = ex.ShutdownReason?.ReplyCode ?? 0;
-                throw new BrokerException($"RabbitMQ at {Description} refused the operation: {ex.ShutdownReason?.ReplyText ?? ex.Message}", ex, code);
+                throw Refused($"RabbitMQ at {Description} refused the operation", ex);
             }
         }
     }
@@ -490,7 +492,7 @@ public sealed partial class RabbitMqTransport : ITransport
             catch (OperationInterruptedException ex)
             {
                 await channel.DisposeAsync().ConfigureAwait(false);
-                throw new BrokerException($"Cannot consume queue '{queue}': {ex.ShutdownReason?.ReplyText ?? ex.Message}", ex, ex.ShutdownReason?.ReplyCode ?? 0);
+                throw Refused($"Cannot consume queue '{queue}'", ex);
             }
         }
 

@@ -33,6 +33,7 @@ public sealed partial class TaskWorker : IAsyncDisposable
     private Control.RemoteControlServer? _control;
     private WorkerEvents? _events;
     private readonly WorkerOptions _options;
+    private readonly Dictionary<string, object?> _resultHeaders;
     private int _state;
 
     internal TaskWorker(TaskApp app, WorkerOptions options)
@@ -47,6 +48,9 @@ public sealed partial class TaskWorker : IAsyncDisposable
         }
 
         NodeName = WorkerOptions.ResolveNodeName(options.NodeName);
+
+        // Every result carries the same header, read but never changed by the transport, so it is built once.
+        _resultHeaders = new Dictionary<string, object?>(1) { ["hostname"] = NodeName };
         Queues = options.Queues.Count > 0 ? options.Queues.Distinct(StringComparer.Ordinal).ToArray() : [app.Options.TaskDefaultQueue];
         _slots = new SemaphoreSlim(Concurrency, Concurrency);
     }
@@ -514,10 +518,9 @@ public sealed partial class TaskWorker : IAsyncDisposable
             ContentEncoding = "utf-8",
             DeliveryMode = 1,
         };
-        var headers = new Dictionary<string, object?>(1) { ["hostname"] = NodeName };
         try
         {
-            await _app.Transport.PublishAsync(new TransportMessage(string.Empty, replyTo, properties, headers, body) { Confirm = false }, CancellationToken.None).ConfigureAwait(false);
+            await _app.Transport.PublishAsync(new TransportMessage(string.Empty, replyTo, properties, _resultHeaders, body) { Confirm = false }, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
