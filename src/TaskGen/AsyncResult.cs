@@ -43,7 +43,7 @@ public class AsyncResult : Results.IResultSink
     internal TaskApp? App { get; set; }
 
     /// <summary>Waits for the task to finish and throws if it failed.</summary>
-    /// <param name="timeout">How long to wait; null waits until <paramref name="cancellationToken"/> is cancelled.</param>
+    /// <param name="timeout">How long to wait; null waits at most the app's <c>ResultExpires</c> (1 day by default).</param>
     /// <param name="cancellationToken">Stops waiting (the task itself is not affected).</param>
     /// <exception cref="TaskFailedException">The task failed on the worker.</exception>
     /// <exception cref="TaskRevokedException">The task was revoked or expired.</exception>
@@ -72,6 +72,15 @@ public class AsyncResult : Results.IResultSink
             throw new InvalidOperationException($"Task {Id} ({TaskName}) was sent with IgnoreResult, or the app has no result backend: no result will arrive.");
         }
 
+        // Waiting without a timeout is bounded by ResultExpires: a result older than that is dropped by the
+        // backend, so waiting longer could only hang.
+        bool bounded = timeout is null;
+        timeout ??= App?.Options.ResultExpires;
+        if (timeout > Worker.TimeLimits.Longest)
+        {
+            timeout = Worker.TimeLimits.Longest;
+        }
+
         if (timeout is null)
         {
             return await _done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -86,7 +95,8 @@ public class AsyncResult : Results.IResultSink
             string why = App is not null && Queue is not null
                 ? await App.ExplainMissingResultAsync(Queue, cancellationToken).ConfigureAwait(false)
                 : string.Empty;
-            throw new TimeoutException($"The result of task {Id} ({TaskName}) did not arrive within {timeout.Value.TotalSeconds:0.###} s.{why}");
+            string bound = bounded ? " (ResultExpires, the longest any result is kept, bounds a wait without a timeout)" : string.Empty;
+            throw new TimeoutException($"The result of task {Id} ({TaskName}) did not arrive within {timeout.Value.TotalSeconds:0.###} s{bound}.{why}");
         }
     }
 
@@ -113,7 +123,7 @@ public sealed class AsyncResult<TResult> : AsyncResult
         : base(id, task.Name, ignoreResult) => _task = task;
 
     /// <summary>Waits for the task to finish and returns its value, or throws if it failed.</summary>
-    /// <param name="timeout">How long to wait; null waits until <paramref name="cancellationToken"/> is cancelled.</param>
+    /// <param name="timeout">How long to wait; null waits at most the app's <c>ResultExpires</c> (1 day by default).</param>
     /// <param name="cancellationToken">Stops waiting (the task itself is not affected).</param>
     /// <exception cref="TaskFailedException">The task failed on the worker.</exception>
     /// <exception cref="TaskRevokedException">The task was revoked or expired.</exception>

@@ -16,7 +16,7 @@ namespace TaskGen;
 /// A TaskGen application, as Celery's <c>app</c>: the configuration, the broker connection, the result
 /// backend and the known tasks. Generated stubs send through <see cref="Default"/>.
 /// </summary>
-public sealed partial class TaskApp : IAsyncDisposable
+public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender
 {
     private static TaskApp? s_default;
 
@@ -237,6 +237,8 @@ public sealed partial class TaskApp : IAsyncDisposable
             };
         await Transport.PublishAsync(TaskMessageCodec.Encode(routed), CancellationToken.None).ConfigureAwait(false);
     }
+
+    Task IFollowUpSender.SendFollowUpAsync(TaskEnvelope envelope, string? queue) => SendFollowUpAsync(envelope, queue);
 
     /// <summary>Explains why a result may be missing: the queue it went to has no consumer.</summary>
     internal async Task<string> ExplainMissingResultAsync(string queue, CancellationToken cancellationToken)

@@ -39,6 +39,12 @@ public sealed class TaskAppOptions
     /// <summary>How many messages a worker holds per concurrency slot (prefetch = concurrency × this).</summary>
     public int WorkerPrefetchMultiplier { get; set; } = 4;
 
+    /// <summary>
+    /// How many tasks waiting for their ETA a worker holds in memory while still taking further messages
+    /// (Celery's <c>worker_eta_task_limit</c>); past it, held tasks keep their prefetch slots, bounding memory.
+    /// </summary>
+    public int WorkerEtaTaskLimit { get; set; } = 10_000;
+
     /// <summary>Acknowledge a task after it has run (at-least-once) rather than before (at-most-once).</summary>
     public bool TaskAcksLate { get; set; } = true;
 

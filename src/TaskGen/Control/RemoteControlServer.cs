@@ -85,7 +85,7 @@ internal sealed partial class RemoteControlServer : IAsyncDisposable
         try
         {
             await _app.Transport.PublishAsync(
-                new TransportMessage(request.ReplyExchange, request.ReplyRoutingKey, properties, headers, reply) { Mandatory = false, Confirm = false },
+                new TransportMessage(request.ReplyExchange, request.ReplyRoutingKey, properties, headers, reply) { Mandatory = false, Confirm = false, Untrusted = true },
                 CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is BrokerException or InvalidOperationException)

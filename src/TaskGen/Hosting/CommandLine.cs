@@ -237,15 +237,16 @@ public static class TaskAppHost
         await using TaskWorker worker = app.CreateWorker(WorkerOptionsFrom(line));
         await worker.StartAsync(stop).ConfigureAwait(false);
         Console.WriteLine($"{worker.NodeName} ready: queues {string.Join(",", worker.Queues)}, concurrency {worker.Concurrency}, broker {app.Transport.Description}.");
-        try
+        // A worker that can no longer consume exits non-zero (EX_SOFTWARE), so systemd or another supervisor restarts it.
+        Task stopped = Task.Delay(Timeout.Infinite, stop);
+        Task first = await Task.WhenAny(stopped, worker.Faulted).ConfigureAwait(false);
+        await worker.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        if (first == worker.Faulted)
         {
-            await Task.Delay(Timeout.Infinite, stop).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
+            Console.Error.WriteLine($"{worker.NodeName} stopped: {worker.Faulted.Result.Message}");
+            return 70;
         }
 
-        await worker.StopAsync(CancellationToken.None).ConfigureAwait(false);
         return 0;
     }
 

@@ -37,9 +37,14 @@ internal sealed partial class RpcResultBackend : IAsyncDisposable
 
     public int PendingCount => _pending.Count;
 
+    /// <exception cref="InvalidOperationException">A result for the same task id is already awaited here.</exception>
     public void Register(IResultSink sink)
     {
-        _pending[sink.Id] = new Pending(sink, Environment.TickCount64);
+        // A second send with the same id would take the first one's result and leave it waiting forever.
+        if (!_pending.TryAdd(sink.Id, new Pending(sink, Environment.TickCount64)))
+        {
+            throw new InvalidOperationException($"Task id {sink.Id} is already awaited by this app: give each pending call its own TaskId, or wait for the first result before reusing it.");
+        }
 
         // Results that never come (a purged task, a message the broker dropped) must not be waited for
         // forever: now and then, give up on those older than ResultExpires.
@@ -77,7 +82,9 @@ internal sealed partial class RpcResultBackend : IAsyncDisposable
 
             // Exclusive and auto-deleting, so it goes with this client; x-expires drops it if it is left unused.
             await _transport.DeclareQueueAsync(new QueueSpecification(ReplyQueue, Durable: false, Exclusive: true, AutoDelete: true, Expires: _expires), cancellationToken).ConfigureAwait(false);
-            _consumer = await _transport.ConsumeAsync(ReplyQueue, prefetch: 1000, autoAck: true, OnDeliveryAsync, cancellationToken).ConfigureAwait(false);
+            _consumer = await _transport.ConsumeAsync(
+                new ConsumerSpecification(ReplyQueue, OnDeliveryAsync) { Prefetch = 1000, AutoAck = true, Interrupted = OnInterrupted },
+                cancellationToken).ConfigureAwait(false);
             _started = true;
         }
         finally
@@ -114,6 +121,28 @@ internal sealed partial class RpcResultBackend : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>
+    /// The reply queue is exclusive, so it goes with the connection: results sent before it is declared again
+    /// are dropped by the broker. Every waiter is failed with the cause instead of waiting for what cannot come.
+    /// </summary>
+    private void OnInterrupted(string reason)
+    {
+        int failed = 0;
+        foreach (KeyValuePair<string, Pending> entry in _pending)
+        {
+            if (_pending.TryRemove(entry))
+            {
+                failed++;
+                entry.Value.Sink.OnSendFailed(new TaskResultLostException(entry.Key, $"the connection holding reply queue {ReplyQueue} was lost ({reason})"));
+            }
+        }
+
+        if (failed > 0)
+        {
+            LogWaitersFailed(_logger, failed, reason);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_consumer is not null)
@@ -137,6 +166,9 @@ internal sealed partial class RpcResultBackend : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A result for task {TaskId} could not be read and was dropped: {Reason}")]
     private static partial void LogUnreadableResult(ILogger logger, string? taskId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The reply queue was lost ({Reason}); {Count} pending result(s) failed with TaskResultLostException.")]
+    private static partial void LogWaitersFailed(ILogger logger, int count, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "A result for task {TaskId} arrived but nobody waits for it; dropped.")]
     private static partial void LogUnexpectedResult(ILogger logger, string taskId);

@@ -11,6 +11,7 @@ public sealed class RawJsonArguments : TaskArguments
 {
     private readonly string _args;
     private readonly string _kwargs;
+    private readonly bool _trusted;
 
     /// <summary>Creates the arguments, checking that each part is the right kind of JSON value.</summary>
     /// <param name="args">A JSON array of positional arguments; null or empty for none.</param>
@@ -22,11 +23,25 @@ public sealed class RawJsonArguments : TaskArguments
         _kwargs = Check(string.IsNullOrWhiteSpace(kwargs) ? "{}" : kwargs, JsonValueKind.Object, nameof(kwargs));
     }
 
-    /// <inheritdoc />
-    public override void WriteArgs(Utf8JsonWriter writer) => writer.WriteRawValue(_args);
+    private RawJsonArguments(string args, string kwargs, bool trusted)
+    {
+        _args = args;
+        _kwargs = kwargs;
+        _trusted = trusted;
+    }
 
     /// <inheritdoc />
-    public override void WriteKwargs(Utf8JsonWriter writer) => writer.WriteRawValue(_kwargs);
+    public override void WriteArgs(Utf8JsonWriter writer) => writer.WriteRawValue(_args, skipInputValidation: _trusted);
+
+    /// <inheritdoc />
+    public override void WriteKwargs(Utf8JsonWriter writer) => writer.WriteRawValue(_kwargs, skipInputValidation: _trusted);
+
+    /// <summary>
+    /// Arguments a worker built itself from a result it encoded and a signature it parsed: they may hold
+    /// Python's <c>NaN</c>/<c>Infinity</c> literals, which the wire accepts (kombu writes them too) but strict
+    /// JSON validation refuses, so they are passed through unchecked.
+    /// </summary>
+    internal static RawJsonArguments FromWorker(string args, string kwargs) => new(args, kwargs, trusted: true);
 
     private static string Check(string json, JsonValueKind kind, string name)
     {

@@ -1,3 +1,4 @@
+using System.Threading;
 using System.Threading.Tasks;
 
 namespace TaskGen.Transport;
@@ -29,11 +30,16 @@ public abstract class Delivery
     public abstract ValueTask AckAsync();
 
     /// <summary>
-    /// Widens (or, with a negative <paramref name="delta"/>, narrows back) the consumer's prefetch window,
-    /// so a message held until its ETA does not take a slot that another message could use.
+    /// Cancelled when the channel that delivered the message is gone: the broker has taken the message back
+    /// and will deliver it again, so whoever holds this delivery must drop it, and settling it does nothing.
     /// </summary>
-    /// <param name="delta">How many slots to add or remove.</param>
-    public virtual ValueTask ExtendPrefetchAsync(int delta) => ValueTask.CompletedTask;
+    public virtual CancellationToken Lost => CancellationToken.None;
+
+    /// <summary>
+    /// Says the message will be held (until its ETA) rather than worked on, so that it stops counting against
+    /// the consumer's prefetch window and messages behind it keep coming.
+    /// </summary>
+    public virtual ValueTask HoldAsync() => ValueTask.CompletedTask;
 
     /// <summary>Rejects the message; without requeue the broker dead-letters or drops it.</summary>
     /// <param name="requeue">Whether to put the message back on its queue.</param>

@@ -37,13 +37,10 @@ public interface ITransport : IAsyncDisposable
     /// <exception cref="MessageNotRoutedException">The message is mandatory and no queue received it.</exception>
     ValueTask PublishAsync(TransportMessage message, CancellationToken cancellationToken);
 
-    /// <summary>Starts consuming <paramref name="queue"/>.</summary>
-    /// <param name="queue">The queue.</param>
-    /// <param name="prefetch">How many unacknowledged messages the consumer may hold.</param>
-    /// <param name="autoAck">Whether messages count as acknowledged once delivered (replies, remote control).</param>
-    /// <param name="handler">Receives each delivery; deliveries to one consumer arrive one at a time.</param>
+    /// <summary>Starts a consumer as <paramref name="consumer"/> describes it.</summary>
+    /// <param name="consumer">The queue, window, handler and what to do when the consumer's channel is lost.</param>
     /// <param name="cancellationToken">Cancels starting the consumer.</param>
-    ValueTask<ITransportConsumer> ConsumeAsync(string queue, int prefetch, bool autoAck, Func<Delivery, ValueTask> handler, CancellationToken cancellationToken);
+    ValueTask<ITransportConsumer> ConsumeAsync(ConsumerSpecification consumer, CancellationToken cancellationToken);
 
     /// <summary>Returns how many messages are ready in <paramref name="queue"/> and how many consumers it has, or null when it does not exist.</summary>
     /// <param name="queue">The queue.</param>
@@ -54,6 +51,20 @@ public interface ITransport : IAsyncDisposable
     /// <param name="queue">The queue.</param>
     /// <param name="cancellationToken">Cancels the purge.</param>
     ValueTask<uint> PurgeAsync(string queue, CancellationToken cancellationToken);
+}
+
+/// <summary>The short forms of <see cref="ITransport"/> calls.</summary>
+public static class TransportExtensions
+{
+    /// <summary>Starts consuming <paramref name="queue"/> with nothing to restore it but the transport's own recovery.</summary>
+    /// <param name="transport">The transport.</param>
+    /// <param name="queue">The queue.</param>
+    /// <param name="prefetch">How many unacknowledged messages the consumer may hold.</param>
+    /// <param name="autoAck">Whether messages count as acknowledged once delivered (replies, remote control).</param>
+    /// <param name="handler">Receives each delivery; deliveries to one consumer arrive one at a time.</param>
+    /// <param name="cancellationToken">Cancels starting the consumer.</param>
+    public static ValueTask<ITransportConsumer> ConsumeAsync(this ITransport transport, string queue, int prefetch, bool autoAck, Func<Delivery, ValueTask> handler, CancellationToken cancellationToken) =>
+        transport.ConsumeAsync(new ConsumerSpecification(queue, handler) { Prefetch = prefetch, AutoAck = autoAck }, cancellationToken);
 }
 
 /// <summary>A running consumer: cancel it to stop deliveries, dispose it once its deliveries are settled.</summary>
@@ -91,3 +102,30 @@ public sealed record ExchangeSpecification(string Name, ExchangeKind Kind, bool 
 /// <param name="Expires">Deletes the queue after this long unused (<c>x-expires</c>).</param>
 /// <param name="MessageTtl">Drops messages older than this (<c>x-message-ttl</c>).</param>
 public sealed record QueueSpecification(string? Name, bool Durable = true, bool Exclusive = false, bool AutoDelete = false, TimeSpan? Expires = null, TimeSpan? MessageTtl = null);
+
+/// <summary>A consumer to start: its queue, window and handler, and the hooks that keep it alive across broker faults.</summary>
+/// <param name="Queue">The queue to consume (replaced by what <see cref="Prepare"/> returns, when given).</param>
+/// <param name="Handler">Receives each delivery; deliveries to one consumer arrive one at a time.</param>
+public sealed record ConsumerSpecification(string Queue, Func<Delivery, ValueTask> Handler)
+{
+    /// <summary>How many unacknowledged messages the consumer may hold (per consumer, never global QoS).</summary>
+    public int Prefetch { get; init; } = 1;
+
+    /// <summary>Whether messages count as acknowledged once delivered (replies, remote control).</summary>
+    public bool AutoAck { get; init; }
+
+    /// <summary>
+    /// Declares what the consumer needs before every start and restart and returns the queue to consume, so
+    /// that a queue the broker deleted (an exclusive broadcast queue, a queue removed by an operator) comes back.
+    /// </summary>
+    public Func<CancellationToken, ValueTask<string>>? Prepare { get; init; }
+
+    /// <summary>
+    /// Told, with the broker's reason, when the consumer's channel is lost: every delivery it held is void
+    /// (the broker hands those messages out again), and the consumer restarts by itself.
+    /// </summary>
+    public Action<string>? Interrupted { get; init; }
+
+    /// <summary>Told when the consumer could not be restored after repeated tries and consumes no more.</summary>
+    public Action<Exception>? Failed { get; init; }
+}

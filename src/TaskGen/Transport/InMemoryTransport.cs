@@ -55,12 +55,13 @@ public sealed class InMemoryTransport : ITransport
     }
 
     /// <inheritdoc />
-    public ValueTask<ITransportConsumer> ConsumeAsync(string queue, int prefetch, bool autoAck, Func<Delivery, ValueTask> handler, CancellationToken cancellationToken)
+    public async ValueTask<ITransportConsumer> ConsumeAsync(ConsumerSpecification consumer, CancellationToken cancellationToken)
     {
+        // An in-memory broker never loses a channel, so Prepare runs once and Interrupted never fires.
+        string queue = consumer.Prepare is { } prepare ? await prepare(cancellationToken).ConfigureAwait(false) : consumer.Queue;
         InMemoryBroker.MemoryQueue target = _broker.FindQueue(queue)
             ?? throw new InvalidOperationException($"NOT_FOUND - no queue '{queue}': declare it before consuming.");
-        var consumer = new Consumer(_broker, target, Math.Max(1, prefetch), autoAck, handler);
-        return ValueTask.FromResult<ITransportConsumer>(consumer);
+        return new Consumer(_broker, target, Math.Max(1, consumer.Prefetch), consumer.AutoAck, consumer.Handler);
     }
 
     /// <inheritdoc />
@@ -102,7 +103,7 @@ public sealed class InMemoryTransport : ITransport
         {
             _broker = broker;
             _queue = queue;
-            // No ceiling: held ETA messages widen the window beyond its starting size.
+            // No ceiling: a held ETA message gives its slot back, widening the window past its starting size.
             _window = new SemaphoreSlim(prefetch);
             _autoAck = autoAck;
             _handler = handler;
@@ -178,6 +179,7 @@ public sealed class InMemoryTransport : ITransport
             : Delivery(envelope.Message, owner._queue.Name, envelope.Redelivered)
         {
             private int _settled;
+            private int _held;
 
             public override ValueTask AckAsync()
             {
@@ -202,23 +204,12 @@ public sealed class InMemoryTransport : ITransport
                 return ValueTask.CompletedTask;
             }
 
-            public override ValueTask ExtendPrefetchAsync(int delta)
+            public override ValueTask HoldAsync()
             {
-                if (owner._autoAck)
+                // A held message gives its window slot back at once, and does not give it again when settled.
+                if (!owner._autoAck && Interlocked.Exchange(ref _held, 1) == 0 && Volatile.Read(ref _settled) == 0)
                 {
-                    return ValueTask.CompletedTask;
-                }
-
-                if (delta > 0)
-                {
-                    owner._window.Release(delta);
-                    return ValueTask.CompletedTask;
-                }
-
-                // Narrowing takes slots back as they come free, without holding up the caller.
-                for (int i = 0; i < -delta; i++)
-                {
-                    _ = owner._window.WaitAsync();
+                    owner._window.Release();
                 }
 
                 return ValueTask.CompletedTask;
@@ -232,7 +223,11 @@ public sealed class InMemoryTransport : ITransport
                 }
 
                 owner._unsettled.TryRemove(this, out _);
-                owner._window.Release();
+                if (Volatile.Read(ref _held) == 0)
+                {
+                    owner._window.Release();
+                }
+
                 return !owner._autoAck;
             }
         }

@@ -46,9 +46,15 @@ public sealed class TransportMessage
     public bool Mandatory { get; init; } = true;
 
     /// <summary>
-    /// Whether publishing waits for the broker's confirmation. True for tasks; false for results, events
-    /// and remote-control replies, which Celery sends unconfirmed too: waiting for each would cap a worker
-    /// at one confirm round trip per concurrency slot.
+    /// Whether publishing waits for the broker's confirmation. True for tasks and results, so a failure is
+    /// known before the task is acknowledged; false for events, which are best effort as in Celery.
     /// </summary>
     public bool Confirm { get; init; } = true;
+
+    /// <summary>
+    /// Whether the destination came from a message anyone on the broker could send (a remote-control
+    /// <c>reply_to</c>): such publishes go on a channel of their own, so that a missing exchange closes only
+    /// that channel and never costs a result or a task.
+    /// </summary>
+    public bool Untrusted { get; init; }
 }

@@ -84,7 +84,7 @@ internal static class Workflow
             {
                 Id = Option(options, "task_id") ?? Guid.NewGuid().ToString(),
                 Name = task.GetString()!,
-                Arguments = new RawJsonArguments(args, kwargs),
+                Arguments = RawJsonArguments.FromWorker(args, kwargs),
                 Exchange = Option(options, "exchange") ?? string.Empty,
                 RoutingKey = Option(options, "routing_key") ?? queue ?? string.Empty,
                 ReplyTo = Option(options, "reply_to"),
@@ -102,16 +102,16 @@ internal static class Workflow
     /// The ids and reply queues of the chain steps after a failed task, which Celery marks as failed too so
     /// that whoever waits for the chain's end hears of the failure; also says whether errbacks were given.
     /// </summary>
-    public static List<(string Id, string? ReplyTo)> RemainingChainSteps(TaskRequest request, out bool hasErrbacks)
+    public static List<(string Id, string? ReplyTo)> RemainingChainSteps(ReadOnlyMemory<byte> embedJson, out bool hasErrbacks)
     {
         var steps = new List<(string, string?)>();
         hasErrbacks = false;
-        if (request.Embed.IsEmpty)
+        if (embedJson.IsEmpty)
         {
             return steps;
         }
 
-        using JsonDocument embed = JsonDocument.Parse(request.Embed);
+        using JsonDocument embed = JsonDocument.Parse(embedJson);
         JsonElement root = embed.RootElement;
         hasErrbacks = root.TryGetProperty("errbacks", out JsonElement errbacks) && errbacks.ValueKind == JsonValueKind.Array && errbacks.GetArrayLength() > 0;
         if (root.TryGetProperty("chain", out JsonElement chain) && chain.ValueKind == JsonValueKind.Array)

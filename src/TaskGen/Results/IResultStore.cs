@@ -1,0 +1,23 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace TaskGen.Results;
+
+/// <summary>
+/// The worker's half of a result backend: stores (or sends) one state of a task so that its caller can read
+/// it. It completes only once the backend has the state, so a worker acknowledges a task only after its
+/// result is safe, and a failure is known before the acknowledgement.
+/// </summary>
+internal interface IResultStore
+{
+    /// <summary>Stores a state of a task.</summary>
+    /// <param name="taskId">The task id.</param>
+    /// <param name="replyTo">Where the caller listens (<c>reply_to</c>), for backends that send rather than store.</param>
+    /// <param name="state">The state.</param>
+    /// <param name="resultJson">The result value, or the encoded exception for a failure.</param>
+    /// <param name="traceback">The traceback of a failure.</param>
+    /// <param name="cancellationToken">Cancels storing.</param>
+    /// <exception cref="Transport.MessageNotRoutedException">Nobody listens at <paramref name="replyTo"/> any more.</exception>
+    ValueTask StoreAsync(string taskId, string replyTo, TaskState state, ReadOnlyMemory<byte> resultJson, string? traceback, CancellationToken cancellationToken);
+}

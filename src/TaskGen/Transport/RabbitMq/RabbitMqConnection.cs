@@ -1,0 +1,139 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace TaskGen.Transport;
+
+/// <summary>
+/// The process's one connection to RabbitMQ: opened on first use, recovered by RabbitMQ.Client after a
+/// network failure, and the factory of every channel the publisher, the consumers and declarations use.
+/// </summary>
+internal sealed partial class RabbitMqConnection : IAsyncDisposable
+{
+    private readonly ConnectionFactory _factory;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private IConnection? _connection;
+    private bool _disposed;
+
+    public RabbitMqConnection(ConnectionFactory factory, string description, ILogger logger)
+    {
+        _factory = factory;
+        Description = description;
+        _logger = logger;
+    }
+
+    /// <summary>The broker, password redacted.</summary>
+    public string Description { get; }
+
+    public ILogger Logger => _logger;
+
+    /// <summary>Whether the connection is up now (false while RabbitMQ.Client recovers it).</summary>
+    public bool IsOpen => _connection?.IsOpen == true;
+
+    /// <summary>Channel options with every setting explicit: RabbitMQ.Client's defaults override the factory's.</summary>
+    public static CreateChannelOptions Plain { get; } =
+        new(publisherConfirmationsEnabled: false, publisherConfirmationTrackingEnabled: false, outstandingPublisherConfirmationsRateLimiter: null, consumerDispatchConcurrency: 1);
+
+    public async ValueTask<IConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        if (_connection is { } open)
+        {
+            return open;
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_connection is not null)
+            {
+                return _connection;
+            }
+
+            IConnection connection;
+            try
+            {
+                connection = await _factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (BrokerUnreachableException ex)
+            {
+                throw new BrokerException($"Cannot connect to RabbitMQ at {Description}: {ex.InnerException?.Message ?? ex.Message}", ex);
+            }
+
+            connection.ConnectionShutdownAsync += (_, args) =>
+            {
+                if (args.Initiator != ShutdownInitiator.Application)
+                {
+                    LogConnectionLost(_logger, Description, args.ReplyText);
+                }
+
+                return Task.CompletedTask;
+            };
+            connection.RecoverySucceededAsync += (_, _) =>
+            {
+                LogConnectionRecovered(_logger, Description);
+                return Task.CompletedTask;
+            };
+            LogConnected(_logger, Description);
+            _connection = connection;
+            return connection;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async ValueTask<IChannel> CreateChannelAsync(CreateChannelOptions? options, CancellationToken cancellationToken)
+    {
+        IConnection connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await connection.CreateChannelAsync(options ?? Plain, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AlreadyClosedException ex)
+        {
+            throw new BrokerException($"The connection to RabbitMQ at {Description} is down ({ex.ShutdownReason?.ReplyText ?? ex.Message}); it is being recovered.", ex);
+        }
+    }
+
+    /// <summary>Turns the broker closing a channel on an operation into our exception, with its reason and reply code.</summary>
+    public static BrokerException Refused(string what, OperationInterruptedException ex) =>
+        new($"{what}: {ex.ShutdownReason?.ReplyText ?? ex.Message}", ex, ex.ShutdownReason?.ReplyCode ?? 0);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            if (_connection is not null)
+            {
+                await _connection.CloseAsync().ConfigureAwait(false);
+                await _connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Connected to RabbitMQ at {Broker}.")]
+    private static partial void LogConnected(ILogger logger, string broker);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Connection to RabbitMQ at {Broker} lost: {Reason}; recovering.")]
+    private static partial void LogConnectionLost(ILogger logger, string broker, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Connection to RabbitMQ at {Broker} recovered.")]
+    private static partial void LogConnectionRecovered(ILogger logger, string broker);
+}

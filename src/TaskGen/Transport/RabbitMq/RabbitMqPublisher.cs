@@ -1,0 +1,184 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace TaskGen.Transport;
+
+/// <summary>
+/// Publishes on three channels kept apart by how much a failure may cost: a confirming channel for tasks
+/// and results (each publish completes when the broker has the message, and a mandatory message no queue
+/// took fails), an unconfirmed one for events, and one for destinations taken from messages (remote-control
+/// replies), whose missing exchange closes only that channel.
+/// </summary>
+internal sealed partial class RabbitMqPublisher : IAsyncDisposable
+{
+    /// <summary>How often a confirmed publish is tried when the channel closes under it for another message's fault.</summary>
+    private const int Attempts = 3;
+
+    private readonly RabbitMqConnection _connection;
+
+    // RabbitMQ.Client's limiter refuses a publish beyond its limit instead of queueing it, so callers that
+    // send thousands at once wait here for a slot.
+    private readonly SemaphoreSlim _confirmWindow = new(RabbitMqTransport.MaxOutstandingConfirms, RabbitMqTransport.MaxOutstandingConfirms);
+    private readonly Lane _confirmed;
+    private readonly Lane _bestEffort;
+    private readonly Lane _untrusted;
+
+    public RabbitMqPublisher(RabbitMqConnection connection)
+    {
+        _connection = connection;
+        _confirmed = new Lane(connection, new CreateChannelOptions(
+            publisherConfirmationsEnabled: true,
+            publisherConfirmationTrackingEnabled: true,
+            outstandingPublisherConfirmationsRateLimiter: new ThrottlingRateLimiter(RabbitMqTransport.MaxOutstandingConfirms, throttlingPercentage: null),
+            consumerDispatchConcurrency: 1));
+        _bestEffort = new Lane(connection, RabbitMqConnection.Plain) { Returned = OnReturned };
+        _untrusted = new Lane(connection, RabbitMqConnection.Plain) { Returned = OnReturned };
+    }
+
+    public async ValueTask PublishAsync(TransportMessage message, CancellationToken cancellationToken)
+    {
+        BasicProperties properties = RabbitMqProperties.Write(message);
+        if (!message.Confirm)
+        {
+            Lane lane = message.Untrusted ? _untrusted : _bestEffort;
+            await lane.PublishSerializedAsync(message, properties, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await _confirmWindow.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            for (int attempt = 1; ; attempt++)
+            {
+                IChannel channel = await _confirmed.ChannelAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await channel.BasicPublishAsync(message.Exchange, message.RoutingKey, message.Mandatory, properties, message.Body, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+                catch (PublishException ex) when (ex.IsReturn)
+                {
+                    throw new MessageNotRoutedException(message.Exchange, message.RoutingKey);
+                }
+                catch (PublishException ex)
+                {
+                    throw new BrokerException($"RabbitMQ at {_connection.Description} refused the message to exchange '{message.Exchange}' with routing key '{message.RoutingKey}' (nack).", ex);
+                }
+                catch (Exception ex) when (ex is OperationInterruptedException or AlreadyClosedException && attempt < Attempts && _connection.IsOpen)
+                {
+                    // The channel closed under this publish, perhaps for another message's fault (an oversized
+                    // body, a missing exchange): the broker dropped what was unconfirmed, so send it again on a new
+                    // channel. A message that is itself at fault fails the same way each time and is reported.
+                }
+                catch (OperationInterruptedException ex)
+                {
+                    throw RabbitMqConnection.Refused($"Publishing to exchange '{message.Exchange}' with routing key '{message.RoutingKey}' failed", ex);
+                }
+            }
+        }
+        finally
+        {
+            _confirmWindow.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _confirmed.DisposeAsync().ConfigureAwait(false);
+        await _bestEffort.DisposeAsync().ConfigureAwait(false);
+        await _untrusted.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private void OnReturned(string exchange, string routingKey, string reason) => LogReturned(_connection.Logger, exchange, routingKey, reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "RabbitMQ returned an unconfirmed message to exchange '{Exchange}' with routing key '{RoutingKey}': {Reason}.")]
+    private static partial void LogReturned(ILogger logger, string exchange, string routingKey, string reason);
+
+    /// <summary>One publishing channel, replaced when the broker closes it while the connection lives.</summary>
+    private sealed class Lane(RabbitMqConnection connection, CreateChannelOptions options) : IAsyncDisposable
+    {
+        private readonly SemaphoreSlim _gate = new(1, 1);
+
+        // A channel without confirm tracking is not safe for concurrent publishes, so those take turns.
+        private readonly SemaphoreSlim _turn = new(1, 1);
+        private IChannel? _channel;
+
+        public Action<string, string, string>? Returned { get; init; }
+
+        public async ValueTask<IChannel> ChannelAsync(CancellationToken cancellationToken)
+        {
+            if (_channel is { IsOpen: true } open)
+            {
+                return open;
+            }
+
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (_channel is { IsOpen: true } reopened)
+                {
+                    return reopened;
+                }
+
+                // While the connection recovers, RabbitMQ.Client reopens its channels itself; a channel the
+                // broker closed on its own (the connection alive) is ours to replace.
+                if (_channel is not null && !connection.IsOpen)
+                {
+                    return _channel;
+                }
+
+                if (_channel is not null)
+                {
+                    await _channel.DisposeAsync().ConfigureAwait(false);
+                }
+
+                IChannel channel = await connection.CreateChannelAsync(options, cancellationToken).ConfigureAwait(false);
+                if (Returned is { } returned)
+                {
+                    channel.BasicReturnAsync += (_, args) =>
+                    {
+                        returned(args.Exchange, args.RoutingKey, args.ReplyText);
+                        return Task.CompletedTask;
+                    };
+                }
+
+                _channel = channel;
+                return channel;
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        public async ValueTask PublishSerializedAsync(TransportMessage message, BasicProperties properties, CancellationToken cancellationToken)
+        {
+            IChannel channel = await ChannelAsync(cancellationToken).ConfigureAwait(false);
+            await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await channel.BasicPublishAsync(message.Exchange, message.RoutingKey, message.Mandatory, properties, message.Body, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationInterruptedException ex)
+            {
+                throw RabbitMqConnection.Refused($"Publishing to exchange '{message.Exchange}' with routing key '{message.RoutingKey}' failed", ex);
+            }
+            finally
+            {
+                _turn.Release();
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_channel is not null)
+            {
+                await _channel.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+}

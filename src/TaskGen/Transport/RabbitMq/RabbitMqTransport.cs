@@ -1,0 +1,224 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using RabbitMQ.Client.Exceptions;
+
+namespace TaskGen.Transport;
+
+/// <summary>
+/// The transport for <c>amqp://</c> and <c>amqps://</c> URLs, on RabbitMQ.Client 7: one connection per
+/// process with automatic connection and topology recovery (<see cref="RabbitMqConnection"/>), publishing
+/// channels kept apart by what a failure may cost (<see cref="RabbitMqPublisher"/>), a channel per consumer
+/// with one bounded restart path (<see cref="RabbitMqConsumer"/>), and a separate channel for declarations so
+/// that a refused declaration never takes publishing down.
+/// </summary>
+public sealed class RabbitMqTransport : ITransport
+{
+    /// <summary>The most publishes awaiting a broker confirmation at once; further publishes wait.</summary>
+    public const int MaxOutstandingConfirms = 4096;
+
+    private readonly ConnectionFactory _factory;
+    private readonly RabbitMqConnection _connection;
+    private readonly RabbitMqPublisher _publisher;
+    private readonly SemaphoreSlim _topologyGate = new(1, 1);
+    private IChannel? _topology;
+
+    /// <summary>Creates a transport for <paramref name="brokerUrl"/>; it connects on first use.</summary>
+    /// <param name="brokerUrl"><c>amqp://user:password@host:port/vhost</c> or <c>amqps://...</c>.</param>
+    /// <param name="clientName">The connection name shown in RabbitMQ's management tools.</param>
+    /// <param name="loggerFactory">Logging for connection events.</param>
+    /// <exception cref="TaskAppConfigurationException">The URL cannot be parsed.</exception>
+    public RabbitMqTransport(string brokerUrl, string clientName, ILoggerFactory loggerFactory)
+    {
+        Description = BrokerUrls.Redact(brokerUrl);
+        try
+        {
+            _factory = new ConnectionFactory
+            {
+                Uri = new Uri(brokerUrl),
+                ClientProvidedName = clientName,
+                AutomaticRecoveryEnabled = true,
+                TopologyRecoveryEnabled = true,
+                NetworkRecoveryInterval = TimeSpan.FromSeconds(2),
+            };
+        }
+        catch (Exception ex) when (ex is UriFormatException or ArgumentException)
+        {
+            throw new TaskAppConfigurationException($"Broker URL {Description} cannot be used: {ex.Message.Replace(brokerUrl, Description, StringComparison.Ordinal)}");
+        }
+
+        _connection = new RabbitMqConnection(_factory, Description, loggerFactory.CreateLogger("TaskGen.RabbitMq"));
+        _publisher = new RabbitMqPublisher(_connection);
+    }
+
+    /// <inheritdoc />
+    public string Description { get; }
+
+    /// <inheritdoc />
+    public async ValueTask DeclareExchangeAsync(ExchangeSpecification exchange, CancellationToken cancellationToken)
+    {
+        await OnTopologyAsync(
+            (channel, ct) => channel.ExchangeDeclareAsync(exchange.Name, KindName(exchange.Kind), exchange.Durable, exchange.AutoDelete, arguments: null, passive: false, noWait: false, ct),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<string> DeclareQueueAsync(QueueSpecification queue, CancellationToken cancellationToken)
+    {
+        Dictionary<string, object?>? arguments = null;
+        if (queue.Expires is { } expires)
+        {
+            (arguments ??= [])["x-expires"] = (int)Math.Min(int.MaxValue, expires.TotalMilliseconds);
+        }
+
+        if (queue.MessageTtl is { } ttl)
+        {
+            (arguments ??= [])["x-message-ttl"] = (int)Math.Min(int.MaxValue, ttl.TotalMilliseconds);
+        }
+
+        QueueDeclareOk ok = await OnTopologyAsync(
+            (channel, ct) => channel.QueueDeclareAsync(queue.Name ?? string.Empty, queue.Durable, queue.Exclusive, queue.AutoDelete, arguments, passive: false, noWait: false, ct),
+            cancellationToken).ConfigureAwait(false);
+        return ok.QueueName;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask BindQueueAsync(string queue, string exchange, string routingKey, CancellationToken cancellationToken)
+    {
+        await OnTopologyAsync(
+            (channel, ct) => channel.QueueBindAsync(queue, exchange, routingKey, arguments: null, noWait: false, ct),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public ValueTask PublishAsync(TransportMessage message, CancellationToken cancellationToken) => _publisher.PublishAsync(message, cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask<ITransportConsumer> ConsumeAsync(ConsumerSpecification consumer, CancellationToken cancellationToken)
+    {
+        var started = new RabbitMqConsumer(_connection, consumer);
+        await started.StartAsync(cancellationToken).ConfigureAwait(false);
+        return started;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<(uint Messages, uint Consumers)?> InspectQueueAsync(string queue, CancellationToken cancellationToken)
+    {
+        try
+        {
+            QueueDeclareOk ok = await OnThrowawayChannelAsync((channel, ct) => channel.QueueDeclarePassiveAsync(queue, ct), cancellationToken).ConfigureAwait(false);
+            return (ok.MessageCount, ok.ConsumerCount);
+        }
+        catch (BrokerException ex) when (ex.ReplyCode == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<uint> PurgeAsync(string queue, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await OnThrowawayChannelAsync((channel, ct) => channel.QueuePurgeAsync(queue, ct), cancellationToken).ConfigureAwait(false);
+        }
+        catch (BrokerException ex) when (ex.ReplyCode == 404)
+        {
+            return 0;
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _publisher.DisposeAsync().ConfigureAwait(false);
+        if (_topology is not null)
+        {
+            await _topology.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _connection.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static string KindName(ExchangeKind kind) => kind switch
+    {
+        ExchangeKind.Fanout => ExchangeType.Fanout,
+        ExchangeKind.Topic => ExchangeType.Topic,
+        _ => ExchangeType.Direct,
+    };
+
+    private async ValueTask<T> OnTopologyAsync<T>(Func<IChannel, CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        IChannel channel = await TopologyChannelAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await operation(channel, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationInterruptedException ex)
+        {
+            // A refused declaration closes the channel; the next operation gets a new one.
+            throw RabbitMqConnection.Refused($"RabbitMQ at {Description} refused the operation", ex);
+        }
+    }
+
+    private async ValueTask OnTopologyAsync(Func<IChannel, CancellationToken, Task> operation, CancellationToken cancellationToken) =>
+        await OnTopologyAsync<bool>(async (channel, ct) =>
+        {
+            await operation(channel, ct).ConfigureAwait(false);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Runs an operation that may fail with 404 (a passive declare, a purge) on a channel of its own, so the
+    /// channel the failure closes is not one that other declarations share.
+    /// </summary>
+    private async ValueTask<T> OnThrowawayChannelAsync<T>(Func<IChannel, CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        IChannel channel = await _connection.CreateChannelAsync(null, cancellationToken).ConfigureAwait(false);
+        await using (channel.ConfigureAwait(false))
+        {
+            try
+            {
+                return await operation(channel, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationInterruptedException ex)
+            {
+                throw RabbitMqConnection.Refused($"RabbitMQ at {Description} refused the operation", ex);
+            }
+        }
+    }
+
+    private async ValueTask<IChannel> TopologyChannelAsync(CancellationToken cancellationToken)
+    {
+        IChannel? channel = _topology;
+        if (channel is { IsOpen: true })
+        {
+            return channel;
+        }
+
+        await _topologyGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_topology is not { IsOpen: true })
+            {
+                if (_topology is not null)
+                {
+                    await _topology.DisposeAsync().ConfigureAwait(false);
+                }
+
+                _topology = await _connection.CreateChannelAsync(null, cancellationToken).ConfigureAwait(false);
+            }
+
+            return _topology;
+        }
+        finally
+        {
+            _topologyGate.Release();
+        }
+    }
+}

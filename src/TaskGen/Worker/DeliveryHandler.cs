@@ -1,0 +1,122 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using TaskGen.Protocol;
+using TaskGen.Transport;
+
+namespace TaskGen.Worker;
+
+/// <summary>
+/// The first stop of every task message: decodes it, rejects what cannot run (malformed, unknown task)
+/// without requeue and with an answer to the caller where there is one, and hands the rest to the ETA
+/// scheduler or, once a slot is free, to the executor. Nothing it meets escapes it.
+/// </summary>
+internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry tasks, int maxBodySize, EtaScheduler eta, TaskExecutor executor, ILogger logger)
+{
+    private readonly ConcurrentDictionary<Task, bool> _running = new();
+
+    /// <summary>Everything started and not yet finished: runs, and waits for an ETA or a slot.</summary>
+    public ICollection<Task> Running => _running.Keys;
+
+    public async ValueTask HandleAsync(Delivery delivery)
+    {
+        try
+        {
+            await HandleCoreAsync(delivery).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogHandlerError(logger, ex, delivery.Queue);
+            try
+            {
+                await delivery.RejectAsync(requeue: false).ConfigureAwait(false);
+            }
+            catch (Exception settleError)
+            {
+                LogHandlerError(logger, settleError, delivery.Queue);
+            }
+        }
+    }
+
+    private async ValueTask HandleCoreAsync(Delivery delivery)
+    {
+        TaskRequest request;
+        try
+        {
+            request = TaskMessageCodec.Decode(delivery.Message, maxBodySize);
+        }
+        catch (MalformedMessageException ex)
+        {
+            LogRejected(logger, ex.TaskId ?? "(none)", ex.TaskName ?? "(none)", delivery.Queue, ex.Message);
+            await delivery.RejectAsync(requeue: false).ConfigureAwait(false);
+            if (ex.TaskId is not null && delivery.Message.Properties.ReplyTo is { Length: > 0 } replyTo)
+            {
+                await worker.AnswerAsync(ex.TaskId, replyTo, TaskState.Failure, ResultCodec.EncodeException(new RemoteException("MalformedMessage", ex.Message, "TaskGen.Protocol")), null).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        if (!tasks.TryGet(request.Name, out TaskModule module, out _))
+        {
+            LogUnknownTask(logger, request.Id, request.Name, delivery.Queue);
+            await delivery.RejectAsync(requeue: false).ConfigureAwait(false);
+            await executor.AnswerAsync(request, TaskState.Failure, ResultCodec.EncodeException(new RemoteException("NotRegistered", request.Name, "celery.exceptions")), null).ConfigureAwait(false);
+            return;
+        }
+
+        if (worker.Events is { } events)
+        {
+            await events.TaskReceivedAsync(request).ConfigureAwait(false);
+        }
+
+        if (request.Eta is { } due && due > DateTimeOffset.UtcNow)
+        {
+            Track(RunAtEtaAsync(delivery, request, module, due));
+            return;
+        }
+
+        if (!worker.Slots.Wait(0))
+        {
+            try
+            {
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(worker.Stopping, delivery.Lost);
+                await worker.Slots.WaitAsync(linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Lost: the broker has it back already. Stopping: it goes back unstarted.
+                await delivery.RejectAsync(requeue: true).ConfigureAwait(false);
+                return;
+            }
+        }
+
+        Track(executor.RunAsync(delivery, request, module));
+    }
+
+    private async Task RunAtEtaAsync(Delivery delivery, TaskRequest request, TaskModule module, DateTimeOffset due)
+    {
+        if (await eta.WaitAsync(delivery, request, due).ConfigureAwait(false))
+        {
+            await executor.RunAsync(delivery, request, module).ConfigureAwait(false);
+        }
+    }
+
+    private void Track(Task task)
+    {
+        _running.TryAdd(task, true);
+        _ = task.ContinueWith(static (t, state) => ((ConcurrentDictionary<Task, bool>)state!).TryRemove(t, out _), _running, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Rejected task {TaskId} ({TaskName}) from queue {Queue}: {Reason}")]
+    private static partial void LogRejected(ILogger logger, string taskId, string taskName, string queue, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Rejected task {TaskId}: task '{TaskName}' from queue {Queue} is not registered on this worker.")]
+    private static partial void LogUnknownTask(ILogger logger, string taskId, string taskName, string queue);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A message from queue {Queue} could not be handled; it is rejected without requeue.")]
+    private static partial void LogHandlerError(ILogger logger, Exception exception, string queue);
+}

@@ -1,0 +1,101 @@
+using System;
+using System.Collections.Generic;
+using System.Text.Json;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using TaskGen.Protocol;
+
+namespace TaskGen.Worker;
+
+/// <summary>
+/// Sends what a finished task's workflow asks for next (links and chain steps), and fails a chain's
+/// remaining steps when a step fails or cannot be sent, so a chain either goes on or its end hears why not.
+/// </summary>
+internal sealed partial class FollowUps(WorkerContext worker, IFollowUpSender sender, string origin, ILogger logger)
+{
+    public async ValueTask SendAsync(TaskRequest request, ReadOnlyMemory<byte> resultJson)
+    {
+        if (request.Embed.IsEmpty)
+        {
+            return;
+        }
+
+        List<Workflow.FollowUp> followUps;
+        List<string> unsupported;
+        try
+        {
+            followUps = Workflow.AfterSuccess(request, resultJson, origin, out unsupported);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or ArgumentException)
+        {
+            LogWorkflowUnreadable(logger, request.Id, request.Name, ex.Message);
+            return;
+        }
+
+        foreach (string kind in unsupported)
+        {
+            LogWorkflowUnsupported(logger, request.Id, request.Name, kind);
+        }
+
+        foreach (Workflow.FollowUp followUp in followUps)
+        {
+            TaskEnvelope next = followUp.Envelope;
+            try
+            {
+                await sender.SendFollowUpAsync(next, followUp.Queue).ConfigureAwait(false);
+                LogFollowUpSent(logger, next.Id, next.Name, request.Id);
+            }
+            catch (Exception ex)
+            {
+                // The step cannot go out: whoever waits for it, and for the chain's end, hears why.
+                LogFollowUpFailed(logger, ex, next.Id, next.Name, request.Id);
+                var remote = new RemoteException("FollowUpNotSent", $"Task {next.Id} ({next.Name}), the next step after task {request.Id}, could not be sent: {ex.Message}", "TaskGen.Worker");
+                if (next.ReplyTo is { Length: > 0 } replyTo)
+                {
+                    await worker.AnswerAsync(next.Id, replyTo, TaskState.Failure, ResultCodec.EncodeException(remote), null).ConfigureAwait(false);
+                }
+
+                await FailChainAsync(next.Id, next.Name, next.Embed, remote, null).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Marks every remaining step of a chain as failed too, as Celery does, so their waiters do not hang.</summary>
+    public async ValueTask FailChainAsync(string taskId, string taskName, ReadOnlyMemory<byte> embed, RemoteException remote, string? traceback)
+    {
+        List<(string Id, string? ReplyTo)> steps;
+        try
+        {
+            steps = Workflow.RemainingChainSteps(embed, out bool hasErrbacks);
+            if (hasErrbacks)
+            {
+                LogWorkflowUnsupported(logger, taskId, taskName, "errback");
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            LogWorkflowUnreadable(logger, taskId, taskName, ex.Message);
+            return;
+        }
+
+        foreach ((string id, string? replyTo) in steps)
+        {
+            if (replyTo is not null)
+            {
+                await worker.AnswerAsync(id, replyTo, TaskState.Failure, ResultCodec.EncodeException(remote), traceback).ConfigureAwait(false);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The workflow of task {TaskId} ({TaskName}) could not be read, so its callbacks and chain do not run: {Reason}")]
+    private static partial void LogWorkflowUnreadable(ILogger logger, string taskId, string taskName, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId} ({TaskName}) carries a {Kind} in its workflow, which TaskGen workers do not run.")]
+    private static partial void LogWorkflowUnsupported(ILogger logger, string taskId, string taskName, string kind);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Sent task {TaskId} ({TaskName}) on from task {ParentId}.")]
+    private static partial void LogFollowUpSent(ILogger logger, string taskId, string taskName, string parentId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Task {TaskId} ({TaskName}), the next step after task {ParentId}, could not be sent; it and the rest of its chain are reported as failed.")]
+    private static partial void LogFollowUpFailed(ILogger logger, Exception exception, string taskId, string taskName, string parentId);
+}

@@ -1,0 +1,280 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using TaskGen.Protocol;
+using TaskGen.Results;
+using TaskGen.Transport;
+
+namespace TaskGen.Worker;
+
+/// <summary>
+/// Runs requests that hold a concurrency slot: checks revocation and expiry, applies the soft and hard time
+/// limits, answers through the result store, sends follow-ups, and settles the message only once its answer
+/// is safe. The slot is given back as soon as the task's own code is done (or abandoned at its hard limit),
+/// so waiting for the broker's confirmations never holds up other tasks.
+/// </summary>
+internal sealed partial class TaskExecutor
+{
+    private readonly WorkerContext _worker;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, long> _processed = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskWorker.ActiveTask> _active = new(StringComparer.Ordinal);
+    private long _abandoned;
+
+    public TaskExecutor(WorkerContext worker, ILogger logger)
+    {
+        _worker = worker;
+        _logger = logger;
+    }
+
+    public IReadOnlyDictionary<string, long> Processed => _processed;
+
+    public ICollection<TaskWorker.ActiveTask> Active => _active.Values;
+
+    /// <summary>How many tasks ran past their hard time limit and were left to finish on their own.</summary>
+    public long Abandoned => Interlocked.Read(ref _abandoned);
+
+    /// <summary>Runs <paramref name="request"/>; the caller has taken a slot, which this gives back exactly once.</summary>
+    public async Task RunAsync(Delivery delivery, TaskRequest request, TaskModule module)
+    {
+        int slot = 1;
+        void ReleaseSlot()
+        {
+            if (Interlocked.Exchange(ref slot, 0) == 1)
+            {
+                _worker.Slots.Release();
+            }
+        }
+
+        bool answered = false;
+        try
+        {
+            await Task.Yield();
+            if (delivery.Lost.IsCancellationRequested)
+            {
+                // The channel went while the message waited for a slot: the broker hands it out again.
+                LogDroppedLost(_logger, request.Id, request.Name);
+                return;
+            }
+
+            if (_worker.Revoked.Contains(request.Id, Environment.TickCount64))
+            {
+                LogRevoked(_logger, request.Id, request.Name);
+                ReleaseSlot();
+                answered = await AnswerAsync(request, TaskState.Revoked, ResultCodec.EncodeException(new RemoteException("TaskRevokedError", "revoked", "celery.exceptions")), null).ConfigureAwait(false);
+                await SettleAnsweredAsync(delivery, answered).ConfigureAwait(false);
+                return;
+            }
+
+            if (request.Expires is { } expires && expires <= DateTimeOffset.UtcNow)
+            {
+                LogExpired(_logger, request.Id, request.Name, expires);
+                ReleaseSlot();
+                answered = await AnswerAsync(request, TaskState.Revoked, ResultCodec.EncodeException(new RemoteException("TaskRevokedError", "expired", "celery.exceptions")), null).ConfigureAwait(false);
+                await SettleAnsweredAsync(delivery, answered).ConfigureAwait(false);
+                return;
+            }
+
+            if (!_worker.AcksLate)
+            {
+                await delivery.AckAsync().ConfigureAwait(false);
+            }
+
+            TimeSpan? soft = TimeLimits.ToDelay(request.TimeLimit.Soft);
+            TimeSpan? hard = TimeLimits.ToDelay(request.TimeLimit.Hard);
+
+            // The token is cancelled at the first limit reached, so a cooperative task stops at the soft limit,
+            // or at the hard one when that is all it has.
+            TimeSpan? first = soft is { } s && (hard is null || s < hard) ? s : hard;
+            using CancellationTokenSource? limit = first is not null ? CancellationTokenSource.CreateLinkedTokenSource(_worker.Abort) : null;
+            limit?.CancelAfter(first!.Value);
+            CancellationToken token = limit?.Token ?? _worker.Abort;
+            var context = new TaskContext(request.Id, request.Name, _worker.NodeName)
+            {
+                Retries = request.Retries,
+                RootId = request.RootId,
+                ParentId = request.ParentId,
+                Queue = delivery.Queue,
+                CancellationToken = token,
+                Headers = request.Headers as IReadOnlyDictionary<string, object?> ?? new Dictionary<string, object?>(request.Headers),
+            };
+            var invocation = new TaskInvocation(request, context, token);
+            _active[request.Id] = new TaskWorker.ActiveTask(invocation, delivery, DateTimeOffset.UtcNow);
+            long started = Stopwatch.GetTimestamp();
+            RemoteException? failure = null;
+            string? traceback = null;
+            try
+            {
+                if (_worker.Events is { } events)
+                {
+                    await events.TaskStartedAsync(request).ConfigureAwait(false);
+                }
+
+                if (hard is null)
+                {
+                    await module.DispatchAsync(invocation).ConfigureAwait(false);
+                }
+                else
+                {
+                    // Off this thread, so that even a task that blocks without looking at its token is left
+                    // behind at the hard limit: .NET cannot kill it, but its slot and its message are freed.
+                    Task run = Task.Run(() => module.DispatchAsync(invocation).AsTask());
+                    try
+                    {
+                        await run.WaitAsync(hard.Value).ConfigureAwait(false);
+                    }
+                    catch (TimeoutException) when (!run.IsCompleted)
+                    {
+                        Interlocked.Increment(ref _abandoned);
+                        _ = run.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                        LogHardLimit(_logger, request.Id, request.Name, hard.Value.TotalSeconds);
+                        failure = new RemoteException("TimeLimitExceeded", $"Task exceeded its hard time limit of {hard.Value.TotalSeconds:0.###} s; it was abandoned.", "celery.exceptions");
+                    }
+                }
+            }
+            catch (TaskArgumentException ex)
+            {
+                LogBadArguments(_logger, request.Id, request.Name, ex.Message);
+                ReleaseSlot();
+                answered = await FailAsync(request, new RemoteException("TypeError", ex.Message, "builtins"), null).ConfigureAwait(false);
+                await delivery.RejectAsync(requeue: false).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException) when (_worker.Abort.IsCancellationRequested)
+            {
+                // Stopped by shutdown, not by the task's own logic: another worker runs it again, as
+                // Celery's acks_late promises; no result, so the caller keeps waiting for that run.
+                LogAbandoned(_logger, request.Id, request.Name);
+                await delivery.RejectAsync(requeue: true).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogTaskFailed(_logger, ex, request.Id, request.Name);
+                bool timedOut = ex is OperationCanceledException && limit?.IsCancellationRequested == true;
+                failure = timedOut
+                    ? new RemoteException(soft is null ? "TimeLimitExceeded" : "SoftTimeLimitExceeded", $"Task exceeded its time limit of {first!.Value.TotalSeconds:0.###} s.", "celery.exceptions")
+                    : new RemoteException(ex.GetType().Name, ex.Message, ex.GetType().Namespace);
+                traceback = ex.ToString();
+            }
+            finally
+            {
+                _active.TryRemove(request.Id, out _);
+                ReleaseSlot();
+            }
+
+            Count(request.Name);
+            if (failure is not null)
+            {
+                answered = await FailAsync(request, failure, traceback).ConfigureAwait(false);
+                await SettleAnsweredAsync(delivery, answered).ConfigureAwait(false);
+                return;
+            }
+
+            LogSucceeded(_logger, request.Id, request.Name);
+            answered = await AnswerAsync(request, TaskState.Success, invocation.ResultJson, null).ConfigureAwait(false);
+            if (answered)
+            {
+                await _worker.FollowUps.SendAsync(request, invocation.ResultJson).ConfigureAwait(false);
+                if (_worker.Events is { } events)
+                {
+                    await events.TaskSucceededAsync(request, invocation.ResultJson, Stopwatch.GetElapsedTime(started)).ConfigureAwait(false);
+                }
+            }
+
+            await SettleAnsweredAsync(delivery, answered).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Whatever happens here must not take the worker down. Before the caller has an answer the
+            // message goes back for another try; after, running it again would repeat its effects.
+            LogWorkerError(_logger, ex, request.Id, request.Name);
+            try
+            {
+                if (answered)
+                {
+                    await delivery.AckAsync().ConfigureAwait(false);
+                }
+                else
+                {
+                    await delivery.RejectAsync(requeue: !delivery.Redelivered).ConfigureAwait(false);
+                }
+            }
+            catch (Exception settleError)
+            {
+                LogWorkerError(_logger, settleError, request.Id, request.Name);
+            }
+        }
+        finally
+        {
+            ReleaseSlot();
+        }
+    }
+
+    /// <summary>
+    /// Acknowledges a message whose caller has its answer. One whose answer could not be stored goes back
+    /// to the queue once, then to the dead letters: it is never dropped silently.
+    /// </summary>
+    private static ValueTask SettleAnsweredAsync(Delivery delivery, bool answered) =>
+        answered ? delivery.AckAsync() : delivery.RejectAsync(requeue: !delivery.Redelivered);
+
+    /// <summary>Sends a failure, and fails every remaining step of its chain as Celery does, so their waiters do not hang.</summary>
+    public async ValueTask<bool> FailAsync(TaskRequest request, RemoteException remote, string? traceback)
+    {
+        bool answered = await AnswerAsync(request, TaskState.Failure, ResultCodec.EncodeException(remote), traceback).ConfigureAwait(false);
+        await _worker.FollowUps.FailChainAsync(request.Id, request.Name, request.Embed, remote, traceback).ConfigureAwait(false);
+        if (_worker.Events is { } events)
+        {
+            await events.TaskFailedAsync(request, remote, traceback).ConfigureAwait(false);
+        }
+
+        return answered;
+    }
+
+    /// <summary>
+    /// Stores a state for the caller and says whether the caller can now read an answer (or nobody waits).
+    /// A result that cannot be stored is replaced by a small failure naming why, so the caller never hangs.
+    /// </summary>
+    public async ValueTask<bool> AnswerAsync(TaskRequest request, TaskState state, ReadOnlyMemory<byte> resultJson, string? traceback)
+    {
+        if (request.ReplyTo is null || request.IgnoreResult)
+        {
+            return true;
+        }
+
+        return await _worker.AnswerAsync(request.Id, request.ReplyTo, state, resultJson, traceback).ConfigureAwait(false);
+    }
+
+    private void Count(string name) => _processed.AddOrUpdate(name, 1, static (_, n) => n + 1);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId} ({TaskName}) was cancelled by shutdown; its message goes back to the queue.")]
+    private static partial void LogAbandoned(ILogger logger, string taskId, string taskName);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId} ({TaskName}) was not started: the channel that delivered it is gone, and the broker delivers it again.")]
+    private static partial void LogDroppedLost(ILogger logger, string taskId, string taskName);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Task {TaskId} ({TaskName}) exceeded its hard time limit of {Seconds} s: reported as TimeLimitExceeded, its slot freed, its code left to finish on its own.")]
+    private static partial void LogHardLimit(ILogger logger, string taskId, string taskName, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId} ({TaskName}) was revoked; not run, reported as REVOKED.")]
+    private static partial void LogRevoked(ILogger logger, string taskId, string taskName);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Rejected task {TaskId} ({TaskName}): {Reason}")]
+    private static partial void LogBadArguments(ILogger logger, string taskId, string taskName, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId} ({TaskName}) expired at {Expires:o}; not run, reported as REVOKED.")]
+    private static partial void LogExpired(ILogger logger, string taskId, string taskName, DateTimeOffset expires);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId} ({TaskName}) raised an exception.")]
+    private static partial void LogTaskFailed(ILogger logger, Exception exception, string taskId, string taskName);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Task {TaskId} ({TaskName}) succeeded.")]
+    private static partial void LogSucceeded(ILogger logger, string taskId, string taskName);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The worker failed while handling task {TaskId} ({TaskName}); the message is requeued.")]
+    private static partial void LogWorkerError(ILogger logger, Exception exception, string taskId, string taskName);
+}

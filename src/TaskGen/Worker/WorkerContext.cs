@@ -1,0 +1,106 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using TaskGen.Protocol;
+using TaskGen.Results;
+using TaskGen.Transport;
+
+namespace TaskGen.Worker;
+
+/// <summary>
+/// What the worker's parts share: its name and settings, the concurrency slots, the revoked set, the
+/// shutdown signals, the result store and the event sender. The parts talk through this, not to each other.
+/// </summary>
+internal sealed partial class WorkerContext : IDisposable
+{
+    private readonly IResultStore _results;
+    private readonly ILogger _logger;
+
+    public WorkerContext(string nodeName, int concurrency, bool acksLate, IResultStore results, ILogger logger)
+    {
+        NodeName = nodeName;
+        AcksLate = acksLate;
+        Slots = new SemaphoreSlim(concurrency, concurrency);
+        _results = results;
+        _logger = logger;
+    }
+
+    public string NodeName { get; }
+
+    public bool AcksLate { get; }
+
+    public SemaphoreSlim Slots { get; }
+
+    public RevokedSet Revoked { get; } = new(50_000, TimeSpan.FromHours(3));
+
+    public CancellationTokenSource StoppingSource { get; } = new();
+
+    public CancellationTokenSource AbortSource { get; } = new();
+
+    /// <summary>Cancelled when the worker stops taking work: what waits for a slot or an ETA goes back to the queue.</summary>
+    public CancellationToken Stopping => StoppingSource.Token;
+
+    /// <summary>Cancelled when the shutdown grace is over: running tasks are asked to stop.</summary>
+    public CancellationToken Abort => AbortSource.Token;
+
+    public WorkerEvents? Events { get; set; }
+
+    public FollowUps FollowUps { get; set; } = null!;
+
+    /// <summary>
+    /// Stores a state for the caller and says whether the caller can now read an answer (or nobody waits any
+    /// more). A result that cannot be stored is replaced by a small failure naming why, so the caller does
+    /// not hang; false means not even that went through.
+    /// </summary>
+    public async ValueTask<bool> AnswerAsync(string taskId, string replyTo, TaskState state, ReadOnlyMemory<byte> resultJson, string? traceback)
+    {
+        try
+        {
+            await _results.StoreAsync(taskId, replyTo, state, resultJson, traceback, CancellationToken.None).ConfigureAwait(false);
+            return true;
+        }
+        catch (MessageNotRoutedException)
+        {
+            LogNobodyWaits(_logger, taskId, replyTo);
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogResultNotSent(_logger, taskId, replyTo, ex.Message);
+            if (state is TaskState.Failure)
+            {
+                return false;
+            }
+        }
+
+        try
+        {
+            var remote = new RemoteException("ResultNotSent", $"The {state.ToString().ToUpperInvariant()} result of task {taskId} could not be sent to the result backend.", "TaskGen.Results");
+            await _results.StoreAsync(taskId, replyTo, TaskState.Failure, ResultCodec.EncodeException(remote), null, CancellationToken.None).ConfigureAwait(false);
+            return true;
+        }
+        catch (MessageNotRoutedException)
+        {
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogResultNotSent(_logger, taskId, replyTo, ex.Message);
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        StoppingSource.Dispose();
+        AbortSource.Dispose();
+        Slots.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The result of task {TaskId} could not be sent to {ReplyTo}: {Reason}")]
+    private static partial void LogResultNotSent(ILogger logger, string taskId, string replyTo, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The result of task {TaskId} has no reader: reply queue {ReplyTo} is gone.")]
+    private static partial void LogNobodyWaits(ILogger logger, string taskId, string replyTo);
+}
