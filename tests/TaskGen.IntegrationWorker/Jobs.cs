@@ -49,4 +49,28 @@ public static class Jobs
     /// <summary>Always fails.</summary>
     [Task(Queue = "work")]
     public static int Fail(string message) => throw new InvalidOperationException(message);
+
+    /// <summary>Appends its id to a file, so a test can count every run of every task, duplicates included.</summary>
+    [Task(Queue = "work")]
+    public static int Record(string path, int id)
+    {
+        System.IO.File.AppendAllText(path, id.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
+        return id;
+    }
+
+    /// <summary>Blocks its thread without looking at any token, as code that cannot be interrupted does.</summary>
+    [Task(Queue = "work")]
+    public static int Block(int milliseconds)
+    {
+        Thread.Sleep(milliseconds);
+        return milliseconds;
+    }
+
+    /// <summary>Returns NaN, which only Python's JSON dialect can carry.</summary>
+    [Task(Queue = "work")]
+    public static double NotANumber() => double.NaN;
+
+    /// <summary>Returns its argument, as the next step of a chain.</summary>
+    [Task(Queue = "work")]
+    public static double Echo(double value) => value;
 }

@@ -1,0 +1,77 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using TaskGen.IntegrationWorker.Remote;
+
+namespace TaskGen.Integration.Tests;
+
+/// <summary>Tasks held for their ETA neither starve the queue behind them nor run twice after a connection blip.</summary>
+public sealed class EtaFaultTests(RabbitMqFixture broker) : IntegrationTest(broker)
+{
+    [Fact]
+    public async Task ATaskDueNowRunsBehindMoreFarOffEtaTasksThanThePrefetchWindowHolds()
+    {
+        // Concurrency 2 gives a window of 8; twelve far-off ETA tasks fill it one and a half times over.
+        await using ProgramProcess worker = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work", "eta@%h", concurrency: 2);
+        for (int i = 0; i < 12; i++)
+        {
+            await App.SendAsync(Jobs.Add.Signature(i, 0, new TaskOptions { Countdown = TimeSpan.FromSeconds(600) }));
+        }
+
+        Assert.Equal(3, await App.Send(Jobs.Add.Signature(1, 2)).GetAsync(TimeSpan.FromSeconds(20)));
+    }
+
+    [Fact]
+    public async Task HeldEtaTasksOfALostConnectionAreDroppedAndRunOnceFromTheirRedelivery()
+    {
+        string path = Path.Combine(Path.GetTempPath(), "taskgen-eta-" + Guid.NewGuid().ToString("N"));
+        await using ProgramProcess worker = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work", "held@%h", concurrency: 2);
+        DateTimeOffset eta = DateTimeOffset.UtcNow.AddSeconds(8);
+        const int Count = 10;
+        for (int i = 0; i < Count; i++)
+        {
+            await App.SendAsync(Jobs.Record.Signature(path, i, new TaskOptions { Eta = eta }));
+        }
+
+        // Every message is out with the worker, held for its ETA, when the connection goes.
+        for (int attempt = 0; attempt < 200 && await ReadyAsync("work") > 0; attempt++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(0u, await ReadyAsync("work"));
+        await Broker.CtlAsync("close_all_connections", "fault test: connection blip");
+        await worker.WaitForLineAsync(line => line.Contains("recovered", StringComparison.Ordinal), "the worker's connection to recover");
+
+        int[] runs = await RunsAsync(path, Count, eta.AddSeconds(3));
+        try
+        {
+            Assert.Equal(Enumerable.Range(0, Count), runs.Distinct().Order());
+            Assert.True(runs.Length == Count, $"{runs.Length - Count} duplicate run(s): {string.Join(",", runs.Order())}");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Reads the ids recorded in <paramref name="path"/> once all are there and <paramref name="settled"/> has passed.</summary>
+    internal static async Task<int[]> RunsAsync(string path, int count, DateTimeOffset settled)
+    {
+        DateTimeOffset giveUp = DateTimeOffset.UtcNow + ProgramProcess.Guard;
+        int[] runs = [];
+        while (DateTimeOffset.UtcNow < giveUp)
+        {
+            runs = File.Exists(path) ? File.ReadAllLines(path).Where(l => l.Length > 0).Select(int.Parse).ToArray() : [];
+            if (runs.Distinct().Count() >= count && DateTimeOffset.UtcNow > settled)
+            {
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return runs;
+    }
+}
