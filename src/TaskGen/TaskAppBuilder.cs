@@ -45,7 +45,7 @@ public sealed class TaskAppBuilder
     public TaskApp Build()
     {
         Options.Validate();
-        ITransport transport = Transport ?? TransportFactory.Create(Options.BrokerUrl, LoggerFactory);
+        ITransport transport = Transport ?? TransportFactory.Create(Options.BrokerUrl, LoggerFactory, Options.BrokerTlsCaCertificate);
         return new TaskApp(Options, transport, Tasks, LoggerFactory);
     }
 }

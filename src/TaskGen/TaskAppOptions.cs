@@ -15,6 +15,12 @@ public sealed class TaskAppOptions
     /// <summary>The broker: <c>amqp://user:password@host:port/vhost</c>, or <c>memory://</c> for one process.</summary>
     public string BrokerUrl { get; set; } = "memory://";
 
+    /// <summary>
+    /// For an <c>amqps://</c> broker, a PEM file of the CA certificates that issue the broker's certificate,
+    /// trusted instead of the system's roots (Celery's <c>broker_use_ssl['ca_certs']</c>). The host name is verified either way.
+    /// </summary>
+    public string? BrokerTlsCaCertificate { get; set; }
+
     /// <summary>Where results go: <c>rpc://</c> (a reply queue per client) or <c>none</c>.</summary>
     public string ResultBackend { get; set; } = "rpc://";
 

@@ -2,7 +2,8 @@
 # Starts or stops a private RabbitMQ node for the test suite: its own node name, data and log
 # directories under one temporary folder, and AMQP, distribution and epmd ports on 127.0.0.1 only,
 # so it never touches a system broker.
-#   rabbitmq-node.sh start DIR   -> starts the node, writes DIR/url (amqp://...) and DIR/env
+#   rabbitmq-node.sh start DIR   -> starts the node, writes DIR/url (amqp://...) and DIR/env, and
+#                                   DIR/amqps-url with DIR/ca.pem for its TLS listener
 #   rabbitmq-node.sh stop DIR    -> stops it and removes nothing else
 #   rabbitmq-node.sh ctl DIR ARGS -> runs rabbitmqctl ARGS against that node (policies, listings)
 set -euo pipefail
@@ -18,6 +19,36 @@ install_if_missing() {
     apt-get update -qq >&2
     apt-get install -y -qq --no-install-recommends rabbitmq-server >&2
   fi
+}
+
+# A throwaway CA and a server certificate that names DNS:localhost only (not 127.0.0.1), so tests
+# can connect by a name the certificate lists and by one it does not. EC keys keep this fast.
+make_certificates() {
+  local tls="$dir/tls"
+  mkdir -p "$tls"
+  cat > "$tls/openssl.cnf" <<'CNF'
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = TaskGen test
+[ca]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[server]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost
+authorityKeyIdentifier = keyid
+CNF
+  openssl req -x509 -config "$tls/openssl.cnf" -extensions ca -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+    -nodes -keyout "$tls/ca.key" -out "$dir/ca.pem" -days 7 -subj "/CN=TaskGen test CA" 2> "$tls/openssl.log"
+  openssl req -new -config "$tls/openssl.cnf" -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+    -nodes -keyout "$tls/server.key" -out "$tls/server.csr" -subj "/CN=TaskGen test broker" 2>> "$tls/openssl.log"
+  openssl x509 -req -in "$tls/server.csr" -CA "$dir/ca.pem" -CAkey "$tls/ca.key" -CAserial "$tls/ca.srl" -CAcreateserial \
+    -extfile "$tls/openssl.cnf" -extensions server -days 7 -out "$tls/server.pem" 2>> "$tls/openssl.log"
 }
 
 free_port() {
@@ -36,7 +67,8 @@ case "$command" in
   start)
     install_if_missing
     mkdir -p "$dir/mnesia" "$dir/log"
-    amqp=$(free_port); dist=$(free_port); epmd=$(free_port)
+    amqp=$(free_port); amqps=$(free_port); dist=$(free_port); epmd=$(free_port)
+    make_certificates
     cat > "$dir/env" <<ENV
 RABBITMQ_NODENAME=taskgen-test-$$@localhost
 RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
@@ -57,6 +89,12 @@ ENV
     # what workers reject, through a policy, because Celery's queues must carry no arguments.
     cat > "$dir/rabbitmq.conf" <<CONF
 listeners.tcp.default = 127.0.0.1:$amqp
+listeners.ssl.default = 127.0.0.1:$amqps
+ssl_options.cacertfile = $dir/ca.pem
+ssl_options.certfile = $dir/tls/server.pem
+ssl_options.keyfile = $dir/tls/server.key
+ssl_options.verify = verify_none
+ssl_options.fail_if_no_peer_cert = false
 loopback_users.guest = true
 log.console = false
 log.file.level = warning
@@ -75,7 +113,8 @@ CONF
     "$sbin/rabbitmqctl" -q set_policy taskgen-dead-letters '^(work|slow|calc|celery)$' \
       '{"dead-letter-exchange":"taskgen.dead"}' --apply-to queues > /dev/null
     echo "amqp://guest:guest@127.0.0.1:$amqp/" > "$dir/url"
-    echo "RabbitMQ node $RABBITMQ_NODENAME listening on 127.0.0.1:$amqp" >&2
+    echo "amqps://guest:guest@localhost:$amqps/" > "$dir/amqps-url"
+    echo "RabbitMQ node $RABBITMQ_NODENAME listening on 127.0.0.1:$amqp (TLS on $amqps)" >&2
     ;;
   ctl)
     node_env

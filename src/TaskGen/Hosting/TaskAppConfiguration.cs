@@ -33,6 +33,11 @@ public static class TaskAppConfiguration
             options.BrokerUrl = brokerUrl;
         }
 
+        if (section[nameof(TaskAppOptions.BrokerTlsCaCertificate)] is { } brokerTlsCaCertificate)
+        {
+            options.BrokerTlsCaCertificate = brokerTlsCaCertificate;
+        }
+
         if (section[nameof(TaskAppOptions.ResultBackend)] is { } resultBackend)
         {
             options.ResultBackend = resultBackend;

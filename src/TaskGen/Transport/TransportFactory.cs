@@ -9,8 +9,9 @@ public static class TransportFactory
     /// <summary>Creates the transport for <paramref name="brokerUrl"/>.</summary>
     /// <param name="brokerUrl"><c>amqp://user:password@host:port/vhost</c>, <c>amqps://...</c>, <c>memory://</c> or <c>memory://name</c>.</param>
     /// <param name="loggerFactory">Logging for the transport.</param>
-    /// <exception cref="TaskAppConfigurationException">The URL's scheme is not supported.</exception>
-    public static ITransport Create(string brokerUrl, ILoggerFactory loggerFactory)
+    /// <param name="tlsCaCertificate">For <c>amqps://</c>, a PEM file of the CA that issues the broker's certificate (<see cref="TaskAppOptions.BrokerTlsCaCertificate"/>).</param>
+    /// <exception cref="TaskAppConfigurationException">The URL's scheme is not supported, or the CA file cannot be used.</exception>
+    public static ITransport Create(string brokerUrl, ILoggerFactory loggerFactory, string? tlsCaCertificate = null)
     {
         if (string.IsNullOrWhiteSpace(brokerUrl) || brokerUrl.StartsWith("memory://", StringComparison.OrdinalIgnoreCase))
         {
@@ -20,7 +21,7 @@ public static class TransportFactory
 
         if (brokerUrl.StartsWith("amqp://", StringComparison.OrdinalIgnoreCase) || brokerUrl.StartsWith("amqps://", StringComparison.OrdinalIgnoreCase))
         {
-            return new RabbitMqTransport(brokerUrl, $"TaskGen {Environment.MachineName}:{Environment.ProcessId}", loggerFactory);
+            return new RabbitMqTransport(brokerUrl, $"TaskGen {Environment.MachineName}:{Environment.ProcessId}", loggerFactory, tlsCaCertificate);
         }
 
         int scheme = brokerUrl.IndexOf("://", StringComparison.Ordinal);

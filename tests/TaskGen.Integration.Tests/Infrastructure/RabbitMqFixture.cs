@@ -23,6 +23,15 @@ public sealed class RabbitMqFixture : IAsyncLifetime
     /// <summary>The broker URL, <c>amqp://guest:guest@127.0.0.1:port/</c>.</summary>
     public string Url { get; private set; } = string.Empty;
 
+    /// <summary>
+    /// The node's TLS listener, <c>amqps://guest:guest@localhost:port/</c>; its certificate names <c>localhost</c>
+    /// only and is issued by <see cref="TlsCaCertificate"/>.
+    /// </summary>
+    public string TlsUrl => File.ReadAllText(NodeFile("amqps-url")).Trim();
+
+    /// <summary>The PEM file of the private CA that issued the TLS listener's certificate.</summary>
+    public string TlsCaCertificate => NodeFile("ca.pem");
+
     /// <summary>The repository root, found from the test binaries.</summary>
     public static string RepositoryRoot { get; } = FindRoot();
 
@@ -89,6 +98,13 @@ public sealed class RabbitMqFixture : IAsyncLifetime
     /// <param name="assemblyName">The assembly name.</param>
     public static string ProgramPath(string projectDirectory, string assemblyName) =>
         Path.Combine(RepositoryRoot, projectDirectory, "bin", Configuration, "net10.0", assemblyName + ".dll");
+
+    private string NodeFile(string name)
+    {
+        string directory = _nodeDirectory ?? throw new InvalidOperationException($"The node's {name} needs its directory: set TASKGEN_TEST_BROKER_DIR beside TASKGEN_TEST_BROKER_URL.");
+        string path = Path.Combine(directory, name);
+        return File.Exists(path) ? path : throw new InvalidOperationException($"{path} is missing: tests/broker/rabbitmq-node.sh start writes it; restart the node with the current script.");
+    }
 
     private static async Task<(int Code, string Output)> RunScriptAsync(params string[] arguments)
     {

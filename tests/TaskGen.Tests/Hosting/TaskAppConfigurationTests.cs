@@ -21,6 +21,7 @@ public sealed class TaskAppConfigurationTests
         TaskAppOptions options = BindFrom(new()
         {
             ["TaskGen:BrokerUrl"] = "amqp://guest:guest@rabbit:5672/vh",
+            ["TaskGen:BrokerTlsCaCertificate"] = "certs/broker-ca.pem",
             ["TaskGen:ResultBackend"] = "none",
             ["TaskGen:TaskSerializer"] = "application/json",
             ["TaskGen:ResultSerializer"] = "application/json",
@@ -38,6 +39,7 @@ public sealed class TaskAppConfigurationTests
         });
 
         Assert.Equal("amqp://guest:guest@rabbit:5672/vh", options.BrokerUrl);
+        Assert.Equal("certs/broker-ca.pem", options.BrokerTlsCaCertificate);
         Assert.Equal("none", options.ResultBackend);
         Assert.Equal("application/json", options.TaskSerializer);
         Assert.Equal("application/json", options.ResultSerializer);
@@ -53,6 +55,13 @@ public sealed class TaskAppConfigurationTests
         Assert.Equal(TimeSpan.FromMinutes(2), options.WorkerShutdownTimeout);
         Assert.Equal(4096, options.WorkerMaxBodySize);
         options.Validate();
+    }
+
+    [Fact]
+    public void Bind_BrokerTlsCaCertificate_IsUnsetUnlessConfigured()
+    {
+        Assert.Null(BindFrom(new() { ["TaskGen:BrokerUrl"] = "amqps://rabbit/" }).BrokerTlsCaCertificate);
+        Assert.Equal("ca/private.pem", BindFrom(new() { ["taskgen:brokertlscacertificate"] = "ca/private.pem" }).BrokerTlsCaCertificate);
     }
 
     [Fact]

@@ -61,7 +61,7 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
             }
             catch (BrokerUnreachableException ex)
             {
-                throw new BrokerException($"Cannot connect to RabbitMQ at {Description}: {ex.InnerException?.Message ?? ex.Message}", ex);
+                throw new BrokerException($"Cannot connect to RabbitMQ at {Description}: {Innermost(ex).Message}", ex);
             }
 
             connection.ConnectionShutdownAsync += (_, args) =>
@@ -99,6 +99,18 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
         {
             throw new BrokerException($"The connection to RabbitMQ at {Description} is down ({ex.ShutdownReason?.ReplyText ?? ex.Message}); it is being recovered.", ex);
         }
+    }
+
+    /// <summary>The cause under RabbitMQ.Client's wrappers (an aggregate of one TLS or socket error, say).</summary>
+    private static Exception Innermost(Exception exception)
+    {
+        Exception cause = exception;
+        while (cause.InnerException is { } inner && (cause is BrokerUnreachableException or AggregateException || cause.Message.StartsWith("One or more errors occurred", StringComparison.Ordinal)))
+        {
+            cause = inner;
+        }
+
+        return cause;
     }
 
     /// <summary>Turns the broker closing a channel on an operation into our exception, with its reason and reply code.</summary>

@@ -32,26 +32,12 @@ public sealed class RabbitMqTransport : ITransport
     /// <param name="brokerUrl"><c>amqp://user:password@host:port/vhost</c> or <c>amqps://...</c>.</param>
     /// <param name="clientName">The connection name shown in RabbitMQ's management tools.</param>
     /// <param name="loggerFactory">Logging for connection events.</param>
-    /// <exception cref="TaskAppConfigurationException">The URL cannot be parsed.</exception>
-    public RabbitMqTransport(string brokerUrl, string clientName, ILoggerFactory loggerFactory)
+    /// <param name="tlsCaCertificate">For <c>amqps://</c>, a PEM file of the CA that issues the broker's certificate, trusted instead of the system's roots.</param>
+    /// <exception cref="TaskAppConfigurationException">The URL cannot be parsed, or the CA file cannot be used.</exception>
+    public RabbitMqTransport(string brokerUrl, string clientName, ILoggerFactory loggerFactory, string? tlsCaCertificate = null)
     {
         Description = BrokerUrls.Redact(brokerUrl);
-        try
-        {
-            _factory = new ConnectionFactory
-            {
-                Uri = new Uri(brokerUrl),
-                ClientProvidedName = clientName,
-                AutomaticRecoveryEnabled = true,
-                TopologyRecoveryEnabled = true,
-                NetworkRecoveryInterval = TimeSpan.FromSeconds(2),
-            };
-        }
-        catch (Exception ex) when (ex is UriFormatException or ArgumentException)
-        {
-            throw new TaskAppConfigurationException($"Broker URL {Description} cannot be used: {ex.Message.Replace(brokerUrl, Description, StringComparison.Ordinal)}");
-        }
-
+        _factory = RabbitMqConnectionSettings.CreateFactory(brokerUrl, clientName, Description, tlsCaCertificate);
         _connection = new RabbitMqConnection(_factory, Description, loggerFactory.CreateLogger("TaskGen.RabbitMq"));
         _publisher = new RabbitMqPublisher(_connection);
     }
