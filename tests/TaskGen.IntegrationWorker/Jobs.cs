@@ -50,11 +50,21 @@ public static class Jobs
     [Task(Queue = "work")]
     public static int Fail(string message) => throw new InvalidOperationException(message);
 
-    /// <summary>Appends its id to a file, so a test can count every run of every task, duplicates included.</summary>
+    private static readonly object s_recordLock = new();
+
+    /// <summary>
+    /// Appends its id to <c>path.&lt;process id&gt;</c>, so a test can count every run of every task, duplicates
+    /// included: a file per process and a lock, because .NET's append mode seeks to the end rather than
+    /// appending atomically, so concurrent writers would overwrite each other's lines.
+    /// </summary>
     [Task(Queue = "work")]
     public static int Record(string path, int id)
     {
-        System.IO.File.AppendAllText(path, id.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
+        lock (s_recordLock)
+        {
+            System.IO.File.AppendAllText($"{path}.{Environment.ProcessId}", id.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
+        }
+
         return id;
     }
 

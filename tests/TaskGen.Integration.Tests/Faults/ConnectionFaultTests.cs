@@ -13,7 +13,7 @@ public sealed class ConnectionFaultTests(RabbitMqFixture broker) : IntegrationTe
     public async Task APendingResultWhoseReplyQueueWasLostFailsPromptlyInsteadOfTimingOut()
     {
         await using ProgramProcess worker = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "slow", "slowpoke@%h");
-        AsyncResult<int> pending = await Jobs.Slow.ApplyAsync(7, 3000);
+        AsyncResult<int> pending = await App.SendAsync(Jobs.Slow.Signature(7, 3000));
         await Task.Delay(500);
         await Broker.CtlAsync("close_all_connections", "fault test: reply queue lost");
 

@@ -52,7 +52,21 @@ public sealed class EtaFaultTests(RabbitMqFixture broker) : IntegrationTest(brok
         }
         finally
         {
-            File.Delete(path);
+            DeleteRuns(path);
+        }
+    }
+
+    /// <summary>Every id recorded by <c>Jobs.Record</c> under <paramref name="path"/>, by every worker process.</summary>
+    internal static int[] ReadRuns(string path) =>
+        Directory.GetFiles(Path.GetDirectoryName(path)!, Path.GetFileName(path) + ".*")
+            .SelectMany(File.ReadAllLines).Where(l => l.Length > 0).Select(int.Parse).ToArray();
+
+    /// <summary>Removes the files of <see cref="ReadRuns"/>.</summary>
+    internal static void DeleteRuns(string path)
+    {
+        foreach (string file in Directory.GetFiles(Path.GetDirectoryName(path)!, Path.GetFileName(path) + ".*"))
+        {
+            File.Delete(file);
         }
     }
 
@@ -63,7 +77,7 @@ public sealed class EtaFaultTests(RabbitMqFixture broker) : IntegrationTest(brok
         int[] runs = [];
         while (DateTimeOffset.UtcNow < giveUp)
         {
-            runs = File.Exists(path) ? File.ReadAllLines(path).Where(l => l.Length > 0).Select(int.Parse).ToArray() : [];
+            runs = ReadRuns(path);
             if (runs.Distinct().Count() >= count && DateTimeOffset.UtcNow > settled)
             {
                 break;

@@ -52,7 +52,7 @@ public sealed class LoadFaultTests(RabbitMqFixture broker, ITestOutputHelper out
     private static async Task WaitForRunsAsync(string path, int runs)
     {
         var clock = Stopwatch.StartNew();
-        while (!(File.Exists(path) && File.ReadAllLines(path).Length >= runs))
+        while (EtaFaultTests.ReadRuns(path).Length < runs)
         {
             Assert.True(clock.Elapsed < ProgramProcess.Guard, $"Fewer than {runs} tasks ran within {ProgramProcess.Guard}.");
             await Task.Delay(20);
@@ -61,12 +61,12 @@ public sealed class LoadFaultTests(RabbitMqFixture broker, ITestOutputHelper out
 
     private void Report(string path, int count, string fault)
     {
-        int[] runs = File.ReadAllLines(path).Where(l => l.Length > 0).Select(int.Parse).ToArray();
+        int[] runs = EtaFaultTests.ReadRuns(path);
         int distinct = runs.Distinct().Count();
         string line = $"{fault}: {count} tasks, {count - distinct} lost, {runs.Length - distinct} duplicate run(s)";
         output.WriteLine(line);
         Console.WriteLine(line);
-        File.Delete(path);
+        EtaFaultTests.DeleteRuns(path);
         Assert.Equal(count, distinct);
     }
 }

@@ -11,7 +11,7 @@ public sealed class TimeLimitFaultTests(RabbitMqFixture broker) : IntegrationTes
     public async Task ABlockingTaskPastItsHardLimitFailsWithTimeLimitExceededAndFreesItsSlot()
     {
         await using ProgramProcess worker = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work", "limited@%h", concurrency: 1);
-        AsyncResult<int> blocked = await Jobs.Block.ApplyAsync(20_000, new TaskOptions { TimeLimit = TimeSpan.FromSeconds(1) });
+        AsyncResult<int> blocked = await App.SendAsync(Jobs.Block.Signature(20_000, new TaskOptions { TimeLimit = TimeSpan.FromSeconds(1) }));
 
         TaskFailedException failure = await Assert.ThrowsAsync<TaskFailedException>(() => blocked.GetAsync(TimeSpan.FromSeconds(15)));
         Assert.Equal("TimeLimitExceeded", failure.RemoteType);

@@ -28,7 +28,10 @@ public sealed class ReplyListener : IAsyncDisposable
         await transport.DeclareQueueAsync(new QueueSpecification(listener.Queue, Durable: false, Exclusive: true, AutoDelete: true), CancellationToken.None);
         listener._consumer = await transport.ConsumeAsync(listener.Queue, 100, autoAck: true, delivery =>
         {
-            using JsonDocument document = JsonDocument.Parse(delivery.Message.Body);
+            // Results may carry Python's bare NaN/Infinity, which JsonDocument refuses: quote them to read the rest.
+            string text = System.Text.Encoding.UTF8.GetString(delivery.Message.Body.Span);
+            text = System.Text.RegularExpressions.Regex.Replace(text, "(?<![\\w\"])(-?Infinity|NaN)(?![\\w\"])", "\"$1\"");
+            using JsonDocument document = JsonDocument.Parse(text);
             JsonElement result = document.RootElement.Clone();
             string id = result.GetProperty("task_id").GetString()!;
             listener.Slot(id).TrySetResult(result);
