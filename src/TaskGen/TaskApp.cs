@@ -24,6 +24,7 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender
     private readonly RpcResultBackend? _results;
     private readonly ConcurrentDictionary<string, Task> _declared = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<TaskModule, bool> _seenModules = new();
+    private SemaphoreSlim? _publishSlots;
 
     internal TaskApp(TaskAppOptions options, ITransport transport, TaskRegistry tasks, ILoggerFactory loggerFactory)
     {
@@ -320,6 +321,7 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender
         QueueDeclaration queue = ResolveQueue(queueName);
 
         DateTimeOffset now = DateTimeOffset.UtcNow;
+        options?.Validate(now);
         string id = options?.TaskId ?? Guid.NewGuid().ToString();
         var envelope = new TaskEnvelope
         {
@@ -369,6 +371,13 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender
 
     private async Task PublishInBackgroundAsync(TaskEnvelope envelope, QueueDeclaration queue, IResultSink result)
     {
+        // Back-pressure, decided so: Send (and Delay) return at once while fewer than
+        // ProducerMaxPendingPublishes publishes are in flight; past that, the caller is held here, before the
+        // first await and so synchronously, until one finishes. Queuing the publish instead would keep Delay
+        // non-blocking but let a producer that outruns the broker grow its memory without bound, which is
+        // the fault being fixed; callers that must never block use SendAsync/ApplyAsync and await each.
+        SemaphoreSlim slots = PublishSlots;
+        slots.Wait();
         try
         {
             await PublishAsync(envelope, queue, CancellationToken.None).ConfigureAwait(false);
@@ -379,7 +388,15 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender
             LogSendFailed(_logger, ex, envelope.Id, envelope.Name, queue.Name);
             result.OnSendFailed(ex);
         }
+        finally
+        {
+            slots.Release();
+        }
     }
+
+    /// <summary>The in-flight budget of background publishes, sized by <see cref="TaskAppOptions.ProducerMaxPendingPublishes"/> on first use.</summary>
+    private SemaphoreSlim PublishSlots =>
+        Volatile.Read(ref _publishSlots) ?? LazyInitializer.EnsureInitialized(ref _publishSlots, () => new SemaphoreSlim(Options.ProducerMaxPendingPublishes));
 
     private string? Route(string taskName)
     {

@@ -80,6 +80,15 @@ public sealed class TaskAppOptions
     public int WorkerMaxBodySize { get; set; } = Protocol.TaskMessageCodec.DefaultMaxBodySize;
 
     /// <summary>
+    /// How many publishes <see cref="TaskApp.Send(Signature)"/> (and a stub's <c>Delay</c>) may have in flight
+    /// before the next call waits for one to finish: the producer's back-pressure when it outruns the broker.
+    /// </summary>
+    public int ProducerMaxPendingPublishes { get; set; } = 10_000;
+
+    /// <summary>The longest duration a setting that the runtime waits on can have (about 49.7 days, the most a .NET timer waits).</summary>
+    public static TimeSpan MaxWaitDuration => Protocol.TaskMessageCodec.MaxTimeLimit;
+
+    /// <summary>
     /// Checks the settings that cannot work, with a message that says why.
     /// </summary>
     /// <exception cref="TaskAppConfigurationException">A setting is refused.</exception>
@@ -110,6 +119,25 @@ public sealed class TaskAppOptions
         if (WorkerPrefetchMultiplier < 1)
         {
             throw new TaskAppConfigurationException($"WorkerPrefetchMultiplier must be at least 1, not {WorkerPrefetchMultiplier}.");
+        }
+
+        if (ProducerMaxPendingPublishes < 1)
+        {
+            throw new TaskAppConfigurationException($"ProducerMaxPendingPublishes must be at least 1, not {ProducerMaxPendingPublishes}.");
+        }
+
+        // A stopping worker waits this long on a timer, and no .NET timer waits longer than MaxWaitDuration:
+        // refused here rather than thrown by the timer when the worker is already shutting down.
+        if (WorkerShutdownTimeout < TimeSpan.Zero || WorkerShutdownTimeout > MaxWaitDuration)
+        {
+            throw new TaskAppConfigurationException(
+                $"WorkerShutdownTimeout {WorkerShutdownTimeout} is out of range: it must be between 0 and {MaxWaitDuration} ({MaxWaitDuration.TotalSeconds:0.###} s), the most a .NET timer can wait.");
+        }
+
+        // RabbitMQ refuses an x-expires of zero on the reply queue, and a negative age would drop every result at once.
+        if (ResultExpires <= TimeSpan.Zero)
+        {
+            throw new TaskAppConfigurationException($"ResultExpires must be above zero, not {ResultExpires}.");
         }
     }
 

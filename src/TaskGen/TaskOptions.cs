@@ -47,4 +47,33 @@ public sealed class TaskOptions
 
     /// <summary>Extra message headers, sent as they are beside the protocol's own.</summary>
     public IDictionary<string, object?>? Headers { get; set; }
+
+    /// <summary>Refuses, before anything is sent, the values no worker or broker could honour.</summary>
+    /// <param name="now">The moment of sending, which <see cref="Countdown"/> and <see cref="ExpiresIn"/> count from.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; its name is the parameter name.</exception>
+    internal void Validate(DateTimeOffset now)
+    {
+        RequireTimeLimit(TimeLimit, nameof(TimeLimit));
+        RequireTimeLimit(SoftTimeLimit, nameof(SoftTimeLimit));
+        RequireReachable(now, Countdown, nameof(Countdown));
+        RequireReachable(now, ExpiresIn, nameof(ExpiresIn));
+    }
+
+    private static void RequireTimeLimit(TimeSpan? limit, string option)
+    {
+        // A worker waits on a timer for the limit, and no .NET timer waits longer than MaxTimeLimit.
+        if (limit is { } value && (value <= TimeSpan.Zero || value > Protocol.TaskMessageCodec.MaxTimeLimit))
+        {
+            throw new ArgumentOutOfRangeException(option, value,
+                $"TaskOptions.{option} must be above zero and at most {Protocol.TaskMessageCodec.MaxTimeLimit} (about 49.7 days, the most a .NET timer waits); leave it null for no limit.");
+        }
+    }
+
+    private static void RequireReachable(DateTimeOffset now, TimeSpan? offset, string option)
+    {
+        if (offset is { } value && (value > DateTimeOffset.MaxValue - now || value < DateTimeOffset.MinValue - now))
+        {
+            throw new ArgumentOutOfRangeException(option, value, $"TaskOptions.{option} {value} puts the moment beyond what a date can hold.");
+        }
+    }
 }

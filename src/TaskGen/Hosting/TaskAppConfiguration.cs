@@ -109,6 +109,11 @@ public static class TaskAppConfiguration
         {
             options.WorkerMaxBodySize = maxBodySize;
         }
+
+        if (ReadInt32(section.GetSection(nameof(TaskAppOptions.ProducerMaxPendingPublishes))) is { } maxPendingPublishes)
+        {
+            options.ProducerMaxPendingPublishes = maxPendingPublishes;
+        }
     }
 
     /// <summary>

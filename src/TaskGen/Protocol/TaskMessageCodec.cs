@@ -26,6 +26,18 @@ public static class TaskMessageCodec
     /// <summary>The largest body the decoder accepts unless told otherwise (16 MiB).</summary>
     public const int DefaultMaxBodySize = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// The longest time limit a task can have, about 49.7 days (2^32 - 2 ms): the most that .NET timers
+    /// (<see cref="System.Threading.CancellationTokenSource.CancelAfter(TimeSpan)"/>, <see cref="System.Threading.Tasks.Task.Delay(TimeSpan)"/>) can wait.
+    /// </summary>
+    public static readonly TimeSpan MaxTimeLimit = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
+    /// <summary>
+    /// The longest per-message TTL RabbitMQ accepts in the AMQP <c>expiration</c> property (2^32 - 1 ms, its
+    /// <c>MAX_EXPIRY_TIMER</c>); a larger one makes the broker close the publishing channel.
+    /// </summary>
+    public const long MaxExpirationMilliseconds = uint.MaxValue;
+
     // The common header values, boxed once rather than per message.
     private static readonly object s_zero = 0;
     private static readonly object s_true = true;
@@ -99,9 +111,7 @@ public static class TaskMessageCodec
             ContentEncoding = "utf-8",
             DeliveryMode = 2,
             Priority = envelope.Priority,
-            Expiration = envelope.Expires is { } ttl
-                ? Math.Max(0L, (long)(ttl - DateTimeOffset.UtcNow).TotalMilliseconds).ToString(CultureInfo.InvariantCulture)
-                : null,
+            Expiration = envelope.Expires is { } expiresAt ? Expiration(expiresAt - DateTimeOffset.UtcNow) : null,
         };
 
         return new TransportMessage(envelope.Exchange, envelope.RoutingKey, properties, headers, body);
@@ -169,7 +179,7 @@ public static class TaskMessageCodec
             Lang = HeaderString(headers, "lang"),
             Eta = HeaderDate(headers, "eta", id, name),
             Expires = HeaderDate(headers, "expires", id, name),
-            Retries = (int)(HeaderNumber(headers, "retries") ?? 0),
+            Retries = HeaderNumber(headers, "retries") is double retries and >= 0 and <= int.MaxValue ? (int)retries : 0,
             RootId = HeaderString(headers, "root_id"),
             ParentId = HeaderString(headers, "parent_id"),
             Group = HeaderString(headers, "group"),
@@ -309,8 +319,10 @@ public static class TaskMessageCodec
 
             return output.ToArray();
         }
-        catch (InvalidDataException ex)
+        catch (Exception ex) when (ex is InvalidDataException or IOException)
         {
+            // Corrupt streams surface as either: InvalidDataException from the format checks, and
+            // System.IO.Compression.ZLibException (an IOException) from the native inflater.
             throw new MalformedMessageException(id, name, $"The body could not be decompressed as zlib: {ex.Message}", ex);
         }
     }
@@ -372,6 +384,38 @@ public static class TaskMessageCodec
             : throw new MalformedMessageException(id, name, $"The '{key}' header '{text}' is not an ISO-8601 date.");
     }
 
+    /// <summary>
+    /// The AMQP <c>expiration</c> for a task that expires after <paramref name="remaining"/>, or null to send none.
+    /// </summary>
+    /// <remarks>
+    /// The <c>expires</c> header always travels, and a worker reports a task received after it as REVOKED, so
+    /// the property is only a way for the broker to drop stale messages early. It is left out when it would
+    /// do harm: for a moment already past (the broker would drop the message silently and the caller would
+    /// never hear of it; without it the worker answers REVOKED, as Celery's does), and beyond RabbitMQ's
+    /// maximum (the broker would refuse it and close the publishing channel).
+    /// </remarks>
+    /// <param name="remaining">How long until the task expires.</param>
+    internal static string? Expiration(TimeSpan remaining)
+    {
+        double milliseconds = Math.Ceiling(remaining.TotalMilliseconds);
+        return milliseconds is >= 1 and <= MaxExpirationMilliseconds
+            ? ((long)milliseconds).ToString(CultureInfo.InvariantCulture)
+            : null;
+    }
+
+    /// <summary>
+    /// Reads a time limit in seconds as the worker can honour it: a value that is not finite, or not above
+    /// zero, means no limit (Celery treats a falsy limit so); one above <see cref="MaxTimeLimit"/> is
+    /// clamped to it, since no .NET timer waits longer.
+    /// </summary>
+    /// <param name="seconds">The limit as sent.</param>
+    internal static double? ClampTimeLimit(double? seconds) => seconds switch
+    {
+        null => null,
+        double s when !double.IsFinite(s) || s <= 0 => null,
+        double s => Math.Min(s, MaxTimeLimit.TotalSeconds),
+    };
+
     private static (double?, double?) HeaderTimeLimit(IDictionary<string, object?> headers)
     {
         if (!headers.TryGetValue("timelimit", out object? value) || value is not IList list || list.Count < 2)
@@ -379,8 +423,9 @@ public static class TaskMessageCodec
             return (null, null);
         }
 
-        // Celery's code sends [hard, soft], whatever its protocol document says.
-        return (AsNumber(list[0]), AsNumber(list[1]));
+        // Celery's code sends [hard, soft], whatever its protocol document says. Any producer can send any
+        // number, so each is clamped here rather than left to throw from a timer in the worker.
+        return (ClampTimeLimit(AsNumber(list[0])), ClampTimeLimit(AsNumber(list[1])));
     }
 
     private static string Repr(ReadOnlySpan<byte> json)

@@ -56,7 +56,10 @@ public sealed class TaskRequest
     /// <summary>Whether the producer asked for no result.</summary>
     public bool IgnoreResult { get; init; }
 
-    /// <summary>The hard and soft time limits in seconds, when set.</summary>
+    /// <summary>
+    /// The hard and soft time limits in seconds, when set. A limit sent as zero, negative or not finite reads
+    /// as none, and one above <see cref="TaskMessageCodec.MaxTimeLimit"/> (about 49.7 days) reads as that maximum.
+    /// </summary>
     public (double? Hard, double? Soft) TimeLimit { get; init; }
 
     /// <summary>The queue results go to, or null.</summary>

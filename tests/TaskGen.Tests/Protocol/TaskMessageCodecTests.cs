@@ -168,10 +168,12 @@ public sealed class TaskMessageCodecTests
     }
 
     [Fact]
-    public void Encode_ExpiresInThePast_GivesZeroExpirationNotNegative()
+    public void Encode_ExpiresInThePast_SendsNoExpiration_SoTheWorkerReportsRevoked()
     {
-        string? expiration = TaskMessageCodec.Encode(Envelope(expires: DateTimeOffset.UtcNow.AddHours(-1))).Properties.Expiration;
-        Assert.Equal("0", expiration);
+        // A zero TTL would let the broker drop the message silently; the expires header still travels.
+        TransportMessage message = TaskMessageCodec.Encode(Envelope(expires: DateTimeOffset.UtcNow.AddHours(-1)));
+        Assert.Null(message.Properties.Expiration);
+        Assert.NotNull(message.Headers["expires"]);
     }
 
     [Fact]

@@ -1,0 +1,71 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.Extensions.Configuration;
+using TaskGen.Hosting;
+
+namespace TaskGen.Tests.Hosting;
+
+/// <summary>Durations the runtime cannot wait on, and limits that cannot work, are refused at startup naming the option and its range.</summary>
+public sealed class TaskAppOptionsLimitsTests
+{
+    [Theory]
+    [InlineData("4320000")]          // 50 days, in seconds
+    [InlineData("60.00:00:00")]
+    public void WorkerShutdownTimeout_BeyondWhatATimerWaits_IsRefusedNamingTheMaximum(string value)
+    {
+        TaskAppOptions options = BindFrom("WorkerShutdownTimeout", value);
+
+        TaskAppConfigurationException refused = Assert.Throws<TaskAppConfigurationException>(options.Validate);
+
+        Assert.Contains("WorkerShutdownTimeout", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(TaskAppOptions.MaxWaitDuration.ToString(), refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WorkerShutdownTimeout_Negative_IsRefused()
+    {
+        var options = new TaskAppOptions { WorkerShutdownTimeout = TimeSpan.FromSeconds(-1) };
+
+        Assert.Contains("WorkerShutdownTimeout", Assert.Throws<TaskAppConfigurationException>(options.Validate).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WorkerShutdownTimeout_AtTheMaximum_IsAccepted()
+    {
+        new TaskAppOptions { WorkerShutdownTimeout = TaskAppOptions.MaxWaitDuration }.Validate();
+        new TaskAppOptions { WorkerShutdownTimeout = TimeSpan.Zero }.Validate();
+    }
+
+    [Fact]
+    public void ResultExpires_Zero_IsRefused()
+    {
+        TaskAppOptions options = BindFrom("ResultExpires", "0");
+
+        Assert.Contains("ResultExpires", Assert.Throws<TaskAppConfigurationException>(options.Validate).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ProducerMaxPendingPublishes_IsBoundAndMustBePositive()
+    {
+        Assert.Equal(250, BindFrom("ProducerMaxPendingPublishes", "250").ProducerMaxPendingPublishes);
+
+        TaskAppOptions options = BindFrom("ProducerMaxPendingPublishes", "0");
+        Assert.Contains("ProducerMaxPendingPublishes", Assert.Throws<TaskAppConfigurationException>(options.Validate).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CreatingAnApp_WithAnAbsurdShutdownTimeout_Fails()
+    {
+        Assert.Throws<TaskAppConfigurationException>(() => TaskApp.Create(b => b.Options.WorkerShutdownTimeout = TimeSpan.FromDays(60)));
+    }
+
+    private static TaskAppOptions BindFrom(string setting, string value)
+    {
+        IConfiguration configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["TaskGen:" + setting] = value })
+            .Build();
+        var options = new TaskAppOptions();
+        TaskAppConfiguration.Bind(configuration, options);
+        return options;
+    }
+}
