@@ -92,8 +92,8 @@ public sealed class AbsurdValueTests(RabbitMqFixture broker) : IntegrationTest(b
             return inner.PublishAsync(message, cancellationToken);
         }
 
-        public ValueTask<ITransportConsumer> ConsumeAsync(string queue, int prefetch, bool autoAck, Func<Delivery, ValueTask> handler, CancellationToken cancellationToken) =>
-            inner.ConsumeAsync(queue, prefetch, autoAck, handler, cancellationToken);
+        public ValueTask<ITransportConsumer> ConsumeAsync(ConsumerSpecification consumer, CancellationToken cancellationToken) =>
+            inner.ConsumeAsync(consumer, cancellationToken);
 
         public ValueTask<(uint Messages, uint Consumers)?> InspectQueueAsync(string queue, CancellationToken cancellationToken) => inner.InspectQueueAsync(queue, cancellationToken);
 

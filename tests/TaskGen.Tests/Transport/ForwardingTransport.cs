@@ -20,8 +20,8 @@ internal class ForwardingTransport(ITransport inner) : ITransport
 
     public virtual ValueTask PublishAsync(TransportMessage message, CancellationToken cancellationToken) => Inner.PublishAsync(message, cancellationToken);
 
-    public virtual ValueTask<ITransportConsumer> ConsumeAsync(string queue, int prefetch, bool autoAck, Func<Delivery, ValueTask> handler, CancellationToken cancellationToken) =>
-        Inner.ConsumeAsync(queue, prefetch, autoAck, handler, cancellationToken);
+    public virtual ValueTask<ITransportConsumer> ConsumeAsync(ConsumerSpecification consumer, CancellationToken cancellationToken) =>
+        Inner.ConsumeAsync(consumer, cancellationToken);
 
     public ValueTask<(uint Messages, uint Consumers)?> InspectQueueAsync(string queue, CancellationToken cancellationToken) => Inner.InspectQueueAsync(queue, cancellationToken);
 

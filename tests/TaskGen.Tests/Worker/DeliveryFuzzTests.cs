@@ -144,10 +144,10 @@ public sealed class DeliveryFuzzTests
 
         public int Settled => Volatile.Read(ref _settled);
 
-        public override ValueTask<ITransportConsumer> ConsumeAsync(string name, int prefetch, bool autoAck, Func<Delivery, ValueTask> handler, CancellationToken cancellationToken) =>
-            name == queue
-                ? base.ConsumeAsync(name, prefetch, autoAck, delivery => handler(new CountedDelivery(delivery, this)), cancellationToken)
-                : base.ConsumeAsync(name, prefetch, autoAck, handler, cancellationToken);
+        public override ValueTask<ITransportConsumer> ConsumeAsync(ConsumerSpecification consumer, CancellationToken cancellationToken) =>
+            consumer.Queue == queue
+                ? base.ConsumeAsync(consumer with { Handler = delivery => consumer.Handler(new CountedDelivery(delivery, this)) }, cancellationToken)
+                : base.ConsumeAsync(consumer, cancellationToken);
 
         private sealed class CountedDelivery(Delivery inner, SettlementCountingTransport owner) : Delivery(inner.Message, inner.Queue, inner.Redelivered)
         {
@@ -173,7 +173,9 @@ public sealed class DeliveryFuzzTests
                 Count();
             }
 
-            public override ValueTask ExtendPrefetchAsync(int delta) => inner.ExtendPrefetchAsync(delta);
+            public override System.Threading.CancellationToken Lost => inner.Lost;
+
+            public override ValueTask HoldAsync() => inner.HoldAsync();
 
             private void Count()
             {
