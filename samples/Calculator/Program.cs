@@ -51,10 +51,12 @@ try
     await Show("Sub(10, 4)", () => Arithmetics.Sub.Delay(10, 4).GetAsync(wait));
     await Show("CircleArea(1)", async () => Math.Round(await Geometry.CircleArea.Delay(1).GetAsync(wait), 5));
 
-    // Every worker bound to the broadcast queue runs the task and answers under its own name.
+    // Every worker bound to the broadcast queue runs the task and answers under its own name; when none is
+    // bound, the broadcast reaches nobody and its result is empty at once.
     BroadcastResult<double> everyone = app.Broadcast(Geometry.RectArea.Signature(5, 5, new TaskOptions { Queue = CeleryApp.Queues.BroadcastCalc }));
     IReadOnlyDictionary<string, double> replies = await everyone.GetAsync(TimeSpan.FromSeconds(2));
     Console.WriteLine($"RectArea(5, 5) broadcast to '{CeleryApp.Queues.BroadcastCalc}': {replies.Count} worker(s) answered"
+        + (everyone.ReachedNoWorker ? $" (no worker is bound to it: start one with worker -Q {CeleryApp.Queues.BroadcastCalc})" : string.Empty)
         + string.Concat(replies.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{Environment.NewLine}  {r.Key}: {r.Value}")));
 
     // The same ping `status` and Python's `celery status` send.

@@ -21,6 +21,7 @@ public class BroadcastResult : IResultSink
     private TaskCompletionSource? _enough;
     private int _expected = int.MaxValue;
     private Exception? _sendFailure;
+    private bool _reachedNoWorker;
 
     internal BroadcastResult(string id, string taskName, Action<string> release)
     {
@@ -34,6 +35,21 @@ public class BroadcastResult : IResultSink
 
     /// <summary>The task name.</summary>
     public string TaskName { get; }
+
+    /// <summary>
+    /// True when the broker had no worker's queue bound to the broadcast queue, so nobody received the task:
+    /// the replies are empty and waiting for them ends at once.
+    /// </summary>
+    public bool ReachedNoWorker
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _reachedNoWorker;
+            }
+        }
+    }
 
     /// <summary>The replies received so far, keyed by worker name.</summary>
     public IReadOnlyDictionary<string, BroadcastReply> Replies
@@ -67,7 +83,7 @@ public class BroadcastResult : IResultSink
 
             _expected = expectedCount ?? int.MaxValue;
             _enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (_replies.Count >= _expected)
+            if (_replies.Count >= _expected || _reachedNoWorker)
             {
                 _enough.TrySetResult();
             }
@@ -112,6 +128,16 @@ public class BroadcastResult : IResultSink
         }
 
         return false;
+    }
+
+    /// <summary>Ends the wait at once with no replies: the broker routed the task to no worker.</summary>
+    internal void CompleteReachedNoWorker()
+    {
+        lock (_gate)
+        {
+            _reachedNoWorker = true;
+            _enough?.TrySetResult();
+        }
     }
 
     void IResultSink.OnSendFailed(Exception exception)

@@ -147,7 +147,7 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender
     public BroadcastResult Broadcast(Signature signature)
     {
         (TaskEnvelope envelope, QueueDeclaration queue, BroadcastResult result) = PrepareBroadcast(signature);
-        _ = PublishInBackgroundAsync(envelope, queue, result);
+        _ = PublishBroadcastInBackgroundAsync(envelope, queue, result);
         return result;
     }
 
@@ -164,7 +164,15 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender
     public async Task<BroadcastResult> BroadcastAsync(Signature signature, CancellationToken cancellationToken = default)
     {
         (TaskEnvelope envelope, QueueDeclaration queue, BroadcastResult result) = PrepareBroadcast(signature);
-        await PublishOrForgetAsync(envelope, queue, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await PublishOrForgetAsync(envelope, queue, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MessageNotRoutedException)
+        {
+            BroadcastReachedNobody(envelope, queue, result);
+        }
+
         return result;
     }
 
@@ -307,6 +315,36 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender
         _results.Register(result);
         return (envelope, queue, result);
     }
+
+    private async Task PublishBroadcastInBackgroundAsync(TaskEnvelope envelope, QueueDeclaration queue, BroadcastResult result)
+    {
+        try
+        {
+            await PublishOrForgetAsync(envelope, queue, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (MessageNotRoutedException)
+        {
+            BroadcastReachedNobody(envelope, queue, result);
+        }
+        catch (Exception ex)
+        {
+            LogSendFailed(_logger, ex, envelope.Id, envelope.Name, queue.Name);
+            ((IResultSink)result).OnSendFailed(ex);
+        }
+    }
+
+    /// <summary>
+    /// A broadcast that no worker's queue is bound to is not an error, only an empty answer (there is no one
+    /// to ask yet); the warning says what to start so that one answers next time.
+    /// </summary>
+    private void BroadcastReachedNobody(TaskEnvelope envelope, QueueDeclaration queue, BroadcastResult result)
+    {
+        LogBroadcastReachedNobody(_logger, envelope.Id, envelope.Name, queue.Name);
+        result.CompleteReachedNoWorker();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Broadcast task {TaskId} ({TaskName}) reached no worker: no worker is bound to broadcast queue '{Queue}'. Start a worker bound to it (worker -Q {Queue}); the broadcast's result is empty.")]
+    private static partial void LogBroadcastReachedNobody(ILogger logger, string taskId, string taskName, string queue);
 
     private (TaskEnvelope, QueueDeclaration) CreateEnvelope(Signature signature, bool ignoreResult)
     {

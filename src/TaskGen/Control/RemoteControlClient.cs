@@ -49,7 +49,7 @@ public sealed class RemoteControlClient
         var replies = Channel.CreateUnbounded<ControlReply>();
         ITransportConsumer consumer = await _transport.ConsumeAsync(replyQueue, 100, autoAck: true, delivery =>
         {
-            if (Protocol.TaskMessageCodec.HeaderString(delivery.Message.Headers, "ticket") == ticket)
+            if (TicketOf(delivery) == ticket)
             {
                 foreach (ControlReply reply in ReadReplies(delivery.Message.Body))
                 {
@@ -125,9 +125,30 @@ public sealed class RemoteControlClient
         return new TransportMessage(Pidbox.Exchange, string.Empty, properties, headers, buffer.WrittenMemory) { Mandatory = false };
     }
 
+    private static string? TicketOf(Delivery delivery)
+    {
+        try
+        {
+            return Protocol.TaskMessageCodec.HeaderString(delivery.Message.Headers, "ticket");
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A header no one can read belongs to no request of ours.
+            return null;
+        }
+    }
+
     private static List<ControlReply> ReadReplies(ReadOnlyMemory<byte> body)
     {
         var replies = new List<ControlReply>(1);
+
+        // A reply nobody can read answers nothing and the node counts as silent; invalid UTF-8 is checked
+        // first because the JSON reader only finds it when a name is read.
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            return replies;
+        }
+
         try
         {
             using JsonDocument document = JsonDocument.Parse(body);
@@ -141,7 +162,7 @@ public sealed class RemoteControlClient
         }
         catch (JsonException)
         {
-            // A reply nobody can read answers nothing; the node counts as silent.
+            replies.Clear();
         }
 
         return replies;

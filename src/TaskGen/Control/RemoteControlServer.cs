@@ -8,6 +8,7 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
+using TaskGen.Diagnostics;
 using TaskGen.Protocol;
 using TaskGen.Transport;
 using TaskGen.Worker;
@@ -54,18 +55,33 @@ internal sealed partial class RemoteControlServer : IAsyncDisposable
 
     private async ValueTask OnRequestAsync(Delivery delivery)
     {
-        ControlRequest? request;
+        // Any broker user can write to the pidbox exchange, so a request is untrusted input: whatever is
+        // wrong with one is logged and the request dropped, and the mailbox keeps answering the next.
         try
         {
-            request = ControlRequest.Parse(delivery.Message.Body.Span);
+            await HandleAsync(delivery).ConfigureAwait(false);
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            LogUnreadableRequest(_logger, ex.Message);
+            LogRequestFailed(_logger, ex.GetType().Name, LogText.Escape(ex.Message));
+        }
+    }
+
+    private async ValueTask HandleAsync(Delivery delivery)
+    {
+        if (!ControlRequest.TryParse(delivery.Message.Body.Span, out ControlRequest? request, out string? reason))
+        {
+            LogDroppedRequest(_logger, reason);
             return;
         }
 
-        if (!request.IsFor(_worker.NodeName))
+        if (!request.TryMatch(_worker.NodeName, out bool forThisNode, out reason))
+        {
+            LogDroppedRequest(_logger, reason);
+            return;
+        }
+
+        if (!forThisNode)
         {
             return;
         }
@@ -88,9 +104,9 @@ internal sealed partial class RemoteControlServer : IAsyncDisposable
                 new TransportMessage(request.ReplyExchange, request.ReplyRoutingKey, properties, headers, reply) { Mandatory = false, Confirm = false, Untrusted = true },
                 CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is BrokerException or InvalidOperationException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            LogReplyFailed(_logger, request.Method, ex.Message);
+            LogReplyFailed(_logger, LogText.Escape(request.Method), LogText.Escape(ex.Message));
         }
     }
 
@@ -108,6 +124,7 @@ internal sealed partial class RemoteControlServer : IAsyncDisposable
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 // A command that fails still answers, as Celery's nodes do, so the caller does not wait for it.
+                LogCommandFailed(_logger, LogText.Escape(request.Method), LogText.Escape(ex.Message));
                 writer.Reset(buffer);
                 buffer.Clear();
                 writer.WriteStartObject();
@@ -120,7 +137,7 @@ internal sealed partial class RemoteControlServer : IAsyncDisposable
             writer.WriteEndObject();
         }
 
-        LogAnswered(_logger, request.Method);
+        LogAnswered(_logger, LogText.Escape(request.Method));
         return buffer.WrittenSpan.ToArray();
     }
 
@@ -177,6 +194,8 @@ internal sealed partial class RemoteControlServer : IAsyncDisposable
                 writer.WriteEndObject();
                 break;
             default:
+                // Celery's nodes answer an unknown command with this error, so the caller need not wait out its timeout.
+                LogUnknownMethod(_logger, LogText.Escape(request.Method));
                 writer.WriteStartObject();
                 writer.WriteString("error", $"No such key: '{request.Method}'");
                 writer.WriteEndObject();
@@ -294,8 +313,17 @@ internal sealed partial class RemoteControlServer : IAsyncDisposable
         writer.WriteEndArray();
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "A remote-control request could not be read: {Reason}")]
-    private static partial void LogUnreadableRequest(ILogger logger, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped a remote-control request: {Reason}")]
+    private static partial void LogDroppedRequest(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped a remote-control request that failed with {ExceptionType}: {Reason}")]
+    private static partial void LogRequestFailed(ILogger logger, string exceptionType, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Remote-control command '{Method}' is unknown; answered with an error.")]
+    private static partial void LogUnknownMethod(ILogger logger, string method);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Remote-control command '{Method}' failed; answered with an error: {Reason}")]
+    private static partial void LogCommandFailed(ILogger logger, string method, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The reply to remote-control command '{Method}' could not be sent: {Reason}")]
     private static partial void LogReplyFailed(ILogger logger, string method, string reason);
@@ -303,82 +331,4 @@ internal sealed partial class RemoteControlServer : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Debug, Message = "Answered remote-control command '{Method}'.")]
     private static partial void LogAnswered(ILogger logger, string method);
 
-    /// <summary>A pidbox request: <c>{"method", "arguments", "destination", "pattern", "matcher", "ticket", "reply_to"}</c>.</summary>
-    private sealed class ControlRequest
-    {
-        public string Method { get; private init; } = string.Empty;
-
-        public JsonElement Arguments { get; private init; }
-
-        public List<string>? Destination { get; private init; }
-
-        public string? Pattern { get; private init; }
-
-        public string? Matcher { get; private init; }
-
-        public string? Ticket { get; private init; }
-
-        public string? ReplyExchange { get; private init; }
-
-        public string? ReplyRoutingKey { get; private init; }
-
-        public static ControlRequest Parse(ReadOnlySpan<byte> body)
-        {
-            var reader = new Utf8JsonReader(body);
-            using JsonDocument document = JsonDocument.ParseValue(ref reader);
-            JsonElement root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("method", out JsonElement method) || method.ValueKind != JsonValueKind.String)
-            {
-                throw new JsonException("A remote-control request must be an object with a string 'method'.");
-            }
-
-            JsonElement replyTo = root.TryGetProperty("reply_to", out JsonElement r) && r.ValueKind == JsonValueKind.Object ? r : default;
-            return new ControlRequest
-            {
-                Method = method.GetString()!,
-                Arguments = root.TryGetProperty("arguments", out JsonElement arguments) ? arguments.Clone() : default,
-                Destination = root.TryGetProperty("destination", out JsonElement destination) && destination.ValueKind == JsonValueKind.Array
-                    ? destination.EnumerateArray().Select(d => d.ToString()).ToList()
-                    : null,
-                Pattern = StringOrNull(root, "pattern"),
-                Matcher = StringOrNull(root, "matcher"),
-                Ticket = StringOrNull(root, "ticket"),
-                ReplyExchange = replyTo.ValueKind == JsonValueKind.Object ? StringOrNull(replyTo, "exchange") : null,
-                ReplyRoutingKey = replyTo.ValueKind == JsonValueKind.Object ? StringOrNull(replyTo, "routing_key") : null,
-            };
-        }
-
-        /// <summary>Celery's rule: the destination list names the node, or the pattern matches it, or neither is given.</summary>
-        public bool IsFor(string nodeName)
-        {
-            if (Destination is { Count: > 0 })
-            {
-                return Destination.Contains(nodeName, StringComparer.Ordinal);
-            }
-
-            if (Pattern is not null && Matcher is not null)
-            {
-                return Matcher == "pcre"
-                    ? System.Text.RegularExpressions.Regex.IsMatch(nodeName, Pattern, System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1))
-                    : Glob.IsMatch(Pattern, nodeName);
-            }
-
-            return true;
-        }
-
-        public IReadOnlyList<string> TaskIds()
-        {
-            if (Arguments.ValueKind != JsonValueKind.Object || !Arguments.TryGetProperty("task_id", out JsonElement id))
-            {
-                return [];
-            }
-
-            return id.ValueKind == JsonValueKind.Array
-                ? id.EnumerateArray().Select(e => e.ToString()).ToList()
-                : [id.ToString()];
-        }
-
-        private static string? StringOrNull(JsonElement element, string name) =>
-            element.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-    }
 }

@@ -31,6 +31,16 @@ internal sealed class CommandLine
 
     private static readonly HashSet<string> s_flags = new(StringComparer.Ordinal) { "--force", "--json", "--task-events" };
 
+    /// <summary>The longest reply or result wait the command line accepts, in seconds (one day).</summary>
+    public const double MaxTimeoutSeconds = 86_400;
+
+    /// <summary>The options that take a number, with the form their value must have and how it is checked.</summary>
+    private static readonly Dictionary<string, (string Form, Func<string, bool> IsValid)> s_numeric = new(StringComparer.Ordinal)
+    {
+        ["--concurrency"] = ("a whole number of at least 1 (e.g. -c 8)", static text => TryWholeNumber(text, out _)),
+        ["--timeout"] = ($"a number of seconds greater than 0 and at most {MaxTimeoutSeconds.ToString(CultureInfo.InvariantCulture)} (e.g. -t 2.5)", static text => TrySeconds(text, out _)),
+    };
+
     private CommandLine(string? command, List<string> arguments, Dictionary<string, string> options)
     {
         Command = command;
@@ -99,6 +109,13 @@ internal sealed class CommandLine
                     value = args[++i];
                 }
 
+                if (s_numeric.TryGetValue(key, out (string Form, Func<string, bool> IsValid) numeric) && !numeric.IsValid(value))
+                {
+                    string written = eq > 0 ? arg[..eq] : arg;
+                    string named = written == key ? key : $"{written}/{key}";
+                    throw new ArgumentException($"Option {named} expects {numeric.Form}, not '{Diagnostics.LogText.Escape(value)}'.");
+                }
+
                 options[key] = value;
             }
             else if (command is null)
@@ -115,6 +132,19 @@ internal sealed class CommandLine
     }
 
     public string? Option(string name) => Options.GetValueOrDefault(name);
+
+    /// <summary>The value of a whole-number option (checked when the line was parsed), or null when it is not given.</summary>
+    public int? WholeNumber(string name) => Option(name) is { } text && TryWholeNumber(text, out int value) ? value : null;
+
+    /// <summary>The value of a seconds option (checked when the line was parsed), or <paramref name="defaultSeconds"/>.</summary>
+    public TimeSpan Seconds(string name, double defaultSeconds) =>
+        TimeSpan.FromSeconds(Option(name) is { } text && TrySeconds(text, out double value) ? value : defaultSeconds);
+
+    private static bool TryWholeNumber(string text, out int value) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= 1;
+
+    private static bool TrySeconds(string text, out double value) =>
+        double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out value) && value > 0 && value <= MaxTimeoutSeconds;
 }
 
 /// <summary>Runs the commands of a TaskGen program, as <c>celery -A app</c> does for Python.</summary>
@@ -227,7 +257,7 @@ public static class TaskAppHost
     private static WorkerOptions WorkerOptionsFrom(CommandLine line) => new()
     {
         Queues = line.Option("--queues")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
-        Concurrency = line.Option("--concurrency") is { } c ? int.Parse(c, CultureInfo.InvariantCulture) : null,
+        Concurrency = line.WholeNumber("--concurrency"),
         NodeName = line.Option("--hostname"),
         SendTaskEvents = line.Option("--task-events") is not null ? true : null,
     };
@@ -359,8 +389,7 @@ public static class TaskAppHost
         return 0;
     }
 
-    private static TimeSpan ReplyTimeout(CommandLine line, double defaultSeconds) =>
-        TimeSpan.FromSeconds(double.Parse(line.Option("--timeout") ?? defaultSeconds.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture));
+    private static TimeSpan ReplyTimeout(CommandLine line, double defaultSeconds) => line.Seconds("--timeout", defaultSeconds);
 
     private static IReadOnlyList<string>? Destination(CommandLine line) =>
         line.Option("--destination")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -375,7 +404,7 @@ public static class TaskAppHost
         string name = line.Arguments[0];
         var arguments = new RawJsonArguments(line.Arguments.Count > 1 ? line.Arguments[1] : null, line.Option("--kwargs"));
         string queue = line.Option("--queues") ?? (app.Tasks.TryGet(name, out _, out TaskDefinition? definition) ? definition.Queue : app.Options.TaskDefaultQueue);
-        TimeSpan timeout = TimeSpan.FromSeconds(double.Parse(line.Option("--timeout") ?? "30", CultureInfo.InvariantCulture));
+        TimeSpan timeout = line.Seconds("--timeout", 30);
 
         // memory:// lives in this process only, so a call on it needs a worker here too.
         TaskWorker? local = null;

@@ -2,6 +2,8 @@ using System;
 using System.Collections.Concurrent;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace TaskGen.Transport;
 
@@ -9,13 +11,26 @@ namespace TaskGen.Transport;
 /// The transport for <c>memory://</c> URLs: every app in the process that names the same broker shares
 /// its queues. Message TTLs, queue expiry, exclusivity and priorities are not modelled.
 /// </summary>
-public sealed class InMemoryTransport : ITransport
+public sealed partial class InMemoryTransport : ITransport
 {
     private readonly InMemoryBroker _broker;
+    private readonly ILogger _logger;
 
     /// <summary>Creates a transport over <paramref name="broker"/>.</summary>
     /// <param name="broker">The broker; see <see cref="InMemoryBroker.Named"/>.</param>
-    public InMemoryTransport(InMemoryBroker broker) => _broker = broker;
+    public InMemoryTransport(InMemoryBroker broker)
+        : this(broker, NullLogger.Instance)
+    {
+    }
+
+    /// <summary>Creates a transport over <paramref name="broker"/> that logs what its consumers' handlers throw.</summary>
+    /// <param name="broker">The broker; see <see cref="InMemoryBroker.Named"/>.</param>
+    /// <param name="logger">Where a handler's failure is reported.</param>
+    public InMemoryTransport(InMemoryBroker broker, ILogger logger)
+    {
+        _broker = broker;
+        _logger = logger;
+    }
 
     /// <summary>The broker this transport uses.</summary>
     public InMemoryBroker Broker => _broker;
@@ -61,7 +76,7 @@ public sealed class InMemoryTransport : ITransport
         string queue = consumer.Prepare is { } prepare ? await prepare(cancellationToken).ConfigureAwait(false) : consumer.Queue;
         InMemoryBroker.MemoryQueue target = _broker.FindQueue(queue)
             ?? throw new InvalidOperationException($"NOT_FOUND - no queue '{queue}': declare it before consuming.");
-        return new Consumer(_broker, target, Math.Max(1, consumer.Prefetch), consumer.AutoAck, consumer.Handler);
+        return new Consumer(_broker, target, Math.Max(1, consumer.Prefetch), consumer.AutoAck, consumer.Handler, _logger);
     }
 
     /// <inheritdoc />
@@ -94,13 +109,15 @@ public sealed class InMemoryTransport : ITransport
         private readonly SemaphoreSlim _window;
         private readonly bool _autoAck;
         private readonly Func<Delivery, ValueTask> _handler;
+        private readonly ILogger _logger;
         private readonly CancellationTokenSource _stop = new();
         private readonly ConcurrentDictionary<MemoryDelivery, bool> _unsettled = new();
         private readonly Task _loop;
         private int _cancelled;
 
-        public Consumer(InMemoryBroker broker, InMemoryBroker.MemoryQueue queue, int prefetch, bool autoAck, Func<Delivery, ValueTask> handler)
+        public Consumer(InMemoryBroker broker, InMemoryBroker.MemoryQueue queue, int prefetch, bool autoAck, Func<Delivery, ValueTask> handler, ILogger logger)
         {
+            _logger = logger;
             _broker = broker;
             _queue = queue;
             // No ceiling: a held ETA message gives its slot back, widening the window past its starting size.
@@ -171,7 +188,16 @@ public sealed class InMemoryTransport : ITransport
                     _unsettled.TryAdd(delivery, true);
                 }
 
-                await _handler(delivery).ConfigureAwait(false);
+                try
+                {
+                    await _handler(delivery).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // As RabbitMQ.Client does with a throwing consumer callback: the failure is reported, the
+                    // delivery stays unsettled until the consumer goes, and the next delivery is handled.
+                    LogHandlerFailed(_logger, ex, _queue.Name);
+                }
             }
         }
 
@@ -232,4 +258,7 @@ public sealed class InMemoryTransport : ITransport
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The consumer of memory:// queue {Queue} failed to handle a delivery and goes on with the next.")]
+    private static partial void LogHandlerFailed(ILogger logger, Exception exception, string queue);
 }

@@ -16,7 +16,7 @@ public static class TransportFactory
         if (string.IsNullOrWhiteSpace(brokerUrl) || brokerUrl.StartsWith("memory://", StringComparison.OrdinalIgnoreCase))
         {
             string name = string.IsNullOrWhiteSpace(brokerUrl) ? string.Empty : brokerUrl["memory://".Length..].TrimEnd('/');
-            return new InMemoryTransport(InMemoryBroker.Named(name));
+            return new InMemoryTransport(InMemoryBroker.Named(name), loggerFactory.CreateLogger("TaskGen.Transport"));
         }
 
         if (brokerUrl.StartsWith("amqp://", StringComparison.OrdinalIgnoreCase) || brokerUrl.StartsWith("amqps://", StringComparison.OrdinalIgnoreCase))

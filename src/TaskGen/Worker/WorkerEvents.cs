@@ -31,23 +31,37 @@ internal sealed partial class WorkerEvents : IAsyncDisposable
     private readonly TaskWorker _worker;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
+    private readonly Diagnostics.LogThrottle _failures;
     private Task? _heartbeats;
     private long _clock;
 
-    public WorkerEvents(TaskApp app, TaskWorker worker, bool taskEvents, ILogger logger)
+    public WorkerEvents(TaskApp app, TaskWorker worker, bool taskEvents, ILogger logger, TimeProvider? time = null)
     {
         _app = app;
         _worker = worker;
         TaskEvents = taskEvents;
         _logger = logger;
+        _failures = new Diagnostics.LogThrottle(FailureLogInterval, time);
     }
+
+    /// <summary>The least time between two logged event failures; the ones in between are counted, not logged.</summary>
+    public static TimeSpan FailureLogInterval { get; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Whether task events are sent as well as worker events; <c>enable_events</c>/<c>disable_events</c> switch it.</summary>
     public bool TaskEvents { get; set; }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await _app.Transport.DeclareExchangeAsync(s_exchange, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _app.Transport.DeclareExchangeAsync(s_exchange, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException))
+        {
+            // Monitors are optional: a worker without its event exchange still does its work.
+            ReportFailure("worker-online", ex);
+        }
+
         await SendWorkerEventAsync("worker-online").ConfigureAwait(false);
         _heartbeats = HeartbeatAsync(_stop.Token);
     }
@@ -68,8 +82,8 @@ internal sealed partial class WorkerEvents : IAsyncDisposable
     {
         w.WriteString("uuid", request.Id);
         w.WriteString("name", request.Name);
-        w.WriteString("args", request.ArgsRepr ?? System.Text.Encoding.UTF8.GetString(request.Args.Span));
-        w.WriteString("kwargs", request.KwargsRepr ?? System.Text.Encoding.UTF8.GetString(request.Kwargs.Span));
+        w.WriteString("args", request.ArgsRepr is { } args ? EventRepr.Truncate(args) : EventRepr.Truncate(request.Args.Span));
+        w.WriteString("kwargs", request.KwargsRepr is { } kwargs ? EventRepr.Truncate(kwargs) : EventRepr.Truncate(request.Kwargs.Span));
         w.WriteString("root_id", request.RootId);
         w.WriteString("parent_id", request.ParentId);
         w.WriteNumber("retries", request.Retries);
@@ -86,7 +100,7 @@ internal sealed partial class WorkerEvents : IAsyncDisposable
     public ValueTask TaskSucceededAsync(TaskRequest request, ReadOnlyMemory<byte> resultJson, TimeSpan runtime) => !TaskEvents ? ValueTask.CompletedTask : SendAsync("task-succeeded", w =>
     {
         w.WriteString("uuid", request.Id);
-        w.WriteString("result", resultJson.IsEmpty ? "None" : System.Text.Encoding.UTF8.GetString(resultJson.Span));
+        w.WriteString("result", resultJson.IsEmpty ? "None" : EventRepr.Truncate(resultJson.Span));
         w.WriteNumber("runtime", runtime.TotalSeconds);
     });
 
@@ -140,34 +154,43 @@ internal sealed partial class WorkerEvents : IAsyncDisposable
 
     private async ValueTask SendAsync(string type, Action<Utf8JsonWriter> fields)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("type", type);
-            writer.WriteString("hostname", _worker.NodeName);
-            writer.WriteNumber("timestamp", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0);
-
-            // Python's sign: hours west of UTC, so UTC+2 is -2.
-            writer.WriteNumber("utcoffset", -(int)Math.Round(TimeZoneInfo.Local.GetUtcOffset(DateTime.UtcNow).TotalHours));
-            writer.WriteNumber("pid", Environment.ProcessId);
-            writer.WriteNumber("clock", Interlocked.Increment(ref _clock));
-            fields(writer);
-            writer.WriteEndObject();
-        }
-
-        var headers = new Dictionary<string, object?> { ["hostname"] = _worker.NodeName };
-        var properties = new MessageProperties { ContentType = "application/json", ContentEncoding = "utf-8", DeliveryMode = 1 };
+        // Events are for monitors: nothing about one (building it, a refused publish, a closed channel) may
+        // reach the task or the worker that sends it.
         try
         {
+            var buffer = new ArrayBufferWriter<byte>(256);
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("type", type);
+                writer.WriteString("hostname", _worker.NodeName);
+                writer.WriteNumber("timestamp", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0);
+
+                // Python's sign: hours west of UTC, so UTC+2 is -2.
+                writer.WriteNumber("utcoffset", -(int)Math.Round(TimeZoneInfo.Local.GetUtcOffset(DateTime.UtcNow).TotalHours));
+                writer.WriteNumber("pid", Environment.ProcessId);
+                writer.WriteNumber("clock", Interlocked.Increment(ref _clock));
+                fields(writer);
+                writer.WriteEndObject();
+            }
+
+            var headers = new Dictionary<string, object?> { ["hostname"] = _worker.NodeName };
+            var properties = new MessageProperties { ContentType = "application/json", ContentEncoding = "utf-8", DeliveryMode = 1 };
             await _app.Transport.PublishAsync(
                 new TransportMessage(Exchange, type.Replace('-', '.'), properties, headers, buffer.WrittenMemory) { Mandatory = false, Confirm = false },
                 CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is BrokerException or InvalidOperationException or ObjectDisposedException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // Events are for monitors; losing one must never disturb the work.
-            LogEventNotSent(_logger, type, ex.Message);
+            ReportFailure(type, ex);
+        }
+    }
+
+    private void ReportFailure(string type, Exception exception)
+    {
+        if (_failures.ShouldLog(out long suppressed))
+        {
+            LogEventNotSent(_logger, type, Diagnostics.LogText.Escape(exception.Message), suppressed);
         }
     }
 
@@ -198,6 +221,6 @@ internal sealed partial class WorkerEvents : IAsyncDisposable
         static double Parse(string text) => double.Parse(text, CultureInfo.InvariantCulture);
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Event {Type} was not sent: {Reason}")]
-    private static partial void LogEventNotSent(ILogger logger, string type, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Event {Type} was not sent: {Reason} ({Suppressed} earlier failure(s) not logged; at most one is logged per minute).")]
+    private static partial void LogEventNotSent(ILogger logger, string type, string reason, long suppressed);
 }

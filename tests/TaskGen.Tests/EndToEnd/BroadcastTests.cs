@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
 using TaskGen.Worker;
 
 namespace TaskGen.Tests.EndToEnd;
@@ -59,5 +60,33 @@ public sealed class BroadcastTests
         InvalidOperationException error = Assert.Throws<InvalidOperationException>(() => env.App.Broadcast(Remote.TestTasks.Add.Signature(1, 2)));
 
         Assert.Contains("not a broadcast queue", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ABroadcastThatReachesNoWorkerIsEmptyAtOnceAndSaysWhatToStart()
+    {
+        var log = new CapturedLog();
+        await using MemoryEnvironment env = await MemoryEnvironment.StartAsync(startWorker: false, configure: b => b.LoggerFactory = log);
+
+        BroadcastResult<string> result = await env.App.BroadcastAsync(Remote.TestTasks.Hello.Signature("anyone?"));
+        Task<IReadOnlyDictionary<string, string>> replies = result.GetAsync(TimeSpan.FromHours(1));
+
+        Assert.True(result.ReachedNoWorker);
+        Assert.True(replies.IsCompleted, "Waiting for the replies of a broadcast that reached nobody must end at once.");
+        Assert.Empty(await replies);
+        string warning = Assert.Single(log.Messages("TaskGen.TaskApp"));
+        Assert.Contains("no worker is bound to broadcast queue 'fleet'", warning, StringComparison.Ordinal);
+        Assert.Contains("(worker -Q fleet)", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ABroadcastSentInTheBackgroundThatReachesNoWorkerIsEmpty()
+    {
+        await using MemoryEnvironment env = await MemoryEnvironment.StartAsync(startWorker: false);
+
+        BroadcastResult<string> result = env.App.Broadcast(Remote.TestTasks.Hello.Signature("anyone?"));
+
+        Assert.Empty(await result.GetAsync(MemoryEnvironment.Guard).WaitAsync(MemoryEnvironment.Guard));
+        Assert.True(result.ReachedNoWorker);
     }
 }

@@ -360,6 +360,33 @@ public sealed class InMemoryTransportTests
         Assert.Equal(1, transport.Broker.CountReady("work"));
     }
 
+    [Fact]
+    public async Task Consume_AHandlerThatThrows_IsLoggedAndTheNextDeliveryIsHandled()
+    {
+        var log = new TaskGen.Tests.EndToEnd.CapturedLog();
+        var transport = new InMemoryTransport(new InMemoryBroker(), log.CreateLogger("TaskGen.Transport"));
+        await TaskQueueTopology.DeclareAsync(transport, new QueueDeclaration("alpha"), CancellationToken.None);
+        await transport.PublishAsync(Message(string.Empty, "alpha", "poison"), CancellationToken.None);
+        await transport.PublishAsync(Message(string.Empty, "alpha", "fine"), CancellationToken.None);
+
+        var received = new TaskCompletionSource<Delivery>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using (await transport.ConsumeAsync("alpha", 10, autoAck: true, delivery =>
+        {
+            if (Body(delivery) == "poison")
+            {
+                throw new InvalidOperationException("the handler broke");
+            }
+
+            received.TrySetResult(delivery);
+            return ValueTask.CompletedTask;
+        }, CancellationToken.None))
+        {
+            Assert.Equal("fine", Body(await received.Task.WaitAsync(s_hangGuard)));
+        }
+
+        Assert.Single(log.Messages("TaskGen.Transport", Microsoft.Extensions.Logging.LogLevel.Error));
+    }
+
     private static InMemoryTransport NewTransport() => new(InMemoryBroker.Named(Guid.NewGuid().ToString()));
 
     private static async Task<string> DeclareBoundAsync(InMemoryTransport transport, string queue, string exchange)

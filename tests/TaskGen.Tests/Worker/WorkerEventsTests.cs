@@ -1,0 +1,148 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using TaskGen.Tests.Diagnostics;
+using TaskGen.Tests.EndToEnd;
+using TaskGen.Transport;
+using TaskGen.Worker;
+
+namespace TaskGen.Tests.Worker;
+
+/// <summary>Task events carry Celery's cut texts, and a failing event never reaches the work or floods the log.</summary>
+public sealed class WorkerEventsTests
+{
+    [Fact]
+    public async Task TaskEventsCarryArgumentsAndResultsCutAt1024Characters()
+    {
+        // A producer that does not cut its reprs (or sends none, as kombu's older clients do) must not make the events large.
+        await using MemoryEnvironment env = await MemoryEnvironment.StartAsync(configure: b =>
+        {
+            b.Options.WorkerSendTaskEvents = true;
+            b.Transport = new HookedTransport(Memory(b), message =>
+            {
+                if (message.Headers.ContainsKey("task"))
+                {
+                    message.Headers["argsrepr"] = "('" + new string('x', 5000) + "',)";
+                    message.Headers.Remove("kwargsrepr");
+                }
+            });
+        });
+        ITransport transport = env.App.Transport;
+        string monitor = await transport.DeclareQueueAsync(new QueueSpecification("monitor", Durable: false), CancellationToken.None);
+        await transport.BindQueueAsync(monitor, WorkerEvents.Exchange, "task.#", CancellationToken.None);
+        var events = Channel.CreateUnbounded<JsonElement>();
+        await using ITransportConsumer consumer = await transport.ConsumeAsync(monitor, 16, autoAck: true, delivery =>
+        {
+            using JsonDocument document = JsonDocument.Parse(delivery.Message.Body);
+            events.Writer.TryWrite(document.RootElement.Clone());
+            return ValueTask.CompletedTask;
+        }, CancellationToken.None);
+
+        string text = new('x', 5000);
+        Assert.Equal(text, await env.App.Send(TaskGen.Tests.EndToEnd.Remote.TestTasks.EchoAsync.Signature(text)).GetAsync(MemoryEnvironment.Guard));
+
+        var byType = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        while (!byType.ContainsKey("task-received") || !byType.ContainsKey("task-succeeded"))
+        {
+            JsonElement next = await events.Reader.ReadAsync().AsTask().WaitAsync(MemoryEnvironment.Guard);
+            byType[next.GetProperty("type").GetString()!] = next;
+        }
+
+        string args = byType["task-received"].GetProperty("args").GetString()!;
+        string kwargs = byType["task-received"].GetProperty("kwargs").GetString()!;
+        string result = byType["task-succeeded"].GetProperty("result").GetString()!;
+        Assert.Equal(EventRepr.MaxLength + EventRepr.Suffix.Length, args.Length);
+        Assert.StartsWith("('xxx", args, StringComparison.Ordinal);
+        Assert.EndsWith("xxx...", args, StringComparison.Ordinal);
+        Assert.Equal("{}", kwargs);
+        Assert.Equal(EventRepr.MaxLength + EventRepr.Suffix.Length, result.Length);
+        Assert.StartsWith("\"xxx", result, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AWorkerWhoseEventsAllFailStillRunsItsTasks()
+    {
+        var log = new CapturedLog();
+        await using MemoryEnvironment env = await MemoryEnvironment.StartAsync(configure: b =>
+        {
+            b.LoggerFactory = log;
+            b.Options.WorkerSendTaskEvents = true;
+            b.Transport = new HookedTransport(Memory(b), RefuseEvents);
+        });
+
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(i + 2, await env.App.Send(TaskGen.Tests.EndToEnd.Remote.TestTasks.Add.Signature(i, 2)).GetAsync(MemoryEnvironment.Guard));
+        }
+
+        Assert.Contains(log.Messages("TaskGen.Events"), m => m.Contains("celeryev refused", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task EventFailuresAreLoggedOncePerIntervalWithTheCountOfThoseNotLogged()
+    {
+        var log = new CapturedLog();
+        await using MemoryEnvironment env = await MemoryEnvironment.StartAsync(startWorker: false, configure: b =>
+        {
+            b.LoggerFactory = log;
+            b.Transport = new HookedTransport(Memory(b), RefuseEvents);
+        });
+        await using TaskWorker worker = env.App.CreateWorker(new WorkerOptions { Queues = ["celery"], NodeName = "test@unit" });
+        var clock = new ManualClock();
+        await using var events = new WorkerEvents(env.App, worker, taskEvents: true, log.CreateLogger("TaskGen.Events"), clock);
+
+        for (int i = 0; i < 3; i++)
+        {
+            await events.HeartbeatNowAsync();
+        }
+
+        clock.Advance(WorkerEvents.FailureLogInterval);
+        await events.HeartbeatNowAsync();
+
+        IReadOnlyList<string> logged = log.Messages("TaskGen.Events");
+        Assert.Equal(2, logged.Count);
+        Assert.Contains("(0 earlier failure(s) not logged", logged[0], StringComparison.Ordinal);
+        Assert.Contains("(2 earlier failure(s) not logged", logged[1], StringComparison.Ordinal);
+    }
+
+    private static InMemoryTransport Memory(TaskAppBuilder builder) => new(InMemoryBroker.Named(builder.Options.BrokerUrl["memory://".Length..]));
+
+    private static void RefuseEvents(TransportMessage message)
+    {
+        if (message.Exchange == WorkerEvents.Exchange)
+        {
+            throw new IOException("celeryev refused");
+        }
+    }
+
+    /// <summary>A memory transport that shows each message to a hook before publishing it; the hook may change it or throw.</summary>
+    private sealed class HookedTransport(InMemoryTransport inner, Action<TransportMessage> beforePublish) : ITransport
+    {
+        public string Description => inner.Description;
+
+        public ValueTask DeclareExchangeAsync(ExchangeSpecification exchange, CancellationToken cancellationToken) => inner.DeclareExchangeAsync(exchange, cancellationToken);
+
+        public ValueTask<string> DeclareQueueAsync(QueueSpecification queue, CancellationToken cancellationToken) => inner.DeclareQueueAsync(queue, cancellationToken);
+
+        public ValueTask BindQueueAsync(string queue, string exchange, string routingKey, CancellationToken cancellationToken) => inner.BindQueueAsync(queue, exchange, routingKey, cancellationToken);
+
+        public ValueTask PublishAsync(TransportMessage message, CancellationToken cancellationToken)
+        {
+            beforePublish(message);
+            return inner.PublishAsync(message, cancellationToken);
+        }
+
+        public ValueTask<ITransportConsumer> ConsumeAsync(ConsumerSpecification consumer, CancellationToken cancellationToken) =>
+            inner.ConsumeAsync(consumer, cancellationToken);
+
+        public ValueTask<(uint Messages, uint Consumers)?> InspectQueueAsync(string queue, CancellationToken cancellationToken) => inner.InspectQueueAsync(queue, cancellationToken);
+
+        public ValueTask<uint> PurgeAsync(string queue, CancellationToken cancellationToken) => inner.PurgeAsync(queue, cancellationToken);
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+}
