@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
+using TaskGen.Diagnostics;
 using TaskGen.Protocol;
 using TaskGen.Transport;
 
@@ -50,7 +51,7 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
         }
         catch (MalformedMessageException ex)
         {
-            LogRejected(logger, ex.TaskId ?? "(none)", ex.TaskName ?? "(none)", delivery.Queue, ex.Message);
+            LogRejected(logger, LogText.Escape(ex.TaskId), LogText.Escape(ex.TaskName), delivery.Queue, LogText.Escape(ex.Message));
             await delivery.RejectAsync(requeue: false).ConfigureAwait(false);
             if (ex.TaskId is not null && delivery.Message.Properties.ReplyTo is { Length: > 0 } replyTo)
             {
@@ -62,7 +63,7 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
 
         if (!tasks.TryGet(request.Name, out TaskModule module, out _))
         {
-            LogUnknownTask(logger, request.Id, request.Name, delivery.Queue);
+            LogUnknownTask(logger, LogText.Escape(request.Id), LogText.Escape(request.Name), delivery.Queue);
             await delivery.RejectAsync(requeue: false).ConfigureAwait(false);
             await executor.AnswerAsync(request, TaskState.Failure, ResultCodec.EncodeException(new RemoteException("NotRegistered", request.Name, "celery.exceptions")), null).ConfigureAwait(false);
             return;

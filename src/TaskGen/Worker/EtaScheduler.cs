@@ -2,6 +2,7 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
+using TaskGen.Diagnostics;
 using TaskGen.Protocol;
 using TaskGen.Transport;
 
@@ -53,7 +54,7 @@ internal sealed partial class EtaScheduler(WorkerContext worker, int limit, ILog
             if (delivery.Lost.IsCancellationRequested)
             {
                 // Running it now would run it twice: the broker has it back and hands it out again.
-                LogDroppedLost(logger, request.Id, request.Name);
+                LogDroppedLost(logger, LogText.Escape(request.Id), LogText.Escape(request.Name));
             }
             else
             {

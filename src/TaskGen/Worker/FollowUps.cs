@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Text.Json;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
+using TaskGen.Diagnostics;
 using TaskGen.Protocol;
 
 namespace TaskGen.Worker;
@@ -28,13 +29,13 @@ internal sealed partial class FollowUps(WorkerContext worker, IFollowUpSender se
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or ArgumentException)
         {
-            LogWorkflowUnreadable(logger, request.Id, request.Name, ex.Message);
+            LogWorkflowUnreadable(logger, LogText.Escape(request.Id), LogText.Escape(request.Name), LogText.Escape(ex.Message));
             return;
         }
 
         foreach (string kind in unsupported)
         {
-            LogWorkflowUnsupported(logger, request.Id, request.Name, kind);
+            LogWorkflowUnsupported(logger, LogText.Escape(request.Id), LogText.Escape(request.Name), LogText.Escape(kind));
         }
 
         foreach (Workflow.FollowUp followUp in followUps)
@@ -43,12 +44,12 @@ internal sealed partial class FollowUps(WorkerContext worker, IFollowUpSender se
             try
             {
                 await sender.SendFollowUpAsync(next, followUp.Queue).ConfigureAwait(false);
-                LogFollowUpSent(logger, next.Id, next.Name, request.Id);
+                LogFollowUpSent(logger, LogText.Escape(next.Id), LogText.Escape(next.Name), LogText.Escape(request.Id));
             }
             catch (Exception ex)
             {
                 // The step cannot go out: whoever waits for it, and for the chain's end, hears why.
-                LogFollowUpFailed(logger, ex, next.Id, next.Name, request.Id);
+                LogFollowUpFailed(logger, ex, LogText.Escape(next.Id), LogText.Escape(next.Name), LogText.Escape(request.Id));
                 var remote = new RemoteException("FollowUpNotSent", $"Task {next.Id} ({next.Name}), the next step after task {request.Id}, could not be sent: {ex.Message}", "TaskGen.Worker");
                 if (next.ReplyTo is { Length: > 0 } replyTo)
                 {
@@ -69,12 +70,12 @@ internal sealed partial class FollowUps(WorkerContext worker, IFollowUpSender se
             steps = Workflow.RemainingChainSteps(embed, out bool hasErrbacks);
             if (hasErrbacks)
             {
-                LogWorkflowUnsupported(logger, taskId, taskName, "errback");
+                LogWorkflowUnsupported(logger, LogText.Escape(taskId), LogText.Escape(taskName), "errback");
             }
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            LogWorkflowUnreadable(logger, taskId, taskName, ex.Message);
+            LogWorkflowUnreadable(logger, LogText.Escape(taskId), LogText.Escape(taskName), LogText.Escape(ex.Message));
             return;
         }
 

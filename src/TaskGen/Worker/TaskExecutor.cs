@@ -5,6 +5,7 @@ using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
+using TaskGen.Diagnostics;
 using TaskGen.Protocol;
 using TaskGen.Results;
 using TaskGen.Transport;
@@ -57,13 +58,13 @@ internal sealed partial class TaskExecutor
             if (delivery.Lost.IsCancellationRequested)
             {
                 // The channel went while the message waited for a slot: the broker hands it out again.
-                LogDroppedLost(_logger, request.Id, request.Name);
+                LogDroppedLost(_logger, LogText.Escape(request.Id), LogText.Escape(request.Name));
                 return;
             }
 
             if (_worker.Revoked.Contains(request.Id, Environment.TickCount64))
             {
-                LogRevoked(_logger, request.Id, request.Name);
+                LogRevoked(_logger, LogText.Escape(request.Id), LogText.Escape(request.Name));
                 ReleaseSlot();
                 answered = await AnswerAsync(request, TaskState.Revoked, ResultCodec.EncodeException(new RemoteException("TaskRevokedError", "revoked", "celery.exceptions")), null).ConfigureAwait(false);
                 await SettleAnsweredAsync(delivery, answered).ConfigureAwait(false);
@@ -72,7 +73,7 @@ internal sealed partial class TaskExecutor
 
             if (request.Expires is { } expires && expires <= DateTimeOffset.UtcNow)
             {
-                LogExpired(_logger, request.Id, request.Name, expires);
+                LogExpired(_logger, LogText.Escape(request.Id), LogText.Escape(request.Name), expires);
                 ReleaseSlot();
                 answered = await AnswerAsync(request, TaskState.Revoked, ResultCodec.EncodeException(new RemoteException("TaskRevokedError", "expired", "celery.exceptions")), null).ConfigureAwait(false);
                 await SettleAnsweredAsync(delivery, answered).ConfigureAwait(false);
@@ -131,14 +132,14 @@ internal sealed partial class TaskExecutor
                     {
                         Interlocked.Increment(ref _abandoned);
                         _ = run.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-                        LogHardLimit(_logger, request.Id, request.Name, hard.Value.TotalSeconds);
+                        LogHardLimit(_logger, LogText.Escape(request.Id), LogText.Escape(request.Name), hard.Value.TotalSeconds);
                         failure = new RemoteException("TimeLimitExceeded", $"Task exceeded its hard time limit of {hard.Value.TotalSeconds:0.###} s; it was abandoned.", "celery.exceptions");
                     }
                 }
             }
             catch (TaskArgumentException ex)
             {
-                LogBadArguments(_logger, request.Id, request.Name, ex.Message);
+                LogBadArguments(_logger, LogText.Escape(request.Id), LogText.Escape(request.Name), LogText.Escape(ex.Message));
                 ReleaseSlot();
                 answered = await FailAsync(request, new RemoteException("TypeError", ex.Message, "builtins"), null).ConfigureAwait(false);
                 await delivery.RejectAsync(requeue: false).ConfigureAwait(false);
@@ -148,13 +149,13 @@ internal sealed partial class TaskExecutor
             {
                 // Stopped by shutdown, not by the task's own logic: another worker runs it again, as
                 // Celery's acks_late promises; no result, so the caller keeps waiting for that run.
-                LogAbandoned(_logger, request.Id, request.Name);
+                LogAbandoned(_logger, LogText.Escape(request.Id), LogText.Escape(request.Name));
                 await delivery.RejectAsync(requeue: true).ConfigureAwait(false);
                 return;
             }
             catch (Exception ex)
             {
-                LogTaskFailed(_logger, ex, request.Id, request.Name);
+                LogTaskFailed(_logger, ex, LogText.Escape(request.Id), LogText.Escape(request.Name));
                 bool timedOut = ex is OperationCanceledException && limit?.IsCancellationRequested == true;
                 failure = timedOut
                     ? new RemoteException(soft is null ? "TimeLimitExceeded" : "SoftTimeLimitExceeded", $"Task exceeded its time limit of {first!.Value.TotalSeconds:0.###} s.", "celery.exceptions")
@@ -175,7 +176,7 @@ internal sealed partial class TaskExecutor
                 return;
             }
 
-            LogSucceeded(_logger, request.Id, request.Name);
+            LogSucceeded(_logger, LogText.Escape(request.Id), LogText.Escape(request.Name));
             answered = await AnswerAsync(request, TaskState.Success, invocation.ResultJson, null).ConfigureAwait(false);
             if (answered)
             {
@@ -192,7 +193,7 @@ internal sealed partial class TaskExecutor
         {
             // Whatever happens here must not take the worker down. Before the caller has an answer the
             // message goes back for another try; after, running it again would repeat its effects.
-            LogWorkerError(_logger, ex, request.Id, request.Name);
+            LogWorkerError(_logger, ex, LogText.Escape(request.Id), LogText.Escape(request.Name));
             try
             {
                 if (answered)
@@ -206,7 +207,7 @@ internal sealed partial class TaskExecutor
             }
             catch (Exception settleError)
             {
-                LogWorkerError(_logger, settleError, request.Id, request.Name);
+                LogWorkerError(_logger, settleError, LogText.Escape(request.Id), LogText.Escape(request.Name));
             }
         }
         finally

@@ -2,6 +2,7 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
+using TaskGen.Diagnostics;
 using TaskGen.Protocol;
 using TaskGen.Results;
 using TaskGen.Transport;
@@ -62,12 +63,12 @@ internal sealed partial class WorkerContext : IDisposable
         }
         catch (MessageNotRoutedException)
         {
-            LogNobodyWaits(_logger, taskId, replyTo);
+            LogNobodyWaits(_logger, LogText.Escape(taskId), LogText.Escape(replyTo));
             return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogResultNotSent(_logger, taskId, replyTo, ex.Message);
+            LogResultNotSent(_logger, LogText.Escape(taskId), LogText.Escape(replyTo), LogText.Escape(ex.Message));
             if (state is TaskState.Failure)
             {
                 return false;
@@ -86,7 +87,7 @@ internal sealed partial class WorkerContext : IDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogResultNotSent(_logger, taskId, replyTo, ex.Message);
+            LogResultNotSent(_logger, LogText.Escape(taskId), LogText.Escape(replyTo), LogText.Escape(ex.Message));
             return false;
         }
     }
