@@ -83,4 +83,8 @@ public static class Jobs
     /// <summary>Returns its argument, as the next step of a chain.</summary>
     [Task(Queue = "work")]
     public static double Echo(double value) => value;
+
+    /// <summary>Returns a string of <paramref name="length"/> characters, for results larger than a broker accepts.</summary>
+    [Task(Queue = "work")]
+    public static string Big(int length) => new('x', length);
 }

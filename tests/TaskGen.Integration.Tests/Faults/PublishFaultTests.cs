@@ -34,6 +34,41 @@ public sealed class PublishFaultTests(RabbitMqFixture broker) : IntegrationTest(
     }
 
     [Fact]
+    public async Task AnOversizedResultFailsItsCallerAndADeletedEventExchangeCostsNoOtherResult()
+    {
+        // Channels read the limit when they open: the worker and this app open theirs after it is lowered.
+        await Broker.CtlAsync("eval", "application:set_env(rabbit, max_message_size, 1048576).");
+        try
+        {
+            await using ProgramProcess worker = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work", "oversized@%h", 4, "-E");
+            var results = new List<AsyncResult<int>>(400);
+            AsyncResult<string>? big = null;
+            for (int i = 0; i < 400; i++)
+            {
+                results.Add(App.Send(Jobs.Add.Signature(i, 1)));
+                if (i == 100)
+                {
+                    big = App.Send(Jobs.Big.Signature(2_000_000));
+                }
+
+                if (i == 200)
+                {
+                    await DeleteExchangeAsync("celeryev");
+                }
+            }
+
+            int[] values = await Task.WhenAll(results.Select(r => r.GetAsync(Guard)));
+            Assert.Equal(Enumerable.Range(1, 400), values);
+            TaskFailedException failure = await Assert.ThrowsAsync<TaskFailedException>(() => big!.GetAsync(Guard));
+            Assert.Equal("ResultNotSent", failure.RemoteType);
+        }
+        finally
+        {
+            await Broker.CtlAsync("eval", "application:set_env(rabbit, max_message_size, 134217728).");
+        }
+    }
+
+    [Fact]
     public async Task ALinkOnATaskReturningNaNIsStillSent()
     {
         await using ProgramProcess worker = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work", "nan@%h");
@@ -64,6 +99,14 @@ public sealed class PublishFaultTests(RabbitMqFixture broker) : IntegrationTest(
             Assert.Equal("FAILURE", result.GetProperty("status").GetString());
             Assert.Equal("FollowUpNotSent", result.GetProperty("result").GetProperty("exc_type").GetString());
         }
+    }
+
+    private async Task DeleteExchangeAsync(string exchange)
+    {
+        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(Broker.Url) };
+        await using RabbitMQ.Client.IConnection connection = await factory.CreateConnectionAsync();
+        await using RabbitMQ.Client.IChannel channel = await connection.CreateChannelAsync();
+        await channel.ExchangeDeleteAsync(exchange);
     }
 
     private static TransportMessage RawTask(string name, string args, string embed)
