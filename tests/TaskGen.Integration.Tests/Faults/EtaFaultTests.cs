@@ -56,6 +56,36 @@ public sealed class EtaFaultTests(RabbitMqFixture broker) : IntegrationTest(brok
         }
     }
 
+    [Fact]
+    public async Task HeldEtaTasksOfAChannelClosedByConsumerTimeoutRunOnce()
+    {
+        // Channels read the timeout when they open, and check it once a tick (a minute by default): the worker
+        // opens its consumer's channel after both are lowered.
+        await Broker.CtlAsync("eval", "application:set_env(rabbit, consumer_timeout, 2000), application:set_env(rabbit, channel_tick_interval, 1000).");
+        string path = Path.Combine(Path.GetTempPath(), "taskgen-timeout-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using ProgramProcess worker = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work", "timed@%h", concurrency: 2);
+            DateTimeOffset eta = DateTimeOffset.UtcNow.AddSeconds(15);
+            const int Count = 4;
+            for (int i = 0; i < Count; i++)
+            {
+                await App.SendAsync(Jobs.Record.Signature(path, i, new TaskOptions { Eta = eta, IgnoreResult = true }));
+            }
+
+            // Held unacknowledged past the timeout, the messages make the broker close the consumer's channel.
+            await worker.WaitForLineAsync(line => line.Contains("Consuming 'work' again", StringComparison.Ordinal), "the broker to close the consumer's channel and the worker to resume");
+            int[] runs = await RunsAsync(path, Count, eta.AddSeconds(3));
+            Assert.Equal(Enumerable.Range(0, Count), runs.Distinct().Order());
+            Assert.True(runs.Length == Count, $"{runs.Length - Count} duplicate run(s): {string.Join(",", runs.Order())}");
+        }
+        finally
+        {
+            await Broker.CtlAsync("eval", "application:set_env(rabbit, consumer_timeout, 1800000), application:set_env(rabbit, channel_tick_interval, 60000).");
+            DeleteRuns(path);
+        }
+    }
+
     /// <summary>Every id recorded by <c>Jobs.Record</c> under <paramref name="path"/>, by every worker process.</summary>
     internal static int[] ReadRuns(string path) =>
         Directory.GetFiles(Path.GetDirectoryName(path)!, Path.GetFileName(path) + ".*")
