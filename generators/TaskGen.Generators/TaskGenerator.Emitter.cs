@@ -89,7 +89,7 @@ public sealed partial class TaskGenerator
             w.WriteLine("public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Worker.TaskDefinition> Tasks => s_tasks;");
             w.WriteLine();
             w.WriteLine("/// <inheritdoc />");
-            w.WriteLine("public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Transport.QueueDeclaration> Queues => s_queues;");
+            w.WriteLine("public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Transport.QueueDeclaration> Queues => DeclaredQueues;");
             w.WriteLine();
             w.WriteLine("/// <inheritdoc />");
             w.OpenBlock("public override global::System.Threading.Tasks.ValueTask DispatchAsync(global::TaskGen.Worker.TaskInvocation invocation)");
@@ -186,7 +186,8 @@ public sealed partial class TaskGenerator
 
         private static void WriteQueueArray(SourceWriter w, EquatableArray<QueueSpec> queues)
         {
-            w.WriteLine("private static readonly global::TaskGen.Transport.QueueDeclaration[] s_queues = new global::TaskGen.Transport.QueueDeclaration[]");
+            w.WriteLine("/// <summary>The queues this assembly declares, for its stubs' descriptors and its workers.</summary>");
+            w.WriteLine("internal static readonly global::TaskGen.Transport.QueueDeclaration[] DeclaredQueues = new global::TaskGen.Transport.QueueDeclaration[]");
             w.WriteLine("{");
             w.Indent();
             foreach (QueueSpec queue in queues)
@@ -225,7 +226,7 @@ public sealed partial class TaskGenerator
             w.WriteLine($"public const string Name = {Literal(task.TaskName)};");
             w.WriteLine();
             w.WriteLine("/// <summary>The task's name, default queue and result reader.</summary>");
-            string descriptorArguments = $"Name, {Literal(task.Queue ?? string.Empty)}, global::TaskGen.Generated.{context.ModuleName}.Instance";
+            string descriptorArguments = $"Name, {Literal(task.Queue ?? string.Empty)}, global::TaskGen.Generated.{context.ModuleName}.DeclaredQueues";
             if (task.Result is not null)
             {
                 descriptorArguments += $", static (ref {Reader} reader) => {ReadExpression(task.Result, "reader", 1, context.ModuleName)}";

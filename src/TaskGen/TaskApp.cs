@@ -23,7 +23,7 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender
     private readonly ILogger _logger;
     private readonly RpcResultBackend? _results;
     private readonly ConcurrentDictionary<string, Task> _declared = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<TaskModule, bool> _seenModules = new();
+    private readonly ConcurrentDictionary<IReadOnlyList<QueueDeclaration>, bool> _seenQueueLists = new(ReferenceEqualityComparer.Instance);
     private SemaphoreSlim? _publishSlots;
 
     internal TaskApp(TaskAppOptions options, ITransport transport, TaskRegistry tasks, ILoggerFactory loggerFactory)
@@ -349,9 +349,9 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender
     private (TaskEnvelope, QueueDeclaration) CreateEnvelope(Signature signature, bool ignoreResult)
     {
         TaskDescriptor task = signature.Task;
-        if (task.Module is not null && _seenModules.TryAdd(task.Module, true))
+        if (task.DeclaredQueues.Count > 0 && _seenQueueLists.TryAdd(task.DeclaredQueues, true))
         {
-            Tasks.AddQueues(task.Module.Queues);
+            Tasks.AddQueues(task.DeclaredQueues);
         }
 
         TaskOptions? options = signature.Options;

@@ -13,7 +13,7 @@ namespace Shop.Remote
             public const string Name = "mail.send";
 
             /// <summary>The task's name, default queue and result reader.</summary>
-            public static readonly global::TaskGen.TaskDescriptor<bool> Descriptor = new global::TaskGen.TaskDescriptor<bool>(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.Instance, static (ref global::System.Text.Json.Utf8JsonReader reader) => global::TaskGen.Serialization.TaskJson.ReadBoolean(ref reader));
+            public static readonly global::TaskGen.TaskDescriptor<bool> Descriptor = new global::TaskGen.TaskDescriptor<bool>(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, static (ref global::System.Text.Json.Utf8JsonReader reader) => global::TaskGen.Serialization.TaskJson.ReadBoolean(ref reader));
 
             /// <summary>Sends the task at once through <see cref="global::TaskGen.TaskApp.Default"/>; publishing completes in the background.</summary>
             public static global::TaskGen.AsyncResult<bool> Delay(string to, string subject) =>

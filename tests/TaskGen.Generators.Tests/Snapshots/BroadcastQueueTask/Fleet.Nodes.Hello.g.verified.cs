@@ -13,7 +13,7 @@ namespace Fleet.Remote
             public const string Name = "Fleet.Nodes.Hello";
 
             /// <summary>The task's name, default queue and result reader.</summary>
-            public static readonly global::TaskGen.TaskDescriptor<string> Descriptor = new global::TaskGen.TaskDescriptor<string>(Name, "broadcast_calc", global::TaskGen.Generated.TestAssemblyTaskModule.Instance, static (ref global::System.Text.Json.Utf8JsonReader reader) => global::TaskGen.Serialization.TaskJson.ReadString(ref reader));
+            public static readonly global::TaskGen.TaskDescriptor<string> Descriptor = new global::TaskGen.TaskDescriptor<string>(Name, "broadcast_calc", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, static (ref global::System.Text.Json.Utf8JsonReader reader) => global::TaskGen.Serialization.TaskJson.ReadString(ref reader));
 
             /// <summary>Sends the task at once to every worker of its broadcast queue through <see cref="global::TaskGen.TaskApp.Default"/>; publishing completes in the background.</summary>
             public static global::TaskGen.BroadcastResult<string> Delay(string greeting) =>

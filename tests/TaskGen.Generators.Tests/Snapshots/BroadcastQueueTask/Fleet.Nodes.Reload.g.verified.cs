@@ -13,7 +13,7 @@ namespace Fleet.Remote
             public const string Name = "Fleet.Nodes.Reload";
 
             /// <summary>The task's name, default queue and result reader.</summary>
-            public static readonly global::TaskGen.TaskDescriptor Descriptor = new global::TaskGen.TaskDescriptor(Name, "broadcast_calc", global::TaskGen.Generated.TestAssemblyTaskModule.Instance);
+            public static readonly global::TaskGen.TaskDescriptor Descriptor = new global::TaskGen.TaskDescriptor(Name, "broadcast_calc", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues);
 
             /// <summary>Sends the task at once to every worker of its broadcast queue through <see cref="global::TaskGen.TaskApp.Default"/>; publishing completes in the background.</summary>
             public static global::TaskGen.BroadcastResult Delay() =>

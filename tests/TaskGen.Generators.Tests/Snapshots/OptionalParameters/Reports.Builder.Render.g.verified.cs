@@ -13,7 +13,7 @@ namespace Reports.Remote
             public const string Name = "Reports.Builder.Render";
 
             /// <summary>The task's name, default queue and result reader.</summary>
-            public static readonly global::TaskGen.TaskDescriptor<string> Descriptor = new global::TaskGen.TaskDescriptor<string>(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.Instance, static (ref global::System.Text.Json.Utf8JsonReader reader) => global::TaskGen.Serialization.TaskJson.ReadString(ref reader));
+            public static readonly global::TaskGen.TaskDescriptor<string> Descriptor = new global::TaskGen.TaskDescriptor<string>(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, static (ref global::System.Text.Json.Utf8JsonReader reader) => global::TaskGen.Serialization.TaskJson.ReadString(ref reader));
 
             /// <summary>Sends the task at once through <see cref="global::TaskGen.TaskApp.Default"/>; publishing completes in the background.</summary>
             public static global::TaskGen.AsyncResult<string> Delay(string title, int copies = 1, double scale = 1.5D, string? footer = null, global::Reports.Format format = (global::Reports.Format)(5), bool draft = false, decimal price = 9.99M, long big = 10000000000L, char mark = '\'') =>

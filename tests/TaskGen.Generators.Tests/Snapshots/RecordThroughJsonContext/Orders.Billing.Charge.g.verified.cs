@@ -13,7 +13,7 @@ namespace Orders.Remote
             public const string Name = "Orders.Billing.Charge";
 
             /// <summary>The task's name, default queue and result reader.</summary>
-            public static readonly global::TaskGen.TaskDescriptor<global::Orders.Receipt> Descriptor = new global::TaskGen.TaskDescriptor<global::Orders.Receipt>(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.Instance, static (ref global::System.Text.Json.Utf8JsonReader reader) => global::TaskGen.Serialization.TaskJson.ReadObject<global::Orders.Receipt>(ref reader, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Receipt>.Info));
+            public static readonly global::TaskGen.TaskDescriptor<global::Orders.Receipt> Descriptor = new global::TaskGen.TaskDescriptor<global::Orders.Receipt>(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, static (ref global::System.Text.Json.Utf8JsonReader reader) => global::TaskGen.Serialization.TaskJson.ReadObject<global::Orders.Receipt>(ref reader, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Receipt>.Info));
 
             /// <summary>Sends the task at once through <see cref="global::TaskGen.TaskApp.Default"/>; publishing completes in the background.</summary>
             public static global::TaskGen.AsyncResult<global::Orders.Receipt> Delay(global::Orders.Order order, global::System.Collections.Generic.List<global::Orders.Order>? history) =>

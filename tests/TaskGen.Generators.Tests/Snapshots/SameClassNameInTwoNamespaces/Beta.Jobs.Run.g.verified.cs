@@ -13,7 +13,7 @@ namespace Beta.Remote
             public const string Name = "Beta.Jobs.Run";
 
             /// <summary>The task's name, default queue and result reader.</summary>
-            public static readonly global::TaskGen.TaskDescriptor<int> Descriptor = new global::TaskGen.TaskDescriptor<int>(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.Instance, static (ref global::System.Text.Json.Utf8JsonReader reader) => global::TaskGen.Serialization.TaskJson.ReadInt32(ref reader));
+            public static readonly global::TaskGen.TaskDescriptor<int> Descriptor = new global::TaskGen.TaskDescriptor<int>(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, static (ref global::System.Text.Json.Utf8JsonReader reader) => global::TaskGen.Serialization.TaskJson.ReadInt32(ref reader));
 
             /// <summary>Sends the task at once through <see cref="global::TaskGen.TaskApp.Default"/>; publishing completes in the background.</summary>
             public static global::TaskGen.AsyncResult<int> Delay(int x) =>

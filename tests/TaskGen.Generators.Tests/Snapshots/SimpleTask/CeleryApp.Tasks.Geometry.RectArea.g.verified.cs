@@ -13,7 +13,7 @@ namespace CeleryApp.Tasks.Remote
             public const string Name = "CeleryApp.Tasks.Geometry.RectArea";
 
             /// <summary>The task's name, default queue and result reader.</summary>
-            public static readonly global::TaskGen.TaskDescriptor<double> Descriptor = new global::TaskGen.TaskDescriptor<double>(Name, "calc", global::TaskGen.Generated.TestAssemblyTaskModule.Instance, static (ref global::System.Text.Json.Utf8JsonReader reader) => global::TaskGen.Serialization.TaskJson.ReadDouble(ref reader));
+            public static readonly global::TaskGen.TaskDescriptor<double> Descriptor = new global::TaskGen.TaskDescriptor<double>(Name, "calc", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, static (ref global::System.Text.Json.Utf8JsonReader reader) => global::TaskGen.Serialization.TaskJson.ReadDouble(ref reader));
 
             /// <summary>Sends the task at once through <see cref="global::TaskGen.TaskApp.Default"/>; publishing completes in the background.</summary>
             public static global::TaskGen.AsyncResult<double> Delay(double h, double w) =>

@@ -15,7 +15,8 @@ namespace TaskGen.Generated
             new global::TaskGen.Worker.TaskDefinition(global::CeleryApp.Tasks.Remote.Geometry.RectArea.Name, "calc", new string[] { "h", "w" }, "double"),
         };
 
-        private static readonly global::TaskGen.Transport.QueueDeclaration[] s_queues = new global::TaskGen.Transport.QueueDeclaration[]
+        /// <summary>The queues this assembly declares, for its stubs' descriptors and its workers.</summary>
+        internal static readonly global::TaskGen.Transport.QueueDeclaration[] DeclaredQueues = new global::TaskGen.Transport.QueueDeclaration[]
         {
             new global::TaskGen.Transport.QueueDeclaration("calc", false),
         };
@@ -24,7 +25,7 @@ namespace TaskGen.Generated
         public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Worker.TaskDefinition> Tasks => s_tasks;
 
         /// <inheritdoc />
-        public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Transport.QueueDeclaration> Queues => s_queues;
+        public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Transport.QueueDeclaration> Queues => DeclaredQueues;
 
         /// <inheritdoc />
         public override global::System.Threading.Tasks.ValueTask DispatchAsync(global::TaskGen.Worker.TaskInvocation invocation)

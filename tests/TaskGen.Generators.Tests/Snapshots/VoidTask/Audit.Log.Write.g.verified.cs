@@ -13,7 +13,7 @@ namespace Audit.Remote
             public const string Name = "Audit.Log.Write";
 
             /// <summary>The task's name, default queue and result reader.</summary>
-            public static readonly global::TaskGen.TaskDescriptor Descriptor = new global::TaskGen.TaskDescriptor(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.Instance);
+            public static readonly global::TaskGen.TaskDescriptor Descriptor = new global::TaskGen.TaskDescriptor(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues);
 
             /// <summary>Sends the task at once through <see cref="global::TaskGen.TaskApp.Default"/>; publishing completes in the background.</summary>
             public static global::TaskGen.AsyncResult Delay(string message) =>
