@@ -39,8 +39,8 @@ public class AsyncResult : Results.IResultSink
     /// <summary>The queue the task was sent to, used to explain a timeout.</summary>
     internal string? Queue { get; set; }
 
-    /// <summary>The app that sent the task, used to explain a timeout.</summary>
-    internal TaskApp? App { get; set; }
+    /// <summary>The app that sent the task, as far as waiting needs it: the result bound and why a result may be missing.</summary>
+    internal Results.IResultWaitContext? App { get; set; }
 
     /// <summary>Waits for the task to finish and throws if it failed.</summary>
     /// <param name="timeout">How long to wait; null waits at most the app's <c>ResultExpires</c> (1 day by default).</param>
@@ -75,7 +75,7 @@ public class AsyncResult : Results.IResultSink
         // Waiting without a timeout is bounded by ResultExpires: a result older than that is dropped by the
         // backend, so waiting longer could only hang.
         bool bounded = timeout is null;
-        timeout ??= App?.Options.ResultExpires;
+        timeout ??= App?.ResultExpires;
         if (timeout > Worker.TimeLimits.Longest)
         {
             timeout = Worker.TimeLimits.Longest;

@@ -16,7 +16,7 @@ namespace TaskGen;
 /// A TaskGen application, as Celery's <c>app</c>: the configuration, the broker connection, the result
 /// backend and the known tasks. Generated stubs send through <see cref="Default"/>.
 /// </summary>
-public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender
+public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResultWaitContext
 {
     private static TaskApp? s_default;
 
@@ -178,7 +178,19 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender
 
     /// <summary>Creates a worker that consumes this app's broker and runs its registered tasks.</summary>
     /// <param name="options">The worker's queues, concurrency and name; null for the defaults.</param>
-    public TaskWorker CreateWorker(WorkerOptions? options = null) => new(this, options ?? new WorkerOptions());
+    public TaskWorker CreateWorker(WorkerOptions? options = null) =>
+        new(
+            new WorkerDependencies(Transport, Options, Tasks, LoggerFactory, Origin, ResolveQueue, this)
+            {
+                // Remote control and events are built on the worker here, so the worker itself knows neither.
+                AddOns = (state, taskEvents) =>
+                {
+                    var events = new Events.WorkerEvents(Transport, state, taskEvents, LoggerFactory.CreateLogger("TaskGen.Events"));
+                    var control = new Control.RemoteControlServer(state, this, events, LoggerFactory.CreateLogger("TaskGen.Control"));
+                    return new WorkerAddOns(events, [control, events]);
+                },
+            },
+            options ?? new WorkerOptions());
 
     /// <summary>Stops receiving results and closes the transport.</summary>
     public async ValueTask DisposeAsync()
@@ -246,6 +258,10 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender
             };
         await Transport.PublishAsync(TaskMessageCodec.Encode(routed), CancellationToken.None).ConfigureAwait(false);
     }
+
+    TimeSpan IResultWaitContext.ResultExpires => Options.ResultExpires;
+
+    Task<string> IResultWaitContext.ExplainMissingResultAsync(string queue, CancellationToken cancellationToken) => ExplainMissingResultAsync(queue, cancellationToken);
 
     Task IFollowUpSender.SendFollowUpAsync(TaskEnvelope envelope, string? queue) => SendFollowUpAsync(envelope, queue);
 

@@ -20,18 +20,20 @@ namespace TaskGen.Control;
 /// <c>registered</c>, <c>active</c>, <c>stats</c>, <c>active_queues</c> and <c>revoke</c> with the
 /// replies Celery's tools read.
 /// </summary>
-internal sealed partial class RemoteControlServer : IAsyncDisposable
+internal sealed partial class RemoteControlServer : IWorkerService
 {
-    private readonly TaskWorker _worker;
+    private readonly IWorkerState _worker;
     private readonly TaskApp _app;
+    private readonly Events.WorkerEvents? _events;
     private readonly ILogger _logger;
     private ITransportConsumer? _consumer;
     private long _clock;
 
-    public RemoteControlServer(TaskWorker worker, TaskApp app, ILogger logger)
+    public RemoteControlServer(IWorkerState worker, TaskApp app, Events.WorkerEvents? events, ILogger logger)
     {
         _worker = worker;
         _app = app;
+        _events = events;
         _logger = logger;
     }
 
@@ -176,7 +178,7 @@ internal sealed partial class RemoteControlServer : IAsyncDisposable
                 writer.WriteEndObject();
                 break;
             case "heartbeat":
-                _ = _worker.Events?.HeartbeatNowAsync().AsTask();
+                _ = _events?.HeartbeatNowAsync().AsTask();
                 writer.WriteStartObject();
                 writer.WriteString("ok", "heartbeat sent");
                 writer.WriteEndObject();
@@ -184,7 +186,7 @@ internal sealed partial class RemoteControlServer : IAsyncDisposable
             case "enable_events":
             case "disable_events":
                 bool enable = request.Method == "enable_events";
-                if (_worker.Events is { } events)
+                if (_events is { } events)
                 {
                     events.TaskEvents = enable;
                 }

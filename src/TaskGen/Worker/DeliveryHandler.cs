@@ -69,7 +69,7 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
             return;
         }
 
-        if (worker.Events is { } events)
+        if (worker.Observer is { } events)
         {
             await events.TaskReceivedAsync(request).ConfigureAwait(false);
         }

@@ -110,7 +110,7 @@ internal sealed partial class TaskExecutor
             string? traceback = null;
             try
             {
-                if (_worker.Events is { } events)
+                if (_worker.Observer is { } events)
                 {
                     await events.TaskStartedAsync(request).ConfigureAwait(false);
                 }
@@ -181,7 +181,7 @@ internal sealed partial class TaskExecutor
             if (answered)
             {
                 await _worker.FollowUps.SendAsync(request, invocation.ResultJson).ConfigureAwait(false);
-                if (_worker.Events is { } events)
+                if (_worker.Observer is { } events)
                 {
                     await events.TaskSucceededAsync(request, invocation.ResultJson, Stopwatch.GetElapsedTime(started)).ConfigureAwait(false);
                 }
@@ -228,7 +228,7 @@ internal sealed partial class TaskExecutor
     {
         bool answered = await AnswerAsync(request, TaskState.Failure, ResultCodec.EncodeException(remote), traceback).ConfigureAwait(false);
         await _worker.FollowUps.FailChainAsync(request.Id, request.Name, request.Embed, remote, traceback).ConfigureAwait(false);
-        if (_worker.Events is { } events)
+        if (_worker.Observer is { } events)
         {
             await events.TaskFailedAsync(request, remote, traceback).ConfigureAwait(false);
         }

@@ -15,11 +15,12 @@ namespace TaskGen.Worker;
 /// This type is the worker's lifecycle; decoding lives in <see cref="DeliveryHandler"/>, running in
 /// <see cref="TaskExecutor"/>, ETA waits in <see cref="EtaScheduler"/>.
 /// </summary>
-public sealed partial class TaskWorker : IAsyncDisposable
+public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
 {
     private static readonly TimeSpan AbortGrace = TimeSpan.FromSeconds(5);
 
-    private readonly TaskApp _app;
+    private readonly WorkerDependencies _dependencies;
+    private readonly TaskAppOptions _settings;
     private readonly ILogger _logger;
     private readonly WorkerOptions _options;
     private readonly WorkerContext _context;
@@ -28,27 +29,28 @@ public sealed partial class TaskWorker : IAsyncDisposable
     private readonly DeliveryHandler _handler;
     private readonly List<ITransportConsumer> _consumers = [];
     private readonly TaskCompletionSource<Exception> _faulted = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Control.RemoteControlServer? _control;
+    private IReadOnlyList<IWorkerService> _services = [];
     private int _state;
 
-    internal TaskWorker(TaskApp app, WorkerOptions options)
+    internal TaskWorker(WorkerDependencies dependencies, WorkerOptions options)
     {
-        _app = app;
+        _dependencies = dependencies;
+        _settings = dependencies.Options;
         _options = options;
-        _logger = app.LoggerFactory.CreateLogger("TaskGen.Worker");
-        Concurrency = options.Concurrency ?? app.Options.WorkerConcurrency;
+        _logger = dependencies.LoggerFactory.CreateLogger("TaskGen.Worker");
+        Concurrency = options.Concurrency ?? _settings.WorkerConcurrency;
         if (Concurrency < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(options), $"Concurrency must be at least 1, not {Concurrency}.");
         }
 
         NodeName = WorkerOptions.ResolveNodeName(options.NodeName);
-        Queues = options.Queues.Count > 0 ? options.Queues.Distinct(StringComparer.Ordinal).ToArray() : [app.Options.TaskDefaultQueue];
-        _context = new WorkerContext(NodeName, Concurrency, app.Options.TaskAcksLate, new RpcResultStore(app.Transport, NodeName), app.LoggerFactory.CreateLogger("TaskGen.Results"));
-        _context.FollowUps = new FollowUps(_context, app, app.Origin, _logger);
+        Queues = options.Queues.Count > 0 ? options.Queues.Distinct(StringComparer.Ordinal).ToArray() : [_settings.TaskDefaultQueue];
+        _context = new WorkerContext(NodeName, Concurrency, _settings.TaskAcksLate, new RpcResultStore(dependencies.Transport, NodeName), dependencies.LoggerFactory.CreateLogger("TaskGen.Results"));
+        _context.FollowUps = new FollowUps(_context, dependencies.FollowUps, dependencies.Origin, _logger);
         _executor = new TaskExecutor(_context, _logger);
-        _eta = new EtaScheduler(_context, app.Options.WorkerEtaTaskLimit, _logger);
-        _handler = new DeliveryHandler(_context, app.Tasks, app.Options.WorkerMaxBodySize, _eta, _executor, _logger);
+        _eta = new EtaScheduler(_context, _settings.WorkerEtaTaskLimit, _logger);
+        _handler = new DeliveryHandler(_context, dependencies.Tasks, _settings.WorkerMaxBodySize, _eta, _executor, _logger);
     }
 
     /// <summary>The worker's node name, <c>name@host</c>.</summary>
@@ -61,7 +63,7 @@ public sealed partial class TaskWorker : IAsyncDisposable
     public int Concurrency { get; }
 
     /// <summary>How many messages the worker may hold unacknowledged per queue.</summary>
-    public int Prefetch => Concurrency * _app.Options.WorkerPrefetchMultiplier;
+    public int Prefetch => Concurrency * _settings.WorkerPrefetchMultiplier;
 
     /// <summary>How many tasks of each name this worker has finished, as <c>inspect stats</c> reports under <c>total</c>.</summary>
     public IReadOnlyDictionary<string, long> Processed => _executor.Processed;
@@ -84,10 +86,7 @@ public sealed partial class TaskWorker : IAsyncDisposable
     /// </summary>
     public Task<Exception> Faulted => _faulted.Task;
 
-    internal IReadOnlyCollection<ActiveTask> ActiveTasks => _executor.Active.ToArray();
-
-    /// <summary>The worker's event sender, for the remote-control commands that steer it.</summary>
-    internal WorkerEvents? Events => _context.Events;
+    IReadOnlyCollection<ActiveTask> IWorkerState.ActiveTasks => _executor.Active.ToArray();
 
     /// <summary>Marks tasks as revoked: if they have not started on this worker, they will not run.</summary>
     /// <param name="taskIds">The task ids.</param>
@@ -104,7 +103,7 @@ public sealed partial class TaskWorker : IAsyncDisposable
 
         foreach (string name in Queues)
         {
-            QueueDeclaration queue = _app.ResolveQueue(name);
+            QueueDeclaration queue = _dependencies.ResolveQueue(name);
             var consumer = new ConsumerSpecification(queue.Name, _handler.HandleAsync)
             {
                 Prefetch = Prefetch,
@@ -114,20 +113,27 @@ public sealed partial class TaskWorker : IAsyncDisposable
                 // queue that went with its channel, is declared again before consuming resumes.
                 Prepare = async ct =>
                 {
-                    await TaskQueueTopology.DeclareAsync(_app.Transport, queue, ct).ConfigureAwait(false);
+                    await TaskQueueTopology.DeclareAsync(_dependencies.Transport, queue, ct).ConfigureAwait(false);
                     return queue.Broadcast
-                        ? await TaskQueueTopology.DeclareBroadcastConsumerAsync(_app.Transport, queue, ct).ConfigureAwait(false)
+                        ? await TaskQueueTopology.DeclareBroadcastConsumerAsync(_dependencies.Transport, queue, ct).ConfigureAwait(false)
                         : queue.Name;
                 },
                 Failed = OnConsumerFailed,
             };
-            _consumers.Add(await _app.Transport.ConsumeAsync(consumer, cancellationToken).ConfigureAwait(false));
+            _consumers.Add(await _dependencies.Transport.ConsumeAsync(consumer, cancellationToken).ConfigureAwait(false));
         }
 
-        _control = new Control.RemoteControlServer(this, _app, _app.LoggerFactory.CreateLogger("TaskGen.Control"));
-        await _control.StartAsync(cancellationToken).ConfigureAwait(false);
-        _context.Events = new WorkerEvents(_app, this, _options.SendTaskEvents ?? _app.Options.WorkerSendTaskEvents, _app.LoggerFactory.CreateLogger("TaskGen.Events"));
-        await _context.Events.StartAsync(cancellationToken).ConfigureAwait(false);
+        if (_dependencies.AddOns is { } addOns)
+        {
+            WorkerAddOns built = addOns(this, _options.SendTaskEvents ?? _settings.WorkerSendTaskEvents);
+            _context.Observer = built.Observer;
+            _services = built.Services;
+            foreach (IWorkerService service in _services)
+            {
+                await service.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         StartedAt = DateTimeOffset.UtcNow;
         LogReady(_logger, NodeName, string.Join(",", Queues), Concurrency);
     }
@@ -145,10 +151,6 @@ public sealed partial class TaskWorker : IAsyncDisposable
         }
 
         _context.StoppingSource.Cancel();
-        if (_control is not null)
-        {
-            await _control.DisposeAsync().ConfigureAwait(false);
-        }
 
         foreach (ITransportConsumer consumer in _consumers)
         {
@@ -158,7 +160,7 @@ public sealed partial class TaskWorker : IAsyncDisposable
         Task all = Task.WhenAll(_handler.Running.ToArray());
         try
         {
-            await all.WaitAsync(_app.Options.WorkerShutdownTimeout, cancellationToken).ConfigureAwait(false);
+            await all.WaitAsync(_settings.WorkerShutdownTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
@@ -179,9 +181,10 @@ public sealed partial class TaskWorker : IAsyncDisposable
             await consumer.DisposeAsync().ConfigureAwait(false);
         }
 
-        if (_context.Events is { } events)
+        // Remote control keeps answering while running tasks drain; it and the events stop last.
+        foreach (IWorkerService service in _services)
         {
-            await events.DisposeAsync().ConfigureAwait(false);
+            await service.DisposeAsync().ConfigureAwait(false);
         }
 
         LogStopped(_logger, NodeName);

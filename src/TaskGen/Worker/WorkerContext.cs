@@ -45,7 +45,7 @@ internal sealed partial class WorkerContext : IDisposable
     /// <summary>Cancelled when the shutdown grace is over: running tasks are asked to stop.</summary>
     public CancellationToken Abort => AbortSource.Token;
 
-    public WorkerEvents? Events { get; set; }
+    public ITaskObserver? Observer { get; set; }
 
     public FollowUps FollowUps { get; set; } = null!;
 

@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using System.Text;
+using TaskGen.Events;
 using TaskGen.Worker;
 
 namespace TaskGen.Tests.Worker;

@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using TaskGen.Tests.Diagnostics;
 using TaskGen.Tests.EndToEnd;
 using TaskGen.Transport;
+using TaskGen.Events;
 using TaskGen.Worker;
 
 namespace TaskGen.Tests.Worker;
@@ -93,7 +94,7 @@ public sealed class WorkerEventsTests
         });
         await using TaskWorker worker = env.App.CreateWorker(new WorkerOptions { Queues = ["celery"], NodeName = "test@unit" });
         var clock = new ManualClock();
-        await using var events = new WorkerEvents(env.App, worker, taskEvents: true, log.CreateLogger("TaskGen.Events"), clock);
+        await using var events = new WorkerEvents(env.App.Transport, worker, taskEvents: true, log.CreateLogger("TaskGen.Events"), clock);
 
         for (int i = 0; i < 3; i++)
         {

@@ -1,7 +1,7 @@
 using System;
 using System.Text;
 
-namespace TaskGen.Worker;
+namespace TaskGen.Events;
 
 /// <summary>
 /// Cuts the argument and result texts that task events carry, as Celery does (<c>argsrepr_maxsize</c>,

@@ -10,14 +10,16 @@ using Microsoft.Extensions.Logging;
 using TaskGen.Protocol;
 using TaskGen.Transport;
 
-namespace TaskGen.Worker;
+using TaskGen.Worker;
+
+namespace TaskGen.Events;
 
 /// <summary>
 /// Sends Celery's events to the <c>celeryev</c> topic exchange, so that <c>celery events</c>, Flower and
 /// other monitors see TaskGen workers: online, a heartbeat every two seconds, offline, and the task
 /// events when they are enabled.
 /// </summary>
-internal sealed partial class WorkerEvents : IAsyncDisposable
+internal sealed partial class WorkerEvents : IWorkerService, ITaskObserver
 {
     /// <summary>The topic exchange events go to.</summary>
     public const string Exchange = "celeryev";
@@ -27,17 +29,17 @@ internal sealed partial class WorkerEvents : IAsyncDisposable
 
     private static readonly ExchangeSpecification s_exchange = new(Exchange, ExchangeKind.Topic);
 
-    private readonly TaskApp _app;
-    private readonly TaskWorker _worker;
+    private readonly ITransport _transport;
+    private readonly IWorkerState _worker;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly Diagnostics.LogThrottle _failures;
     private Task? _heartbeats;
     private long _clock;
 
-    public WorkerEvents(TaskApp app, TaskWorker worker, bool taskEvents, ILogger logger, TimeProvider? time = null)
+    public WorkerEvents(ITransport transport, IWorkerState worker, bool taskEvents, ILogger logger, TimeProvider? time = null)
     {
-        _app = app;
+        _transport = transport;
         _worker = worker;
         TaskEvents = taskEvents;
         _logger = logger;
@@ -54,7 +56,7 @@ internal sealed partial class WorkerEvents : IAsyncDisposable
     {
         try
         {
-            await _app.Transport.DeclareExchangeAsync(s_exchange, cancellationToken).ConfigureAwait(false);
+            await _transport.DeclareExchangeAsync(s_exchange, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException))
         {
@@ -148,7 +150,7 @@ internal sealed partial class WorkerEvents : IAsyncDisposable
 
         w.WriteEndArray();
         w.WriteString("sw_ident", "TaskGen");
-        w.WriteString("sw_ver", typeof(TaskApp).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
+        w.WriteString("sw_ver", typeof(WorkerEvents).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
         w.WriteString("sw_sys", Environment.OSVersion.Platform == PlatformID.Unix ? "Linux" : Environment.OSVersion.Platform.ToString());
     });
 
@@ -176,7 +178,7 @@ internal sealed partial class WorkerEvents : IAsyncDisposable
 
             var headers = new Dictionary<string, object?> { ["hostname"] = _worker.NodeName };
             var properties = new MessageProperties { ContentType = "application/json", ContentEncoding = "utf-8", DeliveryMode = 1 };
-            await _app.Transport.PublishAsync(
+            await _transport.PublishAsync(
                 new TransportMessage(Exchange, type.Replace('-', '.'), properties, headers, buffer.WrittenMemory) { Mandatory = false, Confirm = false },
                 CancellationToken.None).ConfigureAwait(false);
         }

@@ -1,0 +1,30 @@
+using System;
+using System.Collections.Generic;
+
+namespace TaskGen.Worker;
+
+/// <summary>
+/// What remote control and events may see of a worker, read-only but for revoking: they are built on the
+/// worker, never into it, so the worker does not know them.
+/// </summary>
+internal interface IWorkerState
+{
+    string NodeName { get; }
+
+    IReadOnlyList<string> Queues { get; }
+
+    int Concurrency { get; }
+
+    int Prefetch { get; }
+
+    IReadOnlyDictionary<string, long> Processed { get; }
+
+    IReadOnlyCollection<TaskInvocation> Active { get; }
+
+    IReadOnlyCollection<TaskWorker.ActiveTask> ActiveTasks { get; }
+
+    DateTimeOffset StartedAt { get; }
+
+    /// <summary>Marks tasks as revoked on this worker.</summary>
+    void Revoke(IEnumerable<string> taskIds);
+}

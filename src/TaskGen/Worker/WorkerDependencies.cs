@@ -1,0 +1,36 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using TaskGen.Transport;
+
+namespace TaskGen.Worker;
+
+/// <summary>
+/// Everything a worker takes from the program that hosts it, so that the worker knows no app type: the
+/// broker, the settings, the tasks, how to route a queue name and send a follow-up, and what is built on it.
+/// </summary>
+internal sealed record WorkerDependencies(
+    ITransport Transport,
+    TaskAppOptions Options,
+    TaskRegistry Tasks,
+    ILoggerFactory LoggerFactory,
+    string Origin,
+    Func<string, QueueDeclaration> ResolveQueue,
+    IFollowUpSender FollowUps)
+{
+    /// <summary>Builds what runs beside the worker once it consumes (remote control, events).</summary>
+    public Func<IWorkerState, bool, WorkerAddOns>? AddOns { get; init; }
+}
+
+/// <summary>What is built on a started worker: an observer of its tasks and services that start and stop with it.</summary>
+/// <param name="Observer">Hears every task's progress, or null.</param>
+/// <param name="Services">Started after the worker consumes, disposed when it stops.</param>
+internal sealed record WorkerAddOns(ITaskObserver? Observer, IReadOnlyList<IWorkerService> Services);
+
+/// <summary>A service that runs beside a worker, such as its remote-control mailbox or its heartbeat.</summary>
+internal interface IWorkerService : IAsyncDisposable
+{
+    Task StartAsync(CancellationToken cancellationToken);
+}
