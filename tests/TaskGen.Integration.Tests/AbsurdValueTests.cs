@@ -5,6 +5,7 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.Logging.Abstractions;
 using TaskGen.IntegrationWorker.Remote;
 using TaskGen.Transport;
+using TaskGen.Protocol;
 
 namespace TaskGen.Integration.Tests;
 

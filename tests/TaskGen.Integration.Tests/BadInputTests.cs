@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using TaskGen.IntegrationWorker.Remote;
 using TaskGen.Transport;
+using TaskGen.Protocol;
 
 namespace TaskGen.Integration.Tests;
 

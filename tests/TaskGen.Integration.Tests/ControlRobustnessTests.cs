@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using TaskGen.Control;
 using TaskGen.Transport;
+using TaskGen.Protocol;
 
 namespace TaskGen.Integration.Tests;
 

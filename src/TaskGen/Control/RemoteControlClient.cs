@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
 using TaskGen.Transport;
+using TaskGen.Protocol;
 
 namespace TaskGen.Control;
 

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Channels;
+using TaskGen.Protocol;
 
 namespace TaskGen.Transport;
 

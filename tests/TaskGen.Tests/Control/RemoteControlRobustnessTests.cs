@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using TaskGen.Control;
 using TaskGen.Tests.EndToEnd;
 using TaskGen.Transport;
+using TaskGen.Protocol;
 
 namespace TaskGen.Tests.Control;
 

@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Threading.Tasks;
 using TaskGen.Serialization;
 using TaskGen.Transport;
+using TaskGen.Protocol;
 
 namespace TaskGen.Tests.EndToEnd;
 

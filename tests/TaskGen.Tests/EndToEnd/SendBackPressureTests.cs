@@ -3,6 +3,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using TaskGen.Tests.Transport;
 using TaskGen.Transport;
+using TaskGen.Protocol;
 
 namespace TaskGen.Tests.EndToEnd;
 

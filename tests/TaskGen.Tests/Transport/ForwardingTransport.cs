@@ -2,6 +2,7 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 using TaskGen.Transport;
+using TaskGen.Protocol;
 
 namespace TaskGen.Tests.Transport;
 

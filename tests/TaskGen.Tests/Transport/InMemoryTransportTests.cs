@@ -6,6 +6,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using TaskGen.Transport;
+using TaskGen.Protocol;
 
 namespace TaskGen.Tests.Transport;
 

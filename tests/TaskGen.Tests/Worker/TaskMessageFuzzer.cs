@@ -4,6 +4,7 @@ using System.IO;
 using System.IO.Compression;
 using System.Text;
 using TaskGen.Transport;
+using TaskGen.Protocol;
 
 namespace TaskGen.Fuzzing;
 

@@ -10,6 +10,7 @@ using TaskGen.Tests.EndToEnd;
 using TaskGen.Transport;
 using TaskGen.Events;
 using TaskGen.Worker;
+using TaskGen.Protocol;
 
 namespace TaskGen.Tests.Worker;
 

@@ -9,6 +9,7 @@ using TaskGen.Tests.EndToEnd;
 using Stubs = TaskGen.Tests.EndToEnd.Remote;
 using TaskGen.Transport;
 using TaskGen.Worker;
+using TaskGen.Protocol;
 
 namespace TaskGen.Tests.Worker;
 

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using RabbitMQ.Client;
+using TaskGen.Protocol;
 
 namespace TaskGen.Transport;
 

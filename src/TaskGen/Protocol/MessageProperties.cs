@@ -1,4 +1,4 @@
-namespace TaskGen.Transport;
+namespace TaskGen.Protocol;
 
 /// <summary>The AMQP basic properties a task or result message carries.</summary>
 public sealed class MessageProperties

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 
-namespace TaskGen.Transport;
+namespace TaskGen.Protocol;
 
 /// <summary>A message as a transport carries it: where it goes, its properties, headers and body.</summary>
 public sealed class TransportMessage

@@ -1,0 +1,112 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using NetArchTest.Rules;
+
+namespace TaskGen.Tests.Architecture;
+
+/// <summary>
+/// Pins the runtime's layers, lowest first: Serialization → Protocol → Transport → {Client, Worker, Results}
+/// → {Control, Events} → Hosting. A namespace may use the ones before it, never one after it, so each fault
+/// has one home and no part reaches around another.
+/// </summary>
+public sealed class LayerTests
+{
+    private static readonly string[] s_order =
+    [
+        "TaskGen.Serialization",
+        "TaskGen.Protocol",
+        "TaskGen.Transport",
+        "TaskGen.Worker|TaskGen.Results",
+        "TaskGen.Control|TaskGen.Events",
+        "TaskGen.Hosting",
+    ];
+
+    public static TheoryData<string, string> Pairs()
+    {
+        var data = new TheoryData<string, string>();
+        for (int lower = 0; lower < s_order.Length; lower++)
+        {
+            foreach (string layer in s_order[lower].Split('|'))
+            {
+                foreach (string higher in s_order.Skip(lower + 1).SelectMany(l => l.Split('|')))
+                {
+                    data.Add(layer, higher);
+                }
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Pairs))]
+    public void ALowerLayerDoesNotUseAHigherOne(string layer, string higher)
+    {
+        TestResult result = Types.InAssembly(typeof(TaskApp).Assembly)
+            .That().ResideInNamespace(layer)
+            .ShouldNot().HaveDependencyOn(higher)
+            .GetResult();
+
+        Assert.True(result.IsSuccessful, $"{layer} uses {higher}: {Names(result.FailingTypes)}");
+    }
+
+    [Fact]
+    public void WorkersAndResultsDoNotKnowEachOther()
+    {
+        Assert.True(Types.InAssembly(typeof(TaskApp).Assembly).That().ResideInNamespace("TaskGen.Results").ShouldNot().HaveDependencyOn("TaskGen.Worker").GetResult().IsSuccessful);
+        TestResult worker = Types.InAssembly(typeof(TaskApp).Assembly).That().ResideInNamespace("TaskGen.Worker").ShouldNot().HaveDependencyOnAny("TaskGen.Results.RpcResultBackend").GetResult();
+        Assert.True(worker.IsSuccessful, Names(worker.FailingTypes));
+    }
+
+    [Theory]
+    [InlineData("TaskGen.Worker")]
+    [InlineData("TaskGen.Results")]
+    [InlineData("TaskGen.Transport")]
+    public void NoLayerBelowTheClientUsesTheAppOrItsResults(string layer)
+    {
+        // The composition root and the caller's handles sit above these layers; they reach them through seams.
+        string[] client = ["TaskGen.TaskApp", "TaskGen.AsyncResult", "TaskGen.BroadcastResult", "TaskGen.Signature"];
+        IEnumerable<Type> failing = (Types.InAssembly(typeof(TaskApp).Assembly)
+            .That().ResideInNamespace(layer)
+            .ShouldNot().HaveDependencyOnAny(client)
+            .GetResult().FailingTypes ?? [])
+            .Where(type => UsesExactly(type, client));
+
+        Assert.Empty(failing.Select(t => t.FullName));
+    }
+
+    [Theory]
+    [InlineData("TaskGen.Control")]
+    [InlineData("TaskGen.Events")]
+    public void ControlAndEventsReadTheWorkerStateNotTheWorker(string layer)
+    {
+        TestResult result = Types.InAssembly(typeof(TaskApp).Assembly)
+            .That().ResideInNamespace(layer)
+            .ShouldNot().HaveDependencyOn("TaskGen.Worker.TaskWorker")
+            .GetResult();
+
+        // TaskWorker.ActiveTask is a record nested in the worker type: reading it is reading state.
+        IEnumerable<Type> failing = (result.FailingTypes ?? []).Where(type => UsesExactly(type, ["TaskGen.Worker.TaskWorker"]));
+        Assert.Empty(failing.Select(t => t.FullName));
+    }
+
+    private static string Names(IEnumerable<Type>? types) => string.Join(", ", types?.Select(t => t.FullName) ?? []);
+
+    /// <summary>
+    /// NetArchTest matches dependencies by name prefix (<c>TaskGen.TaskApp</c> also matches <c>TaskGen.TaskAppOptions</c>):
+    /// this keeps only types whose fields, properties, constructor and method signatures name one of the types exactly.
+    /// </summary>
+    private static bool UsesExactly(Type type, string[] names)
+    {
+        const System.Reflection.BindingFlags All = System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.DeclaredOnly;
+        IEnumerable<Type> used = type.GetFields(All).Select(f => f.FieldType)
+            .Concat(type.GetProperties(All).Select(p => p.PropertyType))
+            .Concat(type.GetConstructors(All).SelectMany(c => c.GetParameters()).Select(p => p.ParameterType))
+            .Concat(type.GetMethods(All).SelectMany(m => m.GetParameters().Select(p => p.ParameterType).Append(m.ReturnType)));
+        return used.SelectMany(Flatten).Any(t => t.FullName is { } name && names.Contains(name.Split('`')[0]));
+    }
+
+    private static IEnumerable<Type> Flatten(Type type) =>
+        type.IsGenericType ? type.GetGenericArguments().SelectMany(Flatten).Prepend(type.GetGenericTypeDefinition()) : type.HasElementType ? Flatten(type.GetElementType()!) : [type];
+}
