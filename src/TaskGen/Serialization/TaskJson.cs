@@ -14,6 +14,8 @@ namespace TaskGen.Serialization;
 /// Celery sends for the type (kombu 5.2 plain strings and kombu 5.3 <c>__type__</c>/<c>__value__</c>
 /// objects), and each writer writes what Python reads back.
 /// </summary>
+// Longer than the house's ~400 lines on purpose: one read/write pair per wire type, called by generated code,
+// reads best as one table where a missing or asymmetric pair stands out; the shared helpers are in TaskJson.Helpers.cs.
 public static partial class TaskJson
 {
     /// <summary>Reads a boolean.</summary>
