@@ -249,6 +249,10 @@ internal sealed partial class RemoteControlServer : IWorkerService
         writer.WriteNumber("clock", Interlocked.Read(ref _clock));
         writer.WriteNumber("uptime", (long)(DateTimeOffset.UtcNow - _worker.StartedAt).TotalSeconds);
         writer.WriteNumber("prefetch_count", _worker.Prefetch);
+
+        // Not in Celery's reply: tasks left running past their hard time limit, and tasks held for their ETA.
+        writer.WriteNumber("abandoned", _worker.Abandoned);
+        writer.WriteNumber("scheduled", _worker.Scheduled);
         writer.WriteStartObject("pool");
         writer.WriteString("implementation", "TaskGen.Worker:async");
         writer.WriteNumber("max-concurrency", _worker.Concurrency);

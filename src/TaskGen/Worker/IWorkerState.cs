@@ -25,6 +25,12 @@ internal interface IWorkerState
 
     DateTimeOffset StartedAt { get; }
 
+    /// <summary>How many tasks were left running past their hard time limit.</summary>
+    long Abandoned { get; }
+
+    /// <summary>How many tasks wait for their ETA.</summary>
+    int Scheduled { get; }
+
     /// <summary>Marks tasks as revoked on this worker.</summary>
     void Revoke(IEnumerable<string> taskIds);
 }

@@ -75,9 +75,13 @@ public sealed class EtaFaultTests(RabbitMqFixture broker) : IntegrationTest(brok
 
             // Held unacknowledged past the timeout, the messages make the broker close the consumer's channel.
             await worker.WaitForLineAsync(line => line.Contains("Consuming 'work' again", StringComparison.Ordinal), "the broker to close the consumer's channel and the worker to resume");
+
+            // Back to the default for the channels opened from now on, so the last close comes well before the ETA:
+            // a close while a due task runs loses its ack, and the duplicate that follows is at-least-once, not a fault.
+            await Broker.CtlAsync("eval", "application:set_env(rabbit, consumer_timeout, 1800000), application:set_env(rabbit, channel_tick_interval, 60000).");
             int[] runs = await RunsAsync(path, Count, eta.AddSeconds(3));
             Assert.Equal(Enumerable.Range(0, Count), runs.Distinct().Order());
-            Assert.True(runs.Length == Count, $"{runs.Length - Count} duplicate run(s): {string.Join(",", runs.Order())}");
+            Assert.True(runs.Length == Count, $"{runs.Length - Count} duplicate run(s): {string.Join(",", runs.Order())}\n{string.Join("\n", worker.Lines)}");
         }
         finally
         {
