@@ -4,6 +4,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging.Abstractions;
 using TaskGen.IntegrationWorker.Remote;
+using TaskGen.Tests.Transport;
 using TaskGen.Transport;
 using TaskGen.Protocol;
 
@@ -67,21 +68,13 @@ public sealed class AbsurdValueTests(RabbitMqFixture broker) : IntegrationTest(b
     /// Publishes task messages with the <c>timelimit</c> header replaced, as a producer in another language
     /// may send it; results and everything else pass through.
     /// </summary>
-    private sealed class TimeLimitRewritingTransport(ITransport inner, List<object?> timeLimit) : ITransport
+    private sealed class TimeLimitRewritingTransport(ITransport inner, List<object?> timeLimit) : ForwardingTransport(inner)
     {
         private int _rewritten;
 
         public int Rewritten => Volatile.Read(ref _rewritten);
 
-        public string Description => inner.Description;
-
-        public ValueTask DeclareExchangeAsync(ExchangeSpecification exchange, CancellationToken cancellationToken) => inner.DeclareExchangeAsync(exchange, cancellationToken);
-
-        public ValueTask<string> DeclareQueueAsync(QueueSpecification queue, CancellationToken cancellationToken) => inner.DeclareQueueAsync(queue, cancellationToken);
-
-        public ValueTask BindQueueAsync(string queue, string exchange, string routingKey, CancellationToken cancellationToken) => inner.BindQueueAsync(queue, exchange, routingKey, cancellationToken);
-
-        public ValueTask PublishAsync(TransportMessage message, CancellationToken cancellationToken)
+        public override ValueTask PublishAsync(TransportMessage message, CancellationToken cancellationToken)
         {
             if (message.Headers.ContainsKey("task"))
             {
@@ -90,16 +83,7 @@ public sealed class AbsurdValueTests(RabbitMqFixture broker) : IntegrationTest(b
                 message = new TransportMessage(message.Exchange, message.RoutingKey, message.Properties, headers, message.Body);
             }
 
-            return inner.PublishAsync(message, cancellationToken);
+            return Inner.PublishAsync(message, cancellationToken);
         }
-
-        public ValueTask<ITransportConsumer> ConsumeAsync(ConsumerSpecification consumer, CancellationToken cancellationToken) =>
-            inner.ConsumeAsync(consumer, cancellationToken);
-
-        public ValueTask<(uint Messages, uint Consumers)?> InspectQueueAsync(string queue, CancellationToken cancellationToken) => inner.InspectQueueAsync(queue, cancellationToken);
-
-        public ValueTask<uint> PurgeAsync(string queue, CancellationToken cancellationToken) => inner.PurgeAsync(queue, cancellationToken);
-
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }

@@ -7,6 +7,7 @@ using System.Threading.Channels;
 using System.Threading.Tasks;
 using TaskGen.Tests.Diagnostics;
 using TaskGen.Tests.EndToEnd;
+using TaskGen.Tests.Transport;
 using TaskGen.Transport;
 using TaskGen.Events;
 using TaskGen.Worker;
@@ -122,29 +123,12 @@ public sealed class WorkerEventsTests
     }
 
     /// <summary>A memory transport that shows each message to a hook before publishing it; the hook may change it or throw.</summary>
-    private sealed class HookedTransport(InMemoryTransport inner, Action<TransportMessage> beforePublish) : ITransport
+    private sealed class HookedTransport(InMemoryTransport inner, Action<TransportMessage> beforePublish) : ForwardingTransport(inner)
     {
-        public string Description => inner.Description;
-
-        public ValueTask DeclareExchangeAsync(ExchangeSpecification exchange, CancellationToken cancellationToken) => inner.DeclareExchangeAsync(exchange, cancellationToken);
-
-        public ValueTask<string> DeclareQueueAsync(QueueSpecification queue, CancellationToken cancellationToken) => inner.DeclareQueueAsync(queue, cancellationToken);
-
-        public ValueTask BindQueueAsync(string queue, string exchange, string routingKey, CancellationToken cancellationToken) => inner.BindQueueAsync(queue, exchange, routingKey, cancellationToken);
-
-        public ValueTask PublishAsync(TransportMessage message, CancellationToken cancellationToken)
+        public override ValueTask PublishAsync(TransportMessage message, CancellationToken cancellationToken)
         {
             beforePublish(message);
-            return inner.PublishAsync(message, cancellationToken);
+            return Inner.PublishAsync(message, cancellationToken);
         }
-
-        public ValueTask<ITransportConsumer> ConsumeAsync(ConsumerSpecification consumer, CancellationToken cancellationToken) =>
-            inner.ConsumeAsync(consumer, cancellationToken);
-
-        public ValueTask<(uint Messages, uint Consumers)?> InspectQueueAsync(string queue, CancellationToken cancellationToken) => inner.InspectQueueAsync(queue, cancellationToken);
-
-        public ValueTask<uint> PurgeAsync(string queue, CancellationToken cancellationToken) => inner.PurgeAsync(queue, cancellationToken);
-
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }
