@@ -121,6 +121,11 @@ public sealed class TaskAppOptions
             throw new TaskAppConfigurationException($"WorkerPrefetchMultiplier must be at least 1, not {WorkerPrefetchMultiplier}.");
         }
 
+        if (WorkerEtaTaskLimit < 0)
+        {
+            throw new TaskAppConfigurationException($"WorkerEtaTaskLimit must be 0 or more, not {WorkerEtaTaskLimit}.");
+        }
+
         if (ProducerMaxPendingPublishes < 1)
         {
             throw new TaskAppConfigurationException($"ProducerMaxPendingPublishes must be at least 1, not {ProducerMaxPendingPublishes}.");

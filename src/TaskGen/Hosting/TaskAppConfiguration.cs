@@ -110,6 +110,11 @@ public static class TaskAppConfiguration
             options.WorkerMaxBodySize = maxBodySize;
         }
 
+        if (ReadInt32(section.GetSection(nameof(TaskAppOptions.WorkerEtaTaskLimit))) is { } etaTaskLimit)
+        {
+            options.WorkerEtaTaskLimit = etaTaskLimit;
+        }
+
         if (ReadInt32(section.GetSection(nameof(TaskAppOptions.ProducerMaxPendingPublishes))) is { } maxPendingPublishes)
         {
             options.ProducerMaxPendingPublishes = maxPendingPublishes;

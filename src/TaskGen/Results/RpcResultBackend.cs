@@ -81,9 +81,16 @@ internal sealed partial class RpcResultBackend : IAsyncDisposable
             }
 
             // Exclusive and auto-deleting, so it goes with this client; x-expires drops it if it is left unused.
-            await _transport.DeclareQueueAsync(new QueueSpecification(ReplyQueue, Durable: false, Exclusive: true, AutoDelete: true, Expires: _expires), cancellationToken).ConfigureAwait(false);
+            // Declared before every (re)start of its consumer, so a reply queue deleted under the app comes back.
+            var queue = new QueueSpecification(ReplyQueue, Durable: false, Exclusive: true, AutoDelete: true, Expires: _expires);
             _consumer = await _transport.ConsumeAsync(
-                new ConsumerSpecification(ReplyQueue, OnDeliveryAsync) { Prefetch = 1000, AutoAck = true, Interrupted = OnInterrupted },
+                new ConsumerSpecification(ReplyQueue, OnDeliveryAsync)
+                {
+                    Prefetch = 1000,
+                    AutoAck = true,
+                    Prepare = ct => _transport.DeclareQueueAsync(queue, ct),
+                    Interrupted = OnInterrupted,
+                },
                 cancellationToken).ConfigureAwait(false);
             _started = true;
         }

@@ -30,6 +30,7 @@ public sealed class TaskAppConfigurationTests
             ["TaskGen:Timezone"] = "utc",
             ["TaskGen:WorkerConcurrency"] = "123",
             ["TaskGen:WorkerPrefetchMultiplier"] = "7",
+            ["TaskGen:WorkerEtaTaskLimit"] = "250",
             ["TaskGen:TaskAcksLate"] = "false",
             ["TaskGen:TaskDefaultQueue"] = "default-q",
             ["TaskGen:TaskRoutes:tasks.add"] = "math",
@@ -48,6 +49,7 @@ public sealed class TaskAppConfigurationTests
         Assert.Equal("utc", options.Timezone);
         Assert.Equal(123, options.WorkerConcurrency);
         Assert.Equal(7, options.WorkerPrefetchMultiplier);
+        Assert.Equal(250, options.WorkerEtaTaskLimit);
         Assert.False(options.TaskAcksLate);
         Assert.Equal("default-q", options.TaskDefaultQueue);
         Assert.Equal("math", Assert.Contains("tasks.add", options.TaskRoutes));
