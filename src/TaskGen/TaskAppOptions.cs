@@ -80,6 +80,20 @@ public sealed class TaskAppOptions
     public int WorkerMaxBodySize { get; set; } = Protocol.TaskMessageCodec.DefaultMaxBodySize;
 
     /// <summary>
+    /// The largest result body a worker sends (16 MiB, RabbitMQ 4's <c>max_message_size</c>); a larger result
+    /// fails its caller with <c>ResultNotSent</c> instead of being sent, since the broker would close the
+    /// results channel on it. Keep it at or below the broker's limit.
+    /// </summary>
+    public int WorkerMaxResultSize { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// Whether a worker waits for the broker's confirmation of each result before acknowledging its task.
+    /// Off by default, as in Celery: results then go unconfirmed on a channel only results use, which measured
+    /// about 17 % more round trips per second on one broker (see benchmarks/README.md).
+    /// </summary>
+    public bool WorkerConfirmResults { get; set; }
+
+    /// <summary>
     /// How many publishes <see cref="TaskApp.Send(Signature)"/> (and a stub's <c>Delay</c>) may have in flight
     /// before the next call waits for one to finish: the producer's back-pressure when it outruns the broker.
     /// </summary>
@@ -119,6 +133,11 @@ public sealed class TaskAppOptions
         if (WorkerPrefetchMultiplier < 1)
         {
             throw new TaskAppConfigurationException($"WorkerPrefetchMultiplier must be at least 1, not {WorkerPrefetchMultiplier}.");
+        }
+
+        if (WorkerMaxResultSize < 1)
+        {
+            throw new TaskAppConfigurationException($"WorkerMaxResultSize must be at least 1, not {WorkerMaxResultSize}.");
         }
 
         if (WorkerEtaTaskLimit < 0)

@@ -179,7 +179,7 @@ internal sealed partial class WorkerEvents : IWorkerService, ITaskObserver
             var headers = new Dictionary<string, object?> { ["hostname"] = _worker.NodeName };
             var properties = new MessageProperties { ContentType = "application/json", ContentEncoding = "utf-8", DeliveryMode = 1 };
             await _transport.PublishAsync(
-                new TransportMessage(Exchange, type.Replace('-', '.'), properties, headers, buffer.WrittenMemory) { Mandatory = false, Confirm = false },
+                new TransportMessage(Exchange, type.Replace('-', '.'), properties, headers, buffer.WrittenMemory) { Mandatory = false, Confirm = false, BestEffort = true },
                 CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

@@ -110,6 +110,16 @@ public static class TaskAppConfiguration
             options.WorkerMaxBodySize = maxBodySize;
         }
 
+        if (ReadInt32(section.GetSection(nameof(TaskAppOptions.WorkerMaxResultSize))) is { } maxResultSize)
+        {
+            options.WorkerMaxResultSize = maxResultSize;
+        }
+
+        if (ReadBoolean(section.GetSection(nameof(TaskAppOptions.WorkerConfirmResults))) is { } confirmResults)
+        {
+            options.WorkerConfirmResults = confirmResults;
+        }
+
         if (ReadInt32(section.GetSection(nameof(TaskAppOptions.WorkerEtaTaskLimit))) is { } etaTaskLimit)
         {
             options.WorkerEtaTaskLimit = etaTaskLimit;

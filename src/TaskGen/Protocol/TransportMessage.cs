@@ -46,10 +46,17 @@ public sealed class TransportMessage
     public bool Mandatory { get; init; } = true;
 
     /// <summary>
-    /// Whether publishing waits for the broker's confirmation. True for tasks and results, so a failure is
-    /// known before the task is acknowledged; false for events, which are best effort as in Celery.
+    /// Whether publishing waits for the broker's confirmation. True for tasks; results are confirmed when
+    /// <c>WorkerConfirmResults</c> is set, and otherwise go, as Celery sends them, unconfirmed on a channel
+    /// that only results use.
     /// </summary>
     public bool Confirm { get; init; } = true;
+
+    /// <summary>
+    /// Whether the message may be lost without anyone waiting for it (events): unconfirmed best-effort
+    /// messages share a channel of their own, so a missing <c>celeryev</c> exchange never costs a result.
+    /// </summary>
+    public bool BestEffort { get; init; }
 
     /// <summary>
     /// Whether the destination came from a message anyone on the broker could send (a remote-control

@@ -6,8 +6,8 @@ namespace TaskGen.Results;
 
 /// <summary>
 /// The worker's half of a result backend: stores (or sends) one state of a task so that its caller can read
-/// it. It completes only once the backend has the state, so a worker acknowledges a task only after its
-/// result is safe, and a failure is known before the acknowledgement.
+/// it. A worker acknowledges a task only after this completes, so every failure the backend can report (a
+/// result too large, a refused or unconfirmed publish) is known before the acknowledgement.
 /// </summary>
 internal interface IResultStore
 {

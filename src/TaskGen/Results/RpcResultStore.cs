@@ -9,8 +9,9 @@ namespace TaskGen.Results;
 
 /// <summary>
 /// The <c>rpc://</c> backend, worker side: a result is a message to the caller's reply queue, keyed by
-/// correlation id, published with a broker confirmation and <c>mandatory</c>, so a result the broker drops
-/// (a closed channel, a reply queue that is gone) is known before the task is acknowledged.
+/// correlation id, through the default exchange only. Unconfirmed by default, as Celery sends it, on a channel
+/// no other kind of message shares, with results too large for the broker refused before they are sent; with
+/// <c>WorkerConfirmResults</c>, confirmed and <c>mandatory</c>, so a dropped result is known before the ack.
 /// </summary>
 internal sealed class RpcResultStore : IResultStore
 {
@@ -19,9 +20,14 @@ internal sealed class RpcResultStore : IResultStore
     // Every result carries the same header, read but never changed by the transport, so it is built once.
     private readonly Dictionary<string, object?> _headers;
 
-    public RpcResultStore(ITransport transport, string nodeName)
+    private readonly int _maxSize;
+    private readonly bool _confirm;
+
+    public RpcResultStore(ITransport transport, string nodeName, int maxSize, bool confirm)
     {
         _transport = transport;
+        _maxSize = maxSize;
+        _confirm = confirm;
         _headers = new Dictionary<string, object?>(1) { ["hostname"] = nodeName };
     }
 
@@ -35,6 +41,12 @@ internal sealed class RpcResultStore : IResultStore
             DeliveryMode = 1,
         };
         byte[] body = ResultCodec.Encode(taskId, state, resultJson.Span, traceback);
-        return _transport.PublishAsync(new TransportMessage(string.Empty, replyTo, properties, _headers, body) { Confirm = true, Mandatory = true }, cancellationToken);
+        if (body.Length > _maxSize)
+        {
+            // The broker would close the channel on it, and with it every result sent since that is not yet routed.
+            return ValueTask.FromException(new BrokerException($"The result of task {taskId} is {body.Length} bytes, more than the {_maxSize} bytes WorkerMaxResultSize allows."));
+        }
+
+        return _transport.PublishAsync(new TransportMessage(string.Empty, replyTo, properties, _headers, body) { Confirm = _confirm, Mandatory = _confirm }, cancellationToken);
     }
 }

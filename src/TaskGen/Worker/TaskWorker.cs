@@ -46,7 +46,7 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
 
         NodeName = WorkerOptions.ResolveNodeName(options.NodeName);
         Queues = options.Queues.Count > 0 ? options.Queues.Distinct(StringComparer.Ordinal).ToArray() : [_settings.TaskDefaultQueue];
-        _context = new WorkerContext(NodeName, Concurrency, _settings.TaskAcksLate, new RpcResultStore(dependencies.Transport, NodeName), dependencies.LoggerFactory.CreateLogger("TaskGen.Results"));
+        _context = new WorkerContext(NodeName, Concurrency, _settings.TaskAcksLate, new RpcResultStore(dependencies.Transport, NodeName, _settings.WorkerMaxResultSize, _settings.WorkerConfirmResults), dependencies.LoggerFactory.CreateLogger("TaskGen.Results"));
         _context.FollowUps = new FollowUps(_context, dependencies.FollowUps, dependencies.Origin, _logger);
         _executor = new TaskExecutor(_context, _logger);
         _eta = new EtaScheduler(_context, _settings.WorkerEtaTaskLimit, _logger);

@@ -34,14 +34,23 @@ public sealed class PublishFaultTests(RabbitMqFixture broker) : IntegrationTest(
         Assert.Equal(3, await App.Send(Jobs.Add.Signature(1, 2)).GetAsync(Guard));
     }
 
-    [Fact]
-    public async Task AnOversizedResultFailsItsCallerAndADeletedEventExchangeCostsNoOtherResult()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AnOversizedResultFailsItsCallerAndADeletedEventExchangeCostsNoOtherResult(bool confirmResults)
     {
         // Channels read the limit when they open: the worker and this app open theirs after it is lowered.
         await Broker.CtlAsync("eval", "application:set_env(rabbit, max_message_size, 1048576).");
         try
         {
-            await using ProgramProcess worker = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work", "oversized@%h", 4, "-E");
+            // Unconfirmed, the worker must refuse the result itself (its limit set at or below the broker's); confirmed,
+            // the broker's refusal comes back before the ack and only the publishes it interrupted are sent again.
+            var environment = new Dictionary<string, string>
+            {
+                ["TaskGen__WorkerConfirmResults"] = confirmResults ? "true" : "false",
+                ["TaskGen__WorkerMaxResultSize"] = confirmResults ? "16777216" : "1000000",
+            };
+            await using ProgramProcess worker = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work", "oversized@%h", 4, environment, "-E");
             var results = new List<AsyncResult<int>>(400);
             AsyncResult<string>? big = null;
             for (int i = 0; i < 400; i++)

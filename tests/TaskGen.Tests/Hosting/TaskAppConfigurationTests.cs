@@ -37,6 +37,8 @@ public sealed class TaskAppConfigurationTests
             ["TaskGen:TaskCreateMissingQueues"] = "true",
             ["TaskGen:WorkerShutdownTimeout"] = "00:02:00",
             ["TaskGen:WorkerMaxBodySize"] = "4096",
+            ["TaskGen:WorkerMaxResultSize"] = "8192",
+            ["TaskGen:WorkerConfirmResults"] = "true",
         });
 
         Assert.Equal("amqp://guest:guest@rabbit:5672/vh", options.BrokerUrl);
@@ -56,6 +58,8 @@ public sealed class TaskAppConfigurationTests
         Assert.True(options.TaskCreateMissingQueues);
         Assert.Equal(TimeSpan.FromMinutes(2), options.WorkerShutdownTimeout);
         Assert.Equal(4096, options.WorkerMaxBodySize);
+        Assert.Equal(8192, options.WorkerMaxResultSize);
+        Assert.True(options.WorkerConfirmResults);
         options.Validate();
     }
 
@@ -205,6 +209,7 @@ public sealed class TaskAppConfigurationTests
     [InlineData("WorkerPrefetchMultiplier", "1.5")]
     [InlineData("WorkerMaxBodySize", "99999999999")]
     [InlineData("WorkerMaxBodySize", "")]
+    [InlineData("WorkerConfirmResults", "on")]
     public void Bind_BadBoolOrNumber_ThrowsNamingTheKeyAndValue(string key, string value)
     {
         var ex = Assert.Throws<TaskAppConfigurationException>(() => BindFrom(new() { ["TaskGen:" + key] = value }));

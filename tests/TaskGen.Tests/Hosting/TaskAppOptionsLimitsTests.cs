@@ -54,6 +54,14 @@ public sealed class TaskAppOptionsLimitsTests
     }
 
     [Fact]
+    public void WorkerMaxResultSize_Zero_IsRefused()
+    {
+        TaskAppOptions options = BindFrom("WorkerMaxResultSize", "0");
+
+        Assert.Contains("WorkerMaxResultSize", Assert.Throws<TaskAppConfigurationException>(options.Validate).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CreatingAnApp_WithAnAbsurdShutdownTimeout_Fails()
     {
         Assert.Throws<TaskAppConfigurationException>(() => TaskApp.Create(b => b.Options.WorkerShutdownTimeout = TimeSpan.FromDays(60)));

@@ -9,10 +9,11 @@ using TaskGen.Protocol;
 namespace TaskGen.Transport;
 
 /// <summary>
-/// Publishes on three channels kept apart by how much a failure may cost: a confirming channel for tasks
-/// and results (each publish completes when the broker has the message, and a mandatory message no queue
-/// took fails), an unconfirmed one for events, and one for destinations taken from messages (remote-control
-/// replies), whose missing exchange closes only that channel.
+/// Publishes on four channels kept apart by how much a failure may cost: a confirming channel for tasks
+/// (each publish completes when the broker has the message, and a mandatory message no queue took fails),
+/// an unconfirmed one that only results use (their destination is always the default exchange, so nothing
+/// but the connection can close it), one for events, and one for destinations taken from messages
+/// (remote-control replies), whose missing exchange closes only that channel.
 /// </summary>
 internal sealed partial class RabbitMqPublisher : IAsyncDisposable
 {
@@ -25,6 +26,7 @@ internal sealed partial class RabbitMqPublisher : IAsyncDisposable
     // send thousands at once wait here for a slot.
     private readonly SemaphoreSlim _confirmWindow = new(RabbitMqTransport.MaxOutstandingConfirms, RabbitMqTransport.MaxOutstandingConfirms);
     private readonly Lane _confirmed;
+    private readonly Lane _results;
     private readonly Lane _bestEffort;
     private readonly Lane _untrusted;
 
@@ -36,6 +38,7 @@ internal sealed partial class RabbitMqPublisher : IAsyncDisposable
             publisherConfirmationTrackingEnabled: true,
             outstandingPublisherConfirmationsRateLimiter: new ThrottlingRateLimiter(RabbitMqTransport.MaxOutstandingConfirms, throttlingPercentage: null),
             consumerDispatchConcurrency: 1));
+        _results = new Lane(connection, RabbitMqConnection.Plain) { Returned = OnReturned };
         _bestEffort = new Lane(connection, RabbitMqConnection.Plain) { Returned = OnReturned };
         _untrusted = new Lane(connection, RabbitMqConnection.Plain) { Returned = OnReturned };
     }
@@ -45,7 +48,7 @@ internal sealed partial class RabbitMqPublisher : IAsyncDisposable
         BasicProperties properties = RabbitMqProperties.Write(message);
         if (!message.Confirm)
         {
-            Lane lane = message.Untrusted ? _untrusted : _bestEffort;
+            Lane lane = message.Untrusted ? _untrusted : message.BestEffort ? _bestEffort : _results;
             await lane.PublishSerializedAsync(message, properties, cancellationToken).ConfigureAwait(false);
             return;
         }
@@ -90,6 +93,7 @@ internal sealed partial class RabbitMqPublisher : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _confirmed.DisposeAsync().ConfigureAwait(false);
+        await _results.DisposeAsync().ConfigureAwait(false);
         await _bestEffort.DisposeAsync().ConfigureAwait(false);
         await _untrusted.DisposeAsync().ConfigureAwait(false);
     }
