@@ -76,6 +76,22 @@ public static class Jobs
         return milliseconds;
     }
 
+    /// <summary>A synchronous loop that polls its token, as a long CPU-bound task written for .NET does.</summary>
+    [Task(Queue = "work")]
+    public static int Spin(int milliseconds, CancellationToken cancellationToken)
+    {
+        long end = Environment.TickCount64 + milliseconds;
+        int rounds = 0;
+        while (Environment.TickCount64 < end)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Thread.SpinWait(1_000);
+            rounds++;
+        }
+
+        return rounds;
+    }
+
     /// <summary>Returns NaN, which only Python's JSON dialect can carry.</summary>
     [Task(Queue = "work")]
     public static double NotANumber() => double.NaN;

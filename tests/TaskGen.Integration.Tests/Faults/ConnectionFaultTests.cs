@@ -39,6 +39,25 @@ public sealed class ConnectionFaultTests(RabbitMqFixture broker) : IntegrationTe
     }
 
     [Fact]
+    public async Task AResultSentWhileTheCallersConnectionIsDownFailsTheCallerAtOnce()
+    {
+        // No worker yet: the task waits in its queue until the caller's connection, and with it the exclusive
+        // reply queue, is gone; the worker then sends the result into that gap, and the broker drops it.
+        AsyncResult<int> pending = await App.SendAsync(Jobs.Slow.Signature(7, 0));
+        var clock = Stopwatch.StartNew();
+        Task<int> outage = Broker.KeepConnectionsOfThisProcessClosedAsync(TimeSpan.FromSeconds(8));
+        Task<int> waiting = pending.GetAsync(TimeSpan.FromSeconds(30));
+        await Task.WhenAny(waiting, outage, Task.Delay(TimeSpan.FromSeconds(3)));
+        Assert.False(outage.IsCompleted, "The outage ended before the worker could send the result into it.");
+
+        await using ProgramProcess worker = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "slow", "gap@%h");
+        var lost = await Assert.ThrowsAsync<TaskResultLostException>(() => waiting);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"The caller waited {clock.Elapsed.TotalSeconds:0.0} s to hear its result was lost.");
+        Assert.Equal(pending.Id, lost.TaskId);
+        Assert.True(await outage > 0, "The outage closed no connection of the caller's.");
+    }
+
+    [Fact]
     public async Task AWorkerWhoseQueueIsDeletedDeclaresItAgainAndKeepsConsumingWithOneConsumer()
     {
         await using ProgramProcess worker = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work", "redeclare@%h");

@@ -4,7 +4,7 @@ using TaskGen.IntegrationWorker.Remote;
 
 namespace TaskGen.Integration.Tests;
 
-/// <summary>A hard time limit frees the task's slot and answers the caller, even for code that cannot be interrupted.</summary>
+/// <summary>Time limits: a synchronous task that polls its token stops at the soft one; the hard one frees the slot even for code that cannot be interrupted.</summary>
 public sealed class TimeLimitFaultTests(RabbitMqFixture broker) : IntegrationTest(broker)
 {
     [Fact]
@@ -22,5 +22,17 @@ public sealed class TimeLimitFaultTests(RabbitMqFixture broker) : IntegrationTes
         // And the message is settled: not redelivered to run into its limit again.
         string queues = await Broker.CtlAsync("list_queues", "name", "messages_ready", "messages_unacknowledged");
         Assert.Contains(queues.Split('\n'), line => line.Split('\t') is ["work", "0", "0"]);
+    }
+
+    [Fact]
+    public async Task ASynchronousTaskThatPollsItsTokenStopsAtTheSoftLimitBeforeTheHardOne()
+    {
+        await using ProgramProcess worker = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work", "soft@%h", concurrency: 1);
+        var options = new TaskOptions { SoftTimeLimit = TimeSpan.FromSeconds(1), TimeLimit = TimeSpan.FromSeconds(60) };
+        AsyncResult<int> spinning = await App.SendAsync(Jobs.Spin.Signature(30_000, options));
+
+        TaskFailedException failure = await Assert.ThrowsAsync<TaskFailedException>(() => spinning.GetAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal("SoftTimeLimitExceeded", failure.RemoteType);
+        Assert.Equal(3, await App.Send(Jobs.Add.Signature(1, 2)).GetAsync(TimeSpan.FromSeconds(10)));
     }
 }
