@@ -36,12 +36,14 @@ public sealed class TaskAppOptionsLimitsTests
         new TaskAppOptions { WorkerShutdownTimeout = TimeSpan.Zero }.Validate();
     }
 
-    [Fact]
-    public void ResultExpires_Zero_IsRefused()
+    [Theory]
+    [InlineData("ResultExpires")]
+    [InlineData("WorkerMaxResultSize")]
+    public void ZeroFor_ASettingThatMustBePositive_IsRefusedNamingIt(string setting)
     {
-        TaskAppOptions options = BindFrom("ResultExpires", "0");
+        TaskAppOptions options = BindFrom(setting, "0");
 
-        Assert.Contains("ResultExpires", Assert.Throws<TaskAppConfigurationException>(options.Validate).Message, StringComparison.Ordinal);
+        Assert.Contains(setting, Assert.Throws<TaskAppConfigurationException>(options.Validate).Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -51,14 +53,6 @@ public sealed class TaskAppOptionsLimitsTests
 
         TaskAppOptions options = BindFrom("ProducerMaxPendingPublishes", "0");
         Assert.Contains("ProducerMaxPendingPublishes", Assert.Throws<TaskAppConfigurationException>(options.Validate).Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void WorkerMaxResultSize_Zero_IsRefused()
-    {
-        TaskAppOptions options = BindFrom("WorkerMaxResultSize", "0");
-
-        Assert.Contains("WorkerMaxResultSize", Assert.Throws<TaskAppConfigurationException>(options.Validate).Message, StringComparison.Ordinal);
     }
 
     [Fact]
