@@ -83,8 +83,16 @@ public sealed class ToolsTests(RabbitMqFixture broker) : IntegrationTest(broker)
     [Fact]
     public async Task CeleryEventReceiverSeesTaskGenWorkerAndTaskEvents()
     {
-        Task<JsonElement> receiving = Python.ScenarioAsync(Broker.Url, "events", "9", "evented@");
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        int before = await EventQueuesAsync();
+        Task<JsonElement> receiving = Python.ScenarioAsync(Broker.Url, "events", "12", "evented@");
+
+        // worker-online goes out once, as the worker starts: start it only when the receiver's queue is bound.
+        for (var clock = System.Diagnostics.Stopwatch.StartNew(); await EventQueuesAsync() <= before;)
+        {
+            Assert.True(clock.Elapsed < Guard && !receiving.IsCompleted, "The Python event receiver never bound its queue.");
+            await Task.Delay(100);
+        }
+
         await using (ProgramProcess worker = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work", "evented@%h", 2, (System.Collections.Generic.IReadOnlyDictionary<string, string>?)null, "-E"))
         {
             Assert.Equal(12, await App.Send(Jobs.Add.Signature(5, 7)).GetAsync(Guard));
@@ -103,4 +111,7 @@ public sealed class ToolsTests(RabbitMqFixture broker) : IntegrationTest(broker)
         Assert.Equal(2.0, seen.GetProperty("heartbeat").GetProperty("freq").GetDouble());
         Assert.Contains("12", seen.GetProperty("succeeded").EnumerateArray().Select(r => r.GetString()));
     }
+
+    private async Task<int> EventQueuesAsync() =>
+        (await Broker.CtlAsync("list_queues", "name")).Split('\n').Count(line => line.StartsWith("celeryev.", StringComparison.Ordinal));
 }
