@@ -157,8 +157,11 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResult
         }
 
         await Transport.DisposeAsync().ConfigureAwait(false);
-        Interlocked.CompareExchange(ref s_default, null, this);
+        ClearDefault(this);
     }
+
+    /// <summary>Stops <paramref name="app"/> being <see cref="Default"/>, unless another app has taken its place since.</summary>
+    internal static void ClearDefault(TaskApp app) => Interlocked.CompareExchange(ref s_default, null, app);
 
     /// <summary>Declares a task queue once per app, so that publishing never races its declaration.</summary>
     internal Task EnsureDeclaredAsync(QueueDeclaration queue, CancellationToken cancellationToken)

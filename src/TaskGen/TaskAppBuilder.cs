@@ -12,8 +12,17 @@ namespace TaskGen;
 /// </summary>
 public sealed class TaskAppBuilder
 {
+    /// <summary>Starts from the default options.</summary>
+    public TaskAppBuilder()
+        : this(new TaskAppOptions())
+    {
+    }
+
+    // The host builds on the options it has bound and validated, so that IOptions<TaskAppOptions> and the app agree.
+    internal TaskAppBuilder(TaskAppOptions options) => Options = options;
+
     /// <summary>The options; change them in place.</summary>
-    public TaskAppOptions Options { get; } = new();
+    public TaskAppOptions Options { get; }
 
     /// <summary>The tasks and queues the app knows.</summary>
     public TaskRegistry Tasks { get; } = new();

@@ -52,6 +52,11 @@ public interface ITransport : IAsyncDisposable
     /// <param name="queue">The queue.</param>
     /// <param name="cancellationToken">Cancels the purge.</param>
     ValueTask<uint> PurgeAsync(string queue, CancellationToken cancellationToken);
+
+    /// <summary>Opens the broker connection if it is not open yet and says whether it is up now, for health checks.</summary>
+    /// <param name="cancellationToken">Cancels connecting.</param>
+    /// <exception cref="BrokerException">The broker cannot be reached; the message names it without its password.</exception>
+    ValueTask<bool> CheckConnectionAsync(CancellationToken cancellationToken) => ValueTask.FromResult(true);
 }
 
 /// <summary>The short forms of <see cref="ITransport"/> calls.</summary>

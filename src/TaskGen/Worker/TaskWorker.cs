@@ -86,6 +86,9 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
     /// </summary>
     public Task<Exception> Faulted => _faulted.Task;
 
+    /// <summary>Whether the worker has started and still consumes: false before start, after stop, and once <see cref="Faulted"/>.</summary>
+    public bool IsConsuming => Volatile.Read(ref _state) == 1 && !_faulted.Task.IsCompleted;
+
     IReadOnlyCollection<ActiveTask> IWorkerState.ActiveTasks => _executor.Active.ToArray();
 
     /// <summary>Marks tasks as revoked: if they have not started on this worker, they will not run.</summary>

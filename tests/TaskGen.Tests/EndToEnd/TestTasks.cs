@@ -111,6 +111,18 @@ public static class TestTasks
         return key;
     }
 
+    /// <summary>Gates that <see cref="WaitForGate"/> waits on, keyed by name; a test opens one to let its task finish.</summary>
+    public static readonly ConcurrentDictionary<string, TaskCompletionSource> Gates = new();
+
+    /// <summary>Signals that it started, then waits for its gate, ignoring cancellation, as a task in mid-work would.</summary>
+    [Task]
+    public static async Task<string> WaitForGate(string key)
+    {
+        Recorded.GetOrAdd(key, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        await Gates.GetOrAdd(key, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        return key;
+    }
+
     /// <summary>A task routed to a queue no worker in the tests consumes.</summary>
     [Task(Queue = "slow")]
     public static int Slow(int x) => x;

@@ -94,6 +94,13 @@ public sealed class RabbitMqTransport : ITransport
     }
 
     /// <inheritdoc />
+    public async ValueTask<bool> CheckConnectionAsync(CancellationToken cancellationToken)
+    {
+        await _connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return _connection.IsOpen;
+    }
+
+    /// <inheritdoc />
     public async ValueTask<(uint Messages, uint Consumers)?> InspectQueueAsync(string queue, CancellationToken cancellationToken)
     {
         try

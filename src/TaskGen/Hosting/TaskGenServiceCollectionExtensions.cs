@@ -1,0 +1,95 @@
+using System;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using TaskGen;
+using TaskGen.Hosting;
+using TaskGen.Worker;
+
+// In the DI namespace, as ASP.NET Core and the Microsoft.Extensions packages place their Add* methods, so that
+// `builder.Services.AddTaskGen(...)` needs no extra using.
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers a TaskGen app, and workers that run with the host, in a service collection.</summary>
+public static class TaskGenServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the <see cref="TaskApp"/> as a singleton client, its <see cref="TaskAppOptions"/> bound from the
+    /// configuration's <c>TaskGen</c> section and validated when the host starts, and makes it the app that
+    /// generated stubs send through once the host has started.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configureOptions">Changes the options after configuration has been bound; null for none.</param>
+    /// <param name="configure">Adds task modules (<c>b =&gt; b.AddCeleryAppTasks()</c>) or a transport; null for none.</param>
+    /// <returns>The service collection, to chain calls.</returns>
+    /// <exception cref="InvalidOperationException">TaskGen is already registered in <paramref name="services"/>.</exception>
+    public static IServiceCollection AddTaskGen(this IServiceCollection services, Action<TaskAppOptions>? configureOptions = null, Action<TaskAppBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+
+        // One app per container: a second call would silently build a second broker connection that stubs never use.
+        foreach (ServiceDescriptor descriptor in services)
+        {
+            if (descriptor.ServiceType == typeof(TaskApp))
+            {
+                throw new InvalidOperationException("AddTaskGen has already been called on this service collection: register one TaskApp and configure it in that call.");
+            }
+        }
+
+        OptionsBuilder<TaskAppOptions> options = services.AddOptions<TaskAppOptions>();
+        options.Configure<IServiceProvider>(static (o, provider) =>
+        {
+            if (provider.GetService<IConfiguration>() is { } configuration)
+            {
+                TaskAppConfiguration.Bind(configuration, o);
+            }
+        });
+        if (configureOptions is not null)
+        {
+            options.Configure(configureOptions);
+        }
+
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TaskAppOptions>, TaskAppOptionsValidation>());
+
+        services.AddSingleton(provider =>
+        {
+            var builder = new TaskAppBuilder(provider.GetRequiredService<IOptions<TaskAppOptions>>().Value)
+            {
+                LoggerFactory = provider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
+            };
+            configure?.Invoke(builder);
+            return builder.Build();
+        });
+
+        // Registered before any worker, so the app exists (and stubs work) before a worker's first task runs.
+        services.AddHostedService<TaskAppHostedService>();
+        return services;
+    }
+
+    /// <summary>
+    /// Runs a worker with the host: it consumes before the host reports itself started, drains running tasks when
+    /// the host stops (within the host's shutdown timeout and <see cref="TaskAppOptions.WorkerShutdownTimeout"/>),
+    /// and stops the host with exit code 70 if it can no longer consume. Call once per worker (e.g. per queue set).
+    /// </summary>
+    /// <param name="services">The service collection; <see cref="AddTaskGen"/> must be called too.</param>
+    /// <param name="configure">Sets the worker's queues, concurrency and node name; null for the defaults.</param>
+    /// <returns>The service collection, to chain calls.</returns>
+    public static IServiceCollection AddTaskGenWorker(this IServiceCollection services, Action<WorkerOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var workerOptions = new WorkerOptions();
+        configure?.Invoke(workerOptions);
+
+        // A factory registration rather than AddHostedService<T>, which adds a type once: each call is its own worker.
+        services.AddSingleton<IHostedService>(provider => new TaskWorkerService(
+            provider.GetRequiredService<TaskApp>(),
+            workerOptions,
+            provider.GetRequiredService<IHostApplicationLifetime>(),
+            provider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
+        return services;
+    }
+}
