@@ -74,6 +74,11 @@ internal static class DiagnosticDescriptors
         "Task methods must not be overloaded",
         "'{0}' has more than one [Task] method named '{1}', and each task gets a stub class of that name: rename one of them");
 
+    internal static readonly DiagnosticDescriptor UnresolvableService = Create(
+        "TG0012", Tasks, DiagnosticSeverity.Error,
+        "Service parameter cannot be resolved",
+        "[FromServices] parameter '{0}' of task '{1}' cannot be resolved from the host's services: {2}");
+
     // Serialization: a parameter or result the wire cannot carry. The generator skips the task.
 
     internal static readonly DiagnosticDescriptor DelegateAsData = Create(

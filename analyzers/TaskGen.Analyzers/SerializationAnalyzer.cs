@@ -69,7 +69,7 @@ public sealed class SerializationAnalyzer : DiagnosticAnalyzer
         foreach (IParameterSymbol parameter in method.Parameters)
         {
             string display = parameter.Type.ToDisplayString();
-            if (parameter.RefKind != RefKind.None || display is "System.Threading.CancellationToken" or "TaskGen.TaskContext")
+            if (parameter.RefKind != RefKind.None || display is "System.Threading.CancellationToken" or "TaskGen.TaskContext" || TaskNames.IsFromServices(parameter))
             {
                 continue;
             }

@@ -24,6 +24,7 @@ public sealed class TaskShapeAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.TaskMustBeStatic,
         DiagnosticDescriptors.TaskMustNotBeGeneric,
         DiagnosticDescriptors.ParameterMustBeByValue,
+        DiagnosticDescriptors.UnresolvableService,
         DiagnosticDescriptors.TaskMustNotReturnByRef,
         DiagnosticDescriptors.TaskMustBeReachable,
         DiagnosticDescriptors.TaskMustBeInClassOrStruct,
@@ -135,6 +136,16 @@ public sealed class TaskShapeAnalyzer : DiagnosticAnalyzer
                 Location location = syntax is not null ? ModifierLocation(syntax) : parameter.Locations[0];
                 string modifier = syntax is null ? parameter.RefKind.ToString().ToLowerInvariant() : string.Join(" ", syntax.Modifiers.Where(IsRefModifier).Select(m => m.Text));
                 context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ParameterMustBeByValue, location, parameter.Name, display, modifier));
+                continue;
+            }
+
+            if (TaskNames.IsFromServices(parameter))
+            {
+                if (TaskNames.WhyServiceCannotBeResolved(parameter) is { } why)
+                {
+                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnresolvableService, syntax?.GetLocation() ?? parameter.Locations[0], parameter.Name, display, why));
+                }
+
                 continue;
             }
 

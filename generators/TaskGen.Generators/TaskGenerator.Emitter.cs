@@ -292,6 +292,7 @@ public sealed partial class TaskGenerator
                 {
                     ParameterRole.CancellationToken => "invocation.CancellationToken",
                     ParameterRole.Context => "invocation.Context",
+                    ParameterRole.Service => $"invocation.GetRequiredService<{parameter.ServiceType}>()",
                     _ => $"arg{valueIndex++}",
                 });
             }

@@ -18,6 +18,10 @@ public sealed partial class TaskGenerator
     internal const string JsonContextAttributeName = "TaskGen.TaskJsonContextAttribute";
     internal const string DefaultQueue = "celery";
 
+    // ASP.NET Core's attribute is accepted as well, so code moved from a controller keeps its meaning.
+    internal const string FromServicesAttributeName = "TaskGen.FromServicesAttribute";
+    internal const string AspNetFromServicesAttributeName = "Microsoft.AspNetCore.Mvc.FromServicesAttribute";
+
     private static readonly SymbolDisplayFormat s_typeFormat = SymbolDisplayFormat.FullyQualifiedFormat
         .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
@@ -69,6 +73,18 @@ public sealed partial class TaskGenerator
                 }
 
                 string identifier = SyntaxFacts.GetKeywordKind(parameter.Name) != SyntaxKind.None ? "@" + parameter.Name : parameter.Name;
+                if (IsFromServices(parameter))
+                {
+                    string? service = ParseService(parameter);
+                    if (service is null)
+                    {
+                        return null;
+                    }
+
+                    parameters.Add(new ParameterSpec(parameter.Name, identifier, null, ParameterRole.Service, null) { ServiceType = service });
+                    continue;
+                }
+
                 if (IsType(parameter.Type, "System.Threading.CancellationToken"))
                 {
                     if (hasToken)
@@ -302,6 +318,31 @@ public sealed partial class TaskGenerator
         }
 
         private static bool IsType(ITypeSymbol type, string fullName) => type.ToDisplayString() == fullName;
+
+        private static bool IsFromServices(IParameterSymbol parameter)
+        {
+            foreach (AttributeData attribute in parameter.GetAttributes())
+            {
+                if (attribute.AttributeClass?.ToDisplayString() is FromServicesAttributeName or AspNetFromServicesAttributeName)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>The service type as generated code names it, or null when the analyzers report the parameter (TG0012).</summary>
+        private static string? ParseService(IParameterSymbol parameter)
+        {
+            if (parameter.HasExplicitDefaultValue || parameter.Type is not INamedTypeSymbol { IsReferenceType: true, IsRefLikeType: false } type
+                || type.TypeKind is TypeKind.Error or TypeKind.Dynamic || IsType(type, "TaskGen.TaskContext"))
+            {
+                return null;
+            }
+
+            return type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+        }
 
         private static bool IsReachable(Accessibility accessibility) =>
             accessibility is Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal;

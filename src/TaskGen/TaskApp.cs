@@ -62,6 +62,9 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResult
     /// <summary>The logger factory the app and its workers log through.</summary>
     public ILoggerFactory LoggerFactory { get; }
 
+    /// <summary>The container that tasks' <c>[FromServices]</c> parameters come from; set by <c>services.AddTaskGen</c>, null otherwise.</summary>
+    public IServiceProvider? Services { get; init; }
+
     /// <summary>This producer's node name, sent as the <c>origin</c> header.</summary>
     public string Origin { get; }
 
@@ -138,6 +141,8 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResult
         new(
             new WorkerDependencies(Transport, Options, Tasks, LoggerFactory, Origin, ResolveQueue, this)
             {
+                Services = Services,
+
                 // Remote control and events are built on the worker here, so the worker itself knows neither.
                 AddOns = (state, taskEvents) =>
                 {

@@ -30,6 +30,12 @@ public sealed class TaskAppBuilder
     /// <summary>The logger factory; no logging unless set.</summary>
     public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
 
+    /// <summary>
+    /// The container that tasks' <c>[FromServices]</c> parameters are resolved from, in a scope per task;
+    /// <c>services.AddTaskGen</c> sets it to the host's.
+    /// </summary>
+    public IServiceProvider? Services { get; set; }
+
     /// <summary>A transport to use instead of the one <see cref="TaskAppOptions.BrokerUrl"/> names.</summary>
     public ITransport? Transport { get; set; }
 
@@ -55,6 +61,6 @@ public sealed class TaskAppBuilder
     {
         Options.Validate();
         ITransport transport = Transport ?? TransportFactory.Create(Options.BrokerUrl, LoggerFactory, Options.BrokerTlsCaCertificate);
-        return new TaskApp(Options, transport, Tasks, LoggerFactory);
+        return new TaskApp(Options, transport, Tasks, LoggerFactory) { Services = Services };
     }
 }

@@ -237,6 +237,35 @@ public sealed class TaskShapeAnalyzerTests
         """);
 
     [Fact]
+    public Task UnresolvableServiceParameters_AreReportedOnTheParameter() => Verify.VerifyAsync("""
+        using System.Threading;
+        using TaskGen;
+        namespace App;
+        public interface IMailer { }
+        public static class Jobs
+        {
+            [Task] public static void A(int x, {|TG0012:[FromServices] int retries|}) { }
+            [Task] public static void B({|TG0012:[FromServices] CancellationToken token|}) { }
+            [Task] public static void C({|TG0012:[FromServices] IMailer? mailer = null|}) { }
+            [Task] public static void D({|TG0012:[FromServices] object anything|}) { }
+        }
+        """);
+
+    [Fact]
+    public Task ServiceParameters_AreNeitherReportedNorCheckedAsData() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using TaskGen;
+        namespace App;
+        public interface IMailer { }
+        public abstract class Repository { }
+        public static class Jobs
+        {
+            [Task] public static void A(string to, [FromServices] IMailer mailer, [FromServices] Repository repository, [FromServices] IServiceProvider services, CancellationToken token) { }
+        }
+        """);
+
+    [Fact]
     public Task OverloadedTasks_AreReported() => Verify.VerifyAsync("""
         using TaskGen;
         namespace App;

@@ -15,6 +15,9 @@ public sealed class InvalidTaskTests
     [InlineData("public static void Stream(System.IO.Stream s) { }")]
     [InlineData("public static void Keyed(System.Collections.Generic.Dictionary<int, int> map) { }")]
     [InlineData("private static int Hidden(int x) => x;")]
+    [InlineData("public static void ValueService([FromServices] int clock) { }")]
+    [InlineData("public static void OptionalService([FromServices] System.IServiceProvider? services = null) { }")]
+    [InlineData("public static void ContextService([FromServices] TaskContext context) { }")]
     public void EmitsNothingAndReportsNothing(string member)
     {
         (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run($$"""

@@ -51,6 +51,27 @@ public sealed class SnapshotTests
     }
 
     [Fact]
+    public void ServicesFromTheHost()
+    {
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run("""
+            using System.Threading;
+            using System.Threading.Tasks;
+            using TaskGen;
+            namespace Shop;
+            public interface IMailer { Task<string> SendAsync(string to, CancellationToken cancellationToken); }
+            public sealed class Clock { }
+            public static class Mail
+            {
+                [Task]
+                public static Task<string> Send(string to, [FromServices] IMailer mailer, CancellationToken cancellationToken, [FromServices] Clock? clock) =>
+                    mailer.SendAsync(to, cancellationToken);
+            }
+            """);
+        GeneratorHarness.AssertCompiles(output);
+        SnapshotAssert.Matches(result);
+    }
+
+    [Fact]
     public void OptionalParameters()
     {
         (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run("""

@@ -30,6 +30,47 @@ internal static class TaskNames
     public static string WireName(IMethodSymbol method, AttributeData attribute) =>
         NamedString(attribute, "Name") is { } name && !string.IsNullOrWhiteSpace(name) ? name : DefaultName(method);
 
+    /// <summary>Whether a parameter is marked to come from the host's services, by TaskGen's or ASP.NET Core's attribute.</summary>
+    public static bool IsFromServices(IParameterSymbol parameter)
+    {
+        foreach (AttributeData attribute in parameter.GetAttributes())
+        {
+            if (attribute.AttributeClass?.ToDisplayString() is "TaskGen.FromServicesAttribute" or "Microsoft.AspNetCore.Mvc.FromServicesAttribute")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Why the generator cannot resolve a <c>[FromServices]</c> parameter (it then skips the task), or null when it can.</summary>
+    public static string? WhyServiceCannotBeResolved(IParameterSymbol parameter)
+    {
+        ITypeSymbol type = parameter.Type;
+        if (type.ToDisplayString() is "System.Threading.CancellationToken" or "TaskGen.TaskContext" or "TaskGen.TaskContext?")
+        {
+            return $"the worker supplies the {type.Name} itself, so remove [FromServices]";
+        }
+
+        if (type.TypeKind is TypeKind.Dynamic || type.SpecialType == SpecialType.System_Object)
+        {
+            return "a service needs a concrete class or interface type to be looked up by; declare the type you registered";
+        }
+
+        if (type is not INamedTypeSymbol { IsReferenceType: true, IsRefLikeType: false })
+        {
+            return $"'{type.ToDisplayString()}' is not a class or interface, and the container resolves only those; register and take a class or interface that holds the value";
+        }
+
+        if (parameter.HasExplicitDefaultValue)
+        {
+            return "an optional service is not supported; remove the default value and register the service";
+        }
+
+        return null;
+    }
+
     public static string? NamedString(AttributeData attribute, string name)
     {
         foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)

@@ -11,6 +11,9 @@ internal enum ParameterRole
 
     /// <summary>A <c>TaskContext</c> the worker supplies.</summary>
     Context,
+
+    /// <summary>A <c>[FromServices]</c> parameter the worker resolves from the task's service scope.</summary>
+    Service,
 }
 
 /// <summary>One parameter of a task method.</summary>
@@ -20,4 +23,8 @@ internal enum ParameterRole
 /// <param name="Type">The parameter type; null for injected parameters.</param>
 /// <param name="Role">Whether the parameter is sent or supplied by the worker.</param>
 /// <param name="DefaultValue">The C# literal of the default value, or null when the parameter is required.</param>
-internal sealed record ParameterSpec(string Name, string Identifier, TypeRef? Type, ParameterRole Role, string? DefaultValue);
+internal sealed record ParameterSpec(string Name, string Identifier, TypeRef? Type, ParameterRole Role, string? DefaultValue)
+{
+    /// <summary>The <c>global::</c>-qualified service type of a <see cref="ParameterRole.Service"/> parameter; null for the others.</summary>
+    public string? ServiceType { get; init; }
+}

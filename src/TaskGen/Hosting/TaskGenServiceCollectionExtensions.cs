@@ -60,6 +60,7 @@ public static class TaskGenServiceCollectionExtensions
             var builder = new TaskAppBuilder(provider.GetRequiredService<IOptions<TaskAppOptions>>().Value)
             {
                 LoggerFactory = provider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
+                Services = provider,
             };
             configure?.Invoke(builder);
             return builder.Build();

@@ -103,7 +103,7 @@ internal sealed partial class TaskExecutor
                 CancellationToken = token,
                 Headers = request.Headers as IReadOnlyDictionary<string, object?> ?? new Dictionary<string, object?>(request.Headers),
             };
-            var invocation = new TaskInvocation(request, context, token);
+            var invocation = new TaskInvocation(request, context, token) { Services = _worker.Services };
             _active[request.Id] = new TaskWorker.ActiveTask(invocation, delivery, DateTimeOffset.UtcNow);
             long started = Stopwatch.GetTimestamp();
             RemoteException? failure = null;
@@ -117,13 +117,13 @@ internal sealed partial class TaskExecutor
 
                 if (hard is null)
                 {
-                    await module.DispatchAsync(invocation).ConfigureAwait(false);
+                    await invocation.DispatchAsync(module).ConfigureAwait(false);
                 }
                 else
                 {
                     // Off this thread, so that even a task that blocks without looking at its token is left
                     // behind at the hard limit: .NET cannot kill it, but its slot and its message are freed.
-                    Task run = Task.Run(() => module.DispatchAsync(invocation).AsTask());
+                    Task run = Task.Run(() => invocation.DispatchAsync(module).AsTask());
                     try
                     {
                         await run.WaitAsync(hard.Value).ConfigureAwait(false);

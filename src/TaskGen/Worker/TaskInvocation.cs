@@ -1,6 +1,8 @@
 using System;
 using System.Text.Json;
 using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
 using TaskGen.Protocol;
 using TaskGen.Serialization;
 
@@ -10,6 +12,7 @@ namespace TaskGen.Worker;
 public sealed class TaskInvocation
 {
     private byte[]? _result;
+    private AsyncServiceScope? _scope;
 
     /// <summary>Creates an invocation; workers do this for every request they run.</summary>
     /// <param name="request">The decoded request.</param>
@@ -30,6 +33,52 @@ public sealed class TaskInvocation
 
     /// <summary>The token handed to tasks that declare a <see cref="System.Threading.CancellationToken"/> parameter.</summary>
     public CancellationToken CancellationToken { get; }
+
+    /// <summary>The container this run's service scope is created from; null when the app was built outside a host.</summary>
+    internal IServiceProvider? Services { get; init; }
+
+    /// <summary>
+    /// Resolves a <c>[FromServices]</c> parameter from a scope created for this run on first use and disposed when
+    /// the task has finished, as ASP.NET Core scopes a request's services.
+    /// </summary>
+    /// <typeparam name="T">The service type.</typeparam>
+    /// <exception cref="InvalidOperationException">The app has no container, or the service is not registered in it.</exception>
+    public T GetRequiredService<T>()
+        where T : notnull
+    {
+        IServiceProvider root = Services ?? throw new InvalidOperationException(
+            $"Task {Request.Name} takes a [FromServices] parameter of type {typeof(T).FullName}, but its app was built outside a host: register it with services.AddTaskGen(...) so that tasks can take services.");
+        _scope ??= root.CreateAsyncScope();
+        return _scope.Value.ServiceProvider.GetRequiredService<T>();
+    }
+
+    /// <summary>Runs the task through its module, then disposes the services it took, once it has really finished.</summary>
+    internal ValueTask DispatchAsync(TaskModule module)
+    {
+        ValueTask run = module.DispatchAsync(this);
+        if (_scope is null && run.IsCompletedSuccessfully)
+        {
+            run.GetAwaiter().GetResult();
+            return ValueTask.CompletedTask;
+        }
+
+        return AwaitThenReleaseAsync(run);
+    }
+
+    private async ValueTask AwaitThenReleaseAsync(ValueTask run)
+    {
+        try
+        {
+            await run.ConfigureAwait(false);
+        }
+        finally
+        {
+            if (_scope is { } scope)
+            {
+                await scope.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
 
     /// <summary>The positional arguments as a JSON array.</summary>
     public ReadOnlySpan<byte> Args => Request.Args.Span;

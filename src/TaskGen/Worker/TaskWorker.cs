@@ -48,6 +48,7 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
         Queues = options.Queues.Count > 0 ? options.Queues.Distinct(StringComparer.Ordinal).ToArray() : [_settings.TaskDefaultQueue];
         _context = new WorkerContext(NodeName, Concurrency, _settings.TaskAcksLate, new RpcResultStore(dependencies.Transport, NodeName, _settings.WorkerMaxResultSize, _settings.WorkerConfirmResults), dependencies.LoggerFactory.CreateLogger("TaskGen.Results"));
         _context.FollowUps = new FollowUps(_context, dependencies.FollowUps, dependencies.Origin, _logger);
+        _context.Services = dependencies.Services;
         _executor = new TaskExecutor(_context, _logger);
         _eta = new EtaScheduler(_context, _settings.WorkerEtaTaskLimit, _logger);
         _handler = new DeliveryHandler(_context, dependencies.Tasks, _settings.WorkerMaxBodySize, _eta, _executor, _logger);

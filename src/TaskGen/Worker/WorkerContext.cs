@@ -47,6 +47,9 @@ internal sealed partial class WorkerContext : IDisposable
 
     public ITaskObserver? Observer { get; set; }
 
+    /// <summary>The container each task's service scope is created from; null when the app was built outside a host.</summary>
+    public IServiceProvider? Services { get; set; }
+
     public FollowUps FollowUps { get; set; } = null!;
 
     /// <summary>

@@ -22,6 +22,9 @@ internal sealed record WorkerDependencies(
 {
     /// <summary>Builds what runs beside the worker once it consumes (remote control, events).</summary>
     public Func<IWorkerState, bool, WorkerAddOns>? AddOns { get; init; }
+
+    /// <summary>The container that <c>[FromServices]</c> task parameters are resolved from, a scope per task; null outside a host.</summary>
+    public IServiceProvider? Services { get; init; }
 }
 
 /// <summary>What is built on a started worker: an observer of its tasks and services that start and stop with it.</summary>

@@ -150,6 +150,38 @@ public sealed class HostedTaskGenTests
         Assert.Equal(1, worker.Processed[EndToEnd.Remote.TestTasks.WaitForGate.Name]);
     }
 
+    [Fact]
+    public async Task EachRunGetsItsOwnScopeOfServicesDisposedWhenItEnds()
+    {
+        using IHost host = Build(new(), services =>
+        {
+            services.AddScoped<RunScope>();
+            services.AddSingleton<RunLog>();
+            services.AddTaskGenWorker();
+        });
+        await host.StartAsync();
+        TaskApp app = host.Services.GetRequiredService<TaskApp>();
+
+        Assert.True(await app.Send(Remote.ServiceTasks.UseScope.Signature("one")).GetAsync(Guard));
+        Assert.True(await app.Send(Remote.ServiceTasks.UseScope.Signature("two")).GetAsync(Guard));
+
+        RunLog log = host.Services.GetRequiredService<RunLog>();
+        Assert.NotEqual(log.Scopes["one"].Id, log.Scopes["two"].Id);
+        await Eventually.WaitFor(() => log.Scopes.Values.All(s => s.IsDisposed), "each run's scope to be disposed");
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task ATaskThatTakesServicesFailsClearlyInAnAppBuiltOutsideAHost()
+    {
+        await using MemoryEnvironment env = await MemoryEnvironment.StartAsync();
+
+        TaskFailedException failed = await Assert.ThrowsAsync<TaskFailedException>(() => env.App.Send(Remote.ServiceTasks.UseScope.Signature("orphan")).GetAsync(Guard));
+
+        Assert.Contains("built outside a host", failed.Message, StringComparison.Ordinal);
+        Assert.Contains("services.AddTaskGen", failed.Message, StringComparison.Ordinal);
+    }
+
     private static IHost Build(Dictionary<string, string?> settings, Action<IServiceCollection>? services = null, Action<TaskAppOptions>? configureOptions = null)
     {
         HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
