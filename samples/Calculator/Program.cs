@@ -3,38 +3,42 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
 using CeleryApp.Tasks.Remote;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using TaskGen;
 using TaskGen.Control;
-using TaskGen.Hosting;
-using TaskGen.Worker;
 
-// The master: it sends tasks and prints their results. With no broker configured it runs on the
-// in-process memory:// transport and starts a worker of its own, so it works on a bare machine; with
-// --broker amqp://... it talks to CeleryApp workers through RabbitMQ.
-string? broker = null;
-for (int i = 0; i + 1 < args.Length; i++)
+// The master: it sends tasks and prints their results, inside the Generic Host as an ASP.NET Core or worker
+// service would. With no broker configured it runs on the in-process memory:// transport with a hosted worker of
+// its own, so it works on a bare machine; with --broker amqp://... it talks to CeleryApp workers through RabbitMQ.
+HostApplicationBuilder builder = Host.CreateApplicationBuilder(args);
+
+// appsettings.json and TaskGen__* environment variables come with the host; --broker wins over both.
+builder.Configuration.AddCommandLine(args, new Dictionary<string, string> { ["--broker"] = "TaskGen:BrokerUrl" });
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.Services.AddTaskGen(configure: b => b.AddCeleryAppTasks());
+
+bool local = (builder.Configuration["TaskGen:BrokerUrl"] ?? "memory://").StartsWith("memory://", StringComparison.Ordinal);
+if (local)
 {
-    if (args[i] == "--broker")
+    builder.Services.AddTaskGenWorker(w =>
     {
-        broker = args[i + 1];
-    }
+        w.Queues = ["calc", "celery", "broadcast_calc"];
+        w.NodeName = "local@%h";
+    });
 }
 
-await using TaskApp app = TaskApp.Configure(builder =>
-{
-    // appsettings.json and TaskGen__* environment variables first; --broker wins over both.
-    TaskAppConfiguration.Bind(TaskAppConfiguration.Load(), builder.Options);
-    builder.Options.BrokerUrl = broker ?? builder.Options.BrokerUrl;
-    builder.AddCeleryAppTasks();
-});
-
-TaskWorker? localWorker = null;
-if (app.Options.BrokerUrl.StartsWith("memory://", StringComparison.Ordinal))
+using IHost host = builder.Build();
+if (local)
 {
     Console.WriteLine("No broker configured: running on memory:// with an in-process worker (set --broker amqp://... for RabbitMQ).");
-    localWorker = app.CreateWorker(new WorkerOptions { Queues = ["calc", "celery", "broadcast_calc"], NodeName = "local@%h" });
-    await localWorker.StartAsync();
 }
+
+// Starting the host validates the options, makes the app the one stubs send through and starts the local worker.
+await host.StartAsync();
+TaskApp app = host.Services.GetRequiredService<TaskApp>();
 
 TimeSpan wait = TimeSpan.FromSeconds(5);
 try
@@ -72,10 +76,8 @@ catch (TimeoutException ex)
 }
 finally
 {
-    if (localWorker is not null)
-    {
-        await localWorker.DisposeAsync();
-    }
+    // Drains the local worker's running tasks, as stopping any host does.
+    await host.StopAsync();
 }
 
 static async Task Show<T>(string call, Func<Task<T>> get)
