@@ -86,6 +86,14 @@ public sealed class ProgramProcess : IAsyncDisposable
         return (command.ExitCode, string.Join("\n", command.Lines));
     }
 
+    /// <summary>Runs any executable to its end, waiting up to <paramref name="limit"/> (a build takes longer than a command).</summary>
+    public static async Task<(int ExitCode, string Output)> RunExecutableAsync(string fileName, string[] arguments, TimeSpan? limit = null)
+    {
+        await using ProgramProcess command = StartExecutable(fileName, arguments);
+        await command.WaitForExitAsync(limit ?? Guard);
+        return (command.ExitCode, string.Join("\n", command.Lines));
+    }
+
     /// <summary>Waits until the program writes a line that matches.</summary>
     public async Task<string> WaitForLineAsync(Func<string, bool> match, string what)
     {
@@ -119,9 +127,12 @@ public sealed class ProgramProcess : IAsyncDisposable
     }
 
     /// <summary>Waits for the program to exit.</summary>
-    public async Task WaitForExitAsync()
+    public Task WaitForExitAsync() => WaitForExitAsync(Guard);
+
+    /// <summary>Waits up to <paramref name="limit"/> for the program to exit.</summary>
+    public async Task WaitForExitAsync(TimeSpan limit)
     {
-        if (await Task.WhenAny(_exited.Task, Task.Delay(Guard)) != _exited.Task)
+        if (await Task.WhenAny(_exited.Task, Task.Delay(limit)) != _exited.Task)
         {
             throw new TimeoutException($"The program did not exit. Its output:\n{string.Join("\n", _lines)}");
         }
