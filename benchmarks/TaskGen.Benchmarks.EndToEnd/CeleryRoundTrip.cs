@@ -14,6 +14,12 @@ internal static class CeleryRoundTrip
     private static readonly string s_python = Environment.GetEnvironmentVariable("TASKGEN_PYTHON") is { Length: > 0 } given ? given : "/usr/bin/python3";
     private static readonly string s_directory = Path.Combine(AppContext.BaseDirectory, "python");
 
+    /// <summary>The Python interpreter with Celery.</summary>
+    public static string Python => s_python;
+
+    /// <summary>The folder of the Python side's modules, the working directory of every Python process.</summary>
+    public static string ScriptDirectory => s_directory;
+
     /// <summary>Whether Python Celery is installed, so the harness can say it skipped Celery rather than fail.</summary>
     public static bool IsAvailable()
     {

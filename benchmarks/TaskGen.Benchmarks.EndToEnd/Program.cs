@@ -21,8 +21,10 @@ const string Usage = """
       -c, --concurrency N    worker concurrency for every contender; prefetch is 4 x this (default 8)
       --warmup N             unmeasured calls before each run (default 2000)
       --in-flight N          calls each contender keeps outstanding (default 500)
-      --only LIST            any of raw,taskgen,masstransit,celery,publish,footprint (default: all)
+      --only LIST            any of raw,taskgen,masstransit,celery,publish,footprint,startup (default: all)
       --footprint-tasks N    tasks sent to the worker whose memory is measured (default 100000)
+      --startup-runs N       starts of each worker in the start-up comparison (default 5)
+      --aot-worker PATH      the sample worker already published with native AOT (default: publish it)
       --json FILE            where to write the figures as JSON (default end-to-end.json)
       -h, --help             this text
     """;
@@ -59,7 +61,7 @@ int concurrency = Number("--concurrency", 8);
 int warmup = Number("--warmup", 2_000);
 int footprintTasks = Number("--footprint-tasks", 100_000);
 Harness.InFlight = Number("--in-flight", 500);
-HashSet<string> only = (options.GetValueOrDefault("--only") ?? "raw,taskgen,masstransit,celery,publish,footprint").Split(',').ToHashSet(StringComparer.Ordinal);
+HashSet<string> only = (options.GetValueOrDefault("--only") ?? "raw,taskgen,masstransit,celery,publish,footprint,startup").Split(',').ToHashSet(StringComparer.Ordinal);
 string jsonPath = options.GetValueOrDefault("--json") ?? "end-to-end.json";
 
 string? nodeDirectory = null;
@@ -116,6 +118,21 @@ try
         Console.WriteLine($"start to ready {footprint.StartToReadyMilliseconds:N0} ms, RSS idle {footprint.IdleRssMegabytes:N1} MB, after {footprint.Tasks:N0} tasks {footprint.LoadedRssMegabytes:N1} MB");
     }
 
+    IReadOnlyList<Startup.StartupFigures>? startup = null;
+    if (only.Contains("startup"))
+    {
+        Console.Write("  startup      ... ");
+        startup = await Startup.RunAsync(broker, Number("--startup-runs", 5), options.GetValueOrDefault("--aot-worker"), CeleryRoundTrip.IsAvailable());
+        Console.WriteLine("done");
+        Console.WriteLine();
+        Console.WriteLine("| worker | runs | ready ms (median) | RSS MB, main process | PSS MB, process tree |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: |");
+        foreach (Startup.StartupFigures s in startup)
+        {
+            Console.WriteLine($"| {s.Worker} | {s.Runs} | {s.ReadyMilliseconds:N0} | {s.RssMegabytes:N1} | {s.PssMegabytes:N1} |");
+        }
+    }
+
     Console.WriteLine();
     Console.WriteLine("| contender | workload | tasks | tasks/s | p50 ms | p99 ms | × raw |");
     Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
@@ -124,7 +141,7 @@ try
         Console.WriteLine($"| {m.Name} | {m.Workload} | {m.Tasks:N0} | {m.TasksPerSecond:N0} | {m.P50Milliseconds:N2} | {m.P99Milliseconds:N2} | {(m.RatioToRaw is { } r ? r.ToString("0.00", CultureInfo.InvariantCulture) : "")} |");
     }
 
-    var report = new Report(DateTimeOffset.UtcNow, Environment.ProcessorCount, concurrency, results, footprint);
+    var report = new Report(DateTimeOffset.UtcNow, Environment.ProcessorCount, concurrency, results, footprint, startup);
     await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(report, ReportJson.Default.Report));
     Console.WriteLine($"\nFigures written to {Path.GetFullPath(jsonPath)}.");
     return 0;

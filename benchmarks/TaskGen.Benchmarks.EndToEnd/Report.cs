@@ -10,7 +10,8 @@ namespace TaskGen.Benchmarks.EndToEnd;
 /// <param name="Concurrency">The worker concurrency every contender used.</param>
 /// <param name="Results">The throughput and latency figures.</param>
 /// <param name="Footprint">The worker footprint, when measured.</param>
-internal sealed record Report(DateTimeOffset Date, int Cores, int Concurrency, IReadOnlyList<Measurement> Results, Footprint.Figures? Footprint);
+/// <param name="Startup">Ready time and idle memory of the JIT, native AOT and Celery workers, when measured.</param>
+internal sealed record Report(DateTimeOffset Date, int Cores, int Concurrency, IReadOnlyList<Measurement> Results, Footprint.Figures? Footprint, IReadOnlyList<Startup.StartupFigures>? Startup = null);
 
 /// <summary>Source-generated JSON contracts for the report.</summary>
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]

@@ -1,0 +1,205 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Threading.Tasks;
+
+namespace TaskGen.Benchmarks.EndToEnd;
+
+/// <summary>
+/// How fast a worker is ready and how much memory it holds idle: the sample worker under the JIT, the same
+/// worker published with native AOT, and a Python Celery prefork worker, alternated in one run.
+/// </summary>
+internal static class Startup
+{
+    // A queue the sample declares: its worker refuses one no assembly declared.
+    private const string Queue = "calc";
+
+    /// <summary>The medians of one contender's runs.</summary>
+    /// <param name="Worker">Which worker.</param>
+    /// <param name="Runs">How many times it was started.</param>
+    /// <param name="ReadyMilliseconds">Median time from process start to the worker saying it is ready.</param>
+    /// <param name="RssMegabytes">Median resident memory of the main process, 2 s after ready.</param>
+    /// <param name="PssMegabytes">Median proportional memory of the whole process tree (Celery's pool children included), 2 s after ready.</param>
+    public sealed record StartupFigures(string Worker, int Runs, double ReadyMilliseconds, double RssMegabytes, double PssMegabytes);
+
+    public static async Task<IReadOnlyList<StartupFigures>> RunAsync(string brokerUrl, int runs, string? aotWorker, bool celery)
+    {
+        string root = RepositoryRoot();
+        string jit = Path.Combine(root, "samples", "CeleryApp", "bin", "Release", "net10.0", "CeleryApp.dll");
+        if (!File.Exists(jit))
+        {
+            throw new FileNotFoundException($"{jit} is missing: build the solution in Release first.");
+        }
+
+        string? published = null;
+        if (aotWorker is null)
+        {
+            published = Directory.CreateTempSubdirectory("taskgen-startup-").FullName;
+            aotWorker = await PublishAsync(root, published);
+        }
+
+        string[] worker = ["worker", "-Q", Queue, "-c", "2", "--broker", brokerUrl];
+        var contenders = new List<(string Name, string File, string[] Arguments, string ReadyText, string? Directory)>
+        {
+            ("taskgen (JIT)", "dotnet", [jit, .. worker, "-n", "jit@%h"], " ready: queues ", null),
+            ("taskgen (native AOT)", aotWorker, [.. worker, "-n", "aot@%h"], " ready: queues ", null),
+        };
+        if (celery)
+        {
+            contenders.Add(("celery (prefork, -c 2)", CeleryRoundTrip.Python, ["-m", "celery", "-A", "benchtasks", "worker", "-Q", Queue, "-c", "2", "-P", "prefork", "-n", "celery@%h",
+                "--loglevel", "info", "--without-mingle", "--without-gossip", "--without-heartbeat"], " ready.", CeleryRoundTrip.ScriptDirectory));
+        }
+
+        var samples = contenders.ToDictionary(c => c.Name, _ => new List<(double Ready, double Rss, double Pss)>());
+        try
+        {
+            // Alternated, so that a busy moment on the machine falls on every contender alike.
+            for (int run = 0; run < runs; run++)
+            {
+                foreach ((string name, string file, string[] arguments, string readyText, string? directory) in contenders)
+                {
+                    samples[name].Add(await MeasureAsync(file, arguments, readyText, directory, brokerUrl));
+                }
+            }
+        }
+        finally
+        {
+            if (published is not null)
+            {
+                Directory.Delete(published, recursive: true);
+            }
+        }
+
+        return contenders.Select(c => new StartupFigures(
+            c.Name,
+            runs,
+            Median(samples[c.Name].Select(s => s.Ready)),
+            Median(samples[c.Name].Select(s => s.Rss)),
+            Median(samples[c.Name].Select(s => s.Pss)))).ToArray();
+    }
+
+    private static async Task<(double Ready, double Rss, double Pss)> MeasureAsync(string file, string[] arguments, string readyText, string? directory, string brokerUrl)
+    {
+        var start = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (directory is not null)
+        {
+            start.WorkingDirectory = directory;
+        }
+
+        start.Environment["BROKER_URL"] = brokerUrl;
+        start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new List<string>();
+        void See(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (output)
+            {
+                output.Add(line);
+            }
+
+            if (line.Contains(readyText, StringComparison.Ordinal))
+            {
+                ready.TrySetResult();
+            }
+        }
+
+        long launched = Stopwatch.GetTimestamp();
+        using Process worker = Process.Start(start)!;
+        worker.OutputDataReceived += (_, e) => See(e.Data);
+        worker.ErrorDataReceived += (_, e) => See(e.Data);
+        worker.BeginOutputReadLine();
+        worker.BeginErrorReadLine();
+        try
+        {
+            try
+            {
+                await ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            }
+            catch (TimeoutException)
+            {
+                lock (output)
+                {
+                    throw new TimeoutException($"{file} never said it was ready:\n{string.Join('\n', output)}");
+                }
+            }
+
+            double readyMilliseconds = Stopwatch.GetElapsedTime(launched).TotalMilliseconds;
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            double pss = Tree(worker.Id).Sum(pid => Kilobytes(pid, "smaps_rollup", "Pss:")) / 1024.0;
+            return (readyMilliseconds, Kilobytes(worker.Id, "status", "VmRSS:") / 1024.0, pss);
+        }
+        finally
+        {
+            worker.Kill(entireProcessTree: true);
+            await worker.WaitForExitAsync();
+        }
+    }
+
+    private static async Task<string> PublishAsync(string root, string directory)
+    {
+        string output = Path.Combine(directory, "out");
+        Console.Write("(publishing the sample worker with native AOT) ");
+        var start = new ProcessStartInfo("dotnet", ["publish", Path.Combine(root, "samples", "CeleryApp", "CeleryApp.csproj"), "-c", "Release", "-r", RuntimeInformation.RuntimeIdentifier,
+            "--artifacts-path", Path.Combine(directory, "artifacts"), "-o", output, "-nologo"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using Process publish = Process.Start(start)!;
+        Task<string> log = publish.StandardOutput.ReadToEndAsync();
+        Task<string> errors = publish.StandardError.ReadToEndAsync();
+        await publish.WaitForExitAsync();
+        return publish.ExitCode == 0
+            ? Path.Combine(output, "CeleryApp")
+            : throw new InvalidOperationException($"dotnet publish failed (exit {publish.ExitCode}):\n{await log}\n{await errors}");
+    }
+
+    private static IEnumerable<int> Tree(int pid)
+    {
+        yield return pid;
+        string children = Path.Combine("/proc", pid.ToString(CultureInfo.InvariantCulture), "task", pid.ToString(CultureInfo.InvariantCulture), "children");
+        string text = File.Exists(children) ? File.ReadAllText(children) : string.Empty;
+        foreach (string child in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            foreach (int descendant in Tree(int.Parse(child, CultureInfo.InvariantCulture)))
+            {
+                yield return descendant;
+            }
+        }
+    }
+
+    private static long Kilobytes(int pid, string file, string field)
+    {
+        string? line = File.ReadAllLines($"/proc/{pid}/{file}").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        double[] sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "TaskGen.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException("TaskGen.sln not found above the harness: run it from the repository.");
+    }
+}
