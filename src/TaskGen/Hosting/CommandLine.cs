@@ -63,7 +63,7 @@ internal sealed class CommandLine
             CustomParser = ParseLogLevel,
         };
 
-        WorkerQueues = QueueListOption("The queues to consume; all declared task queues when omitted.");
+        WorkerQueues = QueueListOption("The queues to consume; the default queue (TaskGen:TaskDefaultQueue, celery) when omitted.");
         Concurrency = new Option<int?>("--concurrency", "-c")
         {
             Description = "How many tasks run at once; TaskGen:WorkerConcurrency when omitted.",
