@@ -26,6 +26,7 @@ public sealed class CommandLineTests
     [InlineData(new[] { "-x", "worker" }, "Unknown option '-x'.")]
     [InlineData(new[] { "status", "extra" }, "Unexpected argument 'extra' for status.")]
     [InlineData(new[] { "worker", "-Q", "a", "b" }, "Unexpected argument 'b' for worker.")]
+    [InlineData(new[] { "worker", "-E", "calc" }, "Unexpected argument 'calc' for worker.")]
     [InlineData(new[] { "help", "frob" }, "Unknown command 'frob': use worker,")]
     // Options missing their value.
     [InlineData(new[] { "worker", "-c" }, "Option -c/--concurrency needs a value: a whole number of at least 1 (e.g. -c 8).")]
@@ -183,6 +184,12 @@ public sealed class CommandLineTests
         Assert.Equal(["a@h", "b@h"], inspect.GetValue(line.InspectDestination)!);
         Assert.True(inspect.GetValue(line.Json));
         Assert.Equal(0.5, inspect.GetValue(line.InspectTimeout));
+
+        // A flag does not swallow the word after it.
+        ParseResult flagFirst = line.Parse(["inspect", "--json", "ping"]);
+        Assert.Empty(flagFirst.Errors);
+        Assert.Equal("ping", flagFirst.GetValue(line.InspectMethod));
+        Assert.True(flagFirst.GetValue(line.Json));
 
         ParseResult revoke = line.Parse(["revoke", "id-1", "id-2"]);
         Assert.Empty(revoke.Errors);
