@@ -39,4 +39,18 @@ public sealed class WalkthroughTests(RabbitMqFixture broker) : IntegrationTest(b
         Assert.True(code == 0, output);
         Assert.Equal("42", output.Trim());
     }
+
+    [Fact]
+    public async Task TheSampleProgramRefusesABadCommandLineWithCelerysUsageCodeAndDescribesItself()
+    {
+        // Refused while parsing, before the broker is reached: 64 (EX_USAGE), as Celery's command line.
+        (int code, string output) = await ProgramProcess.RunAsync(CeleryAppProgram, "worker", "-Q", "calc", "-c", "0", "--broker", Broker.Url);
+        Assert.True(code == 64, output);
+        Assert.Contains("Option -c/--concurrency expects a whole number of at least 1 (e.g. -c 8), not '0'.", output, StringComparison.Ordinal);
+        Assert.Contains("Run 'CeleryApp worker --help' for its arguments and options.", output, StringComparison.Ordinal);
+
+        (code, output) = await ProgramProcess.RunAsync(CeleryAppProgram, "worker", "--help");
+        Assert.True(code == 0, output);
+        Assert.Contains("-c, --concurrency <n>", output, StringComparison.Ordinal);
+    }
 }

@@ -1,148 +1,520 @@
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
+using System.IO;
 using System.Linq;
-using System.Runtime.InteropServices;
 using System.Text.Json;
-using System.Threading;
-using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
-using TaskGen.Control;
-using TaskGen.Serialization;
-using TaskGen.Worker;
+using TaskGen.Diagnostics;
 
 namespace TaskGen.Hosting;
 
-/// <summary>The parsed command line of a TaskGen program: the command, its arguments and its options.</summary>
+/// <summary>
+/// The command tree of a TaskGen program (<c>worker</c>, <c>call</c>, <c>status</c>, <c>inspect</c>, <c>revoke</c>,
+/// <c>purge</c>, <c>help</c>) with Celery's option spellings, and the usage errors it reports.
+/// </summary>
+/// <remarks>
+/// Every value is checked while parsing, so a typo fails at once with exit code 64 (EX_USAGE, as Celery's
+/// command line) and a message naming the option and the form it expects, before any broker is reached.
+/// </remarks>
 internal sealed class CommandLine
 {
-    private static readonly Dictionary<string, string> s_aliases = new(StringComparer.Ordinal)
-    {
-        ["-Q"] = "--queues",
-        ["-c"] = "--concurrency",
-        ["-n"] = "--hostname",
-        ["-b"] = "--broker",
-        ["-l"] = "--loglevel",
-        ["-t"] = "--timeout",
-        ["-d"] = "--destination",
-        ["-f"] = "--force",
-        ["-E"] = "--task-events",
-    };
-
-    private static readonly HashSet<string> s_flags = new(StringComparer.Ordinal) { "--force", "--json", "--task-events" };
-
     /// <summary>The longest reply or result wait the command line accepts, in seconds (one day).</summary>
     public const double MaxTimeoutSeconds = 86_400;
 
-    /// <summary>The options that take a number, with the form their value must have and how it is checked.</summary>
-    private static readonly Dictionary<string, (string Form, Func<string, bool> IsValid)> s_numeric = new(StringComparer.Ordinal)
+    /// <summary>The exit code of a usage error (EX_USAGE), as Celery's command line returns.</summary>
+    public const int UsageError = 64;
+
+    /// <summary>The <c>inspect</c> requests the command line sends; workers answer each of them.</summary>
+    public static readonly string[] InspectMethods = ["ping", "registered", "active", "stats", "active_queues"];
+
+    private const string ConfigurationPrefix = "--" + TaskAppOptions.SectionName;
+
+    private static readonly string s_inspectMethodList = "ping, registered, active, stats or active_queues";
+
+    /// <summary>What each option's value must look like, by the option's long name, for error messages.</summary>
+    private static readonly Dictionary<string, string> s_forms = new(StringComparer.Ordinal)
     {
-        ["--concurrency"] = ("a whole number of at least 1 (e.g. -c 8)", static text => TryWholeNumber(text, out _)),
-        ["--timeout"] = ($"a number of seconds greater than 0 and at most {MaxTimeoutSeconds.ToString(CultureInfo.InvariantCulture)} (e.g. -t 2.5)", static text => TrySeconds(text, out _)),
+        ["--broker"] = "a broker URL (e.g. -b amqp://guest:guest@localhost:5672/)",
+        ["--loglevel"] = "debug, info, warning, error or critical (e.g. -l info)",
+        ["--queues"] = "queue names separated by commas (e.g. -Q calc,celery)",
+        ["--concurrency"] = "a whole number of at least 1 (e.g. -c 8)",
+        ["--hostname"] = "a node name (e.g. -n w1@%h)",
+        ["--timeout"] = $"a number of seconds greater than 0 and at most {MaxTimeoutSeconds.ToString(CultureInfo.InvariantCulture)} (e.g. -t 2.5)",
+        ["--destination"] = "node names separated by commas (e.g. -d w1@host,w2@host)",
+        ["--kwargs"] = "a JSON object (e.g. --kwargs '{\"r\": 2}')",
     };
 
-    private CommandLine(string? command, List<string> arguments, Dictionary<string, string> options)
+    /// <summary>What a command says when its required argument is missing.</summary>
+    private readonly Dictionary<Argument, string> _missing = [];
+
+    /// <summary>Builds the command tree; actions are attached by the host.</summary>
+    public CommandLine()
     {
-        Command = command;
-        Arguments = arguments;
-        Options = options;
+        Broker = new Option<string?>("--broker", "-b") { Description = "The broker URL; overrides TaskGen:BrokerUrl.", HelpName = "url", Recursive = true };
+        Level = new Option<LogLevel>("--loglevel", "-l")
+        {
+            Description = "The lowest level logged: debug, info, warning, error or critical.",
+            HelpName = "level",
+            Recursive = true,
+            DefaultValueFactory = static _ => LogLevel.Warning,
+            CustomParser = ParseLogLevel,
+        };
+
+        WorkerQueues = QueueListOption("The queues to consume; the default queue (TaskGen:TaskDefaultQueue, celery) when omitted.");
+        Concurrency = new Option<int?>("--concurrency", "-c")
+        {
+            Description = "How many tasks run at once; TaskGen:WorkerConcurrency when omitted.",
+            HelpName = "n",
+            CustomParser = ParseConcurrency,
+        };
+        Hostname = new Option<string?>("--hostname", "-n") { Description = "The node name; %h stands for the host name.", HelpName = "name@%h" };
+        TaskEvents = new Option<bool>("--task-events", "-E") { Description = "Send task events, for monitors such as Flower." };
+        Worker = new Command("worker", "Consume queues and run tasks.") { WorkerQueues, Concurrency, Hostname, TaskEvents };
+
+        TaskName = new Argument<string>("task") { Description = "The task's name, as registered (e.g. CeleryApp.Tasks.Geometry.RectArea)." };
+        TaskName.Validators.Add(static result =>
+        {
+            if (result.Tokens.Count == 1 && string.IsNullOrWhiteSpace(result.Tokens[0].Value))
+            {
+                result.AddError("call needs a task name, not an empty one: call <task> ['<json args>'].");
+            }
+        });
+        _missing[TaskName] = "call needs a task name: call <task> ['<json args>'] [--kwargs '<json>'].";
+        TaskArgs = new Argument<string?>("json args") { Description = "The positional arguments, as a JSON array (e.g. '[2, 2]').", Arity = ArgumentArity.ZeroOrOne };
+        TaskArgs.Validators.Add(result => CheckJson(result, JsonValueKind.Array, "call's <json args>", "a JSON array (e.g. '[2, 2]')"));
+        Kwargs = new Option<string?>("--kwargs") { Description = "The keyword arguments, as a JSON object.", HelpName = "json" };
+        Kwargs.Validators.Add(result => CheckJson(result, JsonValueKind.Object, "Option --kwargs", s_forms["--kwargs"]));
+        CallQueue = new Option<string?>("--queues", "-Q") { Description = "The queue to send to; the task's own queue when omitted.", HelpName = "queue" };
+        CallTimeout = TimeoutOption(30, "How long to wait for the result.");
+        Call = new Command("call", "Send a task by name and print its result.") { TaskName, TaskArgs, Kwargs, CallQueue, CallTimeout };
+
+        StatusTimeout = TimeoutOption(1, "How long to wait for replies.");
+        StatusDestination = DestinationOption();
+        Status = new Command("status", "List the workers that answer a ping; exits 69 when none does.") { StatusTimeout, StatusDestination };
+
+        InspectMethod = new Argument<string>("request")
+        {
+            Description = "What to ask: " + s_inspectMethodList + ".",
+            HelpName = string.Join('|', InspectMethods),
+        };
+        InspectMethod.CompletionSources.Add(InspectMethods);
+        InspectMethod.Validators.Add(static result =>
+        {
+            if (result.Tokens.Count == 1 && Array.IndexOf(InspectMethods, result.Tokens[0].Value) < 0)
+            {
+                result.AddError($"'{LogText.Escape(result.Tokens[0].Value)}' is not an inspect command: use {s_inspectMethodList}.");
+            }
+        });
+        _missing[InspectMethod] = $"inspect needs a command: {s_inspectMethodList}.";
+        InspectTimeout = TimeoutOption(1, "How long to wait for replies.");
+        InspectDestination = DestinationOption();
+        Json = new Option<bool>("--json") { Description = "Print the replies as one JSON object keyed by node name." };
+        Inspect = new Command("inspect", "Ask workers about themselves.") { InspectMethod, InspectTimeout, InspectDestination, Json };
+
+        TaskIds = new Argument<string[]>("task id") { Description = "The ids of the tasks not to run.", Arity = ArgumentArity.OneOrMore };
+        _missing[TaskIds] = "revoke needs one or more task ids: revoke <task id> [<task id> ...].";
+        RevokeTimeout = TimeoutOption(1, "How long to wait for replies.");
+        RevokeDestination = DestinationOption();
+        Revoke = new Command("revoke", "Tell workers not to run these tasks.") { TaskIds, RevokeTimeout, RevokeDestination };
+
+        PurgeQueues = QueueListOption("The queues to empty; every declared task queue and the default queue when omitted.");
+        Force = new Option<bool>("--force", "-f") { Description = "Purge without asking (purge never asks; accepted for Celery's scripts)." };
+        Purge = new Command("purge", "Delete every waiting message from task queues.") { PurgeQueues, Force };
+
+        HelpTopic = new Argument<string?>("command") { Description = "The command to describe.", Arity = ArgumentArity.ZeroOrOne };
+        Help = new Command("help", "Show this text, or a command's options.") { HelpTopic };
+        HelpTopic.Validators.Add(result =>
+        {
+            if (result.Tokens.Count == 1 && !IsCommand(result.Tokens[0].Value))
+            {
+                result.AddError($"Unknown command '{LogText.Escape(result.Tokens[0].Value)}': use {CommandList()}.");
+            }
+        });
+
+        Root = new RootCommand(
+            "Runs a TaskGen program's commands, as celery -A app does. Settings come from appsettings.json (section TaskGen), "
+            + "then environment variables (TaskGen__BrokerUrl, TaskGen__WorkerConcurrency, ...), then --TaskGen:Name=value "
+            + "arguments and the options below. Usage errors exit with code 64.")
+        {
+            Broker, Level, Worker, Call, Status, Inspect, Revoke, Purge, Help,
+        };
     }
 
-    public string? Command { get; }
+    /// <summary>The root of the tree, named after the program.</summary>
+    public RootCommand Root { get; }
 
-    public List<string> Arguments { get; }
+    /// <summary><c>--broker/-b</c>, accepted before or after the command.</summary>
+    public Option<string?> Broker { get; }
 
-    public Dictionary<string, string> Options { get; }
+    /// <summary><c>--loglevel/-l</c>, accepted before or after the command.</summary>
+    public Option<LogLevel> Level { get; }
 
-    public const string Usage = """
-        Usage: <program> [--broker URL] [--loglevel LEVEL] <command> [options]
+    /// <summary><c>worker</c>: consume queues and run tasks until stopped.</summary>
+    public Command Worker { get; }
 
-        Commands:
-          worker [-Q queue1,queue2] [-c concurrency] [-n name@host] [-E]
-                                                                     consume queues and run tasks (-E: send task events)
-          call <task> ['<json args>'] [--kwargs '<json>'] [-Q queue] [-t seconds]
-                                                                     send a task by name and print its result
-          status [-t seconds] [-d node1,node2]                       list the workers that answer a ping
-          inspect ping|registered|active|stats|active_queues [-t seconds] [-d nodes] [--json]
-                                                                     ask workers about themselves
-          revoke <task id> [<task id> ...]                           tell workers not to run these tasks
-          purge [-Q queue1,queue2]                                   delete every waiting message from task queues
-          help                                                       show this text
+    /// <summary><c>worker -Q/--queues</c>, comma-separated and repeatable.</summary>
+    public Option<string[]?> WorkerQueues { get; }
 
-        Options come from appsettings.json (section TaskGen), then environment variables (TaskGen__BrokerUrl,
-        TaskGen__WorkerConcurrency, ...), then the command line.
-        """;
+    /// <summary><c>worker -c/--concurrency</c>; null means the configured concurrency.</summary>
+    public Option<int?> Concurrency { get; }
 
-    public static CommandLine Parse(string[] args)
+    /// <summary><c>worker -n/--hostname</c>.</summary>
+    public Option<string?> Hostname { get; }
+
+    /// <summary><c>worker -E/--task-events</c>.</summary>
+    public Option<bool> TaskEvents { get; }
+
+    /// <summary><c>call</c>: send one task by name and print its result.</summary>
+    public Command Call { get; }
+
+    /// <summary><c>call &lt;task&gt;</c>.</summary>
+    public Argument<string> TaskName { get; }
+
+    /// <summary><c>call &lt;task&gt; '&lt;json args&gt;'</c>, checked to be a JSON array.</summary>
+    public Argument<string?> TaskArgs { get; }
+
+    /// <summary><c>call --kwargs</c>, checked to be a JSON object.</summary>
+    public Option<string?> Kwargs { get; }
+
+    /// <summary><c>call -Q/--queues</c>: one queue, used as written.</summary>
+    public Option<string?> CallQueue { get; }
+
+    /// <summary><c>call -t/--timeout</c> in seconds (30 by default).</summary>
+    public Option<double> CallTimeout { get; }
+
+    /// <summary><c>status</c>: ping the workers.</summary>
+    public Command Status { get; }
+
+    /// <summary><c>status -t/--timeout</c> in seconds (1 by default).</summary>
+    public Option<double> StatusTimeout { get; }
+
+    /// <summary><c>status -d/--destination</c>.</summary>
+    public Option<string[]?> StatusDestination { get; }
+
+    /// <summary><c>inspect</c>: ask workers about themselves.</summary>
+    public Command Inspect { get; }
+
+    /// <summary><c>inspect ping|registered|active|stats|active_queues</c>.</summary>
+    public Argument<string> InspectMethod { get; }
+
+    /// <summary><c>inspect -t/--timeout</c> in seconds (1 by default).</summary>
+    public Option<double> InspectTimeout { get; }
+
+    /// <summary><c>inspect -d/--destination</c>.</summary>
+    public Option<string[]?> InspectDestination { get; }
+
+    /// <summary><c>inspect --json</c>.</summary>
+    public Option<bool> Json { get; }
+
+    /// <summary><c>revoke</c>: tell workers not to run tasks.</summary>
+    public Command Revoke { get; }
+
+    /// <summary><c>revoke &lt;task id&gt;...</c>.</summary>
+    public Argument<string[]> TaskIds { get; }
+
+    /// <summary><c>revoke -t/--timeout</c> in seconds (1 by default).</summary>
+    public Option<double> RevokeTimeout { get; }
+
+    /// <summary><c>revoke -d/--destination</c>.</summary>
+    public Option<string[]?> RevokeDestination { get; }
+
+    /// <summary><c>purge</c>: empty task queues.</summary>
+    public Command Purge { get; }
+
+    /// <summary><c>purge -Q/--queues</c>, comma-separated and repeatable.</summary>
+    public Option<string[]?> PurgeQueues { get; }
+
+    /// <summary><c>purge -f/--force</c>, accepted so Celery's scripts run unchanged.</summary>
+    public Option<bool> Force { get; }
+
+    /// <summary><c>help</c>: the same text as <c>--help</c>.</summary>
+    public Command Help { get; }
+
+    /// <summary><c>help &lt;command&gt;</c>.</summary>
+    public Argument<string?> HelpTopic { get; }
+
+    /// <summary>
+    /// Parses <paramref name="args"/>, leaving out the <c>--TaskGen:Name=value</c> settings that
+    /// <see cref="TaskAppConfiguration.Load"/> reads from the same arguments.
+    /// </summary>
+    public ParseResult Parse(string[] args) =>
+        // No response files: a queue or node name starting with '@' is a name, not a file to read.
+        Root.Parse(WithoutSettings(args).ToArray(), new ParserConfiguration { ResponseFileTokenReplacer = null });
+
+    /// <summary>
+    /// Writes one line per usage error in <paramref name="result"/>, each naming the option, argument or command
+    /// at fault and what it expects, then where to read the command's help.
+    /// </summary>
+    public void WriteErrors(ParseResult result, TextWriter error)
     {
-        string? command = null;
-        var arguments = new List<string>();
-        var options = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (int i = 0; i < args.Length; i++)
+        var messages = new List<string>();
+        foreach (ParseError parseError in result.Errors)
         {
-            string arg = args[i];
-            if (arg.StartsWith('-') && arg.Length > 1 && !char.IsDigit(arg[1]) && arg != "-")
+            switch (parseError.SymbolResult)
             {
-                string key = arg;
-                string? value = null;
-                int eq = arg.IndexOf('=', StringComparison.Ordinal);
-                if (eq > 0)
-                {
-                    key = arg[..eq];
-                    value = arg[(eq + 1)..];
-                }
-
-                key = s_aliases.GetValueOrDefault(key, key);
-                if (key is "--help" or "-h" || s_flags.Contains(key))
-                {
-                    options[key is "-h" ? "--help" : key] = value ?? "true";
-                    continue;
-                }
-
-                if (value is null)
-                {
-                    if (i + 1 >= args.Length)
-                    {
-                        throw new ArgumentException($"Option {arg} needs a value.");
-                    }
-
-                    value = args[++i];
-                }
-
-                if (s_numeric.TryGetValue(key, out (string Form, Func<string, bool> IsValid) numeric) && !numeric.IsValid(value))
-                {
-                    string written = eq > 0 ? arg[..eq] : arg;
-                    string named = written == key ? key : $"{written}/{key}";
-                    throw new ArgumentException($"Option {named} expects {numeric.Form}, not '{Diagnostics.LogText.Escape(value)}'.");
-                }
-
-                options[key] = value;
-            }
-            else if (command is null)
-            {
-                command = arg;
-            }
-            else
-            {
-                arguments.Add(arg);
+                case OptionResult option:
+                    messages.Add(OptionMessage(option, parseError.Message));
+                    break;
+                case ArgumentResult { Tokens.Count: 0 } argument when _missing.TryGetValue(argument.Argument, out string? missing):
+                    messages.Add(missing);
+                    break;
+                case ArgumentResult:
+                    messages.Add(parseError.Message);
+                    break;
+                default:
+                    // Unrecognized tokens and a missing command are reported below, in words that say which.
+                    break;
             }
         }
 
-        return new CommandLine(command, arguments, options);
+        Command command = result.CommandResult.Command;
+        int commandAt = IndexOfCommand(result, command);
+        var seen = new HashSet<int>();
+        foreach (string token in result.UnmatchedTokens)
+        {
+            // An unknown token written before the command belongs to the program, not to the command.
+            int at = IndexOfToken(result, token, seen);
+            messages.Add(UnmatchedMessage(command, token, before: at >= 0 && at < commandAt));
+        }
+
+        if (messages.Count == 0 && command == Root)
+        {
+            messages.Add($"No command given: use {CommandList()}.");
+        }
+
+        if (messages.Count == 0)
+        {
+            messages.AddRange(result.Errors.Select(e => e.Message));
+        }
+
+        foreach (string message in messages.Distinct(StringComparer.Ordinal))
+        {
+            error.WriteLine(message);
+        }
+
+        error.WriteLine(command == Root
+            ? $"Run '{Root.Name} --help' for the commands and options."
+            : $"Run '{Root.Name} {command.Name} --help' for its arguments and options.");
     }
 
-    public string? Option(string name) => Options.GetValueOrDefault(name);
+    private string UnmatchedMessage(Command command, string token, bool before)
+    {
+        string shown = LogText.Escape(token);
+        if (IsOptionLike(token))
+        {
+            if (before && command.Options.Any(o => o.Name == token || o.Aliases.Contains(token)))
+            {
+                return $"Option {shown} goes after the command: {command.Name} {shown} ...";
+            }
 
-    /// <summary>The value of a whole-number option (checked when the line was parsed), or null when it is not given.</summary>
-    public int? WholeNumber(string name) => Option(name) is { } text && TryWholeNumber(text, out int value) ? value : null;
+            return command == Root || before ? $"Unknown option '{shown}'." : $"Unknown option '{shown}' for {command.Name}.";
+        }
 
-    /// <summary>The value of a seconds option (checked when the line was parsed), or <paramref name="defaultSeconds"/>.</summary>
-    public TimeSpan Seconds(string name, double defaultSeconds) =>
-        TimeSpan.FromSeconds(Option(name) is { } text && TrySeconds(text, out double value) ? value : defaultSeconds);
+        if (before)
+        {
+            return $"Unexpected argument '{shown}' before {command.Name}.";
+        }
 
-    private static bool TryWholeNumber(string text, out int value) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= 1;
+        return command == Root
+            ? $"Unknown command '{shown}': use {CommandList()}."
+            : $"Unexpected argument '{shown}' for {command.Name}.";
+    }
 
-    private static bool TrySeconds(string text, out double value) =>
-        double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out value) && value > 0 && value <= MaxTimeoutSeconds;
+    private static int IndexOfCommand(ParseResult result, Command command)
+    {
+        for (int i = 0; i < result.Tokens.Count; i++)
+        {
+            if (result.Tokens[i].Type == TokenType.Command && result.Tokens[i].Value == command.Name)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static int IndexOfToken(ParseResult result, string value, HashSet<int> seen)
+    {
+        for (int i = 0; i < result.Tokens.Count; i++)
+        {
+            if (result.Tokens[i].Value == value && result.Tokens[i].Type != TokenType.Command && seen.Add(i))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private bool IsCommand(string name) => Root.Subcommands.Any(c => c.Name == name);
+
+    private string CommandList()
+    {
+        string[] names = Root.Subcommands.Select(c => c.Name).ToArray();
+        return string.Join(", ", names[..^1]) + " or " + names[^1];
+    }
+
+    private static string OptionMessage(OptionResult option, string parserMessage)
+    {
+        string named = Named(option);
+        if (option.Tokens.Count == 0 && option.Option.Arity.MinimumNumberOfValues > 0)
+        {
+            return $"Option {named} needs a value: {s_forms.GetValueOrDefault(option.Option.Name, "see --help")}.";
+        }
+
+        if (option.Tokens.Count > option.Option.Arity.MaximumNumberOfValues)
+        {
+            return $"Option {named} is given more than once; give it once.";
+        }
+
+        // The option's own parser or validator wrote this message, naming the option and its form.
+        return parserMessage;
+    }
+
+    /// <summary>The option as the user wrote it, with its long name when they used an alias (<c>-c/--concurrency</c>).</summary>
+    private static string Named(OptionResult option)
+    {
+        string name = option.Option.Name;
+        string written = option.IdentifierToken?.Value ?? name;
+        return written == name ? name : $"{written}/{name}";
+    }
+
+    private static bool IsOptionLike(string token) =>
+        token.Length > 1 && token[0] == '-' && !char.IsDigit(token[1]) && token[1] != '.';
+
+    private static string Expects(ArgumentResult result, string value) =>
+        $"Option {Named((OptionResult)result.Parent!)} expects {s_forms[((OptionResult)result.Parent!).Option.Name]}, not '{LogText.Escape(value)}'.";
+
+    /// <summary>The names a list option (<c>-Q</c>, <c>-d</c>) was given, or null when it was not.</summary>
+    public static string[]? Names(ParseResult parsed, Option<string[]?> option) =>
+        parsed.GetValue(option) is { Length: > 0 } names ? names : null;
+
+    private static int? ParseConcurrency(ArgumentResult result)
+    {
+        if (result.Tokens.Count == 0)
+        {
+            return null;
+        }
+
+        string text = result.Tokens[0].Value;
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value >= 1)
+        {
+            return value;
+        }
+
+        result.AddError(Expects(result, text));
+        return null;
+    }
+
+    private static double ParseSeconds(ArgumentResult result)
+    {
+        if (result.Tokens.Count == 0)
+        {
+            // The parser itself reports an option written without its value.
+            return 0;
+        }
+
+        string text = result.Tokens[0].Value;
+        if (double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double value) && value > 0 && value <= MaxTimeoutSeconds)
+        {
+            return value;
+        }
+
+        result.AddError(Expects(result, text));
+        return 0;
+    }
+
+    private static LogLevel ParseLogLevel(ArgumentResult result)
+    {
+        string text = result.Tokens.Count == 0 ? "warning" : result.Tokens[0].Value;
+        try
+        {
+            return CeleryConsoleLoggerProvider.ParseLevel(text);
+        }
+        catch (ArgumentException)
+        {
+            result.AddError(Expects(result, text));
+            return LogLevel.Warning;
+        }
+    }
+
+    private static string[]? ParseList(ArgumentResult result)
+    {
+        // "-Q a,b -Q c" and "-Q a,b,c" mean the same; an empty list is a mistake, not "all queues".
+        string[] names = result.Tokens
+            .SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .Distinct(StringComparer.Ordinal)
+            .ToArray();
+        if (names.Length == 0)
+        {
+            result.AddError(Expects(result, string.Join(",", result.Tokens.Select(t => t.Value))));
+            return null;
+        }
+
+        return names;
+    }
+
+    private static void CheckJson(SymbolResult result, JsonValueKind kind, string what, string form)
+    {
+        if (result.Tokens.Count == 0 || string.IsNullOrWhiteSpace(result.Tokens[0].Value))
+        {
+            return;
+        }
+
+        string text = result.Tokens[0].Value;
+        string? why;
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(text);
+            why = document.RootElement.ValueKind == kind ? null : $"got a JSON {document.RootElement.ValueKind.ToString().ToLowerInvariant()}";
+        }
+        catch (JsonException ex)
+        {
+            why = ex.Message;
+        }
+
+        if (why is not null)
+        {
+            result.AddError($"{what} expects {form}, not '{LogText.Escape(text)}': {why}.");
+        }
+    }
+
+    private static Option<string[]?> QueueListOption(string description) =>
+        new("--queues", "-Q") { Description = description, HelpName = "queue1,queue2", CustomParser = ParseList };
+
+    private static Option<string[]?> DestinationOption() =>
+        new("--destination", "-d") { Description = "Ask only these nodes; every node when omitted.", HelpName = "node1,node2", CustomParser = ParseList };
+
+    private static Option<double> TimeoutOption(double seconds, string description) =>
+        new("--timeout", "-t")
+        {
+            Description = $"{description} In seconds, at most {MaxTimeoutSeconds.ToString(CultureInfo.InvariantCulture)}.",
+            HelpName = "seconds",
+            DefaultValueFactory = _ => seconds,
+            CustomParser = ParseSeconds,
+        };
+
+    private static IEnumerable<string> WithoutSettings(string[] args)
+    {
+        // The same arguments TaskAppConfiguration.Load reads: --TaskGen:Name=value, --TaskGen:Name value, --TaskGen__Name ...
+        for (int i = 0; i < args.Length; i++)
+        {
+            string arg = args[i];
+            if (arg.Length > ConfigurationPrefix.Length && arg.StartsWith(ConfigurationPrefix, StringComparison.OrdinalIgnoreCase)
+                && arg[ConfigurationPrefix.Length] is ':' or '_')
+            {
+                if (!arg.Contains('=', StringComparison.Ordinal))
+                {
+                    i++;
+                }
+
+                continue;
+            }
+
+            yield return arg;
+        }
+    }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
+using System.CommandLine;
+using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
 using System.Text.Json;
@@ -20,36 +21,84 @@ public static class TaskAppHost
     /// <param name="args">The program's arguments.</param>
     /// <param name="configure">Adds the program's tasks (<c>app =&gt; app.AddCeleryAppTasks()</c>) and options.</param>
     /// <param name="cancellationToken">Stops the command, as a signal does.</param>
-    public static async Task<int> RunAsync(string[] args, Action<TaskAppBuilder>? configure = null, CancellationToken cancellationToken = default)
+    public static Task<int> RunAsync(string[] args, Action<TaskAppBuilder>? configure = null, CancellationToken cancellationToken = default) =>
+        RunAsync(args, configure, Console.Out, Console.Error, cancellationToken);
+
+    /// <summary>Runs the command in <paramref name="args"/>, writing what it prints to the given writers.</summary>
+    internal static async Task<int> RunAsync(string[] args, Action<TaskAppBuilder>? configure, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        CommandLine line;
-        try
+        var line = new CommandLine();
+        line.Worker.SetAction((parsed, token) => RunWithAppAsync(args, parsed, line, configure, error, token, (app, stop) =>
+            RunWorkerAsync(app, WorkerOptionsFrom(parsed, line), output, error, stop)));
+        line.Call.SetAction((parsed, token) => RunWithAppAsync(args, parsed, line, configure, error, token, (app, stop) =>
+            CallAsync(
+                app,
+                parsed.GetValue(line.TaskName)!,
+                new RawJsonArguments(parsed.GetValue(line.TaskArgs), parsed.GetValue(line.Kwargs)),
+                parsed.GetValue(line.CallQueue),
+                TimeSpan.FromSeconds(parsed.GetValue(line.CallTimeout)),
+                output,
+                error,
+                stop)));
+        line.Status.SetAction((parsed, token) => RunWithAppAsync(args, parsed, line, configure, error, token, (app, stop) =>
+            StatusAsync(app, TimeSpan.FromSeconds(parsed.GetValue(line.StatusTimeout)), CommandLine.Names(parsed, line.StatusDestination), output, error, stop)));
+        line.Inspect.SetAction((parsed, token) => RunWithAppAsync(args, parsed, line, configure, error, token, (app, stop) =>
+            InspectAsync(
+                app,
+                parsed.GetValue(line.InspectMethod)!,
+                TimeSpan.FromSeconds(parsed.GetValue(line.InspectTimeout)),
+                CommandLine.Names(parsed, line.InspectDestination),
+                parsed.GetValue(line.Json),
+                output,
+                error,
+                stop)));
+        line.Revoke.SetAction((parsed, token) => RunWithAppAsync(args, parsed, line, configure, error, token, (app, stop) =>
+            RevokeAsync(app, parsed.GetValue(line.TaskIds)!, TimeSpan.FromSeconds(parsed.GetValue(line.RevokeTimeout)), CommandLine.Names(parsed, line.RevokeDestination), output, stop)));
+        line.Purge.SetAction((parsed, token) => RunWithAppAsync(args, parsed, line, configure, error, token, (app, stop) =>
+            PurgeAsync(app, CommandLine.Names(parsed, line.PurgeQueues), output, stop)));
+        line.Help.SetAction((parsed, token) =>
         {
-            line = CommandLine.Parse(args);
-        }
-        catch (ArgumentException ex)
+            // "help worker" prints what "worker --help" prints; "help" alone, the root's help.
+            string? topic = parsed.GetValue(line.HelpTopic);
+            return line.Parse(topic is null ? ["--help"] : [topic, "--help"]).InvokeAsync(Invocation(output, error), token);
+        });
+
+        ParseResult result = line.Parse(args);
+        if (result.Errors.Count > 0)
         {
-            await Console.Error.WriteLineAsync(ex.Message + Environment.NewLine + CommandLine.Usage).ConfigureAwait(false);
-            return 64;
+            line.WriteErrors(result, error);
+            return CommandLine.UsageError;
         }
 
-        if (line.Command is null or "help" || line.Option("--help") is not null)
-        {
-            Console.WriteLine(CommandLine.Usage);
-            return line.Command is null && line.Option("--help") is null ? 64 : 0;
-        }
+        return await result.InvokeAsync(Invocation(output, error), cancellationToken).ConfigureAwait(false);
+    }
 
-        LogLevel level;
-        try
-        {
-            level = CeleryConsoleLoggerProvider.ParseLevel(line.Option("--loglevel") ?? "warning");
-        }
-        catch (ArgumentException ex)
-        {
-            await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
-            return 64;
-        }
+    private static InvocationConfiguration Invocation(TextWriter output, TextWriter error) => new()
+    {
+        Output = output,
+        Error = error,
 
+        // The worker handles SIGTERM and Ctrl-C itself (it may take WorkerShutdownTimeout to finish running
+        // tasks), and its exceptions keep their exit codes instead of a generic 1.
+        ProcessTerminationTimeout = null,
+        EnableDefaultExceptionHandler = false,
+    };
+
+    /// <summary>
+    /// Builds the app from configuration and the global options, then runs <paramref name="command"/> with a token
+    /// that SIGTERM and Ctrl-C cancel.
+    /// </summary>
+    private static async Task<int> RunWithAppAsync(
+        string[] args,
+        ParseResult parsed,
+        CommandLine line,
+        Action<TaskAppBuilder>? configure,
+        TextWriter error,
+        CancellationToken cancellationToken,
+        Func<TaskApp, CancellationToken, Task<int>> command)
+    {
+        LogLevel level = parsed.GetValue(line.Level);
+        string? broker = parsed.GetValue(line.Broker);
         using var loggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.SetMinimumLevel(level).AddProvider(new CeleryConsoleLoggerProvider(level)));
         TaskApp app;
         try
@@ -60,7 +109,7 @@ public static class TaskAppHost
 
                 // appsettings.json, then environment variables (TaskGen__BrokerUrl), then the command line.
                 TaskAppConfiguration.Bind(TaskAppConfiguration.Load(args), builder.Options);
-                if (line.Option("--broker") is { } broker)
+                if (broker is not null)
                 {
                     builder.Options.BrokerUrl = broker;
                 }
@@ -70,7 +119,7 @@ public static class TaskAppHost
         }
         catch (TaskAppConfigurationException ex)
         {
-            await Console.Error.WriteLineAsync("Configuration error: " + ex.Message).ConfigureAwait(false);
+            await error.WriteLineAsync("Configuration error: " + ex.Message).ConfigureAwait(false);
             return 78;
         }
 
@@ -90,56 +139,42 @@ public static class TaskAppHost
 
             try
             {
-                return line.Command switch
-                {
-                    "worker" => await RunWorkerAsync(app, line, stop.Token).ConfigureAwait(false),
-                    "call" => await CallAsync(app, line, stop.Token).ConfigureAwait(false),
-                    "status" => await StatusAsync(app, line, stop.Token).ConfigureAwait(false),
-                    "inspect" => await InspectAsync(app, line, stop.Token).ConfigureAwait(false),
-                    "revoke" => await RevokeAsync(app, line, stop.Token).ConfigureAwait(false),
-                    "purge" => await PurgeAsync(app, line, stop.Token).ConfigureAwait(false),
-                    _ => Unknown(line.Command),
-                };
+                return await command(app, stop.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is ArgumentException or FormatException)
             {
-                await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
-                return 64;
+                await error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+                return CommandLine.UsageError;
             }
             catch (Transport.BrokerException ex)
             {
-                await Console.Error.WriteLineAsync("Error: " + ex.Message).ConfigureAwait(false);
+                await error.WriteLineAsync("Error: " + ex.Message).ConfigureAwait(false);
                 return 69;
             }
         }
     }
 
-    private static int Unknown(string command)
+    private static WorkerOptions WorkerOptionsFrom(ParseResult parsed, CommandLine line) => new()
     {
-        Console.Error.WriteLine($"Unknown command '{command}'.{Environment.NewLine}{CommandLine.Usage}");
-        return 64;
-    }
-
-    private static WorkerOptions WorkerOptionsFrom(CommandLine line) => new()
-    {
-        Queues = line.Option("--queues")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
-        Concurrency = line.WholeNumber("--concurrency"),
-        NodeName = line.Option("--hostname"),
-        SendTaskEvents = line.Option("--task-events") is not null ? true : null,
+        Queues = CommandLine.Names(parsed, line.WorkerQueues) ?? [],
+        Concurrency = parsed.GetValue(line.Concurrency),
+        NodeName = parsed.GetValue(line.Hostname),
+        SendTaskEvents = parsed.GetValue(line.TaskEvents) ? true : null,
     };
 
-    private static async Task<int> RunWorkerAsync(TaskApp app, CommandLine line, CancellationToken stop)
+    /// <summary>Runs a worker until <paramref name="stop"/> is cancelled; exits 70 when it can no longer consume.</summary>
+    internal static async Task<int> RunWorkerAsync(TaskApp app, WorkerOptions options, TextWriter output, TextWriter error, CancellationToken stop)
     {
-        await using TaskWorker worker = app.CreateWorker(WorkerOptionsFrom(line));
+        await using TaskWorker worker = app.CreateWorker(options);
         await worker.StartAsync(stop).ConfigureAwait(false);
-        Console.WriteLine($"{worker.NodeName} ready: queues {string.Join(",", worker.Queues)}, concurrency {worker.Concurrency}, broker {app.Transport.Description}.");
+        await output.WriteLineAsync($"{worker.NodeName} ready: queues {string.Join(",", worker.Queues)}, concurrency {worker.Concurrency}, broker {app.Transport.Description}.").ConfigureAwait(false);
         // A worker that can no longer consume exits non-zero (EX_SOFTWARE), so systemd or another supervisor restarts it.
         Task stopped = Task.Delay(Timeout.Infinite, stop);
         Task first = await Task.WhenAny(stopped, worker.Faulted).ConfigureAwait(false);
         await worker.StopAsync(CancellationToken.None).ConfigureAwait(false);
         if (first == worker.Faulted)
         {
-            Console.Error.WriteLine($"{worker.NodeName} stopped: {worker.Faulted.Result.Message}");
+            await error.WriteLineAsync($"{worker.NodeName} stopped: {worker.Faulted.Result.Message}").ConfigureAwait(false);
             return 70;
         }
 
@@ -149,44 +184,39 @@ public static class TaskAppHost
     /// <summary>Celery's exit code when no node answered (EX_UNAVAILABLE).</summary>
     private const int Unavailable = 69;
 
-
-    private static async Task<int> StatusAsync(TaskApp app, CommandLine line, CancellationToken stop)
+    /// <summary>Pings the workers and lists those that answer; exits 69 when none does.</summary>
+    internal static async Task<int> StatusAsync(TaskApp app, TimeSpan timeout, IReadOnlyList<string>? destination, TextWriter output, TextWriter error, CancellationToken stop)
     {
         IReadOnlyList<ControlReply> replies = await new RemoteControlClient(app.Transport)
-            .PingAsync(ReplyTimeout(line, 1), Destination(line), stop).ConfigureAwait(false);
+            .PingAsync(timeout, destination, stop).ConfigureAwait(false);
         if (replies.Count == 0)
         {
-            await Console.Error.WriteLineAsync("Error: No nodes replied within time constraint.").ConfigureAwait(false);
+            await error.WriteLineAsync("Error: No nodes replied within time constraint.").ConfigureAwait(false);
             return Unavailable;
         }
 
         foreach (ControlReply reply in replies.OrderBy(r => r.Node, StringComparer.Ordinal))
         {
-            Console.WriteLine($"-> {reply.Node}: OK");
+            await output.WriteLineAsync($"-> {reply.Node}: OK").ConfigureAwait(false);
         }
 
-        Console.WriteLine();
-        Console.WriteLine($"{replies.Count} {(replies.Count == 1 ? "node" : "nodes")} online.");
+        await output.WriteLineAsync().ConfigureAwait(false);
+        await output.WriteLineAsync($"{replies.Count} {(replies.Count == 1 ? "node" : "nodes")} online.").ConfigureAwait(false);
         return 0;
     }
 
-    private static async Task<int> InspectAsync(TaskApp app, CommandLine line, CancellationToken stop)
+    /// <summary>Sends one inspect request (<c>ping</c>, <c>stats</c>, ...) and prints each node's reply; exits 69 when none answers.</summary>
+    internal static async Task<int> InspectAsync(TaskApp app, string method, TimeSpan timeout, IReadOnlyList<string>? destination, bool json, TextWriter output, TextWriter error, CancellationToken stop)
     {
-        string method = line.Arguments.Count > 0 ? line.Arguments[0] : throw new ArgumentException("inspect needs a command: ping, registered, active, stats or active_queues.");
-        if (method is not ("ping" or "registered" or "active" or "stats" or "active_queues" or "revoked" or "scheduled" or "reserved"))
-        {
-            throw new ArgumentException($"'{method}' is not an inspect command: use ping, registered, active, stats or active_queues.");
-        }
-
         IReadOnlyList<ControlReply> replies = await new RemoteControlClient(app.Transport)
-            .CallAsync(method, null, ReplyTimeout(line, 1), Destination(line), stop).ConfigureAwait(false);
+            .CallAsync(method, null, timeout, destination, stop).ConfigureAwait(false);
         if (replies.Count == 0)
         {
-            await Console.Error.WriteLineAsync("Error: No nodes replied within time constraint.").ConfigureAwait(false);
+            await error.WriteLineAsync("Error: No nodes replied within time constraint.").ConfigureAwait(false);
             return Unavailable;
         }
 
-        if (line.Option("--json") is not null)
+        if (json)
         {
             var all = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
             foreach (ControlReply reply in replies)
@@ -194,24 +224,25 @@ public static class TaskAppHost
                 all[reply.Node] = reply.Reply;
             }
 
-            Console.WriteLine(JsonSerializer.Serialize(all, HostJson.Default.DictionaryStringJsonElement));
+            await output.WriteLineAsync(JsonSerializer.Serialize(all, HostJson.Default.DictionaryStringJsonElement)).ConfigureAwait(false);
             return 0;
         }
 
         foreach (ControlReply reply in replies.OrderBy(r => r.Node, StringComparer.Ordinal))
         {
-            Console.WriteLine(reply.Error is null ? $"-> {reply.Node}: OK" : $"-> {reply.Node}: ERROR");
-            Console.WriteLine("    " + JsonSerializer.Serialize(reply.Reply, HostJson.Indented.JsonElement).Replace("\n", "\n    ", StringComparison.Ordinal));
+            await output.WriteLineAsync(reply.Error is null ? $"-> {reply.Node}: OK" : $"-> {reply.Node}: ERROR").ConfigureAwait(false);
+            await output.WriteLineAsync("    " + JsonSerializer.Serialize(reply.Reply, HostJson.Indented.JsonElement).Replace("\n", "\n    ", StringComparison.Ordinal)).ConfigureAwait(false);
         }
 
-        Console.WriteLine();
-        Console.WriteLine($"{replies.Count} {(replies.Count == 1 ? "node" : "nodes")} online.");
+        await output.WriteLineAsync().ConfigureAwait(false);
+        await output.WriteLineAsync($"{replies.Count} {(replies.Count == 1 ? "node" : "nodes")} online.").ConfigureAwait(false);
         return 0;
     }
 
-    private static async Task<int> RevokeAsync(TaskApp app, CommandLine line, CancellationToken stop)
+    /// <summary>Tells the workers not to run these tasks; exits 69 when none answers.</summary>
+    internal static async Task<int> RevokeAsync(TaskApp app, IReadOnlyList<string> taskIds, TimeSpan timeout, IReadOnlyList<string>? destination, TextWriter output, CancellationToken stop)
     {
-        if (line.Arguments.Count == 0)
+        if (taskIds.Count == 0)
         {
             throw new ArgumentException("revoke needs one or more task ids.");
         }
@@ -221,56 +252,53 @@ public static class TaskAppHost
             writer =>
             {
                 writer.WriteStartArray("task_id");
-                foreach (string id in line.Arguments)
+                foreach (string id in taskIds)
                 {
                     writer.WriteStringValue(id);
                 }
 
                 writer.WriteEndArray();
             },
-            ReplyTimeout(line, 1),
-            Destination(line),
+            timeout,
+            destination,
             stop).ConfigureAwait(false);
         foreach (ControlReply reply in replies.OrderBy(r => r.Node, StringComparer.Ordinal))
         {
-            Console.WriteLine($"-> {reply.Node}: {reply.Reply}");
+            await output.WriteLineAsync($"-> {reply.Node}: {reply.Reply}").ConfigureAwait(false);
         }
 
         return replies.Count == 0 ? Unavailable : 0;
     }
 
-    private static async Task<int> PurgeAsync(TaskApp app, CommandLine line, CancellationToken stop)
+    /// <summary>Deletes the waiting messages of <paramref name="queues"/>, or of every known task queue when null.</summary>
+    internal static async Task<int> PurgeAsync(TaskApp app, IReadOnlyList<string>? queues, TextWriter output, CancellationToken stop)
     {
-        IEnumerable<string> queues = line.Option("--queues")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        IEnumerable<string> names = queues
             ?? app.Tasks.Queues.Where(q => !q.Broadcast).Select(q => q.Name).Append(app.Options.TaskDefaultQueue).Distinct(StringComparer.Ordinal);
         uint total = 0;
         int count = 0;
-        foreach (string queue in queues)
+        foreach (string queue in names)
         {
             total += await app.Transport.PurgeAsync(queue, stop).ConfigureAwait(false);
             count++;
         }
 
-        Console.WriteLine($"Purged {total} {(total == 1 ? "message" : "messages")} from {count} known task {(count == 1 ? "queue" : "queues")}.");
+        await output.WriteLineAsync($"Purged {total} {(total == 1 ? "message" : "messages")} from {count} known task {(count == 1 ? "queue" : "queues")}.").ConfigureAwait(false);
         return 0;
     }
 
-    private static TimeSpan ReplyTimeout(CommandLine line, double defaultSeconds) => line.Seconds("--timeout", defaultSeconds);
-
-    private static IReadOnlyList<string>? Destination(CommandLine line) =>
-        line.Option("--destination")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-
-    private static async Task<int> CallAsync(TaskApp app, CommandLine line, CancellationToken stop)
+    /// <summary>
+    /// Sends <paramref name="task"/> to <paramref name="queue"/> (its own queue when null) and prints its result as JSON;
+    /// exits 1 when the task fails or no result comes within <paramref name="timeout"/>.
+    /// </summary>
+    internal static async Task<int> CallAsync(TaskApp app, string task, RawJsonArguments arguments, string? queue, TimeSpan timeout, TextWriter output, TextWriter error, CancellationToken stop)
     {
-        if (line.Arguments.Count == 0)
+        if (string.IsNullOrWhiteSpace(task))
         {
             throw new ArgumentException("call needs a task name: call <task> ['<json args>'] [--kwargs '<json>'].");
         }
 
-        string name = line.Arguments[0];
-        var arguments = new RawJsonArguments(line.Arguments.Count > 1 ? line.Arguments[1] : null, line.Option("--kwargs"));
-        string queue = line.Option("--queues") ?? (app.Tasks.TryGet(name, out _, out TaskDefinition? definition) ? definition.Queue : app.Options.TaskDefaultQueue);
-        TimeSpan timeout = line.Seconds("--timeout", 30);
+        queue ??= app.Tasks.TryGet(task, out _, out TaskDefinition? definition) ? definition.Queue : app.Options.TaskDefaultQueue;
 
         // memory:// lives in this process only, so a call on it needs a worker here too.
         TaskWorker? local = null;
@@ -282,20 +310,20 @@ public static class TaskAppHost
 
         try
         {
-            var descriptor = new TaskDescriptor<JsonElement>(name, queue, null, static (ref Utf8JsonReader reader) => JsonElement.ParseValue(ref reader));
+            var descriptor = new TaskDescriptor<JsonElement>(task, queue, null, static (ref Utf8JsonReader reader) => JsonElement.ParseValue(ref reader));
             AsyncResult<JsonElement> result = await app.SendAsync(new Signature<JsonElement>(descriptor, arguments, new TaskOptions { Queue = queue }), stop).ConfigureAwait(false);
             JsonElement value = await result.GetAsync(timeout, stop).ConfigureAwait(false);
-            Console.WriteLine(value.GetRawText());
+            await output.WriteLineAsync(value.GetRawText()).ConfigureAwait(false);
             return 0;
         }
         catch (TaskFailedException ex)
         {
-            await Console.Error.WriteLineAsync($"{ex.RemoteType}: {ex.RemoteMessage}").ConfigureAwait(false);
+            await error.WriteLineAsync($"{ex.RemoteType}: {ex.RemoteMessage}").ConfigureAwait(false);
             return 1;
         }
         catch (TimeoutException ex)
         {
-            await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            await error.WriteLineAsync(ex.Message).ConfigureAwait(false);
             return 1;
         }
         finally
