@@ -7,7 +7,11 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using TaskGen.Control;
 using TaskGen.Serialization;
 using TaskGen.Worker;
@@ -28,8 +32,8 @@ public static class TaskAppHost
     internal static async Task<int> RunAsync(string[] args, Action<TaskAppBuilder>? configure, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         var line = new CommandLine();
-        line.Worker.SetAction((parsed, token) => RunWithAppAsync(args, parsed, line, configure, error, token, (app, stop) =>
-            RunWorkerAsync(app, WorkerOptionsFrom(parsed, line), output, error, stop)));
+        line.Worker.SetAction((parsed, token) =>
+            RunWorkerHostAsync(args, WorkerOptionsFrom(parsed, line), parsed.GetValue(line.Level), parsed.GetValue(line.Broker), configure, output, error, token));
         line.Call.SetAction((parsed, token) => RunWithAppAsync(args, parsed, line, configure, error, token, (app, stop) =>
             CallAsync(
                 app,
@@ -162,24 +166,87 @@ public static class TaskAppHost
         SendTaskEvents = parsed.GetValue(line.TaskEvents) ? true : null,
     };
 
-    /// <summary>Runs a worker until <paramref name="stop"/> is cancelled; exits 70 when it can no longer consume.</summary>
-    internal static async Task<int> RunWorkerAsync(TaskApp app, WorkerOptions options, TextWriter output, TextWriter error, CancellationToken stop)
+    /// <summary>
+    /// Runs the worker command inside the Generic Host, as <c>AddTaskGenWorker</c> runs one in any app: under systemd
+    /// (<c>Type=notify</c>) the host reports ready once the worker consumes, SIGTERM and Ctrl-C stop it through the
+    /// host, and a worker that can no longer consume exits 70 (EX_SOFTWARE) so that its supervisor restarts it.
+    /// </summary>
+    internal static async Task<int> RunWorkerHostAsync(
+        string[] args,
+        WorkerOptions worker,
+        LogLevel level,
+        string? broker,
+        Action<TaskAppBuilder>? configure,
+        TextWriter output,
+        TextWriter error,
+        CancellationToken cancellationToken)
     {
-        await using TaskWorker worker = app.CreateWorker(options);
-        await worker.StartAsync(stop).ConfigureAwait(false);
-        await output.WriteLineAsync($"{worker.NodeName} ready: queues {string.Join(",", worker.Queues)}, concurrency {worker.Concurrency}, broker {app.Transport.Description}.").ConfigureAwait(false);
-        // A worker that can no longer consume exits non-zero (EX_SOFTWARE), so systemd or another supervisor restarts it.
-        Task stopped = Task.Delay(Timeout.Infinite, stop);
-        Task first = await Task.WhenAny(stopped, worker.Faulted).ConfigureAwait(false);
-        await worker.StopAsync(CancellationToken.None).ConfigureAwait(false);
-        if (first == worker.Faulted)
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+
+        // The same sources, in the same order, as every other command: appsettings.json, environment, --TaskGen: arguments.
+        builder.Configuration.AddConfiguration(TaskAppConfiguration.Load(args));
+        builder.Logging.ClearProviders().SetMinimumLevel(level).AddProvider(new CeleryConsoleLoggerProvider(level));
+
+        // The worker's own lines say when it is ready and when it stops; the host's would repeat them.
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        builder.Services.Configure<ConsoleLifetimeOptions>(static o => o.SuppressStatusMessages = true);
+        builder.Services.AddSystemd();
+        builder.Services.AddTaskGen(
+            o =>
+            {
+                if (broker is not null)
+                {
+                    o.BrokerUrl = broker;
+                }
+            },
+            configure);
+        builder.Services.AddTaskGenWorker(w =>
         {
-            await error.WriteLineAsync($"{worker.NodeName} stopped: {worker.Faulted.Result.Message}").ConfigureAwait(false);
-            return 70;
+            w.Queues = worker.Queues;
+            w.Concurrency = worker.Concurrency;
+            w.NodeName = worker.NodeName;
+            w.SendTaskEvents = worker.SendTaskEvents;
+        });
+
+        // The host must not cut short the drain the worker promises: WorkerShutdownTimeout, then the grace a task
+        // gets to notice its cancelled token.
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<TaskAppOptions>>(static (host, taskGen) =>
+            host.ShutdownTimeout = taskGen.Value.WorkerShutdownTimeout + TimeSpan.FromSeconds(10));
+
+        using IHost host = builder.Build();
+        try
+        {
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (StartFailure(ex) is { } failure)
+        {
+            await error.WriteLineAsync(failure.Message).ConfigureAwait(false);
+            return failure.ExitCode;
+        }
+
+        TaskApp app = host.Services.GetRequiredService<TaskApp>();
+        TaskWorker running = host.Services.GetServices<IHostedService>().OfType<TaskWorkerService>().Single().Worker!;
+        await output.WriteLineAsync($"{running.NodeName} ready: queues {string.Join(",", running.Queues)}, concurrency {running.Concurrency}, broker {app.Transport.Description}.").ConfigureAwait(false);
+        await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+        if (running.Faulted.IsCompleted)
+        {
+            await error.WriteLineAsync($"{running.NodeName} stopped: {running.Faulted.Result.Message}").ConfigureAwait(false);
+            return TaskWorkerService.FaultedExitCode;
         }
 
         return 0;
     }
+
+    /// <summary>What the worker command prints and exits with when the host cannot start, as the other commands do.</summary>
+    private static (string Message, int ExitCode)? StartFailure(Exception exception) => exception switch
+    {
+        AggregateException { InnerExceptions.Count: > 0 } many => StartFailure(many.InnerExceptions[0]),
+        OptionsValidationException invalid => ("Configuration error: " + string.Join(" ", invalid.Failures), 78),
+        TaskAppConfigurationException refused => ("Configuration error: " + refused.Message, 78),
+        Transport.BrokerException unreachable => ("Error: " + unreachable.Message, 69),
+        ArgumentException or FormatException => (exception.Message, CommandLine.UsageError),
+        _ => null,
+    };
 
     /// <summary>Celery's exit code when no node answered (EX_UNAVAILABLE).</summary>
     private const int Unavailable = 69;

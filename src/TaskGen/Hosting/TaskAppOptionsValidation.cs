@@ -17,7 +17,7 @@ internal sealed class TaskAppOptionsValidation : IValidateOptions<TaskAppOptions
         }
         catch (TaskAppConfigurationException ex)
         {
-            return ValidateOptionsResult.Fail($"{TaskAppOptions.SectionName}: {ex.Message}");
+            return ValidateOptionsResult.Fail(ex.Message);
         }
     }
 }
