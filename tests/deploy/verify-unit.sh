@@ -4,7 +4,9 @@
 #    an existing one in a temporary copy, since /opt/taskgen/CeleryApp exists only after publishing;
 #  - the keys the deployment relies on (user, environment file, directories, logs, stop signal, ...);
 #  - every ${VAR} on ExecStart is set in taskgen.env, and the broker password is the placeholder;
-#  - TimeoutStopSec is longer than TaskGen__WorkerShutdownTimeout, or systemd would kill running tasks.
+#  - Type=notify, so systemd counts the worker started only once it consumes (the host sends READY=1);
+#  - TimeoutStopSec is longer than TaskGen__WorkerShutdownTimeout plus the host's 10 s margin, or
+#    systemd would kill running tasks.
 # Prints what it checked and one summary line; exits 1 on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
@@ -114,6 +116,8 @@ for unit in "${units[@]}"; do
     fail "$unit: EnvironmentFile=/etc/taskgen/taskgen.env is missing"
   [ "$(unit_value "$unit" KillSignal)" = SIGTERM ] || fail "$unit: KillSignal= must be SIGTERM"
   [ "$(unit_value "$unit" Restart)" = always ] || fail "$unit: Restart= must be always"
+  [ "$(unit_value "$unit" Type)" = notify ] ||
+    fail "$unit: Type= must be notify: the worker's host sends READY=1 once it consumes, and any other type counts it started before that"
   for stream in StandardOutput StandardError; do
     [[ $(unit_value "$unit" "$stream") == append:/var/log/taskgen/* ]] ||
       fail "$unit: $stream= must be append:/var/log/taskgen/..."
@@ -149,12 +153,12 @@ else
     stop_raw=$(unit_value "$unit" TimeoutStopSec)
     if ! stop=$(timespan_seconds "$stop_raw"); then
       fail "$unit: TimeoutStopSec='$stop_raw' is not a time span"
-    elif [ "$stop" != infinity ] && [ "$stop" -le "$grace" ]; then
-      fail "$unit: TimeoutStopSec=$stop_raw (${stop}s) must be longer than TaskGen__WorkerShutdownTimeout (${grace}s)"
+    elif [ "$stop" != infinity ] && [ "$stop" -le $((grace + 10)) ]; then
+      fail "$unit: TimeoutStopSec=$stop_raw (${stop}s) must be longer than TaskGen__WorkerShutdownTimeout (${grace}s) plus the host's 10 s margin"
     fi
   done
 fi
-checks+=("TimeoutStopSec > TaskGen__WorkerShutdownTimeout")
+checks+=("Type=notify" "TimeoutStopSec > TaskGen__WorkerShutdownTimeout + 10 s")
 
 joined=$(printf '%s, ' "${checks[@]}")
 summary="verify-unit: ${joined%, } on ${#units[@]} unit(s)"
