@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 
 namespace TaskGen.Hosting;
@@ -13,6 +14,17 @@ namespace TaskGen.Hosting;
 public static class TaskAppConfiguration
 {
     private const string ArgumentPrefix = "--" + TaskAppOptions.SectionName;
+
+    // Settings written the way Celery writes them, which the binder would misread: durations in seconds
+    // (TimeSpan's own parser reads "86400" as days), a content-type list as one comma-separated value, and
+    // routes as {"queue": "name"} objects.
+    private static readonly HashSet<string> s_celeryForms = new(StringComparer.OrdinalIgnoreCase)
+    {
+        nameof(TaskAppOptions.ResultExpires),
+        nameof(TaskAppOptions.WorkerShutdownTimeout),
+        nameof(TaskAppOptions.AcceptContent),
+        nameof(TaskAppOptions.TaskRoutes),
+    };
 
     /// <summary>
     /// Copies the settings present in the <c>TaskGen</c> section of <paramref name="configuration"/> onto
@@ -28,29 +40,25 @@ public static class TaskAppConfiguration
 
         IConfigurationSection section = configuration.GetSection(TaskAppOptions.SectionName);
 
-        if (section[nameof(TaskAppOptions.BrokerUrl)] is { } brokerUrl)
+        // Everything but Celery's own forms goes through the configuration binder, whose source generator
+        // writes the binding code at compile time (no reflection, so trimmed and AOT apps keep working).
+        var plain = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (KeyValuePair<string, string?> setting in section.AsEnumerable(makePathsRelative: true))
         {
-            options.BrokerUrl = brokerUrl;
+            int colon = setting.Key.IndexOf(':', StringComparison.Ordinal);
+            if (setting.Value is not null && !s_celeryForms.Contains(colon < 0 ? setting.Key : setting.Key[..colon]))
+            {
+                plain[setting.Key] = setting.Value;
+            }
         }
 
-        if (section[nameof(TaskAppOptions.BrokerTlsCaCertificate)] is { } brokerTlsCaCertificate)
+        try
         {
-            options.BrokerTlsCaCertificate = brokerTlsCaCertificate;
+            new ConfigurationBuilder().AddInMemoryCollection(plain).Build().Bind(options);
         }
-
-        if (section[nameof(TaskAppOptions.ResultBackend)] is { } resultBackend)
+        catch (InvalidOperationException ex)
         {
-            options.ResultBackend = resultBackend;
-        }
-
-        if (section[nameof(TaskAppOptions.TaskSerializer)] is { } taskSerializer)
-        {
-            options.TaskSerializer = taskSerializer;
-        }
-
-        if (section[nameof(TaskAppOptions.ResultSerializer)] is { } resultSerializer)
-        {
-            options.ResultSerializer = resultSerializer;
+            throw FromBinder(section, ex);
         }
 
         if (ReadList(section.GetSection(nameof(TaskAppOptions.AcceptContent))) is { } acceptContent)
@@ -63,72 +71,12 @@ public static class TaskAppConfiguration
             options.ResultExpires = resultExpires;
         }
 
-        if (section[nameof(TaskAppOptions.Timezone)] is { } timezone)
-        {
-            options.Timezone = timezone;
-        }
-
-        if (ReadInt32(section.GetSection(nameof(TaskAppOptions.WorkerConcurrency))) is { } workerConcurrency)
-        {
-            options.WorkerConcurrency = workerConcurrency;
-        }
-
-        if (ReadInt32(section.GetSection(nameof(TaskAppOptions.WorkerPrefetchMultiplier))) is { } prefetchMultiplier)
-        {
-            options.WorkerPrefetchMultiplier = prefetchMultiplier;
-        }
-
-        if (ReadBoolean(section.GetSection(nameof(TaskAppOptions.TaskAcksLate))) is { } taskAcksLate)
-        {
-            options.TaskAcksLate = taskAcksLate;
-        }
-
-        if (section[nameof(TaskAppOptions.TaskDefaultQueue)] is { } taskDefaultQueue)
-        {
-            options.TaskDefaultQueue = taskDefaultQueue;
-        }
-
-        ReadRoutes(section.GetSection(nameof(TaskAppOptions.TaskRoutes)), options.TaskRoutes);
-
-        if (ReadBoolean(section.GetSection(nameof(TaskAppOptions.WorkerSendTaskEvents))) is { } sendTaskEvents)
-        {
-            options.WorkerSendTaskEvents = sendTaskEvents;
-        }
-
-        if (ReadBoolean(section.GetSection(nameof(TaskAppOptions.TaskCreateMissingQueues))) is { } createMissingQueues)
-        {
-            options.TaskCreateMissingQueues = createMissingQueues;
-        }
-
         if (ReadDuration(section.GetSection(nameof(TaskAppOptions.WorkerShutdownTimeout))) is { } shutdownTimeout)
         {
             options.WorkerShutdownTimeout = shutdownTimeout;
         }
 
-        if (ReadInt32(section.GetSection(nameof(TaskAppOptions.WorkerMaxBodySize))) is { } maxBodySize)
-        {
-            options.WorkerMaxBodySize = maxBodySize;
-        }
-
-        if (ReadInt32(section.GetSection(nameof(TaskAppOptions.WorkerMaxResultSize))) is { } maxResultSize)
-        {
-            options.WorkerMaxResultSize = maxResultSize;
-        }
-
-        if (ReadBoolean(section.GetSection(nameof(TaskAppOptions.WorkerConfirmResults))) is { } confirmResults)
-        {
-            options.WorkerConfirmResults = confirmResults;
-        }
-
-        if (ReadInt32(section.GetSection(nameof(TaskAppOptions.WorkerEtaTaskLimit))) is { } etaTaskLimit)
-        {
-            options.WorkerEtaTaskLimit = etaTaskLimit;
-        }
-
-        if (ReadInt32(section.GetSection(nameof(TaskAppOptions.ProducerMaxPendingPublishes))) is { } maxPendingPublishes)
-        {
-            options.ProducerMaxPendingPublishes = maxPendingPublishes;
-        }
+        ReadRoutes(section.GetSection(nameof(TaskAppOptions.TaskRoutes)), options.TaskRoutes);
     }
 
     /// <summary>
@@ -208,30 +156,6 @@ public static class TaskAppConfiguration
         }
     }
 
-    private static int? ReadInt32(IConfigurationSection section)
-    {
-        if (section.Value is not { } text)
-        {
-            return null;
-        }
-
-        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value)
-            ? value
-            : throw Invalid(section, text, "is not a whole number");
-    }
-
-    private static bool? ReadBoolean(IConfigurationSection section)
-    {
-        if (section.Value is not { } text)
-        {
-            return null;
-        }
-
-        return bool.TryParse(text, out bool value)
-            ? value
-            : throw Invalid(section, text, "is not true or false");
-    }
-
     private static TimeSpan? ReadDuration(IConfigurationSection section)
     {
         if (section.Value is not { } text)
@@ -289,6 +213,27 @@ public static class TaskAppConfiguration
         }
 
         return values;
+    }
+
+    /// <summary>
+    /// Turns the binder's error into one that names the setting and its value, as the other settings' errors do;
+    /// the binder's own names only the type, and its inner exception may echo a password.
+    /// </summary>
+    private static TaskAppConfigurationException FromBinder(IConfigurationSection section, InvalidOperationException exception)
+    {
+        Match match = Regex.Match(exception.Message, "at '(?<key>[^']+)' to type '(?<type>[^']+)'", RegexOptions.CultureInvariant);
+        if (!match.Success || section[match.Groups["key"].Value] is not { } value)
+        {
+            return new TaskAppConfigurationException($"{TaskAppOptions.SectionName}: {exception.Message}");
+        }
+
+        string why = match.Groups["type"].Value switch
+        {
+            "System.Int32" => "is not a whole number",
+            "System.Boolean" => "is not true or false",
+            var type => "cannot be read as " + type,
+        };
+        return Invalid(section.GetSection(match.Groups["key"].Value), value, why);
     }
 
     private static TaskAppConfigurationException Invalid(IConfigurationSection setting, string value, string why)
