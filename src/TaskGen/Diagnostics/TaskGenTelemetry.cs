@@ -15,8 +15,8 @@ namespace TaskGen.Diagnostics;
 /// TaskGen's spans and metrics, on the platform's own <see cref="ActivitySource"/> and <see cref="Meter"/>,
 /// so the runtime needs no OpenTelemetry package: whoever wants them subscribes by name. Spans follow the
 /// messaging semantic conventions; the producer span travels in the message as a W3C <c>traceparent</c>
-/// header, which Python Celery passes on as it passes any header, so one trace spans producer, worker and
-/// the steps a task sends on.
+/// header (Python Celery keeps it with the message, as it keeps any custom header), so one trace spans
+/// producer, worker and the steps a task sends on.
 /// </summary>
 /// <remarks>
 /// With nobody listening a send costs a listener check and adds no header, and a run costs the same
