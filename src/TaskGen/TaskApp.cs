@@ -220,7 +220,7 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResult
                 Origin = envelope.Origin,
                 Embed = envelope.Embed,
             };
-        await Transport.PublishAsync(TaskMessageCodec.Encode(routed), CancellationToken.None).ConfigureAwait(false);
+        await Diagnostics.TaskGenTelemetry.PublishAsync(Transport, routed, target, CancellationToken.None).ConfigureAwait(false);
     }
 
     TimeSpan IResultWaitContext.ResultExpires => Options.ResultExpires;
@@ -320,8 +320,7 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResult
         }
 
         await EnsureDeclaredAsync(queue, cancellationToken).ConfigureAwait(false);
-        TransportMessage message = TaskMessageCodec.Encode(envelope);
-        await Transport.PublishAsync(message, cancellationToken).ConfigureAwait(false);
+        await Diagnostics.TaskGenTelemetry.PublishAsync(Transport, envelope, queue.Name, cancellationToken).ConfigureAwait(false);
         LogSent(_logger, envelope.Id, envelope.Name, queue.Name);
     }
 

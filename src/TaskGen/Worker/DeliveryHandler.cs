@@ -69,40 +69,70 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
             return;
         }
 
-        if (worker.Observer is { } events)
+        DateTimeOffset received = DateTimeOffset.UtcNow;
+        TaskGenTelemetry.Received(request.Name, delivery.Queue);
+        bool handedOver = false;
+        try
         {
-            await events.TaskReceivedAsync(request).ConfigureAwait(false);
-        }
-
-        if (request.Eta is { } due && due > DateTimeOffset.UtcNow)
-        {
-            Track(RunAtEtaAsync(delivery, request, module, due));
-            return;
-        }
-
-        if (!worker.Slots.Wait(0))
-        {
-            try
+            if (worker.Observer is { } events)
             {
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(worker.Stopping, delivery.Lost);
-                await worker.Slots.WaitAsync(linked.Token).ConfigureAwait(false);
+                await events.TaskReceivedAsync(request).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+
+            if (request.Eta is { } due && due > received)
             {
-                // Lost: the broker has it back already. Stopping: it goes back unstarted.
-                await delivery.RejectAsync(requeue: true).ConfigureAwait(false);
+                Track(RunAtEtaAsync(delivery, request, module, due));
+                handedOver = true;
                 return;
             }
-        }
 
-        Track(executor.RunAsync(delivery, request, module));
+            if (!worker.Slots.Wait(0))
+            {
+                try
+                {
+                    using var linked = CancellationTokenSource.CreateLinkedTokenSource(worker.Stopping, delivery.Lost);
+                    await worker.Slots.WaitAsync(linked.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Lost: the broker has it back already. Stopping: it goes back unstarted.
+                    await delivery.RejectAsync(requeue: true).ConfigureAwait(false);
+                    return;
+                }
+            }
+
+            Track(executor.RunAsync(delivery, request, module, received));
+            handedOver = true;
+        }
+        finally
+        {
+            // Whatever did not reach the executor or the ETA wait is no longer held here.
+            if (!handedOver)
+            {
+                TaskGenTelemetry.LeftPrefetch(request.Name, delivery.Queue);
+            }
+        }
     }
 
     private async Task RunAtEtaAsync(Delivery delivery, TaskRequest request, TaskModule module, DateTimeOffset due)
     {
-        if (await eta.WaitAsync(delivery, request, due).ConfigureAwait(false))
+        bool ready = false;
+        try
         {
-            await executor.RunAsync(delivery, request, module).ConfigureAwait(false);
+            ready = await eta.WaitAsync(delivery, request, due).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (!ready)
+            {
+                TaskGenTelemetry.LeftPrefetch(request.Name, delivery.Queue);
+            }
+        }
+
+        if (ready)
+        {
+            // Its wait for a slot counts from its ETA, not from its delivery: it could not start before.
+            await executor.RunAsync(delivery, request, module, due).ConfigureAwait(false);
         }
     }
 

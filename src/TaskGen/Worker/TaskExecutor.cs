@@ -40,8 +40,14 @@ internal sealed partial class TaskExecutor
     public long Abandoned => Interlocked.Read(ref _abandoned);
 
     /// <summary>Runs <paramref name="request"/>; the caller has taken a slot, which this gives back exactly once.</summary>
-    public async Task RunAsync(Delivery delivery, TaskRequest request, TaskModule module)
+    /// <param name="delivery">The message.</param>
+    /// <param name="request">The decoded request.</param>
+    /// <param name="module">The module whose dispatch runs the task.</param>
+    /// <param name="readySince">When the task could have started (its delivery, or its ETA), for the queue-wait metric.</param>
+    public async Task RunAsync(Delivery delivery, TaskRequest request, TaskModule module, DateTimeOffset readySince)
     {
+        TaskGenTelemetry.LeftPrefetch(request.Name, delivery.Queue);
+        using Activity? activity = TaskGenTelemetry.StartProcess(request, delivery.Queue);
         int slot = 1;
         void ReleaseSlot()
         {
@@ -66,6 +72,7 @@ internal sealed partial class TaskExecutor
             {
                 LogRevoked(_logger, LogText.Escape(request.Id), LogText.Escape(request.Name));
                 ReleaseSlot();
+                TaskGenTelemetry.SetOutcome(activity, TaskState.Revoked, null);
                 answered = await AnswerAsync(request, TaskState.Revoked, ResultCodec.EncodeException(new RemoteException("TaskRevokedError", "revoked", "celery.exceptions")), null).ConfigureAwait(false);
                 await SettleAnsweredAsync(delivery, answered).ConfigureAwait(false);
                 return;
@@ -75,6 +82,7 @@ internal sealed partial class TaskExecutor
             {
                 LogExpired(_logger, LogText.Escape(request.Id), LogText.Escape(request.Name), expires);
                 ReleaseSlot();
+                TaskGenTelemetry.SetOutcome(activity, TaskState.Revoked, null);
                 answered = await AnswerAsync(request, TaskState.Revoked, ResultCodec.EncodeException(new RemoteException("TaskRevokedError", "expired", "celery.exceptions")), null).ConfigureAwait(false);
                 await SettleAnsweredAsync(delivery, answered).ConfigureAwait(false);
                 return;
@@ -105,6 +113,7 @@ internal sealed partial class TaskExecutor
             };
             var invocation = new TaskInvocation(request, context, token) { Services = _worker.Services };
             _active[request.Id] = new TaskWorker.ActiveTask(invocation, delivery, DateTimeOffset.UtcNow);
+            TaskGenTelemetry.Started(request.Name, delivery.Queue, readySince);
             long started = Stopwatch.GetTimestamp();
             RemoteException? failure = null;
             string? traceback = null;
@@ -141,7 +150,10 @@ internal sealed partial class TaskExecutor
             {
                 LogBadArguments(_logger, LogText.Escape(request.Id), LogText.Escape(request.Name), LogText.Escape(ex.Message));
                 ReleaseSlot();
-                answered = await FailAsync(request, new RemoteException("TypeError", ex.Message, "builtins"), null).ConfigureAwait(false);
+                var remote = new RemoteException("TypeError", ex.Message, "builtins");
+                TaskGenTelemetry.Finished(request.Name, delivery.Queue, succeeded: false, Stopwatch.GetElapsedTime(started));
+                TaskGenTelemetry.SetOutcome(activity, TaskState.Failure, remote);
+                answered = await FailAsync(request, remote, null).ConfigureAwait(false);
                 await delivery.RejectAsync(requeue: false).ConfigureAwait(false);
                 return;
             }
@@ -165,10 +177,16 @@ internal sealed partial class TaskExecutor
             finally
             {
                 _active.TryRemove(request.Id, out _);
+                TaskGenTelemetry.Stopped(request.Name, delivery.Queue);
                 ReleaseSlot();
             }
 
             Count(request.Name);
+
+            // Counted before the caller is answered, so whoever has the result also sees it counted.
+            TimeSpan runtime = Stopwatch.GetElapsedTime(started);
+            TaskGenTelemetry.Finished(request.Name, delivery.Queue, failure is null, runtime);
+            TaskGenTelemetry.SetOutcome(activity, failure is null ? TaskState.Success : TaskState.Failure, failure);
             if (failure is not null)
             {
                 answered = await FailAsync(request, failure, traceback).ConfigureAwait(false);
@@ -183,7 +201,7 @@ internal sealed partial class TaskExecutor
                 await _worker.FollowUps.SendAsync(request, invocation.ResultJson).ConfigureAwait(false);
                 if (_worker.Observer is { } events)
                 {
-                    await events.TaskSucceededAsync(request, invocation.ResultJson, Stopwatch.GetElapsedTime(started)).ConfigureAwait(false);
+                    await events.TaskSucceededAsync(request, invocation.ResultJson, runtime).ConfigureAwait(false);
                 }
             }
 
@@ -194,6 +212,7 @@ internal sealed partial class TaskExecutor
             // Whatever happens here must not take the worker down. Before the caller has an answer the
             // message goes back for another try; after, running it again would repeat its effects.
             LogWorkerError(_logger, ex, LogText.Escape(request.Id), LogText.Escape(request.Name));
+            TaskGenTelemetry.SetError(activity, ex);
             try
             {
                 if (answered)
