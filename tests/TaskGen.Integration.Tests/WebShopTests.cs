@@ -112,6 +112,22 @@ public sealed partial class WebShopTests(RabbitMqFixture broker) : IntegrationTe
     }
 
     [Fact]
+    public async Task ABrokerThatCannotBeReachedMakesThePost503AndHealthUnhealthy()
+    {
+        // Nothing listens on port 1 of the loopback address, so connecting is refused at once.
+        await using WebShopSite site = await WebShopSite.StartAsync("amqp://guest:guest@127.0.0.1:1/");
+        string form = await site.Http.GetStringAsync("/");
+
+        using HttpResponseMessage posted = await site.PostContactAsync(form, new() { ["to"] = "customer@example.com", ["subject"] = "Hello", ["message"] = "Hi." });
+        using HttpResponseMessage health = await site.Http.GetAsync("/health");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, posted.StatusCode);
+        Assert.Contains("cannot be reached right now", await posted.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
+        Assert.Equal("Unhealthy", await health.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task AnUnknownTaskIdIs404()
     {
         await using WebShopSite site = await WebShopSite.StartAsync(Broker.Url);
