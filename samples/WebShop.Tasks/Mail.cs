@@ -11,15 +11,16 @@ public static class Mail
     /// <param name="to">The recipient's address.</param>
     /// <param name="subject">The subject line.</param>
     /// <param name="body">The message text.</param>
+    /// <param name="outbox">Where the email goes, resolved from the worker's services and never sent on the wire.</param>
     /// <param name="context">The running task, supplied by the worker.</param>
     /// <param name="cancellationToken">Cancelled when the worker stops or a time limit runs out.</param>
     [Task(Queue = "mail")]
-    public static async Task<string> SendEmail(string to, string subject, string body, TaskContext context, CancellationToken cancellationToken)
+    public static async Task<string> SendEmail(string to, string subject, string body, [FromServices] Outbox outbox, TaskContext context, CancellationToken cancellationToken)
     {
         // The task id names the message: delivery is at least once, so a redelivered task rewrites the same message
         // rather than sending a second copy.
         string messageId = context.Id;
-        await Outbox.WriteAsync(messageId, to, subject, body, cancellationToken).ConfigureAwait(false);
+        await outbox.WriteAsync(messageId, to, subject, body, cancellationToken).ConfigureAwait(false);
         return messageId;
     }
 }

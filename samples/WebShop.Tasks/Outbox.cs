@@ -3,24 +3,27 @@ using System.IO;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.Extensions.Configuration;
 
 namespace WebShop.Tasks;
 
 /// <summary>
 /// A directory that stands in for a mail relay: each sent email becomes one <c>.eml</c> file, so the sample runs
-/// and is tested without sending anything over the network.
+/// and is tested without sending anything over the network. A service of the worker's host, which
+/// <see cref="Mail.SendEmail"/> takes as a <c>[FromServices]</c> parameter.
 /// </summary>
-public static class Outbox
+/// <param name="configuration">The host's configuration, holding <see cref="ConfigurationKey"/>.</param>
+public sealed class Outbox(IConfiguration configuration)
 {
     /// <summary>The configuration key of the outbox directory (<c>WebShop__Outbox</c> in the environment).</summary>
     public const string ConfigurationKey = "WebShop:Outbox";
 
-    /// <summary>Where emails are written; the worker sets it from <see cref="ConfigurationKey"/> at start.</summary>
-    public static string Directory { get; set; } = Path.Combine(Path.GetTempPath(), "webshop-outbox");
+    /// <summary>Where emails are written: <see cref="ConfigurationKey"/>, else <c>webshop-outbox</c> in the temp directory.</summary>
+    public string Directory { get; } = configuration[ConfigurationKey] ?? Path.Combine(Path.GetTempPath(), "webshop-outbox");
 
     /// <summary>The path of the file that holds the email with <paramref name="messageId"/>.</summary>
     /// <param name="messageId">The message id that <see cref="Mail.SendEmail"/> returned.</param>
-    public static string PathOf(string messageId) => Path.Combine(Directory, messageId + ".eml");
+    public string PathOf(string messageId) => Path.Combine(Directory, messageId + ".eml");
 
     /// <summary>Writes one email in RFC 5322 form.</summary>
     /// <param name="messageId">The message id, also the file name.</param>
@@ -28,7 +31,7 @@ public static class Outbox
     /// <param name="subject">The subject line.</param>
     /// <param name="body">The message text.</param>
     /// <param name="cancellationToken">Stops the write.</param>
-    public static async Task WriteAsync(string messageId, string to, string subject, string body, CancellationToken cancellationToken)
+    public async Task WriteAsync(string messageId, string to, string subject, string body, CancellationToken cancellationToken)
     {
         // Header values come from a web form: a line break in one would let the sender add headers of their own.
         if (ContainsLineBreak(to) || ContainsLineBreak(subject) || ContainsLineBreak(messageId))

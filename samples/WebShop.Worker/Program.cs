@@ -5,7 +5,7 @@ using WebShop.Tasks;
 
 // The worker service that sends the shop's email: it consumes the 'mail' queue that the web app publishes to.
 HostApplicationBuilder builder = Host.CreateApplicationBuilder(args);
-Outbox.Directory = builder.Configuration[Outbox.ConfigurationKey] ?? Outbox.Directory;
+builder.Services.AddSingleton<Outbox>();
 builder.Services.AddTaskGen(configure: b => b.AddWebShopTasksTasks());
 builder.Services.AddTaskGenWorker(w =>
 {

@@ -17,7 +17,7 @@ builder.Services.AddSingleton<SentTasks>();
 string broker = builder.Configuration["TaskGen:BrokerUrl"] ?? "memory://";
 if (broker.StartsWith("memory://", StringComparison.OrdinalIgnoreCase))
 {
-    Outbox.Directory = builder.Configuration[Outbox.ConfigurationKey] ?? Outbox.Directory;
+    builder.Services.AddSingleton<Outbox>();
     builder.Services.AddTaskGenWorker(w =>
     {
         w.Queues = [Queues.Mail];
