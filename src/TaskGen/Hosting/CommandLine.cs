@@ -19,6 +19,8 @@ namespace TaskGen.Hosting;
 /// Every value is checked while parsing, so a typo fails at once with exit code 64 (EX_USAGE, as Celery's
 /// command line) and a message naming the option and the form it expects, before any broker is reached.
 /// </remarks>
+// Longer than the house's ~400 lines on purpose: one declaration per option, with its aliases, its default and its
+// check beside it, reads as the command's manual; split by command, the shared -t/-d/-Q forms would repeat.
 internal sealed class CommandLine
 {
     /// <summary>The longest reply or result wait the command line accepts, in seconds (one day).</summary>
