@@ -41,7 +41,9 @@ public sealed class LoadFaultTests(RabbitMqFixture broker, ITestOutputHelper out
 
         await WaitForRunsAsync(path, 300);
         await Broker.CtlAsync("stop_app");
-        await Task.Delay(1000);
+
+        // The broker comes back only once the worker has seen it go, so the outage is one the worker lives through.
+        await worker.WaitForLineAsync(line => line.Contains("Connection to RabbitMQ", StringComparison.Ordinal) && line.Contains(" lost: ", StringComparison.Ordinal), "the worker to see the broker go");
         await Broker.CtlAsync("start_app");
 
         int[] runs = await EtaFaultTests.RunsAsync(path, Count, DateTimeOffset.UtcNow);
