@@ -121,10 +121,10 @@ public static class TaskAppHost
                 configure?.Invoke(builder);
             });
         }
-        catch (TaskAppConfigurationException ex)
+        catch (Exception ex) when (Failure(ex) is { } failure)
         {
-            await error.WriteLineAsync("Configuration error: " + ex.Message).ConfigureAwait(false);
-            return 78;
+            await error.WriteLineAsync(failure.Message).ConfigureAwait(false);
+            return failure.ExitCode;
         }
 
         await using (app.ConfigureAwait(false))
@@ -145,15 +145,10 @@ public static class TaskAppHost
             {
                 return await command(app, stop.Token).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is ArgumentException or FormatException)
+            catch (Exception ex) when (Failure(ex) is { } failure)
             {
-                await error.WriteLineAsync(ex.Message).ConfigureAwait(false);
-                return CommandLine.UsageError;
-            }
-            catch (Transport.BrokerException ex)
-            {
-                await error.WriteLineAsync("Error: " + ex.Message).ConfigureAwait(false);
-                return 69;
+                await error.WriteLineAsync(failure.Message).ConfigureAwait(false);
+                return failure.ExitCode;
             }
         }
     }
@@ -218,7 +213,7 @@ public static class TaskAppHost
         {
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (StartFailure(ex) is { } failure)
+        catch (Exception ex) when (Failure(ex) is { } failure)
         {
             await error.WriteLineAsync(failure.Message).ConfigureAwait(false);
             return failure.ExitCode;
@@ -237,16 +232,22 @@ public static class TaskAppHost
         return 0;
     }
 
-    /// <summary>What the worker command prints and exits with when the host cannot start, as the other commands do.</summary>
-    private static (string Message, int ExitCode)? StartFailure(Exception exception) => exception switch
+    /// <summary>
+    /// What every command prints and exits with when it fails for a reason the user can act on: 78 (EX_CONFIG) for
+    /// a refused setting, 69 (EX_UNAVAILABLE) for an unreachable broker, 64 (EX_USAGE) for a bad argument.
+    /// </summary>
+    private static (string Message, int ExitCode)? Failure(Exception exception) => exception switch
     {
-        AggregateException { InnerExceptions.Count: > 0 } many => StartFailure(many.InnerExceptions[0]),
-        OptionsValidationException invalid => ("Configuration error: " + string.Join(" ", invalid.Failures), 78),
-        TaskAppConfigurationException refused => ("Configuration error: " + refused.Message, 78),
-        Transport.BrokerException unreachable => ("Error: " + unreachable.Message, 69),
+        AggregateException { InnerExceptions.Count: > 0 } many => Failure(many.InnerExceptions[0]),
+        OptionsValidationException invalid => ("Configuration error: " + string.Join(" ", invalid.Failures), ConfigurationError),
+        TaskAppConfigurationException refused => ("Configuration error: " + refused.Message, ConfigurationError),
+        Transport.BrokerException unreachable => ("Error: " + unreachable.Message, Unavailable),
         ArgumentException or FormatException => (exception.Message, CommandLine.UsageError),
         _ => null,
     };
+
+    /// <summary>The exit code of a refused setting (EX_CONFIG).</summary>
+    private const int ConfigurationError = 78;
 
     /// <summary>Celery's exit code when no node answered (EX_UNAVAILABLE).</summary>
     private const int Unavailable = 69;
