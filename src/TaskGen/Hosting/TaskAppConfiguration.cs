@@ -9,7 +9,7 @@ namespace TaskGen.Hosting;
 
 /// <summary>
 /// Reads <see cref="TaskAppOptions"/> from configuration (<c>appsettings.json</c>, environment variables),
-/// as Celery reads its <c>celeryconfig</c>, without the reflection binder so trimmed and AOT apps keep working.
+/// as Celery reads its <c>celeryconfig</c>, with binding code generated at compile time so trimmed and AOT apps keep working.
 /// </summary>
 public static class TaskAppConfiguration
 {
