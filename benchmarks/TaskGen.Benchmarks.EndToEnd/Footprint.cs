@@ -43,7 +43,7 @@ internal static class Footprint
             await ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
             double startToReady = Stopwatch.GetElapsedTime(launched).TotalMilliseconds;
             await Task.Delay(TimeSpan.FromSeconds(3));
-            double idle = RssMegabytes(worker.Id);
+            double idle = ProcessMemory.Megabytes(worker.Id, "status", "VmRSS:");
 
             for (int sent = 0; sent < tasks; sent += 10_000)
             {
@@ -51,7 +51,7 @@ internal static class Footprint
                 await Task.WhenAll(Enumerable.Range(sent, batch).Select(i => producer.Send(Remote.BenchTasks.Add.Signature(i, 1)).GetAsync()));
             }
 
-            double loaded = RssMegabytes(worker.Id);
+            double loaded = ProcessMemory.Megabytes(worker.Id, "status", "VmRSS:");
             return new Figures(startToReady, idle, tasks, loaded);
         }
         finally
@@ -59,12 +59,5 @@ internal static class Footprint
             worker.Kill(entireProcessTree: true);
             await worker.WaitForExitAsync();
         }
-    }
-
-    private static double RssMegabytes(int pid)
-    {
-        string? line = File.ReadAllLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        long kilobytes = line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-        return kilobytes / 1024.0;
     }
 }

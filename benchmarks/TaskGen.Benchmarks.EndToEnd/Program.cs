@@ -168,17 +168,7 @@ static string StartPrivateBroker(out string? directory)
 
 static int RunNodeScript(string command, string directory)
 {
-    string? root = AppContext.BaseDirectory;
-    while (root is not null && !File.Exists(Path.Combine(root, "TaskGen.sln")))
-    {
-        root = Path.GetDirectoryName(root.TrimEnd(Path.DirectorySeparatorChar));
-    }
-
-    if (root is null)
-    {
-        throw new InvalidOperationException("Run from the repository (TaskGen.sln not found above the program), or pass --broker URL.");
-    }
-
+    string root = Repository.Root();
     using Process script = Process.Start(new ProcessStartInfo("bash", [Path.Combine(root, "tests", "broker", "rabbitmq-node.sh"), command, directory]) { RedirectStandardInput = true })!;
     script.StandardInput.Close();
     script.WaitForExit();

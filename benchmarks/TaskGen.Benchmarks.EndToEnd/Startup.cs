@@ -28,7 +28,7 @@ internal static class Startup
 
     public static async Task<IReadOnlyList<StartupFigures>> RunAsync(string brokerUrl, int runs, string? aotWorker, bool celery)
     {
-        string root = RepositoryRoot();
+        string root = Repository.Root();
         string jit = Path.Combine(root, "samples", "CeleryApp", "bin", "Release", "net10.0", "CeleryApp.dll");
         if (!File.Exists(jit))
         {
@@ -134,8 +134,8 @@ internal static class Startup
 
             double readyMilliseconds = Stopwatch.GetElapsedTime(launched).TotalMilliseconds;
             await Task.Delay(TimeSpan.FromSeconds(2));
-            double pss = Tree(worker.Id).Sum(pid => Kilobytes(pid, "smaps_rollup", "Pss:")) / 1024.0;
-            return (readyMilliseconds, Kilobytes(worker.Id, "status", "VmRSS:") / 1024.0, pss);
+            double pss = Tree(worker.Id).Sum(pid => ProcessMemory.Megabytes(pid, "smaps_rollup", "Pss:"));
+            return (readyMilliseconds, ProcessMemory.Megabytes(worker.Id, "status", "VmRSS:"), pss);
         }
         finally
         {
@@ -178,28 +178,9 @@ internal static class Startup
         }
     }
 
-    private static long Kilobytes(int pid, string file, string field)
-    {
-        string? line = File.ReadAllLines($"/proc/{pid}/{file}").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
-        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-    }
-
     private static double Median(IEnumerable<double> values)
     {
         double[] sorted = values.Order().ToArray();
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "TaskGen.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("TaskGen.sln not found above the harness: run it from the repository.");
     }
 }
