@@ -33,7 +33,7 @@ public static class TaskAppHost
     {
         var line = new CommandLine();
         line.Worker.SetAction((parsed, token) =>
-            RunWorkerHostAsync(args, WorkerOptionsFrom(parsed, line), parsed.GetValue(line.Level), parsed.GetValue(line.Broker), configure, output, error, token));
+            RunWorkerHostAsync(args, ConfigureWorker(parsed, line), parsed.GetValue(line.Level), parsed.GetValue(line.Broker), configure, output, error, token));
         line.Call.SetAction((parsed, token) => RunWithAppAsync(args, parsed, line, configure, error, token, (app, stop) =>
             CallAsync(
                 app,
@@ -153,12 +153,12 @@ public static class TaskAppHost
         }
     }
 
-    private static WorkerOptions WorkerOptionsFrom(ParseResult parsed, CommandLine line) => new()
+    private static Action<WorkerOptions> ConfigureWorker(ParseResult parsed, CommandLine line) => worker =>
     {
-        Queues = CommandLine.Names(parsed, line.WorkerQueues) ?? [],
-        Concurrency = parsed.GetValue(line.Concurrency),
-        NodeName = parsed.GetValue(line.Hostname),
-        SendTaskEvents = parsed.GetValue(line.TaskEvents) ? true : null,
+        worker.Queues = CommandLine.Names(parsed, line.WorkerQueues) ?? [];
+        worker.Concurrency = parsed.GetValue(line.Concurrency);
+        worker.NodeName = parsed.GetValue(line.Hostname);
+        worker.SendTaskEvents = parsed.GetValue(line.TaskEvents) ? true : null;
     };
 
     /// <summary>
@@ -168,7 +168,7 @@ public static class TaskAppHost
     /// </summary>
     internal static async Task<int> RunWorkerHostAsync(
         string[] args,
-        WorkerOptions worker,
+        Action<WorkerOptions> configureWorker,
         LogLevel level,
         string? broker,
         Action<TaskAppBuilder>? configure,
@@ -195,13 +195,7 @@ public static class TaskAppHost
                 }
             },
             configure);
-        builder.Services.AddTaskGenWorker(w =>
-        {
-            w.Queues = worker.Queues;
-            w.Concurrency = worker.Concurrency;
-            w.NodeName = worker.NodeName;
-            w.SendTaskEvents = worker.SendTaskEvents;
-        });
+        builder.Services.AddTaskGenWorker(configureWorker);
 
         // The host must not cut short the drain the worker promises: WorkerShutdownTimeout, then the grace a task
         // gets to notice its cancelled token.
