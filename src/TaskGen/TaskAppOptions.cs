@@ -54,6 +54,29 @@ public sealed class TaskAppOptions
     /// <summary>Acknowledge a task after it has run (at-least-once) rather than before (at-most-once).</summary>
     public bool TaskAcksLate { get; set; } = true;
 
+    /// <summary>
+    /// With <see cref="TaskAcksLate"/>, whether a task that failed or ran out of time is acknowledged (true, Celery's
+    /// default: its FAILURE result is the end of it) or rejected without requeue, so that a broker dead-letter policy
+    /// keeps the message for <c>deadletters replay</c>. The caller gets the FAILURE result either way.
+    /// </summary>
+    public bool TaskAcksOnFailureOrTimeout { get; set; } = true;
+
+    /// <summary>
+    /// With <see cref="TaskAcksLate"/>, what happens to a task that the worker cut off while stopping (its shutdown
+    /// grace ran out and the task gave up on its cancellation token): false (Celery's default) acknowledges it and
+    /// fails it with <c>WorkerLostError</c>, so it never runs twice; true rejects it with requeue, so another worker
+    /// runs it again. A worker process killed outright is always redelivered by the broker, whatever this says.
+    /// </summary>
+    public bool TaskRejectOnWorkerLost { get; set; }
+
+    /// <summary>
+    /// The queue (and the fanout exchange of the same name) that collects what workers reject, which workers
+    /// declare at start and the <c>deadletters</c> command reads; empty declares none. Messages reach it only
+    /// through a broker policy that names the exchange as the task queues' <c>dead-letter-exchange</c>, since
+    /// queues that Python Celery also declares must carry no arguments.
+    /// </summary>
+    public string DeadLetterQueue { get; set; } = "taskgen.dead";
+
     /// <summary>The queue of tasks that declare none.</summary>
     public string TaskDefaultQueue { get; set; } = "celery";
 

@@ -62,4 +62,18 @@ public sealed class TaskContext
 
     /// <summary>Signalled when the worker is shutting down past its grace period.</summary>
     public CancellationToken CancellationToken { get; init; }
+
+    /// <summary>The moment the message asked to run no earlier than (its <c>eta</c>; a retry's is its countdown's end), or null.</summary>
+    public System.DateTimeOffset? Eta { get; init; }
+
+    /// <summary>
+    /// Returns a <see cref="RetryException"/> to throw, which runs the task again after <paramref name="countdown"/>
+    /// (Celery's <c>raise self.retry(exc=..., countdown=...)</c>); once the retries are spent, <paramref name="exception"/>
+    /// fails the task instead.
+    /// </summary>
+    /// <param name="countdown">How long to wait; null for the task's <c>DefaultRetryDelay</c>.</param>
+    /// <param name="exception">Why the task retries; null fails a task whose retries are spent with <see cref="MaxRetriesExceededException"/>.</param>
+    /// <param name="maxRetries">Overrides the task's <c>MaxRetries</c> for this retry.</param>
+    public RetryException Retry(System.TimeSpan? countdown = null, System.Exception? exception = null, int? maxRetries = null) =>
+        new(countdown, exception, maxRetries);
 }

@@ -45,6 +45,12 @@ public sealed class TaskOptions
     /// <summary>When true the worker sends no result and the call's result never completes.</summary>
     public bool IgnoreResult { get; set; }
 
+    /// <summary>
+    /// Overrides the task's <c>MaxRetries</c> for this call, carried in the <c>taskgen_max_retries</c> header (a Python
+    /// Celery worker ignores it and keeps its task's own).
+    /// </summary>
+    public int? MaxRetries { get; set; }
+
     /// <summary>Extra message headers, sent as they are beside the protocol's own.</summary>
     public IDictionary<string, object?>? Headers { get; set; }
 
@@ -57,6 +63,10 @@ public sealed class TaskOptions
         RequireTimeLimit(SoftTimeLimit, nameof(SoftTimeLimit));
         RequireReachable(now, Countdown, nameof(Countdown));
         RequireReachable(now, ExpiresIn, nameof(ExpiresIn));
+        if (MaxRetries < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxRetries), MaxRetries, "TaskOptions.MaxRetries must not be negative; leave it null to keep the task's own.");
+        }
     }
 
     private static void RequireTimeLimit(TimeSpan? limit, string option)
