@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using TaskGen.Generators.Helpers;
 using TaskGen.Generators.Model;
@@ -77,7 +78,8 @@ public sealed partial class TaskGenerator
             {
                 string parameters = string.Join(", ", task.Parameters.Where(p => p.Role == ParameterRole.Value).Select(p => Literal(p.Name)));
                 string result = task.Result is null ? "null" : Literal(task.Result.DisplayName);
-                w.WriteLine($"new global::TaskGen.Worker.TaskDefinition({StubPath(task)}.Name, {Literal(task.Queue ?? DefaultQueue)}, new string[] {{ {parameters} }}, {result}),");
+                string definition = $"new global::TaskGen.Worker.TaskDefinition({StubPath(task)}.Name, {Literal(task.Queue ?? DefaultQueue)}, new string[] {{ {parameters} }}, {result})";
+                w.WriteLine(task.Policy is { } policy ? $"{definition} {{ Policy = {PolicyExpression(policy)} }}," : definition + ",");
             }
 
             w.Unindent();
@@ -482,6 +484,54 @@ public sealed partial class TaskGenerator
         private static string InvokeName(TaskSpec task) => "Invoke_" + Mangled(task);
 
         private static string ReadArgumentsName(TaskSpec task) => "ReadArguments_" + Mangled(task);
+
+        /// <summary>
+        /// The policy as an object initializer with only what the task wrote, so the runtime's defaults stay in one place;
+        /// <c>RetryFor</c> becomes type tests, so no reflection decides whether an exception retries.
+        /// </summary>
+        private static string PolicyExpression(PolicySpec policy)
+        {
+            var settings = new List<string>();
+            if (policy.MaxRetries is { } maxRetries)
+            {
+                settings.Add("MaxRetries = " + maxRetries.ToString(CultureInfo.InvariantCulture));
+            }
+
+            if (policy.RetryFor.Length > 0)
+            {
+                settings.Add("RetryFor = static exception => " + string.Join(" || ", policy.RetryFor.Select(type => "exception is " + type)));
+            }
+
+            if (policy.RetryBackoff is { } backoff)
+            {
+                settings.Add("RetryBackoff = " + Seconds(backoff));
+            }
+
+            if (policy.RetryBackoffMax is { } backoffMax)
+            {
+                settings.Add("RetryBackoffMax = " + Seconds(backoffMax));
+            }
+
+            if (policy.RetryJitter is { } jitter)
+            {
+                settings.Add("RetryJitter = " + (jitter ? "true" : "false"));
+            }
+
+            if (policy.DefaultRetryDelay is { } delay)
+            {
+                settings.Add("DefaultRetryDelay = " + Seconds(delay));
+            }
+
+            if (policy.RateLimit is { } rate)
+            {
+                settings.Add("RateLimit = " + Literal(rate));
+            }
+
+            return "new global::TaskGen.TaskPolicy { " + string.Join(", ", settings) + " }";
+        }
+
+        private static string Seconds(double seconds) =>
+            "global::System.TimeSpan.FromSeconds(" + seconds.ToString("R", CultureInfo.InvariantCulture) + ")";
 
         private static string Literal(string value) => Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(value, quote: true);
     }

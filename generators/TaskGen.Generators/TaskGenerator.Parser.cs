@@ -124,6 +124,11 @@ public sealed partial class TaskGenerator
                 return null;
             }
 
+            if (!ParsePolicy(attribute, out PolicySpec? policy))
+            {
+                return null;
+            }
+
             return new TaskSpec(
                 taskName,
                 queue,
@@ -133,7 +138,94 @@ public sealed partial class TaskGenerator
                 IsEffectivelyPublic(method),
                 parameters.ToEquatableArray(),
                 returns,
-                result);
+                result,
+                policy);
+        }
+
+        /// <summary>
+        /// Reads the retry and rate-limit settings written on the attribute. False for what generated code could not
+        /// hold (a <c>RetryFor</c> type that is not an exception, a delay that is not a finite number): the analyzers report those.
+        /// </summary>
+        private static bool ParsePolicy(AttributeData attribute, out PolicySpec? policy)
+        {
+            policy = null;
+            int? maxRetries = null;
+            string[] retryFor = [];
+            double? backoff = null, backoffMax = null, defaultDelay = null;
+            bool? jitter = null;
+            string? rateLimit = null;
+            bool any = false;
+            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+            {
+                TypedConstant value = argument.Value;
+                switch (argument.Key)
+                {
+                    case "MaxRetries" when value.Value is int count:
+                        maxRetries = count;
+                        break;
+                    case "RetryFor" when value.Kind == TypedConstantKind.Array:
+                        if (value.IsNull)
+                        {
+                            break;
+                        }
+
+                        var types = new List<string>(value.Values.Length);
+                        foreach (TypedConstant item in value.Values)
+                        {
+                            if (item.Value is not INamedTypeSymbol type || type.IsUnboundGenericType || !IsException(type))
+                            {
+                                return false;
+                            }
+
+                            types.Add(type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat));
+                        }
+
+                        retryFor = types.ToArray();
+                        break;
+                    case "RetryBackoff" when value.Value is double seconds:
+                        backoff = seconds;
+                        break;
+                    case "RetryBackoffMax" when value.Value is double seconds:
+                        backoffMax = seconds;
+                        break;
+                    case "DefaultRetryDelay" when value.Value is double seconds:
+                        defaultDelay = seconds;
+                        break;
+                    case "RetryJitter" when value.Value is bool on:
+                        jitter = on;
+                        break;
+                    case "RateLimit":
+                        rateLimit = value.Value as string;
+                        break;
+                    default:
+                        continue;
+                }
+
+                any = true;
+            }
+
+            if (!IsFinite(backoff) || !IsFinite(backoffMax) || !IsFinite(defaultDelay))
+            {
+                return false;
+            }
+
+            policy = any ? new PolicySpec(maxRetries, retryFor.ToEquatableArray(), backoff, backoffMax, jitter, defaultDelay, rateLimit) : null;
+            return true;
+        }
+
+        private static bool IsFinite(double? value) => value is not { } number || !(double.IsNaN(number) || double.IsInfinity(number));
+
+        private static bool IsException(INamedTypeSymbol type)
+        {
+            for (INamedTypeSymbol? current = type; current is not null; current = current.BaseType)
+            {
+                if (current.ToDisplayString() == "System.Exception")
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         public static AssemblySpec ParseAssembly(Compilation compilation, CancellationToken cancellationToken)

@@ -306,7 +306,9 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResult
             Priority = options?.Priority ?? 0,
             IgnoreResult = ignoreResult,
             Origin = Origin,
-            ExtraHeaders = options?.Headers,
+            ExtraHeaders = options?.MaxRetries is { } maxRetries
+                ? new Dictionary<string, object?>(options.Headers ?? new Dictionary<string, object?>(), StringComparer.Ordinal) { [Worker.TaskRetries.MaxRetriesHeader] = maxRetries }
+                : options?.Headers,
             TimeLimit = (options?.TimeLimit, options?.SoftTimeLimit),
         };
         return (envelope, queue);

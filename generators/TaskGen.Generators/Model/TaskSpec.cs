@@ -43,6 +43,7 @@ internal sealed record ContainerSpec(string Name, bool IsPublic);
 /// <param name="Parameters">The parameters in declaration order.</param>
 /// <param name="Returns">How the method returns.</param>
 /// <param name="Result">The result type, or null when the task has none.</param>
+/// <param name="Policy">The failure policy the task declares, or null when it declares none.</param>
 internal sealed record TaskSpec(
     string TaskName,
     string? Queue,
@@ -52,7 +53,8 @@ internal sealed record TaskSpec(
     bool IsPublic,
     EquatableArray<ParameterSpec> Parameters,
     ReturnKind Returns,
-    TypeRef? Result)
+    TypeRef? Result,
+    PolicySpec? Policy = null)
 {
     /// <summary>True when an argument or the result needs the app's JSON context.</summary>
     public bool NeedsJsonContext

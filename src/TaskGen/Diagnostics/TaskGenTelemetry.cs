@@ -56,6 +56,9 @@ internal static class TaskGenTelemetry
     private static readonly Counter<long> s_failed = Meter.CreateCounter<long>(
         "taskgen.tasks.failed", "{task}", "Tasks that ended in the FAILURE state: they threw, hit a time limit, or were sent arguments that do not fit.");
 
+    private static readonly Counter<long> s_retried = Meter.CreateCounter<long>(
+        "taskgen.tasks.retried", "{task}", "Task runs that ended in the RETRY state: the task was sent back to its queue to run again later.");
+
     private static readonly Histogram<double> s_runtime = Meter.CreateHistogram<double>(
         "taskgen.task.runtime", "s", "How long a task's own code ran, for tasks that succeeded or failed.");
 
@@ -185,6 +188,20 @@ internal static class TaskGenTelemetry
         if (counter.Enabled)
         {
             counter.Add(1, Tags(taskName, queue));
+        }
+
+        if (s_runtime.Enabled)
+        {
+            s_runtime.Record(runtime.TotalSeconds, Tags(taskName, queue));
+        }
+    }
+
+    /// <summary>Counts a run that ended in RETRY, with how long its code ran.</summary>
+    public static void Retried(string taskName, string queue, TimeSpan runtime)
+    {
+        if (s_retried.Enabled)
+        {
+            s_retried.Add(1, Tags(taskName, queue));
         }
 
         if (s_runtime.Enabled)

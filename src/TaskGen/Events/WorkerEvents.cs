@@ -106,12 +106,17 @@ internal sealed partial class WorkerEvents : IWorkerService, ITaskObserver
         w.WriteNumber("runtime", runtime.TotalSeconds);
     });
 
-    public ValueTask TaskFailedAsync(TaskRequest request, RemoteException exception, string? traceback) => !TaskEvents ? ValueTask.CompletedTask : SendAsync("task-failed", w =>
+    public ValueTask TaskFailedAsync(TaskRequest request, RemoteException exception, string? traceback) => !TaskEvents ? ValueTask.CompletedTask : SendAsync("task-failed", w => WriteException(w, request, exception, traceback));
+
+    public ValueTask TaskRetriedAsync(TaskRequest request, RemoteException exception, string? traceback) => !TaskEvents ? ValueTask.CompletedTask : SendAsync("task-retried", w => WriteException(w, request, exception, traceback));
+
+    /// <summary>The fields <c>task-failed</c> and <c>task-retried</c> share, with the exception in Python's repr form as Celery sends it.</summary>
+    private static void WriteException(Utf8JsonWriter w, TaskRequest request, RemoteException exception, string? traceback)
     {
         w.WriteString("uuid", request.Id);
         w.WriteString("exception", $"{exception.Type}('{exception.Message.Replace("'", "\\'", StringComparison.Ordinal)}')");
         w.WriteString("traceback", traceback);
-    });
+    }
 
     /// <summary>Sends a heartbeat now, as the <c>heartbeat</c> remote-control command asks.</summary>
     public ValueTask HeartbeatNowAsync() => SendWorkerEventAsync("worker-heartbeat");

@@ -9,6 +9,13 @@ namespace TaskGen.Transport;
 /// </summary>
 public static class TaskQueueTopology
 {
+    // kombu's Broadcast names its queues so too, so a Python worker's broadcast queue reads the same way.
+    private const string BroadcastConsumerPrefix = "bcast.";
+
+    /// <summary>Whether <paramref name="queue"/> is one worker's own queue on a broadcast exchange.</summary>
+    /// <param name="queue">The queue a message was consumed from.</param>
+    public static bool IsBroadcastConsumerQueue(string queue) => queue.StartsWith(BroadcastConsumerPrefix, System.StringComparison.Ordinal);
+
     /// <summary>
     /// Declares a direct task queue <c>Q</c> (exchange <c>Q</c>, queue <c>Q</c>, binding with key <c>Q</c>; all
     /// durable, no arguments), or for a broadcast queue its durable fanout exchange.
@@ -39,7 +46,7 @@ public static class TaskQueueTopology
     {
         await DeclareAsync(transport, queue, cancellationToken).ConfigureAwait(false);
         string name = await transport.DeclareQueueAsync(
-            new QueueSpecification("bcast." + System.Guid.NewGuid().ToString(), Durable: false, Exclusive: true, AutoDelete: true), cancellationToken).ConfigureAwait(false);
+            new QueueSpecification(BroadcastConsumerPrefix + System.Guid.NewGuid().ToString(), Durable: false, Exclusive: true, AutoDelete: true), cancellationToken).ConfigureAwait(false);
         await transport.BindQueueAsync(name, queue.Name, string.Empty, cancellationToken).ConfigureAwait(false);
         return name;
     }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
+using System.Threading.RateLimiting;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 using TaskGen.Diagnostics;
@@ -15,7 +16,7 @@ namespace TaskGen.Worker;
 /// without requeue and with an answer to the caller where there is one, and hands the rest to the ETA
 /// scheduler or, once a slot is free, to the executor. Nothing it meets escapes it.
 /// </summary>
-internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry tasks, int maxBodySize, EtaScheduler eta, TaskExecutor executor, ILogger logger)
+internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry tasks, int maxBodySize, EtaScheduler eta, RateLimits rates, TaskExecutor executor, ILogger logger)
 {
     private readonly ConcurrentDictionary<Task, bool> _running = new();
 
@@ -61,7 +62,7 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
             return;
         }
 
-        if (!tasks.TryGet(request.Name, out TaskModule module, out _))
+        if (!tasks.TryGet(request.Name, out TaskModule module, out TaskDefinition definition))
         {
             LogUnknownTask(logger, LogText.Escape(request.Id), LogText.Escape(request.Name), delivery.Queue);
             await delivery.RejectAsync(requeue: false).ConfigureAwait(false);
@@ -79,11 +80,24 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
                 await events.TaskReceivedAsync(request).ConfigureAwait(false);
             }
 
+            RateLimiter? rate = rates.For(definition);
             if (request.Eta is { } due && due > received)
             {
-                Track(RunAtEtaAsync(delivery, request, module, due));
+                Track(RunAtEtaAsync(delivery, request, module, definition.Policy, due, rate));
                 handedOver = true;
                 return;
+            }
+
+            if (rate is not null)
+            {
+                using RateLimitLease lease = rate.AttemptAcquire(1);
+                if (!lease.IsAcquired)
+                {
+                    // Held like an ETA task: out of the prefetch window and without a slot, so others keep running.
+                    Track(RunAtEtaAsync(delivery, request, module, definition.Policy, received, rate));
+                    handedOver = true;
+                    return;
+                }
             }
 
             if (!worker.Slots.Wait(0))
@@ -101,7 +115,7 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
                 }
             }
 
-            Track(executor.RunAsync(delivery, request, module, received));
+            Track(executor.RunAsync(delivery, request, module, definition.Policy, received));
             handedOver = true;
         }
         finally
@@ -114,12 +128,12 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
         }
     }
 
-    private async Task RunAtEtaAsync(Delivery delivery, TaskRequest request, TaskModule module, DateTimeOffset due)
+    private async Task RunAtEtaAsync(Delivery delivery, TaskRequest request, TaskModule module, TaskPolicy policy, DateTimeOffset due, RateLimiter? rate)
     {
         bool ready = false;
         try
         {
-            ready = await eta.WaitAsync(delivery, request, due).ConfigureAwait(false);
+            ready = await eta.WaitAsync(delivery, request, due, rate).ConfigureAwait(false);
         }
         finally
         {
@@ -132,7 +146,7 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
         if (ready)
         {
             // Its wait for a slot counts from its ETA, not from its delivery: it could not start before.
-            await executor.RunAsync(delivery, request, module, due).ConfigureAwait(false);
+            await executor.RunAsync(delivery, request, module, policy, due).ConfigureAwait(false);
         }
     }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Threading;
+using System.Threading.RateLimiting;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 using TaskGen.Diagnostics;
@@ -9,8 +10,8 @@ using TaskGen.Transport;
 namespace TaskGen.Worker;
 
 /// <summary>
-/// Holds messages whose ETA is still ahead, unacknowledged and without a concurrency slot, as Celery's
-/// timer does. Each held message is taken out of the consumer's prefetch window, so messages due now keep
+/// Holds messages whose ETA is still ahead, or whose task's rate limit has no run to spare yet, unacknowledged and
+/// without a concurrency slot, as Celery's timer and rate-limit buckets do. Each held message is taken out of the consumer's prefetch window, so messages due now keep
 /// arriving; at most <c>WorkerEtaTaskLimit</c> are held that way (Celery's <c>worker_eta_task_limit</c>),
 /// beyond which held messages keep their window slots and the worker takes no more than it can hold. A
 /// message whose channel is lost is dropped at once: the broker delivers it again.
@@ -25,8 +26,11 @@ internal sealed partial class EtaScheduler(WorkerContext worker, int limit, ILog
     /// <summary>How many messages wait for their ETA now.</summary>
     public int Held => Volatile.Read(ref _held);
 
-    /// <summary>Waits until <paramref name="eta"/> and then for a slot; false when the message was dropped or returned instead.</summary>
-    public async Task<bool> WaitAsync(Delivery delivery, TaskRequest request, DateTimeOffset eta)
+    /// <summary>
+    /// Waits until <paramref name="eta"/>, then for a run of <paramref name="rate"/> when given, then for a slot;
+    /// false when the message was dropped or returned instead.
+    /// </summary>
+    public async Task<bool> WaitAsync(Delivery delivery, TaskRequest request, DateTimeOffset eta, RateLimiter? rate)
     {
         int held = Interlocked.Increment(ref _held);
         try
@@ -44,6 +48,12 @@ internal sealed partial class EtaScheduler(WorkerContext worker, int limit, ILog
             for (TimeSpan wait = eta - DateTimeOffset.UtcNow; wait > TimeSpan.Zero; wait = eta - DateTimeOffset.UtcNow)
             {
                 await Task.Delay(wait < MaxDelayStep ? wait : MaxDelayStep, linked.Token).ConfigureAwait(false);
+            }
+
+            if (rate is not null)
+            {
+                // The lease is only a count: a token bucket takes nothing back when it is disposed.
+                using RateLimitLease lease = await rate.AcquireAsync(1, linked.Token).ConfigureAwait(false);
             }
 
             await worker.Slots.WaitAsync(linked.Token).ConfigureAwait(false);

@@ -14,4 +14,6 @@ internal interface ITaskObserver
     ValueTask TaskSucceededAsync(TaskRequest request, ReadOnlyMemory<byte> resultJson, TimeSpan runtime);
 
     ValueTask TaskFailedAsync(TaskRequest request, RemoteException exception, string? traceback);
+
+    ValueTask TaskRetriedAsync(TaskRequest request, RemoteException exception, string? traceback);
 }

@@ -7,4 +7,8 @@ namespace TaskGen.Worker;
 /// <param name="Queue">The queue the task is routed to by default.</param>
 /// <param name="Parameters">The names of the task's wire parameters, in order.</param>
 /// <param name="ResultType">The result type's display name, or null for tasks without a result.</param>
-public sealed record TaskDefinition(string Name, string Queue, IReadOnlyList<string> Parameters, string? ResultType);
+public sealed record TaskDefinition(string Name, string Queue, IReadOnlyList<string> Parameters, string? ResultType)
+{
+    /// <summary>When the task is retried and how fast a worker may start it, as its <see cref="TaskAttribute"/> declares.</summary>
+    public TaskPolicy Policy { get; init; } = TaskPolicy.Default;
+}

@@ -22,6 +22,7 @@ internal sealed partial class TaskExecutor
 {
     private readonly WorkerContext _worker;
     private readonly ILogger _logger;
+    private readonly TaskRetries _retries;
     private readonly ConcurrentDictionary<string, long> _processed = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskWorker.ActiveTask> _active = new(StringComparer.Ordinal);
     private long _abandoned;
@@ -30,6 +31,7 @@ internal sealed partial class TaskExecutor
     {
         _worker = worker;
         _logger = logger;
+        _retries = new TaskRetries(worker, logger);
     }
 
     public IReadOnlyDictionary<string, long> Processed => _processed;
@@ -43,8 +45,9 @@ internal sealed partial class TaskExecutor
     /// <param name="delivery">The message.</param>
     /// <param name="request">The decoded request.</param>
     /// <param name="module">The module whose dispatch runs the task.</param>
+    /// <param name="policy">When the task is retried.</param>
     /// <param name="readySince">When the task could have started (its delivery, or its ETA), for the queue-wait metric.</param>
-    public async Task RunAsync(Delivery delivery, TaskRequest request, TaskModule module, DateTimeOffset readySince)
+    public async Task RunAsync(Delivery delivery, TaskRequest request, TaskModule module, TaskPolicy policy, DateTimeOffset readySince)
     {
         TaskGenTelemetry.LeftPrefetch(request.Name, delivery.Queue);
         using Activity? activity = TaskGenTelemetry.StartProcess(request, delivery.Queue);
@@ -108,6 +111,7 @@ internal sealed partial class TaskExecutor
                 RootId = request.RootId,
                 ParentId = request.ParentId,
                 Queue = delivery.Queue,
+                Eta = request.Eta,
                 CancellationToken = token,
                 Headers = request.Headers as IReadOnlyDictionary<string, object?> ?? new Dictionary<string, object?>(request.Headers),
             };
@@ -117,6 +121,7 @@ internal sealed partial class TaskExecutor
             long started = Stopwatch.GetTimestamp();
             RemoteException? failure = null;
             string? traceback = null;
+            RetryPlan? retry = null;
             try
             {
                 if (_worker.Observer is { } events)
@@ -157,22 +162,37 @@ internal sealed partial class TaskExecutor
                 await delivery.RejectAsync(requeue: false).ConfigureAwait(false);
                 return;
             }
-            catch (OperationCanceledException) when (_worker.Abort.IsCancellationRequested)
+            catch (OperationCanceledException) when (_worker.Abort.IsCancellationRequested && _worker.RejectOnWorkerLost)
             {
-                // Stopped by shutdown, not by the task's own logic: another worker runs it again, as
-                // Celery's acks_late promises; no result, so the caller keeps waiting for that run.
+                // Stopped by shutdown, not by the task's own logic, and told to requeue such a task: another
+                // worker runs it again; no result, so the caller keeps waiting for that run.
                 LogAbandoned(_logger, LogText.Escape(request.Id), LogText.Escape(request.Name));
                 await delivery.RejectAsync(requeue: true).ConfigureAwait(false);
                 return;
             }
+            catch (OperationCanceledException) when (_worker.Abort.IsCancellationRequested)
+            {
+                // Celery's default for a task its worker lost: acknowledged and failed, so it never runs twice.
+                LogLostOnShutdown(_logger, LogText.Escape(request.Id), LogText.Escape(request.Name));
+                failure = new RemoteException("WorkerLostError", $"The worker {_worker.NodeName} stopped while the task ran: its shutdown grace ran out and the task gave up on its cancellation token.", "billiard.exceptions");
+            }
             catch (Exception ex)
             {
-                LogTaskFailed(_logger, ex, LogText.Escape(request.Id), LogText.Escape(request.Name));
                 bool timedOut = ex is OperationCanceledException && limit?.IsCancellationRequested == true;
-                failure = timedOut
-                    ? new RemoteException(soft is null ? "TimeLimitExceeded" : "SoftTimeLimitExceeded", $"Task exceeded its time limit of {first!.Value.TotalSeconds:0.###} s.", "celery.exceptions")
-                    : new RemoteException(ex.GetType().Name, ex.Message, ex.GetType().Namespace);
-                traceback = ex.ToString();
+                RetryPlan plan = timedOut ? RetryPlan.Fail(ex) : _retries.Plan(delivery, request, policy, ex);
+                if (plan.Retry)
+                {
+                    retry = plan;
+                }
+                else
+                {
+                    Exception reason = plan.Reason ?? ex;
+                    LogTaskFailed(_logger, reason, LogText.Escape(request.Id), LogText.Escape(request.Name));
+                    failure = timedOut
+                        ? new RemoteException(soft is null ? "TimeLimitExceeded" : "SoftTimeLimitExceeded", $"Task exceeded its time limit of {first!.Value.TotalSeconds:0.###} s.", "celery.exceptions")
+                        : new RemoteException(reason.GetType().Name, reason.Message, reason.GetType().Namespace);
+                    traceback = reason.ToString();
+                }
             }
             finally
             {
@@ -185,12 +205,18 @@ internal sealed partial class TaskExecutor
 
             // Counted before the caller is answered, so whoever has the result also sees it counted.
             TimeSpan runtime = Stopwatch.GetElapsedTime(started);
+            if (retry is { } next)
+            {
+                await RetryAsync(delivery, request, next, runtime, activity).ConfigureAwait(false);
+                return;
+            }
+
             TaskGenTelemetry.Finished(request.Name, delivery.Queue, failure is null, runtime);
             TaskGenTelemetry.SetOutcome(activity, failure is null ? TaskState.Success : TaskState.Failure, failure);
             if (failure is not null)
             {
                 answered = await FailAsync(request, failure, traceback).ConfigureAwait(false);
-                await SettleAnsweredAsync(delivery, answered).ConfigureAwait(false);
+                await SettleFailedAsync(delivery, answered).ConfigureAwait(false);
                 return;
             }
 
@@ -236,6 +262,57 @@ internal sealed partial class TaskExecutor
     }
 
     /// <summary>
+    /// Sends the retry, tells the caller the task is in RETRY and sends <c>task-retried</c>, then acknowledges the
+    /// run's message: only once the retry is on the broker, so that this run's message is never the only copy lost.
+    /// </summary>
+    private async ValueTask RetryAsync(Delivery delivery, TaskRequest request, RetryPlan plan, TimeSpan runtime, Activity? activity)
+    {
+        bool unroutable = false;
+        Exception? reason = plan.Reason;
+        var remote = reason is null
+            ? new RemoteException("Retry", $"Retry in {plan.Countdown.TotalSeconds:0.###}s", "celery.exceptions")
+            : new RemoteException(reason.GetType().Name, reason.Message, reason.GetType().Namespace);
+        if (!await _retries.SendAsync(delivery, request, plan.Countdown, gone => unroutable = gone).ConfigureAwait(false))
+        {
+            if (!unroutable)
+            {
+                // Most likely the broker connection went: the run's message comes back, and the retry with it.
+                await delivery.RejectAsync(requeue: true).ConfigureAwait(false);
+                return;
+            }
+
+            // The queue is gone, so no retry can reach it: the task fails with why it wanted one.
+            TaskGenTelemetry.Finished(request.Name, delivery.Queue, succeeded: false, runtime);
+            TaskGenTelemetry.SetOutcome(activity, TaskState.Failure, remote);
+            bool failed = await FailAsync(request, remote, reason?.ToString()).ConfigureAwait(false);
+            await SettleFailedAsync(delivery, failed).ConfigureAwait(false);
+            return;
+        }
+
+        TaskGenTelemetry.Retried(request.Name, delivery.Queue, runtime);
+        TaskGenTelemetry.SetOutcome(activity, TaskState.Retry, null);
+        string? traceback = reason?.ToString();
+        if (request.ReplyTo is { } replyTo && !request.IgnoreResult)
+        {
+            await _worker.NotifyAsync(request.Id, replyTo, TaskState.Retry, ResultCodec.EncodeException(remote), traceback).ConfigureAwait(false);
+        }
+
+        if (_worker.Observer is { } events)
+        {
+            await events.TaskRetriedAsync(request, remote, traceback).ConfigureAwait(false);
+        }
+
+        await delivery.AckAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Settles the message of a task that failed: acknowledged, as Celery's <c>task_acks_on_failure_or_timeout</c> does
+    /// by default, or (with it off and acks late) rejected without requeue, so a dead-letter policy keeps it for replay.
+    /// </summary>
+    private ValueTask SettleFailedAsync(Delivery delivery, bool answered) =>
+        answered && _worker.AcksLate && !_worker.AcksOnFailureOrTimeout ? delivery.RejectAsync(requeue: false) : SettleAnsweredAsync(delivery, answered);
+
+    /// <summary>
     /// Acknowledges a message whose caller has its answer. One whose answer could not be stored goes back
     /// to the queue once, then to the dead letters: it is never dropped silently.
     /// </summary>
@@ -273,6 +350,9 @@ internal sealed partial class TaskExecutor
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId} ({TaskName}) was cancelled by shutdown; its message goes back to the queue.")]
     private static partial void LogAbandoned(ILogger logger, string taskId, string taskName);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Task {TaskId} ({TaskName}) was cut off by shutdown; it fails with WorkerLostError and is not run again (TaskRejectOnWorkerLost is off).")]
+    private static partial void LogLostOnShutdown(ILogger logger, string taskId, string taskName);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId} ({TaskName}) was not started: the channel that delivered it is gone, and the broker delivers it again.")]
     private static partial void LogDroppedLost(ILogger logger, string taskId, string taskName);

@@ -26,6 +26,7 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
     private readonly WorkerContext _context;
     private readonly TaskExecutor _executor;
     private readonly EtaScheduler _eta;
+    private readonly RateLimits _rates = new();
     private readonly DeliveryHandler _handler;
     private readonly List<ITransportConsumer> _consumers = [];
     private readonly TaskCompletionSource<Exception> _faulted = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -46,12 +47,17 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
 
         NodeName = WorkerOptions.ResolveNodeName(options.NodeName);
         Queues = options.Queues.Count > 0 ? options.Queues.Distinct(StringComparer.Ordinal).ToArray() : [_settings.TaskDefaultQueue];
-        _context = new WorkerContext(NodeName, Concurrency, _settings.TaskAcksLate, new RpcResultStore(dependencies.Transport, NodeName, _settings.WorkerMaxResultSize, _settings.WorkerConfirmResults), dependencies.LoggerFactory.CreateLogger("TaskGen.Results"));
+        _context = new WorkerContext(NodeName, Concurrency, _settings.TaskAcksLate, new RpcResultStore(dependencies.Transport, NodeName, _settings.WorkerMaxResultSize, _settings.WorkerConfirmResults), dependencies.LoggerFactory.CreateLogger("TaskGen.Results"))
+        {
+            Transport = dependencies.Transport,
+            AcksOnFailureOrTimeout = _settings.TaskAcksOnFailureOrTimeout,
+            RejectOnWorkerLost = _settings.TaskRejectOnWorkerLost,
+        };
         _context.FollowUps = new FollowUps(_context, dependencies.FollowUps, dependencies.Origin, _logger);
         _context.Services = dependencies.Services;
         _executor = new TaskExecutor(_context, _logger);
         _eta = new EtaScheduler(_context, _settings.WorkerEtaTaskLimit, _logger);
-        _handler = new DeliveryHandler(_context, dependencies.Tasks, _settings.WorkerMaxBodySize, _eta, _executor, _logger);
+        _handler = new DeliveryHandler(_context, dependencies.Tasks, _settings.WorkerMaxBodySize, _eta, _rates, _executor, _logger);
     }
 
     /// <summary>The worker's node name, <c>name@host</c>.</summary>
@@ -198,6 +204,7 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
+        _rates.Dispose();
         _context.Dispose();
     }
 

@@ -52,6 +52,31 @@ internal sealed partial class WorkerContext : IDisposable
 
     public FollowUps FollowUps { get; set; } = null!;
 
+    /// <summary>The broker, for what the worker sends back to a task queue (retries).</summary>
+    public ITransport Transport { get; init; } = null!;
+
+    /// <summary>Celery's <c>task_acks_on_failure_or_timeout</c>: false dead-letters a failed task's message instead of acknowledging it.</summary>
+    public bool AcksOnFailureOrTimeout { get; init; } = true;
+
+    /// <summary>Celery's <c>task_reject_on_worker_lost</c>: true requeues a task cut off by shutdown instead of failing it.</summary>
+    public bool RejectOnWorkerLost { get; init; }
+
+    /// <summary>
+    /// Tells the caller of a state that is not the task's last (RETRY), as far as that goes: the run that follows
+    /// answers in the end, so a state that cannot be sent is only logged and never turned into a failure.
+    /// </summary>
+    public async ValueTask NotifyAsync(string taskId, string replyTo, TaskState state, ReadOnlyMemory<byte> resultJson, string? traceback)
+    {
+        try
+        {
+            await _results.StoreAsync(taskId, replyTo, state, resultJson, traceback, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogResultNotSent(_logger, LogText.Escape(taskId), LogText.Escape(replyTo), LogText.Escape(ex.Message));
+        }
+    }
+
     /// <summary>
     /// Stores a state for the caller and says whether the caller can now read an answer (or nobody waits any
     /// more). A result that cannot be stored is replaced by a small failure naming why, so the caller does

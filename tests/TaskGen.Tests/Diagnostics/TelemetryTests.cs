@@ -398,16 +398,6 @@ public sealed partial class TelemetryTests
             }
         }
     }
-
-    /// <summary>A memory transport that keeps every message it publishes, as it went on the wire.</summary>
-    private sealed class RecordingTransport(ITransport inner, ConcurrentQueue<TransportMessage> published) : ForwardingTransport(inner)
-    {
-        public override ValueTask PublishAsync(TransportMessage message, CancellationToken cancellationToken)
-        {
-            published.Enqueue(message);
-            return Inner.PublishAsync(message, cancellationToken);
-        }
-    }
 }
 
 /// <summary>Keeps the telemetry tests from running beside others, whose tasks the process-wide listeners would see.</summary>

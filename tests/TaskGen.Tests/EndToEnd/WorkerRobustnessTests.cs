@@ -9,9 +9,31 @@ namespace TaskGen.Tests.EndToEnd;
 public sealed class WorkerRobustnessTests
 {
     [Fact]
-    public async Task ATaskCancelledByShutdownGoesBackToTheQueueWithoutAResult()
+    public async Task ATaskCancelledByShutdownFailsWithWorkerLostErrorAndIsNotRunAgainByDefault()
     {
         await using MemoryEnvironment env = await MemoryEnvironment.StartAsync(startWorker: false, configure: b => b.Options.WorkerShutdownTimeout = TimeSpan.FromMilliseconds(50));
+        TaskWorker worker = env.App.CreateWorker(new WorkerOptions { Queues = ["celery"], Concurrency = 1 });
+        await worker.StartAsync();
+        string key = Guid.NewGuid().ToString();
+
+        AsyncResult<string> result = await env.App.SendAsync(Remote.TestTasks.WaitForCancellation.Signature(key));
+        await TestTasks.Recorded.GetOrAdd(key, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task.WaitAsync(MemoryEnvironment.Guard);
+        await worker.DisposeAsync();
+
+        TaskFailedException failure = await Assert.ThrowsAsync<TaskFailedException>(() => result.GetAsync(MemoryEnvironment.Guard));
+        Assert.Equal("WorkerLostError", failure.RemoteType);
+        Assert.Equal(0, env.Broker.CountReady("celery"));
+        Assert.Empty(env.Broker.DeadLetters);
+    }
+
+    [Fact]
+    public async Task WithRejectOnWorkerLostATaskCancelledByShutdownGoesBackToTheQueueWithoutAResult()
+    {
+        await using MemoryEnvironment env = await MemoryEnvironment.StartAsync(startWorker: false, configure: b =>
+        {
+            b.Options.WorkerShutdownTimeout = TimeSpan.FromMilliseconds(50);
+            b.Options.TaskRejectOnWorkerLost = true;
+        });
         TaskWorker worker = env.App.CreateWorker(new WorkerOptions { Queues = ["celery"], Concurrency = 1 });
         await worker.StartAsync();
         string key = Guid.NewGuid().ToString();
