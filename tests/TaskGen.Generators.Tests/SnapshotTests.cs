@@ -72,6 +72,45 @@ public sealed class SnapshotTests
     }
 
     [Fact]
+    public void FailurePolicy()
+    {
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run("""
+            using System;
+            using System.Net.Http;
+            using TaskGen;
+            namespace Billing;
+            public static class Payments
+            {
+                [Task(MaxRetries = 5, RetryFor = new[] { typeof(HttpRequestException), typeof(TimeoutException) }, RetryBackoff = 0.5, RetryBackoffMax = 60, RetryJitter = false, RateLimit = "10/s")]
+                public static int Charge(int cents) => cents;
+
+                [Task(DefaultRetryDelay = 30)]
+                public static void Refund(int cents, TaskContext context) => throw context.Retry();
+
+                [Task]
+                public static int Plain(int cents) => cents;
+            }
+            """);
+        GeneratorHarness.AssertCompiles(output);
+        SnapshotAssert.Matches(result);
+    }
+
+    [Fact]
+    public void ARetryForTypeThatIsNotAnExceptionEmitsNoTask()
+    {
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run("""
+            using TaskGen;
+            namespace Billing;
+            public static class Payments
+            {
+                [Task(RetryFor = new[] { typeof(string) })]
+                public static int Charge(int cents) => cents;
+            }
+            """);
+        Assert.DoesNotContain(result.GeneratedTrees, tree => tree.ToString().Contains("Charge", System.StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void OptionalParameters()
     {
         (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run("""
