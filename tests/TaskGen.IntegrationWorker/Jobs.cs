@@ -100,6 +100,45 @@ public static class Jobs
     [Task(Queue = "work")]
     public static double Echo(double value) => value;
 
+    /// <summary>
+    /// Records its run (<c>retries eta started</c>, one line per run in <c>path.&lt;process id&gt;</c>) and times out until it
+    /// has been retried <paramref name="failures"/> times; then returns how many retries it took.
+    /// </summary>
+    [Task(Queue = "work", MaxRetries = 3, RetryFor = new[] { typeof(TimeoutException) }, RetryBackoff = 0.2, RetryJitter = false)]
+    public static int Flaky(string path, int failures, TaskContext context)
+    {
+        RecordAttempt(path, context);
+        return context.Retries < failures ? throw new TimeoutException($"attempt {context.Retries} timed out") : context.Retries;
+    }
+
+    /// <summary>As <see cref="Flaky"/>, with a retry 4 seconds off, so a test can kill the worker that holds it.</summary>
+    [Task(Queue = "work", MaxRetries = 2, RetryFor = new[] { typeof(TimeoutException) }, RetryBackoff = 4, RetryJitter = false)]
+    public static int FlakyLater(string path, int failures, TaskContext context)
+    {
+        RecordAttempt(path, context);
+        return context.Retries < failures ? throw new TimeoutException($"attempt {context.Retries} timed out") : context.Retries;
+    }
+
+    /// <summary>Records when it started (<c>id ticks</c>), at most 5 runs a second per worker.</summary>
+    [Task(Queue = "work", RateLimit = "5/s")]
+    public static int Limited(string path, int id)
+    {
+        lock (s_recordLock)
+        {
+            System.IO.File.AppendAllText($"{path}.{Environment.ProcessId}", FormattableString.Invariant($"{id} {DateTimeOffset.UtcNow.UtcTicks}\n"));
+        }
+
+        return id;
+    }
+
+    private static void RecordAttempt(string path, TaskContext context)
+    {
+        lock (s_recordLock)
+        {
+            System.IO.File.AppendAllText($"{path}.{Environment.ProcessId}", FormattableString.Invariant($"{context.Retries} {context.Eta?.UtcTicks ?? 0} {DateTimeOffset.UtcNow.UtcTicks}\n"));
+        }
+    }
+
     /// <summary>Returns a string of <paramref name="length"/> characters, for results larger than a broker accepts.</summary>
     [Task(Queue = "work")]
     public static string Big(int length) => new('x', length);
