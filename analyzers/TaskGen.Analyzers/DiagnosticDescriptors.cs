@@ -211,7 +211,7 @@ internal static class DiagnosticDescriptors
     internal static readonly DiagnosticDescriptor RetryForNotAnException = Create(
         "TG0305", Options, DiagnosticSeverity.Error,
         "Retry exception type is not an exception",
-        "RetryFor lists '{0}', which does not derive from System.Exception, so no exception a task throws can match it: list only exception types");
+        "RetryFor lists '{0}', which does not derive from System.Exception: list only exception types, the failures that should retry the task");
 
     internal static readonly DiagnosticDescriptor RetrySettingOutOfRange = Create(
         "TG0306", Options, DiagnosticSeverity.Error,
