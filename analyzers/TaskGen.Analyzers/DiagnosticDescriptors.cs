@@ -205,6 +205,29 @@ internal static class DiagnosticDescriptors
         "Result timeout is not positive",
         "The timeout is {0}, so the wait ends before any worker can answer: use a positive time span, or null to wait until cancelled");
 
+    // The failure policy on [Task]: a mistake here would otherwise show only when the task first fails, or is
+    // first rate limited, on a worker.
+
+    internal static readonly DiagnosticDescriptor RetryForNotAnException = Create(
+        "TG0305", Options, DiagnosticSeverity.Error,
+        "Retry exception type is not an exception",
+        "RetryFor lists '{0}', which does not derive from System.Exception: list only exception types, the failures that should retry the task");
+
+    internal static readonly DiagnosticDescriptor RetrySettingOutOfRange = Create(
+        "TG0306", Options, DiagnosticSeverity.Error,
+        "Retry setting out of range",
+        "{0} is {1}: {2}");
+
+    internal static readonly DiagnosticDescriptor RateLimitDoesNotParse = Create(
+        "TG0307", Options, DiagnosticSeverity.Error,
+        "Rate limit does not parse",
+        "Rate limit \"{0}\" does not parse: write a positive number of runs per second, minute or hour, such as \"10/s\", \"0.5/m\" or \"5/h\" (a bare number is per second)");
+
+    internal static readonly DiagnosticDescriptor RetryOnBroadcastTask = Create(
+        "TG0308", Options, DiagnosticSeverity.Warning,
+        "Retry policy on a broadcast task",
+        "Task '{0}' runs on the broadcast queue '{1}', where a worker never retries it, because a retry would run again on every worker: remove its retry settings ({2}), or route the task to a direct queue");
+
     private static DiagnosticDescriptor Create(string id, string category, DiagnosticSeverity severity, string title, string message, params string[] tags) =>
         new(id, title, message, category, severity, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id + ".md", customTags: tags);
 }

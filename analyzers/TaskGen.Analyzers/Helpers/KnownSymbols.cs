@@ -33,6 +33,7 @@ internal sealed class KnownSymbols
         Expression = compilation.GetTypeByMetadataName("System.Linq.Expressions.Expression");
         JsonSerializableAttribute = compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonSerializableAttribute");
         GeneratedCodeAttribute = compilation.GetTypeByMetadataName("System.CodeDom.Compiler.GeneratedCodeAttribute");
+        Exception = compilation.GetTypeByMetadataName("System.Exception");
         TimeSpan = compilation.GetTypeByMetadataName("System.TimeSpan");
         DateTimeOffset = compilation.GetTypeByMetadataName("System.DateTimeOffset");
         DateTime = compilation.GetSpecialType(SpecialType.System_DateTime);
@@ -83,6 +84,8 @@ internal sealed class KnownSymbols
     public INamedTypeSymbol? JsonSerializableAttribute { get; }
 
     public INamedTypeSymbol? GeneratedCodeAttribute { get; }
+
+    public INamedTypeSymbol? Exception { get; }
 
     public INamedTypeSymbol? TimeSpan { get; }
 
