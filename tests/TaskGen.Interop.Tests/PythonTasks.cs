@@ -27,5 +27,13 @@ public static class PythonTasks
     [Task(Name = "tasks.sleep", Queue = "py")]
     public static double Sleep(double seconds) => throw RunsInPython();
 
+    /// <summary>Python's <c>tasks.flaky(failures)</c>: retried by <c>autoretry_for=(TimeoutError,)</c>, at most 3 times.</summary>
+    [Task(Name = "tasks.flaky", Queue = "py")]
+    public static int Flaky(int failures) => throw RunsInPython();
+
+    /// <summary>Python's <c>tasks.retry_explicitly(failures)</c>: <c>raise self.retry(exc=ValueError(...))</c>, at most 2 times.</summary>
+    [Task(Name = "tasks.retry_explicitly", Queue = "py")]
+    public static int RetryExplicitly(int failures) => throw RunsInPython();
+
     private static NotSupportedException RunsInPython() => new("This task runs on Python workers.");
 }

@@ -72,6 +72,14 @@ def chains():
     }
 
 
+def retry_dotnet(path):
+    flaky = 'TaskGen.IntegrationWorker.Jobs.Flaky'
+    return {
+        'recovered': app.send_task(flaky, args=[path + '-recovered', 2], queue='work').get(timeout=TIMEOUT),
+        'spent': failure(lambda: app.send_task(flaky, args=[path + '-spent', 100], queue='work').get(timeout=TIMEOUT)),
+    }
+
+
 def events(seconds, prefix):
     seen = []
     deadline = time.time() + seconds
@@ -103,6 +111,8 @@ if __name__ == '__main__':
     scenario = sys.argv[1]
     if scenario == 'events':
         result = events(float(sys.argv[2]), sys.argv[3])
+    elif scenario == 'retry_dotnet':
+        result = retry_dotnet(sys.argv[2])
     else:
         result = {'call_dotnet': call_dotnet, 'options': options, 'chains': chains}[scenario]()
     print(json.dumps(result))

@@ -36,6 +36,22 @@ def sleep(seconds):
     return seconds
 
 
+@app.task(name='tasks.flaky', bind=True, autoretry_for=(TimeoutError,), max_retries=3, default_retry_delay=0.2)
+def flaky(self, failures):
+    """Times out until retried `failures` times by autoretry_for, then returns how many retries it took."""
+    if self.request.retries < failures:
+        raise TimeoutError(f'attempt {self.request.retries} timed out')
+    return self.request.retries
+
+
+@app.task(name='tasks.retry_explicitly', bind=True, max_retries=2)
+def retry_explicitly(self, failures):
+    """Asks for its retries itself, as `raise self.retry(...)` does, then returns how many it took."""
+    if self.request.retries < failures:
+        raise self.retry(exc=ValueError(f'attempt {self.request.retries} not ready'), countdown=0.1)
+    return self.request.retries
+
+
 @app.task(name='interop.whoami')
 def whoami():
     return 'python'

@@ -1,0 +1,66 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Threading.Tasks;
+using TaskGen.Integration.Tests;
+
+namespace TaskGen.Interop.Tests;
+
+/// <summary>Retries across languages: each side retries what the other sent, and the caller gets the right end.</summary>
+public sealed class RetryInteropTests(RabbitMqFixture broker) : IntegrationTest(broker)
+{
+    [Fact]
+    public async Task APythonWorkerRetriesATaskThatDotnetSentAndTheCallerSeesRetryThenTheResult()
+    {
+        await using ProgramProcess python = await Python.StartWorkerAsync(Broker.Url, "py", "py@%h");
+
+        AsyncResult<int> recovered = await App.SendAsync(Remote.PythonTasks.Flaky.Signature(2));
+        bool sawRetry = false;
+        Task<int> value = recovered.GetAsync(Guard);
+        while (!value.IsCompleted)
+        {
+            sawRetry |= recovered.Status == TaskState.Retry;
+            await Task.WhenAny(value, Task.Delay(10));
+        }
+
+        Assert.Equal(2, await value);
+        Assert.True(sawRetry, "The Python worker's RETRY state never reached the .NET caller.");
+        Assert.Equal(1, await App.Send(Remote.PythonTasks.RetryExplicitly.Signature(1)).GetAsync(Guard));
+
+        TaskFailedException spent = await Assert.ThrowsAsync<TaskFailedException>(() => App.Send(Remote.PythonTasks.Flaky.Signature(100)).GetAsync(Guard));
+        Assert.Equal("TimeoutError", spent.RemoteType);
+        Assert.Contains("attempt 3 timed out", spent.RemoteMessage, StringComparison.Ordinal);
+
+        TaskFailedException explicitSpent = await Assert.ThrowsAsync<TaskFailedException>(() => App.Send(Remote.PythonTasks.RetryExplicitly.Signature(100)).GetAsync(Guard));
+        Assert.Equal("ValueError", explicitSpent.RemoteType);
+    }
+
+    [Fact]
+    public async Task ATaskGenWorkerRetriesATaskThatPythonSentAndPythonGetsTheResult()
+    {
+        await using ProgramProcess jobs = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work", "jobs@%h");
+        string path = Path.Combine(Path.GetTempPath(), "taskgen-pyretry-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            JsonElement result = await Python.ScenarioAsync(Broker.Url, "retry_dotnet", path);
+
+            Assert.Equal(2, result.GetProperty("recovered").GetInt32());
+            JsonElement spent = result.GetProperty("spent");
+            Assert.Equal("TimeoutException", spent.GetProperty("raised").GetString());
+            Assert.Contains("attempt 3 timed out", spent.GetProperty("message").GetString(), StringComparison.Ordinal);
+            Assert.Equal(3, Runs(path + "-recovered"));
+            Assert.Equal(4, Runs(path + "-spent"));
+        }
+        finally
+        {
+            foreach (string file in Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(path) + "*"))
+            {
+                File.Delete(file);
+            }
+        }
+    }
+
+    private static int Runs(string path) =>
+        Directory.GetFiles(Path.GetDirectoryName(path)!, Path.GetFileName(path) + ".*").SelectMany(File.ReadAllLines).Count(l => l.Length > 0);
+}
