@@ -198,6 +198,25 @@ public sealed partial class TelemetryTests
     }
 
     [Fact]
+    public async Task EachRetriedRunIsCountedAsRetriedAndOnlyTheLastAsSucceeded()
+    {
+        var metrics = new List<MetricSnapshot>();
+        using MeterProvider meters = Sdk.CreateMeterProviderBuilder().AddMeter(TaskGenDiagnostics.MeterName).AddInMemoryExporter(metrics).Build();
+        await using MemoryEnvironment env = await MemoryEnvironment.StartAsync();
+
+        AsyncResult<int> result = await env.App.SendAsync(Remote.RetryTasks.FailThenSucceed.Signature(Guid.NewGuid().ToString(), 2, 3));
+        Assert.Equal(3, await result.GetAsync(Guard));
+
+        Assert.True(meters.ForceFlush());
+        string name = Remote.RetryTasks.FailThenSucceed.Name;
+        Assert.Equal(2, Sum(metrics, "taskgen.tasks.retried", name));
+        Assert.Equal(1, Sum(metrics, "taskgen.tasks.succeeded", name));
+        Assert.Equal(0, Sum(metrics, "taskgen.tasks.failed", name));
+        Assert.Equal(3, Sum(metrics, "taskgen.tasks.received", name));
+        Assert.Equal(3, Count(metrics, "taskgen.task.runtime", name));
+    }
+
+    [Fact]
     public async Task MetricsCountSuccessesAndFailuresExactly()
     {
         const int Successes = 5;

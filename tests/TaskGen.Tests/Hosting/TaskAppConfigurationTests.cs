@@ -39,6 +39,9 @@ public sealed class TaskAppConfigurationTests
             ["TaskGen:WorkerMaxBodySize"] = "4096",
             ["TaskGen:WorkerMaxResultSize"] = "8192",
             ["TaskGen:WorkerConfirmResults"] = "true",
+            ["TaskGen:TaskAcksOnFailureOrTimeout"] = "false",
+            ["TaskGen:TaskRejectOnWorkerLost"] = "true",
+            ["TaskGen:DeadLetterQueue"] = "graveyard",
         });
 
         Assert.Equal("amqp://guest:guest@rabbit:5672/vh", options.BrokerUrl);
@@ -60,6 +63,9 @@ public sealed class TaskAppConfigurationTests
         Assert.Equal(4096, options.WorkerMaxBodySize);
         Assert.Equal(8192, options.WorkerMaxResultSize);
         Assert.True(options.WorkerConfirmResults);
+        Assert.False(options.TaskAcksOnFailureOrTimeout);
+        Assert.True(options.TaskRejectOnWorkerLost);
+        Assert.Equal("graveyard", options.DeadLetterQueue);
         options.Validate();
     }
 

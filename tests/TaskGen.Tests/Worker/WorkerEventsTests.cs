@@ -67,6 +67,43 @@ public sealed class WorkerEventsTests
     }
 
     [Fact]
+    public async Task ARetriedRunSendsTaskRetriedWithItsExceptionAndTheLastRunTaskSucceeded()
+    {
+        await using MemoryEnvironment env = await MemoryEnvironment.StartAsync(configure: b => b.Options.WorkerSendTaskEvents = true);
+        ITransport transport = env.App.Transport;
+        string monitor = await transport.DeclareQueueAsync(new QueueSpecification("monitor", Durable: false), CancellationToken.None);
+        await transport.BindQueueAsync(monitor, WorkerEvents.Exchange, "task.#", CancellationToken.None);
+        var events = Channel.CreateUnbounded<JsonElement>();
+        await using ITransportConsumer consumer = await transport.ConsumeAsync(monitor, 16, autoAck: true, delivery =>
+        {
+            using JsonDocument document = JsonDocument.Parse(delivery.Message.Body);
+            events.Writer.TryWrite(document.RootElement.Clone());
+            return ValueTask.CompletedTask;
+        }, CancellationToken.None);
+
+        AsyncResult<int> result = await env.App.SendAsync(TaskGen.Tests.EndToEnd.Remote.RetryTasks.FailThenSucceed.Signature(Guid.NewGuid().ToString(), 1, 9));
+        Assert.Equal(9, await result.GetAsync(MemoryEnvironment.Guard));
+
+        var types = new List<string>();
+        JsonElement retried = default;
+        while (!types.Contains("task-succeeded"))
+        {
+            JsonElement next = await events.Reader.ReadAsync().AsTask().WaitAsync(MemoryEnvironment.Guard);
+            string type = next.GetProperty("type").GetString()!;
+            types.Add(type);
+            if (type == "task-retried")
+            {
+                retried = next;
+            }
+        }
+
+        Assert.Equal(["task-received", "task-started", "task-retried", "task-received", "task-started", "task-succeeded"], types);
+        Assert.Equal(result.Id, retried.GetProperty("uuid").GetString());
+        Assert.Equal("TimeoutException('attempt 0 timed out')", retried.GetProperty("exception").GetString());
+        Assert.Contains("TimeoutException", retried.GetProperty("traceback").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AWorkerWhoseEventsAllFailStillRunsItsTasks()
     {
         var log = new CapturedLog();
