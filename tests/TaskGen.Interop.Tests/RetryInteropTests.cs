@@ -15,16 +15,9 @@ public sealed class RetryInteropTests(RabbitMqFixture broker) : IntegrationTest(
     {
         await using ProgramProcess python = await Python.StartWorkerAsync(Broker.Url, "py", "py@%h");
 
-        AsyncResult<int> recovered = await App.SendAsync(Remote.PythonTasks.Flaky.Signature(2));
-        bool sawRetry = false;
-        Task<int> value = recovered.GetAsync(Guard);
-        while (!value.IsCompleted)
-        {
-            sawRetry |= recovered.Status == TaskState.Retry;
-            await Task.WhenAny(value, Task.Delay(10));
-        }
+        (int value, bool sawRetry) = await Poll.ValueNotingRetryAsync(await App.SendAsync(Remote.PythonTasks.Flaky.Signature(2)));
 
-        Assert.Equal(2, await value);
+        Assert.Equal(2, value);
         Assert.True(sawRetry, "The Python worker's RETRY state never reached the .NET caller.");
         Assert.Equal(1, await App.Send(Remote.PythonTasks.RetryExplicitly.Signature(1)).GetAsync(Guard));
 

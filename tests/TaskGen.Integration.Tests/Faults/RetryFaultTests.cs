@@ -21,16 +21,9 @@ public sealed class RetryFaultTests(RabbitMqFixture broker, ITestOutputHelper ou
         await using ProgramProcess worker = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work", "retry@%h", concurrency: 2);
         try
         {
-            AsyncResult<int> result = await App.SendAsync(Jobs.Flaky.Signature(path, 2));
-            bool sawRetry = false;
-            Task<int> value = result.GetAsync(Guard);
-            while (!value.IsCompleted)
-            {
-                sawRetry |= result.Status == TaskState.Retry;
-                await Task.WhenAny(value, Task.Delay(10));
-            }
+            (int value, bool sawRetry) = await Poll.ValueNotingRetryAsync(await App.SendAsync(Jobs.Flaky.Signature(path, 2)));
 
-            Assert.Equal(2, await value);
+            Assert.Equal(2, value);
             Assert.True(sawRetry, "The caller never saw the RETRY state.");
             (int Retries, long Eta, long Started)[] attempts = ReadAttempts(path);
             Assert.Equal([0, 1, 2], attempts.Select(a => a.Retries));

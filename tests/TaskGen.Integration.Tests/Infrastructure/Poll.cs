@@ -31,4 +31,23 @@ public static class Poll
             await Task.Delay(interval ?? TimeSpan.FromMilliseconds(100));
         }
     }
+
+    /// <summary>
+    /// Waits for <paramref name="result"/>'s value while watching its state, and says whether the caller saw the
+    /// RETRY state on the way: a retry's state message is only a moment between two runs.
+    /// </summary>
+    /// <param name="result">The call.</param>
+    /// <exception cref="TaskFailedException">The task failed.</exception>
+    public static async Task<(T Value, bool SawRetry)> ValueNotingRetryAsync<T>(AsyncResult<T> result)
+    {
+        bool sawRetry = false;
+        Task<T> value = result.GetAsync(ProgramProcess.Guard);
+        while (!value.IsCompleted)
+        {
+            sawRetry |= result.Status == TaskState.Retry;
+            await Task.WhenAny(value, Task.Delay(10));
+        }
+
+        return (await value, sawRetry);
+    }
 }

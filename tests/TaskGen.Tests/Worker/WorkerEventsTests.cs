@@ -34,16 +34,8 @@ public sealed class WorkerEventsTests
                 }
             });
         });
-        ITransport transport = env.App.Transport;
-        string monitor = await transport.DeclareQueueAsync(new QueueSpecification("monitor", Durable: false), CancellationToken.None);
-        await transport.BindQueueAsync(monitor, WorkerEvents.Exchange, "task.#", CancellationToken.None);
         var events = Channel.CreateUnbounded<JsonElement>();
-        await using ITransportConsumer consumer = await transport.ConsumeAsync(monitor, 16, autoAck: true, delivery =>
-        {
-            using JsonDocument document = JsonDocument.Parse(delivery.Message.Body);
-            events.Writer.TryWrite(document.RootElement.Clone());
-            return ValueTask.CompletedTask;
-        }, CancellationToken.None);
+        await using ITransportConsumer consumer = await MonitorTaskEventsAsync(env.App.Transport, events.Writer);
 
         string text = new('x', 5000);
         Assert.Equal(text, await env.App.Send(TaskGen.Tests.EndToEnd.Remote.TestTasks.EchoAsync.Signature(text)).GetAsync(MemoryEnvironment.Guard));
@@ -70,16 +62,8 @@ public sealed class WorkerEventsTests
     public async Task ARetriedRunSendsTaskRetriedWithItsExceptionAndTheLastRunTaskSucceeded()
     {
         await using MemoryEnvironment env = await MemoryEnvironment.StartAsync(configure: b => b.Options.WorkerSendTaskEvents = true);
-        ITransport transport = env.App.Transport;
-        string monitor = await transport.DeclareQueueAsync(new QueueSpecification("monitor", Durable: false), CancellationToken.None);
-        await transport.BindQueueAsync(monitor, WorkerEvents.Exchange, "task.#", CancellationToken.None);
         var events = Channel.CreateUnbounded<JsonElement>();
-        await using ITransportConsumer consumer = await transport.ConsumeAsync(monitor, 16, autoAck: true, delivery =>
-        {
-            using JsonDocument document = JsonDocument.Parse(delivery.Message.Body);
-            events.Writer.TryWrite(document.RootElement.Clone());
-            return ValueTask.CompletedTask;
-        }, CancellationToken.None);
+        await using ITransportConsumer consumer = await MonitorTaskEventsAsync(env.App.Transport, events.Writer);
 
         AsyncResult<int> result = await env.App.SendAsync(TaskGen.Tests.EndToEnd.Remote.RetryTasks.FailThenSucceed.Signature(Guid.NewGuid().ToString(), 1, 9));
         Assert.Equal(9, await result.GetAsync(MemoryEnvironment.Guard));
@@ -147,6 +131,19 @@ public sealed class WorkerEventsTests
         Assert.Equal(2, logged.Count);
         Assert.Contains("(0 earlier failure(s) not logged", logged[0], StringComparison.Ordinal);
         Assert.Contains("(2 earlier failure(s) not logged", logged[1], StringComparison.Ordinal);
+    }
+
+    /// <summary>Consumes every task event into <paramref name="events"/>, as <c>celery events</c> would see them.</summary>
+    private static async Task<ITransportConsumer> MonitorTaskEventsAsync(ITransport transport, ChannelWriter<JsonElement> events)
+    {
+        string monitor = await transport.DeclareQueueAsync(new QueueSpecification("monitor", Durable: false), CancellationToken.None);
+        await transport.BindQueueAsync(monitor, WorkerEvents.Exchange, "task.#", CancellationToken.None);
+        return await transport.ConsumeAsync(monitor, 16, autoAck: true, delivery =>
+        {
+            using JsonDocument document = JsonDocument.Parse(delivery.Message.Body);
+            events.TryWrite(document.RootElement.Clone());
+            return ValueTask.CompletedTask;
+        }, CancellationToken.None);
     }
 
     private static InMemoryTransport Memory(TaskAppBuilder builder) => new(InMemoryBroker.Named(builder.Options.BrokerUrl["memory://".Length..]));
