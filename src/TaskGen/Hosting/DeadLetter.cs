@@ -12,6 +12,7 @@ namespace TaskGen.Hosting;
 /// </summary>
 internal sealed class DeadLetter
 {
+    /// <summary>Reads <paramref name="message"/>, found at <paramref name="position"/> in its queue.</summary>
     public DeadLetter(int position, TransportMessage message)
     {
         Position = position;
@@ -26,12 +27,16 @@ internal sealed class DeadLetter
     /// <summary>Where the message stands in the queue, from 1.</summary>
     public int Position { get; }
 
+    /// <summary>The message as the broker delivered it, death headers included.</summary>
     public TransportMessage Message { get; }
 
+    /// <summary>The task id: the <c>id</c> header, else the correlation id (protocol 1 keeps the id in the body).</summary>
     public string? TaskId { get; }
 
+    /// <summary>The task name from the <c>task</c> header, or null when the message has none.</summary>
     public string? TaskName { get; }
 
+    /// <summary>The <c>retries</c> header as text, or null when absent.</summary>
     public string? Retries { get; }
 
     /// <summary>The <c>x-death</c> entries, one per queue and reason, the most recent first (RabbitMQ keeps them so).</summary>

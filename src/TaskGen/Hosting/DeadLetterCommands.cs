@@ -40,7 +40,7 @@ internal static class DeadLetterCommands
         }
 
         var letters = new List<DeadLetter>();
-        IQueueReader reader = await app.Transport.OpenReaderAsync(name, stop).ConfigureAwait(false);
+        IQueueReader reader = await OpenReaderAsync(app, name, stop).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
         {
             while (letters.Count < most && await reader.GetAsync(stop).ConfigureAwait(false) is { } delivery)
@@ -81,7 +81,7 @@ internal static class DeadLetterCommands
             return 1;
         }
 
-        IQueueReader reader = await app.Transport.OpenReaderAsync(name, stop).ConfigureAwait(false);
+        IQueueReader reader = await OpenReaderAsync(app, name, stop).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
         {
             (DeadLetter? letter, _) = await FindAsync(reader, taskId, stop).ConfigureAwait(false);
@@ -114,7 +114,7 @@ internal static class DeadLetterCommands
             return 1;
         }
 
-        IQueueReader reader = await app.Transport.OpenReaderAsync(name, stop).ConfigureAwait(false);
+        IQueueReader reader = await OpenReaderAsync(app, name, stop).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
         {
             if (!all)
@@ -167,6 +167,19 @@ internal static class DeadLetterCommands
 
         await error.WriteLineAsync($"There is no queue {Escape(name)} on {app.Transport.Description}: workers declare it at start when TaskGen:DeadLetterQueue names it.").ConfigureAwait(false);
         return null;
+    }
+
+    /// <summary>Opens a reader on the dead-letter queue; a transport that cannot read one is a configuration error (exit 78).</summary>
+    private static async Task<IQueueReader> OpenReaderAsync(TaskApp app, string name, CancellationToken stop)
+    {
+        try
+        {
+            return await app.Transport.OpenReaderAsync(name, stop).ConfigureAwait(false);
+        }
+        catch (NotSupportedException ex)
+        {
+            throw new TaskAppConfigurationException(ex.Message);
+        }
     }
 
     /// <summary>Reads until the message of <paramref name="taskId"/>; what is read before it stays unsettled and goes back with the reader.</summary>

@@ -328,6 +328,20 @@ public sealed class DeadLetterCommandsTests
         Assert.Null(InMemoryBroker.Named(other["memory://".Length..]).CountReady(Dead));
     }
 
+    [Fact]
+    public async Task ATransportThatCannotReadQueuesIsAConfigurationError()
+    {
+        await DeclareAsync("work");
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        int code = await TaskAppHost.RunAsync(
+            ["deadletters", "list", "--broker", _broker], b => b.Transport = new TaskGen.Tests.Transport.ForwardingTransport(_transport), output, error, CancellationToken.None);
+
+        Assert.Equal(78, code);
+        Assert.Contains("cannot read queue 'taskgen.dead' message by message", error.ToString(), StringComparison.Ordinal);
+    }
+
     private async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
     {
         using var output = new StringWriter();
