@@ -58,16 +58,17 @@ public sealed class DeadLetterTests(RabbitMqFixture broker) : IntegrationTest(br
             Assert.Contains(expected, output, StringComparison.Ordinal);
         }
 
-        // The sample's worker runs RectArea; it takes 'calc' (its own queue) and, once allowed, 'work'.
-        await using ProgramProcess running = await ProgramProcess.StartWorkerAsync(
-            CeleryAppProgram, Broker.Url, "calc,work", "running@%h", 2, "--TaskGen:TaskCreateMissingQueues=true");
-
+        // The sample's worker runs RectArea. Only 'calc' has one at first, so a replay that ignored --to would get no result.
+        await using ProgramProcess onCalc = await ProgramProcess.StartWorkerAsync(CeleryAppProgram, Broker.Url, "calc", "calc@%h", 2);
         (code, output) = await DeadLettersAsync("replay", first, "--to", "calc");
         Assert.Equal(0, code);
         Assert.Contains($"Replayed {Geometry.RectArea.Name}[{first}] to calc.", output, StringComparison.Ordinal);
         Assert.Equal(12, (await results.SuccessAsync(first)).GetDouble());
+        Assert.Equal(1u, await ReadyAsync(RabbitMqFixture.DeadLetters));
 
-        // Without --to, back to the queue it died in.
+        // Without --to, back to the queue it died in, where the sample's worker now runs too.
+        await using ProgramProcess onWork = await ProgramProcess.StartWorkerAsync(
+            CeleryAppProgram, Broker.Url, "work", "work@%h", 2, "--TaskGen:TaskCreateMissingQueues=true");
         (code, output) = await DeadLettersAsync("replay", second);
         Assert.Equal(0, code);
         Assert.Contains($"Replayed {Geometry.RectArea.Name}[{second}] to work.", output, StringComparison.Ordinal);
