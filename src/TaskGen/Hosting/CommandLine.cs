@@ -13,7 +13,7 @@ namespace TaskGen.Hosting;
 
 /// <summary>
 /// The command tree of a TaskGen program (<c>worker</c>, <c>call</c>, <c>status</c>, <c>inspect</c>, <c>revoke</c>,
-/// <c>purge</c>, <c>help</c>) with Celery's option spellings, and the usage errors it reports.
+/// <c>purge</c>, <c>deadletters</c>, <c>help</c>) with Celery's option spellings, and the usage errors it reports.
 /// </summary>
 /// <remarks>
 /// Every value is checked while parsing, so a typo fails at once with exit code 64 (EX_USAGE, as Celery's
@@ -47,6 +47,9 @@ internal sealed class CommandLine
         ["--timeout"] = $"a number of seconds greater than 0 and at most {MaxTimeoutSeconds.ToString(CultureInfo.InvariantCulture)} (e.g. -t 2.5)",
         ["--destination"] = "node names separated by commas (e.g. -d w1@host,w2@host)",
         ["--kwargs"] = "a JSON object (e.g. --kwargs '{\"r\": 2}')",
+        ["--limit"] = "a whole number of at least 1 (e.g. --limit 20)",
+        ["--queue"] = "a queue name (e.g. --queue taskgen.dead)",
+        ["--to"] = "a queue name (e.g. --to calc)",
     };
 
     /// <summary>What a command says when its required argument is missing.</summary>
@@ -70,7 +73,7 @@ internal sealed class CommandLine
         {
             Description = "How many tasks run at once; TaskGen:WorkerConcurrency when omitted.",
             HelpName = "n",
-            CustomParser = ParseConcurrency,
+            CustomParser = ParseWholeNumber,
         };
         Hostname = new Option<string?>("--hostname", "-n") { Description = "The node name; %h stands for the host name.", HelpName = "name@%h" };
         TaskEvents = new Option<bool>("--task-events", "-E") { Description = "Send task events, for monitors such as Flower." };
@@ -126,6 +129,41 @@ internal sealed class CommandLine
         Force = new Option<bool>("--force", "-f") { Description = "Purge without asking (purge never asks; accepted for Celery's scripts)." };
         Purge = new Command("purge", "Delete every waiting message from task queues.") { PurgeQueues, Force };
 
+        DeadLetterQueue = new Option<string?>("--queue", "-Q")
+        {
+            Description = "The dead-letter queue; TaskGen:DeadLetterQueue (taskgen.dead) when omitted.",
+            HelpName = "queue",
+            Recursive = true,
+            CustomParser = ParseName,
+        };
+        Limit = new Option<int?>("--limit") { Description = $"Show at most this many messages; {DeadLetterCommands.DefaultLimit} when omitted.", HelpName = "n", CustomParser = ParseWholeNumber };
+        DeadLettersJson = new Option<bool>("--json") { Description = "Print the messages as one JSON array." };
+        DeadLettersList = new Command("list", "List the dead letters in queue order: id, task, retries, and the queue it died in, why and when. They stay in the queue.") { Limit, DeadLettersJson };
+        ShowTaskId = TaskIdArgument("The id of the task to show.", "deadletters show needs a task id: deadletters show <task id> [--queue queue].");
+        DeadLettersShow = new Command("show", "Print one dead letter's headers, properties, deaths and body; exits 1 when it is not in the queue.") { ShowTaskId };
+        ReplayTaskId = TaskIdArgument("The id of the task to replay.", null);
+        ReplayTaskId.Arity = ArgumentArity.ZeroOrOne;
+        ReplayAll = new Option<bool>("--all") { Description = "Replay every message in the dead-letter queue." };
+        ReplayTo = new Option<string?>("--to") { Description = "The queue to send to; the queue the message died in when omitted.", HelpName = "queue", CustomParser = ParseName };
+        DeadLettersReplay = new Command("replay", "Send a dead letter back to the queue it died in (or --to another), then remove it; exits 1 when it is not in the queue.")
+        {
+            ReplayTaskId, ReplayAll, ReplayTo,
+        };
+        DeadLettersReplay.Validators.Add(result =>
+        {
+            bool id = result.GetResult(ReplayTaskId) is { Tokens.Count: > 0 };
+            if (id == result.GetValue(ReplayAll))
+            {
+                result.AddError(id
+                    ? "deadletters replay takes a task id or --all, not both."
+                    : "deadletters replay needs a task id or --all: deadletters replay <task id>|--all [--to queue].");
+            }
+        });
+        DeadLetters = new Command("deadletters", "List, show and replay the messages workers rejected, from the dead-letter queue.")
+        {
+            DeadLetterQueue, DeadLettersList, DeadLettersShow, DeadLettersReplay,
+        };
+
         HelpTopic = new Argument<string?>("command") { Description = "The command to describe.", Arity = ArgumentArity.ZeroOrOne };
         Help = new Command("help", "Show this text, or a command's options.") { HelpTopic };
         HelpTopic.Validators.Add(result =>
@@ -141,7 +179,7 @@ internal sealed class CommandLine
             + "then environment variables (TaskGen__BrokerUrl, TaskGen__WorkerConcurrency, ...), then --TaskGen:Name=value "
             + "arguments and the options below. Usage errors exit with code 64.")
         {
-            Broker, Level, Worker, Call, Status, Inspect, Revoke, Purge, Help,
+            Broker, Level, Worker, Call, Status, Inspect, Revoke, Purge, DeadLetters, Help,
         };
     }
 
@@ -232,6 +270,39 @@ internal sealed class CommandLine
     /// <summary><c>purge -f/--force</c>, accepted so Celery's scripts run unchanged.</summary>
     public Option<bool> Force { get; }
 
+    /// <summary><c>deadletters</c>: browse and replay the dead-letter queue; it runs only its subcommands.</summary>
+    public Command DeadLetters { get; }
+
+    /// <summary><c>deadletters -Q/--queue</c>, accepted before or after the subcommand.</summary>
+    public Option<string?> DeadLetterQueue { get; }
+
+    /// <summary><c>deadletters list</c>: one line per message, leaving them in the queue.</summary>
+    public Command DeadLettersList { get; }
+
+    /// <summary><c>deadletters list --limit</c>; null means <see cref="DeadLetterCommands.DefaultLimit"/>.</summary>
+    public Option<int?> Limit { get; }
+
+    /// <summary><c>deadletters list --json</c>.</summary>
+    public Option<bool> DeadLettersJson { get; }
+
+    /// <summary><c>deadletters show</c>: everything about one message.</summary>
+    public Command DeadLettersShow { get; }
+
+    /// <summary><c>deadletters show &lt;task id&gt;</c>.</summary>
+    public Argument<string> ShowTaskId { get; }
+
+    /// <summary><c>deadletters replay</c>: send a message back to its queue, then remove it.</summary>
+    public Command DeadLettersReplay { get; }
+
+    /// <summary><c>deadletters replay &lt;task id&gt;</c>; absent with <c>--all</c>.</summary>
+    public Argument<string> ReplayTaskId { get; }
+
+    /// <summary><c>deadletters replay --all</c>.</summary>
+    public Option<bool> ReplayAll { get; }
+
+    /// <summary><c>deadletters replay --to</c>; null means the queue each message died in.</summary>
+    public Option<string?> ReplayTo { get; }
+
     /// <summary><c>help</c>: the same text as <c>--help</c>.</summary>
     public Command Help { get; }
 
@@ -273,18 +344,23 @@ internal sealed class CommandLine
         }
 
         Command command = result.CommandResult.Command;
+        string path = PathOf(result.CommandResult);
         int commandAt = IndexOfCommand(result, command);
         var seen = new HashSet<int>();
         foreach (string token in result.UnmatchedTokens)
         {
             // An unknown token written before the command belongs to the program, not to the command.
             int at = IndexOfToken(result, token, seen);
-            messages.Add(UnmatchedMessage(command, token, before: at >= 0 && at < commandAt));
+            messages.Add(UnmatchedMessage(command, path, token, before: at >= 0 && at < commandAt));
         }
 
         if (messages.Count == 0 && command == Root)
         {
             messages.Add($"No command given: use {CommandList()}.");
+        }
+        else if (messages.Count == 0 && command.Subcommands.Count > 0)
+        {
+            messages.Add($"{path} needs a command: {CommandList(command)}.");
         }
 
         if (messages.Count == 0)
@@ -299,30 +375,44 @@ internal sealed class CommandLine
 
         error.WriteLine(command == Root
             ? $"Run '{Root.Name} --help' for the commands and options."
-            : $"Run '{Root.Name} {command.Name} --help' for its arguments and options.");
+            : $"Run '{Root.Name} {path} --help' for its arguments and options.");
     }
 
-    private string UnmatchedMessage(Command command, string token, bool before)
+    private string UnmatchedMessage(Command command, string path, string token, bool before)
     {
         string shown = LogText.Escape(token);
         if (IsOptionLike(token))
         {
             if (before && command.Options.Any(o => o.Name == token || o.Aliases.Contains(token)))
             {
-                return $"Option {shown} goes after the command: {command.Name} {shown} ...";
+                return $"Option {shown} goes after the command: {path} {shown} ...";
             }
 
-            return command == Root || before ? $"Unknown option '{shown}'." : $"Unknown option '{shown}' for {command.Name}.";
+            return command == Root || before ? $"Unknown option '{shown}'." : $"Unknown option '{shown}' for {path}.";
         }
 
         if (before)
         {
-            return $"Unexpected argument '{shown}' before {command.Name}.";
+            return $"Unexpected argument '{shown}' before {path}.";
         }
 
         return command == Root
             ? $"Unknown command '{shown}': use {CommandList()}."
-            : $"Unexpected argument '{shown}' for {command.Name}.";
+            : command.Subcommands.Count > 0
+                ? $"Unknown command '{shown}' for {path}: use {CommandList(command)}."
+                : $"Unexpected argument '{shown}' for {path}.";
+    }
+
+    /// <summary>The command as typed after the program name (<c>deadletters list</c>), for messages and help pointers.</summary>
+    private static string PathOf(CommandResult result)
+    {
+        var names = new List<string>();
+        for (SymbolResult? at = result; at is CommandResult { Command: not RootCommand } command; at = at.Parent)
+        {
+            names.Insert(0, command.Command.Name);
+        }
+
+        return string.Join(' ', names);
     }
 
     private static int IndexOfCommand(ParseResult result, Command command)
@@ -353,9 +443,11 @@ internal sealed class CommandLine
 
     private bool IsCommand(string name) => Root.Subcommands.Any(c => c.Name == name);
 
-    private string CommandList()
+    private string CommandList() => CommandList(Root);
+
+    private static string CommandList(Command parent)
     {
-        string[] names = Root.Subcommands.Select(c => c.Name).ToArray();
+        string[] names = parent.Subcommands.Select(c => c.Name).ToArray();
         return string.Join(", ", names[..^1]) + " or " + names[^1];
     }
 
@@ -394,7 +486,7 @@ internal sealed class CommandLine
     public static string[]? Names(ParseResult parsed, Option<string[]?> option) =>
         parsed.GetValue(option) is { Length: > 0 } names ? names : null;
 
-    private static int? ParseConcurrency(ArgumentResult result)
+    private static int? ParseWholeNumber(ArgumentResult result)
     {
         if (result.Tokens.Count == 0)
         {
@@ -482,6 +574,42 @@ internal sealed class CommandLine
         {
             result.AddError($"{what} expects {form}, not '{LogText.Escape(text)}': {why}.");
         }
+    }
+
+    private static string? ParseName(ArgumentResult result)
+    {
+        if (result.Tokens.Count == 0)
+        {
+            return null;
+        }
+
+        // An empty name would mean the default exchange or a broker-chosen queue, never what was meant.
+        string text = result.Tokens[0].Value;
+        if (string.IsNullOrWhiteSpace(text) || text.Trim() != text)
+        {
+            result.AddError(Expects(result, text));
+            return null;
+        }
+
+        return text;
+    }
+
+    private Argument<string> TaskIdArgument(string description, string? missing)
+    {
+        var argument = new Argument<string>("task id") { Description = description };
+        argument.Validators.Add(static result =>
+        {
+            if (result.Tokens.Count == 1 && string.IsNullOrWhiteSpace(result.Tokens[0].Value))
+            {
+                result.AddError("deadletters needs a task id, not an empty one.");
+            }
+        });
+        if (missing is not null)
+        {
+            _missing[argument] = missing;
+        }
+
+        return argument;
     }
 
     private static Option<string[]?> QueueListOption(string description) =>

@@ -60,6 +60,12 @@ public static class TaskAppHost
             RevokeAsync(app, parsed.GetValue(line.TaskIds)!, TimeSpan.FromSeconds(parsed.GetValue(line.RevokeTimeout)), CommandLine.Names(parsed, line.RevokeDestination), output, stop)));
         line.Purge.SetAction((parsed, token) => RunWithAppAsync(args, parsed, line, configure, error, token, (app, stop) =>
             PurgeAsync(app, CommandLine.Names(parsed, line.PurgeQueues), output, stop)));
+        line.DeadLettersList.SetAction((parsed, token) => RunWithAppAsync(args, parsed, line, configure, error, token, (app, stop) =>
+            DeadLetterCommands.ListAsync(app, parsed.GetValue(line.DeadLetterQueue), parsed.GetValue(line.Limit), parsed.GetValue(line.DeadLettersJson), output, error, stop)));
+        line.DeadLettersShow.SetAction((parsed, token) => RunWithAppAsync(args, parsed, line, configure, error, token, (app, stop) =>
+            DeadLetterCommands.ShowAsync(app, parsed.GetValue(line.DeadLetterQueue), parsed.GetValue(line.ShowTaskId)!, output, error, stop)));
+        line.DeadLettersReplay.SetAction((parsed, token) => RunWithAppAsync(args, parsed, line, configure, error, token, (app, stop) =>
+            DeadLetterCommands.ReplayAsync(app, parsed.GetValue(line.DeadLetterQueue), parsed.GetValue(line.ReplayTaskId), parsed.GetValue(line.ReplayAll), parsed.GetValue(line.ReplayTo), output, error, stop)));
         line.Help.SetAction((parsed, token) =>
         {
             // "help worker" prints what "worker --help" prints; "help" alone, the root's help.

@@ -57,6 +57,16 @@ public interface ITransport : IAsyncDisposable
     /// <param name="cancellationToken">Cancels connecting.</param>
     /// <exception cref="BrokerException">The broker cannot be reached; the message names it without its password.</exception>
     ValueTask<bool> CheckConnectionAsync(CancellationToken cancellationToken) => ValueTask.FromResult(true);
+
+    /// <summary>
+    /// Opens a reader that takes <paramref name="queue"/>'s messages one at a time for browsing; every message it
+    /// leaves unsettled goes back to the queue, in its place, when the reader is disposed.
+    /// </summary>
+    /// <param name="queue">The queue.</param>
+    /// <param name="cancellationToken">Cancels opening the reader.</param>
+    /// <exception cref="NotSupportedException">The transport cannot read a queue message by message.</exception>
+    ValueTask<IQueueReader> OpenReaderAsync(string queue, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"The transport for {Description} cannot read queue '{queue}' message by message; browsing queues needs RabbitMQ or memory://.");
 }
 
 /// <summary>The short forms of <see cref="ITransport"/> calls.</summary>

@@ -101,6 +101,15 @@ public sealed partial class InMemoryTransport : ITransport
     }
 
     /// <inheritdoc />
+    public ValueTask<IQueueReader> OpenReaderAsync(string queue, CancellationToken cancellationToken)
+    {
+        // As RabbitMQ answers basic.get on a missing queue: 404, so callers handle both transports alike.
+        InMemoryBroker.MemoryQueue target = _broker.FindQueue(queue)
+            ?? throw new BrokerException($"NOT_FOUND - no queue '{queue}' on memory://.", replyCode: 404);
+        return ValueTask.FromResult<IQueueReader>(new InMemoryQueueReader(_broker, target));
+    }
+
+    /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     private sealed class Consumer : ITransportConsumer

@@ -50,4 +50,19 @@ public static class TaskQueueTopology
         await transport.BindQueueAsync(name, queue.Name, string.Empty, cancellationToken).ConfigureAwait(false);
         return name;
     }
+
+    /// <summary>
+    /// Declares the dead-letter exchange <paramref name="name"/> (durable fanout) and a durable queue of the same
+    /// name bound to it, so that what a broker policy dead-letters there is kept rather than dropped.
+    /// </summary>
+    /// <param name="transport">The transport.</param>
+    /// <param name="name">The exchange and queue name (<see cref="TaskAppOptions.DeadLetterQueue"/>).</param>
+    /// <param name="cancellationToken">Cancels the declarations.</param>
+    public static async ValueTask DeclareDeadLetterQueueAsync(ITransport transport, string name, CancellationToken cancellationToken)
+    {
+        // Fanout, so the binding holds whatever routing key the message died with.
+        await transport.DeclareExchangeAsync(new ExchangeSpecification(name, ExchangeKind.Fanout), cancellationToken).ConfigureAwait(false);
+        await transport.DeclareQueueAsync(new QueueSpecification(name), cancellationToken).ConfigureAwait(false);
+        await transport.BindQueueAsync(name, name, string.Empty, cancellationToken).ConfigureAwait(false);
+    }
 }

@@ -111,6 +111,12 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
             throw new InvalidOperationException("The worker has already been started.");
         }
 
+        // Dead letters: the broker policy names this exchange, and without it the broker drops what workers reject.
+        if (!string.IsNullOrEmpty(_settings.DeadLetterQueue))
+        {
+            await TaskQueueTopology.DeclareDeadLetterQueueAsync(_dependencies.Transport, _settings.DeadLetterQueue, cancellationToken).ConfigureAwait(false);
+        }
+
         foreach (string name in Queues)
         {
             QueueDeclaration queue = _dependencies.ResolveQueue(name);

@@ -16,8 +16,8 @@ public sealed class CommandLineTests
 {
     [Theory]
     // Commands and options nobody declared.
-    [InlineData(new[] { "frobnicate" }, "Unknown command 'frobnicate': use worker, call, status, inspect, revoke, purge or help.")]
-    [InlineData(new string[0], "No command given: use worker, call, status, inspect, revoke, purge or help.")]
+    [InlineData(new[] { "frobnicate" }, "Unknown command 'frobnicate': use worker, call, status, inspect, revoke, purge, deadletters or help.")]
+    [InlineData(new string[0], "No command given: use worker, call, status, inspect, revoke, purge, deadletters or help.")]
     [InlineData(new[] { "worker", "--frob" }, "Unknown option '--frob' for worker.")]
     [InlineData(new[] { "--frob", "status" }, "Unknown option '--frob'.")]
     [InlineData(new[] { "status", "--frob" }, "Unknown option '--frob' for status.")]
@@ -67,6 +67,24 @@ public sealed class CommandLineTests
     [InlineData(new[] { "call", "t", "--kwargs", "[1]" }, "Option --kwargs expects a JSON object (e.g. --kwargs '{\"r\": 2}'), not '[1]': got a JSON array.")]
     [InlineData(new[] { "call", "t", "[1]", "extra" }, "Unexpected argument 'extra' for call.")]
     [InlineData(new[] { "revoke" }, "revoke needs one or more task ids: revoke <task id> [<task id> ...].")]
+    // deadletters and its subcommands.
+    [InlineData(new[] { "deadletters" }, "deadletters needs a command: list, show or replay.")]
+    [InlineData(new[] { "deadletters", "frob" }, "Unknown command 'frob' for deadletters: use list, show or replay.")]
+    [InlineData(new[] { "deadletters", "list", "--frob" }, "Unknown option '--frob' for deadletters list.")]
+    [InlineData(new[] { "deadletters", "list", "extra" }, "Unexpected argument 'extra' for deadletters list.")]
+    [InlineData(new[] { "deadletters", "list", "--limit" }, "Option --limit needs a value: a whole number of at least 1 (e.g. --limit 20).")]
+    [InlineData(new[] { "deadletters", "list", "--limit", "0" }, "Option --limit expects a whole number of at least 1 (e.g. --limit 20), not '0'.")]
+    [InlineData(new[] { "deadletters", "list", "--limit", "ten" }, "Option --limit expects a whole number of at least 1 (e.g. --limit 20), not 'ten'.")]
+    [InlineData(new[] { "deadletters", "list", "--queue" }, "Option --queue needs a value: a queue name (e.g. --queue taskgen.dead).")]
+    [InlineData(new[] { "deadletters", "list", "-Q", "" }, "Option -Q/--queue expects a queue name (e.g. --queue taskgen.dead), not ''.")]
+    [InlineData(new[] { "deadletters", "list", "--json", "yes" }, "Unexpected argument 'yes' for deadletters list.")]
+    [InlineData(new[] { "deadletters", "show" }, "deadletters show needs a task id: deadletters show <task id> [--queue queue].")]
+    [InlineData(new[] { "deadletters", "show", "" }, "deadletters needs a task id, not an empty one.")]
+    [InlineData(new[] { "deadletters", "show", "a", "b" }, "Unexpected argument 'b' for deadletters show.")]
+    [InlineData(new[] { "deadletters", "replay" }, "deadletters replay needs a task id or --all: deadletters replay <task id>|--all [--to queue].")]
+    [InlineData(new[] { "deadletters", "replay", "id", "--all" }, "deadletters replay takes a task id or --all, not both.")]
+    [InlineData(new[] { "deadletters", "replay", "id", "--to" }, "Option --to needs a value: a queue name (e.g. --to calc).")]
+    [InlineData(new[] { "deadletters", "replay", "id", "--to", " calc" }, "Option --to expects a queue name (e.g. --to calc), not ' calc'.")]
     public async Task EachUsageErrorExits64AndNamesWhatIsWrong(string[] args, string expected)
     {
         // Already cancelled: a command that ran by mistake would stop at once rather than look for a broker.
@@ -116,6 +134,7 @@ public sealed class CommandLineTests
     [InlineData("inspect", new[] { "ping|registered|active|stats|active_queues", "-t, --timeout", "-d, --destination", "--json" })]
     [InlineData("revoke", new[] { "<task id>", "-t, --timeout", "-d, --destination" })]
     [InlineData("purge", new[] { "-Q, --queues", "-f, --force" })]
+    [InlineData("deadletters", new[] { "list", "show", "replay", "-Q, --queue" })]
     public async Task EachCommandsHelpListsItsOptions(string command, string[] expected)
     {
         (int code, string output, string error) = await RunAsync([command, "--help"]);
@@ -199,6 +218,41 @@ public sealed class CommandLineTests
         Assert.Empty(purge.Errors);
         Assert.True(purge.GetValue(line.Force));
         Assert.Equal(["celery"], purge.GetValue(line.PurgeQueues)!);
+    }
+
+    [Fact]
+    public void DeadLetterArgumentsAndOptionsArriveTyped()
+    {
+        var line = new CommandLine();
+
+        ParseResult list = line.Parse(["deadletters", "list", "--limit", "5", "--json", "-Q", "my.dead"]);
+        Assert.Empty(list.Errors);
+        Assert.Same(line.DeadLettersList, list.CommandResult.Command);
+        Assert.Equal(5, list.GetValue(line.Limit));
+        Assert.True(list.GetValue(line.DeadLettersJson));
+        Assert.Equal("my.dead", list.GetValue(line.DeadLetterQueue));
+
+        ParseResult defaults = line.Parse(["deadletters", "list"]);
+        Assert.Null(defaults.GetValue(line.Limit));
+        Assert.Null(defaults.GetValue(line.DeadLetterQueue));
+        Assert.False(defaults.GetValue(line.DeadLettersJson));
+
+        ParseResult show = line.Parse(["deadletters", "--queue", "my.dead", "show", "id-1"]);
+        Assert.Empty(show.Errors);
+        Assert.Equal("id-1", show.GetValue(line.ShowTaskId));
+        Assert.Equal("my.dead", show.GetValue(line.DeadLetterQueue));
+
+        ParseResult one = line.Parse(["deadletters", "replay", "id-1", "--to", "calc"]);
+        Assert.Empty(one.Errors);
+        Assert.Equal("id-1", one.GetValue(line.ReplayTaskId));
+        Assert.False(one.GetValue(line.ReplayAll));
+        Assert.Equal("calc", one.GetValue(line.ReplayTo));
+
+        ParseResult all = line.Parse(["deadletters", "replay", "--all"]);
+        Assert.Empty(all.Errors);
+        Assert.Null(all.GetValue(line.ReplayTaskId));
+        Assert.True(all.GetValue(line.ReplayAll));
+        Assert.Null(all.GetValue(line.ReplayTo));
     }
 
     [Fact]

@@ -128,6 +128,10 @@ public sealed class RabbitMqTransport : ITransport
     }
 
     /// <inheritdoc />
+    public async ValueTask<IQueueReader> OpenReaderAsync(string queue, CancellationToken cancellationToken) =>
+        await RabbitMqQueueReader.OpenAsync(_connection, queue, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         await _publisher.DisposeAsync().ConfigureAwait(false);
