@@ -21,7 +21,7 @@ const string Usage = """
       -c, --concurrency N    worker concurrency for every contender; prefetch is 4 x this (default 8)
       --warmup N             unmeasured calls before each run (default 2000)
       --in-flight N          calls each contender keeps outstanding (default 500)
-      --only LIST            any of raw,taskgen,masstransit,celery,publish,footprint,startup (default: all)
+      --only LIST            any of raw,taskgen,taskgen-retry,masstransit,celery,publish,footprint,startup (default: all)
       --footprint-tasks N    tasks sent to the worker whose memory is measured (default 100000)
       --startup-runs N       starts of each worker in the start-up comparison (default 5)
       --aot-worker PATH      the sample worker already published with native AOT (default: publish it)
@@ -61,7 +61,7 @@ int concurrency = Number("--concurrency", 8);
 int warmup = Number("--warmup", 2_000);
 int footprintTasks = Number("--footprint-tasks", 100_000);
 Harness.InFlight = Number("--in-flight", 500);
-HashSet<string> only = (options.GetValueOrDefault("--only") ?? "raw,taskgen,masstransit,celery,publish,footprint,startup").Split(',').ToHashSet(StringComparer.Ordinal);
+HashSet<string> only = (options.GetValueOrDefault("--only") ?? "raw,taskgen,taskgen-retry,masstransit,celery,publish,footprint,startup").Split(',').ToHashSet(StringComparer.Ordinal);
 string jsonPath = options.GetValueOrDefault("--json") ?? "end-to-end.json";
 
 string? nodeDirectory = null;
@@ -85,6 +85,7 @@ try
 
     await Run("raw", () => RawRoundTrip.RunAsync(broker, tasks, concurrency, warmup));
     await Run("taskgen", () => TaskGenRoundTrip.RunAsync(broker, tasks, concurrency, warmup));
+    await Run("taskgen-retry", () => TaskGenRoundTrip.RunAsync(broker, tasks, concurrency, warmup, retryOnce: true));
     await Run("masstransit", () => MassTransitRoundTrip.RunAsync(broker, tasks, concurrency, warmup));
     if (only.Contains("celery") && !CeleryRoundTrip.IsAvailable())
     {
