@@ -249,17 +249,6 @@ public sealed class MemoryEndToEndTests
         Assert.Equal(11, await env.App.Send(Remote.TestTasks.Add.Signature(5, 6)).GetAsync(Guard));
     }
 
-    [Fact]
-    public async Task StubsSendThroughTheDefaultApp()
-    {
-        await using MemoryEnvironment env = await MemoryEnvironment.StartAsync();
-        TaskApp.Default = env.App;
-
-        AsyncResult<int> result = Remote.TestTasks.Add.Delay(20, 22);
-
-        Assert.Equal(42, await result);
-    }
-
     private static Signature<JsonElement> ByName(string name, string args, string? kwargs = null) =>
         new(new TaskDescriptor<JsonElement>(name, "celery", null, static (ref Utf8JsonReader reader) => JsonElement.ParseValue(ref reader)), new RawJsonArguments(args, kwargs));
 
@@ -274,5 +263,21 @@ public sealed class MemoryEndToEndTests
 
         var properties = new MessageProperties { ContentType = contentType, ContentEncoding = "utf-8", CorrelationId = id };
         return new TransportMessage(string.Empty, "celery", properties, headers, Encoding.UTF8.GetBytes(body));
+    }
+}
+
+/// <summary>Stubs without an app argument, which send through <see cref="TaskApp.Default"/>: alone, so no other test's app takes its place.</summary>
+[Collection(TaskGen.Tests.Hosting.DefaultAppCollection.Name)]
+public sealed class DefaultAppStubTests
+{
+    [Fact]
+    public async Task StubsSendThroughTheDefaultApp()
+    {
+        await using MemoryEnvironment env = await MemoryEnvironment.StartAsync();
+        TaskApp.Default = env.App;
+
+        AsyncResult<int> result = Remote.TestTasks.Add.Delay(20, 22);
+
+        Assert.Equal(42, await result);
     }
 }

@@ -12,6 +12,7 @@ namespace TaskGen.Tests.Hosting;
 /// The command line: usage errors exit 64 before any broker is reached, naming the option, argument or
 /// command at fault and the form it expects; help exits 0; good values arrive typed.
 /// </summary>
+[Collection(DefaultAppCollection.Name)]
 public sealed class CommandLineTests
 {
     [Theory]

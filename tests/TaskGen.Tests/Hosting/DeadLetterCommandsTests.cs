@@ -17,6 +17,7 @@ namespace TaskGen.Tests.Hosting;
 /// <c>deadletters list|show|replay</c> on a private <c>memory://</c> broker per test, with messages carrying the
 /// <c>x-death</c> header as RabbitMQ writes it (long strings as bytes, a table per death, an AMQP timestamp).
 /// </summary>
+[Collection(DefaultAppCollection.Name)]
 public sealed class DeadLetterCommandsTests
 {
     private const string Dead = "taskgen.dead";
