@@ -280,7 +280,8 @@ internal sealed partial class RemoteControlServer : IWorkerService
     {
         // Connection facts only: the password never leaves the process.
         writer.WriteStartObject("broker");
-        if (Uri.TryCreate(_app.Options.BrokerUrl, UriKind.Absolute, out Uri? uri))
+        // The first URL of a failover list: parsed whole, the others would read as part of its virtual host.
+        if (Transport.BrokerUrls.Split(_app.Options.BrokerUrl) is [string first, ..] && Uri.TryCreate(first, UriKind.Absolute, out Uri? uri))
         {
             writer.WriteString("hostname", uri.Host);
             writer.WriteNumber("port", uri.Port);

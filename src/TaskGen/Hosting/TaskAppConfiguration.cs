@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 
@@ -20,6 +21,7 @@ public static class TaskAppConfiguration
     // routes as {"queue": "name"} objects.
     private static readonly HashSet<string> s_celeryForms = new(StringComparer.OrdinalIgnoreCase)
     {
+        nameof(TaskAppOptions.BrokerUrl),
         nameof(TaskAppOptions.ResultExpires),
         nameof(TaskAppOptions.WorkerShutdownTimeout),
         nameof(TaskAppOptions.AcceptContent),
@@ -59,6 +61,17 @@ public static class TaskAppConfiguration
         catch (InvalidOperationException ex)
         {
             throw FromBinder(section, ex);
+        }
+
+        // One URL, Celery's "amqp://a;amqp://b", or a list of URLs (Celery's broker_url as a list): one string either way.
+        IConfigurationSection broker = section.GetSection(nameof(TaskAppOptions.BrokerUrl));
+        if (broker.Value is { } brokerUrl)
+        {
+            options.BrokerUrl = brokerUrl;
+        }
+        else if (broker.GetChildren().Select(url => url.Value).Where(url => !string.IsNullOrWhiteSpace(url)).ToArray() is { Length: > 0 } urls)
+        {
+            options.BrokerUrl = string.Join(";", urls);
         }
 
         if (ReadList(section.GetSection(nameof(TaskAppOptions.AcceptContent))) is { } acceptContent)

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 
 namespace TaskGen.Transport;
 
@@ -7,9 +9,24 @@ public static class BrokerUrls
 {
     private const string Unparseable = "(unparseable broker URL)";
 
-    /// <summary>Returns the URL with its password replaced by <c>***</c>; an unparseable URL is never echoed, as it may be mostly password.</summary>
-    /// <param name="url">The broker URL.</param>
-    public static string Redact(string? url)
+    /// <summary>
+    /// Splits Celery's failover form, <c>amqp://a;amqp://b</c>, into its URLs, each trimmed, empty ones dropped.
+    /// </summary>
+    /// <param name="urls">One URL, or several separated by <c>;</c>.</param>
+    public static IReadOnlyList<string> Split(string? urls) =>
+        string.IsNullOrWhiteSpace(urls) ? [] : urls.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>
+    /// Returns the URL, or each URL of a <c>;</c>-separated list, with its password replaced by <c>***</c>; an
+    /// unparseable URL is never echoed, as it may be mostly password.
+    /// </summary>
+    /// <param name="url">The broker URL, or several separated by <c>;</c>.</param>
+    public static string Redact(string? url) =>
+        url is not null && url.Contains(';', StringComparison.Ordinal)
+            ? string.Join(";", url.Split(';').Select(part => part.Trim()).Where(part => part.Length > 0).Select(RedactOne))
+            : RedactOne(url);
+
+    private static string RedactOne(string? url)
     {
         if (string.IsNullOrEmpty(url))
         {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
@@ -14,14 +15,16 @@ namespace TaskGen.Transport;
 internal sealed partial class RabbitMqConnection : IAsyncDisposable
 {
     private readonly ConnectionFactory _factory;
+    private readonly IReadOnlyList<AmqpTcpEndpoint>? _endpoints;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private IConnection? _connection;
     private bool _disposed;
 
-    public RabbitMqConnection(ConnectionFactory factory, string description, ILogger logger)
+    public RabbitMqConnection(ConnectionFactory factory, string description, ILogger logger, IReadOnlyList<AmqpTcpEndpoint>? endpoints = null)
     {
         _factory = factory;
+        _endpoints = endpoints;
         Description = description;
         _logger = logger;
     }
@@ -57,7 +60,10 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
             IConnection connection;
             try
             {
-                connection = await _factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
+                // With several endpoints RabbitMQ.Client tries them in turn, and recovery moves to another when this one goes.
+                connection = _endpoints is null
+                    ? await _factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false)
+                    : await _factory.CreateConnectionAsync(_endpoints, cancellationToken).ConfigureAwait(false);
             }
             catch (BrokerUnreachableException ex)
             {

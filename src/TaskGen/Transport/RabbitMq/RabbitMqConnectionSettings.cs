@@ -17,6 +17,46 @@ namespace TaskGen.Transport;
 /// </summary>
 internal static class RabbitMqConnectionSettings
 {
+    /// <summary>
+    /// Creates the connection factory for one broker URL or Celery's failover list (<c>amqp://a;amqp://b</c>), and for a
+    /// list the endpoints RabbitMQ.Client connects and reconnects to (in shuffled order), each with its own TLS host check.
+    /// </summary>
+    /// <param name="brokerUrls">One URL, or several separated by <c>;</c>, sharing one user, password, virtual host and scheme.</param>
+    /// <param name="clientName">The connection name shown in RabbitMQ's management tools.</param>
+    /// <param name="tlsCaCertificate">A PEM file of the CA certificates that issue the brokers' certificates; null for the system's.</param>
+    /// <exception cref="TaskAppConfigurationException">A URL cannot be parsed, the URLs differ in credentials, or the CA file cannot be used.</exception>
+    internal static (ConnectionFactory Factory, IReadOnlyList<AmqpTcpEndpoint>? Endpoints) Create(string brokerUrls, string clientName, string? tlsCaCertificate = null)
+    {
+        IReadOnlyList<string> urls = BrokerUrls.Split(brokerUrls);
+        if (urls.Count == 0)
+        {
+            throw new TaskAppConfigurationException("BrokerUrl is empty: give an amqp:// or amqps:// URL, or several separated by ';'.");
+        }
+
+        ConnectionFactory factory = CreateFactory(urls[0], clientName, BrokerUrls.Redact(urls[0]), tlsCaCertificate);
+        if (urls.Count == 1)
+        {
+            return (factory, null);
+        }
+
+        var endpoints = new List<AmqpTcpEndpoint>(urls.Count);
+        foreach (string url in urls)
+        {
+            ConnectionFactory each = CreateFactory(url, clientName, BrokerUrls.Redact(url), tlsCaCertificate);
+
+            // RabbitMQ.Client logs in to every endpoint with the factory's credentials and virtual host.
+            if (each.UserName != factory.UserName || each.Password != factory.Password || each.VirtualHost != factory.VirtualHost || each.Ssl.Enabled != factory.Ssl.Enabled)
+            {
+                throw new TaskAppConfigurationException(
+                    $"Broker URL {BrokerUrls.Redact(url)} differs from {BrokerUrls.Redact(urls[0])} in its user, password, virtual host or scheme: the URLs of a failover list are nodes of one cluster and must share them.");
+            }
+
+            endpoints.Add(each.Endpoint);
+        }
+
+        return (factory, endpoints);
+    }
+
     /// <summary>Creates the connection factory for <paramref name="brokerUrl"/>, with recovery on and TLS verified.</summary>
     /// <param name="brokerUrl"><c>amqp://user:password@host:port/vhost</c> or <c>amqps://...</c>.</param>
     /// <param name="clientName">The connection name shown in RabbitMQ's management tools.</param>

@@ -30,7 +30,7 @@ public sealed class RabbitMqTransport : ITransport
     private IChannel? _topology;
 
     /// <summary>Creates a transport for <paramref name="brokerUrl"/>; it connects on first use.</summary>
-    /// <param name="brokerUrl"><c>amqp://user:password@host:port/vhost</c> or <c>amqps://...</c>.</param>
+    /// <param name="brokerUrl"><c>amqp://user:password@host:port/vhost</c> or <c>amqps://...</c>, or several nodes of one cluster separated by <c>;</c>.</param>
     /// <param name="clientName">The connection name shown in RabbitMQ's management tools.</param>
     /// <param name="loggerFactory">Logging for connection events.</param>
     /// <param name="tlsCaCertificate">For <c>amqps://</c>, a PEM file of the CA that issues the broker's certificate, trusted instead of the system's roots.</param>
@@ -38,8 +38,8 @@ public sealed class RabbitMqTransport : ITransport
     public RabbitMqTransport(string brokerUrl, string clientName, ILoggerFactory loggerFactory, string? tlsCaCertificate = null)
     {
         Description = BrokerUrls.Redact(brokerUrl);
-        _factory = RabbitMqConnectionSettings.CreateFactory(brokerUrl, clientName, Description, tlsCaCertificate);
-        _connection = new RabbitMqConnection(_factory, Description, loggerFactory.CreateLogger("TaskGen.RabbitMq"));
+        (_factory, IReadOnlyList<AmqpTcpEndpoint>? endpoints) = RabbitMqConnectionSettings.Create(brokerUrl, clientName, tlsCaCertificate);
+        _connection = new RabbitMqConnection(_factory, Description, loggerFactory.CreateLogger("TaskGen.RabbitMq"), endpoints);
         _publisher = new RabbitMqPublisher(_connection);
     }
 
