@@ -32,6 +32,24 @@ public interface ITransport : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the binding.</param>
     ValueTask BindQueueAsync(string queue, string exchange, string routingKey, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Binds exchange <paramref name="destination"/> to exchange <paramref name="source"/> (RabbitMQ's exchange-to-exchange
+    /// binding), which kombu's native delayed delivery is built from.
+    /// </summary>
+    /// <param name="destination">The exchange that receives.</param>
+    /// <param name="source">The exchange messages come from.</param>
+    /// <param name="routingKey">The binding key.</param>
+    /// <param name="cancellationToken">Cancels the binding.</param>
+    /// <exception cref="NotSupportedException">The transport has no exchange-to-exchange bindings.</exception>
+    ValueTask BindExchangeAsync(string destination, string source, string routingKey, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{GetType().Name} cannot bind an exchange to an exchange.");
+
+    /// <summary>
+    /// Whether ETA tasks on quorum queues wait in the broker, in kombu's <c>celery_delayed_*</c> exchanges and queues,
+    /// rather than in a worker's memory: true for RabbitMQ only.
+    /// </summary>
+    bool SupportsNativeDelayedDelivery => false;
+
     /// <summary>Publishes a message and completes once the broker has confirmed it.</summary>
     /// <param name="message">The message.</param>
     /// <param name="cancellationToken">Cancels waiting for the confirmation.</param>

@@ -83,6 +83,17 @@ public sealed class RabbitMqTransport : ITransport
     }
 
     /// <inheritdoc />
+    public async ValueTask BindExchangeAsync(string destination, string source, string routingKey, CancellationToken cancellationToken)
+    {
+        await OnTopologyAsync(
+            (channel, ct) => channel.ExchangeBindAsync(destination, source, routingKey, arguments: null, noWait: false, ct),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public bool SupportsNativeDelayedDelivery => true;
+
+    /// <inheritdoc />
     public ValueTask PublishAsync(TransportMessage message, CancellationToken cancellationToken) => _publisher.PublishAsync(message, cancellationToken);
 
     /// <inheritdoc />
