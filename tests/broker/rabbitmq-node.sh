@@ -67,7 +67,13 @@ case "$command" in
   start)
     install_if_missing
     mkdir -p "$dir/mnesia" "$dir/log"
-    amqp=$(free_port); amqps=$(free_port); dist=$(free_port); epmd=$(free_port)
+    amqp=$(free_port); amqps=$(free_port); dist=$(free_port)
+    # Nodes of one cluster share an epmd port and an Erlang cookie (rabbitmq-cluster.sh sets both).
+    epmd=${TASKGEN_EPMD_PORT:-$(free_port)}
+    if [ -n "${TASKGEN_ERLANG_COOKIE:-}" ]; then
+      printf '%s' "$TASKGEN_ERLANG_COOKIE" > "$dir/.erlang.cookie"
+      chmod 400 "$dir/.erlang.cookie"
+    fi
     make_certificates
     cat > "$dir/env" <<ENV
 RABBITMQ_NODENAME=taskgen-test-$$@localhost
