@@ -92,6 +92,18 @@ public sealed class QuorumQueueTests(RabbitMqFixture broker) : IntegrationTest(b
         Assert.Equal(QuorumArguments, Assert.Single(queues, q => q.Name == Queue).Arguments);
     }
 
+    [Fact]
+    public async Task ASecondWorkerOfTheSameNameIsRefusedByTheExclusiveMailbox()
+    {
+        await using ProgramProcess first = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work", "twin@%h", concurrency: 1);
+        await using ProgramProcess second = ProgramProcess.Start(WorkerProgram, "worker", "-Q", "work", "-n", "twin@%h", "-c", "1", "--broker", Broker.Url);
+
+        await second.WaitForExitAsync();
+
+        Assert.NotEqual(0, second.ExitCode);
+        Assert.Contains(second.Lines, line => line.Contains($"A node named twin@{Environment.MachineName} is already running on this broker", StringComparison.Ordinal));
+    }
+
     private static readonly Dictionary<string, string> QuorumArguments = new() { ["x-queue-type"] = "quorum" };
 
     private async Task<TaskApp> QuorumAppAsync(string queue)
