@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using TaskGen.Control;
 using TaskGen.IntegrationWorker.Remote;
+using TaskGen.Transport;
 
 namespace TaskGen.Integration.Tests;
 
@@ -102,6 +103,26 @@ public sealed class QuorumQueueTests(RabbitMqFixture broker) : IntegrationTest(b
 
         Assert.NotEqual(0, second.ExitCode);
         Assert.Contains(second.Lines, line => line.Contains($"A node named twin@{Environment.MachineName} is already running on this broker", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task FurtherArgumentsOfAQueueSpecificationReachTheBrokerBesideItsType()
+    {
+        const string Queue = "quorum_arguments";
+        try
+        {
+            await App.Transport.DeclareQueueAsync(
+                new QueueSpecification(Queue, Type: QueueType.Quorum, Arguments: new Dictionary<string, object?> { ["x-delivery-limit"] = 5 }),
+                CancellationToken.None);
+
+            QueueRow row = Assert.Single(await ListQueuesAsync(), q => q.Name == Queue);
+            Assert.Equal(new Dictionary<string, string> { ["x-queue-type"] = "quorum", ["x-delivery-limit"] = "5" }, row.Arguments);
+        }
+        finally
+        {
+            // Declared only here: the readiness test expects quorum queues with no argument but their type.
+            await Broker.CtlAsync("delete_queue", Queue);
+        }
     }
 
     private static readonly Dictionary<string, string> QuorumArguments = new() { ["x-queue-type"] = "quorum" };

@@ -74,6 +74,14 @@ public sealed class RabbitMqTransport : ITransport
             (arguments ??= [])["x-queue-type"] = "quorum";
         }
 
+        if (queue.Arguments is { } extra)
+        {
+            foreach (KeyValuePair<string, object?> argument in extra)
+            {
+                (arguments ??= [])[argument.Key] = argument.Value;
+            }
+        }
+
         QueueDeclareOk ok = await OnTopologyAsync(
             (channel, ct) => channel.QueueDeclareAsync(queue.Name ?? string.Empty, queue.Durable, queue.Exclusive, queue.AutoDelete, arguments, passive: false, noWait: false, ct),
             cancellationToken).ConfigureAwait(false);
