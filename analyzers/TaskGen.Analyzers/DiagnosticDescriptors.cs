@@ -183,6 +183,11 @@ internal static class DiagnosticDescriptors
         "Use the generated queue constant",
         "Queue \"{0}\" has the generated constant '{1}': use it, so that a renamed queue breaks the build instead of the routing");
 
+    internal static readonly DiagnosticDescriptor BroadcastQuorumQueue = Create(
+        "TG0210", Queues, DiagnosticSeverity.Error,
+        "Broadcast queue declared as a quorum queue",
+        "Queue '{0}' is a broadcast queue, whose only queues are each worker's exclusive bcast.<uuid> queue, and a quorum queue cannot be exclusive: remove Type, or declare a direct queue");
+
     // Options: constant values that cannot work.
 
     internal static readonly DiagnosticDescriptor NegativeCountdown = Create(

@@ -33,7 +33,8 @@ public sealed class QueueAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.SingleResultFromBroadcast,
         DiagnosticDescriptors.BroadcastToDirectQueue,
         DiagnosticDescriptors.GeneratedQueueInAttribute,
-        DiagnosticDescriptors.UseQueuesConstant);
+        DiagnosticDescriptors.UseQueuesConstant,
+        DiagnosticDescriptors.BroadcastQuorumQueue);
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
@@ -127,7 +128,9 @@ public sealed class QueueAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeQueueDeclaration(SyntaxNodeAnalysisContext context, AttributeSyntax attribute, Lazy<QueueCatalog> catalog)
     {
         bool broadcast = false;
+        int type = 0;
         ExpressionSyntax? nameExpression = null;
+        ExpressionSyntax? typeExpression = null;
         foreach (AttributeArgumentSyntax argument in attribute.ArgumentList!.Arguments)
         {
             if (argument.NameEquals is null && argument.NameColon is null or { Name.Identifier.ValueText: "name" })
@@ -137,6 +140,11 @@ public sealed class QueueAnalyzer : DiagnosticAnalyzer
             else if (argument.NameEquals?.Name.Identifier.ValueText == "Broadcast")
             {
                 broadcast = context.SemanticModel.GetConstantValue(argument.Expression, context.CancellationToken) is { HasValue: true, Value: true };
+            }
+            else if (argument.NameEquals?.Name.Identifier.ValueText == "Type")
+            {
+                typeExpression = argument.Expression;
+                type = context.SemanticModel.GetConstantValue(argument.Expression, context.CancellationToken) is { HasValue: true, Value: int value } ? value : 0;
             }
         }
 
@@ -150,6 +158,24 @@ public sealed class QueueAnalyzer : DiagnosticAnalyzer
         {
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidQueueName, location, queue, reason));
             return;
+        }
+
+        if (broadcast && type == QueueCatalog.QuorumType)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.BroadcastQuorumQueue, typeExpression!.GetLocation(), queue));
+            return;
+        }
+
+        if (!broadcast && type != 0 && catalog.Value.Find(queue) is { ClassicWhere: not null, QuorumWhere: not null } typed)
+        {
+            bool quorum = type == QueueCatalog.QuorumType;
+            context.ReportDiagnostic(Diagnostic.Create(
+                DiagnosticDescriptors.QueueKindConflict,
+                location,
+                queue,
+                quorum ? "as a quorum queue" : "as a classic queue",
+                quorum ? "as a classic queue" : "as a quorum queue",
+                quorum ? typed.ClassicWhere : typed.QuorumWhere));
         }
 
         if (catalog.Value.Find(queue) is { Direct: true, Broadcast: true } declarations)

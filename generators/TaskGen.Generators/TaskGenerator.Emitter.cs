@@ -194,7 +194,9 @@ public sealed partial class TaskGenerator
             w.Indent();
             foreach (QueueSpec queue in queues)
             {
-                w.WriteLine($"new global::TaskGen.Transport.QueueDeclaration({Literal(queue.Name)}, {(queue.Broadcast ? "true" : "false")}),");
+                // The type only when written, so that declarations of untyped queues read as they always have.
+                string type = queue.Type is null ? string.Empty : $", global::TaskGen.QueueType.{queue.Type}";
+                w.WriteLine($"new global::TaskGen.Transport.QueueDeclaration({Literal(queue.Name)}, {(queue.Broadcast ? "true" : "false")}{type}),");
             }
 
             w.Unindent();

@@ -239,9 +239,22 @@ public sealed partial class TaskGenerator
                 if (attributeName == TaskQueueAttributeName && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string queue && !string.IsNullOrWhiteSpace(queue))
                 {
                     bool broadcast = attribute.NamedArguments.Any(a => a.Key == "Broadcast" && a.Value.Value is true);
+                    string? type = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Type").Value.Value switch
+                    {
+                        1 => "Classic",
+                        2 => "Quorum",
+                        _ => null,
+                    };
+
+                    // A quorum broadcast queue cannot exist (each worker's queue on it is exclusive): TG0210 reports it.
+                    if (broadcast && type == "Quorum")
+                    {
+                        continue;
+                    }
+
                     if (!queues.Any(q => q.Name == queue))
                     {
-                        queues.Add(new QueueSpec(queue, broadcast));
+                        queues.Add(new QueueSpec(queue, broadcast, type));
                     }
                 }
                 else if (attributeName == JsonContextAttributeName && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is INamedTypeSymbol context)

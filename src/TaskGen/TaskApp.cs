@@ -171,7 +171,7 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResult
     /// <summary>Declares a task queue once per app, so that publishing never races its declaration.</summary>
     internal Task EnsureDeclaredAsync(QueueDeclaration queue, CancellationToken cancellationToken)
     {
-        Task declared = _declared.GetOrAdd(queue.Name, _ => TaskQueueTopology.DeclareAsync(Transport, queue, CancellationToken.None).AsTask());
+        Task declared = _declared.GetOrAdd(queue.Name, _ => TaskQueueTopology.DeclareAsync(Transport, queue, Options.DefaultQueueType, CancellationToken.None).AsTask());
         return declared.IsCompletedSuccessfully ? Task.CompletedTask : AwaitDeclarationAsync(queue.Name, declared, cancellationToken);
     }
 

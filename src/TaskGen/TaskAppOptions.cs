@@ -80,6 +80,17 @@ public sealed class TaskAppOptions
     /// <summary>The queue of tasks that declare none.</summary>
     public string TaskDefaultQueue { get; set; } = "celery";
 
+    /// <summary>
+    /// The RabbitMQ type of task queues that declare none (Celery's <c>task_default_queue_type</c>): <c>classic</c>
+    /// (the default) or <c>quorum</c>, the replicated type a cluster needs. Python Celery declaring the same queue
+    /// must use the same type, or the broker refuses the second declaration.
+    /// </summary>
+    public string TaskDefaultQueueType { get; set; } = "classic";
+
+    /// <summary>The <see cref="TaskDefaultQueueType"/> as a <see cref="QueueType"/>; classic for anything not yet validated.</summary>
+    internal QueueType DefaultQueueType =>
+        string.Equals(TaskDefaultQueueType, "quorum", StringComparison.OrdinalIgnoreCase) ? QueueType.Quorum : QueueType.Classic;
+
     /// <summary>Routes by task name or glob (<c>tasks.*</c>) to a queue, consulted before a task's declared queue.</summary>
     public IDictionary<string, string> TaskRoutes { get; set; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
@@ -185,6 +196,12 @@ public sealed class TaskAppOptions
         if (ResultExpires <= TimeSpan.Zero)
         {
             throw new TaskAppConfigurationException($"ResultExpires must be above zero, not {ResultExpires}.");
+        }
+
+        if (!string.Equals(TaskDefaultQueueType, "classic", StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(TaskDefaultQueueType, "quorum", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new TaskAppConfigurationException($"TaskDefaultQueueType '{TaskDefaultQueueType}' is not supported: use 'classic' or 'quorum', as Celery's task_default_queue_type.");
         }
     }
 

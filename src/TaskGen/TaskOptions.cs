@@ -30,7 +30,7 @@ public sealed class TaskOptions
     /// <summary>Do not run when this long has passed since sending; an expired task is revoked instead.</summary>
     public TimeSpan? ExpiresIn { get; set; }
 
-    /// <summary>The message priority (0-255; the queue must support priorities for it to matter).</summary>
+    /// <summary>The message priority (0-255; the queue must support priorities for it to matter, which quorum queues on RabbitMQ 3.x do not).</summary>
     public byte? Priority { get; set; }
 
     /// <summary>The task id to use instead of a new UUID.</summary>

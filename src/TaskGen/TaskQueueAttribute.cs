@@ -18,4 +18,10 @@ public sealed class TaskQueueAttribute : Attribute
 
     /// <summary>When true every worker bound to the queue receives each message (a fanout exchange).</summary>
     public bool Broadcast { get; set; }
+
+    /// <summary>
+    /// The queue's RabbitMQ type; <see cref="QueueType.Default"/> follows <see cref="TaskAppOptions.TaskDefaultQueueType"/>.
+    /// A broadcast queue cannot be a quorum queue, since each worker's queue on it is exclusive.
+    /// </summary>
+    public QueueType Type { get; set; }
 }

@@ -138,6 +138,37 @@ public sealed class QueueAnalyzerTests
         """);
 
     [Fact]
+    public Task QueueDeclaredTwiceWithTwoTypes_IsReportedOnBoth_AndAnUntypedDeclarationClashesWithNeither() => Verify.VerifyAsync("""
+        using TaskGen;
+        [assembly: TaskQueue({|TG0204:"ledger"|}, Type = QueueType.Quorum)]
+        [assembly: TaskQueue({|TG0204:"ledger"|}, Type = QueueType.Classic)]
+        [assembly: TaskQueue("ledger")]
+        [assembly: TaskQueue("calc", Type = QueueType.Quorum)]
+        [assembly: TaskQueue("calc")]
+        [assembly: TaskQueue("calc", Type = QueueType.Default)]
+        namespace App;
+        public static class Marker { }
+        """);
+
+    [Fact]
+    public Task BroadcastQueueDeclaredAsQuorum_IsReported() => Verify.VerifyAsync("""
+        using TaskGen;
+        [assembly: TaskQueue("fleet", Broadcast = true, Type = {|TG0210:QueueType.Quorum|})]
+        namespace App;
+        public static class Marker { }
+        """);
+
+    [Fact]
+    public Task BroadcastQueueOfDefaultOrClassicType_AndQuorumDirectQueue_AreNotReported() => Verify.VerifyAsync("""
+        using TaskGen;
+        [assembly: TaskQueue("fleet", Broadcast = true, Type = QueueType.Classic)]
+        [assembly: TaskQueue("crowd", Broadcast = true, Type = QueueType.Default)]
+        [assembly: TaskQueue("calc", Type = QueueType.Quorum)]
+        namespace App;
+        public static class Marker { }
+        """);
+
+    [Fact]
     public Task InvalidQueueNames_AreReported() => Verify.VerifyAsync($$"""
         using TaskGen;
         [assembly: TaskQueue({|TG0205:""|})]

@@ -263,6 +263,30 @@ public sealed class SnapshotTests
     }
 
     [Fact]
+    public void QuorumQueueDeclarations()
+    {
+        // The type is written only where the attribute sets it; a quorum broadcast queue (TG0210) is left out.
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run("""
+            using TaskGen;
+            [assembly: TaskQueue("ledger", Type = QueueType.Quorum)]
+            [assembly: TaskQueue("audit", Type = QueueType.Classic)]
+            [assembly: TaskQueue("calc")]
+            [assembly: TaskQueue("fleet", Broadcast = true, Type = QueueType.Quorum)]
+            namespace Books;
+            public static class Ledger
+            {
+                [Task(Queue = "ledger")]
+                public static decimal Post(decimal amount) => amount;
+
+                [Task(Queue = "audit")]
+                public static void Check() { }
+            }
+            """);
+        GeneratorHarness.AssertCompiles(output);
+        SnapshotAssert.Matches(result);
+    }
+
+    [Fact]
     public void EveryWireType()
     {
         (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run("""

@@ -20,12 +20,19 @@ internal static class Python
     public static Dictionary<string, string> Variables(string brokerUrl) => new() { ["BROKER_URL"] = brokerUrl, ["PYTHONDONTWRITEBYTECODE"] = "1" };
 
     /// <summary>Starts a Python Celery worker and waits until it says it is ready.</summary>
-    public static async Task<ProgramProcess> StartWorkerAsync(string brokerUrl, string queues, string nodeName)
+    /// <param name="environment">Variables added to <see cref="Variables"/>, such as <c>PYTASKS_PER_CONSUMER_QOS</c>.</param>
+    public static async Task<ProgramProcess> StartWorkerAsync(string brokerUrl, string queues, string nodeName, IReadOnlyDictionary<string, string>? environment = null)
     {
+        Dictionary<string, string> variables = Variables(brokerUrl);
+        foreach (KeyValuePair<string, string> variable in environment ?? new Dictionary<string, string>())
+        {
+            variables[variable.Key] = variable.Value;
+        }
+
         ProgramProcess worker = ProgramProcess.StartExecutable(
             Executable,
             ["-m", "celery", "-A", "pytasks", "worker", "-Q", queues, "-n", nodeName, "-c", "2", "--loglevel", "info", "--without-mingle", "--without-gossip"],
-            Variables(brokerUrl),
+            variables,
             Directory);
         await worker.WaitForLineAsync(line => line.Contains(" ready.", StringComparison.Ordinal), $"Python worker {nodeName} to be ready");
         return worker;

@@ -18,6 +18,12 @@ internal sealed class QueueDeclarations
 
     /// <summary>Where the queue is first declared as a broadcast queue.</summary>
     public string? BroadcastWhere { get; set; }
+
+    /// <summary>Where the queue is first declared as a direct queue with <c>Type = QueueType.Classic</c>.</summary>
+    public string? ClassicWhere { get; set; }
+
+    /// <summary>Where the queue is first declared as a direct queue with <c>Type = QueueType.Quorum</c>.</summary>
+    public string? QuorumWhere { get; set; }
 }
 
 /// <summary>
@@ -56,6 +62,16 @@ internal sealed class QueueCatalog
 
         return catalog;
     }
+
+    /// <summary>The value of <c>QueueType.Classic</c>.</summary>
+    public const int ClassicType = 1;
+
+    /// <summary>The value of <c>QueueType.Quorum</c>.</summary>
+    public const int QuorumType = 2;
+
+    /// <summary>The <c>Type</c> a <c>[TaskQueue]</c> attribute sets, as the enum's value (0, the default, when unset).</summary>
+    public static int QueueTypeOf(AttributeData attribute) =>
+        attribute.NamedArguments.FirstOrDefault(a => a.Key == "Type").Value.Value is int type ? type : 0;
 
     public QueueDeclarations? Find(string name) => _queues.TryGetValue(name, out QueueDeclarations? queue) ? queue : null;
 
@@ -116,6 +132,17 @@ internal sealed class QueueCatalog
             else
             {
                 queue.DirectWhere ??= where;
+
+                // Only types written out can clash: QueueType.Default takes whatever the app is configured with.
+                switch (QueueTypeOf(attribute))
+                {
+                    case ClassicType:
+                        queue.ClassicWhere ??= where;
+                        break;
+                    case QuorumType:
+                        queue.QuorumWhere ??= where;
+                        break;
+                }
             }
         }
     }

@@ -5,7 +5,8 @@ namespace TaskGen.Generators.Model;
 /// <summary>A queue declared with <c>[assembly: TaskQueue]</c>.</summary>
 /// <param name="Name">The queue name.</param>
 /// <param name="Broadcast">Whether the queue is a broadcast (fanout) queue.</param>
-internal sealed record QueueSpec(string Name, bool Broadcast);
+/// <param name="Type">The <c>QueueType</c> member written in the attribute (<c>Classic</c>, <c>Quorum</c>), or null when none was.</param>
+internal sealed record QueueSpec(string Name, bool Broadcast, string? Type = null);
 
 /// <summary>The compilation-wide facts the emitter needs, projected from the compilation once per edit.</summary>
 /// <remarks>Holds strings and equatable arrays only, so that an edit that changes none of them changes nothing downstream.</remarks>

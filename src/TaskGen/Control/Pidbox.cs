@@ -29,11 +29,16 @@ public static class Pidbox
 
     /// <summary>The mailbox queue of the node <paramref name="nodeName"/>.</summary>
     /// <param name="nodeName">The node name, <c>name@host</c>.</param>
+    /// <remarks>
+    /// Exclusive, as Celery's <c>control_queue_exclusive</c> makes it: RabbitMQ 4 deprecates (and later refuses)
+    /// transient queues that are not exclusive, and only the node itself ever declares its mailbox.
+    /// </remarks>
     public static QueueSpecification NodeQueue(string nodeName) =>
-        new($"{nodeName}.celery.pidbox", Durable: false, AutoDelete: true, Expires: QueueExpires, MessageTtl: MessageTtl);
+        new($"{nodeName}.celery.pidbox", Durable: false, Exclusive: true, AutoDelete: true, Expires: QueueExpires, MessageTtl: MessageTtl);
 
     /// <summary>The reply queue of the client <paramref name="clientId"/>.</summary>
     /// <param name="clientId">The client's id, also the routing key of its replies.</param>
+    /// <remarks>Exclusive for the same reason as <see cref="NodeQueue"/>: only the client that waits for replies declares it.</remarks>
     public static QueueSpecification ReplyQueue(string clientId) =>
-        new($"{clientId}.{ReplyExchange}", Durable: false, AutoDelete: true, Expires: QueueExpires, MessageTtl: MessageTtl);
+        new($"{clientId}.{ReplyExchange}", Durable: false, Exclusive: true, AutoDelete: true, Expires: QueueExpires, MessageTtl: MessageTtl);
 }

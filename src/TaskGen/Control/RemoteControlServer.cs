@@ -42,7 +42,18 @@ internal sealed partial class RemoteControlServer : IWorkerService
         ITransport transport = _app.Transport;
         await transport.DeclareExchangeAsync(Pidbox.RequestExchange, cancellationToken).ConfigureAwait(false);
         await transport.DeclareExchangeAsync(Pidbox.ReplyExchangeSpecification, cancellationToken).ConfigureAwait(false);
-        string queue = await transport.DeclareQueueAsync(Pidbox.NodeQueue(_worker.NodeName), cancellationToken).ConfigureAwait(false);
+        string queue;
+        try
+        {
+            queue = await transport.DeclareQueueAsync(Pidbox.NodeQueue(_worker.NodeName), cancellationToken).ConfigureAwait(false);
+        }
+        catch (BrokerException ex) when (ex.ReplyCode == 405)
+        {
+            // The mailbox is exclusive, so another connection holding it is another running node of this name,
+            // which Celery only warns about; two nodes of one name would answer remote control as one.
+            throw new BrokerException($"A node named {_worker.NodeName} is already running on this broker (its remote-control mailbox is taken): give each worker its own name with -n name@%h.", ex, ex.ReplyCode);
+        }
+
         await transport.BindQueueAsync(queue, Pidbox.Exchange, string.Empty, cancellationToken).ConfigureAwait(false);
         _consumer = await transport.ConsumeAsync(queue, 16, autoAck: true, OnRequestAsync, cancellationToken).ConfigureAwait(false);
     }

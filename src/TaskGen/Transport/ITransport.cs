@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using TaskGen.Protocol;
@@ -128,14 +129,30 @@ public enum ExchangeKind
 /// <param name="AutoDelete">Whether the exchange is deleted when its last binding goes.</param>
 public sealed record ExchangeSpecification(string Name, ExchangeKind Kind, bool Durable = true, bool AutoDelete = false);
 
-/// <summary>A queue to declare. Queues that Python Celery also declares must carry exactly its flags and no arguments.</summary>
+/// <summary>
+/// A queue to declare. Queues that Python Celery also declares must carry exactly its flags and arguments: none
+/// for a classic queue, only <c>x-queue-type: quorum</c> for a quorum queue.
+/// </summary>
 /// <param name="Name">The queue name, or null for a broker-chosen name.</param>
 /// <param name="Durable">Whether the queue survives a broker restart.</param>
 /// <param name="Exclusive">Whether only this connection may use the queue (deleted when it closes).</param>
 /// <param name="AutoDelete">Whether the queue is deleted when its last consumer goes.</param>
 /// <param name="Expires">Deletes the queue after this long unused (<c>x-expires</c>).</param>
 /// <param name="MessageTtl">Drops messages older than this (<c>x-message-ttl</c>).</param>
-public sealed record QueueSpecification(string? Name, bool Durable = true, bool Exclusive = false, bool AutoDelete = false, TimeSpan? Expires = null, TimeSpan? MessageTtl = null);
+/// <param name="Type">The queue type (<c>x-queue-type</c>); <see cref="QueueType.Default"/> and <see cref="QueueType.Classic"/> send no argument, as kombu does.</param>
+/// <param name="Arguments">
+/// Further <c>x-</c> arguments, for queues that kombu declares with more than a type and TTLs; sent as given, after
+/// those the other members set, so they must match what every other declarer sends.
+/// </param>
+public sealed record QueueSpecification(
+    string? Name,
+    bool Durable = true,
+    bool Exclusive = false,
+    bool AutoDelete = false,
+    TimeSpan? Expires = null,
+    TimeSpan? MessageTtl = null,
+    QueueType Type = QueueType.Default,
+    IReadOnlyDictionary<string, object?>? Arguments = null);
 
 /// <summary>A consumer to start: its queue, window and handler, and the hooks that keep it alive across broker faults.</summary>
 /// <param name="Queue">The queue to consume (replaced by what <see cref="Prepare"/> returns, when given).</param>

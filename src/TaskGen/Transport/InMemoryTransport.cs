@@ -10,7 +10,7 @@ namespace TaskGen.Transport;
 
 /// <summary>
 /// The transport for <c>memory://</c> URLs: every app in the process that names the same broker shares
-/// its queues. Message TTLs, queue expiry, exclusivity and priorities are not modelled.
+/// its queues. Message TTLs, queue expiry, exclusivity, queue types and priorities are not modelled.
 /// </summary>
 public sealed partial class InMemoryTransport : ITransport
 {

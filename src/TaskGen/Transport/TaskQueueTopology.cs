@@ -23,16 +23,30 @@ public static class TaskQueueTopology
     /// <param name="transport">The transport.</param>
     /// <param name="queue">The queue.</param>
     /// <param name="cancellationToken">Cancels the declarations.</param>
-    public static async ValueTask DeclareAsync(ITransport transport, QueueDeclaration queue, CancellationToken cancellationToken)
+    public static ValueTask DeclareAsync(ITransport transport, QueueDeclaration queue, CancellationToken cancellationToken) =>
+        DeclareAsync(transport, queue, QueueType.Classic, cancellationToken);
+
+    /// <summary>
+    /// Declares a task queue as <see cref="DeclareAsync(ITransport, QueueDeclaration, CancellationToken)"/> does, a
+    /// queue of type <see cref="QueueType.Default"/> taking <paramref name="defaultType"/>: a quorum queue is durable,
+    /// not auto-deleted, not exclusive, with the single argument <c>x-queue-type: quorum</c>, as kombu declares it.
+    /// </summary>
+    /// <param name="transport">The transport.</param>
+    /// <param name="queue">The queue.</param>
+    /// <param name="defaultType">The app's <see cref="TaskAppOptions.TaskDefaultQueueType"/>.</param>
+    /// <param name="cancellationToken">Cancels the declarations.</param>
+    public static async ValueTask DeclareAsync(ITransport transport, QueueDeclaration queue, QueueType defaultType, CancellationToken cancellationToken)
     {
         if (queue.Broadcast)
         {
+            // The type is ignored here: a broadcast queue's only queues are each worker's exclusive bcast.<uuid>.
             await transport.DeclareExchangeAsync(new ExchangeSpecification(queue.Name, ExchangeKind.Fanout), cancellationToken).ConfigureAwait(false);
             return;
         }
 
+        QueueType type = queue.Type == QueueType.Default ? defaultType : queue.Type;
         await transport.DeclareExchangeAsync(new ExchangeSpecification(queue.Name, ExchangeKind.Direct), cancellationToken).ConfigureAwait(false);
-        await transport.DeclareQueueAsync(new QueueSpecification(queue.Name), cancellationToken).ConfigureAwait(false);
+        await transport.DeclareQueueAsync(new QueueSpecification(queue.Name, Type: type), cancellationToken).ConfigureAwait(false);
         await transport.BindQueueAsync(queue.Name, queue.Name, queue.Name, cancellationToken).ConfigureAwait(false);
     }
 
@@ -44,7 +58,7 @@ public static class TaskQueueTopology
     /// <param name="cancellationToken">Cancels the declarations.</param>
     public static async ValueTask<string> DeclareBroadcastConsumerAsync(ITransport transport, QueueDeclaration queue, CancellationToken cancellationToken)
     {
-        await DeclareAsync(transport, queue, cancellationToken).ConfigureAwait(false);
+        await DeclareAsync(transport, queue, QueueType.Classic, cancellationToken).ConfigureAwait(false);
         string name = await transport.DeclareQueueAsync(
             new QueueSpecification(BroadcastConsumerPrefix + System.Guid.NewGuid().ToString(), Durable: false, Exclusive: true, AutoDelete: true), cancellationToken).ConfigureAwait(false);
         await transport.BindQueueAsync(name, queue.Name, string.Empty, cancellationToken).ConfigureAwait(false);

@@ -129,7 +129,7 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
                 // queue that went with its channel, is declared again before consuming resumes.
                 Prepare = async ct =>
                 {
-                    await TaskQueueTopology.DeclareAsync(_dependencies.Transport, queue, ct).ConfigureAwait(false);
+                    await TaskQueueTopology.DeclareAsync(_dependencies.Transport, queue, _settings.DefaultQueueType, ct).ConfigureAwait(false);
                     return queue.Broadcast
                         ? await TaskQueueTopology.DeclareBroadcastConsumerAsync(_dependencies.Transport, queue, ct).ConfigureAwait(false)
                         : queue.Name;

@@ -80,6 +80,12 @@ def retry_dotnet(path):
     }
 
 
+def quorum_whoami(count):
+    """Calls interop.whoami on the quorum queue 'qq', which Python and TaskGen workers both consume."""
+    results = [app.send_task('interop.whoami', queue='qq') for _ in range(count)]
+    return {'answers': sorted({r.get(timeout=TIMEOUT) for r in results})}
+
+
 def events(seconds, prefix):
     seen = []
     deadline = time.time() + seconds
@@ -111,6 +117,8 @@ if __name__ == '__main__':
     scenario = sys.argv[1]
     if scenario == 'events':
         result = events(float(sys.argv[2]), sys.argv[3])
+    elif scenario == 'quorum_whoami':
+        result = quorum_whoami(int(sys.argv[2]))
     elif scenario == 'retry_dotnet':
         result = retry_dotnet(sys.argv[2])
     else:

@@ -12,7 +12,15 @@ app.conf.accept_content = ['json']
 app.conf.task_serializer = 'json'
 app.conf.result_serializer = 'json'
 app.conf.task_routes = {'tasks.*': {'queue': 'py'}}
-app.conf.task_queues = [Queue('py'), Queue('mixed'), Broadcast('interop_fleet')]
+# 'qq' is declared as Celery 5.5's task_default_queue_type = 'quorum' declares its queues.
+app.conf.task_queues = [Queue('py'), Queue('mixed'), Broadcast('interop_fleet'), Queue('qq', queue_arguments={'x-queue-type': 'quorum'})]
+
+if os.environ.get('PYTASKS_PER_CONSUMER_QOS') == '1':
+    # RabbitMQ refuses global QoS on a channel that consumes a quorum queue, and Celery 5.2 asks for it on
+    # every RabbitMQ since 3.3; Celery 5.5 switches to a per-consumer prefetch once it sees a quorum queue,
+    # as this does for the workers that consume 'qq'.
+    from kombu.transport import pyamqp
+    pyamqp.Transport.qos_semantics_matches_spec = lambda self, connection: True
 
 
 @app.task(name='tasks.add')

@@ -33,6 +33,7 @@ public sealed class TaskAppConfigurationTests
             ["TaskGen:WorkerEtaTaskLimit"] = "250",
             ["TaskGen:TaskAcksLate"] = "false",
             ["TaskGen:TaskDefaultQueue"] = "default-q",
+            ["TaskGen:TaskDefaultQueueType"] = "quorum",
             ["TaskGen:TaskRoutes:tasks.add"] = "math",
             ["TaskGen:TaskCreateMissingQueues"] = "true",
             ["TaskGen:WorkerShutdownTimeout"] = "00:02:00",
@@ -57,6 +58,7 @@ public sealed class TaskAppConfigurationTests
         Assert.Equal(250, options.WorkerEtaTaskLimit);
         Assert.False(options.TaskAcksLate);
         Assert.Equal("default-q", options.TaskDefaultQueue);
+        Assert.Equal("quorum", options.TaskDefaultQueueType);
         Assert.Equal("math", Assert.Contains("tasks.add", options.TaskRoutes));
         Assert.True(options.TaskCreateMissingQueues);
         Assert.Equal(TimeSpan.FromMinutes(2), options.WorkerShutdownTimeout);

@@ -15,7 +15,7 @@ internal class ForwardingTransport(ITransport inner) : ITransport
 
     public ValueTask DeclareExchangeAsync(ExchangeSpecification exchange, CancellationToken cancellationToken) => Inner.DeclareExchangeAsync(exchange, cancellationToken);
 
-    public ValueTask<string> DeclareQueueAsync(QueueSpecification queue, CancellationToken cancellationToken) => Inner.DeclareQueueAsync(queue, cancellationToken);
+    public virtual ValueTask<string> DeclareQueueAsync(QueueSpecification queue, CancellationToken cancellationToken) => Inner.DeclareQueueAsync(queue, cancellationToken);
 
     public ValueTask BindQueueAsync(string queue, string exchange, string routingKey, CancellationToken cancellationToken) => Inner.BindQueueAsync(queue, exchange, routingKey, cancellationToken);
 

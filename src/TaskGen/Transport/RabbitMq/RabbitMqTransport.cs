@@ -68,6 +68,20 @@ public sealed class RabbitMqTransport : ITransport
             (arguments ??= [])["x-message-ttl"] = (int)Math.Min(int.MaxValue, ttl.TotalMilliseconds);
         }
 
+        if (queue.Type == QueueType.Quorum)
+        {
+            // Exactly kombu's queue_arguments for a quorum queue, so that Python declaring the same queue gets no 406.
+            (arguments ??= [])["x-queue-type"] = "quorum";
+        }
+
+        if (queue.Arguments is { } extra)
+        {
+            foreach (KeyValuePair<string, object?> argument in extra)
+            {
+                (arguments ??= [])[argument.Key] = argument.Value;
+            }
+        }
+
         QueueDeclareOk ok = await OnTopologyAsync(
             (channel, ct) => channel.QueueDeclareAsync(queue.Name ?? string.Empty, queue.Durable, queue.Exclusive, queue.AutoDelete, arguments, passive: false, noWait: false, ct),
             cancellationToken).ConfigureAwait(false);
