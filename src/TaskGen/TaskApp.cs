@@ -293,15 +293,23 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResult
         DateTimeOffset now = DateTimeOffset.UtcNow;
         options?.Validate(now);
         string id = options?.TaskId ?? Guid.NewGuid().ToString();
+        DateTimeOffset? eta = options?.Eta ?? (options?.Countdown is { } countdown ? now + countdown : null);
+
+        // On a quorum queue a task due a second or more from now waits in the broker's delay levels, as Celery 5.5
+        // sends it, unless the call names its own exchange or routing key.
+        (string exchange, string routingKey) = options?.Exchange is null && options?.RoutingKey is null && eta is { } due
+            && TaskQueueTopology.DelaysInBroker(Transport, queue, Options.DefaultQueueType) && DelayedDelivery.Seconds(due - now) is long seconds
+            ? (DelayedDelivery.Entry, DelayedDelivery.RoutingKey(seconds, queue.Name))
+            : (options?.Exchange ?? (queue.Broadcast ? queue.Name : string.Empty), options?.RoutingKey ?? (queue.Broadcast ? string.Empty : queue.Name));
         var envelope = new TaskEnvelope
         {
             Id = id,
             Name = task.Name,
             Arguments = signature.Arguments,
-            Exchange = options?.Exchange ?? (queue.Broadcast ? queue.Name : string.Empty),
-            RoutingKey = options?.RoutingKey ?? (queue.Broadcast ? string.Empty : queue.Name),
+            Exchange = exchange,
+            RoutingKey = routingKey,
             ReplyTo = ignoreResult ? null : _results!.ReplyQueue,
-            Eta = options?.Eta ?? (options?.Countdown is { } countdown ? now + countdown : null),
+            Eta = eta,
             Expires = options?.Expires ?? (options?.ExpiresIn is { } expiresIn ? now + expiresIn : null),
             Priority = options?.Priority ?? 0,
             IgnoreResult = ignoreResult,

@@ -12,6 +12,16 @@ public static class TaskQueueTopology
     // kombu's Broadcast names its queues so too, so a Python worker's broadcast queue reads the same way.
     private const string BroadcastConsumerPrefix = "bcast.";
 
+    /// <summary>
+    /// Whether ETA tasks for <paramref name="queue"/> wait in the broker (kombu's native delayed delivery): for quorum task
+    /// queues on a transport that has it, as Celery 5.5 does.
+    /// </summary>
+    /// <param name="transport">The transport.</param>
+    /// <param name="queue">The task queue.</param>
+    /// <param name="defaultType">The app's <see cref="TaskAppOptions.TaskDefaultQueueType"/>.</param>
+    public static bool DelaysInBroker(ITransport transport, QueueDeclaration queue, QueueType defaultType) =>
+        !queue.Broadcast && transport.SupportsNativeDelayedDelivery && (queue.Type == QueueType.Default ? defaultType : queue.Type) == QueueType.Quorum;
+
     /// <summary>Whether <paramref name="queue"/> is one worker's own queue on a broadcast exchange.</summary>
     /// <param name="queue">The queue a message was consumed from.</param>
     public static bool IsBroadcastConsumerQueue(string queue) => queue.StartsWith(BroadcastConsumerPrefix, System.StringComparison.Ordinal);
@@ -48,6 +58,10 @@ public static class TaskQueueTopology
         await transport.DeclareExchangeAsync(new ExchangeSpecification(queue.Name, ExchangeKind.Direct), cancellationToken).ConfigureAwait(false);
         await transport.DeclareQueueAsync(new QueueSpecification(queue.Name, Type: type), cancellationToken).ConfigureAwait(false);
         await transport.BindQueueAsync(queue.Name, queue.Name, queue.Name, cancellationToken).ConfigureAwait(false);
+        if (DelaysInBroker(transport, queue, defaultType))
+        {
+            await DelayedDelivery.PrepareQueueAsync(transport, queue.Name, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

@@ -81,8 +81,11 @@ internal sealed partial class TaskRetries(WorkerContext worker, ILogger logger)
             Expiration = request.Expires is { } expires ? TaskMessageCodec.Expiration(expires - now) : null,
         };
 
-        // The default exchange with the queue's name reaches the queue whichever exchange the first send used.
-        var retry = new TransportMessage(string.Empty, delivery.Queue, properties, headers, original.Body);
+        // The default exchange with the queue's name reaches the queue whichever exchange the first send used; on a
+        // quorum queue a retry a second or more away waits in the broker's delay levels instead of a worker's memory.
+        var retry = worker.DelayedQueues.Contains(delivery.Queue) && DelayedDelivery.Seconds(eta - now) is long seconds
+            ? new TransportMessage(DelayedDelivery.Entry, DelayedDelivery.RoutingKey(seconds, delivery.Queue), properties, headers, original.Body)
+            : new TransportMessage(string.Empty, delivery.Queue, properties, headers, original.Body);
         try
         {
             await worker.Transport.PublishAsync(retry, CancellationToken.None).ConfigureAwait(false);

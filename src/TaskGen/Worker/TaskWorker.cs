@@ -117,9 +117,14 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
             await TaskQueueTopology.DeclareDeadLetterQueueAsync(_dependencies.Transport, _settings.DeadLetterQueue, cancellationToken).ConfigureAwait(false);
         }
 
+        // Known before the first delivery, so the retries of every queue read one finished set.
+        _context.DelayedQueues = Queues.Select(_dependencies.ResolveQueue)
+            .Where(queue => TaskQueueTopology.DelaysInBroker(_dependencies.Transport, queue, _settings.DefaultQueueType))
+            .Select(queue => queue.Name).ToHashSet(StringComparer.Ordinal);
         foreach (string name in Queues)
         {
             QueueDeclaration queue = _dependencies.ResolveQueue(name);
+
             var consumer = new ConsumerSpecification(queue.Name, _handler.HandleAsync)
             {
                 Prefetch = Prefetch,

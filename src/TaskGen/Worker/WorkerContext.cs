@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
@@ -51,6 +52,9 @@ internal sealed partial class WorkerContext : IDisposable
     public IServiceProvider? Services { get; set; }
 
     public FollowUps FollowUps { get; set; } = null!;
+
+    /// <summary>The consumed queues whose delayed tasks wait in the broker (quorum queues): retries go there through the delay levels.</summary>
+    public IReadOnlySet<string> DelayedQueues { get; set; } = new HashSet<string>();
 
     /// <summary>The broker, for what the worker sends back to a task queue (retries).</summary>
     public ITransport Transport { get; init; } = null!;

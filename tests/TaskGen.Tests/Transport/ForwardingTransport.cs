@@ -17,7 +17,7 @@ internal class ForwardingTransport(ITransport inner) : ITransport
 
     public virtual ValueTask<string> DeclareQueueAsync(QueueSpecification queue, CancellationToken cancellationToken) => Inner.DeclareQueueAsync(queue, cancellationToken);
 
-    public ValueTask BindQueueAsync(string queue, string exchange, string routingKey, CancellationToken cancellationToken) => Inner.BindQueueAsync(queue, exchange, routingKey, cancellationToken);
+    public virtual ValueTask BindQueueAsync(string queue, string exchange, string routingKey, CancellationToken cancellationToken) => Inner.BindQueueAsync(queue, exchange, routingKey, cancellationToken);
 
     public virtual ValueTask PublishAsync(TransportMessage message, CancellationToken cancellationToken) => Inner.PublishAsync(message, cancellationToken);
 
