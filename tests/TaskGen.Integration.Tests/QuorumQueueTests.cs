@@ -57,6 +57,37 @@ public sealed class QuorumQueueTests(RabbitMqFixture broker) : IntegrationTest(b
     }
 
     [Fact]
+    public async Task AnEtaTaskAndARetryOnAQuorumQueueWaitInTheBrokerNotInTheWorker()
+    {
+        const string Queue = "quorum_delayed";
+        await using TaskApp app = await QuorumAppAsync(Queue);
+        await using ProgramProcess worker = await StartQuorumWorkerAsync(Queue, "delayed@%h", concurrency: 2);
+
+        // Due in 3 s: the message sits in the delay levels (bits 1 and 0 of its countdown), not with the worker.
+        DateTimeOffset sent = DateTimeOffset.UtcNow;
+        AsyncResult<int> eta = await app.SendAsync(Jobs.Add.Signature(40, 2, new TaskOptions { Queue = Queue, Countdown = TimeSpan.FromSeconds(3) }));
+        int delayed = await Poll.UntilAsync(DelayedMessagesAsync, n => n > 0 || eta.IsReady, "the ETA task to wait in a delay level", TimeSpan.FromMilliseconds(20));
+        Assert.True(delayed > 0, "The ETA task never waited in a delay level.");
+        Assert.Equal(0u, (await app.Transport.InspectQueueAsync(Queue, CancellationToken.None))?.Messages);
+        Assert.Equal(42, await eta.GetAsync(Guard));
+        Assert.True(DateTimeOffset.UtcNow - sent >= TimeSpan.FromSeconds(2.9), "The ETA task ran before it was due.");
+
+        // FlakyLater retries after 4 s: the retry goes through the levels too, and the caller gets its value.
+        string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "taskgen-quorum-retry-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            AsyncResult<int> retried = await app.SendAsync(Jobs.FlakyLater.Signature(path, 1, new TaskOptions { Queue = Queue }));
+            await Poll.UntilAsync(() => Task.FromResult(retried.Status), status => status == TaskState.Retry, "the first run to be retried", TimeSpan.FromMilliseconds(20));
+            Assert.True(await DelayedMessagesAsync() > 0, "The retry, due in 4 s, is not in a delay level.");
+            Assert.Equal(1, await retried.GetAsync(Guard));
+        }
+        finally
+        {
+            EtaFaultTests.DeleteRuns(path);
+        }
+    }
+
+    [Fact]
     public async Task EveryQueueAProducerAWorkerAndRemoteControlDeclareIsDurableOrExclusive()
     {
         const string Queue = "quorum_ready";
@@ -89,7 +120,20 @@ public sealed class QuorumQueueTests(RabbitMqFixture broker) : IntegrationTest(b
         Assert.Contains(queues, q => q.Name == $"{node}.celery.pidbox");
         Assert.Contains(queues, q => q.Name.EndsWith(".reply.celery.pidbox", StringComparison.Ordinal));
         Assert.All(queues, q => Assert.True(q.Durable || q.Exclusive, $"{q.Name} is transient and not exclusive, which RabbitMQ 4 refuses:\n{listing}"));
-        Assert.All(queues.Where(q => q.Arguments.ContainsKey("x-queue-type")), q => Assert.Equal(QuorumArguments, q.Arguments));
+        Assert.All(queues.Where(q => q.Arguments.ContainsKey("x-queue-type") && !q.Name.StartsWith("celery_delayed_", StringComparison.Ordinal)), q => Assert.Equal(QuorumArguments, q.Arguments));
+
+        // kombu's delay levels, which quorum task queues bring with them, carry exactly kombu's arguments.
+        Assert.Equal(28, queues.Count(q => q.Name.StartsWith("celery_delayed_", StringComparison.Ordinal)));
+        Assert.Equal(
+            new Dictionary<string, string>
+            {
+                ["x-queue-type"] = "quorum",
+                ["x-message-ttl"] = "4000",
+                ["x-overflow"] = "reject-publish",
+                ["x-dead-letter-exchange"] = "celery_delayed_1",
+                ["x-dead-letter-strategy"] = "at-least-once",
+            },
+            Assert.Single(queues, q => q.Name == "celery_delayed_2").Arguments);
         Assert.Equal(QuorumArguments, Assert.Single(queues, q => q.Name == Queue).Arguments);
     }
 
@@ -123,6 +167,21 @@ public sealed class QuorumQueueTests(RabbitMqFixture broker) : IntegrationTest(b
             // Declared only here: the readiness test expects quorum queues with no argument but their type.
             await Broker.CtlAsync("delete_queue", Queue);
         }
+    }
+
+    /// <summary>
+    /// How many messages wait in kombu's delay levels now, by passive declarations: exact at once, where
+    /// <c>rabbitmqctl list_queues</c> shows a quorum queue's count seconds late.
+    /// </summary>
+    private async Task<int> DelayedMessagesAsync()
+    {
+        int total = 0;
+        for (int level = 0; level < DelayedDelivery.Levels; level++)
+        {
+            total += (int)((await App.Transport.InspectQueueAsync(DelayedDelivery.LevelName(level), CancellationToken.None))?.Messages ?? 0);
+        }
+
+        return total;
     }
 
     private static readonly Dictionary<string, string> QuorumArguments = new() { ["x-queue-type"] = "quorum" };
