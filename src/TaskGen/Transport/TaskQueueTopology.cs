@@ -88,9 +88,11 @@ public static class TaskQueueTopology
     /// <param name="cancellationToken">Cancels the declarations.</param>
     public static async ValueTask DeclareDeadLetterQueueAsync(ITransport transport, string name, CancellationToken cancellationToken)
     {
-        // Fanout, so the binding holds whatever routing key the message died with.
+        // Fanout, so the binding holds whatever routing key the message died with. Quorum whatever the task queues
+        // are: only TaskGen declares it, so every worker agrees, and on a cluster a classic queue would live on one
+        // node, which, once down, would make every worker's declaration fail.
         await transport.DeclareExchangeAsync(new ExchangeSpecification(name, ExchangeKind.Fanout), cancellationToken).ConfigureAwait(false);
-        await transport.DeclareQueueAsync(new QueueSpecification(name), cancellationToken).ConfigureAwait(false);
+        await transport.DeclareQueueAsync(new QueueSpecification(name, Type: QueueType.Quorum), cancellationToken).ConfigureAwait(false);
         await transport.BindQueueAsync(name, name, string.Empty, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -114,7 +114,15 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
         // Dead letters: the broker policy names this exchange, and without it the broker drops what workers reject.
         if (!string.IsNullOrEmpty(_settings.DeadLetterQueue))
         {
-            await TaskQueueTopology.DeclareDeadLetterQueueAsync(_dependencies.Transport, _settings.DeadLetterQueue, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await TaskQueueTopology.DeclareDeadLetterQueueAsync(_dependencies.Transport, _settings.DeadLetterQueue, cancellationToken).ConfigureAwait(false);
+            }
+            catch (BrokerException ex)
+            {
+                // Running tasks matters more than where their rejects go: a clash over the queue's flags is logged, not fatal.
+                LogDeadLetterQueueNotDeclared(_logger, ex, _settings.DeadLetterQueue);
+            }
         }
 
         // Known before the first delivery, so the retries of every queue read one finished set.
@@ -233,6 +241,9 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{NodeName} ready: consuming {Queues} with concurrency {Concurrency}.")]
     private static partial void LogReady(ILogger logger, string nodeName, string queues, int concurrency);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The dead-letter queue {Queue} could not be declared; what this worker rejects is kept only if it exists.")]
+    private static partial void LogDeadLetterQueueNotDeclared(ILogger logger, Exception exception, string queue);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{NodeName} stopped.")]
     private static partial void LogStopped(ILogger logger, string nodeName);

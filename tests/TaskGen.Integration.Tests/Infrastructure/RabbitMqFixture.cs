@@ -62,9 +62,7 @@ public sealed class RabbitMqFixture : IAsyncLifetime
         }
 
         await using TaskApp app = TaskApp.Create(b => b.Options.BrokerUrl = Url);
-        await app.Transport.DeclareExchangeAsync(new ExchangeSpecification(DeadLetters, ExchangeKind.Fanout), CancellationToken.None);
-        await app.Transport.DeclareQueueAsync(new QueueSpecification(DeadLetters), CancellationToken.None);
-        await app.Transport.BindQueueAsync(DeadLetters, DeadLetters, string.Empty, CancellationToken.None);
+        await TaskQueueTopology.DeclareDeadLetterQueueAsync(app.Transport, DeadLetters, CancellationToken.None);
     }
 
     /// <inheritdoc />

@@ -94,8 +94,8 @@ public sealed class QueueTypeTests
         Assert.Equal(QueueType.Quorum, Single(declared, "ledger").Type);
         Assert.Equal(QueueType.Classic, Single(declared, "audit").Type);
 
-        // The dead-letter queue is TaskGen's own and stays classic: a policy, not the declaration, makes it anything else.
-        Assert.Equal(new QueueSpecification("taskgen.dead"), Single(declared, "taskgen.dead"));
+        // The dead-letter queue is TaskGen's own and always quorum, so no node of a cluster takes it down with it.
+        Assert.Equal(new QueueSpecification("taskgen.dead", Type: QueueType.Quorum), Single(declared, "taskgen.dead"));
     }
 
     [Fact]
