@@ -29,6 +29,12 @@ internal sealed partial class WorkerContext : IDisposable
 
     public string NodeName { get; }
 
+    /// <summary>Whether the worker's result backend stores states by task id, so tasks without a <c>reply_to</c> are answered too.</summary>
+    public bool ResultsById => _results.StoresById;
+
+    /// <summary>Where the state of a task goes: its <c>reply_to</c>, or nowhere unless the backend stores by id.</summary>
+    public string? ResultAddress(string? replyTo) => replyTo is { Length: > 0 } ? replyTo : ResultsById ? string.Empty : null;
+
     public bool AcksLate { get; }
 
     public SemaphoreSlim Slots { get; }
