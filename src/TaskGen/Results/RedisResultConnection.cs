@@ -17,6 +17,7 @@ internal sealed class RedisResultConnection : IAsyncDisposable
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private ConnectionMultiplexer? _multiplexer;
+    private volatile bool _disposed;
 
     public RedisResultConnection(RedisUrl url, string clientName)
     {
@@ -42,9 +43,11 @@ internal sealed class RedisResultConnection : IAsyncDisposable
             return ready;
         }
 
+        ObjectDisposedException.ThrowIf(_disposed, this);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             if (_multiplexer is { } raced)
             {
                 return raced;
@@ -99,12 +102,14 @@ internal sealed class RedisResultConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Taken so that a connection being opened now is either finished and closed here, or never opened.
+        _disposed = true;
+        await _gate.WaitAsync().ConfigureAwait(false);
         if (_multiplexer is not null)
         {
             await _multiplexer.CloseAsync().ConfigureAwait(false);
             _multiplexer.Dispose();
         }
 
-        _gate.Dispose();
     }
 }
