@@ -17,15 +17,25 @@ internal static class Python
     /// <summary>Where the Python app and scripts are, beside the test binaries.</summary>
     public static readonly string Directory = Path.Combine(AppContext.BaseDirectory, "python");
 
-    public static Dictionary<string, string> Variables(string brokerUrl) => new() { ["BROKER_URL"] = brokerUrl, ["PYTHONDONTWRITEBYTECODE"] = "1" };
+    /// <summary>The Python app's environment: its broker, and its result backend when not the default rpc://.</summary>
+    public static Dictionary<string, string> Variables(string brokerUrl, string? resultBackend = null)
+    {
+        var variables = new Dictionary<string, string> { ["BROKER_URL"] = brokerUrl, ["PYTHONDONTWRITEBYTECODE"] = "1" };
+        if (resultBackend is not null)
+        {
+            variables["RESULT_BACKEND"] = resultBackend;
+        }
+
+        return variables;
+    }
 
     /// <summary>Starts a Python Celery worker and waits until it says it is ready.</summary>
-    public static async Task<ProgramProcess> StartWorkerAsync(string brokerUrl, string queues, string nodeName)
+    public static async Task<ProgramProcess> StartWorkerAsync(string brokerUrl, string queues, string nodeName, string? resultBackend = null)
     {
         ProgramProcess worker = ProgramProcess.StartExecutable(
             Executable,
             ["-m", "celery", "-A", "pytasks", "worker", "-Q", queues, "-n", nodeName, "-c", "2", "--loglevel", "info", "--without-mingle", "--without-gossip"],
-            Variables(brokerUrl),
+            Variables(brokerUrl, resultBackend),
             Directory);
         await worker.WaitForLineAsync(line => line.Contains(" ready.", StringComparison.Ordinal), $"Python worker {nodeName} to be ready");
         return worker;
@@ -40,9 +50,12 @@ internal static class Python
     }
 
     /// <summary>Runs a scenario of <c>client.py</c> and returns the JSON it prints last.</summary>
-    public static async Task<JsonElement> ScenarioAsync(string brokerUrl, params string[] arguments)
+    public static Task<JsonElement> ScenarioAsync(string brokerUrl, params string[] arguments) => ScenarioOnBackendAsync(brokerUrl, null, arguments);
+
+    /// <summary>Runs a scenario of <c>client.py</c> with the Python app on <paramref name="resultBackend"/> and returns the JSON it prints last.</summary>
+    public static async Task<JsonElement> ScenarioOnBackendAsync(string brokerUrl, string? resultBackend, params string[] arguments)
     {
-        await using ProgramProcess script = ProgramProcess.StartExecutable(Executable, ["client.py", .. arguments], Variables(brokerUrl), Directory);
+        await using ProgramProcess script = ProgramProcess.StartExecutable(Executable, ["client.py", .. arguments], Variables(brokerUrl, resultBackend), Directory);
         await script.WaitForExitAsync();
         string output = string.Join("\n", script.Lines);
         string? last = script.Lines.LastOrDefault(line => line.StartsWith('{'));
