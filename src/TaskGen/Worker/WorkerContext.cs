@@ -79,7 +79,7 @@ internal sealed partial class WorkerContext : IDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogResultNotSent(_logger, LogText.Escape(taskId), LogText.Escape(replyTo), LogText.Escape(ex.Message));
+            LogResultNotSent(_logger, LogText.Escape(taskId), Destination(replyTo), LogText.Escape(ex.Message));
         }
     }
 
@@ -102,7 +102,7 @@ internal sealed partial class WorkerContext : IDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogResultNotSent(_logger, LogText.Escape(taskId), LogText.Escape(replyTo), LogText.Escape(ex.Message));
+            LogResultNotSent(_logger, LogText.Escape(taskId), Destination(replyTo), LogText.Escape(ex.Message));
             if (state is TaskState.Failure)
             {
                 return false;
@@ -121,10 +121,13 @@ internal sealed partial class WorkerContext : IDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogResultNotSent(_logger, LogText.Escape(taskId), LogText.Escape(replyTo), LogText.Escape(ex.Message));
+            LogResultNotSent(_logger, LogText.Escape(taskId), Destination(replyTo), LogText.Escape(ex.Message));
             return false;
         }
     }
+
+    // A backend that stores by id ignores reply_to, so naming it in a log line would point at the wrong place.
+    private string Destination(string replyTo) => ResultsById ? "the result backend" : LogText.Escape(replyTo);
 
     public void Dispose()
     {

@@ -138,6 +138,16 @@ public sealed class RedisResultBackendTests
         Assert.True(string.IsNullOrEmpty(delivery.Message.Properties.ReplyTo));
     }
 
+    [Fact]
+    public async Task ABroadcastOnRedisIsRefusedBecauseItsRepliesWouldShareOneKey()
+    {
+        await using EndToEnd.MemoryEnvironment env = await EndToEnd.MemoryEnvironment.StartAsync(startWorker: false, configure: b => b.Options.ResultBackend = "redis://127.0.0.1:1/0");
+
+        NotSupportedException refused = Assert.Throws<NotSupportedException>(() => env.App.Broadcast(EndToEnd.Remote.TestTasks.Hello.Signature("hi")));
+
+        Assert.Contains("rpc://", refused.Message, StringComparison.Ordinal);
+    }
+
     private static System.Collections.Generic.IEnumerable<string> EnumerateNames(JsonElement element)
     {
         foreach (JsonProperty property in element.EnumerateObject())
