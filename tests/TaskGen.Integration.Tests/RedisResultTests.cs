@@ -83,14 +83,20 @@ public sealed class RedisResultTests(RabbitMqFixture broker, RedisFixture redis)
             using JsonDocument message = JsonDocument.Parse((string)value!);
             states.Enqueue(message.RootElement.GetProperty("status").GetString()!);
         });
-        string path = Path.Combine(Path.GetTempPath(), "taskgen-redis-flaky-" + id);
+        DirectoryInfo records = Directory.CreateTempSubdirectory("taskgen-redis-");
+        try
+        {
+            AsyncResult<int> result = await app.SendAsync(Jobs.Flaky.Signature(Path.Combine(records.FullName, "flaky"), 2, new TaskOptions { TaskId = id }));
 
-        AsyncResult<int> result = await app.SendAsync(Jobs.Flaky.Signature(path, 2, new TaskOptions { TaskId = id }));
-
-        Assert.Equal(2, await result.GetAsync(Guard));
-        await Poll.UntilAsync(() => Task.FromResult(states.Count), n => n >= 3, "three states on the channel");
-        Assert.Equal(["RETRY", "RETRY", "SUCCESS"], states.ToArray());
-        Assert.Equal(TaskState.Success, result.Status);
+            Assert.Equal(2, await result.GetAsync(Guard));
+            await Poll.UntilAsync(() => Task.FromResult(states.Count), n => n >= 3, "three states on the channel");
+            Assert.Equal(["RETRY", "RETRY", "SUCCESS"], states.ToArray());
+            Assert.Equal(TaskState.Success, result.Status);
+        }
+        finally
+        {
+            records.Delete(recursive: true);
+        }
     }
 
     [Fact]

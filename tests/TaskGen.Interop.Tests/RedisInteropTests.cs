@@ -19,9 +19,16 @@ public sealed class RedisInteropTests(RabbitMqFixture broker, RedisFixture redis
     {
         await using ProgramProcess jobs = await ProgramProcess.StartWorkerAsync(
             WorkerProgram, Broker.Url, "work", "jobs@%h", 4, new Dictionary<string, string> { ["TaskGen__ResultBackend"] = redis.Url });
-        string path = Path.Combine(Path.GetTempPath(), "taskgen-redis-interop-" + Guid.NewGuid().ToString("N"));
-
-        JsonElement result = await Python.ScenarioOnBackendAsync(Broker.Url, redis.Url, "redis_call_dotnet", path);
+        DirectoryInfo records = Directory.CreateTempSubdirectory("taskgen-redis-");
+        JsonElement result;
+        try
+        {
+            result = await Python.ScenarioOnBackendAsync(Broker.Url, redis.Url, "redis_call_dotnet", Path.Combine(records.FullName, "flaky"));
+        }
+        finally
+        {
+            records.Delete(recursive: true);
+        }
 
         Assert.Equal(42, result.GetProperty("value").GetInt32());
         Assert.Equal(42, result.GetProperty("by_id").GetInt32());
