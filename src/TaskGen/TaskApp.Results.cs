@@ -16,7 +16,6 @@ public sealed partial class TaskApp
     /// <param name="task">The task's descriptor (a stub's <c>Descriptor</c>), which reads its value.</param>
     /// <param name="taskId">The task id.</param>
     /// <exception cref="NotSupportedException">The app's result backend keeps results only for the app that sent the task.</exception>
-    /// <exception cref="InvalidOperationException">This app already waits for the same id: await the result it has instead.</exception>
     public AsyncResult<TResult> GetResult<TResult>(TaskDescriptor<TResult> task, string taskId)
     {
         ArgumentNullException.ThrowIfNull(task);
@@ -30,7 +29,7 @@ public sealed partial class TaskApp
         }
 
         var result = new AsyncResult<TResult>(taskId, task, ignoreResult: false) { App = this };
-        results.Register(result);
+        results.Join(result);
         return result;
     }
 

@@ -48,6 +48,20 @@ public sealed class RedisResultTests(RabbitMqFixture broker, RedisFixture redis)
     }
 
     [Fact]
+    public async Task AReaderByIdJoinsACallThisAppAlreadyWaitsFor()
+    {
+        await using ProgramProcess worker = await StartRedisWorkerAsync("joined@%h");
+        await using TaskApp app = CreateRedisApp();
+
+        AsyncResult<int> sent = await app.SendAsync(Jobs.Slow.Signature(7, 1500));
+        AsyncResult<int> joined = app.GetResult(Jobs.Slow.Descriptor, sent.Id);
+
+        Assert.Equal(7, await joined.GetAsync(Guard));
+        Assert.Equal(7, await sent.GetAsync(Guard));
+        Assert.Equal(7, await app.GetResult(Jobs.Slow.Descriptor, sent.Id).GetAsync(Guard));
+    }
+
+    [Fact]
     public async Task TheStoredValueIsCelerysAndExpiresWithResultExpires()
     {
         await using ProgramProcess worker = await StartRedisWorkerAsync("layout@%h");
@@ -116,7 +130,7 @@ public sealed class RedisResultTests(RabbitMqFixture broker, RedisFixture redis)
     }
 
     private Task<ProgramProcess> StartRedisWorkerAsync(string nodeName) =>
-        ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work", nodeName, 4, new Dictionary<string, string> { ["TaskGen__ResultBackend"] = redis.Url });
+        ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work,slow", nodeName, 4, new Dictionary<string, string> { ["TaskGen__ResultBackend"] = redis.Url });
 
     private TaskApp CreateRedisApp() => TaskApp.Create(b =>
     {

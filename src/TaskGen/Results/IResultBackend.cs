@@ -23,6 +23,10 @@ internal interface IResultBackend : IAsyncDisposable
     /// <exception cref="InvalidOperationException">A result for the same task id is already awaited here.</exception>
     void Register(IResultSink sink);
 
+    /// <summary>Starts waiting for a task by id alone, sharing the wait when this app already awaits the id.</summary>
+    /// <exception cref="NotSupportedException">The backend cannot read results by id (<see cref="ReadsById"/> is false).</exception>
+    void Join(IResultSink sink);
+
     /// <summary>Stops waiting for a task, whose send failed or whose broadcast is over.</summary>
     void Unregister(string taskId);
 

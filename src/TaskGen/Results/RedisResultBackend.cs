@@ -54,6 +54,27 @@ internal sealed partial class RedisResultBackend : IResultBackend
         _ = WatchAsync(pending);
     }
 
+    public void Join(IResultSink sink)
+    {
+        // A second reader of an id this app already awaits shares the first one's subscription; one that comes
+        // after the end reads the stored state, since the first one no longer holds the id.
+        while (true)
+        {
+            if (_pending.TryGetValue(sink.Id, out Pending? existing))
+            {
+                existing.Join(sink);
+                return;
+            }
+
+            var pending = new Pending(sink, Environment.TickCount64);
+            if (_pending.TryAdd(sink.Id, pending))
+            {
+                _ = WatchAsync(pending);
+                return;
+            }
+        }
+    }
+
     public void Unregister(string taskId)
     {
         if (_pending.TryRemove(taskId, out Pending? pending))
@@ -83,7 +104,7 @@ internal sealed partial class RedisResultBackend : IResultBackend
             if (_pending.TryRemove(new KeyValuePair<string, Pending>(id, pending)))
             {
                 _ = UnsubscribeAsync(pending);
-                pending.Sink.OnSendFailed(new TaskResultLostException(id, $"the result backend {_connection.Url.Redacted} could not be read ({ex.Message})"));
+                pending.Fail(new TaskResultLostException(id, $"the result backend {_connection.Url.Redacted} could not be read ({ex.Message})"));
             }
         }
     }
@@ -115,7 +136,7 @@ internal sealed partial class RedisResultBackend : IResultBackend
             return;
         }
 
-        if (pending.Sink.OnResult(message) && _pending.TryRemove(new KeyValuePair<string, Pending>(id, pending)))
+        if (pending.Deliver(message) && _pending.TryRemove(new KeyValuePair<string, Pending>(id, pending)))
         {
             _ = UnsubscribeAsync(pending);
         }
@@ -176,7 +197,7 @@ internal sealed partial class RedisResultBackend : IResultBackend
             if (entry.Value.RegisteredAt < registeredBefore && _pending.TryRemove(entry))
             {
                 _ = UnsubscribeAsync(entry.Value);
-                entry.Value.Sink.OnSendFailed(new TimeoutException($"No result for task {entry.Key} arrived within ResultExpires ({_expires}); it is no longer awaited."));
+                entry.Value.Fail(new TimeoutException($"No result for task {entry.Key} arrived within ResultExpires ({_expires}); it is no longer awaited."));
             }
         }
     }
@@ -191,15 +212,21 @@ internal sealed partial class RedisResultBackend : IResultBackend
         {
             if (_pending.TryRemove(entry))
             {
-                entry.Value.Sink.OnSendFailed(new ObjectDisposedException(nameof(TaskApp), $"The app waiting for task {entry.Key} was disposed before its result arrived; read it by id with GetResult from another app."));
+                entry.Value.Fail(new ObjectDisposedException(nameof(TaskApp), $"The app waiting for task {entry.Key} was disposed before its result arrived; read it by id with GetResult from another app."));
             }
         }
 
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>The readers of one awaited id: the one that registered it, and any that joined it later.</summary>
     private sealed class Pending(IResultSink sink, long registeredAt)
     {
+        private readonly object _gate = new();
+        private List<IResultSink>? _joined;
+        private ResultMessage? _final;
+        private Exception? _failed;
+
         public IResultSink Sink { get; } = sink;
 
         public long RegisteredAt { get; } = registeredAt;
@@ -207,6 +234,69 @@ internal sealed partial class RedisResultBackend : IResultBackend
         public Action<RedisChannel, RedisValue>? Handler { get; set; }
 
         public bool Subscribed { get; set; }
+
+        public void Join(IResultSink reader)
+        {
+            ResultMessage? final;
+            Exception? failed;
+            lock (_gate)
+            {
+                (final, failed) = (_final, _failed);
+                if (final is null && failed is null)
+                {
+                    (_joined ??= []).Add(reader);
+                }
+            }
+
+            // The id finished while the reader joined: it gets what the others got.
+            if (final is not null)
+            {
+                reader.OnResult(final);
+            }
+            else if (failed is not null)
+            {
+                reader.OnSendFailed(failed);
+            }
+        }
+
+        /// <summary>Hands a state to every reader and says whether the id needs watching no more.</summary>
+        public bool Deliver(ResultMessage message)
+        {
+            bool done = Sink.OnResult(message);
+            IResultSink[] joined;
+            lock (_gate)
+            {
+                if (done)
+                {
+                    _final = message;
+                }
+
+                joined = _joined?.ToArray() ?? [];
+            }
+
+            foreach (IResultSink reader in joined)
+            {
+                reader.OnResult(message);
+            }
+
+            return done;
+        }
+
+        public void Fail(Exception exception)
+        {
+            Sink.OnSendFailed(exception);
+            IResultSink[] joined;
+            lock (_gate)
+            {
+                _failed = exception;
+                joined = _joined?.ToArray() ?? [];
+            }
+
+            foreach (IResultSink reader in joined)
+            {
+                reader.OnSendFailed(exception);
+            }
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A result for task {TaskId} could not be read and was dropped: {Reason}")]

@@ -67,6 +67,9 @@ internal sealed partial class RpcResultBackend : IResultBackend
         }
     }
 
+    // A reply goes to the queue of the app that sent the task, so no other app can wait for it by id.
+    public void Join(IResultSink sink) => throw new NotSupportedException("rpc:// results cannot be read by id.");
+
     public void Unregister(string taskId) => _pending.TryRemove(taskId, out _);
 
     public ValueTask EnsureStartedAsync(CancellationToken cancellationToken) =>
