@@ -62,6 +62,30 @@ public sealed class RedisResultTests(RabbitMqFixture broker, RedisFixture redis)
     }
 
     [Fact]
+    public async Task AResultArrivesThoughTheCallersSubscriptionIsCutAgainAndAgain()
+    {
+        await using ProgramProcess worker = await StartRedisWorkerAsync("outage@%h");
+        await using TaskApp app = CreateRedisApp();
+        await using ConnectionMultiplexer admin = await ConnectAsync();
+        IServer server = admin.GetServer(admin.GetEndPoints()[0]);
+
+        AsyncResult<int> sent = await app.SendAsync(Jobs.Slow.Signature(11, 1500));
+        RedisChannel channel = RedisChannel.Literal("celery-task-meta-" + sent.Id);
+        await Poll.UntilAsync(() => server.SubscriptionSubscriberCountAsync(channel), n => n > 0, "the caller to subscribe");
+
+        // Subscribers are cut off again and again while the task finishes, so its PUBLISH may find nobody listening;
+        // the caller subscribes again and reads the key again, and must not be left waiting.
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(3))
+        {
+            await server.ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub");
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(11, await sent.GetAsync(Guard));
+    }
+
+    [Fact]
     public async Task TheStoredValueIsCelerysAndExpiresWithResultExpires()
     {
         await using ProgramProcess worker = await StartRedisWorkerAsync("layout@%h");
@@ -142,6 +166,6 @@ public sealed class RedisResultTests(RabbitMqFixture broker, RedisFixture redis)
     private async Task<ConnectionMultiplexer> ConnectAsync()
     {
         Results.RedisUrl url = Results.RedisUrl.Parse(redis.Url);
-        return await ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions { EndPoints = { { url.Host, url.Port } }, Password = url.Password, DefaultDatabase = url.Database });
+        return await ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions { EndPoints = { { url.Host, url.Port } }, Password = url.Password, DefaultDatabase = url.Database, AllowAdmin = true });
     }
 }
