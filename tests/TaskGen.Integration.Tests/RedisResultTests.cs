@@ -62,27 +62,38 @@ public sealed class RedisResultTests(RabbitMqFixture broker, RedisFixture redis)
     }
 
     [Fact]
-    public async Task AResultArrivesThoughTheCallersSubscriptionIsCutAgainAndAgain()
+    public async Task AResultPublishedWhileTheCallerIsCutOffIsReadWhenItIsBack()
     {
         await using ProgramProcess worker = await StartRedisWorkerAsync("outage@%h");
-        await using TaskApp app = CreateRedisApp();
         await using ConnectionMultiplexer admin = await ConnectAsync();
         IServer server = admin.GetServer(admin.GetEndPoints()[0]);
 
-        AsyncResult<int> sent = await app.SendAsync(Jobs.Slow.Signature(11, 1500));
-        RedisChannel channel = RedisChannel.Literal("celery-task-meta-" + sent.Id);
-        await Poll.UntilAsync(() => server.SubscriptionSubscriberCountAsync(channel), n => n > 0, "the caller to subscribe");
-
-        // Subscribers are cut off again and again while the task finishes, so its PUBLISH may find nobody listening;
-        // the caller subscribes again and reads the key again, and must not be left waiting.
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(3))
+        // The caller has a Redis user of its own, so that it alone can be locked out while the worker stores.
+        string user = "caller-" + Guid.NewGuid().ToString("N")[..8];
+        string password = Guid.NewGuid().ToString("N");
+        await server.ExecuteAsync("ACL", "SETUSER", user, "on", ">" + password, "~*", "&*", "+@all");
+        try
         {
-            await server.ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub");
-            await Task.Delay(20);
-        }
+            Results.RedisUrl url = Results.RedisUrl.Parse(redis.Url);
+            await using TaskApp app = CreateRedisApp($"redis://{user}:{password}@{url.Host}:{url.Port}/{url.Database}");
 
-        Assert.Equal(11, await sent.GetAsync(Guard));
+            AsyncResult<int> sent = await app.SendAsync(Jobs.Slow.Signature(11, 1000));
+            RedisChannel channel = RedisChannel.Literal("celery-task-meta-" + sent.Id);
+            await Poll.UntilAsync(() => server.SubscriptionSubscriberCountAsync(channel), n => n > 0, "the caller to subscribe");
+
+            await server.ExecuteAsync("ACL", "SETUSER", user, "off");
+            await server.ExecuteAsync("CLIENT", "KILL", "USER", user);
+            await Poll.UntilAsync(() => admin.GetDatabase().KeyExistsAsync("celery-task-meta-" + sent.Id), stored => stored, "the worker to store the result");
+            Assert.Equal(0, await server.SubscriptionSubscriberCountAsync(channel));
+            await server.ExecuteAsync("ACL", "SETUSER", user, "on");
+
+            // The PUBLISH reached nobody: only reading the key again after reconnecting finds the result.
+            Assert.Equal(11, await sent.GetAsync(Guard));
+        }
+        finally
+        {
+            await server.ExecuteAsync("ACL", "DELUSER", user);
+        }
     }
 
     [Fact]
@@ -156,10 +167,10 @@ public sealed class RedisResultTests(RabbitMqFixture broker, RedisFixture redis)
     private Task<ProgramProcess> StartRedisWorkerAsync(string nodeName) =>
         ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work,slow", nodeName, 4, new Dictionary<string, string> { ["TaskGen__ResultBackend"] = redis.Url });
 
-    private TaskApp CreateRedisApp() => TaskApp.Create(b =>
+    private TaskApp CreateRedisApp(string? resultBackend = null) => TaskApp.Create(b =>
     {
         b.Options.BrokerUrl = Broker.Url;
-        b.Options.ResultBackend = redis.Url;
+        b.Options.ResultBackend = resultBackend ?? redis.Url;
         b.AddTaskGenIntegrationWorkerTasks();
     });
 
