@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Runs the whole TaskGen test suite on a fresh machine: builds the solution in Release (warnings are
-# errors), starts a private RabbitMQ node on loopback (installing rabbitmq-server and python3-celery with
-# apt-get when they are missing), runs every test project and the deployment check, stops the node, and
-# prints one closing line with the totals.
+# errors), starts a private RabbitMQ node and a private Redis server on loopback (installing rabbitmq-server,
+# redis-server, python3-celery and python3-redis with apt-get when they are missing), runs every test project
+# and the deployment check, stops both, and prints one closing line with the totals.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 work=$(mktemp -d)
 broker_dir="$work/rabbitmq"
+redis_dir="$work/redis"
 cleanup() {
   tests/broker/rabbitmq-node.sh stop "$broker_dir" > /dev/null 2>&1 || true
+  tests/broker/redis-node.sh stop "$redis_dir" > /dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -31,6 +33,19 @@ tests/broker/rabbitmq-node.sh start "$broker_dir" < /dev/null
 TASKGEN_TEST_BROKER_URL=$(cat "$broker_dir/url")
 TASKGEN_TEST_BROKER_DIR=$broker_dir
 export TASKGEN_TEST_BROKER_URL TASKGEN_TEST_BROKER_DIR
+
+# The redis:// result backend tests, .NET and Python (Celery reads Redis through python3-redis).
+if ! /usr/bin/python3 -c 'import redis' > /dev/null 2>&1; then
+  echo "==> Installing python3-redis"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-redis
+fi
+
+echo "==> Starting a private Redis server"
+mkdir -p "$redis_dir"
+tests/broker/redis-node.sh start "$redis_dir" < /dev/null
+TASKGEN_TEST_REDIS_URL=$(cat "$redis_dir/url")
+export TASKGEN_TEST_REDIS_URL
 
 status=0
 passed=0

@@ -66,6 +66,12 @@ public sealed partial class TaskApp
             throw new InvalidOperationException("A broadcast collects replies through the result backend, and this app has none (ResultBackend is 'none').");
         }
 
+        if (_results is not RpcResultBackend)
+        {
+            // Stored by id, every worker's reply to a broadcast would land on the same key, as in Celery.
+            throw new NotSupportedException("A broadcast collects one reply per worker through a reply queue, which only ResultBackend 'rpc://' has; use an app on rpc:// for broadcasts.");
+        }
+
         (TaskEnvelope envelope, QueueDeclaration queue) = CreateEnvelope(signature, ignoreResult: false);
         if (!queue.Broadcast)
         {

@@ -21,7 +21,8 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResult
     private static TaskApp? s_default;
 
     private readonly ILogger _logger;
-    private readonly RpcResultBackend? _results;
+    private readonly IResultBackend? _results;
+    private readonly RedisResultConnection? _redis;
     private readonly ConcurrentDictionary<string, Task> _declared = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<IReadOnlyList<QueueDeclaration>, bool> _seenQueueLists = new(ReferenceEqualityComparer.Instance);
     private SemaphoreSlim? _publishSlots;
@@ -36,6 +37,11 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResult
         if (options.ResultBackend == "rpc://")
         {
             _results = new RpcResultBackend(transport, options.ResultExpires, loggerFactory.CreateLogger("TaskGen.Results"));
+        }
+        else if (RedisUrl.IsRedis(options.ResultBackend))
+        {
+            _redis = new RedisResultConnection(RedisUrl.Parse(options.ResultBackend), $"taskgen-{Environment.ProcessId}");
+            _results = new RedisResultBackend(_redis, options.ResultExpires, loggerFactory.CreateLogger("TaskGen.Results"));
         }
 
         Origin = $"gen{Environment.ProcessId}@{Environment.MachineName}";
@@ -142,6 +148,7 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResult
             new WorkerDependencies(Transport, Options, Tasks, LoggerFactory, Origin, ResolveQueue, this)
             {
                 Services = Services,
+                ResultStore = _redis is null ? null : new RedisResultStore(_redis, Options.WorkerMaxResultSize, Options.ResultExpires),
 
                 // Remote control and events are built on the worker here, so the worker itself knows neither.
                 AddOns = (state, taskEvents) =>
@@ -159,6 +166,11 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResult
         if (_results is not null)
         {
             await _results.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync().ConfigureAwait(false);
         }
 
         await Transport.DisposeAsync().ConfigureAwait(false);

@@ -21,7 +21,10 @@ public sealed class TaskAppOptions
     /// </summary>
     public string? BrokerTlsCaCertificate { get; set; }
 
-    /// <summary>Where results go: <c>rpc://</c> (a reply queue per client) or <c>none</c>.</summary>
+    /// <summary>
+    /// Where results go: <c>rpc://</c> (a reply queue per client), <c>redis://[:password@]host:port/db</c> (stored by
+    /// task id, readable from any process), or <c>none</c>.
+    /// </summary>
     public string ResultBackend { get; set; } = "rpc://";
 
     /// <summary>The task body serializer; only <c>json</c> is supported.</summary>
@@ -154,9 +157,13 @@ public sealed class TaskAppOptions
             throw new TaskAppConfigurationException($"Timezone '{Timezone}' is not supported: TaskGen writes every date in UTC.");
         }
 
-        if (ResultBackend is not ("rpc://" or "none" or ""))
+        if (Results.RedisUrl.IsRedis(ResultBackend))
         {
-            throw new TaskAppConfigurationException($"ResultBackend '{ResultBackend}' is not supported: use 'rpc://' or 'none'.");
+            _ = Results.RedisUrl.Parse(ResultBackend);
+        }
+        else if (ResultBackend is not ("rpc://" or "none" or ""))
+        {
+            throw new TaskAppConfigurationException($"ResultBackend '{Transport.BrokerUrls.Redact(ResultBackend)}' is not supported: use 'rpc://', 'redis://host:port/db' or 'none'.");
         }
 
         if (WorkerConcurrency < 1)

@@ -1,3 +1,10 @@
 using TaskGen;
+using TaskGen.IntegrationWorker;
+
+// A producer that sends and then waits to be killed, for tests of results that outlive their caller.
+if (args is ["send-then-hang", ..])
+{
+    return await SendThenHang.RunAsync(args[1..]);
+}
 
 return await TaskApp.RunAsync(args, app => app.AddTaskGenIntegrationWorkerTasks());

@@ -17,13 +17,24 @@ internal static class Python
     /// <summary>Where the Python app and scripts are, beside the test binaries.</summary>
     public static readonly string Directory = Path.Combine(AppContext.BaseDirectory, "python");
 
-    public static Dictionary<string, string> Variables(string brokerUrl) => new() { ["BROKER_URL"] = brokerUrl, ["PYTHONDONTWRITEBYTECODE"] = "1" };
+    /// <summary>The Python app's environment: its broker, and its result backend when not the default rpc://.</summary>
+    public static Dictionary<string, string> Variables(string brokerUrl, string? resultBackend = null)
+    {
+        var variables = new Dictionary<string, string> { ["BROKER_URL"] = brokerUrl, ["PYTHONDONTWRITEBYTECODE"] = "1" };
+        if (resultBackend is not null)
+        {
+            variables["RESULT_BACKEND"] = resultBackend;
+        }
+
+        return variables;
+    }
 
     /// <summary>Starts a Python Celery worker and waits until it says it is ready.</summary>
     /// <param name="environment">Variables added to <see cref="Variables"/>, such as <c>PYTASKS_PER_CONSUMER_QOS</c>.</param>
-    public static async Task<ProgramProcess> StartWorkerAsync(string brokerUrl, string queues, string nodeName, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="resultBackend">The Python app's result backend when not rpc://.</param>
+    public static async Task<ProgramProcess> StartWorkerAsync(string brokerUrl, string queues, string nodeName, IReadOnlyDictionary<string, string>? environment = null, string? resultBackend = null)
     {
-        Dictionary<string, string> variables = Variables(brokerUrl);
+        Dictionary<string, string> variables = Variables(brokerUrl, resultBackend);
         foreach (KeyValuePair<string, string> variable in environment ?? new Dictionary<string, string>())
         {
             variables[variable.Key] = variable.Value;
@@ -47,9 +58,12 @@ internal static class Python
     }
 
     /// <summary>Runs a scenario of <c>client.py</c> and returns the JSON it prints last.</summary>
-    public static async Task<JsonElement> ScenarioAsync(string brokerUrl, params string[] arguments)
+    public static Task<JsonElement> ScenarioAsync(string brokerUrl, params string[] arguments) => ScenarioOnBackendAsync(brokerUrl, null, arguments);
+
+    /// <summary>Runs a scenario of <c>client.py</c> with the Python app on <paramref name="resultBackend"/> and returns the JSON it prints last.</summary>
+    public static async Task<JsonElement> ScenarioOnBackendAsync(string brokerUrl, string? resultBackend, params string[] arguments)
     {
-        await using ProgramProcess script = ProgramProcess.StartExecutable(Executable, ["client.py", .. arguments], Variables(brokerUrl), Directory);
+        await using ProgramProcess script = ProgramProcess.StartExecutable(Executable, ["client.py", .. arguments], Variables(brokerUrl, resultBackend), Directory);
         await script.WaitForExitAsync();
         string output = string.Join("\n", script.Lines);
         string? last = script.Lines.LastOrDefault(line => line.StartsWith('{'));

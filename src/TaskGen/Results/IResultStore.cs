@@ -11,6 +11,12 @@ namespace TaskGen.Results;
 /// </summary>
 internal interface IResultStore
 {
+    /// <summary>
+    /// Whether states are stored by task id (a durable backend), so a task is answered even when its message names
+    /// no <c>reply_to</c>: the worker's own backend decides, as in Celery, not the message.
+    /// </summary>
+    bool StoresById { get; }
+
     /// <summary>Stores a state of a task.</summary>
     /// <param name="taskId">The task id.</param>
     /// <param name="replyTo">Where the caller listens (<c>reply_to</c>), for backends that send rather than store.</param>

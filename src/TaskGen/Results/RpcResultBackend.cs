@@ -13,7 +13,7 @@ namespace TaskGen.Results;
 /// The <c>rpc://</c> result backend, client side: one private reply queue per app, results matched to
 /// pending calls by correlation id. Workers send to it by the task's <c>reply_to</c>.
 /// </summary>
-internal sealed partial class RpcResultBackend : IAsyncDisposable
+internal sealed partial class RpcResultBackend : IResultBackend
 {
     private readonly ITransport _transport;
     private readonly ILogger _logger;
@@ -34,6 +34,8 @@ internal sealed partial class RpcResultBackend : IAsyncDisposable
 
     /// <summary>The reply queue's name, known before the queue exists so that sends need not wait for it.</summary>
     public string ReplyQueue { get; }
+
+    public bool ReadsById => false;
 
     public int PendingCount => _pending.Count;
 
@@ -64,6 +66,9 @@ internal sealed partial class RpcResultBackend : IAsyncDisposable
             }
         }
     }
+
+    // A reply goes to the queue of the app that sent the task, so no other app can wait for it by id.
+    public void Join(IResultSink sink) => throw new NotSupportedException("rpc:// results cannot be read by id.");
 
     public void Unregister(string taskId) => _pending.TryRemove(taskId, out _);
 

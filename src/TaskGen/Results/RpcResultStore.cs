@@ -31,6 +31,8 @@ internal sealed class RpcResultStore : IResultStore
         _headers = new Dictionary<string, object?>(1) { ["hostname"] = nodeName };
     }
 
+    public bool StoresById => false;
+
     public ValueTask StoreAsync(string taskId, string replyTo, TaskState state, ReadOnlyMemory<byte> resultJson, string? traceback, CancellationToken cancellationToken)
     {
         var properties = new MessageProperties

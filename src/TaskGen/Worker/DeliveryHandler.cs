@@ -54,7 +54,7 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
         {
             LogRejected(logger, LogText.Escape(ex.TaskId), LogText.Escape(ex.TaskName), delivery.Queue, LogText.Escape(ex.Message));
             await delivery.RejectAsync(requeue: false).ConfigureAwait(false);
-            if (ex.TaskId is not null && delivery.Message.Properties.ReplyTo is { Length: > 0 } replyTo)
+            if (ex.TaskId is not null && worker.ResultAddress(delivery.Message.Properties.ReplyTo) is { } replyTo)
             {
                 await worker.AnswerAsync(ex.TaskId, replyTo, TaskState.Failure, ResultCodec.EncodeException(new RemoteException("MalformedMessage", ex.Message, "TaskGen.Protocol")), null).ConfigureAwait(false);
             }

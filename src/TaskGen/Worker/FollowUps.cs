@@ -51,7 +51,7 @@ internal sealed partial class FollowUps(WorkerContext worker, IFollowUpSender se
                 // The step cannot go out: whoever waits for it, and for the chain's end, hears why.
                 LogFollowUpFailed(logger, ex, LogText.Escape(next.Id), LogText.Escape(next.Name), LogText.Escape(request.Id));
                 var remote = new RemoteException("FollowUpNotSent", $"Task {next.Id} ({next.Name}), the next step after task {request.Id}, could not be sent: {ex.Message}", "TaskGen.Worker");
-                if (next.ReplyTo is { Length: > 0 } replyTo)
+                if (worker.ResultAddress(next.ReplyTo) is { } replyTo)
                 {
                     await worker.AnswerAsync(next.Id, replyTo, TaskState.Failure, ResultCodec.EncodeException(remote), null).ConfigureAwait(false);
                 }
@@ -81,9 +81,9 @@ internal sealed partial class FollowUps(WorkerContext worker, IFollowUpSender se
 
         foreach ((string id, string? replyTo) in steps)
         {
-            if (replyTo is not null)
+            if (worker.ResultAddress(replyTo) is { } address)
             {
-                await worker.AnswerAsync(id, replyTo, TaskState.Failure, ResultCodec.EncodeException(remote), traceback).ConfigureAwait(false);
+                await worker.AnswerAsync(id, address, TaskState.Failure, ResultCodec.EncodeException(remote), traceback).ConfigureAwait(false);
             }
         }
     }

@@ -292,7 +292,7 @@ internal sealed partial class TaskExecutor
         TaskGenTelemetry.Retried(request.Name, delivery.Queue, runtime);
         TaskGenTelemetry.SetOutcome(activity, TaskState.Retry, null);
         string? traceback = reason?.ToString();
-        if (request.ReplyTo is { } replyTo && !request.IgnoreResult)
+        if (_worker.ResultAddress(request.ReplyTo) is { } replyTo && !request.IgnoreResult)
         {
             await _worker.NotifyAsync(request.Id, replyTo, TaskState.Retry, ResultCodec.EncodeException(remote), traceback).ConfigureAwait(false);
         }
@@ -338,12 +338,12 @@ internal sealed partial class TaskExecutor
     /// </summary>
     public async ValueTask<bool> AnswerAsync(TaskRequest request, TaskState state, ReadOnlyMemory<byte> resultJson, string? traceback)
     {
-        if (request.ReplyTo is null || request.IgnoreResult)
+        if (_worker.ResultAddress(request.ReplyTo) is not { } replyTo || request.IgnoreResult)
         {
             return true;
         }
 
-        return await _worker.AnswerAsync(request.Id, request.ReplyTo, state, resultJson, traceback).ConfigureAwait(false);
+        return await _worker.AnswerAsync(request.Id, replyTo, state, resultJson, traceback).ConfigureAwait(false);
     }
 
     private void Count(string name) => _processed.AddOrUpdate(name, 1, static (_, n) => n + 1);

@@ -30,6 +30,12 @@ internal sealed partial class WorkerContext : IDisposable
 
     public string NodeName { get; }
 
+    /// <summary>Whether the worker's result backend stores states by task id, so tasks without a <c>reply_to</c> are answered too.</summary>
+    public bool ResultsById => _results.StoresById;
+
+    /// <summary>Where the state of a task goes: its <c>reply_to</c>, or nowhere unless the backend stores by id.</summary>
+    public string? ResultAddress(string? replyTo) => replyTo is { Length: > 0 } ? replyTo : ResultsById ? string.Empty : null;
+
     public bool AcksLate { get; }
 
     public SemaphoreSlim Slots { get; }
@@ -77,7 +83,7 @@ internal sealed partial class WorkerContext : IDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogResultNotSent(_logger, LogText.Escape(taskId), LogText.Escape(replyTo), LogText.Escape(ex.Message));
+            LogResultNotSent(_logger, LogText.Escape(taskId), Destination(replyTo), LogText.Escape(ex.Message));
         }
     }
 
@@ -100,7 +106,7 @@ internal sealed partial class WorkerContext : IDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogResultNotSent(_logger, LogText.Escape(taskId), LogText.Escape(replyTo), LogText.Escape(ex.Message));
+            LogResultNotSent(_logger, LogText.Escape(taskId), Destination(replyTo), LogText.Escape(ex.Message));
             if (state is TaskState.Failure)
             {
                 return false;
@@ -119,10 +125,13 @@ internal sealed partial class WorkerContext : IDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogResultNotSent(_logger, LogText.Escape(taskId), LogText.Escape(replyTo), LogText.Escape(ex.Message));
+            LogResultNotSent(_logger, LogText.Escape(taskId), Destination(replyTo), LogText.Escape(ex.Message));
             return false;
         }
     }
+
+    // A backend that stores by id ignores reply_to, so naming it in a log line would point at the wrong place.
+    private string Destination(string replyTo) => ResultsById ? "the result backend" : LogText.Escape(replyTo);
 
     public void Dispose()
     {

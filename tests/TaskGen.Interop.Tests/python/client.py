@@ -86,6 +86,25 @@ def quorum_whoami(count):
     return {'answers': sorted({r.get(timeout=TIMEOUT) for r in results})}
 
 
+def redis_call_dotnet(path):
+    """Calls TaskGen tasks with results in Redis, and reads one again by id alone, as another process would."""
+    flaky = 'TaskGen.IntegrationWorker.Jobs.Flaky'
+    added = app.send_task('TaskGen.IntegrationWorker.Jobs.Add', args=[20, 22], queue='work')
+    value = added.get(timeout=TIMEOUT)
+    return {
+        'value': value,
+        'by_id': app.AsyncResult(added.id).get(timeout=TIMEOUT),
+        'state': app.AsyncResult(added.id).state,
+        'failure': failure(lambda: app.send_task('TaskGen.IntegrationWorker.Jobs.Fail', args=['boom'], queue='work').get(timeout=TIMEOUT)),
+        'retried': app.send_task(flaky, args=[path, 2], queue='work').get(timeout=TIMEOUT),
+    }
+
+
+def redis_read(ids):
+    """Reads results by id that TaskGen stored, without having sent their tasks."""
+    return {'values': [app.AsyncResult(i).get(timeout=TIMEOUT) for i in ids]}
+
+
 def events(seconds, prefix):
     seen = []
     deadline = time.time() + seconds
@@ -121,6 +140,10 @@ if __name__ == '__main__':
         result = quorum_whoami(int(sys.argv[2]))
     elif scenario == 'retry_dotnet':
         result = retry_dotnet(sys.argv[2])
+    elif scenario == 'redis_call_dotnet':
+        result = redis_call_dotnet(sys.argv[2])
+    elif scenario == 'redis_read':
+        result = redis_read(sys.argv[2:])
     else:
         result = {'call_dotnet': call_dotnet, 'options': options, 'chains': chains}[scenario]()
     print(json.dumps(result))

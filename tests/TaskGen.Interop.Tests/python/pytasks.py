@@ -1,4 +1,7 @@
-"""The Python side of the interop tests: a Celery 5.2 app on the broker named by BROKER_URL."""
+"""The Python side of the interop tests: a Celery 5.2 app on the broker named by BROKER_URL.
+
+Results go by rpc:// unless RESULT_BACKEND names another backend (redis://...), as the redis:// tests do.
+"""
 import os
 import socket
 import time
@@ -7,7 +10,7 @@ from celery import Celery
 from kombu import Queue
 from kombu.common import Broadcast
 
-app = Celery('pytasks', broker=os.environ['BROKER_URL'], backend='rpc://')
+app = Celery('pytasks', broker=os.environ['BROKER_URL'], backend=os.environ.get('RESULT_BACKEND') or 'rpc://')
 app.conf.accept_content = ['json']
 app.conf.task_serializer = 'json'
 app.conf.result_serializer = 'json'

@@ -1,0 +1,115 @@
+using System;
+using System.Net;
+using System.Threading;
+using System.Threading.Tasks;
+using StackExchange.Redis;
+
+namespace TaskGen.Results;
+
+/// <summary>
+/// One app's connection to its Redis result backend, shared by its client and worker halves and opened on
+/// first use, so that an app that never reads or stores a result never dials Redis.
+/// </summary>
+internal sealed class RedisResultConnection : IAsyncDisposable
+{
+    /// <summary>Celery's key (and channel) prefix for task results: <c>celery-task-meta-&lt;id&gt;</c>.</summary>
+    public const string KeyPrefix = "celery-task-meta-";
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private ConnectionMultiplexer? _multiplexer;
+    private volatile bool _disposed;
+
+    public RedisResultConnection(RedisUrl url, string clientName)
+    {
+        Url = url;
+        ClientName = clientName;
+    }
+
+    public RedisUrl Url { get; }
+
+    public string ClientName { get; }
+
+    /// <summary>Raised after a lost connection is back, when messages published meanwhile may have been missed.</summary>
+    public event Action? Restored;
+
+    public static RedisKey Key(string taskId) => KeyPrefix + taskId;
+
+    public static RedisChannel Channel(string taskId) => RedisChannel.Literal(KeyPrefix + taskId);
+
+    public async ValueTask<ConnectionMultiplexer> GetAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _multiplexer) is { } ready)
+        {
+            return ready;
+        }
+
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_multiplexer is { } raced)
+            {
+                return raced;
+            }
+
+            ConnectionMultiplexer multiplexer;
+            try
+            {
+                multiplexer = await ConnectionMultiplexer.ConnectAsync(CreateOptions()).ConfigureAwait(false);
+            }
+            catch (RedisConnectionException ex)
+            {
+                // The library's own message is about its endpoints and never holds the password; the URL is redacted.
+                throw new RedisException($"The result backend {Url.Redacted} could not be reached: {ex.Message}", ex);
+            }
+
+            multiplexer.ConnectionRestored += (_, args) =>
+            {
+                if (args.ConnectionType == ConnectionType.Subscription)
+                {
+                    Restored?.Invoke();
+                }
+            };
+            Volatile.Write(ref _multiplexer, multiplexer);
+            return multiplexer;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private ConfigurationOptions CreateOptions()
+    {
+        string host = Url.Host.Trim('[', ']');
+        var options = new ConfigurationOptions
+        {
+            EndPoints = { IPAddress.TryParse(host, out IPAddress? address) ? new IPEndPoint(address, Url.Port) : new DnsEndPoint(host, Url.Port) },
+            User = Url.User,
+            Password = Url.Password,
+            DefaultDatabase = Url.Database,
+            Ssl = Url.Tls,
+            SslHost = Url.Tls ? host : null,
+            ClientName = ClientName,
+
+            // Connecting is tried once here and then in the background: a Redis that is down at startup fails
+            // each result that needs it with a reason instead of failing the whole app.
+            AbortOnConnectFail = false,
+        };
+        return options;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Taken so that a connection being opened now is either finished and closed here, or never opened.
+        _disposed = true;
+        await _gate.WaitAsync().ConfigureAwait(false);
+        if (_multiplexer is not null)
+        {
+            await _multiplexer.CloseAsync().ConfigureAwait(false);
+            _multiplexer.Dispose();
+        }
+
+    }
+}

@@ -1,0 +1,56 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using StackExchange.Redis;
+using TaskGen.Protocol;
+using TaskGen.Transport;
+
+namespace TaskGen.Results;
+
+/// <summary>
+/// The <c>redis://</c> backend, worker side, on Celery's layout: each state is the JSON Celery stores, set at key
+/// <c>celery-task-meta-&lt;id&gt;</c> for <c>ResultExpires</c> and published on the channel of the same name, so
+/// that Python Celery reads what a TaskGen worker stored. Results go by task id; <c>reply_to</c> is not used.
+/// </summary>
+internal sealed class RedisResultStore : IResultStore
+{
+    // Celery refuses to overwrite a SUCCESS (a redelivered task that ran twice must not turn it into a failure).
+    // Celery reads and then writes; one script makes the check and the write a single step.
+    private const string StoreScript = """
+        local current = redis.call('GET', KEYS[1])
+        if current then
+          local ok, meta = pcall(cjson.decode, current)
+          if ok and type(meta) == 'table' and meta['status'] == 'SUCCESS' then
+            return 0
+          end
+        end
+        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+        redis.call('PUBLISH', KEYS[1], ARGV[1])
+        return 1
+        """;
+
+    private readonly RedisResultConnection _connection;
+    private readonly int _maxSize;
+    private readonly long _expiresMilliseconds;
+
+    public RedisResultStore(RedisResultConnection connection, int maxSize, TimeSpan expires)
+    {
+        _connection = connection;
+        _maxSize = maxSize;
+        _expiresMilliseconds = Math.Max(1, (long)expires.TotalMilliseconds);
+    }
+
+    public bool StoresById => true;
+
+    public async ValueTask StoreAsync(string taskId, string replyTo, TaskState state, ReadOnlyMemory<byte> resultJson, string? traceback, CancellationToken cancellationToken)
+    {
+        byte[] body = ResultCodec.Encode(taskId, state, resultJson.Span, traceback);
+        if (body.Length > _maxSize)
+        {
+            throw new BrokerException($"The result of task {taskId} is {body.Length} bytes, more than the {_maxSize} bytes WorkerMaxResultSize allows.");
+        }
+
+        ConnectionMultiplexer redis = await _connection.GetAsync(cancellationToken).ConfigureAwait(false);
+        await redis.GetDatabase().ScriptEvaluateAsync(StoreScript, [RedisResultConnection.Key(taskId)], [body, _expiresMilliseconds]).ConfigureAwait(false);
+    }
+}
