@@ -72,11 +72,12 @@ internal sealed partial class RabbitMqPublisher : IAsyncDisposable
                 {
                     throw new BrokerException($"RabbitMQ at {_connection.Description} refused the message to exchange '{message.Exchange}' with routing key '{message.RoutingKey}' (nack).", ex);
                 }
-                catch (Exception ex) when (ex is OperationInterruptedException or AlreadyClosedException && attempt < Attempts && _connection.IsOpen)
+                catch (OperationInterruptedException ex) when (attempt < Attempts && _connection.IsOpen && !IsAtFault(ex, message))
                 {
-                    // The channel closed under this publish, perhaps for another message's fault (an oversized
-                    // body, a missing exchange): the broker dropped what was unconfirmed, so send it again on a new
-                    // channel. A message that is itself at fault fails the same way each time and is reported.
+                    // The channel closed under this publish for another message's fault (an oversized body, a
+                    // missing exchange): the broker dropped what was unconfirmed, so send it again on a new channel.
+                    // A message that is itself at fault is reported at once: sent again, it would close the new
+                    // channel too, under every message that shares it.
                 }
                 catch (OperationInterruptedException ex)
                 {
@@ -88,6 +89,17 @@ internal sealed partial class RabbitMqPublisher : IAsyncDisposable
         {
             _confirmWindow.Release();
         }
+    }
+
+    /// <summary>
+    /// Whether the broker closed the channel because of <paramref name="message"/> itself, as its reason names: a body of
+    /// this message's size over <c>max_message_size</c>, or this message's exchange missing.
+    /// </summary>
+    internal static bool IsAtFault(OperationInterruptedException exception, TransportMessage message)
+    {
+        string reason = exception.ShutdownReason?.ReplyText ?? string.Empty;
+        return reason.Contains($"message size {message.Body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)} ", StringComparison.Ordinal)
+            || (message.Exchange.Length > 0 && reason.Contains($"no exchange '{message.Exchange}'", StringComparison.Ordinal));
     }
 
     public async ValueTask DisposeAsync()
