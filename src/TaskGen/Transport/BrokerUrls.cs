@@ -22,9 +22,7 @@ public static class BrokerUrls
     /// </summary>
     /// <param name="url">The broker URL, or several separated by <c>;</c>.</param>
     public static string Redact(string? url) =>
-        url is not null && url.Contains(';', StringComparison.Ordinal)
-            ? string.Join(";", url.Split(';').Select(part => part.Trim()).Where(part => part.Length > 0).Select(RedactOne))
-            : RedactOne(url);
+        url is not null && url.Contains(';', StringComparison.Ordinal) ? string.Join(";", Split(url).Select(RedactOne)) : RedactOne(url);
 
     private static string RedactOne(string? url)
     {

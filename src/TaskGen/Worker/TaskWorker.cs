@@ -126,12 +126,12 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
         }
 
         // Known before the first delivery, so the retries of every queue read one finished set.
-        _context.DelayedQueues = Queues.Select(_dependencies.ResolveQueue)
+        QueueDeclaration[] declarations = Queues.Select(_dependencies.ResolveQueue).ToArray();
+        _context.DelayedQueues = declarations
             .Where(queue => TaskQueueTopology.DelaysInBroker(_dependencies.Transport, queue, _settings.DefaultQueueType))
             .Select(queue => queue.Name).ToHashSet(StringComparer.Ordinal);
-        foreach (string name in Queues)
+        foreach (QueueDeclaration queue in declarations)
         {
-            QueueDeclaration queue = _dependencies.ResolveQueue(name);
 
             var consumer = new ConsumerSpecification(queue.Name, _handler.HandleAsync)
             {

@@ -33,28 +33,25 @@ internal static class RabbitMqConnectionSettings
             throw new TaskAppConfigurationException("BrokerUrl is empty: give an amqp:// or amqps:// URL, or several separated by ';'.");
         }
 
-        ConnectionFactory factory = CreateFactory(urls[0], clientName, BrokerUrls.Redact(urls[0]), tlsCaCertificate);
-        if (urls.Count == 1)
+        ConnectionFactory[] factories = urls.Select(url => CreateFactory(url, clientName, BrokerUrls.Redact(url), tlsCaCertificate)).ToArray();
+        ConnectionFactory factory = factories[0];
+        if (factories.Length == 1)
         {
             return (factory, null);
         }
 
-        var endpoints = new List<AmqpTcpEndpoint>(urls.Count);
-        foreach (string url in urls)
+        for (int i = 1; i < factories.Length; i++)
         {
-            ConnectionFactory each = CreateFactory(url, clientName, BrokerUrls.Redact(url), tlsCaCertificate);
-
             // RabbitMQ.Client logs in to every endpoint with the factory's credentials and virtual host.
+            ConnectionFactory each = factories[i];
             if (each.UserName != factory.UserName || each.Password != factory.Password || each.VirtualHost != factory.VirtualHost || each.Ssl.Enabled != factory.Ssl.Enabled)
             {
                 throw new TaskAppConfigurationException(
-                    $"Broker URL {BrokerUrls.Redact(url)} differs from {BrokerUrls.Redact(urls[0])} in its user, password, virtual host or scheme: the URLs of a failover list are nodes of one cluster and must share them.");
+                    $"Broker URL {BrokerUrls.Redact(urls[i])} differs from {BrokerUrls.Redact(urls[0])} in its user, password, virtual host or scheme: the URLs of a failover list are nodes of one cluster and must share them.");
             }
-
-            endpoints.Add(each.Endpoint);
         }
 
-        return (factory, endpoints);
+        return (factory, factories.Select(each => each.Endpoint).ToArray());
     }
 
     /// <summary>Creates the connection factory for <paramref name="brokerUrl"/>, with recovery on and TLS verified.</summary>
