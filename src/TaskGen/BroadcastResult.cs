@@ -17,13 +17,13 @@ public class BroadcastResult : IResultSink
 {
     private readonly object _gate = new();
     private readonly Dictionary<string, BroadcastReply> _replies = new(StringComparer.Ordinal);
-    private readonly Action<string> _release;
+    private readonly Action<IResultSink> _release;
     private TaskCompletionSource? _enough;
     private int _expected = int.MaxValue;
     private Exception? _sendFailure;
     private bool _reachedNoWorker;
 
-    internal BroadcastResult(string id, string taskName, Action<string> release)
+    internal BroadcastResult(string id, string taskName, Action<IResultSink> release)
     {
         Id = id;
         TaskName = taskName;
@@ -65,7 +65,8 @@ public class BroadcastResult : IResultSink
 
     /// <summary>
     /// Waits until <paramref name="expectedCount"/> workers have answered or <paramref name="timeout"/> has
-    /// passed, and returns the replies received, keyed by worker name. Replies arriving later are dropped.
+    /// passed, and returns the replies received, keyed by worker name. Replies arriving later are dropped here; with
+    /// a durable result backend they are stored, and <see cref="TaskApp.GetBroadcastResult(string)"/> reads them.
     /// </summary>
     /// <param name="timeout">How long to wait at most.</param>
     /// <param name="expectedCount">How many replies end the wait early; null waits for the whole timeout.</param>
@@ -100,7 +101,7 @@ public class BroadcastResult : IResultSink
         }
         finally
         {
-            _release(Id);
+            _release(this);
         }
 
         lock (_gate)
@@ -108,6 +109,8 @@ public class BroadcastResult : IResultSink
             return _sendFailure is not null ? throw _sendFailure : new Dictionary<string, BroadcastReply>(_replies, StringComparer.Ordinal);
         }
     }
+
+    bool IResultSink.CollectsReplies => true;
 
     bool IResultSink.OnResult(ResultMessage message)
     {
@@ -156,7 +159,7 @@ public sealed class BroadcastResult<TResult> : BroadcastResult
 {
     private readonly TaskDescriptor<TResult> _task;
 
-    internal BroadcastResult(string id, TaskDescriptor<TResult> task, Action<string> release)
+    internal BroadcastResult(string id, TaskDescriptor<TResult> task, Action<IResultSink> release)
         : base(id, task.Name, release) => _task = task;
 
     /// <summary>

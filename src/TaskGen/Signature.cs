@@ -36,7 +36,7 @@ public class Signature
     /// <summary>Creates the result object a broadcast of this signature returns.</summary>
     /// <param name="id">The task id.</param>
     /// <param name="release">Stops routing results to it once it has collected.</param>
-    internal virtual BroadcastResult CreateBroadcastResult(string id, System.Action<string> release) => new(id, Task.Name, release);
+    internal virtual BroadcastResult CreateBroadcastResult(string id, System.Action<Results.IResultSink> release) => new(id, Task.Name, release);
 }
 
 /// <summary>A task call with a typed result that has not been sent.</summary>
@@ -57,5 +57,5 @@ public sealed class Signature<TResult> : Signature
 
     internal override AsyncResult CreateResult(string id, bool ignoreResult) => new AsyncResult<TResult>(id, Task, ignoreResult);
 
-    internal override BroadcastResult CreateBroadcastResult(string id, System.Action<string> release) => new BroadcastResult<TResult>(id, Task, release);
+    internal override BroadcastResult CreateBroadcastResult(string id, System.Action<Results.IResultSink> release) => new BroadcastResult<TResult>(id, Task, release);
 }

@@ -49,11 +49,16 @@ public sealed partial class TaskApp
         (TaskEnvelope envelope, QueueDeclaration queue, BroadcastResult result) = PrepareBroadcast(signature);
         try
         {
-            await PublishOrForgetAsync(envelope, queue, cancellationToken).ConfigureAwait(false);
+            await PublishAsync(envelope, queue, cancellationToken).ConfigureAwait(false);
         }
         catch (MessageNotRoutedException)
         {
             BroadcastReachedNobody(envelope, queue, result);
+        }
+        catch
+        {
+            _results!.Release(result);
+            throw;
         }
 
         return result;
@@ -66,19 +71,13 @@ public sealed partial class TaskApp
             throw new InvalidOperationException("A broadcast collects replies through the result backend, and this app has none (ResultBackend is 'none').");
         }
 
-        if (_results is not RpcResultBackend)
-        {
-            // Stored by id, every worker's reply to a broadcast would land on the same key, as in Celery.
-            throw new NotSupportedException("A broadcast collects one reply per worker through a reply queue, which only ResultBackend 'rpc://' has; use an app on rpc:// for broadcasts.");
-        }
-
         (TaskEnvelope envelope, QueueDeclaration queue) = CreateEnvelope(signature, ignoreResult: false);
         if (!queue.Broadcast)
         {
             throw new InvalidOperationException($"Queue '{queue.Name}' is not a broadcast queue: declare it with [assembly: TaskQueue(\"{queue.Name}\", Broadcast = true)], or send with Send/SendAsync.");
         }
 
-        BroadcastResult result = signature.CreateBroadcastResult(envelope.Id, _results.Unregister);
+        BroadcastResult result = signature.CreateBroadcastResult(envelope.Id, _results.Release);
         _results.Register(result);
         return (envelope, queue, result);
     }
@@ -87,7 +86,7 @@ public sealed partial class TaskApp
     {
         try
         {
-            await PublishOrForgetAsync(envelope, queue, CancellationToken.None).ConfigureAwait(false);
+            await PublishAsync(envelope, queue, CancellationToken.None).ConfigureAwait(false);
         }
         catch (MessageNotRoutedException)
         {
@@ -95,6 +94,7 @@ public sealed partial class TaskApp
         }
         catch (Exception ex)
         {
+            _results!.Release(result);
             LogSendFailed(_logger, ex, envelope.Id, envelope.Name, queue.Name);
             ((IResultSink)result).OnSendFailed(ex);
         }
@@ -107,6 +107,7 @@ public sealed partial class TaskApp
     private void BroadcastReachedNobody(TaskEnvelope envelope, QueueDeclaration queue, BroadcastResult result)
     {
         LogBroadcastReachedNobody(_logger, envelope.Id, envelope.Name, queue.Name);
+        _results?.Release(result);
         result.CompleteReachedNoWorker();
     }
 

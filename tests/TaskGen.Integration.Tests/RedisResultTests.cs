@@ -164,8 +164,65 @@ public sealed class RedisResultTests(RabbitMqFixture broker, RedisFixture redis)
         Assert.NotNull(failed.RemoteTraceback);
     }
 
-    private Task<ProgramProcess> StartRedisWorkerAsync(string nodeName) =>
-        ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work,slow", nodeName, 4, new Dictionary<string, string> { ["TaskGen__ResultBackend"] = redis.Url });
+    [Fact]
+    public async Task ABroadcastsRepliesAreKeptPerWorkerAndCollectedLaterByIdFromAnotherApp()
+    {
+        await using ProgramProcess alpha = await StartRedisWorkerAsync("alpha-redis@%h", "fleet");
+        await using ProgramProcess beta = await StartRedisWorkerAsync("beta-redis@%h", "fleet");
+        string host = Environment.MachineName;
+        string[] nodes = [$"alpha-redis@{host}", $"beta-redis@{host}"];
+
+        string id;
+        await using (TaskApp caller = CreateRedisApp())
+        {
+            BroadcastResult<string> sent = await caller.BroadcastAsync(Jobs.Hello.Signature("hello"));
+            IReadOnlyDictionary<string, string> replies = await sent.GetAsync(Guard, expectedCount: 2);
+            Assert.Equal(nodes, replies.Keys.Order(StringComparer.Ordinal));
+            id = sent.Id;
+        }
+
+        // The caller is gone; another app reads both replies by id from the hash, without waiting for the timeout.
+        await using TaskApp reader = CreateRedisApp();
+        Task<IReadOnlyDictionary<string, string>> later = reader.GetBroadcastResult(Jobs.Hello.Descriptor, id).GetAsync(TimeSpan.FromHours(1), expectedCount: 2);
+        IReadOnlyDictionary<string, string> collected = await later.WaitAsync(Guard);
+        Assert.Equal(nodes, collected.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal($"hello from beta-redis@{host}", collected[$"beta-redis@{host}"]);
+
+        // The untyped form reads the same replies; the task's own key holds one worker's answer, as Celery stores it.
+        BroadcastResult<JsonElement> raw = reader.GetBroadcastResult(id);
+        IReadOnlyDictionary<string, BroadcastReply> rawReplies = await raw.CollectAsync(Guard, expectedCount: 2);
+        Assert.All(rawReplies.Values, reply => Assert.Equal(TaskState.Success, reply.Status));
+        await using ConnectionMultiplexer connection = await ConnectAsync();
+        IDatabase database = connection.GetDatabase();
+        Assert.Equal(2, await database.HashLengthAsync("taskgen-broadcast-meta-" + id));
+        Assert.InRange((await database.KeyTimeToLiveAsync("taskgen-broadcast-meta-" + id))!.Value, TimeSpan.FromHours(23), TimeSpan.FromDays(1));
+        Assert.StartsWith("hello from ", (await reader.GetResult(Jobs.Hello.Descriptor, id).GetAsync(Guard)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ACollectorByIdHearsRepliesStoredAfterItStarted()
+    {
+        await using TaskApp caller = CreateRedisApp();
+        await using TaskApp reader = CreateRedisApp();
+        await using ProgramProcess gamma = await StartRedisWorkerAsync("gamma-redis@%h", "fleet");
+        string id = Guid.NewGuid().ToString();
+
+        // The reader starts collecting before the broadcast exists: the reply reaches it through the hash's channel.
+        BroadcastResult<string> early = reader.GetBroadcastResult(Jobs.Hello.Descriptor, id);
+        Task<IReadOnlyDictionary<string, string>> collecting = early.GetAsync(TimeSpan.FromHours(1), expectedCount: 1);
+        await using ConnectionMultiplexer admin = await ConnectAsync();
+        IServer server = admin.GetServer(admin.GetEndPoints()[0]);
+        await Poll.UntilAsync(() => server.SubscriptionSubscriberCountAsync(RedisChannel.Literal("taskgen-broadcast-meta-" + id)), n => n > 0, "the reader to subscribe");
+        Assert.False(collecting.IsCompleted);
+
+        await caller.BroadcastAsync(Jobs.Hello.Signature("late", new TaskOptions { TaskId = id }));
+
+        IReadOnlyDictionary<string, string> replies = await collecting.WaitAsync(Guard);
+        Assert.Equal($"late from gamma-redis@{Environment.MachineName}", Assert.Single(replies).Value);
+    }
+
+    private Task<ProgramProcess> StartRedisWorkerAsync(string nodeName, string queues = "work,slow") =>
+        ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, queues, nodeName, 4, new Dictionary<string, string> { ["TaskGen__ResultBackend"] = redis.Url });
 
     private TaskApp CreateRedisApp(string? resultBackend = null) => TaskApp.Create(b =>
     {

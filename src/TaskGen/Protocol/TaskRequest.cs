@@ -35,6 +35,12 @@ public sealed class TaskRequest
     /// <summary>How many times the task has been retried.</summary>
     public int Retries { get; init; }
 
+    /// <summary>
+    /// Whether the worker took the task from a broadcast queue, where every worker runs it: its reply is kept per
+    /// worker and it is never retried. Set by the worker, not read from the message.
+    /// </summary>
+    internal bool FromBroadcast { get; set; }
+
     /// <summary>The id of the first task of the workflow.</summary>
     public string? RootId { get; init; }
 

@@ -27,8 +27,11 @@ internal interface IResultBackend : IAsyncDisposable
     /// <exception cref="NotSupportedException">The backend cannot read results by id (<see cref="ReadsById"/> is false).</exception>
     void Join(IResultSink sink);
 
-    /// <summary>Stops waiting for a task, whose send failed or whose broadcast is over.</summary>
+    /// <summary>Stops waiting for a task whose send failed.</summary>
     void Unregister(string taskId);
+
+    /// <summary>Stops feeding one sink, a broadcast whose collection is over; others waiting for the same id go on.</summary>
+    void Release(IResultSink sink);
 
     /// <summary>Makes sure results can be received before a task that asks for one is sent.</summary>
     ValueTask EnsureStartedAsync(CancellationToken cancellationToken);

@@ -9,6 +9,12 @@ internal interface IResultSink
     /// <summary>The task id the sink waits for.</summary>
     string Id { get; }
 
+    /// <summary>
+    /// Whether the sink collects one reply per worker (a broadcast) rather than the task's state: a backend that
+    /// stores by id keeps those replies apart, by worker, instead of under the task's one key.
+    /// </summary>
+    bool CollectsReplies => false;
+
     /// <summary>Takes one result message and says whether the sink wants no more.</summary>
     bool OnResult(ResultMessage message);
 

@@ -23,7 +23,8 @@ internal interface IResultStore
     /// <param name="state">The state.</param>
     /// <param name="resultJson">The result value, or the encoded exception for a failure.</param>
     /// <param name="traceback">The traceback of a failure.</param>
+    /// <param name="broadcastNode">This worker's node name when the task came from a broadcast queue, so that a backend storing by id keeps each worker's reply; null otherwise.</param>
     /// <param name="cancellationToken">Cancels storing.</param>
     /// <exception cref="Transport.MessageNotRoutedException">Nobody listens at <paramref name="replyTo"/> any more.</exception>
-    ValueTask StoreAsync(string taskId, string replyTo, TaskState state, ReadOnlyMemory<byte> resultJson, string? traceback, CancellationToken cancellationToken);
+    ValueTask StoreAsync(string taskId, string replyTo, TaskState state, ReadOnlyMemory<byte> resultJson, string? traceback, string? broadcastNode, CancellationToken cancellationToken);
 }

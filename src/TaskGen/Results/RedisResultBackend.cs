@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
@@ -13,6 +14,7 @@ namespace TaskGen.Results;
 /// The <c>redis://</c> result backend, client side, as Celery's: for each awaited id it subscribes to the channel
 /// <c>celery-task-meta-&lt;id&gt;</c> and then reads the key once, so a state stored before the subscription
 /// took hold is not missed. Results outlive the caller, so any app on the same backend can read one by id.
+/// A broadcast's replies are read the same way from the hash <c>taskgen-broadcast-meta-&lt;id&gt;</c>, one field per worker.
 /// </summary>
 internal sealed partial class RedisResultBackend : IResultBackend
 {
@@ -20,6 +22,10 @@ internal sealed partial class RedisResultBackend : IResultBackend
     private readonly ILogger _logger;
     private readonly TimeSpan _expires;
     private readonly ConcurrentDictionary<string, Pending> _pending = new(StringComparer.Ordinal);
+
+    // Broadcast collectors, one subscription each: a collection that ends early (enough replies, its timeout) must
+    // not end another reader's collection of the same broadcast.
+    private readonly ConcurrentDictionary<IResultSink, Pending> _collectors = new(ReferenceEqualityComparer.Instance);
     private int _registrations;
     private volatile bool _disposed;
 
@@ -35,10 +41,16 @@ internal sealed partial class RedisResultBackend : IResultBackend
 
     public bool ReadsById => true;
 
-    public int PendingCount => _pending.Count;
+    public int PendingCount => _pending.Count + _collectors.Count;
 
     public void Register(IResultSink sink)
     {
+        if (sink.CollectsReplies)
+        {
+            Collect(sink);
+            return;
+        }
+
         var pending = new Pending(sink, Environment.TickCount64);
         if (!_pending.TryAdd(sink.Id, pending))
         {
@@ -56,6 +68,12 @@ internal sealed partial class RedisResultBackend : IResultBackend
 
     public void Join(IResultSink sink)
     {
+        if (sink.CollectsReplies)
+        {
+            Collect(sink);
+            return;
+        }
+
         // A second reader of an id this app already awaits shares the first one's subscription; one that comes
         // after the end reads the stored state, since the first one no longer holds the id.
         while (true)
@@ -83,25 +101,61 @@ internal sealed partial class RedisResultBackend : IResultBackend
         }
     }
 
+    public void Release(IResultSink sink)
+    {
+        if (!sink.CollectsReplies)
+        {
+            Unregister(sink.Id);
+        }
+        else if (_collectors.TryRemove(sink, out Pending? pending))
+        {
+            _ = UnsubscribeAsync(pending);
+        }
+    }
+
+    private void Collect(IResultSink sink)
+    {
+        var pending = new Pending(sink, Environment.TickCount64);
+        _collectors[sink] = pending;
+        _ = WatchAsync(pending);
+    }
+
+    /// <summary>Stops watching for a pending entry, once: true for the caller that removed it.</summary>
+    private bool Remove(Pending pending) =>
+        pending.Sink.CollectsReplies
+            ? _collectors.TryRemove(new KeyValuePair<IResultSink, Pending>(pending.Sink, pending))
+            : _pending.TryRemove(new KeyValuePair<string, Pending>(pending.Sink.Id, pending));
+
+    private bool IsWatched(Pending pending) =>
+        pending.Sink.CollectsReplies
+            ? _collectors.TryGetValue(pending.Sink, out Pending? current) && current == pending
+            : _pending.TryGetValue(pending.Sink.Id, out Pending? watched) && watched == pending;
+
     // Each id is subscribed on registration, so nothing needs to be running before a task is sent.
     public ValueTask EnsureStartedAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
     private async Task WatchAsync(Pending pending)
     {
         string id = pending.Sink.Id;
+        bool broadcast = pending.Sink.CollectsReplies;
         try
         {
             ConnectionMultiplexer redis = await _connection.GetAsync(CancellationToken.None).ConfigureAwait(false);
-            await redis.GetSubscriber().SubscribeAsync(RedisResultConnection.Channel(id), pending.Handler ??= (_, value) => Deliver(id, value)).ConfigureAwait(false);
+
+            // A broadcast's channel names the worker whose field of the hash changed; a task's carries its state.
+            pending.Handler ??= broadcast
+                ? (Action<RedisChannel, RedisValue>)((channel, node) => _ = ReadReplyAsync(pending, node))
+                : (_, value) => Deliver(pending, value, null);
+            await redis.GetSubscriber().SubscribeAsync(ChannelOf(pending), pending.Handler).ConfigureAwait(false);
             pending.Subscribed = true;
 
             // Subscribed first, read second: a state stored in between is seen by one or the other (or both,
             // which the sink takes in its stride).
-            await ReadAsync(redis, id).ConfigureAwait(false);
+            await ReadAsync(redis, pending).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or RedisTimeoutException or ObjectDisposedException)
         {
-            if (_pending.TryRemove(new KeyValuePair<string, Pending>(id, pending)))
+            if (Remove(pending))
             {
                 _ = UnsubscribeAsync(pending);
                 pending.Fail(new TaskResultLostException(id, $"the result backend {_connection.Url.Redacted} could not be read ({ex.Message})"));
@@ -109,26 +163,60 @@ internal sealed partial class RedisResultBackend : IResultBackend
         }
     }
 
-    private async Task ReadAsync(ConnectionMultiplexer redis, string id)
+    private static RedisChannel ChannelOf(Pending pending) =>
+        pending.Sink.CollectsReplies ? RedisResultConnection.BroadcastChannel(pending.Sink.Id) : RedisResultConnection.Channel(pending.Sink.Id);
+
+    private async Task ReadAsync(ConnectionMultiplexer redis, Pending pending)
     {
-        RedisValue stored = await redis.GetDatabase().StringGetAsync(RedisResultConnection.Key(id)).ConfigureAwait(false);
-        if (stored.HasValue)
+        string id = pending.Sink.Id;
+        IDatabase database = redis.GetDatabase();
+        if (!pending.Sink.CollectsReplies)
         {
-            Deliver(id, stored);
+            RedisValue stored = await database.StringGetAsync(RedisResultConnection.Key(id)).ConfigureAwait(false);
+            if (stored.HasValue)
+            {
+                Deliver(pending, stored, null);
+            }
+
+            return;
+        }
+
+        foreach (HashEntry reply in await database.HashGetAllAsync(RedisResultConnection.BroadcastKey(id)).ConfigureAwait(false))
+        {
+            Deliver(pending, reply.Value, reply.Name);
         }
     }
 
-    private void Deliver(string id, RedisValue value)
+    private async Task ReadReplyAsync(Pending pending, RedisValue node)
     {
-        if (!_pending.TryGetValue(id, out Pending? pending))
+        try
+        {
+            ConnectionMultiplexer redis = await _connection.GetAsync(CancellationToken.None).ConfigureAwait(false);
+            RedisValue reply = await redis.GetDatabase().HashGetAsync(RedisResultConnection.BroadcastKey(pending.Sink.Id), node).ConfigureAwait(false);
+            if (reply.HasValue)
+            {
+                Deliver(pending, reply, node);
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException or ObjectDisposedException)
+        {
+            // The hash is read whole again when the connection is restored.
+            LogRereadFailed(_logger, ex.Message);
+        }
+    }
+
+    private void Deliver(Pending pending, RedisValue value, string? node)
+    {
+        if (!IsWatched(pending))
         {
             return;
         }
 
+        string id = pending.Sink.Id;
         ResultMessage message;
         try
         {
-            message = ResultCodec.Decode((byte[])value!);
+            message = ResultCodec.Decode((byte[])value!, node);
         }
         catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
         {
@@ -136,7 +224,7 @@ internal sealed partial class RedisResultBackend : IResultBackend
             return;
         }
 
-        if (pending.Deliver(message) && _pending.TryRemove(new KeyValuePair<string, Pending>(id, pending)))
+        if (pending.Deliver(message) && Remove(pending))
         {
             _ = UnsubscribeAsync(pending);
         }
@@ -148,7 +236,7 @@ internal sealed partial class RedisResultBackend : IResultBackend
     /// </summary>
     private void OnRestored()
     {
-        if (_disposed || _pending.IsEmpty)
+        if (_disposed || (_pending.IsEmpty && _collectors.IsEmpty))
         {
             return;
         }
@@ -161,9 +249,9 @@ internal sealed partial class RedisResultBackend : IResultBackend
         try
         {
             ConnectionMultiplexer redis = await _connection.GetAsync(CancellationToken.None).ConfigureAwait(false);
-            foreach (string id in _pending.Keys)
+            foreach (Pending pending in _pending.Values.Concat(_collectors.Values))
             {
-                await ReadAsync(redis, id).ConfigureAwait(false);
+                await ReadAsync(redis, pending).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is RedisException or RedisTimeoutException or ObjectDisposedException)
@@ -182,7 +270,7 @@ internal sealed partial class RedisResultBackend : IResultBackend
         try
         {
             ConnectionMultiplexer redis = await _connection.GetAsync(CancellationToken.None).ConfigureAwait(false);
-            await redis.GetSubscriber().UnsubscribeAsync(RedisResultConnection.Channel(pending.Sink.Id), pending.Handler).ConfigureAwait(false);
+            await redis.GetSubscriber().UnsubscribeAsync(ChannelOf(pending), pending.Handler).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or RedisTimeoutException or ObjectDisposedException)
         {
@@ -192,12 +280,12 @@ internal sealed partial class RedisResultBackend : IResultBackend
 
     private void Sweep(long registeredBefore)
     {
-        foreach (KeyValuePair<string, Pending> entry in _pending)
+        foreach (Pending pending in _pending.Values.Concat(_collectors.Values))
         {
-            if (entry.Value.RegisteredAt < registeredBefore && _pending.TryRemove(entry))
+            if (pending.RegisteredAt < registeredBefore && Remove(pending))
             {
-                _ = UnsubscribeAsync(entry.Value);
-                entry.Value.Fail(new TimeoutException($"No result for task {entry.Key} arrived within ResultExpires ({_expires}); it is no longer awaited."));
+                _ = UnsubscribeAsync(pending);
+                pending.Fail(new TimeoutException($"No result for task {pending.Sink.Id} arrived within ResultExpires ({_expires}); it is no longer awaited."));
             }
         }
     }
@@ -208,11 +296,11 @@ internal sealed partial class RedisResultBackend : IResultBackend
         _connection.Restored -= OnRestored;
 
         // Results stay in Redis, readable by id from another app; only this app's waiters end here.
-        foreach (KeyValuePair<string, Pending> entry in _pending)
+        foreach (Pending pending in _pending.Values.Concat(_collectors.Values))
         {
-            if (_pending.TryRemove(entry))
+            if (Remove(pending))
             {
-                entry.Value.Fail(new ObjectDisposedException(nameof(TaskApp), $"The app waiting for task {entry.Key} was disposed before its result arrived; read it by id with GetResult from another app."));
+                pending.Fail(new ObjectDisposedException(nameof(TaskApp), $"The app waiting for task {pending.Sink.Id} was disposed before its result arrived; read it by id with GetResult from another app."));
             }
         }
 

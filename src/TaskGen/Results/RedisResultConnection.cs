@@ -36,6 +36,16 @@ internal sealed class RedisResultConnection : IAsyncDisposable
 
     public static RedisChannel Channel(string taskId) => RedisChannel.Literal(KeyPrefix + taskId);
 
+    /// <summary>
+    /// TaskGen's hash (and channel) of the replies to a broadcast, one field per worker node: Celery has no place for
+    /// them, since every worker's state would land on the task's one key.
+    /// </summary>
+    public const string BroadcastKeyPrefix = "taskgen-broadcast-meta-";
+
+    public static RedisKey BroadcastKey(string taskId) => BroadcastKeyPrefix + taskId;
+
+    public static RedisChannel BroadcastChannel(string taskId) => RedisChannel.Literal(BroadcastKeyPrefix + taskId);
+
     public async ValueTask<ConnectionMultiplexer> GetAsync(CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _multiplexer) is { } ready)

@@ -29,6 +29,22 @@ internal sealed class RedisResultStore : IResultStore
         return 1
         """;
 
+    // A broadcast's reply goes to the worker's field of the broadcast hash, under the same rule per worker, and then
+    // to the task's key as any result, where Celery (and GetResult) read one worker's answer as Python Celery stores it.
+    private const string BroadcastScript = """
+        local held = redis.call('HGET', KEYS[2], ARGV[3])
+        local decoded, previous = false, nil
+        if held then
+          decoded, previous = pcall(cjson.decode, held)
+        end
+        if not (decoded and type(previous) == 'table' and previous['status'] == 'SUCCESS') then
+          redis.call('HSET', KEYS[2], ARGV[3], ARGV[1])
+          redis.call('PEXPIRE', KEYS[2], ARGV[2])
+          redis.call('PUBLISH', KEYS[2], ARGV[3])
+        end
+
+        """ + StoreScript;
+
     private readonly RedisResultConnection _connection;
     private readonly int _maxSize;
     private readonly long _expiresMilliseconds;
@@ -42,7 +58,7 @@ internal sealed class RedisResultStore : IResultStore
 
     public bool StoresById => true;
 
-    public async ValueTask StoreAsync(string taskId, string replyTo, TaskState state, ReadOnlyMemory<byte> resultJson, string? traceback, CancellationToken cancellationToken)
+    public async ValueTask StoreAsync(string taskId, string replyTo, TaskState state, ReadOnlyMemory<byte> resultJson, string? traceback, string? broadcastNode, CancellationToken cancellationToken)
     {
         byte[] body = ResultCodec.Encode(taskId, state, resultJson.Span, traceback);
         if (body.Length > _maxSize)
@@ -51,6 +67,14 @@ internal sealed class RedisResultStore : IResultStore
         }
 
         ConnectionMultiplexer redis = await _connection.GetAsync(cancellationToken).ConfigureAwait(false);
-        await redis.GetDatabase().ScriptEvaluateAsync(StoreScript, [RedisResultConnection.Key(taskId)], [body, _expiresMilliseconds]).ConfigureAwait(false);
+        IDatabase database = redis.GetDatabase();
+        if (broadcastNode is null)
+        {
+            await database.ScriptEvaluateAsync(StoreScript, [RedisResultConnection.Key(taskId)], [body, _expiresMilliseconds]).ConfigureAwait(false);
+        }
+        else
+        {
+            await database.ScriptEvaluateAsync(BroadcastScript, [RedisResultConnection.Key(taskId), RedisResultConnection.BroadcastKey(taskId)], [body, _expiresMilliseconds, broadcastNode]).ConfigureAwait(false);
+        }
     }
 }

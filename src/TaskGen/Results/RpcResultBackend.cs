@@ -72,6 +72,15 @@ internal sealed partial class RpcResultBackend : IResultBackend
 
     public void Unregister(string taskId) => _pending.TryRemove(taskId, out _);
 
+    // Replies travel by correlation id, one waiter an id; a sink that no longer holds its id has nothing to release.
+    public void Release(IResultSink sink)
+    {
+        if (_pending.TryGetValue(sink.Id, out Pending? pending) && ReferenceEquals(pending.Sink, sink))
+        {
+            _pending.TryRemove(new KeyValuePair<string, Pending>(sink.Id, pending));
+        }
+    }
+
     public ValueTask EnsureStartedAsync(CancellationToken cancellationToken) =>
         _started ? ValueTask.CompletedTask : StartAsync(cancellationToken);
 

@@ -33,7 +33,9 @@ internal sealed class RpcResultStore : IResultStore
 
     public bool StoresById => false;
 
-    public ValueTask StoreAsync(string taskId, string replyTo, TaskState state, ReadOnlyMemory<byte> resultJson, string? traceback, CancellationToken cancellationToken)
+    // A reply already names its worker in the hostname header, broadcast or not.
+
+    public ValueTask StoreAsync(string taskId, string replyTo, TaskState state, ReadOnlyMemory<byte> resultJson, string? traceback, string? broadcastNode, CancellationToken cancellationToken)
     {
         var properties = new MessageProperties
         {

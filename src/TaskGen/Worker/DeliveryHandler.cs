@@ -49,6 +49,7 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
         try
         {
             request = TaskMessageCodec.Decode(delivery.Message, maxBodySize);
+            request.FromBroadcast = TaskQueueTopology.IsBroadcastConsumerQueue(delivery.Queue);
         }
         catch (MalformedMessageException ex)
         {

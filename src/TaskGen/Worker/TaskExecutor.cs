@@ -179,7 +179,7 @@ internal sealed partial class TaskExecutor
             catch (Exception ex)
             {
                 bool timedOut = ex is OperationCanceledException && limit?.IsCancellationRequested == true;
-                RetryPlan plan = timedOut ? RetryPlan.Fail(ex) : _retries.Plan(delivery, request, policy, ex);
+                RetryPlan plan = timedOut ? RetryPlan.Fail(ex) : _retries.Plan(request, policy, ex);
                 if (plan.Retry)
                 {
                     retry = plan;
@@ -343,7 +343,7 @@ internal sealed partial class TaskExecutor
             return true;
         }
 
-        return await _worker.AnswerAsync(request.Id, replyTo, state, resultJson, traceback).ConfigureAwait(false);
+        return await _worker.AnswerAsync(request.Id, replyTo, state, resultJson, traceback, request.FromBroadcast).ConfigureAwait(false);
     }
 
     private void Count(string name) => _processed.AddOrUpdate(name, 1, static (_, n) => n + 1);

@@ -26,7 +26,7 @@ internal sealed partial class TaskRetries(WorkerContext worker, ILogger logger)
     /// Says what a run that threw <paramref name="exception"/> leads to: a retry after some countdown, or a failure
     /// with the exception that callers should see (the original one once the retries are spent, as Celery raises it).
     /// </summary>
-    public RetryPlan Plan(Delivery delivery, TaskRequest request, TaskPolicy policy, Exception exception)
+    public RetryPlan Plan(TaskRequest request, TaskPolicy policy, Exception exception)
     {
         var explicitRetry = exception as RetryException;
         if (explicitRetry is null && policy.RetryFor?.Invoke(exception) != true)
@@ -35,7 +35,7 @@ internal sealed partial class TaskRetries(WorkerContext worker, ILogger logger)
         }
 
         Exception? reason = explicitRetry is null ? exception : explicitRetry.InnerException;
-        if (TaskQueueTopology.IsBroadcastConsumerQueue(delivery.Queue))
+        if (request.FromBroadcast)
         {
             // Sent back to the fanout exchange, a retry would run again on every worker, where it succeeded too.
             LogBroadcastNotRetried(logger, LogText.Escape(request.Id), LogText.Escape(request.Name));

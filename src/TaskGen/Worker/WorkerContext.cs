@@ -79,7 +79,7 @@ internal sealed partial class WorkerContext : IDisposable
     {
         try
         {
-            await _results.StoreAsync(taskId, replyTo, state, resultJson, traceback, CancellationToken.None).ConfigureAwait(false);
+            await _results.StoreAsync(taskId, replyTo, state, resultJson, traceback, null, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -90,13 +90,14 @@ internal sealed partial class WorkerContext : IDisposable
     /// <summary>
     /// Stores a state for the caller and says whether the caller can now read an answer (or nobody waits any
     /// more). A result that cannot be stored is replaced by a small failure naming why, so the caller does
-    /// not hang; false means not even that went through.
+    /// not hang; false means not even that went through. A reply to a broadcast is kept as this worker's own.
     /// </summary>
-    public async ValueTask<bool> AnswerAsync(string taskId, string replyTo, TaskState state, ReadOnlyMemory<byte> resultJson, string? traceback)
+    public async ValueTask<bool> AnswerAsync(string taskId, string replyTo, TaskState state, ReadOnlyMemory<byte> resultJson, string? traceback, bool broadcast = false)
     {
+        string? broadcastNode = broadcast ? NodeName : null;
         try
         {
-            await _results.StoreAsync(taskId, replyTo, state, resultJson, traceback, CancellationToken.None).ConfigureAwait(false);
+            await _results.StoreAsync(taskId, replyTo, state, resultJson, traceback, broadcastNode, CancellationToken.None).ConfigureAwait(false);
             return true;
         }
         catch (MessageNotRoutedException)
@@ -116,7 +117,7 @@ internal sealed partial class WorkerContext : IDisposable
         try
         {
             var remote = new RemoteException("ResultNotSent", $"The {state.ToString().ToUpperInvariant()} result of task {taskId} could not be sent to the result backend.", "TaskGen.Results");
-            await _results.StoreAsync(taskId, replyTo, TaskState.Failure, ResultCodec.EncodeException(remote), null, CancellationToken.None).ConfigureAwait(false);
+            await _results.StoreAsync(taskId, replyTo, TaskState.Failure, ResultCodec.EncodeException(remote), null, broadcastNode, CancellationToken.None).ConfigureAwait(false);
             return true;
         }
         catch (MessageNotRoutedException)

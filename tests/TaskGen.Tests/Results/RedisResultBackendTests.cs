@@ -139,13 +139,26 @@ public sealed class RedisResultBackendTests
     }
 
     [Fact]
-    public async Task ABroadcastOnRedisIsRefusedBecauseItsRepliesWouldShareOneKey()
+    public async Task ABroadcastsReplyIsStoredAsTheWorkersOwnAndOtherResultsAreNot()
     {
-        await using EndToEnd.MemoryEnvironment env = await EndToEnd.MemoryEnvironment.StartAsync(startWorker: false, configure: b => b.Options.ResultBackend = "redis://127.0.0.1:1/0");
+        var store = new FakeStore(storesById: true);
+        using var worker = new WorkerContext("w@h", 1, true, store, NullLogger.Instance);
 
-        NotSupportedException refused = Assert.Throws<NotSupportedException>(() => env.App.Broadcast(EndToEnd.Remote.TestTasks.Hello.Signature("hi")));
+        Assert.True(await worker.AnswerAsync("b", string.Empty, TaskState.Success, "1"u8.ToArray(), null, broadcast: true));
+        Assert.True(await worker.AnswerAsync("t", string.Empty, TaskState.Success, "1"u8.ToArray(), null));
+        await worker.NotifyAsync("r", string.Empty, TaskState.Retry, "1"u8.ToArray(), null);
 
-        Assert.Contains("rpc://", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(["b:w@h", "t:", "r:"], store.Stored.ToArray());
+    }
+
+    [Fact]
+    public async Task ReadingABroadcastByIdOnRpcSaysADurableBackendIsNeeded()
+    {
+        await using TaskApp app = TaskApp.Create(b => b.Options.ResultBackend = "rpc://");
+
+        NotSupportedException refused = Assert.Throws<NotSupportedException>(() => app.GetBroadcastResult(Guid.NewGuid().ToString()));
+
+        Assert.Contains("redis://", refused.Message, StringComparison.Ordinal);
     }
 
     private static System.Collections.Generic.IEnumerable<string> EnumerateNames(JsonElement element)
@@ -158,9 +171,14 @@ public sealed class RedisResultBackendTests
 
     private sealed class FakeStore(bool storesById) : IResultStore
     {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Stored { get; } = new();
+
         public bool StoresById => storesById;
 
-        public ValueTask StoreAsync(string taskId, string replyTo, TaskState state, ReadOnlyMemory<byte> resultJson, string? traceback, CancellationToken cancellationToken) =>
-            ValueTask.CompletedTask;
+        public ValueTask StoreAsync(string taskId, string replyTo, TaskState state, ReadOnlyMemory<byte> resultJson, string? traceback, string? broadcastNode, CancellationToken cancellationToken)
+        {
+            Stored.Enqueue($"{taskId}:{broadcastNode}");
+            return ValueTask.CompletedTask;
+        }
     }
 }
