@@ -29,7 +29,7 @@ const string Usage = """
       --scale-queues LIST    queue counts one worker consumes in scale-queues (default 1,10,100,1000)
       --scale-workers LIST   worker processes in scale-workers (default 1,2,4,8)
       --scale-tasks N        round trips at each point of those two curves (default 20000)
-      --pending LIST         pending results in pending (default 10000,100000,1000000)
+      --pending LIST         pending results in pending (default 10000,100000; 1000000 adds minutes)
       --json FILE            where to write the figures as JSON (default end-to-end.json)
       -h, --help             this text
     """;
