@@ -36,7 +36,8 @@ const string Usage = """
 
 if (args.Length > 0 && args[0] == "worker")
 {
-    // The footprint measurement runs this program as a plain TaskGen worker.
+    // The footprint and scale measurements run this program as a plain TaskGen worker; the scale queues it is
+    // given with -Q are declared at run time rather than as a thousand assembly attributes.
     return await TaskApp.RunAsync(args, app => ScaleCurves.DeclareQueuesNamedIn(app.AddTaskGenBenchmarksEndToEndTasks(), args));
 }
 
