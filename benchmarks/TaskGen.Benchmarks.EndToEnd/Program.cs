@@ -21,18 +21,29 @@ const string Usage = """
       -c, --concurrency N    worker concurrency for every contender; prefetch is 4 x this (default 8)
       --warmup N             unmeasured calls before each run (default 2000)
       --in-flight N          calls each contender keeps outstanding (default 500)
-      --only LIST            any of raw,taskgen,taskgen-retry,masstransit,celery,publish,footprint,startup (default: all)
+      --only LIST            any of raw,taskgen,taskgen-retry,masstransit,celery,publish,footprint,startup,
+                             scale-queues,scale-workers,pending,aot (default: all)
       --footprint-tasks N    tasks sent to the worker whose memory is measured (default 100000)
       --startup-runs N       starts of each worker in the start-up comparison (default 5)
       --aot-worker PATH      the sample worker already published with native AOT (default: publish it)
+      --scale-queues LIST    queue counts one worker consumes in scale-queues (default 1,10,100,1000)
+      --scale-workers LIST   worker processes in scale-workers (default 1,2,4,8)
+      --scale-tasks N        round trips at each point of those two curves (default 20000)
+      --pending LIST         pending results in pending (default 10000,100000; 1000000 adds minutes)
       --json FILE            where to write the figures as JSON (default end-to-end.json)
       -h, --help             this text
     """;
 
 if (args.Length > 0 && args[0] == "worker")
 {
-    // The footprint measurement runs this program as a plain TaskGen worker.
-    return await TaskApp.RunAsync(args, app => app.AddTaskGenBenchmarksEndToEndTasks());
+    // The footprint and scale measurements run this program as a plain TaskGen worker; the scale queues it is
+    // given with -Q are declared at run time rather than as a thousand assembly attributes.
+    return await TaskApp.RunAsync(args, app => ScaleCurves.DeclareQueuesNamedIn(app.AddTaskGenBenchmarksEndToEndTasks(), args));
+}
+
+if (args.Length == 3 && args[0] == PendingResults.Mode)
+{
+    return await PendingResults.ProduceAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture));
 }
 
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -61,7 +72,7 @@ int concurrency = Number("--concurrency", 8);
 int warmup = Number("--warmup", 2_000);
 int footprintTasks = Number("--footprint-tasks", 100_000);
 Harness.InFlight = Number("--in-flight", 500);
-HashSet<string> only = (options.GetValueOrDefault("--only") ?? "raw,taskgen,taskgen-retry,masstransit,celery,publish,footprint,startup").Split(',').ToHashSet(StringComparer.Ordinal);
+HashSet<string> only = (options.GetValueOrDefault("--only") ?? "raw,taskgen,taskgen-retry,masstransit,celery,publish,footprint,startup,scale-queues,scale-workers,pending,aot").Split(',').ToHashSet(StringComparer.Ordinal);
 string jsonPath = options.GetValueOrDefault("--json") ?? "end-to-end.json";
 
 string? nodeDirectory = null;
@@ -134,6 +145,8 @@ try
         }
     }
 
+    ScaleWorkloads.ScaleFigures? scale = await ScaleWorkloads.RunAsync(only, broker, options, concurrency, warmup, footprintTasks);
+
     Console.WriteLine();
     Console.WriteLine("| contender | workload | tasks | tasks/s | p50 ms | p99 ms | × raw |");
     Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
@@ -142,7 +155,7 @@ try
         Console.WriteLine($"| {m.Name} | {m.Workload} | {m.Tasks:N0} | {m.TasksPerSecond:N0} | {m.P50Milliseconds:N2} | {m.P99Milliseconds:N2} | {(m.RatioToRaw is { } r ? r.ToString("0.00", CultureInfo.InvariantCulture) : "")} |");
     }
 
-    var report = new Report(DateTimeOffset.UtcNow, Environment.ProcessorCount, concurrency, results, footprint, startup);
+    var report = new Report(DateTimeOffset.UtcNow, Environment.ProcessorCount, concurrency, results, footprint, startup, scale);
     await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(report, ReportJson.Default.Report));
     Console.WriteLine($"\nFigures written to {Path.GetFullPath(jsonPath)}.");
     return 0;

@@ -18,6 +18,14 @@ internal static class Startup
     // A queue the sample declares: its worker refuses one no assembly declared.
     private const string Queue = "calc";
 
+    // Published once per run, since it takes a minute or two; removed when the harness exits.
+    private static readonly Lazy<Task<string>> s_nativeWorker = new(() =>
+    {
+        string published = Directory.CreateTempSubdirectory("taskgen-startup-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(published, recursive: true);
+        return PublishAsync(Repository.Root(), published);
+    });
+
     /// <summary>The medians of one contender's runs.</summary>
     /// <param name="Worker">Which worker.</param>
     /// <param name="Runs">How many times it was started.</param>
@@ -35,12 +43,7 @@ internal static class Startup
             throw new FileNotFoundException($"{jit} is missing: build the solution in Release first.");
         }
 
-        string? published = null;
-        if (aotWorker is null)
-        {
-            published = Directory.CreateTempSubdirectory("taskgen-startup-").FullName;
-            aotWorker = await PublishAsync(root, published);
-        }
+        aotWorker ??= await NativeWorkerAsync();
 
         string[] worker = ["worker", "-Q", Queue, "-c", "2", "--broker", brokerUrl];
         var contenders = new List<(string Name, string File, string[] Arguments, string ReadyText, string? Directory)>
@@ -55,22 +58,13 @@ internal static class Startup
         }
 
         var samples = contenders.ToDictionary(c => c.Name, _ => new List<(double Ready, double Rss, double Pss)>());
-        try
+
+        // Alternated, so that a busy moment on the machine falls on every contender alike.
+        for (int run = 0; run < runs; run++)
         {
-            // Alternated, so that a busy moment on the machine falls on every contender alike.
-            for (int run = 0; run < runs; run++)
+            foreach ((string name, string file, string[] arguments, string readyText, string? directory) in contenders)
             {
-                foreach ((string name, string file, string[] arguments, string readyText, string? directory) in contenders)
-                {
-                    samples[name].Add(await MeasureAsync(file, arguments, readyText, directory, brokerUrl));
-                }
-            }
-        }
-        finally
-        {
-            if (published is not null)
-            {
-                Directory.Delete(published, recursive: true);
+                samples[name].Add(await MeasureAsync(file, arguments, readyText, directory, brokerUrl));
             }
         }
 
@@ -143,6 +137,11 @@ internal static class Startup
             await worker.WaitForExitAsync();
         }
     }
+
+    /// <summary>
+    /// The sample worker published with native AOT, shared by every workload that runs it.
+    /// </summary>
+    public static Task<string> NativeWorkerAsync() => s_nativeWorker.Value;
 
     private static async Task<string> PublishAsync(string root, string directory)
     {
