@@ -7,6 +7,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 using TaskGen.Analyzers.Helpers;
+using TaskGen.Common;
 
 namespace TaskGen.Analyzers;
 
@@ -115,7 +116,7 @@ public sealed class QueueAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        if (QueueCatalog.Invalid(queue) is { } reason)
+        if (QueueNames.Invalid(queue) is { } reason)
         {
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidQueueName, location, queue, reason));
         }
@@ -154,13 +155,13 @@ public sealed class QueueAnalyzer : DiagnosticAnalyzer
         }
 
         Location location = nameExpression.GetLocation();
-        if (QueueCatalog.Invalid(queue) is { } reason)
+        if (QueueNames.Invalid(queue) is { } reason)
         {
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidQueueName, location, queue, reason));
             return;
         }
 
-        if (broadcast && type == QueueCatalog.QuorumType)
+        if (broadcast && type == QueueNames.QuorumType)
         {
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.BroadcastQuorumQueue, typeExpression!.GetLocation(), queue));
             return;
@@ -168,7 +169,7 @@ public sealed class QueueAnalyzer : DiagnosticAnalyzer
 
         if (!broadcast && type != 0 && catalog.Value.Find(queue) is { ClassicWhere: not null, QuorumWhere: not null } typed)
         {
-            bool quorum = type == QueueCatalog.QuorumType;
+            bool quorum = type == QueueNames.QuorumType;
             context.ReportDiagnostic(Diagnostic.Create(
                 DiagnosticDescriptors.QueueKindConflict,
                 location,
@@ -204,7 +205,7 @@ public sealed class QueueAnalyzer : DiagnosticAnalyzer
         Location location = assignment.Value.Syntax.GetLocation();
         if (property.Name == "Queue")
         {
-            if (QueueCatalog.Invalid(value) is { } reason)
+            if (QueueNames.Invalid(value) is { } reason)
             {
                 context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidQueueName, location, value, reason));
             }

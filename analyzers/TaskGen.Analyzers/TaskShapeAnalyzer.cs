@@ -9,6 +9,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using TaskGen.Analyzers.Helpers;
+using TaskGen.Common;
 
 namespace TaskGen.Analyzers;
 
@@ -61,8 +62,8 @@ public sealed class TaskShapeAnalyzer : DiagnosticAnalyzer
         }
 
         CancellationToken cancellationToken = context.CancellationToken;
-        MethodDeclarationSyntax? declaration = TaskNames.Declaration(method, cancellationToken);
-        Location identifier = TaskNames.IdentifierLocation(method, cancellationToken);
+        MethodDeclarationSyntax? declaration = TaskSyntax.Declaration(method, cancellationToken);
+        Location identifier = TaskSyntax.IdentifierLocation(method, cancellationToken);
         string display = TaskNames.DefaultName(method);
 
         if (!method.IsStatic)
@@ -105,7 +106,7 @@ public sealed class TaskShapeAnalyzer : DiagnosticAnalyzer
         AnalyzeParameters(context, method, known, display);
 
         string? explicitName = TaskNames.NamedString(attribute, "Name");
-        ExpressionSyntax? nameSyntax = TaskNames.NamedArgumentSyntax(attribute, "Name", cancellationToken);
+        ExpressionSyntax? nameSyntax = TaskSyntax.NamedArgumentSyntax(attribute, "Name", cancellationToken);
         if (explicitName is not null && string.IsNullOrWhiteSpace(explicitName))
         {
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.EmptyTaskName, nameSyntax?.GetLocation() ?? identifier, display, display));

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using TaskGen.Common;
 using TaskGen.Generators.Helpers;
 using TaskGen.Generators.Model;
 
@@ -77,7 +78,7 @@ public sealed partial class TaskGenerator
             {
                 string parameters = string.Join(", ", task.Parameters.Where(p => p.Role == ParameterRole.Value).Select(p => Literal(p.Name)));
                 string result = task.Result is null ? "null" : Literal(task.Result.DisplayName);
-                string definition = $"new global::TaskGen.Worker.TaskDefinition({StubPath(task)}.Name, {Literal(task.Queue ?? DefaultQueue)}, new string[] {{ {parameters} }}, {result})";
+                string definition = $"new global::TaskGen.Worker.TaskDefinition({StubPath(task)}.Name, {Literal(task.Queue ?? QueueNames.DefaultQueue)}, new string[] {{ {parameters} }}, {result})";
                 w.WriteLine(task.Policy is { } policy ? $"{definition} {{ Policy = {PolicyExpression(policy)} }}," : definition + ",");
             }
 
@@ -148,12 +149,12 @@ public sealed partial class TaskGenerator
             w.WriteLine(s_generatedCode);
             w.OpenBlock("public static partial class Queues");
             var used = new HashSet<string>();
-            IEnumerable<QueueSpec> queues = assembly.Queues.Any(q => q.Name == DefaultQueue)
+            IEnumerable<QueueSpec> queues = assembly.Queues.Any(q => q.Name == QueueNames.DefaultQueue)
                 ? assembly.Queues
-                : new[] { new QueueSpec(DefaultQueue, false) }.Concat(assembly.Queues);
+                : new[] { new QueueSpec(QueueNames.DefaultQueue, false) }.Concat(assembly.Queues);
             foreach (QueueSpec queue in queues)
             {
-                string name = Parser.ToIdentifier(queue.Name);
+                string name = TaskNames.ToIdentifier(queue.Name);
                 string unique = name;
                 for (int i = 2; !used.Add(unique); i++)
                 {
