@@ -45,7 +45,7 @@ public sealed partial class TaskGenerator
             w.OpenBlock("namespace TaskGen.Generated");
             w.OpenBlock($"partial class {context.ModuleName}");
             WriteInvoke(w, task, context);
-            WriteReadArguments(w, task, context);
+            WriteReadArguments(w, task);
             w.CloseBlock();
             w.CloseBlock();
 
@@ -302,7 +302,8 @@ public sealed partial class TaskGenerator
                     ParameterRole.CancellationToken => "invocation.CancellationToken",
                     ParameterRole.Context => "invocation.Context",
                     ParameterRole.Service => $"invocation.GetRequiredService<{parameter.ServiceType}>()",
-                    _ => $"arg{valueIndex++}",
+                    _ when values.Length == 1 => "arg",
+                    _ => $"args.Item{++valueIndex}",
                 });
             }
 
@@ -310,8 +311,7 @@ public sealed partial class TaskGenerator
             w.OpenBlock($"private static {(isAsync ? "async " : string.Empty)}global::System.Threading.Tasks.ValueTask {InvokeName(task)}(global::TaskGen.Worker.TaskInvocation invocation)");
             if (values.Length > 0)
             {
-                string outs = string.Join(", ", values.Select((p, i) => $"out var arg{i}"));
-                w.WriteLine($"{ReadArgumentsName(task)}(invocation, {outs});");
+                WriteReadCall(w, task, values, context);
             }
             else
             {
@@ -338,10 +338,62 @@ public sealed partial class TaskGenerator
         }
 
         /// <summary>
-        /// Emits only what is the task's own: its parameter names, defaults and one value read per parameter.
-        /// Matching keywords, duplicates and missing arguments is <c>TaskArgumentReader</c>'s job in the runtime.
+        /// Reads the arguments into a tuple through <c>TaskArgumentReader.Read</c>, which matches keywords, duplicates and
+        /// missing arguments for every task: what is emitted is only the task's own names, defaults and one read per parameter.
         /// </summary>
-        private static void WriteReadArguments(SourceWriter w, TaskSpec task, EmitContext context)
+        private static void WriteReadCall(SourceWriter w, TaskSpec task, ParameterSpec[] values, EmitContext context)
+        {
+            int required = RequiredCount(values);
+            string type;
+            string defaults;
+            if (values.Length == 1)
+            {
+                type = values[0].Type!.FullName;
+                defaults = values[0].DefaultValue ?? "default!";
+            }
+            else
+            {
+                type = "(" + string.Join(", ", values.Select(p => p.Type!.FullName)) + ")";
+                defaults = required == values.Length ? "default" : "(" + string.Join(", ", values.Select(p => p.DefaultValue ?? "default!")) + ")";
+            }
+
+            string head = $"global::TaskGen.Worker.TaskArgumentReader.Read<{type}>(invocation, {StubPath(task)}.Name, {ParameterNamesName(task)}, {required}, {defaults}, static (ref {Reader} json, int index, ref {type} values) =>";
+            if (values.Length == 1)
+            {
+                w.WriteLine($"var arg = {head} values = {ReadExpression(values[0].Type!, "json", 1, context.ModuleName)});");
+                return;
+            }
+
+            w.WriteLine($"var args = {head}");
+            w.WriteLine("{").Indent();
+            w.OpenBlock("switch (index)");
+            for (int i = 0; i < values.Length; i++)
+            {
+                w.WriteLine($"case {i}:");
+                w.Indent();
+                w.WriteLine($"values.Item{i + 1} = {ReadExpression(values[i].Type!, "json", 1, context.ModuleName)};");
+                w.WriteLine("break;");
+                w.Unindent();
+            }
+
+            w.CloseBlock();
+            w.CloseBlock(");");
+        }
+
+        /// <summary>How many leading parameters have no default: C# puts optional parameters after all required ones.</summary>
+        private static int RequiredCount(ParameterSpec[] values)
+        {
+            int required = 0;
+            while (required < values.Length && values[required].DefaultValue is null)
+            {
+                required++;
+            }
+
+            return required;
+        }
+
+        /// <summary>The task's parameter names, which <c>TaskArgumentReader</c> matches keywords against and names in its errors.</summary>
+        private static void WriteReadArguments(SourceWriter w, TaskSpec task)
         {
             ParameterSpec[] values = task.Parameters.Where(p => p.Role == ParameterRole.Value).ToArray();
             if (values.Length == 0)
@@ -350,56 +402,7 @@ public sealed partial class TaskGenerator
             }
 
             w.WriteLine();
-            string names = ParameterNamesName(task);
-            w.WriteLine($"private static readonly string[] {names} = new string[] {{ {string.Join(", ", values.Select(p => Literal(p.Name)))} }};");
-            w.WriteLine();
-            string outs = string.Concat(values.Select((p, i) => $", out {p.Type!.FullName} arg{i}"));
-            w.OpenBlock($"private static void {ReadArgumentsName(task)}(global::TaskGen.Worker.TaskInvocation invocation{outs})");
-            int required = 0;
-            while (required < values.Length && values[required].DefaultValue is null)
-            {
-                required++;
-            }
-
-            for (int i = 0; i < values.Length; i++)
-            {
-                w.WriteLine($"arg{i} = {values[i].DefaultValue ?? "default!"};");
-            }
-
-            w.WriteLine($"var arguments = new global::TaskGen.Worker.TaskArgumentReader(invocation, {StubPath(task)}.Name, {names}, {required});");
-            w.WriteLine($"var json = default({Reader});");
-            w.OpenBlock("try");
-            w.WriteLine("int index;");
-            w.OpenBlock("while ((index = arguments.Next(ref json)) >= 0)");
-            w.OpenBlock("switch (index)");
-            for (int i = 0; i < values.Length; i++)
-            {
-                w.WriteLine($"case {i}:");
-                w.Indent();
-                w.WriteLine($"arg{i} = {ReadExpression(values[i].Type!, "json", 1, context.ModuleName)};");
-                w.WriteLine("break;");
-                w.Unindent();
-            }
-
-            w.CloseBlock();
-            w.CloseBlock();
-            w.CloseBlock();
-            w.OpenBlock("catch (global::System.Exception exception) when (exception is not global::TaskGen.Worker.TaskArgumentException)");
-            w.WriteLine("throw arguments.Invalid(exception);");
-            w.CloseBlock();
-            w.WriteLine();
-            w.WriteLine("arguments.Finish();");
-
-            // C# puts optional parameters last, but a params array after them has no default and is still required.
-            for (int i = required; i < values.Length; i++)
-            {
-                if (values[i].DefaultValue is null)
-                {
-                    w.WriteLine($"arguments.Require({i});");
-                }
-            }
-
-            w.CloseBlock();
+            w.WriteLine($"private static readonly string[] {ParameterNamesName(task)} = new string[] {{ {string.Join(", ", values.Select(p => Literal(p.Name)))} }};");
         }
 
         internal static string ReadExpression(TypeRef type, string reader, int depth, string module)
@@ -472,8 +475,6 @@ public sealed partial class TaskGenerator
             string.Join("_", new[] { task.Namespace.Replace('.', '_') }.Where(n => n.Length > 0).Concat(task.Containers.Select(c => c.Name)).Concat(new[] { task.MethodName }));
 
         private static string InvokeName(TaskSpec task) => "Invoke_" + Mangled(task);
-
-        private static string ReadArgumentsName(TaskSpec task) => "ReadArguments_" + Mangled(task);
 
         private static string ParameterNamesName(TaskSpec task) => "ParameterNames_" + Mangled(task);
 

@@ -9,9 +9,9 @@ namespace TaskGen.Worker;
 /// values: one copy of the matching, duplicate and missing-argument rules instead of one per task.
 /// </summary>
 /// <remarks>
-/// Generated code keeps it in a local and calls <see cref="Next"/> until it returns -1, reading the value
-/// of the parameter whose index it returns from the same <see cref="Utf8JsonReader"/>. A struct, so a
-/// call allocates nothing for tasks of up to 64 parameters.
+/// Generated code calls <see cref="Read{TValues}"/> with the task's names and a lambda that reads one value;
+/// <see cref="Next"/> is the step it repeats. A struct, so a call allocates nothing for tasks of up to 64
+/// parameters.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public struct TaskArgumentReader
@@ -122,19 +122,45 @@ public struct TaskArgumentReader
     {
         for (int index = 0; index < _required; index++)
         {
-            Require(index);
+            if (!WasSeen(index))
+            {
+                throw TaskArgumentException.Missing(_task, _names[index]);
+            }
         }
     }
 
-    /// <summary>Throws when the parameter at <paramref name="index"/> was not sent; for a required parameter after an optional one.</summary>
-    /// <param name="index">The parameter's index among the sent parameters.</param>
-    /// <exception cref="TaskArgumentException">The argument is missing.</exception>
-    public readonly void Require(int index)
+    /// <summary>
+    /// Reads every argument of one invocation into <paramref name="values"/>, the task's parameters in a tuple
+    /// (or its one parameter alone) starting at their defaults; <paramref name="read"/> reads one value.
+    /// </summary>
+    /// <typeparam name="TValues">The sent parameters' types: one type, or a tuple of them in declaration order.</typeparam>
+    /// <param name="invocation">The invocation whose arguments are read.</param>
+    /// <param name="task">The task name, for error messages.</param>
+    /// <param name="names">The wire names of the task's sent parameters, in declaration order.</param>
+    /// <param name="required">How many of the first parameters have no default value and must be sent.</param>
+    /// <param name="values">The parameters' default values; those of required parameters are never read.</param>
+    /// <param name="read">Reads the value of the parameter at the given index from the reader into the tuple.</param>
+    /// <returns>The values, each one sent or its default.</returns>
+    /// <exception cref="TaskArgumentException">The arguments do not fit the task, or a value cannot be read as its parameter's type.</exception>
+    public static TValues Read<TValues>(TaskInvocation invocation, string task, string[] names, int required, TValues values, TaskArgumentSetter<TValues> read)
     {
-        if (!WasSeen(index))
+        var arguments = new TaskArgumentReader(invocation, task, names, required);
+        var json = default(Utf8JsonReader);
+        try
         {
-            throw TaskArgumentException.Missing(_task, _names[index]);
+            int index;
+            while ((index = arguments.Next(ref json)) >= 0)
+            {
+                read(ref json, index, ref values);
+            }
         }
+        catch (Exception exception) when (exception is not TaskArgumentException)
+        {
+            throw arguments.Invalid(exception);
+        }
+
+        arguments.Finish();
+        return values;
     }
 
     /// <summary>Reads a task that takes no sent parameters: any positional or keyword argument is an error.</summary>

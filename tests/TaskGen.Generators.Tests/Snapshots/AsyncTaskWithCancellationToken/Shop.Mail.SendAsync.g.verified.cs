@@ -40,41 +40,22 @@ namespace TaskGen.Generated
     {
         private static async global::System.Threading.Tasks.ValueTask Invoke_Shop_Mail_SendAsync(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            ReadArguments_Shop_Mail_SendAsync(invocation, out var arg0, out var arg1);
-            bool result = await global::Shop.Mail.SendAsync(arg0, arg1, invocation.CancellationToken, invocation.Context).ConfigureAwait(false);
+            var args = global::TaskGen.Worker.TaskArgumentReader.Read<(string, string)>(invocation, global::Shop.Remote.Mail.SendAsync.Name, ParameterNames_Shop_Mail_SendAsync, 2, default, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref (string, string) values) =>
+            {
+                switch (index)
+                {
+                    case 0:
+                        values.Item1 = global::TaskGen.Serialization.TaskJson.ReadString(ref json);
+                        break;
+                    case 1:
+                        values.Item2 = global::TaskGen.Serialization.TaskJson.ReadString(ref json);
+                        break;
+                }
+            });
+            bool result = await global::Shop.Mail.SendAsync(args.Item1, args.Item2, invocation.CancellationToken, invocation.Context).ConfigureAwait(false);
             invocation.SetResult<bool>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteBoolean(writer, value));
         }
 
         private static readonly string[] ParameterNames_Shop_Mail_SendAsync = new string[] { "to", "subject" };
-
-        private static void ReadArguments_Shop_Mail_SendAsync(global::TaskGen.Worker.TaskInvocation invocation, out string arg0, out string arg1)
-        {
-            arg0 = default!;
-            arg1 = default!;
-            var arguments = new global::TaskGen.Worker.TaskArgumentReader(invocation, global::Shop.Remote.Mail.SendAsync.Name, ParameterNames_Shop_Mail_SendAsync, 2);
-            var json = default(global::System.Text.Json.Utf8JsonReader);
-            try
-            {
-                int index;
-                while ((index = arguments.Next(ref json)) >= 0)
-                {
-                    switch (index)
-                    {
-                        case 0:
-                            arg0 = global::TaskGen.Serialization.TaskJson.ReadString(ref json);
-                            break;
-                        case 1:
-                            arg1 = global::TaskGen.Serialization.TaskJson.ReadString(ref json);
-                            break;
-                    }
-                }
-            }
-            catch (global::System.Exception exception) when (exception is not global::TaskGen.Worker.TaskArgumentException)
-            {
-                throw arguments.Invalid(exception);
-            }
-
-            arguments.Finish();
-        }
     }
 }

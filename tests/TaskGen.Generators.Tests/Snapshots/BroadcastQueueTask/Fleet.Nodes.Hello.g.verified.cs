@@ -36,38 +36,12 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_Fleet_Nodes_Hello(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            ReadArguments_Fleet_Nodes_Hello(invocation, out var arg0);
-            string result = global::Fleet.Nodes.Hello(arg0);
+            var arg = global::TaskGen.Worker.TaskArgumentReader.Read<string>(invocation, global::Fleet.Remote.Nodes.Hello.Name, ParameterNames_Fleet_Nodes_Hello, 1, default!, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref string values) => values = global::TaskGen.Serialization.TaskJson.ReadString(ref json));
+            string result = global::Fleet.Nodes.Hello(arg);
             invocation.SetResult<string>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteString(writer, value));
             return default;
         }
 
         private static readonly string[] ParameterNames_Fleet_Nodes_Hello = new string[] { "greeting" };
-
-        private static void ReadArguments_Fleet_Nodes_Hello(global::TaskGen.Worker.TaskInvocation invocation, out string arg0)
-        {
-            arg0 = default!;
-            var arguments = new global::TaskGen.Worker.TaskArgumentReader(invocation, global::Fleet.Remote.Nodes.Hello.Name, ParameterNames_Fleet_Nodes_Hello, 1);
-            var json = default(global::System.Text.Json.Utf8JsonReader);
-            try
-            {
-                int index;
-                while ((index = arguments.Next(ref json)) >= 0)
-                {
-                    switch (index)
-                    {
-                        case 0:
-                            arg0 = global::TaskGen.Serialization.TaskJson.ReadString(ref json);
-                            break;
-                    }
-                }
-            }
-            catch (global::System.Exception exception) when (exception is not global::TaskGen.Worker.TaskArgumentException)
-            {
-                throw arguments.Invalid(exception);
-            }
-
-            arguments.Finish();
-        }
     }
 }

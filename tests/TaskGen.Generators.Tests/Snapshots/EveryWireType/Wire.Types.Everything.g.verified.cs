@@ -69,158 +69,110 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_Wire_Types_Everything(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            ReadArguments_Wire_Types_Everything(invocation, out var arg0, out var arg1, out var arg2, out var arg3, out var arg4, out var arg5, out var arg6, out var arg7, out var arg8, out var arg9, out var arg10, out var arg11, out var arg12, out var arg13, out var arg14, out var arg15, out var arg16, out var arg17, out var arg18, out var arg19, out var arg20, out var arg21, out var arg22, out var arg23, out var arg24, out var arg25, out var arg26, out var arg27, out var arg28, out var arg29, out var arg30);
-            global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<int?>> result = global::Wire.Types.Everything(arg0, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11, arg12, arg13, arg14, arg15, arg16, arg17, arg18, arg19, arg20, arg21, arg22, arg23, arg24, arg25, arg26, arg27, arg28, arg29, arg30);
+            var args = global::TaskGen.Worker.TaskArgumentReader.Read<(bool, byte, sbyte, short, ushort, int, uint, long, ulong, float, double, decimal, string, char, global::System.Guid, global::System.DateTime, global::System.DateTimeOffset, global::System.DateOnly, global::System.TimeOnly, global::System.TimeSpan, byte[], global::Wire.Color, int?, int[], global::System.Collections.Generic.List<string>, global::System.Collections.Generic.IReadOnlyList<global::System.Guid>, global::System.Collections.Generic.IEnumerable<double>, global::System.Collections.Generic.Dictionary<string, int>, global::System.Collections.Generic.IReadOnlyDictionary<string, global::System.Collections.Generic.List<global::Wire.Color>>, string, int)>(invocation, global::Wire.Remote.Types.Everything.Name, ParameterNames_Wire_Types_Everything, 31, default, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref (bool, byte, sbyte, short, ushort, int, uint, long, ulong, float, double, decimal, string, char, global::System.Guid, global::System.DateTime, global::System.DateTimeOffset, global::System.DateOnly, global::System.TimeOnly, global::System.TimeSpan, byte[], global::Wire.Color, int?, int[], global::System.Collections.Generic.List<string>, global::System.Collections.Generic.IReadOnlyList<global::System.Guid>, global::System.Collections.Generic.IEnumerable<double>, global::System.Collections.Generic.Dictionary<string, int>, global::System.Collections.Generic.IReadOnlyDictionary<string, global::System.Collections.Generic.List<global::Wire.Color>>, string, int) values) =>
+            {
+                switch (index)
+                {
+                    case 0:
+                        values.Item1 = global::TaskGen.Serialization.TaskJson.ReadBoolean(ref json);
+                        break;
+                    case 1:
+                        values.Item2 = global::TaskGen.Serialization.TaskJson.ReadByte(ref json);
+                        break;
+                    case 2:
+                        values.Item3 = global::TaskGen.Serialization.TaskJson.ReadSByte(ref json);
+                        break;
+                    case 3:
+                        values.Item4 = global::TaskGen.Serialization.TaskJson.ReadInt16(ref json);
+                        break;
+                    case 4:
+                        values.Item5 = global::TaskGen.Serialization.TaskJson.ReadUInt16(ref json);
+                        break;
+                    case 5:
+                        values.Item6 = global::TaskGen.Serialization.TaskJson.ReadInt32(ref json);
+                        break;
+                    case 6:
+                        values.Item7 = global::TaskGen.Serialization.TaskJson.ReadUInt32(ref json);
+                        break;
+                    case 7:
+                        values.Item8 = global::TaskGen.Serialization.TaskJson.ReadInt64(ref json);
+                        break;
+                    case 8:
+                        values.Item9 = global::TaskGen.Serialization.TaskJson.ReadUInt64(ref json);
+                        break;
+                    case 9:
+                        values.Item10 = global::TaskGen.Serialization.TaskJson.ReadSingle(ref json);
+                        break;
+                    case 10:
+                        values.Item11 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref json);
+                        break;
+                    case 11:
+                        values.Item12 = global::TaskGen.Serialization.TaskJson.ReadDecimal(ref json);
+                        break;
+                    case 12:
+                        values.Item13 = global::TaskGen.Serialization.TaskJson.ReadString(ref json);
+                        break;
+                    case 13:
+                        values.Item14 = global::TaskGen.Serialization.TaskJson.ReadChar(ref json);
+                        break;
+                    case 14:
+                        values.Item15 = global::TaskGen.Serialization.TaskJson.ReadGuid(ref json);
+                        break;
+                    case 15:
+                        values.Item16 = global::TaskGen.Serialization.TaskJson.ReadDateTime(ref json);
+                        break;
+                    case 16:
+                        values.Item17 = global::TaskGen.Serialization.TaskJson.ReadDateTimeOffset(ref json);
+                        break;
+                    case 17:
+                        values.Item18 = global::TaskGen.Serialization.TaskJson.ReadDateOnly(ref json);
+                        break;
+                    case 18:
+                        values.Item19 = global::TaskGen.Serialization.TaskJson.ReadTimeOnly(ref json);
+                        break;
+                    case 19:
+                        values.Item20 = global::TaskGen.Serialization.TaskJson.ReadTimeSpan(ref json);
+                        break;
+                    case 20:
+                        values.Item21 = global::TaskGen.Serialization.TaskJson.ReadBytes(ref json);
+                        break;
+                    case 21:
+                        values.Item22 = global::TaskGen.Serialization.TaskJson.ReadEnum<global::Wire.Color>(ref json);
+                        break;
+                    case 22:
+                        values.Item23 = global::TaskGen.Serialization.TaskJson.ReadNullable<int>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadInt32(ref r1));
+                        break;
+                    case 23:
+                        values.Item24 = global::TaskGen.Serialization.TaskJson.ReadArray<int>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadInt32(ref r1));
+                        break;
+                    case 24:
+                        values.Item25 = global::TaskGen.Serialization.TaskJson.ReadList<string>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadString(ref r1));
+                        break;
+                    case 25:
+                        values.Item26 = global::TaskGen.Serialization.TaskJson.ReadList<global::System.Guid>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadGuid(ref r1));
+                        break;
+                    case 26:
+                        values.Item27 = global::TaskGen.Serialization.TaskJson.ReadList<double>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadDouble(ref r1));
+                        break;
+                    case 27:
+                        values.Item28 = global::TaskGen.Serialization.TaskJson.ReadDictionary<int>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadInt32(ref r1));
+                        break;
+                    case 28:
+                        values.Item29 = global::TaskGen.Serialization.TaskJson.ReadDictionary<global::System.Collections.Generic.List<global::Wire.Color>>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadList<global::Wire.Color>(ref r1, static (ref global::System.Text.Json.Utf8JsonReader r2) => global::TaskGen.Serialization.TaskJson.ReadEnum<global::Wire.Color>(ref r2)));
+                        break;
+                    case 29:
+                        values.Item30 = global::TaskGen.Serialization.TaskJson.ReadString(ref json);
+                        break;
+                    case 30:
+                        values.Item31 = global::TaskGen.Serialization.TaskJson.ReadInt32(ref json);
+                        break;
+                }
+            });
+            global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<int?>> result = global::Wire.Types.Everything(args.Item1, args.Item2, args.Item3, args.Item4, args.Item5, args.Item6, args.Item7, args.Item8, args.Item9, args.Item10, args.Item11, args.Item12, args.Item13, args.Item14, args.Item15, args.Item16, args.Item17, args.Item18, args.Item19, args.Item20, args.Item21, args.Item22, args.Item23, args.Item24, args.Item25, args.Item26, args.Item27, args.Item28, args.Item29, args.Item30, args.Item31);
             invocation.SetResult<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<int?>>>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteDictionary<global::System.Collections.Generic.List<int?>>(writer, value, static (w1, v1) => global::TaskGen.Serialization.TaskJson.WriteList<int?>(w1, v1, static (w2, v2) => global::TaskGen.Serialization.TaskJson.WriteNullable<int>(w2, v2, static (w3, v3) => global::TaskGen.Serialization.TaskJson.WriteInt32(w3, v3)))));
             return default;
         }
 
         private static readonly string[] ParameterNames_Wire_Types_Everything = new string[] { "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u", "v", "w", "x", "y", "z", "aa", "bb", "cc", "options", "cancellationToken" };
-
-        private static void ReadArguments_Wire_Types_Everything(global::TaskGen.Worker.TaskInvocation invocation, out bool arg0, out byte arg1, out sbyte arg2, out short arg3, out ushort arg4, out int arg5, out uint arg6, out long arg7, out ulong arg8, out float arg9, out double arg10, out decimal arg11, out string arg12, out char arg13, out global::System.Guid arg14, out global::System.DateTime arg15, out global::System.DateTimeOffset arg16, out global::System.DateOnly arg17, out global::System.TimeOnly arg18, out global::System.TimeSpan arg19, out byte[] arg20, out global::Wire.Color arg21, out int? arg22, out int[] arg23, out global::System.Collections.Generic.List<string> arg24, out global::System.Collections.Generic.IReadOnlyList<global::System.Guid> arg25, out global::System.Collections.Generic.IEnumerable<double> arg26, out global::System.Collections.Generic.Dictionary<string, int> arg27, out global::System.Collections.Generic.IReadOnlyDictionary<string, global::System.Collections.Generic.List<global::Wire.Color>> arg28, out string arg29, out int arg30)
-        {
-            arg0 = default!;
-            arg1 = default!;
-            arg2 = default!;
-            arg3 = default!;
-            arg4 = default!;
-            arg5 = default!;
-            arg6 = default!;
-            arg7 = default!;
-            arg8 = default!;
-            arg9 = default!;
-            arg10 = default!;
-            arg11 = default!;
-            arg12 = default!;
-            arg13 = default!;
-            arg14 = default!;
-            arg15 = default!;
-            arg16 = default!;
-            arg17 = default!;
-            arg18 = default!;
-            arg19 = default!;
-            arg20 = default!;
-            arg21 = default!;
-            arg22 = default!;
-            arg23 = default!;
-            arg24 = default!;
-            arg25 = default!;
-            arg26 = default!;
-            arg27 = default!;
-            arg28 = default!;
-            arg29 = default!;
-            arg30 = default!;
-            var arguments = new global::TaskGen.Worker.TaskArgumentReader(invocation, global::Wire.Remote.Types.Everything.Name, ParameterNames_Wire_Types_Everything, 31);
-            var json = default(global::System.Text.Json.Utf8JsonReader);
-            try
-            {
-                int index;
-                while ((index = arguments.Next(ref json)) >= 0)
-                {
-                    switch (index)
-                    {
-                        case 0:
-                            arg0 = global::TaskGen.Serialization.TaskJson.ReadBoolean(ref json);
-                            break;
-                        case 1:
-                            arg1 = global::TaskGen.Serialization.TaskJson.ReadByte(ref json);
-                            break;
-                        case 2:
-                            arg2 = global::TaskGen.Serialization.TaskJson.ReadSByte(ref json);
-                            break;
-                        case 3:
-                            arg3 = global::TaskGen.Serialization.TaskJson.ReadInt16(ref json);
-                            break;
-                        case 4:
-                            arg4 = global::TaskGen.Serialization.TaskJson.ReadUInt16(ref json);
-                            break;
-                        case 5:
-                            arg5 = global::TaskGen.Serialization.TaskJson.ReadInt32(ref json);
-                            break;
-                        case 6:
-                            arg6 = global::TaskGen.Serialization.TaskJson.ReadUInt32(ref json);
-                            break;
-                        case 7:
-                            arg7 = global::TaskGen.Serialization.TaskJson.ReadInt64(ref json);
-                            break;
-                        case 8:
-                            arg8 = global::TaskGen.Serialization.TaskJson.ReadUInt64(ref json);
-                            break;
-                        case 9:
-                            arg9 = global::TaskGen.Serialization.TaskJson.ReadSingle(ref json);
-                            break;
-                        case 10:
-                            arg10 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref json);
-                            break;
-                        case 11:
-                            arg11 = global::TaskGen.Serialization.TaskJson.ReadDecimal(ref json);
-                            break;
-                        case 12:
-                            arg12 = global::TaskGen.Serialization.TaskJson.ReadString(ref json);
-                            break;
-                        case 13:
-                            arg13 = global::TaskGen.Serialization.TaskJson.ReadChar(ref json);
-                            break;
-                        case 14:
-                            arg14 = global::TaskGen.Serialization.TaskJson.ReadGuid(ref json);
-                            break;
-                        case 15:
-                            arg15 = global::TaskGen.Serialization.TaskJson.ReadDateTime(ref json);
-                            break;
-                        case 16:
-                            arg16 = global::TaskGen.Serialization.TaskJson.ReadDateTimeOffset(ref json);
-                            break;
-                        case 17:
-                            arg17 = global::TaskGen.Serialization.TaskJson.ReadDateOnly(ref json);
-                            break;
-                        case 18:
-                            arg18 = global::TaskGen.Serialization.TaskJson.ReadTimeOnly(ref json);
-                            break;
-                        case 19:
-                            arg19 = global::TaskGen.Serialization.TaskJson.ReadTimeSpan(ref json);
-                            break;
-                        case 20:
-                            arg20 = global::TaskGen.Serialization.TaskJson.ReadBytes(ref json);
-                            break;
-                        case 21:
-                            arg21 = global::TaskGen.Serialization.TaskJson.ReadEnum<global::Wire.Color>(ref json);
-                            break;
-                        case 22:
-                            arg22 = global::TaskGen.Serialization.TaskJson.ReadNullable<int>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadInt32(ref r1));
-                            break;
-                        case 23:
-                            arg23 = global::TaskGen.Serialization.TaskJson.ReadArray<int>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadInt32(ref r1));
-                            break;
-                        case 24:
-                            arg24 = global::TaskGen.Serialization.TaskJson.ReadList<string>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadString(ref r1));
-                            break;
-                        case 25:
-                            arg25 = global::TaskGen.Serialization.TaskJson.ReadList<global::System.Guid>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadGuid(ref r1));
-                            break;
-                        case 26:
-                            arg26 = global::TaskGen.Serialization.TaskJson.ReadList<double>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadDouble(ref r1));
-                            break;
-                        case 27:
-                            arg27 = global::TaskGen.Serialization.TaskJson.ReadDictionary<int>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadInt32(ref r1));
-                            break;
-                        case 28:
-                            arg28 = global::TaskGen.Serialization.TaskJson.ReadDictionary<global::System.Collections.Generic.List<global::Wire.Color>>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadList<global::Wire.Color>(ref r1, static (ref global::System.Text.Json.Utf8JsonReader r2) => global::TaskGen.Serialization.TaskJson.ReadEnum<global::Wire.Color>(ref r2)));
-                            break;
-                        case 29:
-                            arg29 = global::TaskGen.Serialization.TaskJson.ReadString(ref json);
-                            break;
-                        case 30:
-                            arg30 = global::TaskGen.Serialization.TaskJson.ReadInt32(ref json);
-                            break;
-                    }
-                }
-            }
-            catch (global::System.Exception exception) when (exception is not global::TaskGen.Worker.TaskArgumentException)
-            {
-                throw arguments.Invalid(exception);
-            }
-
-            arguments.Finish();
-        }
     }
 }

@@ -36,38 +36,12 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_Billing_Payments_Charge(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            ReadArguments_Billing_Payments_Charge(invocation, out var arg0);
-            int result = global::Billing.Payments.Charge(arg0);
+            var arg = global::TaskGen.Worker.TaskArgumentReader.Read<int>(invocation, global::Billing.Remote.Payments.Charge.Name, ParameterNames_Billing_Payments_Charge, 1, default!, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref int values) => values = global::TaskGen.Serialization.TaskJson.ReadInt32(ref json));
+            int result = global::Billing.Payments.Charge(arg);
             invocation.SetResult<int>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteInt32(writer, value));
             return default;
         }
 
         private static readonly string[] ParameterNames_Billing_Payments_Charge = new string[] { "cents" };
-
-        private static void ReadArguments_Billing_Payments_Charge(global::TaskGen.Worker.TaskInvocation invocation, out int arg0)
-        {
-            arg0 = default!;
-            var arguments = new global::TaskGen.Worker.TaskArgumentReader(invocation, global::Billing.Remote.Payments.Charge.Name, ParameterNames_Billing_Payments_Charge, 1);
-            var json = default(global::System.Text.Json.Utf8JsonReader);
-            try
-            {
-                int index;
-                while ((index = arguments.Next(ref json)) >= 0)
-                {
-                    switch (index)
-                    {
-                        case 0:
-                            arg0 = global::TaskGen.Serialization.TaskJson.ReadInt32(ref json);
-                            break;
-                    }
-                }
-            }
-            catch (global::System.Exception exception) when (exception is not global::TaskGen.Worker.TaskArgumentException)
-            {
-                throw arguments.Invalid(exception);
-            }
-
-            arguments.Finish();
-        }
     }
 }

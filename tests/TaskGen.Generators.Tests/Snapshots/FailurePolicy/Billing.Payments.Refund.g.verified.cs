@@ -36,37 +36,11 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_Billing_Payments_Refund(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            ReadArguments_Billing_Payments_Refund(invocation, out var arg0);
-            global::Billing.Payments.Refund(arg0, invocation.Context);
+            var arg = global::TaskGen.Worker.TaskArgumentReader.Read<int>(invocation, global::Billing.Remote.Payments.Refund.Name, ParameterNames_Billing_Payments_Refund, 1, default!, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref int values) => values = global::TaskGen.Serialization.TaskJson.ReadInt32(ref json));
+            global::Billing.Payments.Refund(arg, invocation.Context);
             return default;
         }
 
         private static readonly string[] ParameterNames_Billing_Payments_Refund = new string[] { "cents" };
-
-        private static void ReadArguments_Billing_Payments_Refund(global::TaskGen.Worker.TaskInvocation invocation, out int arg0)
-        {
-            arg0 = default!;
-            var arguments = new global::TaskGen.Worker.TaskArgumentReader(invocation, global::Billing.Remote.Payments.Refund.Name, ParameterNames_Billing_Payments_Refund, 1);
-            var json = default(global::System.Text.Json.Utf8JsonReader);
-            try
-            {
-                int index;
-                while ((index = arguments.Next(ref json)) >= 0)
-                {
-                    switch (index)
-                    {
-                        case 0:
-                            arg0 = global::TaskGen.Serialization.TaskJson.ReadInt32(ref json);
-                            break;
-                    }
-                }
-            }
-            catch (global::System.Exception exception) when (exception is not global::TaskGen.Worker.TaskArgumentException)
-            {
-                throw arguments.Invalid(exception);
-            }
-
-            arguments.Finish();
-        }
     }
 }

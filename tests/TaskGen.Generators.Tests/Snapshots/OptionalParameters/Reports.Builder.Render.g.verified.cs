@@ -47,70 +47,44 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_Reports_Builder_Render(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            ReadArguments_Reports_Builder_Render(invocation, out var arg0, out var arg1, out var arg2, out var arg3, out var arg4, out var arg5, out var arg6, out var arg7, out var arg8);
-            string result = global::Reports.Builder.Render(arg0, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8);
+            var args = global::TaskGen.Worker.TaskArgumentReader.Read<(string, int, double, string?, global::Reports.Format, bool, decimal, long, char)>(invocation, global::Reports.Remote.Builder.Render.Name, ParameterNames_Reports_Builder_Render, 1, (default!, 1, 1.5D, null, (global::Reports.Format)(5), false, 9.99M, 10000000000L, '\''), static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref (string, int, double, string?, global::Reports.Format, bool, decimal, long, char) values) =>
+            {
+                switch (index)
+                {
+                    case 0:
+                        values.Item1 = global::TaskGen.Serialization.TaskJson.ReadString(ref json);
+                        break;
+                    case 1:
+                        values.Item2 = global::TaskGen.Serialization.TaskJson.ReadInt32(ref json);
+                        break;
+                    case 2:
+                        values.Item3 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref json);
+                        break;
+                    case 3:
+                        values.Item4 = global::TaskGen.Serialization.TaskJson.ReadString(ref json);
+                        break;
+                    case 4:
+                        values.Item5 = global::TaskGen.Serialization.TaskJson.ReadEnum<global::Reports.Format>(ref json);
+                        break;
+                    case 5:
+                        values.Item6 = global::TaskGen.Serialization.TaskJson.ReadBoolean(ref json);
+                        break;
+                    case 6:
+                        values.Item7 = global::TaskGen.Serialization.TaskJson.ReadDecimal(ref json);
+                        break;
+                    case 7:
+                        values.Item8 = global::TaskGen.Serialization.TaskJson.ReadInt64(ref json);
+                        break;
+                    case 8:
+                        values.Item9 = global::TaskGen.Serialization.TaskJson.ReadChar(ref json);
+                        break;
+                }
+            });
+            string result = global::Reports.Builder.Render(args.Item1, args.Item2, args.Item3, args.Item4, args.Item5, args.Item6, args.Item7, args.Item8, args.Item9);
             invocation.SetResult<string>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteString(writer, value));
             return default;
         }
 
         private static readonly string[] ParameterNames_Reports_Builder_Render = new string[] { "title", "copies", "scale", "footer", "format", "draft", "price", "big", "mark" };
-
-        private static void ReadArguments_Reports_Builder_Render(global::TaskGen.Worker.TaskInvocation invocation, out string arg0, out int arg1, out double arg2, out string? arg3, out global::Reports.Format arg4, out bool arg5, out decimal arg6, out long arg7, out char arg8)
-        {
-            arg0 = default!;
-            arg1 = 1;
-            arg2 = 1.5D;
-            arg3 = null;
-            arg4 = (global::Reports.Format)(5);
-            arg5 = false;
-            arg6 = 9.99M;
-            arg7 = 10000000000L;
-            arg8 = '\'';
-            var arguments = new global::TaskGen.Worker.TaskArgumentReader(invocation, global::Reports.Remote.Builder.Render.Name, ParameterNames_Reports_Builder_Render, 1);
-            var json = default(global::System.Text.Json.Utf8JsonReader);
-            try
-            {
-                int index;
-                while ((index = arguments.Next(ref json)) >= 0)
-                {
-                    switch (index)
-                    {
-                        case 0:
-                            arg0 = global::TaskGen.Serialization.TaskJson.ReadString(ref json);
-                            break;
-                        case 1:
-                            arg1 = global::TaskGen.Serialization.TaskJson.ReadInt32(ref json);
-                            break;
-                        case 2:
-                            arg2 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref json);
-                            break;
-                        case 3:
-                            arg3 = global::TaskGen.Serialization.TaskJson.ReadString(ref json);
-                            break;
-                        case 4:
-                            arg4 = global::TaskGen.Serialization.TaskJson.ReadEnum<global::Reports.Format>(ref json);
-                            break;
-                        case 5:
-                            arg5 = global::TaskGen.Serialization.TaskJson.ReadBoolean(ref json);
-                            break;
-                        case 6:
-                            arg6 = global::TaskGen.Serialization.TaskJson.ReadDecimal(ref json);
-                            break;
-                        case 7:
-                            arg7 = global::TaskGen.Serialization.TaskJson.ReadInt64(ref json);
-                            break;
-                        case 8:
-                            arg8 = global::TaskGen.Serialization.TaskJson.ReadChar(ref json);
-                            break;
-                    }
-                }
-            }
-            catch (global::System.Exception exception) when (exception is not global::TaskGen.Worker.TaskArgumentException)
-            {
-                throw arguments.Invalid(exception);
-            }
-
-            arguments.Finish();
-        }
     }
 }

@@ -36,38 +36,12 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_Books_Ledger_Post(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            ReadArguments_Books_Ledger_Post(invocation, out var arg0);
-            decimal result = global::Books.Ledger.Post(arg0);
+            var arg = global::TaskGen.Worker.TaskArgumentReader.Read<decimal>(invocation, global::Books.Remote.Ledger.Post.Name, ParameterNames_Books_Ledger_Post, 1, default!, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref decimal values) => values = global::TaskGen.Serialization.TaskJson.ReadDecimal(ref json));
+            decimal result = global::Books.Ledger.Post(arg);
             invocation.SetResult<decimal>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteDecimal(writer, value));
             return default;
         }
 
         private static readonly string[] ParameterNames_Books_Ledger_Post = new string[] { "amount" };
-
-        private static void ReadArguments_Books_Ledger_Post(global::TaskGen.Worker.TaskInvocation invocation, out decimal arg0)
-        {
-            arg0 = default!;
-            var arguments = new global::TaskGen.Worker.TaskArgumentReader(invocation, global::Books.Remote.Ledger.Post.Name, ParameterNames_Books_Ledger_Post, 1);
-            var json = default(global::System.Text.Json.Utf8JsonReader);
-            try
-            {
-                int index;
-                while ((index = arguments.Next(ref json)) >= 0)
-                {
-                    switch (index)
-                    {
-                        case 0:
-                            arg0 = global::TaskGen.Serialization.TaskJson.ReadDecimal(ref json);
-                            break;
-                    }
-                }
-            }
-            catch (global::System.Exception exception) when (exception is not global::TaskGen.Worker.TaskArgumentException)
-            {
-                throw arguments.Invalid(exception);
-            }
-
-            arguments.Finish();
-        }
     }
 }

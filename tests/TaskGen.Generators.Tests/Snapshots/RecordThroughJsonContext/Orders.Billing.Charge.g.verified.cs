@@ -40,42 +40,23 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_Orders_Billing_Charge(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            ReadArguments_Orders_Billing_Charge(invocation, out var arg0, out var arg1);
-            global::Orders.Receipt result = global::Orders.Billing.Charge(arg0, arg1);
+            var args = global::TaskGen.Worker.TaskArgumentReader.Read<(global::Orders.Order, global::System.Collections.Generic.List<global::Orders.Order>?)>(invocation, global::Orders.Remote.Billing.Charge.Name, ParameterNames_Orders_Billing_Charge, 2, default, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref (global::Orders.Order, global::System.Collections.Generic.List<global::Orders.Order>?) values) =>
+            {
+                switch (index)
+                {
+                    case 0:
+                        values.Item1 = global::TaskGen.Serialization.TaskJson.ReadObject<global::Orders.Order>(ref json, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Order>.Info);
+                        break;
+                    case 1:
+                        values.Item2 = global::TaskGen.Serialization.TaskJson.ReadList<global::Orders.Order>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadObject<global::Orders.Order>(ref r1, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Order>.Info));
+                        break;
+                }
+            });
+            global::Orders.Receipt result = global::Orders.Billing.Charge(args.Item1, args.Item2);
             invocation.SetResult<global::Orders.Receipt>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteObject<global::Orders.Receipt>(writer, value, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Receipt>.Info));
             return default;
         }
 
         private static readonly string[] ParameterNames_Orders_Billing_Charge = new string[] { "order", "history" };
-
-        private static void ReadArguments_Orders_Billing_Charge(global::TaskGen.Worker.TaskInvocation invocation, out global::Orders.Order arg0, out global::System.Collections.Generic.List<global::Orders.Order>? arg1)
-        {
-            arg0 = default!;
-            arg1 = default!;
-            var arguments = new global::TaskGen.Worker.TaskArgumentReader(invocation, global::Orders.Remote.Billing.Charge.Name, ParameterNames_Orders_Billing_Charge, 2);
-            var json = default(global::System.Text.Json.Utf8JsonReader);
-            try
-            {
-                int index;
-                while ((index = arguments.Next(ref json)) >= 0)
-                {
-                    switch (index)
-                    {
-                        case 0:
-                            arg0 = global::TaskGen.Serialization.TaskJson.ReadObject<global::Orders.Order>(ref json, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Order>.Info);
-                            break;
-                        case 1:
-                            arg1 = global::TaskGen.Serialization.TaskJson.ReadList<global::Orders.Order>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadObject<global::Orders.Order>(ref r1, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Order>.Info));
-                            break;
-                    }
-                }
-            }
-            catch (global::System.Exception exception) when (exception is not global::TaskGen.Worker.TaskArgumentException)
-            {
-                throw arguments.Invalid(exception);
-            }
-
-            arguments.Finish();
-        }
     }
 }

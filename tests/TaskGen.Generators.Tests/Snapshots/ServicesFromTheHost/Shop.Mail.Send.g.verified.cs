@@ -36,37 +36,11 @@ namespace TaskGen.Generated
     {
         private static async global::System.Threading.Tasks.ValueTask Invoke_Shop_Mail_Send(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            ReadArguments_Shop_Mail_Send(invocation, out var arg0);
-            string result = await global::Shop.Mail.Send(arg0, invocation.GetRequiredService<global::Shop.IMailer>(), invocation.CancellationToken, invocation.GetRequiredService<global::Shop.Clock>()).ConfigureAwait(false);
+            var arg = global::TaskGen.Worker.TaskArgumentReader.Read<string>(invocation, global::Shop.Remote.Mail.Send.Name, ParameterNames_Shop_Mail_Send, 1, default!, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref string values) => values = global::TaskGen.Serialization.TaskJson.ReadString(ref json));
+            string result = await global::Shop.Mail.Send(arg, invocation.GetRequiredService<global::Shop.IMailer>(), invocation.CancellationToken, invocation.GetRequiredService<global::Shop.Clock>()).ConfigureAwait(false);
             invocation.SetResult<string>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteString(writer, value));
         }
 
         private static readonly string[] ParameterNames_Shop_Mail_Send = new string[] { "to" };
-
-        private static void ReadArguments_Shop_Mail_Send(global::TaskGen.Worker.TaskInvocation invocation, out string arg0)
-        {
-            arg0 = default!;
-            var arguments = new global::TaskGen.Worker.TaskArgumentReader(invocation, global::Shop.Remote.Mail.Send.Name, ParameterNames_Shop_Mail_Send, 1);
-            var json = default(global::System.Text.Json.Utf8JsonReader);
-            try
-            {
-                int index;
-                while ((index = arguments.Next(ref json)) >= 0)
-                {
-                    switch (index)
-                    {
-                        case 0:
-                            arg0 = global::TaskGen.Serialization.TaskJson.ReadString(ref json);
-                            break;
-                    }
-                }
-            }
-            catch (global::System.Exception exception) when (exception is not global::TaskGen.Worker.TaskArgumentException)
-            {
-                throw arguments.Invalid(exception);
-            }
-
-            arguments.Finish();
-        }
     }
 }

@@ -40,42 +40,23 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_CeleryApp_Tasks_Geometry_RectArea(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            ReadArguments_CeleryApp_Tasks_Geometry_RectArea(invocation, out var arg0, out var arg1);
-            double result = global::CeleryApp.Tasks.Geometry.RectArea(arg0, arg1);
+            var args = global::TaskGen.Worker.TaskArgumentReader.Read<(double, double)>(invocation, global::CeleryApp.Tasks.Remote.Geometry.RectArea.Name, ParameterNames_CeleryApp_Tasks_Geometry_RectArea, 2, default, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref (double, double) values) =>
+            {
+                switch (index)
+                {
+                    case 0:
+                        values.Item1 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref json);
+                        break;
+                    case 1:
+                        values.Item2 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref json);
+                        break;
+                }
+            });
+            double result = global::CeleryApp.Tasks.Geometry.RectArea(args.Item1, args.Item2);
             invocation.SetResult<double>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteDouble(writer, value));
             return default;
         }
 
         private static readonly string[] ParameterNames_CeleryApp_Tasks_Geometry_RectArea = new string[] { "h", "w" };
-
-        private static void ReadArguments_CeleryApp_Tasks_Geometry_RectArea(global::TaskGen.Worker.TaskInvocation invocation, out double arg0, out double arg1)
-        {
-            arg0 = default!;
-            arg1 = default!;
-            var arguments = new global::TaskGen.Worker.TaskArgumentReader(invocation, global::CeleryApp.Tasks.Remote.Geometry.RectArea.Name, ParameterNames_CeleryApp_Tasks_Geometry_RectArea, 2);
-            var json = default(global::System.Text.Json.Utf8JsonReader);
-            try
-            {
-                int index;
-                while ((index = arguments.Next(ref json)) >= 0)
-                {
-                    switch (index)
-                    {
-                        case 0:
-                            arg0 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref json);
-                            break;
-                        case 1:
-                            arg1 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref json);
-                            break;
-                    }
-                }
-            }
-            catch (global::System.Exception exception) when (exception is not global::TaskGen.Worker.TaskArgumentException)
-            {
-                throw arguments.Invalid(exception);
-            }
-
-            arguments.Finish();
-        }
     }
 }

@@ -36,37 +36,11 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_Audit_Log_Write(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            ReadArguments_Audit_Log_Write(invocation, out var arg0);
-            global::Audit.Log.Write(arg0);
+            var arg = global::TaskGen.Worker.TaskArgumentReader.Read<string>(invocation, global::Audit.Remote.Log.Write.Name, ParameterNames_Audit_Log_Write, 1, default!, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref string values) => values = global::TaskGen.Serialization.TaskJson.ReadString(ref json));
+            global::Audit.Log.Write(arg);
             return default;
         }
 
         private static readonly string[] ParameterNames_Audit_Log_Write = new string[] { "message" };
-
-        private static void ReadArguments_Audit_Log_Write(global::TaskGen.Worker.TaskInvocation invocation, out string arg0)
-        {
-            arg0 = default!;
-            var arguments = new global::TaskGen.Worker.TaskArgumentReader(invocation, global::Audit.Remote.Log.Write.Name, ParameterNames_Audit_Log_Write, 1);
-            var json = default(global::System.Text.Json.Utf8JsonReader);
-            try
-            {
-                int index;
-                while ((index = arguments.Next(ref json)) >= 0)
-                {
-                    switch (index)
-                    {
-                        case 0:
-                            arg0 = global::TaskGen.Serialization.TaskJson.ReadString(ref json);
-                            break;
-                    }
-                }
-            }
-            catch (global::System.Exception exception) when (exception is not global::TaskGen.Worker.TaskArgumentException)
-            {
-                throw arguments.Invalid(exception);
-            }
-
-            arguments.Finish();
-        }
     }
 }
