@@ -76,6 +76,24 @@ public sealed class QueueAnalyzer : DiagnosticAnalyzer
             return;
         }
 
+        // A [Task] on a method is found among the method's attributes, which the compiler binds once for every analyzer,
+        // instead of binding this attribute's syntax again.
+        if (name is "Task" or "TaskAttribute" && attribute.Parent?.Parent is MethodDeclarationSyntax declaration
+            && context.SemanticModel.GetDeclaredSymbol(declaration, context.CancellationToken) is { } method)
+        {
+            foreach (AttributeData data in method.GetAttributes())
+            {
+                if (SymbolEqualityComparer.Default.Equals(data.AttributeClass, known.TaskAttribute)
+                    && data.ApplicationSyntaxReference is { } reference && reference.SyntaxTree == attribute.SyntaxTree && reference.Span == attribute.Span)
+                {
+                    AnalyzeTaskAttribute(context, attribute, known, catalog);
+                    return;
+                }
+            }
+
+            return;
+        }
+
         INamedTypeSymbol? type = (context.SemanticModel.GetSymbolInfo(attribute, context.CancellationToken).Symbol as IMethodSymbol)?.ContainingType;
         if (SymbolEqualityComparer.Default.Equals(type, known.TaskAttribute))
         {
@@ -103,16 +121,18 @@ public sealed class QueueAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        string task = attribute.Parent?.Parent is MethodDeclarationSyntax method && context.SemanticModel.GetDeclaredSymbol(method, context.CancellationToken) is { } symbol
+        // The task's name is only for messages, so it is worked out only for one.
+        string Task() => attribute.Parent?.Parent is MethodDeclarationSyntax method && context.SemanticModel.GetDeclaredSymbol(method, context.CancellationToken) is { } symbol
             ? TaskNames.DefaultName(symbol)
             : "?";
         Location location = queueArgument.Expression.GetLocation();
 
         // The generator reads this attribute before its own output exists, so a generated constant is null to it.
-        if (context.SemanticModel.GetSymbolInfo(queueArgument.Expression, context.CancellationToken).Symbol is IFieldSymbol field
+        if (queueArgument.Expression is not LiteralExpressionSyntax
+            && context.SemanticModel.GetSymbolInfo(queueArgument.Expression, context.CancellationToken).Symbol is IFieldSymbol field
             && known.IsGeneratedByTaskGen(field.ContainingType))
         {
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.GeneratedQueueInAttribute, location, task, field.ContainingType.Name + "." + field.Name, queue));
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.GeneratedQueueInAttribute, location, Task(), field.ContainingType.Name + "." + field.Name, queue));
             return;
         }
 
@@ -122,7 +142,7 @@ public sealed class QueueAnalyzer : DiagnosticAnalyzer
         }
         else if (catalog.Value.Find(queue) is null)
         {
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.TaskQueueUndeclared, location, Properties(queue), task, queue));
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.TaskQueueUndeclared, location, Properties(queue), Task(), queue));
         }
     }
 
