@@ -7,6 +7,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 using TaskGen.Analyzers.Helpers;
+using TaskGen.Common;
 
 namespace TaskGen.Analyzers;
 
@@ -75,6 +76,24 @@ public sealed class QueueAnalyzer : DiagnosticAnalyzer
             return;
         }
 
+        // A [Task] on a method is found among the method's attributes, which the compiler binds once for every analyzer,
+        // instead of binding this attribute's syntax again.
+        if (name is "Task" or "TaskAttribute" && attribute.Parent?.Parent is MethodDeclarationSyntax declaration
+            && context.SemanticModel.GetDeclaredSymbol(declaration, context.CancellationToken) is { } method)
+        {
+            foreach (AttributeData data in method.GetAttributes())
+            {
+                if (SymbolEqualityComparer.Default.Equals(data.AttributeClass, known.TaskAttribute)
+                    && data.ApplicationSyntaxReference is { } reference && reference.SyntaxTree == attribute.SyntaxTree && reference.Span == attribute.Span)
+                {
+                    AnalyzeTaskAttribute(context, attribute, known, catalog);
+                    return;
+                }
+            }
+
+            return;
+        }
+
         INamedTypeSymbol? type = (context.SemanticModel.GetSymbolInfo(attribute, context.CancellationToken).Symbol as IMethodSymbol)?.ContainingType;
         if (SymbolEqualityComparer.Default.Equals(type, known.TaskAttribute))
         {
@@ -102,26 +121,28 @@ public sealed class QueueAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        string task = attribute.Parent?.Parent is MethodDeclarationSyntax method && context.SemanticModel.GetDeclaredSymbol(method, context.CancellationToken) is { } symbol
+        // The task's name is only for messages, so it is worked out only for one.
+        string Task() => attribute.Parent?.Parent is MethodDeclarationSyntax method && context.SemanticModel.GetDeclaredSymbol(method, context.CancellationToken) is { } symbol
             ? TaskNames.DefaultName(symbol)
             : "?";
         Location location = queueArgument.Expression.GetLocation();
 
         // The generator reads this attribute before its own output exists, so a generated constant is null to it.
-        if (context.SemanticModel.GetSymbolInfo(queueArgument.Expression, context.CancellationToken).Symbol is IFieldSymbol field
+        if (queueArgument.Expression is not LiteralExpressionSyntax
+            && context.SemanticModel.GetSymbolInfo(queueArgument.Expression, context.CancellationToken).Symbol is IFieldSymbol field
             && known.IsGeneratedByTaskGen(field.ContainingType))
         {
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.GeneratedQueueInAttribute, location, task, field.ContainingType.Name + "." + field.Name, queue));
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.GeneratedQueueInAttribute, location, Task(), field.ContainingType.Name + "." + field.Name, queue));
             return;
         }
 
-        if (QueueCatalog.Invalid(queue) is { } reason)
+        if (QueueNames.Invalid(queue) is { } reason)
         {
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidQueueName, location, queue, reason));
         }
         else if (catalog.Value.Find(queue) is null)
         {
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.TaskQueueUndeclared, location, Properties(queue), task, queue));
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.TaskQueueUndeclared, location, Properties(queue), Task(), queue));
         }
     }
 
@@ -154,13 +175,13 @@ public sealed class QueueAnalyzer : DiagnosticAnalyzer
         }
 
         Location location = nameExpression.GetLocation();
-        if (QueueCatalog.Invalid(queue) is { } reason)
+        if (QueueNames.Invalid(queue) is { } reason)
         {
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidQueueName, location, queue, reason));
             return;
         }
 
-        if (broadcast && type == QueueCatalog.QuorumType)
+        if (broadcast && type == QueueNames.QuorumType)
         {
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.BroadcastQuorumQueue, typeExpression!.GetLocation(), queue));
             return;
@@ -168,7 +189,7 @@ public sealed class QueueAnalyzer : DiagnosticAnalyzer
 
         if (!broadcast && type != 0 && catalog.Value.Find(queue) is { ClassicWhere: not null, QuorumWhere: not null } typed)
         {
-            bool quorum = type == QueueCatalog.QuorumType;
+            bool quorum = type == QueueNames.QuorumType;
             context.ReportDiagnostic(Diagnostic.Create(
                 DiagnosticDescriptors.QueueKindConflict,
                 location,
@@ -204,7 +225,7 @@ public sealed class QueueAnalyzer : DiagnosticAnalyzer
         Location location = assignment.Value.Syntax.GetLocation();
         if (property.Name == "Queue")
         {
-            if (QueueCatalog.Invalid(value) is { } reason)
+            if (QueueNames.Invalid(value) is { } reason)
             {
                 context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidQueueName, location, value, reason));
             }

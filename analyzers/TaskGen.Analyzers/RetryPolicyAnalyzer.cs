@@ -8,6 +8,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using TaskGen.Analyzers.Helpers;
+using TaskGen.Common;
 
 namespace TaskGen.Analyzers;
 

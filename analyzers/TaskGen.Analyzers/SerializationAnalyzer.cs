@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Threading;
@@ -6,6 +7,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using TaskGen.Analyzers.Helpers;
+using TaskGen.Common;
 
 namespace TaskGen.Analyzers;
 
@@ -50,13 +52,15 @@ public sealed class SerializationAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            // The context's closure is walked once, on the first task, and shared by every other.
+            // The context's closure is walked once, on the first task, and shared by every other; so is the verdict
+            // on each distinct type, which a thousand tasks repeat (int, string, List<int>...) far more than they vary.
             var coverage = new Lazy<JsonContextCoverage?>(() => JsonContextCoverage.Create(known), LazyThreadSafetyMode.ExecutionAndPublication);
-            start.RegisterSymbolAction(symbol => AnalyzeMethod(symbol, known, coverage), SymbolKind.Method);
+            var verdicts = new ConcurrentDictionary<ITypeSymbol, WireProblem>(SymbolEqualityComparer.IncludeNullability);
+            start.RegisterSymbolAction(symbol => AnalyzeMethod(symbol, known, coverage, verdicts), SymbolKind.Method);
         });
     }
 
-    private static void AnalyzeMethod(SymbolAnalysisContext context, KnownSymbols known, Lazy<JsonContextCoverage?> coverage)
+    private static void AnalyzeMethod(SymbolAnalysisContext context, KnownSymbols known, Lazy<JsonContextCoverage?> coverage, ConcurrentDictionary<ITypeSymbol, WireProblem> verdicts)
     {
         var method = (IMethodSymbol)context.Symbol;
         if (method.MethodKind != MethodKind.Ordinary || known.GetTaskAttribute(method) is null)
@@ -64,25 +68,35 @@ public sealed class SerializationAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        string task = TaskNames.DefaultName(method);
-        MethodDeclarationSyntax? declaration = TaskNames.Declaration(method, context.CancellationToken);
+        // The name and the syntax are looked up only for a type that has a problem: most tasks have none.
         foreach (IParameterSymbol parameter in method.Parameters)
         {
-            string display = parameter.Type.ToDisplayString();
-            if (parameter.RefKind != RefKind.None || display is "System.Threading.CancellationToken" or "TaskGen.TaskContext" || TaskNames.IsFromServices(parameter))
+            if (parameter.RefKind != RefKind.None || IsSuppliedByWorker(parameter.Type) || TaskNames.IsFromServices(parameter))
             {
                 continue;
             }
 
-            var syntax = parameter.DeclaringSyntaxReferences.Length > 0 ? parameter.DeclaringSyntaxReferences[0].GetSyntax(context.CancellationToken) as ParameterSyntax : null;
-            Check(context, known, coverage, parameter.Type, syntax?.Type, $"Parameter '{parameter.Name}' of task '{task}' sends", parameter.Locations[0]);
+            WireProblem problem = Verdict(parameter.Type, coverage, verdicts);
+            if (problem.Kind != WireProblemKind.None)
+            {
+                var syntax = parameter.DeclaringSyntaxReferences.Length > 0 ? parameter.DeclaringSyntaxReferences[0].GetSyntax(context.CancellationToken) as ParameterSyntax : null;
+                Report(context, coverage, problem, parameter.Type, syntax?.Type, $"Parameter '{parameter.Name}' of task '{TaskNames.DefaultName(method)}' sends", parameter.Locations[0]);
+            }
         }
 
-        if (ResultType(method.ReturnType, known, declaration?.ReturnType) is ({ } result, var resultSyntax))
+        if (ResultType(method.ReturnType, known, null) is ({ } result, _) && Verdict(result, coverage, verdicts) is { Kind: not WireProblemKind.None } resultProblem)
         {
-            Check(context, known, coverage, result, resultSyntax, $"Task '{task}' returns", declaration?.ReturnType.GetLocation() ?? method.Locations[0]);
+            MethodDeclarationSyntax? declaration = TaskSyntax.Declaration(method, context.CancellationToken);
+            TypeSyntax? resultSyntax = ResultType(method.ReturnType, known, declaration?.ReturnType).Item2;
+            Report(context, coverage, resultProblem, result, resultSyntax, $"Task '{TaskNames.DefaultName(method)}' returns", declaration?.ReturnType.GetLocation() ?? method.Locations[0]);
         }
     }
+
+    /// <summary>A <c>CancellationToken</c> or a <c>TaskContext</c> (not nullable) parameter is the worker's to fill, not the caller's to send.</summary>
+    private static bool IsSuppliedByWorker(ITypeSymbol type) =>
+        type is INamedTypeSymbol named
+        && (WireTypes.IsNamed(named, "System.Threading", "CancellationToken", 0)
+            || (WireTypes.IsNamed(named, "TaskGen", "TaskContext", 0) && type.NullableAnnotation != NullableAnnotation.Annotated));
 
     /// <summary>The result type after unwrapping Task&lt;T&gt; or ValueTask&lt;T&gt;, or null when the task has no result to send.</summary>
     private static (ITypeSymbol?, TypeSyntax?) ResultType(ITypeSymbol returnType, KnownSymbols known, TypeSyntax? syntax)
@@ -106,15 +120,21 @@ public sealed class SerializationAnalyzer : DiagnosticAnalyzer
         return (returnType, syntax);
     }
 
-    private static void Check(SymbolAnalysisContext context, KnownSymbols known, Lazy<JsonContextCoverage?> coverage, ITypeSymbol type, TypeSyntax? syntax, string subject, Location fallback)
+    /// <summary>The type's first problem, walked once per distinct type (nullability included, as messages show it) per compilation.</summary>
+    private static WireProblem Verdict(ITypeSymbol type, Lazy<JsonContextCoverage?> coverage, ConcurrentDictionary<ITypeSymbol, WireProblem> verdicts)
     {
-        JsonContextCoverage? json = null;
-        WireProblem problem = WireTypes.Classify(type, known, t => (json ??= coverage.Value) is { } c && c.Covers(t));
-        if (problem.Kind == WireProblemKind.None)
+        if (!verdicts.TryGetValue(type, out WireProblem problem))
         {
-            return;
+            JsonContextCoverage? json = null;
+            problem = WireTypes.FindProblem(type, t => (json ??= coverage.Value) is { } c && c.Covers(t));
+            verdicts.TryAdd(type, problem);
         }
 
+        return problem;
+    }
+
+    private static void Report(SymbolAnalysisContext context, Lazy<JsonContextCoverage?> coverage, WireProblem problem, ITypeSymbol type, TypeSyntax? syntax, string subject, Location fallback)
+    {
         Location location = Narrow(syntax, type, problem.Path)?.GetLocation() ?? fallback;
         string offending = problem.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
         Diagnostic diagnostic = problem.Kind switch

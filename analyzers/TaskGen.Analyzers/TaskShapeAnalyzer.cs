@@ -9,6 +9,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using TaskGen.Analyzers.Helpers;
+using TaskGen.Common;
 
 namespace TaskGen.Analyzers;
 
@@ -61,8 +62,8 @@ public sealed class TaskShapeAnalyzer : DiagnosticAnalyzer
         }
 
         CancellationToken cancellationToken = context.CancellationToken;
-        MethodDeclarationSyntax? declaration = TaskNames.Declaration(method, cancellationToken);
-        Location identifier = TaskNames.IdentifierLocation(method, cancellationToken);
+        MethodDeclarationSyntax? declaration = TaskSyntax.Declaration(method, cancellationToken);
+        Location identifier = TaskSyntax.IdentifierLocation(method, cancellationToken);
         string display = TaskNames.DefaultName(method);
 
         if (!method.IsStatic)
@@ -105,7 +106,7 @@ public sealed class TaskShapeAnalyzer : DiagnosticAnalyzer
         AnalyzeParameters(context, method, known, display);
 
         string? explicitName = TaskNames.NamedString(attribute, "Name");
-        ExpressionSyntax? nameSyntax = TaskNames.NamedArgumentSyntax(attribute, "Name", cancellationToken);
+        ExpressionSyntax? nameSyntax = TaskSyntax.NamedArgumentSyntax(attribute, "Name", cancellationToken);
         if (explicitName is not null && string.IsNullOrWhiteSpace(explicitName))
         {
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.EmptyTaskName, nameSyntax?.GetLocation() ?? identifier, display, display));
@@ -125,14 +126,18 @@ public sealed class TaskShapeAnalyzer : DiagnosticAnalyzer
         }
     }
 
+    /// <summary>A parameter's syntax, looked up only for a diagnostic: most parameters have none.</summary>
+    private static ParameterSyntax? Syntax(IParameterSymbol parameter, CancellationToken cancellationToken) =>
+        parameter.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) as ParameterSyntax;
+
     private static void AnalyzeParameters(SymbolAnalysisContext context, IMethodSymbol method, KnownSymbols known, string display)
     {
         bool hasToken = false, hasContext = false;
         foreach (IParameterSymbol parameter in method.Parameters)
         {
-            ParameterSyntax? syntax = parameter.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(context.CancellationToken) as ParameterSyntax;
             if (parameter.RefKind != RefKind.None)
             {
+                ParameterSyntax? syntax = Syntax(parameter, context.CancellationToken);
                 Location location = syntax is not null ? ModifierLocation(syntax) : parameter.Locations[0];
                 string modifier = syntax is null ? parameter.RefKind.ToString().ToLowerInvariant() : string.Join(" ", syntax.Modifiers.Where(IsRefModifier).Select(m => m.Text));
                 context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ParameterMustBeByValue, location, parameter.Name, display, modifier));
@@ -143,15 +148,16 @@ public sealed class TaskShapeAnalyzer : DiagnosticAnalyzer
             {
                 if (TaskNames.WhyServiceCannotBeResolved(parameter) is { } why)
                 {
-                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnresolvableService, syntax?.GetLocation() ?? parameter.Locations[0], parameter.Name, display, why));
+                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnresolvableService, Syntax(parameter, context.CancellationToken)?.GetLocation() ?? parameter.Locations[0], parameter.Name, display, why));
                 }
 
                 continue;
             }
 
             // The generator compares display names, so a nullable-annotated context is data, not the injected one.
-            bool isToken = parameter.Type.ToDisplayString() == "System.Threading.CancellationToken";
-            bool isContext = parameter.Type.ToDisplayString() == "TaskGen.TaskContext";
+            bool isToken = parameter.Type is INamedTypeSymbol token && WireTypes.IsNamed(token, "System.Threading", "CancellationToken", 0);
+            bool isContext = parameter.Type is INamedTypeSymbol contextType && WireTypes.IsNamed(contextType, "TaskGen", "TaskContext", 0)
+                && parameter.Type.NullableAnnotation != NullableAnnotation.Annotated;
             if (!isToken && !isContext)
             {
                 continue;
@@ -160,7 +166,7 @@ public sealed class TaskShapeAnalyzer : DiagnosticAnalyzer
             ref bool seen = ref isToken ? ref hasToken : ref hasContext;
             if (seen)
             {
-                Location location = syntax?.Type?.GetLocation() ?? parameter.Locations[0];
+                Location location = Syntax(parameter, context.CancellationToken)?.Type?.GetLocation() ?? parameter.Locations[0];
                 context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InjectedParameterTwice, location, display, isToken ? "CancellationToken" : "TaskContext", parameter.Name));
             }
 

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using TaskGen.Common;
 using TaskGen.Generators.Helpers;
 using TaskGen.Generators.Model;
 
@@ -44,8 +45,7 @@ public sealed partial class TaskGenerator
             w.OpenBlock("namespace TaskGen.Generated");
             w.OpenBlock($"partial class {context.ModuleName}");
             WriteInvoke(w, task, context);
-            w.WriteLine();
-            WriteReadArguments(w, task, context);
+            WriteReadArguments(w, task);
             w.CloseBlock();
             w.CloseBlock();
 
@@ -78,7 +78,7 @@ public sealed partial class TaskGenerator
             {
                 string parameters = string.Join(", ", task.Parameters.Where(p => p.Role == ParameterRole.Value).Select(p => Literal(p.Name)));
                 string result = task.Result is null ? "null" : Literal(task.Result.DisplayName);
-                string definition = $"new global::TaskGen.Worker.TaskDefinition({StubPath(task)}.Name, {Literal(task.Queue ?? DefaultQueue)}, new string[] {{ {parameters} }}, {result})";
+                string definition = $"new global::TaskGen.Worker.TaskDefinition({StubPath(task)}.Name, {Literal(task.Queue ?? QueueNames.DefaultQueue)}, new string[] {{ {parameters} }}, {result})";
                 w.WriteLine(task.Policy is { } policy ? $"{definition} {{ Policy = {PolicyExpression(policy)} }}," : definition + ",");
             }
 
@@ -149,12 +149,12 @@ public sealed partial class TaskGenerator
             w.WriteLine(s_generatedCode);
             w.OpenBlock("public static partial class Queues");
             var used = new HashSet<string>();
-            IEnumerable<QueueSpec> queues = assembly.Queues.Any(q => q.Name == DefaultQueue)
+            IEnumerable<QueueSpec> queues = assembly.Queues.Any(q => q.Name == QueueNames.DefaultQueue)
                 ? assembly.Queues
-                : new[] { new QueueSpec(DefaultQueue, false) }.Concat(assembly.Queues);
+                : new[] { new QueueSpec(QueueNames.DefaultQueue, false) }.Concat(assembly.Queues);
             foreach (QueueSpec queue in queues)
             {
-                string name = Parser.ToIdentifier(queue.Name);
+                string name = TaskNames.ToIdentifier(queue.Name);
                 string unique = name;
                 for (int i = 2; !used.Add(unique); i++)
                 {
@@ -250,38 +250,43 @@ public sealed partial class TaskGenerator
             w.WriteLine();
             w.WriteLine("/// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>");
             w.WriteLine($"public static {signatureType} Signature({declared}{separator}global::TaskGen.TaskOptions? {optionsName} = null) =>");
-            w.Indent().WriteLine($"new {signatureType}(Descriptor, new Arguments({passed}), {optionsName});").Unindent();
-            w.WriteLine();
-            w.OpenBlock("private sealed class Arguments : global::TaskGen.Serialization.TaskArguments");
-            for (int i = 0; i < values.Length; i++)
-            {
-                w.WriteLine($"private readonly {values[i].Type!.FullName} _arg{i};");
-            }
+            WriteSignatureBody(w, values, signatureType, optionsName, context);
+            w.CloseBlock();
+        }
 
-            if (values.Length > 0)
+        /// <summary>
+        /// The values travel in a <c>TaskArgumentValues</c> with a static writer lambda rather than a class of
+        /// the task's own: the runtime owns the array brackets, each task writes only its values.
+        /// </summary>
+        private static void WriteSignatureBody(SourceWriter w, ParameterSpec[] values, string signatureType, string optionsName, EmitContext context)
+        {
+            w.Indent();
+            if (values.Length == 0)
             {
-                w.WriteLine();
-                w.OpenBlock($"public Arguments({string.Join(", ", values.Select(p => $"{p.Type!.FullName} {p.Identifier}"))})");
+                w.WriteLine($"new {signatureType}(Descriptor, global::TaskGen.Serialization.TaskArguments.None, {optionsName});");
+            }
+            else if (values.Length == 1)
+            {
+                string write = WriteExpression(values[0].Type!, "writer", "args", 1, context.ModuleName);
+                w.WriteLine($"new {signatureType}(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<{values[0].Type!.FullName}>({values[0].Identifier}, static (writer, args) => {write}), {optionsName});");
+            }
+            else
+            {
+                string tuple = "(" + string.Join(", ", values.Select(p => p.Type!.FullName)) + ")";
+                string passed = "(" + string.Join(", ", values.Select(p => p.Identifier)) + ")";
+                w.WriteLine($"new {signatureType}(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<{tuple}>({passed}, static (writer, args) =>");
+                w.WriteLine("{");
+                w.Indent();
                 for (int i = 0; i < values.Length; i++)
                 {
-                    w.WriteLine($"_arg{i} = {values[i].Identifier};");
+                    w.WriteLine(WriteExpression(values[i].Type!, "writer", $"args.Item{i + 1}", 1, context.ModuleName) + ";");
                 }
 
-                w.CloseBlock();
+                w.Unindent();
+                w.WriteLine($"}}), {optionsName});");
             }
 
-            w.WriteLine();
-            w.OpenBlock("public override void WriteArgs(global::System.Text.Json.Utf8JsonWriter writer)");
-            w.WriteLine("writer.WriteStartArray();");
-            for (int i = 0; i < values.Length; i++)
-            {
-                w.WriteLine(WriteExpression(values[i].Type!, "writer", $"_arg{i}", 1, context.ModuleName) + ";");
-            }
-
-            w.WriteLine("writer.WriteEndArray();");
-            w.CloseBlock();
-            w.CloseBlock();
-            w.CloseBlock();
+            w.Unindent();
         }
 
         private static void WriteInvoke(SourceWriter w, TaskSpec task, EmitContext context)
@@ -297,7 +302,8 @@ public sealed partial class TaskGenerator
                     ParameterRole.CancellationToken => "invocation.CancellationToken",
                     ParameterRole.Context => "invocation.Context",
                     ParameterRole.Service => $"invocation.GetRequiredService<{parameter.ServiceType}>()",
-                    _ => $"arg{valueIndex++}",
+                    _ when values.Length == 1 => "arg",
+                    _ => $"args.Item{++valueIndex}",
                 });
             }
 
@@ -305,12 +311,11 @@ public sealed partial class TaskGenerator
             w.OpenBlock($"private static {(isAsync ? "async " : string.Empty)}global::System.Threading.Tasks.ValueTask {InvokeName(task)}(global::TaskGen.Worker.TaskInvocation invocation)");
             if (values.Length > 0)
             {
-                string outs = string.Join(", ", values.Select((p, i) => $"out {p.Type!.FullName} arg{i}"));
-                w.WriteLine($"{ReadArgumentsName(task)}(invocation, {outs});");
+                WriteReadCall(w, task, values, context);
             }
             else
             {
-                w.WriteLine($"{ReadArgumentsName(task)}(invocation);");
+                w.WriteLine($"global::TaskGen.Worker.TaskArgumentReader.ReadNone(invocation, {StubPath(task)}.Name);");
             }
 
             string awaited = isAsync ? $"await {call}.ConfigureAwait(false)" : call;
@@ -332,86 +337,72 @@ public sealed partial class TaskGenerator
             w.CloseBlock();
         }
 
-        private static void WriteReadArguments(SourceWriter w, TaskSpec task, EmitContext context)
+        /// <summary>
+        /// Reads the arguments into a tuple through <c>TaskArgumentReader.Read</c>, which matches keywords, duplicates and
+        /// missing arguments for every task: what is emitted is only the task's own names, defaults and one read per parameter.
+        /// </summary>
+        private static void WriteReadCall(SourceWriter w, TaskSpec task, ParameterSpec[] values, EmitContext context)
         {
-            ParameterSpec[] values = task.Parameters.Where(p => p.Role == ParameterRole.Value).ToArray();
-            string outs = string.Concat(values.Select((p, i) => $", out {p.Type!.FullName} arg{i}"));
-            w.OpenBlock($"private static void {ReadArgumentsName(task)}(global::TaskGen.Worker.TaskInvocation invocation{outs})");
-            w.WriteLine($"const string task = {StubPath(task)}.Name;");
-            for (int i = 0; i < values.Length; i++)
+            int required = RequiredCount(values);
+            string type;
+            string defaults;
+            if (values.Length == 1)
             {
-                w.WriteLine($"arg{i} = default!;");
-                w.WriteLine($"bool has{i} = false;");
+                type = values[0].Type!.FullName;
+                defaults = values[0].DefaultValue ?? "default!";
+            }
+            else
+            {
+                type = "(" + string.Join(", ", values.Select(p => p.Type!.FullName)) + ")";
+                defaults = required == values.Length ? "default" : "(" + string.Join(", ", values.Select(p => p.DefaultValue ?? "default!")) + ")";
             }
 
-            w.WriteLine("string? current = null;");
-            w.OpenBlock("try");
-            w.WriteLine($"var reader = new {Reader}(invocation.Args);");
-            w.WriteLine("reader.Read();");
-            w.WriteLine("int index = 0;");
-            w.OpenBlock("while (reader.Read() && reader.TokenType != global::System.Text.Json.JsonTokenType.EndArray)");
-            w.OpenBlock("switch (index++)");
+            string head = $"global::TaskGen.Worker.TaskArgumentReader.Read<{type}>(invocation, {StubPath(task)}.Name, {ParameterNamesName(task)}, {required}, {defaults}, static (ref {Reader} json, int index, ref {type} values) =>";
+            if (values.Length == 1)
+            {
+                w.WriteLine($"var arg = {head} values = {ReadExpression(values[0].Type!, "json", 1, context.ModuleName)});");
+                return;
+            }
+
+            w.WriteLine($"var args = {head}");
+            w.WriteLine("{").Indent();
+            w.OpenBlock("switch (index)");
             for (int i = 0; i < values.Length; i++)
             {
                 w.WriteLine($"case {i}:");
                 w.Indent();
-                w.WriteLine($"current = {Literal(values[i].Name)};");
-                w.WriteLine($"arg{i} = {ReadExpression(values[i].Type!, "reader", 1, context.ModuleName)};");
-                w.WriteLine($"has{i} = true;");
+                w.WriteLine($"values.Item{i + 1} = {ReadExpression(values[i].Type!, "json", 1, context.ModuleName)};");
                 w.WriteLine("break;");
                 w.Unindent();
             }
 
-            w.WriteLine("default:");
-            w.Indent().WriteLine($"throw global::TaskGen.Worker.TaskArgumentException.TooManyPositional(task, {values.Length}, invocation.CountArgs());").Unindent();
             w.CloseBlock();
-            w.CloseBlock();
+            w.CloseBlock(");");
+        }
+
+        /// <summary>How many leading parameters have no default: C# puts optional parameters after all required ones.</summary>
+        private static int RequiredCount(ParameterSpec[] values)
+        {
+            int required = 0;
+            while (required < values.Length && values[required].DefaultValue is null)
+            {
+                required++;
+            }
+
+            return required;
+        }
+
+        /// <summary>The task's parameter names, which <c>TaskArgumentReader</c> matches keywords against and names in its errors.</summary>
+        private static void WriteReadArguments(SourceWriter w, TaskSpec task)
+        {
+            ParameterSpec[] values = task.Parameters.Where(p => p.Role == ParameterRole.Value).ToArray();
+            if (values.Length == 0)
+            {
+                return;
+            }
+
             w.WriteLine();
-            w.WriteLine($"var kwargs = new {Reader}(invocation.Kwargs);");
-            w.WriteLine("kwargs.Read();");
-            w.OpenBlock("while (kwargs.Read() && kwargs.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)");
-            for (int i = 0; i < values.Length; i++)
-            {
-                w.OpenBlock($"{(i == 0 ? string.Empty : "else ")}if (kwargs.ValueTextEquals({Literal(values[i].Name)}))");
-                w.OpenBlock($"if (has{i})");
-                w.WriteLine($"throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, {Literal(values[i].Name)});");
-                w.CloseBlock();
-                w.WriteLine();
-                w.WriteLine($"current = {Literal(values[i].Name)};");
-                w.WriteLine("kwargs.Read();");
-                w.WriteLine($"arg{i} = {ReadExpression(values[i].Type!, "kwargs", 1, context.ModuleName)};");
-                w.WriteLine($"has{i} = true;");
-                w.CloseBlock();
-            }
-
-            if (values.Length > 0)
-            {
-                w.OpenBlock("else");
-            }
-            else
-            {
-                w.WriteLine("{");
-                w.Indent();
-            }
-
-            w.WriteLine("throw global::TaskGen.Worker.TaskArgumentException.UnexpectedKeyword(task, kwargs.GetString());");
-            w.CloseBlock();
-            w.CloseBlock();
-            w.CloseBlock();
-            w.OpenBlock("catch (global::System.Exception exception) when (exception is not global::TaskGen.Worker.TaskArgumentException)");
-            w.WriteLine("throw global::TaskGen.Worker.TaskArgumentException.Invalid(task, current, exception);");
-            w.CloseBlock();
-            for (int i = 0; i < values.Length; i++)
-            {
-                w.WriteLine();
-                w.OpenBlock($"if (!has{i})");
-                w.WriteLine(values[i].DefaultValue is { } defaultValue
-                    ? $"arg{i} = {defaultValue};"
-                    : $"throw global::TaskGen.Worker.TaskArgumentException.Missing(task, {Literal(values[i].Name)});");
-                w.CloseBlock();
-            }
-
-            w.CloseBlock();
+            w.WriteLine($"private static readonly string[] {ParameterNamesName(task)} = new string[] {{ {string.Join(", ", values.Select(p => Literal(p.Name)))} }};");
         }
 
         internal static string ReadExpression(TypeRef type, string reader, int depth, string module)
@@ -485,7 +476,7 @@ public sealed partial class TaskGenerator
 
         private static string InvokeName(TaskSpec task) => "Invoke_" + Mangled(task);
 
-        private static string ReadArgumentsName(TaskSpec task) => "ReadArguments_" + Mangled(task);
+        private static string ParameterNamesName(TaskSpec task) => "ParameterNames_" + Mangled(task);
 
         /// <summary>
         /// The policy as an object initializer with only what the task wrote, so the runtime's defaults stay in one place;

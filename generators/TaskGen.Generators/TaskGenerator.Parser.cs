@@ -2,10 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
-using System.Text;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using TaskGen.Common;
 using TaskGen.Generators.Helpers;
 using TaskGen.Generators.Model;
 
@@ -13,15 +13,6 @@ namespace TaskGen.Generators;
 
 public sealed partial class TaskGenerator
 {
-    internal const string TaskAttributeName = "TaskGen.TaskAttribute";
-    internal const string TaskQueueAttributeName = "TaskGen.TaskQueueAttribute";
-    internal const string JsonContextAttributeName = "TaskGen.TaskJsonContextAttribute";
-    internal const string DefaultQueue = "celery";
-
-    // ASP.NET Core's attribute is accepted as well, so code moved from a controller keeps its meaning.
-    internal const string FromServicesAttributeName = "TaskGen.FromServicesAttribute";
-    internal const string AspNetFromServicesAttributeName = "Microsoft.AspNetCore.Mvc.FromServicesAttribute";
-
     private static readonly SymbolDisplayFormat s_typeFormat = SymbolDisplayFormat.FullyQualifiedFormat
         .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
@@ -52,15 +43,15 @@ public sealed partial class TaskGenerator
             }
 
             AttributeData attribute = context.Attributes[0];
-            string? name = NamedString(attribute, "Name");
-            string? queue = NamedString(attribute, "Queue");
+            string? name = TaskNames.NamedString(attribute, "Name");
+            string? queue = TaskNames.NamedString(attribute, "Queue");
             if ((name is not null && string.IsNullOrWhiteSpace(name)) || (queue is not null && string.IsNullOrWhiteSpace(queue)))
             {
                 return null;
             }
 
             string ns = method.ContainingNamespace.IsGlobalNamespace ? string.Empty : method.ContainingNamespace.ToDisplayString();
-            string taskName = name ?? string.Join(".", new[] { ns }.Where(n => n.Length > 0).Concat(containers.Select(c => c.Name)).Concat(new[] { method.Name }));
+            string taskName = name ?? TaskNames.DefaultName(method);
 
             var parameters = new List<ParameterSpec>(method.Parameters.Length);
             bool hasToken = false, hasContext = false;
@@ -73,7 +64,7 @@ public sealed partial class TaskGenerator
                 }
 
                 string identifier = SyntaxFacts.GetKeywordKind(parameter.Name) != SyntaxKind.None ? "@" + parameter.Name : parameter.Name;
-                if (IsFromServices(parameter))
+                if (TaskNames.IsFromServices(parameter))
                 {
                     string? service = ParseService(parameter);
                     if (service is null)
@@ -236,13 +227,13 @@ public sealed partial class TaskGenerator
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 string? attributeName = attribute.AttributeClass?.ToDisplayString();
-                if (attributeName == TaskQueueAttributeName && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string queue && !string.IsNullOrWhiteSpace(queue))
+                if (attributeName == TaskNames.TaskQueueAttribute && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string queue && QueueNames.Invalid(queue) is null)
                 {
-                    bool broadcast = attribute.NamedArguments.Any(a => a.Key == "Broadcast" && a.Value.Value is true);
-                    string? type = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Type").Value.Value switch
+                    bool broadcast = QueueNames.IsBroadcast(attribute);
+                    string? type = QueueNames.QueueTypeOf(attribute) switch
                     {
-                        1 => "Classic",
-                        2 => "Quorum",
+                        QueueNames.ClassicType => "Classic",
+                        QueueNames.QuorumType => "Quorum",
                         _ => null,
                     };
 
@@ -257,18 +248,17 @@ public sealed partial class TaskGenerator
                         queues.Add(new QueueSpec(queue, broadcast, type));
                     }
                 }
-                else if (attributeName == JsonContextAttributeName && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is INamedTypeSymbol context)
+                else if (attributeName == TaskNames.JsonContextAttribute && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is INamedTypeSymbol context)
                 {
                     jsonContext = context.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
                 }
             }
 
             string assemblyName = compilation.AssemblyName ?? "Tasks";
-            string identifier = ToIdentifier(assemblyName.Replace(".", string.Empty));
-            string queuesNamespace = string.Join(".", assemblyName.Split('.').Where(p => p.Length > 0).Select(ToIdentifier));
+            string identifier = TaskNames.ToIdentifier(assemblyName.Replace(".", string.Empty));
             return new AssemblySpec(
                 new EmitContext(identifier + "TaskModule", jsonContext, queues.Where(q => q.Broadcast).Select(q => q.Name).ToEquatableArray()),
-                queuesNamespace.Length == 0 ? "Tasks" : queuesNamespace,
+                QueueNames.QueuesNamespace(assemblyName),
                 "Add" + identifier + "Tasks",
                 queues.ToEquatableArray());
         }
@@ -309,139 +299,36 @@ public sealed partial class TaskGenerator
             return result is not null;
         }
 
-        /// <summary>Classifies a type for the wire, or returns null when it cannot be serialized.</summary>
+        /// <summary>The type as the emitter needs it, or null when <see cref="WireTypes.Shape"/> finds a problem in it or in a type inside it.</summary>
         internal static TypeRef? ParseType(ITypeSymbol type, Compilation compilation)
         {
-            string fullName = type.ToDisplayString(s_typeFormat);
-            string display = type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
-            string? primitive = PrimitiveHelper(type);
-            if (primitive is not null)
-            {
-                return new TypeRef(fullName, WireKind.Primitive, primitive, EquatableArray<TypeRef>.Empty, display);
-            }
-
-            if (type is IArrayTypeSymbol array)
-            {
-                TypeRef? element = array.Rank == 1 ? ParseType(array.ElementType, compilation) : null;
-                return element is null ? null : new TypeRef(fullName, WireKind.Array, null, new[] { element }.ToEquatableArray(), display);
-            }
-
-            if (type is not INamedTypeSymbol named || type.IsRefLikeType || type.TypeKind is TypeKind.Delegate or TypeKind.Pointer or TypeKind.FunctionPointer or TypeKind.Dynamic or TypeKind.Error or TypeKind.TypeParameter)
+            WireShape shape = WireTypes.Shape(type);
+            if (shape.Problem != WireProblemKind.None)
             {
                 return null;
             }
 
-            if (named.TypeKind == TypeKind.Enum)
+            EquatableArray<TypeRef> arguments = EquatableArray<TypeRef>.Empty;
+            if (shape.Element is { } elementType)
             {
-                return new TypeRef(fullName, WireKind.Enum, null, EquatableArray<TypeRef>.Empty, display);
-            }
-
-            if (named.IsGenericType)
-            {
-                string definition = named.OriginalDefinition.ToDisplayString();
-                WireKind? kind = definition switch
+                TypeRef? element = ParseType(elementType, compilation);
+                if (element is null)
                 {
-                    "T?" or "System.Nullable<T>" => WireKind.Nullable,
-                    "System.Collections.Generic.List<T>" => WireKind.List,
-                    "System.Collections.Generic.IEnumerable<T>" or "System.Collections.Generic.IReadOnlyList<T>" or "System.Collections.Generic.IList<T>"
-                        or "System.Collections.Generic.ICollection<T>" or "System.Collections.Generic.IReadOnlyCollection<T>" => WireKind.Sequence,
-                    "System.Collections.Generic.Dictionary<TKey, TValue>" or "System.Collections.Generic.IDictionary<TKey, TValue>"
-                        or "System.Collections.Generic.IReadOnlyDictionary<TKey, TValue>" => WireKind.Dictionary,
-                    _ => null,
-                };
-                if (named.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T)
-                {
-                    kind = WireKind.Nullable;
+                    return null;
                 }
 
-                if (kind is { } containerKind)
-                {
-                    if (containerKind == WireKind.Dictionary && named.TypeArguments[0].SpecialType != SpecialType.System_String)
-                    {
-                        return null;
-                    }
-
-                    TypeRef? element = ParseType(named.TypeArguments[named.TypeArguments.Length - 1], compilation);
-                    return element is null ? null : new TypeRef(fullName, containerKind, null, new[] { element }.ToEquatableArray(), display);
-                }
+                arguments = new[] { element }.ToEquatableArray();
             }
 
-            // What remains must be a concrete record, class or struct that a JSON context can describe.
-            if (named.IsAbstract || named.TypeKind is not (TypeKind.Class or TypeKind.Struct) || named.SpecialType == SpecialType.System_Object
-                || named.IsUnboundGenericType || IsDisposable(named) || IsFrameworkType(named))
-            {
-                return null;
-            }
-
-            return new TypeRef(fullName, WireKind.JsonObject, null, EquatableArray<TypeRef>.Empty, display);
-        }
-
-        private static bool IsFrameworkType(INamedTypeSymbol type)
-        {
-            string ns = type.ContainingNamespace?.ToDisplayString() ?? string.Empty;
-            return ns == "System" || ns.StartsWith("System.", StringComparison.Ordinal);
-        }
-
-        private static bool IsDisposable(INamedTypeSymbol type) =>
-            type.AllInterfaces.Any(i => i.ToDisplayString() is "System.IDisposable" or "System.IAsyncDisposable");
-
-        private static string? PrimitiveHelper(ITypeSymbol type)
-        {
-            switch (type.SpecialType)
-            {
-                case SpecialType.System_Boolean: return "Boolean";
-                case SpecialType.System_Byte: return "Byte";
-                case SpecialType.System_SByte: return "SByte";
-                case SpecialType.System_Int16: return "Int16";
-                case SpecialType.System_UInt16: return "UInt16";
-                case SpecialType.System_Int32: return "Int32";
-                case SpecialType.System_UInt32: return "UInt32";
-                case SpecialType.System_Int64: return "Int64";
-                case SpecialType.System_UInt64: return "UInt64";
-                case SpecialType.System_Single: return "Single";
-                case SpecialType.System_Double: return "Double";
-                case SpecialType.System_Decimal: return "Decimal";
-                case SpecialType.System_String: return "String";
-                case SpecialType.System_Char: return "Char";
-                case SpecialType.System_DateTime: return "DateTime";
-            }
-
-            if (type is IArrayTypeSymbol { Rank: 1, ElementType.SpecialType: SpecialType.System_Byte })
-            {
-                return "Bytes";
-            }
-
-            return type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) switch
-            {
-                "global::System.Guid" => "Guid",
-                "global::System.DateTimeOffset" => "DateTimeOffset",
-                "global::System.DateOnly" => "DateOnly",
-                "global::System.TimeOnly" => "TimeOnly",
-                "global::System.TimeSpan" => "TimeSpan",
-                _ => null,
-            };
+            return new TypeRef(type.ToDisplayString(s_typeFormat), shape.Kind, shape.Helper, arguments, type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
         }
 
         private static bool IsType(ITypeSymbol type, string fullName) => type.ToDisplayString() == fullName;
 
-        private static bool IsFromServices(IParameterSymbol parameter)
-        {
-            foreach (AttributeData attribute in parameter.GetAttributes())
-            {
-                if (attribute.AttributeClass?.ToDisplayString() is FromServicesAttributeName or AspNetFromServicesAttributeName)
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
         /// <summary>The service type as generated code names it, or null when the analyzers report the parameter (TG0012).</summary>
         private static string? ParseService(IParameterSymbol parameter)
         {
-            if (parameter.HasExplicitDefaultValue || parameter.Type is not INamedTypeSymbol { IsReferenceType: true, IsRefLikeType: false } type
-                || type.TypeKind is TypeKind.Error or TypeKind.Dynamic || IsType(type, "TaskGen.TaskContext"))
+            if (TaskNames.WhyServiceCannotBeResolved(parameter) is not null || parameter.Type is not INamedTypeSymbol type || type.TypeKind == TypeKind.Error)
             {
                 return null;
             }
@@ -463,19 +350,6 @@ public sealed partial class TaskGenerator
             }
 
             return true;
-        }
-
-        private static string? NamedString(AttributeData attribute, string name)
-        {
-            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
-            {
-                if (argument.Key == name)
-                {
-                    return argument.Value.Value as string;
-                }
-            }
-
-            return null;
         }
 
         /// <summary>Formats a parameter's default value as a C# constant expression of the parameter's type.</summary>
@@ -511,32 +385,6 @@ public sealed partial class TaskGenerator
                     return $"({underlying.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)})({Convert.ToString(value, CultureInfo.InvariantCulture)})";
                 default: return "default";
             }
-        }
-
-        /// <summary>Turns any text into a PascalCase C# identifier (<c>broadcast_calc</c> → <c>BroadcastCalc</c>).</summary>
-        internal static string ToIdentifier(string text)
-        {
-            var builder = new StringBuilder(text.Length);
-            bool upper = true;
-            foreach (char c in text)
-            {
-                if (char.IsLetterOrDigit(c))
-                {
-                    builder.Append(upper ? char.ToUpperInvariant(c) : c);
-                    upper = false;
-                }
-                else
-                {
-                    upper = true;
-                }
-            }
-
-            if (builder.Length == 0 || char.IsDigit(builder[0]))
-            {
-                builder.Insert(0, '_');
-            }
-
-            return builder.ToString();
         }
     }
 }

@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
+using TaskGen.Common;
 using TaskGen.Generators.Helpers;
 using TaskGen.Generators.Model;
 
@@ -21,7 +22,7 @@ public sealed partial class TaskGenerator : IIncrementalGenerator
     {
         IncrementalValuesProvider<TaskSpec> tasks = context.SyntaxProvider
             .ForAttributeWithMetadataName(
-                TaskAttributeName,
+                TaskNames.TaskAttribute,
                 static (node, _) => node is MethodDeclarationSyntax,
                 static (syntax, cancellationToken) => Parser.ParseTask(syntax, cancellationToken))
             .WithTrackingName(TrackingNames.Tasks)

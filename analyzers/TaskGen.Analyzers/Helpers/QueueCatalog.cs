@@ -1,8 +1,7 @@
 using System;
 using System.Collections.Generic;
-using System.Linq;
-using System.Text;
 using Microsoft.CodeAnalysis;
+using TaskGen.Common;
 
 namespace TaskGen.Analyzers.Helpers;
 
@@ -33,7 +32,6 @@ internal sealed class QueueDeclarations
 /// </summary>
 internal sealed class QueueCatalog
 {
-    public const string DefaultQueue = "celery";
     public const string ThisAssembly = "in this assembly";
 
     private readonly Dictionary<string, QueueDeclarations> _queues = new(StringComparer.Ordinal);
@@ -55,57 +53,18 @@ internal sealed class QueueCatalog
             catalog.AddConstants(assembly, known);
         }
 
-        if (!catalog._queues.ContainsKey(DefaultQueue))
+        if (!catalog._queues.ContainsKey(QueueNames.DefaultQueue))
         {
-            catalog._queues[DefaultQueue] = new QueueDeclarations { DirectWhere = "by default" };
+            catalog._queues[QueueNames.DefaultQueue] = new QueueDeclarations { DirectWhere = "by default" };
         }
 
         return catalog;
     }
 
-    /// <summary>The value of <c>QueueType.Classic</c>.</summary>
-    public const int ClassicType = 1;
-
-    /// <summary>The value of <c>QueueType.Quorum</c>.</summary>
-    public const int QuorumType = 2;
-
-    /// <summary>The <c>Type</c> a <c>[TaskQueue]</c> attribute sets, as the enum's value (0, the default, when unset).</summary>
-    public static int QueueTypeOf(AttributeData attribute) =>
-        attribute.NamedArguments.FirstOrDefault(a => a.Key == "Type").Value.Value is int type ? type : 0;
-
     public QueueDeclarations? Find(string name) => _queues.TryGetValue(name, out QueueDeclarations? queue) ? queue : null;
 
     /// <summary>The fully qualified generated constant for the queue (<c>global::CeleryApp.Queues.Calc</c>), or null when none exists.</summary>
     public string? Constant(string name) => _constants.TryGetValue(name, out string? constant) ? constant : null;
-
-    /// <summary>Says why a queue name cannot be used on the broker, or returns null when it can.</summary>
-    public static string? Invalid(string name)
-    {
-        if (string.IsNullOrWhiteSpace(name))
-        {
-            return "a queue needs a name, so give one (or leave Queue unset for the default queue 'celery')";
-        }
-
-        if (name.StartsWith("amq.", StringComparison.Ordinal))
-        {
-            return "names starting with 'amq.' are reserved by the broker, so choose another name";
-        }
-
-        int bytes = Encoding.UTF8.GetByteCount(name);
-        if (bytes > 255)
-        {
-            return $"it is {bytes} bytes long in UTF-8 and the broker allows at most 255, so shorten it";
-        }
-
-        return null;
-    }
-
-    /// <summary>The namespace of an assembly's generated <c>Queues</c> class, computed as the generator does.</summary>
-    public static string QueuesNamespace(string? assemblyName)
-    {
-        string ns = string.Join(".", (assemblyName ?? "Tasks").Split('.').Where(p => p.Length > 0).Select(ToIdentifier));
-        return ns.Length == 0 ? "Tasks" : ns;
-    }
 
     private void Add(IAssemblySymbol assembly, KnownSymbols known, string where)
     {
@@ -114,12 +73,12 @@ internal sealed class QueueCatalog
             if (!SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, known.TaskQueueAttribute)
                 || attribute.ConstructorArguments.Length != 1
                 || attribute.ConstructorArguments[0].Value is not string name
-                || Invalid(name) is not null)
+                || QueueNames.Invalid(name) is not null)
             {
                 continue;
             }
 
-            bool broadcast = attribute.NamedArguments.Any(a => a.Key == "Broadcast" && a.Value.Value is true);
+            bool broadcast = QueueNames.IsBroadcast(attribute);
             if (!_queues.TryGetValue(name, out QueueDeclarations? queue))
             {
                 _queues[name] = queue = new QueueDeclarations();
@@ -134,12 +93,12 @@ internal sealed class QueueCatalog
                 queue.DirectWhere ??= where;
 
                 // Only types written out can clash: QueueType.Default takes whatever the app is configured with.
-                switch (QueueTypeOf(attribute))
+                switch (QueueNames.QueueTypeOf(attribute))
                 {
-                    case ClassicType:
+                    case QueueNames.ClassicType:
                         queue.ClassicWhere ??= where;
                         break;
-                    case QuorumType:
+                    case QueueNames.QuorumType:
                         queue.QuorumWhere ??= where;
                         break;
                 }
@@ -149,7 +108,7 @@ internal sealed class QueueCatalog
 
     private void AddConstants(IAssemblySymbol assembly, KnownSymbols known)
     {
-        string ns = QueuesNamespace(assembly.Name);
+        string ns = QueueNames.QueuesNamespace(assembly.Name);
         INamedTypeSymbol? queues = assembly.GetTypeByMetadataName(ns + ".Queues");
         if (queues is null || !known.IsGeneratedByTaskGen(queues))
         {
@@ -163,31 +122,5 @@ internal sealed class QueueCatalog
                 _constants[value] = $"global::{ns}.Queues.{field.Name}";
             }
         }
-    }
-
-    /// <summary>Turns any text into a PascalCase identifier, as the generator names things.</summary>
-    private static string ToIdentifier(string text)
-    {
-        var builder = new StringBuilder(text.Length);
-        bool upper = true;
-        foreach (char c in text)
-        {
-            if (char.IsLetterOrDigit(c))
-            {
-                builder.Append(upper ? char.ToUpperInvariant(c) : c);
-                upper = false;
-            }
-            else
-            {
-                upper = true;
-            }
-        }
-
-        if (builder.Length == 0 || char.IsDigit(builder[0]))
-        {
-            builder.Insert(0, '_');
-        }
-
-        return builder.ToString();
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using TaskGen.Common;
 
 namespace TaskGen.Analyzers.Helpers;
 

@@ -1,34 +1,7 @@
+using TaskGen.Common;
 using TaskGen.Generators.Helpers;
 
 namespace TaskGen.Generators.Model;
-
-/// <summary>How a value of a type is read and written on the wire.</summary>
-internal enum WireKind
-{
-    /// <summary>A type with its own <c>TaskJson.ReadX</c>/<c>WriteX</c> pair; <see cref="TypeRef.Helper"/> names X.</summary>
-    Primitive,
-
-    /// <summary>An enum, read by number or name and written by number.</summary>
-    Enum,
-
-    /// <summary><c>Nullable&lt;T&gt;</c> of the single type argument.</summary>
-    Nullable,
-
-    /// <summary>A one-dimensional array.</summary>
-    Array,
-
-    /// <summary><c>List&lt;T&gt;</c>.</summary>
-    List,
-
-    /// <summary>A read-only or interface sequence, read as a <c>List&lt;T&gt;</c>.</summary>
-    Sequence,
-
-    /// <summary>A string-keyed dictionary (or its interfaces), read as a <c>Dictionary&lt;string, T&gt;</c>.</summary>
-    Dictionary,
-
-    /// <summary>A record, class or struct serialized through the app's <c>JsonSerializerContext</c>.</summary>
-    JsonObject,
-}
 
 /// <summary>A type as the emitter needs it.</summary>
 /// <remarks>Holds strings and equatable arrays only, never symbols, so that specs cache across edits.</remarks>

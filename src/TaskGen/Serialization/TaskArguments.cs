@@ -4,10 +4,14 @@ namespace TaskGen.Serialization;
 
 /// <summary>
 /// The argument values of one call, able to write themselves as the body's positional <c>args</c>
-/// array. The generator emits one sealed subclass per task, so encoding needs no reflection.
+/// array. Generated stubs hand each task's own writer to <see cref="TaskArgumentValues{TValues}"/>, so
+/// encoding needs no reflection.
 /// </summary>
 public abstract class TaskArguments
 {
+    /// <summary>The arguments of a task that takes none, shared because they hold nothing.</summary>
+    public static TaskArguments None { get; } = new NoArguments();
+
     /// <summary>Writes the positional arguments as one JSON array.</summary>
     /// <param name="writer">The writer.</param>
     public abstract void WriteArgs(Utf8JsonWriter writer);
@@ -18,5 +22,14 @@ public abstract class TaskArguments
     {
         writer.WriteStartObject();
         writer.WriteEndObject();
+    }
+
+    private sealed class NoArguments : TaskArguments
+    {
+        public override void WriteArgs(Utf8JsonWriter writer)
+        {
+            writer.WriteStartArray();
+            writer.WriteEndArray();
+        }
     }
 }

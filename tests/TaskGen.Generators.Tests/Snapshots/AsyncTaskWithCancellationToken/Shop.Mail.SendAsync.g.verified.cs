@@ -25,27 +25,11 @@ namespace Shop.Remote
 
             /// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>
             public static global::TaskGen.Signature<bool> Signature(string to, string subject, global::TaskGen.TaskOptions? options = null) =>
-                new global::TaskGen.Signature<bool>(Descriptor, new Arguments(to, subject), options);
-
-            private sealed class Arguments : global::TaskGen.Serialization.TaskArguments
-            {
-                private readonly string _arg0;
-                private readonly string _arg1;
-
-                public Arguments(string to, string subject)
+                new global::TaskGen.Signature<bool>(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<(string, string)>((to, subject), static (writer, args) =>
                 {
-                    _arg0 = to;
-                    _arg1 = subject;
-                }
-
-                public override void WriteArgs(global::System.Text.Json.Utf8JsonWriter writer)
-                {
-                    writer.WriteStartArray();
-                    global::TaskGen.Serialization.TaskJson.WriteString(writer, _arg0);
-                    global::TaskGen.Serialization.TaskJson.WriteString(writer, _arg1);
-                    writer.WriteEndArray();
-                }
-            }
+                    global::TaskGen.Serialization.TaskJson.WriteString(writer, args.Item1);
+                    global::TaskGen.Serialization.TaskJson.WriteString(writer, args.Item2);
+                }), options);
         }
     }
 }
@@ -56,91 +40,22 @@ namespace TaskGen.Generated
     {
         private static async global::System.Threading.Tasks.ValueTask Invoke_Shop_Mail_SendAsync(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            ReadArguments_Shop_Mail_SendAsync(invocation, out string arg0, out string arg1);
-            bool result = await global::Shop.Mail.SendAsync(arg0, arg1, invocation.CancellationToken, invocation.Context).ConfigureAwait(false);
+            var args = global::TaskGen.Worker.TaskArgumentReader.Read<(string, string)>(invocation, global::Shop.Remote.Mail.SendAsync.Name, ParameterNames_Shop_Mail_SendAsync, 2, default, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref (string, string) values) =>
+            {
+                switch (index)
+                {
+                    case 0:
+                        values.Item1 = global::TaskGen.Serialization.TaskJson.ReadString(ref json);
+                        break;
+                    case 1:
+                        values.Item2 = global::TaskGen.Serialization.TaskJson.ReadString(ref json);
+                        break;
+                }
+            });
+            bool result = await global::Shop.Mail.SendAsync(args.Item1, args.Item2, invocation.CancellationToken, invocation.Context).ConfigureAwait(false);
             invocation.SetResult<bool>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteBoolean(writer, value));
         }
 
-        private static void ReadArguments_Shop_Mail_SendAsync(global::TaskGen.Worker.TaskInvocation invocation, out string arg0, out string arg1)
-        {
-            const string task = global::Shop.Remote.Mail.SendAsync.Name;
-            arg0 = default!;
-            bool has0 = false;
-            arg1 = default!;
-            bool has1 = false;
-            string? current = null;
-            try
-            {
-                var reader = new global::System.Text.Json.Utf8JsonReader(invocation.Args);
-                reader.Read();
-                int index = 0;
-                while (reader.Read() && reader.TokenType != global::System.Text.Json.JsonTokenType.EndArray)
-                {
-                    switch (index++)
-                    {
-                        case 0:
-                            current = "to";
-                            arg0 = global::TaskGen.Serialization.TaskJson.ReadString(ref reader);
-                            has0 = true;
-                            break;
-                        case 1:
-                            current = "subject";
-                            arg1 = global::TaskGen.Serialization.TaskJson.ReadString(ref reader);
-                            has1 = true;
-                            break;
-                        default:
-                            throw global::TaskGen.Worker.TaskArgumentException.TooManyPositional(task, 2, invocation.CountArgs());
-                    }
-                }
-
-                var kwargs = new global::System.Text.Json.Utf8JsonReader(invocation.Kwargs);
-                kwargs.Read();
-                while (kwargs.Read() && kwargs.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
-                {
-                    if (kwargs.ValueTextEquals("to"))
-                    {
-                        if (has0)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "to");
-                        }
-
-                        current = "to";
-                        kwargs.Read();
-                        arg0 = global::TaskGen.Serialization.TaskJson.ReadString(ref kwargs);
-                        has0 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("subject"))
-                    {
-                        if (has1)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "subject");
-                        }
-
-                        current = "subject";
-                        kwargs.Read();
-                        arg1 = global::TaskGen.Serialization.TaskJson.ReadString(ref kwargs);
-                        has1 = true;
-                    }
-                    else
-                    {
-                        throw global::TaskGen.Worker.TaskArgumentException.UnexpectedKeyword(task, kwargs.GetString());
-                    }
-                }
-            }
-            catch (global::System.Exception exception) when (exception is not global::TaskGen.Worker.TaskArgumentException)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Invalid(task, current, exception);
-            }
-
-            if (!has0)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "to");
-            }
-
-            if (!has1)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "subject");
-            }
-        }
+        private static readonly string[] ParameterNames_Shop_Mail_SendAsync = new string[] { "to", "subject" };
     }
 }

@@ -25,24 +25,7 @@ namespace Fleet.Remote
 
             /// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>
             public static global::TaskGen.Signature<string> Signature(string greeting, global::TaskGen.TaskOptions? options = null) =>
-                new global::TaskGen.Signature<string>(Descriptor, new Arguments(greeting), options);
-
-            private sealed class Arguments : global::TaskGen.Serialization.TaskArguments
-            {
-                private readonly string _arg0;
-
-                public Arguments(string greeting)
-                {
-                    _arg0 = greeting;
-                }
-
-                public override void WriteArgs(global::System.Text.Json.Utf8JsonWriter writer)
-                {
-                    writer.WriteStartArray();
-                    global::TaskGen.Serialization.TaskJson.WriteString(writer, _arg0);
-                    writer.WriteEndArray();
-                }
-            }
+                new global::TaskGen.Signature<string>(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<string>(greeting, static (writer, args) => global::TaskGen.Serialization.TaskJson.WriteString(writer, args)), options);
         }
     }
 }
@@ -53,68 +36,12 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_Fleet_Nodes_Hello(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            ReadArguments_Fleet_Nodes_Hello(invocation, out string arg0);
-            string result = global::Fleet.Nodes.Hello(arg0);
+            var arg = global::TaskGen.Worker.TaskArgumentReader.Read<string>(invocation, global::Fleet.Remote.Nodes.Hello.Name, ParameterNames_Fleet_Nodes_Hello, 1, default!, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref string values) => values = global::TaskGen.Serialization.TaskJson.ReadString(ref json));
+            string result = global::Fleet.Nodes.Hello(arg);
             invocation.SetResult<string>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteString(writer, value));
             return default;
         }
 
-        private static void ReadArguments_Fleet_Nodes_Hello(global::TaskGen.Worker.TaskInvocation invocation, out string arg0)
-        {
-            const string task = global::Fleet.Remote.Nodes.Hello.Name;
-            arg0 = default!;
-            bool has0 = false;
-            string? current = null;
-            try
-            {
-                var reader = new global::System.Text.Json.Utf8JsonReader(invocation.Args);
-                reader.Read();
-                int index = 0;
-                while (reader.Read() && reader.TokenType != global::System.Text.Json.JsonTokenType.EndArray)
-                {
-                    switch (index++)
-                    {
-                        case 0:
-                            current = "greeting";
-                            arg0 = global::TaskGen.Serialization.TaskJson.ReadString(ref reader);
-                            has0 = true;
-                            break;
-                        default:
-                            throw global::TaskGen.Worker.TaskArgumentException.TooManyPositional(task, 1, invocation.CountArgs());
-                    }
-                }
-
-                var kwargs = new global::System.Text.Json.Utf8JsonReader(invocation.Kwargs);
-                kwargs.Read();
-                while (kwargs.Read() && kwargs.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
-                {
-                    if (kwargs.ValueTextEquals("greeting"))
-                    {
-                        if (has0)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "greeting");
-                        }
-
-                        current = "greeting";
-                        kwargs.Read();
-                        arg0 = global::TaskGen.Serialization.TaskJson.ReadString(ref kwargs);
-                        has0 = true;
-                    }
-                    else
-                    {
-                        throw global::TaskGen.Worker.TaskArgumentException.UnexpectedKeyword(task, kwargs.GetString());
-                    }
-                }
-            }
-            catch (global::System.Exception exception) when (exception is not global::TaskGen.Worker.TaskArgumentException)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Invalid(task, current, exception);
-            }
-
-            if (!has0)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "greeting");
-            }
-        }
+        private static readonly string[] ParameterNames_Fleet_Nodes_Hello = new string[] { "greeting" };
     }
 }

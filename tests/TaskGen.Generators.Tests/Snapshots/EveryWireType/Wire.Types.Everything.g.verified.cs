@@ -25,114 +25,40 @@ namespace Wire.Remote
 
             /// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>
             public static global::TaskGen.Signature<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<int?>>> Signature(bool a, byte b, sbyte c, short d, ushort e, int f, uint g, long h, ulong i, float j, double k, decimal l, string m, char n, global::System.Guid o, global::System.DateTime p, global::System.DateTimeOffset q, global::System.DateOnly r, global::System.TimeOnly s, global::System.TimeSpan t, byte[] u, global::Wire.Color v, int? w, int[] x, global::System.Collections.Generic.List<string> y, global::System.Collections.Generic.IReadOnlyList<global::System.Guid> z, global::System.Collections.Generic.IEnumerable<double> aa, global::System.Collections.Generic.Dictionary<string, int> bb, global::System.Collections.Generic.IReadOnlyDictionary<string, global::System.Collections.Generic.List<global::Wire.Color>> cc, string options, int cancellationToken, global::TaskGen.TaskOptions? options_ = null) =>
-                new global::TaskGen.Signature<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<int?>>>(Descriptor, new Arguments(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, s, t, u, v, w, x, y, z, aa, bb, cc, options, cancellationToken), options_);
-
-            private sealed class Arguments : global::TaskGen.Serialization.TaskArguments
-            {
-                private readonly bool _arg0;
-                private readonly byte _arg1;
-                private readonly sbyte _arg2;
-                private readonly short _arg3;
-                private readonly ushort _arg4;
-                private readonly int _arg5;
-                private readonly uint _arg6;
-                private readonly long _arg7;
-                private readonly ulong _arg8;
-                private readonly float _arg9;
-                private readonly double _arg10;
-                private readonly decimal _arg11;
-                private readonly string _arg12;
-                private readonly char _arg13;
-                private readonly global::System.Guid _arg14;
-                private readonly global::System.DateTime _arg15;
-                private readonly global::System.DateTimeOffset _arg16;
-                private readonly global::System.DateOnly _arg17;
-                private readonly global::System.TimeOnly _arg18;
-                private readonly global::System.TimeSpan _arg19;
-                private readonly byte[] _arg20;
-                private readonly global::Wire.Color _arg21;
-                private readonly int? _arg22;
-                private readonly int[] _arg23;
-                private readonly global::System.Collections.Generic.List<string> _arg24;
-                private readonly global::System.Collections.Generic.IReadOnlyList<global::System.Guid> _arg25;
-                private readonly global::System.Collections.Generic.IEnumerable<double> _arg26;
-                private readonly global::System.Collections.Generic.Dictionary<string, int> _arg27;
-                private readonly global::System.Collections.Generic.IReadOnlyDictionary<string, global::System.Collections.Generic.List<global::Wire.Color>> _arg28;
-                private readonly string _arg29;
-                private readonly int _arg30;
-
-                public Arguments(bool a, byte b, sbyte c, short d, ushort e, int f, uint g, long h, ulong i, float j, double k, decimal l, string m, char n, global::System.Guid o, global::System.DateTime p, global::System.DateTimeOffset q, global::System.DateOnly r, global::System.TimeOnly s, global::System.TimeSpan t, byte[] u, global::Wire.Color v, int? w, int[] x, global::System.Collections.Generic.List<string> y, global::System.Collections.Generic.IReadOnlyList<global::System.Guid> z, global::System.Collections.Generic.IEnumerable<double> aa, global::System.Collections.Generic.Dictionary<string, int> bb, global::System.Collections.Generic.IReadOnlyDictionary<string, global::System.Collections.Generic.List<global::Wire.Color>> cc, string options, int cancellationToken)
+                new global::TaskGen.Signature<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<int?>>>(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<(bool, byte, sbyte, short, ushort, int, uint, long, ulong, float, double, decimal, string, char, global::System.Guid, global::System.DateTime, global::System.DateTimeOffset, global::System.DateOnly, global::System.TimeOnly, global::System.TimeSpan, byte[], global::Wire.Color, int?, int[], global::System.Collections.Generic.List<string>, global::System.Collections.Generic.IReadOnlyList<global::System.Guid>, global::System.Collections.Generic.IEnumerable<double>, global::System.Collections.Generic.Dictionary<string, int>, global::System.Collections.Generic.IReadOnlyDictionary<string, global::System.Collections.Generic.List<global::Wire.Color>>, string, int)>((a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, s, t, u, v, w, x, y, z, aa, bb, cc, options, cancellationToken), static (writer, args) =>
                 {
-                    _arg0 = a;
-                    _arg1 = b;
-                    _arg2 = c;
-                    _arg3 = d;
-                    _arg4 = e;
-                    _arg5 = f;
-                    _arg6 = g;
-                    _arg7 = h;
-                    _arg8 = i;
-                    _arg9 = j;
-                    _arg10 = k;
-                    _arg11 = l;
-                    _arg12 = m;
-                    _arg13 = n;
-                    _arg14 = o;
-                    _arg15 = p;
-                    _arg16 = q;
-                    _arg17 = r;
-                    _arg18 = s;
-                    _arg19 = t;
-                    _arg20 = u;
-                    _arg21 = v;
-                    _arg22 = w;
-                    _arg23 = x;
-                    _arg24 = y;
-                    _arg25 = z;
-                    _arg26 = aa;
-                    _arg27 = bb;
-                    _arg28 = cc;
-                    _arg29 = options;
-                    _arg30 = cancellationToken;
-                }
-
-                public override void WriteArgs(global::System.Text.Json.Utf8JsonWriter writer)
-                {
-                    writer.WriteStartArray();
-                    global::TaskGen.Serialization.TaskJson.WriteBoolean(writer, _arg0);
-                    global::TaskGen.Serialization.TaskJson.WriteByte(writer, _arg1);
-                    global::TaskGen.Serialization.TaskJson.WriteSByte(writer, _arg2);
-                    global::TaskGen.Serialization.TaskJson.WriteInt16(writer, _arg3);
-                    global::TaskGen.Serialization.TaskJson.WriteUInt16(writer, _arg4);
-                    global::TaskGen.Serialization.TaskJson.WriteInt32(writer, _arg5);
-                    global::TaskGen.Serialization.TaskJson.WriteUInt32(writer, _arg6);
-                    global::TaskGen.Serialization.TaskJson.WriteInt64(writer, _arg7);
-                    global::TaskGen.Serialization.TaskJson.WriteUInt64(writer, _arg8);
-                    global::TaskGen.Serialization.TaskJson.WriteSingle(writer, _arg9);
-                    global::TaskGen.Serialization.TaskJson.WriteDouble(writer, _arg10);
-                    global::TaskGen.Serialization.TaskJson.WriteDecimal(writer, _arg11);
-                    global::TaskGen.Serialization.TaskJson.WriteString(writer, _arg12);
-                    global::TaskGen.Serialization.TaskJson.WriteChar(writer, _arg13);
-                    global::TaskGen.Serialization.TaskJson.WriteGuid(writer, _arg14);
-                    global::TaskGen.Serialization.TaskJson.WriteDateTime(writer, _arg15);
-                    global::TaskGen.Serialization.TaskJson.WriteDateTimeOffset(writer, _arg16);
-                    global::TaskGen.Serialization.TaskJson.WriteDateOnly(writer, _arg17);
-                    global::TaskGen.Serialization.TaskJson.WriteTimeOnly(writer, _arg18);
-                    global::TaskGen.Serialization.TaskJson.WriteTimeSpan(writer, _arg19);
-                    global::TaskGen.Serialization.TaskJson.WriteBytes(writer, _arg20);
-                    global::TaskGen.Serialization.TaskJson.WriteEnum<global::Wire.Color>(writer, _arg21);
-                    global::TaskGen.Serialization.TaskJson.WriteNullable<int>(writer, _arg22, static (w1, v1) => global::TaskGen.Serialization.TaskJson.WriteInt32(w1, v1));
-                    global::TaskGen.Serialization.TaskJson.WriteArray<int>(writer, _arg23, static (w1, v1) => global::TaskGen.Serialization.TaskJson.WriteInt32(w1, v1));
-                    global::TaskGen.Serialization.TaskJson.WriteList<string>(writer, _arg24, static (w1, v1) => global::TaskGen.Serialization.TaskJson.WriteString(w1, v1));
-                    global::TaskGen.Serialization.TaskJson.WriteSequence<global::System.Guid>(writer, _arg25, static (w1, v1) => global::TaskGen.Serialization.TaskJson.WriteGuid(w1, v1));
-                    global::TaskGen.Serialization.TaskJson.WriteSequence<double>(writer, _arg26, static (w1, v1) => global::TaskGen.Serialization.TaskJson.WriteDouble(w1, v1));
-                    global::TaskGen.Serialization.TaskJson.WriteDictionary<int>(writer, _arg27, static (w1, v1) => global::TaskGen.Serialization.TaskJson.WriteInt32(w1, v1));
-                    global::TaskGen.Serialization.TaskJson.WriteDictionary<global::System.Collections.Generic.List<global::Wire.Color>>(writer, _arg28, static (w1, v1) => global::TaskGen.Serialization.TaskJson.WriteList<global::Wire.Color>(w1, v1, static (w2, v2) => global::TaskGen.Serialization.TaskJson.WriteEnum<global::Wire.Color>(w2, v2)));
-                    global::TaskGen.Serialization.TaskJson.WriteString(writer, _arg29);
-                    global::TaskGen.Serialization.TaskJson.WriteInt32(writer, _arg30);
-                    writer.WriteEndArray();
-                }
-            }
+                    global::TaskGen.Serialization.TaskJson.WriteBoolean(writer, args.Item1);
+                    global::TaskGen.Serialization.TaskJson.WriteByte(writer, args.Item2);
+                    global::TaskGen.Serialization.TaskJson.WriteSByte(writer, args.Item3);
+                    global::TaskGen.Serialization.TaskJson.WriteInt16(writer, args.Item4);
+                    global::TaskGen.Serialization.TaskJson.WriteUInt16(writer, args.Item5);
+                    global::TaskGen.Serialization.TaskJson.WriteInt32(writer, args.Item6);
+                    global::TaskGen.Serialization.TaskJson.WriteUInt32(writer, args.Item7);
+                    global::TaskGen.Serialization.TaskJson.WriteInt64(writer, args.Item8);
+                    global::TaskGen.Serialization.TaskJson.WriteUInt64(writer, args.Item9);
+                    global::TaskGen.Serialization.TaskJson.WriteSingle(writer, args.Item10);
+                    global::TaskGen.Serialization.TaskJson.WriteDouble(writer, args.Item11);
+                    global::TaskGen.Serialization.TaskJson.WriteDecimal(writer, args.Item12);
+                    global::TaskGen.Serialization.TaskJson.WriteString(writer, args.Item13);
+                    global::TaskGen.Serialization.TaskJson.WriteChar(writer, args.Item14);
+                    global::TaskGen.Serialization.TaskJson.WriteGuid(writer, args.Item15);
+                    global::TaskGen.Serialization.TaskJson.WriteDateTime(writer, args.Item16);
+                    global::TaskGen.Serialization.TaskJson.WriteDateTimeOffset(writer, args.Item17);
+                    global::TaskGen.Serialization.TaskJson.WriteDateOnly(writer, args.Item18);
+                    global::TaskGen.Serialization.TaskJson.WriteTimeOnly(writer, args.Item19);
+                    global::TaskGen.Serialization.TaskJson.WriteTimeSpan(writer, args.Item20);
+                    global::TaskGen.Serialization.TaskJson.WriteBytes(writer, args.Item21);
+                    global::TaskGen.Serialization.TaskJson.WriteEnum<global::Wire.Color>(writer, args.Item22);
+                    global::TaskGen.Serialization.TaskJson.WriteNullable<int>(writer, args.Item23, static (w1, v1) => global::TaskGen.Serialization.TaskJson.WriteInt32(w1, v1));
+                    global::TaskGen.Serialization.TaskJson.WriteArray<int>(writer, args.Item24, static (w1, v1) => global::TaskGen.Serialization.TaskJson.WriteInt32(w1, v1));
+                    global::TaskGen.Serialization.TaskJson.WriteList<string>(writer, args.Item25, static (w1, v1) => global::TaskGen.Serialization.TaskJson.WriteString(w1, v1));
+                    global::TaskGen.Serialization.TaskJson.WriteSequence<global::System.Guid>(writer, args.Item26, static (w1, v1) => global::TaskGen.Serialization.TaskJson.WriteGuid(w1, v1));
+                    global::TaskGen.Serialization.TaskJson.WriteSequence<double>(writer, args.Item27, static (w1, v1) => global::TaskGen.Serialization.TaskJson.WriteDouble(w1, v1));
+                    global::TaskGen.Serialization.TaskJson.WriteDictionary<int>(writer, args.Item28, static (w1, v1) => global::TaskGen.Serialization.TaskJson.WriteInt32(w1, v1));
+                    global::TaskGen.Serialization.TaskJson.WriteDictionary<global::System.Collections.Generic.List<global::Wire.Color>>(writer, args.Item29, static (w1, v1) => global::TaskGen.Serialization.TaskJson.WriteList<global::Wire.Color>(w1, v1, static (w2, v2) => global::TaskGen.Serialization.TaskJson.WriteEnum<global::Wire.Color>(w2, v2)));
+                    global::TaskGen.Serialization.TaskJson.WriteString(writer, args.Item30);
+                    global::TaskGen.Serialization.TaskJson.WriteInt32(writer, args.Item31);
+                }), options_);
         }
     }
 }
@@ -143,788 +69,110 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_Wire_Types_Everything(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            ReadArguments_Wire_Types_Everything(invocation, out bool arg0, out byte arg1, out sbyte arg2, out short arg3, out ushort arg4, out int arg5, out uint arg6, out long arg7, out ulong arg8, out float arg9, out double arg10, out decimal arg11, out string arg12, out char arg13, out global::System.Guid arg14, out global::System.DateTime arg15, out global::System.DateTimeOffset arg16, out global::System.DateOnly arg17, out global::System.TimeOnly arg18, out global::System.TimeSpan arg19, out byte[] arg20, out global::Wire.Color arg21, out int? arg22, out int[] arg23, out global::System.Collections.Generic.List<string> arg24, out global::System.Collections.Generic.IReadOnlyList<global::System.Guid> arg25, out global::System.Collections.Generic.IEnumerable<double> arg26, out global::System.Collections.Generic.Dictionary<string, int> arg27, out global::System.Collections.Generic.IReadOnlyDictionary<string, global::System.Collections.Generic.List<global::Wire.Color>> arg28, out string arg29, out int arg30);
-            global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<int?>> result = global::Wire.Types.Everything(arg0, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11, arg12, arg13, arg14, arg15, arg16, arg17, arg18, arg19, arg20, arg21, arg22, arg23, arg24, arg25, arg26, arg27, arg28, arg29, arg30);
+            var args = global::TaskGen.Worker.TaskArgumentReader.Read<(bool, byte, sbyte, short, ushort, int, uint, long, ulong, float, double, decimal, string, char, global::System.Guid, global::System.DateTime, global::System.DateTimeOffset, global::System.DateOnly, global::System.TimeOnly, global::System.TimeSpan, byte[], global::Wire.Color, int?, int[], global::System.Collections.Generic.List<string>, global::System.Collections.Generic.IReadOnlyList<global::System.Guid>, global::System.Collections.Generic.IEnumerable<double>, global::System.Collections.Generic.Dictionary<string, int>, global::System.Collections.Generic.IReadOnlyDictionary<string, global::System.Collections.Generic.List<global::Wire.Color>>, string, int)>(invocation, global::Wire.Remote.Types.Everything.Name, ParameterNames_Wire_Types_Everything, 31, default, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref (bool, byte, sbyte, short, ushort, int, uint, long, ulong, float, double, decimal, string, char, global::System.Guid, global::System.DateTime, global::System.DateTimeOffset, global::System.DateOnly, global::System.TimeOnly, global::System.TimeSpan, byte[], global::Wire.Color, int?, int[], global::System.Collections.Generic.List<string>, global::System.Collections.Generic.IReadOnlyList<global::System.Guid>, global::System.Collections.Generic.IEnumerable<double>, global::System.Collections.Generic.Dictionary<string, int>, global::System.Collections.Generic.IReadOnlyDictionary<string, global::System.Collections.Generic.List<global::Wire.Color>>, string, int) values) =>
+            {
+                switch (index)
+                {
+                    case 0:
+                        values.Item1 = global::TaskGen.Serialization.TaskJson.ReadBoolean(ref json);
+                        break;
+                    case 1:
+                        values.Item2 = global::TaskGen.Serialization.TaskJson.ReadByte(ref json);
+                        break;
+                    case 2:
+                        values.Item3 = global::TaskGen.Serialization.TaskJson.ReadSByte(ref json);
+                        break;
+                    case 3:
+                        values.Item4 = global::TaskGen.Serialization.TaskJson.ReadInt16(ref json);
+                        break;
+                    case 4:
+                        values.Item5 = global::TaskGen.Serialization.TaskJson.ReadUInt16(ref json);
+                        break;
+                    case 5:
+                        values.Item6 = global::TaskGen.Serialization.TaskJson.ReadInt32(ref json);
+                        break;
+                    case 6:
+                        values.Item7 = global::TaskGen.Serialization.TaskJson.ReadUInt32(ref json);
+                        break;
+                    case 7:
+                        values.Item8 = global::TaskGen.Serialization.TaskJson.ReadInt64(ref json);
+                        break;
+                    case 8:
+                        values.Item9 = global::TaskGen.Serialization.TaskJson.ReadUInt64(ref json);
+                        break;
+                    case 9:
+                        values.Item10 = global::TaskGen.Serialization.TaskJson.ReadSingle(ref json);
+                        break;
+                    case 10:
+                        values.Item11 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref json);
+                        break;
+                    case 11:
+                        values.Item12 = global::TaskGen.Serialization.TaskJson.ReadDecimal(ref json);
+                        break;
+                    case 12:
+                        values.Item13 = global::TaskGen.Serialization.TaskJson.ReadString(ref json);
+                        break;
+                    case 13:
+                        values.Item14 = global::TaskGen.Serialization.TaskJson.ReadChar(ref json);
+                        break;
+                    case 14:
+                        values.Item15 = global::TaskGen.Serialization.TaskJson.ReadGuid(ref json);
+                        break;
+                    case 15:
+                        values.Item16 = global::TaskGen.Serialization.TaskJson.ReadDateTime(ref json);
+                        break;
+                    case 16:
+                        values.Item17 = global::TaskGen.Serialization.TaskJson.ReadDateTimeOffset(ref json);
+                        break;
+                    case 17:
+                        values.Item18 = global::TaskGen.Serialization.TaskJson.ReadDateOnly(ref json);
+                        break;
+                    case 18:
+                        values.Item19 = global::TaskGen.Serialization.TaskJson.ReadTimeOnly(ref json);
+                        break;
+                    case 19:
+                        values.Item20 = global::TaskGen.Serialization.TaskJson.ReadTimeSpan(ref json);
+                        break;
+                    case 20:
+                        values.Item21 = global::TaskGen.Serialization.TaskJson.ReadBytes(ref json);
+                        break;
+                    case 21:
+                        values.Item22 = global::TaskGen.Serialization.TaskJson.ReadEnum<global::Wire.Color>(ref json);
+                        break;
+                    case 22:
+                        values.Item23 = global::TaskGen.Serialization.TaskJson.ReadNullable<int>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadInt32(ref r1));
+                        break;
+                    case 23:
+                        values.Item24 = global::TaskGen.Serialization.TaskJson.ReadArray<int>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadInt32(ref r1));
+                        break;
+                    case 24:
+                        values.Item25 = global::TaskGen.Serialization.TaskJson.ReadList<string>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadString(ref r1));
+                        break;
+                    case 25:
+                        values.Item26 = global::TaskGen.Serialization.TaskJson.ReadList<global::System.Guid>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadGuid(ref r1));
+                        break;
+                    case 26:
+                        values.Item27 = global::TaskGen.Serialization.TaskJson.ReadList<double>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadDouble(ref r1));
+                        break;
+                    case 27:
+                        values.Item28 = global::TaskGen.Serialization.TaskJson.ReadDictionary<int>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadInt32(ref r1));
+                        break;
+                    case 28:
+                        values.Item29 = global::TaskGen.Serialization.TaskJson.ReadDictionary<global::System.Collections.Generic.List<global::Wire.Color>>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadList<global::Wire.Color>(ref r1, static (ref global::System.Text.Json.Utf8JsonReader r2) => global::TaskGen.Serialization.TaskJson.ReadEnum<global::Wire.Color>(ref r2)));
+                        break;
+                    case 29:
+                        values.Item30 = global::TaskGen.Serialization.TaskJson.ReadString(ref json);
+                        break;
+                    case 30:
+                        values.Item31 = global::TaskGen.Serialization.TaskJson.ReadInt32(ref json);
+                        break;
+                }
+            });
+            global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<int?>> result = global::Wire.Types.Everything(args.Item1, args.Item2, args.Item3, args.Item4, args.Item5, args.Item6, args.Item7, args.Item8, args.Item9, args.Item10, args.Item11, args.Item12, args.Item13, args.Item14, args.Item15, args.Item16, args.Item17, args.Item18, args.Item19, args.Item20, args.Item21, args.Item22, args.Item23, args.Item24, args.Item25, args.Item26, args.Item27, args.Item28, args.Item29, args.Item30, args.Item31);
             invocation.SetResult<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<int?>>>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteDictionary<global::System.Collections.Generic.List<int?>>(writer, value, static (w1, v1) => global::TaskGen.Serialization.TaskJson.WriteList<int?>(w1, v1, static (w2, v2) => global::TaskGen.Serialization.TaskJson.WriteNullable<int>(w2, v2, static (w3, v3) => global::TaskGen.Serialization.TaskJson.WriteInt32(w3, v3)))));
             return default;
         }
 
-        private static void ReadArguments_Wire_Types_Everything(global::TaskGen.Worker.TaskInvocation invocation, out bool arg0, out byte arg1, out sbyte arg2, out short arg3, out ushort arg4, out int arg5, out uint arg6, out long arg7, out ulong arg8, out float arg9, out double arg10, out decimal arg11, out string arg12, out char arg13, out global::System.Guid arg14, out global::System.DateTime arg15, out global::System.DateTimeOffset arg16, out global::System.DateOnly arg17, out global::System.TimeOnly arg18, out global::System.TimeSpan arg19, out byte[] arg20, out global::Wire.Color arg21, out int? arg22, out int[] arg23, out global::System.Collections.Generic.List<string> arg24, out global::System.Collections.Generic.IReadOnlyList<global::System.Guid> arg25, out global::System.Collections.Generic.IEnumerable<double> arg26, out global::System.Collections.Generic.Dictionary<string, int> arg27, out global::System.Collections.Generic.IReadOnlyDictionary<string, global::System.Collections.Generic.List<global::Wire.Color>> arg28, out string arg29, out int arg30)
-        {
-            const string task = global::Wire.Remote.Types.Everything.Name;
-            arg0 = default!;
-            bool has0 = false;
-            arg1 = default!;
-            bool has1 = false;
-            arg2 = default!;
-            bool has2 = false;
-            arg3 = default!;
-            bool has3 = false;
-            arg4 = default!;
-            bool has4 = false;
-            arg5 = default!;
-            bool has5 = false;
-            arg6 = default!;
-            bool has6 = false;
-            arg7 = default!;
-            bool has7 = false;
-            arg8 = default!;
-            bool has8 = false;
-            arg9 = default!;
-            bool has9 = false;
-            arg10 = default!;
-            bool has10 = false;
-            arg11 = default!;
-            bool has11 = false;
-            arg12 = default!;
-            bool has12 = false;
-            arg13 = default!;
-            bool has13 = false;
-            arg14 = default!;
-            bool has14 = false;
-            arg15 = default!;
-            bool has15 = false;
-            arg16 = default!;
-            bool has16 = false;
-            arg17 = default!;
-            bool has17 = false;
-            arg18 = default!;
-            bool has18 = false;
-            arg19 = default!;
-            bool has19 = false;
-            arg20 = default!;
-            bool has20 = false;
-            arg21 = default!;
-            bool has21 = false;
-            arg22 = default!;
-            bool has22 = false;
-            arg23 = default!;
-            bool has23 = false;
-            arg24 = default!;
-            bool has24 = false;
-            arg25 = default!;
-            bool has25 = false;
-            arg26 = default!;
-            bool has26 = false;
-            arg27 = default!;
-            bool has27 = false;
-            arg28 = default!;
-            bool has28 = false;
-            arg29 = default!;
-            bool has29 = false;
-            arg30 = default!;
-            bool has30 = false;
-            string? current = null;
-            try
-            {
-                var reader = new global::System.Text.Json.Utf8JsonReader(invocation.Args);
-                reader.Read();
-                int index = 0;
-                while (reader.Read() && reader.TokenType != global::System.Text.Json.JsonTokenType.EndArray)
-                {
-                    switch (index++)
-                    {
-                        case 0:
-                            current = "a";
-                            arg0 = global::TaskGen.Serialization.TaskJson.ReadBoolean(ref reader);
-                            has0 = true;
-                            break;
-                        case 1:
-                            current = "b";
-                            arg1 = global::TaskGen.Serialization.TaskJson.ReadByte(ref reader);
-                            has1 = true;
-                            break;
-                        case 2:
-                            current = "c";
-                            arg2 = global::TaskGen.Serialization.TaskJson.ReadSByte(ref reader);
-                            has2 = true;
-                            break;
-                        case 3:
-                            current = "d";
-                            arg3 = global::TaskGen.Serialization.TaskJson.ReadInt16(ref reader);
-                            has3 = true;
-                            break;
-                        case 4:
-                            current = "e";
-                            arg4 = global::TaskGen.Serialization.TaskJson.ReadUInt16(ref reader);
-                            has4 = true;
-                            break;
-                        case 5:
-                            current = "f";
-                            arg5 = global::TaskGen.Serialization.TaskJson.ReadInt32(ref reader);
-                            has5 = true;
-                            break;
-                        case 6:
-                            current = "g";
-                            arg6 = global::TaskGen.Serialization.TaskJson.ReadUInt32(ref reader);
-                            has6 = true;
-                            break;
-                        case 7:
-                            current = "h";
-                            arg7 = global::TaskGen.Serialization.TaskJson.ReadInt64(ref reader);
-                            has7 = true;
-                            break;
-                        case 8:
-                            current = "i";
-                            arg8 = global::TaskGen.Serialization.TaskJson.ReadUInt64(ref reader);
-                            has8 = true;
-                            break;
-                        case 9:
-                            current = "j";
-                            arg9 = global::TaskGen.Serialization.TaskJson.ReadSingle(ref reader);
-                            has9 = true;
-                            break;
-                        case 10:
-                            current = "k";
-                            arg10 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref reader);
-                            has10 = true;
-                            break;
-                        case 11:
-                            current = "l";
-                            arg11 = global::TaskGen.Serialization.TaskJson.ReadDecimal(ref reader);
-                            has11 = true;
-                            break;
-                        case 12:
-                            current = "m";
-                            arg12 = global::TaskGen.Serialization.TaskJson.ReadString(ref reader);
-                            has12 = true;
-                            break;
-                        case 13:
-                            current = "n";
-                            arg13 = global::TaskGen.Serialization.TaskJson.ReadChar(ref reader);
-                            has13 = true;
-                            break;
-                        case 14:
-                            current = "o";
-                            arg14 = global::TaskGen.Serialization.TaskJson.ReadGuid(ref reader);
-                            has14 = true;
-                            break;
-                        case 15:
-                            current = "p";
-                            arg15 = global::TaskGen.Serialization.TaskJson.ReadDateTime(ref reader);
-                            has15 = true;
-                            break;
-                        case 16:
-                            current = "q";
-                            arg16 = global::TaskGen.Serialization.TaskJson.ReadDateTimeOffset(ref reader);
-                            has16 = true;
-                            break;
-                        case 17:
-                            current = "r";
-                            arg17 = global::TaskGen.Serialization.TaskJson.ReadDateOnly(ref reader);
-                            has17 = true;
-                            break;
-                        case 18:
-                            current = "s";
-                            arg18 = global::TaskGen.Serialization.TaskJson.ReadTimeOnly(ref reader);
-                            has18 = true;
-                            break;
-                        case 19:
-                            current = "t";
-                            arg19 = global::TaskGen.Serialization.TaskJson.ReadTimeSpan(ref reader);
-                            has19 = true;
-                            break;
-                        case 20:
-                            current = "u";
-                            arg20 = global::TaskGen.Serialization.TaskJson.ReadBytes(ref reader);
-                            has20 = true;
-                            break;
-                        case 21:
-                            current = "v";
-                            arg21 = global::TaskGen.Serialization.TaskJson.ReadEnum<global::Wire.Color>(ref reader);
-                            has21 = true;
-                            break;
-                        case 22:
-                            current = "w";
-                            arg22 = global::TaskGen.Serialization.TaskJson.ReadNullable<int>(ref reader, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadInt32(ref r1));
-                            has22 = true;
-                            break;
-                        case 23:
-                            current = "x";
-                            arg23 = global::TaskGen.Serialization.TaskJson.ReadArray<int>(ref reader, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadInt32(ref r1));
-                            has23 = true;
-                            break;
-                        case 24:
-                            current = "y";
-                            arg24 = global::TaskGen.Serialization.TaskJson.ReadList<string>(ref reader, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadString(ref r1));
-                            has24 = true;
-                            break;
-                        case 25:
-                            current = "z";
-                            arg25 = global::TaskGen.Serialization.TaskJson.ReadList<global::System.Guid>(ref reader, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadGuid(ref r1));
-                            has25 = true;
-                            break;
-                        case 26:
-                            current = "aa";
-                            arg26 = global::TaskGen.Serialization.TaskJson.ReadList<double>(ref reader, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadDouble(ref r1));
-                            has26 = true;
-                            break;
-                        case 27:
-                            current = "bb";
-                            arg27 = global::TaskGen.Serialization.TaskJson.ReadDictionary<int>(ref reader, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadInt32(ref r1));
-                            has27 = true;
-                            break;
-                        case 28:
-                            current = "cc";
-                            arg28 = global::TaskGen.Serialization.TaskJson.ReadDictionary<global::System.Collections.Generic.List<global::Wire.Color>>(ref reader, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadList<global::Wire.Color>(ref r1, static (ref global::System.Text.Json.Utf8JsonReader r2) => global::TaskGen.Serialization.TaskJson.ReadEnum<global::Wire.Color>(ref r2)));
-                            has28 = true;
-                            break;
-                        case 29:
-                            current = "options";
-                            arg29 = global::TaskGen.Serialization.TaskJson.ReadString(ref reader);
-                            has29 = true;
-                            break;
-                        case 30:
-                            current = "cancellationToken";
-                            arg30 = global::TaskGen.Serialization.TaskJson.ReadInt32(ref reader);
-                            has30 = true;
-                            break;
-                        default:
-                            throw global::TaskGen.Worker.TaskArgumentException.TooManyPositional(task, 31, invocation.CountArgs());
-                    }
-                }
-
-                var kwargs = new global::System.Text.Json.Utf8JsonReader(invocation.Kwargs);
-                kwargs.Read();
-                while (kwargs.Read() && kwargs.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
-                {
-                    if (kwargs.ValueTextEquals("a"))
-                    {
-                        if (has0)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "a");
-                        }
-
-                        current = "a";
-                        kwargs.Read();
-                        arg0 = global::TaskGen.Serialization.TaskJson.ReadBoolean(ref kwargs);
-                        has0 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("b"))
-                    {
-                        if (has1)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "b");
-                        }
-
-                        current = "b";
-                        kwargs.Read();
-                        arg1 = global::TaskGen.Serialization.TaskJson.ReadByte(ref kwargs);
-                        has1 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("c"))
-                    {
-                        if (has2)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "c");
-                        }
-
-                        current = "c";
-                        kwargs.Read();
-                        arg2 = global::TaskGen.Serialization.TaskJson.ReadSByte(ref kwargs);
-                        has2 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("d"))
-                    {
-                        if (has3)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "d");
-                        }
-
-                        current = "d";
-                        kwargs.Read();
-                        arg3 = global::TaskGen.Serialization.TaskJson.ReadInt16(ref kwargs);
-                        has3 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("e"))
-                    {
-                        if (has4)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "e");
-                        }
-
-                        current = "e";
-                        kwargs.Read();
-                        arg4 = global::TaskGen.Serialization.TaskJson.ReadUInt16(ref kwargs);
-                        has4 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("f"))
-                    {
-                        if (has5)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "f");
-                        }
-
-                        current = "f";
-                        kwargs.Read();
-                        arg5 = global::TaskGen.Serialization.TaskJson.ReadInt32(ref kwargs);
-                        has5 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("g"))
-                    {
-                        if (has6)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "g");
-                        }
-
-                        current = "g";
-                        kwargs.Read();
-                        arg6 = global::TaskGen.Serialization.TaskJson.ReadUInt32(ref kwargs);
-                        has6 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("h"))
-                    {
-                        if (has7)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "h");
-                        }
-
-                        current = "h";
-                        kwargs.Read();
-                        arg7 = global::TaskGen.Serialization.TaskJson.ReadInt64(ref kwargs);
-                        has7 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("i"))
-                    {
-                        if (has8)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "i");
-                        }
-
-                        current = "i";
-                        kwargs.Read();
-                        arg8 = global::TaskGen.Serialization.TaskJson.ReadUInt64(ref kwargs);
-                        has8 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("j"))
-                    {
-                        if (has9)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "j");
-                        }
-
-                        current = "j";
-                        kwargs.Read();
-                        arg9 = global::TaskGen.Serialization.TaskJson.ReadSingle(ref kwargs);
-                        has9 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("k"))
-                    {
-                        if (has10)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "k");
-                        }
-
-                        current = "k";
-                        kwargs.Read();
-                        arg10 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref kwargs);
-                        has10 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("l"))
-                    {
-                        if (has11)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "l");
-                        }
-
-                        current = "l";
-                        kwargs.Read();
-                        arg11 = global::TaskGen.Serialization.TaskJson.ReadDecimal(ref kwargs);
-                        has11 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("m"))
-                    {
-                        if (has12)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "m");
-                        }
-
-                        current = "m";
-                        kwargs.Read();
-                        arg12 = global::TaskGen.Serialization.TaskJson.ReadString(ref kwargs);
-                        has12 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("n"))
-                    {
-                        if (has13)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "n");
-                        }
-
-                        current = "n";
-                        kwargs.Read();
-                        arg13 = global::TaskGen.Serialization.TaskJson.ReadChar(ref kwargs);
-                        has13 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("o"))
-                    {
-                        if (has14)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "o");
-                        }
-
-                        current = "o";
-                        kwargs.Read();
-                        arg14 = global::TaskGen.Serialization.TaskJson.ReadGuid(ref kwargs);
-                        has14 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("p"))
-                    {
-                        if (has15)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "p");
-                        }
-
-                        current = "p";
-                        kwargs.Read();
-                        arg15 = global::TaskGen.Serialization.TaskJson.ReadDateTime(ref kwargs);
-                        has15 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("q"))
-                    {
-                        if (has16)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "q");
-                        }
-
-                        current = "q";
-                        kwargs.Read();
-                        arg16 = global::TaskGen.Serialization.TaskJson.ReadDateTimeOffset(ref kwargs);
-                        has16 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("r"))
-                    {
-                        if (has17)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "r");
-                        }
-
-                        current = "r";
-                        kwargs.Read();
-                        arg17 = global::TaskGen.Serialization.TaskJson.ReadDateOnly(ref kwargs);
-                        has17 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("s"))
-                    {
-                        if (has18)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "s");
-                        }
-
-                        current = "s";
-                        kwargs.Read();
-                        arg18 = global::TaskGen.Serialization.TaskJson.ReadTimeOnly(ref kwargs);
-                        has18 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("t"))
-                    {
-                        if (has19)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "t");
-                        }
-
-                        current = "t";
-                        kwargs.Read();
-                        arg19 = global::TaskGen.Serialization.TaskJson.ReadTimeSpan(ref kwargs);
-                        has19 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("u"))
-                    {
-                        if (has20)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "u");
-                        }
-
-                        current = "u";
-                        kwargs.Read();
-                        arg20 = global::TaskGen.Serialization.TaskJson.ReadBytes(ref kwargs);
-                        has20 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("v"))
-                    {
-                        if (has21)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "v");
-                        }
-
-                        current = "v";
-                        kwargs.Read();
-                        arg21 = global::TaskGen.Serialization.TaskJson.ReadEnum<global::Wire.Color>(ref kwargs);
-                        has21 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("w"))
-                    {
-                        if (has22)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "w");
-                        }
-
-                        current = "w";
-                        kwargs.Read();
-                        arg22 = global::TaskGen.Serialization.TaskJson.ReadNullable<int>(ref kwargs, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadInt32(ref r1));
-                        has22 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("x"))
-                    {
-                        if (has23)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "x");
-                        }
-
-                        current = "x";
-                        kwargs.Read();
-                        arg23 = global::TaskGen.Serialization.TaskJson.ReadArray<int>(ref kwargs, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadInt32(ref r1));
-                        has23 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("y"))
-                    {
-                        if (has24)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "y");
-                        }
-
-                        current = "y";
-                        kwargs.Read();
-                        arg24 = global::TaskGen.Serialization.TaskJson.ReadList<string>(ref kwargs, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadString(ref r1));
-                        has24 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("z"))
-                    {
-                        if (has25)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "z");
-                        }
-
-                        current = "z";
-                        kwargs.Read();
-                        arg25 = global::TaskGen.Serialization.TaskJson.ReadList<global::System.Guid>(ref kwargs, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadGuid(ref r1));
-                        has25 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("aa"))
-                    {
-                        if (has26)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "aa");
-                        }
-
-                        current = "aa";
-                        kwargs.Read();
-                        arg26 = global::TaskGen.Serialization.TaskJson.ReadList<double>(ref kwargs, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadDouble(ref r1));
-                        has26 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("bb"))
-                    {
-                        if (has27)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "bb");
-                        }
-
-                        current = "bb";
-                        kwargs.Read();
-                        arg27 = global::TaskGen.Serialization.TaskJson.ReadDictionary<int>(ref kwargs, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadInt32(ref r1));
-                        has27 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("cc"))
-                    {
-                        if (has28)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "cc");
-                        }
-
-                        current = "cc";
-                        kwargs.Read();
-                        arg28 = global::TaskGen.Serialization.TaskJson.ReadDictionary<global::System.Collections.Generic.List<global::Wire.Color>>(ref kwargs, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadList<global::Wire.Color>(ref r1, static (ref global::System.Text.Json.Utf8JsonReader r2) => global::TaskGen.Serialization.TaskJson.ReadEnum<global::Wire.Color>(ref r2)));
-                        has28 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("options"))
-                    {
-                        if (has29)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "options");
-                        }
-
-                        current = "options";
-                        kwargs.Read();
-                        arg29 = global::TaskGen.Serialization.TaskJson.ReadString(ref kwargs);
-                        has29 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("cancellationToken"))
-                    {
-                        if (has30)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "cancellationToken");
-                        }
-
-                        current = "cancellationToken";
-                        kwargs.Read();
-                        arg30 = global::TaskGen.Serialization.TaskJson.ReadInt32(ref kwargs);
-                        has30 = true;
-                    }
-                    else
-                    {
-                        throw global::TaskGen.Worker.TaskArgumentException.UnexpectedKeyword(task, kwargs.GetString());
-                    }
-                }
-            }
-            catch (global::System.Exception exception) when (exception is not global::TaskGen.Worker.TaskArgumentException)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Invalid(task, current, exception);
-            }
-
-            if (!has0)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "a");
-            }
-
-            if (!has1)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "b");
-            }
-
-            if (!has2)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "c");
-            }
-
-            if (!has3)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "d");
-            }
-
-            if (!has4)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "e");
-            }
-
-            if (!has5)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "f");
-            }
-
-            if (!has6)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "g");
-            }
-
-            if (!has7)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "h");
-            }
-
-            if (!has8)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "i");
-            }
-
-            if (!has9)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "j");
-            }
-
-            if (!has10)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "k");
-            }
-
-            if (!has11)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "l");
-            }
-
-            if (!has12)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "m");
-            }
-
-            if (!has13)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "n");
-            }
-
-            if (!has14)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "o");
-            }
-
-            if (!has15)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "p");
-            }
-
-            if (!has16)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "q");
-            }
-
-            if (!has17)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "r");
-            }
-
-            if (!has18)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "s");
-            }
-
-            if (!has19)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "t");
-            }
-
-            if (!has20)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "u");
-            }
-
-            if (!has21)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "v");
-            }
-
-            if (!has22)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "w");
-            }
-
-            if (!has23)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "x");
-            }
-
-            if (!has24)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "y");
-            }
-
-            if (!has25)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "z");
-            }
-
-            if (!has26)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "aa");
-            }
-
-            if (!has27)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "bb");
-            }
-
-            if (!has28)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "cc");
-            }
-
-            if (!has29)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "options");
-            }
-
-            if (!has30)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "cancellationToken");
-            }
-        }
+        private static readonly string[] ParameterNames_Wire_Types_Everything = new string[] { "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u", "v", "w", "x", "y", "z", "aa", "bb", "cc", "options", "cancellationToken" };
     }
 }

@@ -25,24 +25,7 @@ namespace Billing.Remote
 
             /// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>
             public static global::TaskGen.Signature<int> Signature(int cents, global::TaskGen.TaskOptions? options = null) =>
-                new global::TaskGen.Signature<int>(Descriptor, new Arguments(cents), options);
-
-            private sealed class Arguments : global::TaskGen.Serialization.TaskArguments
-            {
-                private readonly int _arg0;
-
-                public Arguments(int cents)
-                {
-                    _arg0 = cents;
-                }
-
-                public override void WriteArgs(global::System.Text.Json.Utf8JsonWriter writer)
-                {
-                    writer.WriteStartArray();
-                    global::TaskGen.Serialization.TaskJson.WriteInt32(writer, _arg0);
-                    writer.WriteEndArray();
-                }
-            }
+                new global::TaskGen.Signature<int>(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<int>(cents, static (writer, args) => global::TaskGen.Serialization.TaskJson.WriteInt32(writer, args)), options);
         }
     }
 }
@@ -53,68 +36,12 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_Billing_Payments_Charge(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            ReadArguments_Billing_Payments_Charge(invocation, out int arg0);
-            int result = global::Billing.Payments.Charge(arg0);
+            var arg = global::TaskGen.Worker.TaskArgumentReader.Read<int>(invocation, global::Billing.Remote.Payments.Charge.Name, ParameterNames_Billing_Payments_Charge, 1, default!, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref int values) => values = global::TaskGen.Serialization.TaskJson.ReadInt32(ref json));
+            int result = global::Billing.Payments.Charge(arg);
             invocation.SetResult<int>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteInt32(writer, value));
             return default;
         }
 
-        private static void ReadArguments_Billing_Payments_Charge(global::TaskGen.Worker.TaskInvocation invocation, out int arg0)
-        {
-            const string task = global::Billing.Remote.Payments.Charge.Name;
-            arg0 = default!;
-            bool has0 = false;
-            string? current = null;
-            try
-            {
-                var reader = new global::System.Text.Json.Utf8JsonReader(invocation.Args);
-                reader.Read();
-                int index = 0;
-                while (reader.Read() && reader.TokenType != global::System.Text.Json.JsonTokenType.EndArray)
-                {
-                    switch (index++)
-                    {
-                        case 0:
-                            current = "cents";
-                            arg0 = global::TaskGen.Serialization.TaskJson.ReadInt32(ref reader);
-                            has0 = true;
-                            break;
-                        default:
-                            throw global::TaskGen.Worker.TaskArgumentException.TooManyPositional(task, 1, invocation.CountArgs());
-                    }
-                }
-
-                var kwargs = new global::System.Text.Json.Utf8JsonReader(invocation.Kwargs);
-                kwargs.Read();
-                while (kwargs.Read() && kwargs.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
-                {
-                    if (kwargs.ValueTextEquals("cents"))
-                    {
-                        if (has0)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "cents");
-                        }
-
-                        current = "cents";
-                        kwargs.Read();
-                        arg0 = global::TaskGen.Serialization.TaskJson.ReadInt32(ref kwargs);
-                        has0 = true;
-                    }
-                    else
-                    {
-                        throw global::TaskGen.Worker.TaskArgumentException.UnexpectedKeyword(task, kwargs.GetString());
-                    }
-                }
-            }
-            catch (global::System.Exception exception) when (exception is not global::TaskGen.Worker.TaskArgumentException)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Invalid(task, current, exception);
-            }
-
-            if (!has0)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "cents");
-            }
-        }
+        private static readonly string[] ParameterNames_Billing_Payments_Charge = new string[] { "cents" };
     }
 }

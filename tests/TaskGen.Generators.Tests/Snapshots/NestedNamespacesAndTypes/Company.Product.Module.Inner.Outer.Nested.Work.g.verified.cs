@@ -27,24 +27,7 @@ namespace Company.Product.Module.Inner.Remote
 
                 /// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>
                 public static global::TaskGen.Signature<int> Signature(int @class, global::TaskGen.TaskOptions? options = null) =>
-                    new global::TaskGen.Signature<int>(Descriptor, new Arguments(@class), options);
-
-                private sealed class Arguments : global::TaskGen.Serialization.TaskArguments
-                {
-                    private readonly int _arg0;
-
-                    public Arguments(int @class)
-                    {
-                        _arg0 = @class;
-                    }
-
-                    public override void WriteArgs(global::System.Text.Json.Utf8JsonWriter writer)
-                    {
-                        writer.WriteStartArray();
-                        global::TaskGen.Serialization.TaskJson.WriteInt32(writer, _arg0);
-                        writer.WriteEndArray();
-                    }
-                }
+                    new global::TaskGen.Signature<int>(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<int>(@class, static (writer, args) => global::TaskGen.Serialization.TaskJson.WriteInt32(writer, args)), options);
             }
         }
     }
@@ -56,68 +39,12 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_Company_Product_Module_Inner_Outer_Nested_Work(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            ReadArguments_Company_Product_Module_Inner_Outer_Nested_Work(invocation, out int arg0);
-            int result = global::Company.Product.Module.Inner.Outer.Nested.Work(arg0);
+            var arg = global::TaskGen.Worker.TaskArgumentReader.Read<int>(invocation, global::Company.Product.Module.Inner.Remote.Outer.Nested.Work.Name, ParameterNames_Company_Product_Module_Inner_Outer_Nested_Work, 1, default!, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref int values) => values = global::TaskGen.Serialization.TaskJson.ReadInt32(ref json));
+            int result = global::Company.Product.Module.Inner.Outer.Nested.Work(arg);
             invocation.SetResult<int>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteInt32(writer, value));
             return default;
         }
 
-        private static void ReadArguments_Company_Product_Module_Inner_Outer_Nested_Work(global::TaskGen.Worker.TaskInvocation invocation, out int arg0)
-        {
-            const string task = global::Company.Product.Module.Inner.Remote.Outer.Nested.Work.Name;
-            arg0 = default!;
-            bool has0 = false;
-            string? current = null;
-            try
-            {
-                var reader = new global::System.Text.Json.Utf8JsonReader(invocation.Args);
-                reader.Read();
-                int index = 0;
-                while (reader.Read() && reader.TokenType != global::System.Text.Json.JsonTokenType.EndArray)
-                {
-                    switch (index++)
-                    {
-                        case 0:
-                            current = "class";
-                            arg0 = global::TaskGen.Serialization.TaskJson.ReadInt32(ref reader);
-                            has0 = true;
-                            break;
-                        default:
-                            throw global::TaskGen.Worker.TaskArgumentException.TooManyPositional(task, 1, invocation.CountArgs());
-                    }
-                }
-
-                var kwargs = new global::System.Text.Json.Utf8JsonReader(invocation.Kwargs);
-                kwargs.Read();
-                while (kwargs.Read() && kwargs.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
-                {
-                    if (kwargs.ValueTextEquals("class"))
-                    {
-                        if (has0)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "class");
-                        }
-
-                        current = "class";
-                        kwargs.Read();
-                        arg0 = global::TaskGen.Serialization.TaskJson.ReadInt32(ref kwargs);
-                        has0 = true;
-                    }
-                    else
-                    {
-                        throw global::TaskGen.Worker.TaskArgumentException.UnexpectedKeyword(task, kwargs.GetString());
-                    }
-                }
-            }
-            catch (global::System.Exception exception) when (exception is not global::TaskGen.Worker.TaskArgumentException)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Invalid(task, current, exception);
-            }
-
-            if (!has0)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "class");
-            }
-        }
+        private static readonly string[] ParameterNames_Company_Product_Module_Inner_Outer_Nested_Work = new string[] { "class" };
     }
 }

@@ -25,48 +25,18 @@ namespace Reports.Remote
 
             /// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>
             public static global::TaskGen.Signature<string> Signature(string title, int copies = 1, double scale = 1.5D, string? footer = null, global::Reports.Format format = (global::Reports.Format)(5), bool draft = false, decimal price = 9.99M, long big = 10000000000L, char mark = '\'', global::TaskGen.TaskOptions? options = null) =>
-                new global::TaskGen.Signature<string>(Descriptor, new Arguments(title, copies, scale, footer, format, draft, price, big, mark), options);
-
-            private sealed class Arguments : global::TaskGen.Serialization.TaskArguments
-            {
-                private readonly string _arg0;
-                private readonly int _arg1;
-                private readonly double _arg2;
-                private readonly string? _arg3;
-                private readonly global::Reports.Format _arg4;
-                private readonly bool _arg5;
-                private readonly decimal _arg6;
-                private readonly long _arg7;
-                private readonly char _arg8;
-
-                public Arguments(string title, int copies, double scale, string? footer, global::Reports.Format format, bool draft, decimal price, long big, char mark)
+                new global::TaskGen.Signature<string>(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<(string, int, double, string?, global::Reports.Format, bool, decimal, long, char)>((title, copies, scale, footer, format, draft, price, big, mark), static (writer, args) =>
                 {
-                    _arg0 = title;
-                    _arg1 = copies;
-                    _arg2 = scale;
-                    _arg3 = footer;
-                    _arg4 = format;
-                    _arg5 = draft;
-                    _arg6 = price;
-                    _arg7 = big;
-                    _arg8 = mark;
-                }
-
-                public override void WriteArgs(global::System.Text.Json.Utf8JsonWriter writer)
-                {
-                    writer.WriteStartArray();
-                    global::TaskGen.Serialization.TaskJson.WriteString(writer, _arg0);
-                    global::TaskGen.Serialization.TaskJson.WriteInt32(writer, _arg1);
-                    global::TaskGen.Serialization.TaskJson.WriteDouble(writer, _arg2);
-                    global::TaskGen.Serialization.TaskJson.WriteString(writer, _arg3);
-                    global::TaskGen.Serialization.TaskJson.WriteEnum<global::Reports.Format>(writer, _arg4);
-                    global::TaskGen.Serialization.TaskJson.WriteBoolean(writer, _arg5);
-                    global::TaskGen.Serialization.TaskJson.WriteDecimal(writer, _arg6);
-                    global::TaskGen.Serialization.TaskJson.WriteInt64(writer, _arg7);
-                    global::TaskGen.Serialization.TaskJson.WriteChar(writer, _arg8);
-                    writer.WriteEndArray();
-                }
-            }
+                    global::TaskGen.Serialization.TaskJson.WriteString(writer, args.Item1);
+                    global::TaskGen.Serialization.TaskJson.WriteInt32(writer, args.Item2);
+                    global::TaskGen.Serialization.TaskJson.WriteDouble(writer, args.Item3);
+                    global::TaskGen.Serialization.TaskJson.WriteString(writer, args.Item4);
+                    global::TaskGen.Serialization.TaskJson.WriteEnum<global::Reports.Format>(writer, args.Item5);
+                    global::TaskGen.Serialization.TaskJson.WriteBoolean(writer, args.Item6);
+                    global::TaskGen.Serialization.TaskJson.WriteDecimal(writer, args.Item7);
+                    global::TaskGen.Serialization.TaskJson.WriteInt64(writer, args.Item8);
+                    global::TaskGen.Serialization.TaskJson.WriteChar(writer, args.Item9);
+                }), options);
         }
     }
 }
@@ -77,260 +47,44 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_Reports_Builder_Render(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            ReadArguments_Reports_Builder_Render(invocation, out string arg0, out int arg1, out double arg2, out string? arg3, out global::Reports.Format arg4, out bool arg5, out decimal arg6, out long arg7, out char arg8);
-            string result = global::Reports.Builder.Render(arg0, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8);
+            var args = global::TaskGen.Worker.TaskArgumentReader.Read<(string, int, double, string?, global::Reports.Format, bool, decimal, long, char)>(invocation, global::Reports.Remote.Builder.Render.Name, ParameterNames_Reports_Builder_Render, 1, (default!, 1, 1.5D, null, (global::Reports.Format)(5), false, 9.99M, 10000000000L, '\''), static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref (string, int, double, string?, global::Reports.Format, bool, decimal, long, char) values) =>
+            {
+                switch (index)
+                {
+                    case 0:
+                        values.Item1 = global::TaskGen.Serialization.TaskJson.ReadString(ref json);
+                        break;
+                    case 1:
+                        values.Item2 = global::TaskGen.Serialization.TaskJson.ReadInt32(ref json);
+                        break;
+                    case 2:
+                        values.Item3 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref json);
+                        break;
+                    case 3:
+                        values.Item4 = global::TaskGen.Serialization.TaskJson.ReadString(ref json);
+                        break;
+                    case 4:
+                        values.Item5 = global::TaskGen.Serialization.TaskJson.ReadEnum<global::Reports.Format>(ref json);
+                        break;
+                    case 5:
+                        values.Item6 = global::TaskGen.Serialization.TaskJson.ReadBoolean(ref json);
+                        break;
+                    case 6:
+                        values.Item7 = global::TaskGen.Serialization.TaskJson.ReadDecimal(ref json);
+                        break;
+                    case 7:
+                        values.Item8 = global::TaskGen.Serialization.TaskJson.ReadInt64(ref json);
+                        break;
+                    case 8:
+                        values.Item9 = global::TaskGen.Serialization.TaskJson.ReadChar(ref json);
+                        break;
+                }
+            });
+            string result = global::Reports.Builder.Render(args.Item1, args.Item2, args.Item3, args.Item4, args.Item5, args.Item6, args.Item7, args.Item8, args.Item9);
             invocation.SetResult<string>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteString(writer, value));
             return default;
         }
 
-        private static void ReadArguments_Reports_Builder_Render(global::TaskGen.Worker.TaskInvocation invocation, out string arg0, out int arg1, out double arg2, out string? arg3, out global::Reports.Format arg4, out bool arg5, out decimal arg6, out long arg7, out char arg8)
-        {
-            const string task = global::Reports.Remote.Builder.Render.Name;
-            arg0 = default!;
-            bool has0 = false;
-            arg1 = default!;
-            bool has1 = false;
-            arg2 = default!;
-            bool has2 = false;
-            arg3 = default!;
-            bool has3 = false;
-            arg4 = default!;
-            bool has4 = false;
-            arg5 = default!;
-            bool has5 = false;
-            arg6 = default!;
-            bool has6 = false;
-            arg7 = default!;
-            bool has7 = false;
-            arg8 = default!;
-            bool has8 = false;
-            string? current = null;
-            try
-            {
-                var reader = new global::System.Text.Json.Utf8JsonReader(invocation.Args);
-                reader.Read();
-                int index = 0;
-                while (reader.Read() && reader.TokenType != global::System.Text.Json.JsonTokenType.EndArray)
-                {
-                    switch (index++)
-                    {
-                        case 0:
-                            current = "title";
-                            arg0 = global::TaskGen.Serialization.TaskJson.ReadString(ref reader);
-                            has0 = true;
-                            break;
-                        case 1:
-                            current = "copies";
-                            arg1 = global::TaskGen.Serialization.TaskJson.ReadInt32(ref reader);
-                            has1 = true;
-                            break;
-                        case 2:
-                            current = "scale";
-                            arg2 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref reader);
-                            has2 = true;
-                            break;
-                        case 3:
-                            current = "footer";
-                            arg3 = global::TaskGen.Serialization.TaskJson.ReadString(ref reader);
-                            has3 = true;
-                            break;
-                        case 4:
-                            current = "format";
-                            arg4 = global::TaskGen.Serialization.TaskJson.ReadEnum<global::Reports.Format>(ref reader);
-                            has4 = true;
-                            break;
-                        case 5:
-                            current = "draft";
-                            arg5 = global::TaskGen.Serialization.TaskJson.ReadBoolean(ref reader);
-                            has5 = true;
-                            break;
-                        case 6:
-                            current = "price";
-                            arg6 = global::TaskGen.Serialization.TaskJson.ReadDecimal(ref reader);
-                            has6 = true;
-                            break;
-                        case 7:
-                            current = "big";
-                            arg7 = global::TaskGen.Serialization.TaskJson.ReadInt64(ref reader);
-                            has7 = true;
-                            break;
-                        case 8:
-                            current = "mark";
-                            arg8 = global::TaskGen.Serialization.TaskJson.ReadChar(ref reader);
-                            has8 = true;
-                            break;
-                        default:
-                            throw global::TaskGen.Worker.TaskArgumentException.TooManyPositional(task, 9, invocation.CountArgs());
-                    }
-                }
-
-                var kwargs = new global::System.Text.Json.Utf8JsonReader(invocation.Kwargs);
-                kwargs.Read();
-                while (kwargs.Read() && kwargs.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
-                {
-                    if (kwargs.ValueTextEquals("title"))
-                    {
-                        if (has0)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "title");
-                        }
-
-                        current = "title";
-                        kwargs.Read();
-                        arg0 = global::TaskGen.Serialization.TaskJson.ReadString(ref kwargs);
-                        has0 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("copies"))
-                    {
-                        if (has1)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "copies");
-                        }
-
-                        current = "copies";
-                        kwargs.Read();
-                        arg1 = global::TaskGen.Serialization.TaskJson.ReadInt32(ref kwargs);
-                        has1 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("scale"))
-                    {
-                        if (has2)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "scale");
-                        }
-
-                        current = "scale";
-                        kwargs.Read();
-                        arg2 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref kwargs);
-                        has2 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("footer"))
-                    {
-                        if (has3)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "footer");
-                        }
-
-                        current = "footer";
-                        kwargs.Read();
-                        arg3 = global::TaskGen.Serialization.TaskJson.ReadString(ref kwargs);
-                        has3 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("format"))
-                    {
-                        if (has4)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "format");
-                        }
-
-                        current = "format";
-                        kwargs.Read();
-                        arg4 = global::TaskGen.Serialization.TaskJson.ReadEnum<global::Reports.Format>(ref kwargs);
-                        has4 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("draft"))
-                    {
-                        if (has5)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "draft");
-                        }
-
-                        current = "draft";
-                        kwargs.Read();
-                        arg5 = global::TaskGen.Serialization.TaskJson.ReadBoolean(ref kwargs);
-                        has5 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("price"))
-                    {
-                        if (has6)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "price");
-                        }
-
-                        current = "price";
-                        kwargs.Read();
-                        arg6 = global::TaskGen.Serialization.TaskJson.ReadDecimal(ref kwargs);
-                        has6 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("big"))
-                    {
-                        if (has7)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "big");
-                        }
-
-                        current = "big";
-                        kwargs.Read();
-                        arg7 = global::TaskGen.Serialization.TaskJson.ReadInt64(ref kwargs);
-                        has7 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("mark"))
-                    {
-                        if (has8)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "mark");
-                        }
-
-                        current = "mark";
-                        kwargs.Read();
-                        arg8 = global::TaskGen.Serialization.TaskJson.ReadChar(ref kwargs);
-                        has8 = true;
-                    }
-                    else
-                    {
-                        throw global::TaskGen.Worker.TaskArgumentException.UnexpectedKeyword(task, kwargs.GetString());
-                    }
-                }
-            }
-            catch (global::System.Exception exception) when (exception is not global::TaskGen.Worker.TaskArgumentException)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Invalid(task, current, exception);
-            }
-
-            if (!has0)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "title");
-            }
-
-            if (!has1)
-            {
-                arg1 = 1;
-            }
-
-            if (!has2)
-            {
-                arg2 = 1.5D;
-            }
-
-            if (!has3)
-            {
-                arg3 = null;
-            }
-
-            if (!has4)
-            {
-                arg4 = (global::Reports.Format)(5);
-            }
-
-            if (!has5)
-            {
-                arg5 = false;
-            }
-
-            if (!has6)
-            {
-                arg6 = 9.99M;
-            }
-
-            if (!has7)
-            {
-                arg7 = 10000000000L;
-            }
-
-            if (!has8)
-            {
-                arg8 = '\'';
-            }
-        }
+        private static readonly string[] ParameterNames_Reports_Builder_Render = new string[] { "title", "copies", "scale", "footer", "format", "draft", "price", "big", "mark" };
     }
 }

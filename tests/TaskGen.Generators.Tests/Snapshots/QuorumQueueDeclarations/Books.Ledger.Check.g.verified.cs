@@ -25,17 +25,7 @@ namespace Books.Remote
 
             /// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>
             public static global::TaskGen.Signature Signature(global::TaskGen.TaskOptions? options = null) =>
-                new global::TaskGen.Signature(Descriptor, new Arguments(), options);
-
-            private sealed class Arguments : global::TaskGen.Serialization.TaskArguments
-            {
-
-                public override void WriteArgs(global::System.Text.Json.Utf8JsonWriter writer)
-                {
-                    writer.WriteStartArray();
-                    writer.WriteEndArray();
-                }
-            }
+                new global::TaskGen.Signature(Descriptor, global::TaskGen.Serialization.TaskArguments.None, options);
         }
     }
 }
@@ -46,42 +36,9 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_Books_Ledger_Check(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            ReadArguments_Books_Ledger_Check(invocation);
+            global::TaskGen.Worker.TaskArgumentReader.ReadNone(invocation, global::Books.Remote.Ledger.Check.Name);
             global::Books.Ledger.Check();
             return default;
-        }
-
-        private static void ReadArguments_Books_Ledger_Check(global::TaskGen.Worker.TaskInvocation invocation)
-        {
-            const string task = global::Books.Remote.Ledger.Check.Name;
-            string? current = null;
-            try
-            {
-                var reader = new global::System.Text.Json.Utf8JsonReader(invocation.Args);
-                reader.Read();
-                int index = 0;
-                while (reader.Read() && reader.TokenType != global::System.Text.Json.JsonTokenType.EndArray)
-                {
-                    switch (index++)
-                    {
-                        default:
-                            throw global::TaskGen.Worker.TaskArgumentException.TooManyPositional(task, 0, invocation.CountArgs());
-                    }
-                }
-
-                var kwargs = new global::System.Text.Json.Utf8JsonReader(invocation.Kwargs);
-                kwargs.Read();
-                while (kwargs.Read() && kwargs.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
-                {
-                    {
-                        throw global::TaskGen.Worker.TaskArgumentException.UnexpectedKeyword(task, kwargs.GetString());
-                    }
-                }
-            }
-            catch (global::System.Exception exception) when (exception is not global::TaskGen.Worker.TaskArgumentException)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Invalid(task, current, exception);
-            }
         }
     }
 }

@@ -25,24 +25,7 @@ namespace Books.Remote
 
             /// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>
             public static global::TaskGen.Signature<decimal> Signature(decimal amount, global::TaskGen.TaskOptions? options = null) =>
-                new global::TaskGen.Signature<decimal>(Descriptor, new Arguments(amount), options);
-
-            private sealed class Arguments : global::TaskGen.Serialization.TaskArguments
-            {
-                private readonly decimal _arg0;
-
-                public Arguments(decimal amount)
-                {
-                    _arg0 = amount;
-                }
-
-                public override void WriteArgs(global::System.Text.Json.Utf8JsonWriter writer)
-                {
-                    writer.WriteStartArray();
-                    global::TaskGen.Serialization.TaskJson.WriteDecimal(writer, _arg0);
-                    writer.WriteEndArray();
-                }
-            }
+                new global::TaskGen.Signature<decimal>(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<decimal>(amount, static (writer, args) => global::TaskGen.Serialization.TaskJson.WriteDecimal(writer, args)), options);
         }
     }
 }
@@ -53,68 +36,12 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_Books_Ledger_Post(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            ReadArguments_Books_Ledger_Post(invocation, out decimal arg0);
-            decimal result = global::Books.Ledger.Post(arg0);
+            var arg = global::TaskGen.Worker.TaskArgumentReader.Read<decimal>(invocation, global::Books.Remote.Ledger.Post.Name, ParameterNames_Books_Ledger_Post, 1, default!, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref decimal values) => values = global::TaskGen.Serialization.TaskJson.ReadDecimal(ref json));
+            decimal result = global::Books.Ledger.Post(arg);
             invocation.SetResult<decimal>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteDecimal(writer, value));
             return default;
         }
 
-        private static void ReadArguments_Books_Ledger_Post(global::TaskGen.Worker.TaskInvocation invocation, out decimal arg0)
-        {
-            const string task = global::Books.Remote.Ledger.Post.Name;
-            arg0 = default!;
-            bool has0 = false;
-            string? current = null;
-            try
-            {
-                var reader = new global::System.Text.Json.Utf8JsonReader(invocation.Args);
-                reader.Read();
-                int index = 0;
-                while (reader.Read() && reader.TokenType != global::System.Text.Json.JsonTokenType.EndArray)
-                {
-                    switch (index++)
-                    {
-                        case 0:
-                            current = "amount";
-                            arg0 = global::TaskGen.Serialization.TaskJson.ReadDecimal(ref reader);
-                            has0 = true;
-                            break;
-                        default:
-                            throw global::TaskGen.Worker.TaskArgumentException.TooManyPositional(task, 1, invocation.CountArgs());
-                    }
-                }
-
-                var kwargs = new global::System.Text.Json.Utf8JsonReader(invocation.Kwargs);
-                kwargs.Read();
-                while (kwargs.Read() && kwargs.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
-                {
-                    if (kwargs.ValueTextEquals("amount"))
-                    {
-                        if (has0)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "amount");
-                        }
-
-                        current = "amount";
-                        kwargs.Read();
-                        arg0 = global::TaskGen.Serialization.TaskJson.ReadDecimal(ref kwargs);
-                        has0 = true;
-                    }
-                    else
-                    {
-                        throw global::TaskGen.Worker.TaskArgumentException.UnexpectedKeyword(task, kwargs.GetString());
-                    }
-                }
-            }
-            catch (global::System.Exception exception) when (exception is not global::TaskGen.Worker.TaskArgumentException)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Invalid(task, current, exception);
-            }
-
-            if (!has0)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "amount");
-            }
-        }
+        private static readonly string[] ParameterNames_Books_Ledger_Post = new string[] { "amount" };
     }
 }

@@ -25,27 +25,11 @@ namespace Orders.Remote
 
             /// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>
             public static global::TaskGen.Signature<global::Orders.Receipt> Signature(global::Orders.Order order, global::System.Collections.Generic.List<global::Orders.Order>? history, global::TaskGen.TaskOptions? options = null) =>
-                new global::TaskGen.Signature<global::Orders.Receipt>(Descriptor, new Arguments(order, history), options);
-
-            private sealed class Arguments : global::TaskGen.Serialization.TaskArguments
-            {
-                private readonly global::Orders.Order _arg0;
-                private readonly global::System.Collections.Generic.List<global::Orders.Order>? _arg1;
-
-                public Arguments(global::Orders.Order order, global::System.Collections.Generic.List<global::Orders.Order>? history)
+                new global::TaskGen.Signature<global::Orders.Receipt>(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<(global::Orders.Order, global::System.Collections.Generic.List<global::Orders.Order>?)>((order, history), static (writer, args) =>
                 {
-                    _arg0 = order;
-                    _arg1 = history;
-                }
-
-                public override void WriteArgs(global::System.Text.Json.Utf8JsonWriter writer)
-                {
-                    writer.WriteStartArray();
-                    global::TaskGen.Serialization.TaskJson.WriteObject<global::Orders.Order>(writer, _arg0, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Order>.Info);
-                    global::TaskGen.Serialization.TaskJson.WriteList<global::Orders.Order>(writer, _arg1, static (w1, v1) => global::TaskGen.Serialization.TaskJson.WriteObject<global::Orders.Order>(w1, v1, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Order>.Info));
-                    writer.WriteEndArray();
-                }
-            }
+                    global::TaskGen.Serialization.TaskJson.WriteObject<global::Orders.Order>(writer, args.Item1, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Order>.Info);
+                    global::TaskGen.Serialization.TaskJson.WriteList<global::Orders.Order>(writer, args.Item2, static (w1, v1) => global::TaskGen.Serialization.TaskJson.WriteObject<global::Orders.Order>(w1, v1, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Order>.Info));
+                }), options);
         }
     }
 }
@@ -56,92 +40,23 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_Orders_Billing_Charge(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            ReadArguments_Orders_Billing_Charge(invocation, out global::Orders.Order arg0, out global::System.Collections.Generic.List<global::Orders.Order>? arg1);
-            global::Orders.Receipt result = global::Orders.Billing.Charge(arg0, arg1);
+            var args = global::TaskGen.Worker.TaskArgumentReader.Read<(global::Orders.Order, global::System.Collections.Generic.List<global::Orders.Order>?)>(invocation, global::Orders.Remote.Billing.Charge.Name, ParameterNames_Orders_Billing_Charge, 2, default, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref (global::Orders.Order, global::System.Collections.Generic.List<global::Orders.Order>?) values) =>
+            {
+                switch (index)
+                {
+                    case 0:
+                        values.Item1 = global::TaskGen.Serialization.TaskJson.ReadObject<global::Orders.Order>(ref json, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Order>.Info);
+                        break;
+                    case 1:
+                        values.Item2 = global::TaskGen.Serialization.TaskJson.ReadList<global::Orders.Order>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadObject<global::Orders.Order>(ref r1, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Order>.Info));
+                        break;
+                }
+            });
+            global::Orders.Receipt result = global::Orders.Billing.Charge(args.Item1, args.Item2);
             invocation.SetResult<global::Orders.Receipt>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteObject<global::Orders.Receipt>(writer, value, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Receipt>.Info));
             return default;
         }
 
-        private static void ReadArguments_Orders_Billing_Charge(global::TaskGen.Worker.TaskInvocation invocation, out global::Orders.Order arg0, out global::System.Collections.Generic.List<global::Orders.Order>? arg1)
-        {
-            const string task = global::Orders.Remote.Billing.Charge.Name;
-            arg0 = default!;
-            bool has0 = false;
-            arg1 = default!;
-            bool has1 = false;
-            string? current = null;
-            try
-            {
-                var reader = new global::System.Text.Json.Utf8JsonReader(invocation.Args);
-                reader.Read();
-                int index = 0;
-                while (reader.Read() && reader.TokenType != global::System.Text.Json.JsonTokenType.EndArray)
-                {
-                    switch (index++)
-                    {
-                        case 0:
-                            current = "order";
-                            arg0 = global::TaskGen.Serialization.TaskJson.ReadObject<global::Orders.Order>(ref reader, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Order>.Info);
-                            has0 = true;
-                            break;
-                        case 1:
-                            current = "history";
-                            arg1 = global::TaskGen.Serialization.TaskJson.ReadList<global::Orders.Order>(ref reader, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadObject<global::Orders.Order>(ref r1, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Order>.Info));
-                            has1 = true;
-                            break;
-                        default:
-                            throw global::TaskGen.Worker.TaskArgumentException.TooManyPositional(task, 2, invocation.CountArgs());
-                    }
-                }
-
-                var kwargs = new global::System.Text.Json.Utf8JsonReader(invocation.Kwargs);
-                kwargs.Read();
-                while (kwargs.Read() && kwargs.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
-                {
-                    if (kwargs.ValueTextEquals("order"))
-                    {
-                        if (has0)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "order");
-                        }
-
-                        current = "order";
-                        kwargs.Read();
-                        arg0 = global::TaskGen.Serialization.TaskJson.ReadObject<global::Orders.Order>(ref kwargs, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Order>.Info);
-                        has0 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("history"))
-                    {
-                        if (has1)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "history");
-                        }
-
-                        current = "history";
-                        kwargs.Read();
-                        arg1 = global::TaskGen.Serialization.TaskJson.ReadList<global::Orders.Order>(ref kwargs, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadObject<global::Orders.Order>(ref r1, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Order>.Info));
-                        has1 = true;
-                    }
-                    else
-                    {
-                        throw global::TaskGen.Worker.TaskArgumentException.UnexpectedKeyword(task, kwargs.GetString());
-                    }
-                }
-            }
-            catch (global::System.Exception exception) when (exception is not global::TaskGen.Worker.TaskArgumentException)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Invalid(task, current, exception);
-            }
-
-            if (!has0)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "order");
-            }
-
-            if (!has1)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "history");
-            }
-        }
+        private static readonly string[] ParameterNames_Orders_Billing_Charge = new string[] { "order", "history" };
     }
 }

@@ -25,24 +25,7 @@ namespace Alpha.Remote
 
             /// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>
             public static global::TaskGen.Signature<int> Signature(int x, global::TaskGen.TaskOptions? options = null) =>
-                new global::TaskGen.Signature<int>(Descriptor, new Arguments(x), options);
-
-            private sealed class Arguments : global::TaskGen.Serialization.TaskArguments
-            {
-                private readonly int _arg0;
-
-                public Arguments(int x)
-                {
-                    _arg0 = x;
-                }
-
-                public override void WriteArgs(global::System.Text.Json.Utf8JsonWriter writer)
-                {
-                    writer.WriteStartArray();
-                    global::TaskGen.Serialization.TaskJson.WriteInt32(writer, _arg0);
-                    writer.WriteEndArray();
-                }
-            }
+                new global::TaskGen.Signature<int>(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<int>(x, static (writer, args) => global::TaskGen.Serialization.TaskJson.WriteInt32(writer, args)), options);
         }
     }
 }
@@ -53,68 +36,12 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_Alpha_Jobs_Run(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            ReadArguments_Alpha_Jobs_Run(invocation, out int arg0);
-            int result = global::Alpha.Jobs.Run(arg0);
+            var arg = global::TaskGen.Worker.TaskArgumentReader.Read<int>(invocation, global::Alpha.Remote.Jobs.Run.Name, ParameterNames_Alpha_Jobs_Run, 1, default!, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref int values) => values = global::TaskGen.Serialization.TaskJson.ReadInt32(ref json));
+            int result = global::Alpha.Jobs.Run(arg);
             invocation.SetResult<int>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteInt32(writer, value));
             return default;
         }
 
-        private static void ReadArguments_Alpha_Jobs_Run(global::TaskGen.Worker.TaskInvocation invocation, out int arg0)
-        {
-            const string task = global::Alpha.Remote.Jobs.Run.Name;
-            arg0 = default!;
-            bool has0 = false;
-            string? current = null;
-            try
-            {
-                var reader = new global::System.Text.Json.Utf8JsonReader(invocation.Args);
-                reader.Read();
-                int index = 0;
-                while (reader.Read() && reader.TokenType != global::System.Text.Json.JsonTokenType.EndArray)
-                {
-                    switch (index++)
-                    {
-                        case 0:
-                            current = "x";
-                            arg0 = global::TaskGen.Serialization.TaskJson.ReadInt32(ref reader);
-                            has0 = true;
-                            break;
-                        default:
-                            throw global::TaskGen.Worker.TaskArgumentException.TooManyPositional(task, 1, invocation.CountArgs());
-                    }
-                }
-
-                var kwargs = new global::System.Text.Json.Utf8JsonReader(invocation.Kwargs);
-                kwargs.Read();
-                while (kwargs.Read() && kwargs.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
-                {
-                    if (kwargs.ValueTextEquals("x"))
-                    {
-                        if (has0)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "x");
-                        }
-
-                        current = "x";
-                        kwargs.Read();
-                        arg0 = global::TaskGen.Serialization.TaskJson.ReadInt32(ref kwargs);
-                        has0 = true;
-                    }
-                    else
-                    {
-                        throw global::TaskGen.Worker.TaskArgumentException.UnexpectedKeyword(task, kwargs.GetString());
-                    }
-                }
-            }
-            catch (global::System.Exception exception) when (exception is not global::TaskGen.Worker.TaskArgumentException)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Invalid(task, current, exception);
-            }
-
-            if (!has0)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "x");
-            }
-        }
+        private static readonly string[] ParameterNames_Alpha_Jobs_Run = new string[] { "x" };
     }
 }

@@ -25,24 +25,7 @@ namespace Shop.Remote
 
             /// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>
             public static global::TaskGen.Signature<string> Signature(string to, global::TaskGen.TaskOptions? options = null) =>
-                new global::TaskGen.Signature<string>(Descriptor, new Arguments(to), options);
-
-            private sealed class Arguments : global::TaskGen.Serialization.TaskArguments
-            {
-                private readonly string _arg0;
-
-                public Arguments(string to)
-                {
-                    _arg0 = to;
-                }
-
-                public override void WriteArgs(global::System.Text.Json.Utf8JsonWriter writer)
-                {
-                    writer.WriteStartArray();
-                    global::TaskGen.Serialization.TaskJson.WriteString(writer, _arg0);
-                    writer.WriteEndArray();
-                }
-            }
+                new global::TaskGen.Signature<string>(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<string>(to, static (writer, args) => global::TaskGen.Serialization.TaskJson.WriteString(writer, args)), options);
         }
     }
 }
@@ -53,67 +36,11 @@ namespace TaskGen.Generated
     {
         private static async global::System.Threading.Tasks.ValueTask Invoke_Shop_Mail_Send(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            ReadArguments_Shop_Mail_Send(invocation, out string arg0);
-            string result = await global::Shop.Mail.Send(arg0, invocation.GetRequiredService<global::Shop.IMailer>(), invocation.CancellationToken, invocation.GetRequiredService<global::Shop.Clock>()).ConfigureAwait(false);
+            var arg = global::TaskGen.Worker.TaskArgumentReader.Read<string>(invocation, global::Shop.Remote.Mail.Send.Name, ParameterNames_Shop_Mail_Send, 1, default!, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref string values) => values = global::TaskGen.Serialization.TaskJson.ReadString(ref json));
+            string result = await global::Shop.Mail.Send(arg, invocation.GetRequiredService<global::Shop.IMailer>(), invocation.CancellationToken, invocation.GetRequiredService<global::Shop.Clock>()).ConfigureAwait(false);
             invocation.SetResult<string>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteString(writer, value));
         }
 
-        private static void ReadArguments_Shop_Mail_Send(global::TaskGen.Worker.TaskInvocation invocation, out string arg0)
-        {
-            const string task = global::Shop.Remote.Mail.Send.Name;
-            arg0 = default!;
-            bool has0 = false;
-            string? current = null;
-            try
-            {
-                var reader = new global::System.Text.Json.Utf8JsonReader(invocation.Args);
-                reader.Read();
-                int index = 0;
-                while (reader.Read() && reader.TokenType != global::System.Text.Json.JsonTokenType.EndArray)
-                {
-                    switch (index++)
-                    {
-                        case 0:
-                            current = "to";
-                            arg0 = global::TaskGen.Serialization.TaskJson.ReadString(ref reader);
-                            has0 = true;
-                            break;
-                        default:
-                            throw global::TaskGen.Worker.TaskArgumentException.TooManyPositional(task, 1, invocation.CountArgs());
-                    }
-                }
-
-                var kwargs = new global::System.Text.Json.Utf8JsonReader(invocation.Kwargs);
-                kwargs.Read();
-                while (kwargs.Read() && kwargs.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
-                {
-                    if (kwargs.ValueTextEquals("to"))
-                    {
-                        if (has0)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "to");
-                        }
-
-                        current = "to";
-                        kwargs.Read();
-                        arg0 = global::TaskGen.Serialization.TaskJson.ReadString(ref kwargs);
-                        has0 = true;
-                    }
-                    else
-                    {
-                        throw global::TaskGen.Worker.TaskArgumentException.UnexpectedKeyword(task, kwargs.GetString());
-                    }
-                }
-            }
-            catch (global::System.Exception exception) when (exception is not global::TaskGen.Worker.TaskArgumentException)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Invalid(task, current, exception);
-            }
-
-            if (!has0)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "to");
-            }
-        }
+        private static readonly string[] ParameterNames_Shop_Mail_Send = new string[] { "to" };
     }
 }

@@ -25,27 +25,11 @@ namespace CeleryApp.Tasks.Remote
 
             /// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>
             public static global::TaskGen.Signature<double> Signature(double h, double w, global::TaskGen.TaskOptions? options = null) =>
-                new global::TaskGen.Signature<double>(Descriptor, new Arguments(h, w), options);
-
-            private sealed class Arguments : global::TaskGen.Serialization.TaskArguments
-            {
-                private readonly double _arg0;
-                private readonly double _arg1;
-
-                public Arguments(double h, double w)
+                new global::TaskGen.Signature<double>(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<(double, double)>((h, w), static (writer, args) =>
                 {
-                    _arg0 = h;
-                    _arg1 = w;
-                }
-
-                public override void WriteArgs(global::System.Text.Json.Utf8JsonWriter writer)
-                {
-                    writer.WriteStartArray();
-                    global::TaskGen.Serialization.TaskJson.WriteDouble(writer, _arg0);
-                    global::TaskGen.Serialization.TaskJson.WriteDouble(writer, _arg1);
-                    writer.WriteEndArray();
-                }
-            }
+                    global::TaskGen.Serialization.TaskJson.WriteDouble(writer, args.Item1);
+                    global::TaskGen.Serialization.TaskJson.WriteDouble(writer, args.Item2);
+                }), options);
         }
     }
 }
@@ -56,92 +40,23 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_CeleryApp_Tasks_Geometry_RectArea(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            ReadArguments_CeleryApp_Tasks_Geometry_RectArea(invocation, out double arg0, out double arg1);
-            double result = global::CeleryApp.Tasks.Geometry.RectArea(arg0, arg1);
+            var args = global::TaskGen.Worker.TaskArgumentReader.Read<(double, double)>(invocation, global::CeleryApp.Tasks.Remote.Geometry.RectArea.Name, ParameterNames_CeleryApp_Tasks_Geometry_RectArea, 2, default, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref (double, double) values) =>
+            {
+                switch (index)
+                {
+                    case 0:
+                        values.Item1 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref json);
+                        break;
+                    case 1:
+                        values.Item2 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref json);
+                        break;
+                }
+            });
+            double result = global::CeleryApp.Tasks.Geometry.RectArea(args.Item1, args.Item2);
             invocation.SetResult<double>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteDouble(writer, value));
             return default;
         }
 
-        private static void ReadArguments_CeleryApp_Tasks_Geometry_RectArea(global::TaskGen.Worker.TaskInvocation invocation, out double arg0, out double arg1)
-        {
-            const string task = global::CeleryApp.Tasks.Remote.Geometry.RectArea.Name;
-            arg0 = default!;
-            bool has0 = false;
-            arg1 = default!;
-            bool has1 = false;
-            string? current = null;
-            try
-            {
-                var reader = new global::System.Text.Json.Utf8JsonReader(invocation.Args);
-                reader.Read();
-                int index = 0;
-                while (reader.Read() && reader.TokenType != global::System.Text.Json.JsonTokenType.EndArray)
-                {
-                    switch (index++)
-                    {
-                        case 0:
-                            current = "h";
-                            arg0 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref reader);
-                            has0 = true;
-                            break;
-                        case 1:
-                            current = "w";
-                            arg1 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref reader);
-                            has1 = true;
-                            break;
-                        default:
-                            throw global::TaskGen.Worker.TaskArgumentException.TooManyPositional(task, 2, invocation.CountArgs());
-                    }
-                }
-
-                var kwargs = new global::System.Text.Json.Utf8JsonReader(invocation.Kwargs);
-                kwargs.Read();
-                while (kwargs.Read() && kwargs.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
-                {
-                    if (kwargs.ValueTextEquals("h"))
-                    {
-                        if (has0)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "h");
-                        }
-
-                        current = "h";
-                        kwargs.Read();
-                        arg0 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref kwargs);
-                        has0 = true;
-                    }
-                    else if (kwargs.ValueTextEquals("w"))
-                    {
-                        if (has1)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "w");
-                        }
-
-                        current = "w";
-                        kwargs.Read();
-                        arg1 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref kwargs);
-                        has1 = true;
-                    }
-                    else
-                    {
-                        throw global::TaskGen.Worker.TaskArgumentException.UnexpectedKeyword(task, kwargs.GetString());
-                    }
-                }
-            }
-            catch (global::System.Exception exception) when (exception is not global::TaskGen.Worker.TaskArgumentException)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Invalid(task, current, exception);
-            }
-
-            if (!has0)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "h");
-            }
-
-            if (!has1)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "w");
-            }
-        }
+        private static readonly string[] ParameterNames_CeleryApp_Tasks_Geometry_RectArea = new string[] { "h", "w" };
     }
 }

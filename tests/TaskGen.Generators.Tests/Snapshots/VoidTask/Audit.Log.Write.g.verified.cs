@@ -25,24 +25,7 @@ namespace Audit.Remote
 
             /// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>
             public static global::TaskGen.Signature Signature(string message, global::TaskGen.TaskOptions? options = null) =>
-                new global::TaskGen.Signature(Descriptor, new Arguments(message), options);
-
-            private sealed class Arguments : global::TaskGen.Serialization.TaskArguments
-            {
-                private readonly string _arg0;
-
-                public Arguments(string message)
-                {
-                    _arg0 = message;
-                }
-
-                public override void WriteArgs(global::System.Text.Json.Utf8JsonWriter writer)
-                {
-                    writer.WriteStartArray();
-                    global::TaskGen.Serialization.TaskJson.WriteString(writer, _arg0);
-                    writer.WriteEndArray();
-                }
-            }
+                new global::TaskGen.Signature(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<string>(message, static (writer, args) => global::TaskGen.Serialization.TaskJson.WriteString(writer, args)), options);
         }
     }
 }
@@ -53,67 +36,11 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_Audit_Log_Write(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            ReadArguments_Audit_Log_Write(invocation, out string arg0);
-            global::Audit.Log.Write(arg0);
+            var arg = global::TaskGen.Worker.TaskArgumentReader.Read<string>(invocation, global::Audit.Remote.Log.Write.Name, ParameterNames_Audit_Log_Write, 1, default!, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref string values) => values = global::TaskGen.Serialization.TaskJson.ReadString(ref json));
+            global::Audit.Log.Write(arg);
             return default;
         }
 
-        private static void ReadArguments_Audit_Log_Write(global::TaskGen.Worker.TaskInvocation invocation, out string arg0)
-        {
-            const string task = global::Audit.Remote.Log.Write.Name;
-            arg0 = default!;
-            bool has0 = false;
-            string? current = null;
-            try
-            {
-                var reader = new global::System.Text.Json.Utf8JsonReader(invocation.Args);
-                reader.Read();
-                int index = 0;
-                while (reader.Read() && reader.TokenType != global::System.Text.Json.JsonTokenType.EndArray)
-                {
-                    switch (index++)
-                    {
-                        case 0:
-                            current = "message";
-                            arg0 = global::TaskGen.Serialization.TaskJson.ReadString(ref reader);
-                            has0 = true;
-                            break;
-                        default:
-                            throw global::TaskGen.Worker.TaskArgumentException.TooManyPositional(task, 1, invocation.CountArgs());
-                    }
-                }
-
-                var kwargs = new global::System.Text.Json.Utf8JsonReader(invocation.Kwargs);
-                kwargs.Read();
-                while (kwargs.Read() && kwargs.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
-                {
-                    if (kwargs.ValueTextEquals("message"))
-                    {
-                        if (has0)
-                        {
-                            throw global::TaskGen.Worker.TaskArgumentException.Duplicate(task, "message");
-                        }
-
-                        current = "message";
-                        kwargs.Read();
-                        arg0 = global::TaskGen.Serialization.TaskJson.ReadString(ref kwargs);
-                        has0 = true;
-                    }
-                    else
-                    {
-                        throw global::TaskGen.Worker.TaskArgumentException.UnexpectedKeyword(task, kwargs.GetString());
-                    }
-                }
-            }
-            catch (global::System.Exception exception) when (exception is not global::TaskGen.Worker.TaskArgumentException)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Invalid(task, current, exception);
-            }
-
-            if (!has0)
-            {
-                throw global::TaskGen.Worker.TaskArgumentException.Missing(task, "message");
-            }
-        }
+        private static readonly string[] ParameterNames_Audit_Log_Write = new string[] { "message" };
     }
 }
