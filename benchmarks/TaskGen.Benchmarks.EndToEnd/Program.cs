@@ -22,7 +22,7 @@ const string Usage = """
       --warmup N             unmeasured calls before each run (default 2000)
       --in-flight N          calls each contender keeps outstanding (default 500)
       --only LIST            any of raw,taskgen,taskgen-retry,masstransit,celery,publish,footprint,startup (default: all),
-                             or raw-batched, taskgen-single-acks (acknowledgement variants), latency (1, 10 and 500 in flight)
+                             or raw-batched, taskgen-single-acks, raw-direct-reply (acknowledgement and reply variants), latency (1, 10 and 500 in flight)
       --footprint-tasks N    tasks sent to the worker whose memory is measured (default 100000)
       --startup-runs N       starts of each worker in the start-up comparison (default 5)
       --aot-worker PATH      the sample worker already published with native AOT (default: publish it)
@@ -91,6 +91,7 @@ try
     await Run("raw", () => RawRoundTrip.RunAsync(broker, tasks, concurrency, warmup));
     await Run("taskgen", () => TaskGenRoundTrip.RunAsync(broker, tasks, concurrency, warmup));
     await Run("raw-batched", () => RawRoundTrip.RunAsync(broker, tasks, concurrency, warmup, batchedAcks: true));
+    await Run("raw-direct-reply", () => RawRoundTrip.RunAsync(broker, tasks, concurrency, warmup, directReply: true));
     await Run("taskgen-single-acks", () => TaskGenRoundTrip.RunAsync(broker, tasks, concurrency, warmup, ackBatchSize: 1));
     foreach ((int inFlight, int calls) in new[] { (1, 1.0), (10, 2.5), (500, 5.0) }.Select(l => (l.Item1, (int)(Number("--latency-calls", 2_000) * l.Item2))))
     {

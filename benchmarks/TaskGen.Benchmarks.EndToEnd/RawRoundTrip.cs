@@ -15,14 +15,16 @@ namespace TaskGen.Benchmarks.EndToEnd;
 /// The floor: the same exchange written directly on RabbitMQ.Client 7 with no framework — persistent
 /// messages published with confirms, consumed with the same prefetch and concurrency, acknowledged after
 /// the reply, replies confirmed and received on an exclusive queue. As <c>raw-batched</c>, the same worker acknowledges
-/// with <c>multiple</c> once eight more deliveries in a row are answered, which prices per-message acks.
+/// with <c>multiple</c> once eight more deliveries in a row are answered, which prices per-message acks. As
+/// <c>raw-direct-reply</c>, replies go by RabbitMQ's direct reply-to (<c>amq.rabbitmq.reply-to</c>) instead of a reply
+/// queue, which prices the reply queue.
 /// </summary>
 internal static class RawRoundTrip
 {
     private const string Queue = "bench.raw";
 
     /// <summary>Measures round trips; <paramref name="inFlight"/> overrides the harness's calls in flight for the latency workloads.</summary>
-    public static async Task<Measurement> RunAsync(string brokerUrl, int tasks, int concurrency, int warmup, string workload = "round-trip", int? inFlight = null, bool batchedAcks = false)
+    public static async Task<Measurement> RunAsync(string brokerUrl, int tasks, int concurrency, int warmup, string workload = "round-trip", int? inFlight = null, bool batchedAcks = false, bool directReply = false)
     {
         var factory = new ConnectionFactory { Uri = new Uri(brokerUrl), ClientProvidedName = "bench raw" };
         await using IConnection workerConnection = await factory.CreateConnectionAsync();
@@ -74,9 +76,11 @@ internal static class RawRoundTrip
         await using IChannel publish = await producerConnection.CreateChannelAsync(new CreateChannelOptions(true, true, new ThrottlingRateLimiter(4096, null), 1));
         await using IChannel receive = await producerConnection.CreateChannelAsync();
         QueueDeclareOk replyQueue = await receive.QueueDeclareAsync(string.Empty, durable: false, exclusive: true, autoDelete: true);
+
+        // Direct reply-to answers only the channel that published the request and consumes the pseudo-queue without acks.
+        string replyTo = directReply ? "amq.rabbitmq.reply-to" : replyQueue.QueueName;
         var pending = new ConcurrentDictionary<string, TaskCompletionSource<int>>();
-        var receiver = new AsyncEventingBasicConsumer(receive);
-        receiver.ReceivedAsync += (_, delivery) =>
+        Task OnReply(object sender, BasicDeliverEventArgs delivery)
         {
             if (pending.TryRemove(delivery.BasicProperties.CorrelationId!, out TaskCompletionSource<int>? waiting))
             {
@@ -88,8 +92,11 @@ internal static class RawRoundTrip
             }
 
             return Task.CompletedTask;
-        };
-        await receive.BasicConsumeAsync(replyQueue.QueueName, true, receiver);
+        }
+
+        var receiver = new AsyncEventingBasicConsumer(directReply ? publish : receive);
+        receiver.ReceivedAsync += OnReply;
+        await (directReply ? publish : receive).BasicConsumeAsync(directReply ? replyTo : replyQueue.QueueName, true, receiver);
 
         var window = new SemaphoreSlim(4096);
         async Task<long> CallAsync(int i)
@@ -101,7 +108,7 @@ internal static class RawRoundTrip
             var properties = new BasicProperties
             {
                 CorrelationId = id,
-                ReplyTo = replyQueue.QueueName,
+                ReplyTo = replyTo,
                 ContentType = "application/json",
                 ContentEncoding = "utf-8",
                 DeliveryMode = DeliveryModes.Persistent,
@@ -126,7 +133,7 @@ internal static class RawRoundTrip
             return Stopwatch.GetTimestamp() - start;
         }
 
-        return await Harness.MeasureAsync(batchedAcks ? "raw-batched" : "raw", workload, tasks, warmup, CallAsync, inFlight);
+        return await Harness.MeasureAsync(directReply ? "raw-direct-reply" : batchedAcks ? "raw-batched" : "raw", workload, tasks, warmup, CallAsync, inFlight);
     }
 
     /// <summary>The same body TaskGen sends: <c>[[i, i], {}, null]</c>.</summary>
