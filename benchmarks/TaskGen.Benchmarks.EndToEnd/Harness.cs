@@ -34,10 +34,12 @@ internal static class Harness
 
         await Task.WhenAll(Enumerable.Range(0, warmup).Select(Bounded));
         double? cpuBefore = BrokerCpu.Milliseconds();
+        TimeSpan clientBefore = Process.GetCurrentProcess().TotalProcessorTime;
         long started = Stopwatch.GetTimestamp();
         long[] latencies = await Task.WhenAll(Enumerable.Range(0, tasks).Select(Bounded));
         double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         double? cpuAfter = BrokerCpu.Milliseconds();
-        return Measurement.From(name, workload, seconds, latencies) with { BrokerCpuMillisecondsPerTask = cpuAfter - cpuBefore is { } spent ? spent / tasks : null };
+        double clientSpent = (Process.GetCurrentProcess().TotalProcessorTime - clientBefore).TotalMilliseconds;
+        return Measurement.From(name, workload, seconds, latencies) with { BrokerCpuMillisecondsPerTask = cpuAfter - cpuBefore is { } spent ? spent / tasks : null, ClientCpuMillisecondsPerTask = clientSpent / tasks };
     }
 }

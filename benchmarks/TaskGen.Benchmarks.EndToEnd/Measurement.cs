@@ -24,6 +24,12 @@ public sealed record Measurement(string Name, string Workload, int Tasks, double
     /// <summary>The broker's CPU time (user and system) spent per measured task, when its process is known.</summary>
     public double? BrokerCpuMillisecondsPerTask { get; init; }
 
+    /// <summary>
+    /// The harness process's CPU time per measured task: producer and worker of the .NET contenders, which share the
+    /// machine's cores with the broker (zero for contenders that run in other processes).
+    /// </summary>
+    public double ClientCpuMillisecondsPerTask { get; init; }
+
     /// <summary>Builds a measurement from per-task latencies in stopwatch ticks.</summary>
     public static Measurement From(string name, string workload, double seconds, long[] latencyTicks)
     {
