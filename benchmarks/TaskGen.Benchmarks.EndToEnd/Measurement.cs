@@ -30,6 +30,9 @@ public sealed record Measurement(string Name, string Workload, int Tasks, double
     /// </summary>
     public double ClientCpuMillisecondsPerTask { get; init; }
 
+    /// <summary>For TaskGen with batched acks, the ack frames its worker sent per acknowledged task, warm-up included.</summary>
+    public double? AckFramesPerTask { get; init; }
+
     /// <summary>Builds a measurement from per-task latencies in stopwatch ticks.</summary>
     public static Measurement From(string name, string workload, double seconds, long[] latencyTicks)
     {

@@ -85,7 +85,7 @@ try
         Console.Write($"  {name,-12} ... ");
         Measurement measured = await run();
         results.Add(measured);
-        Console.WriteLine($"{measured.Name} {measured.Workload}: {measured.TasksPerSecond,9:N0} tasks/s  p50 {measured.P50Milliseconds,7:N2} ms  p99 {measured.P99Milliseconds,8:N2} ms");
+        Console.WriteLine($"{measured.Name} {measured.Workload}: {measured.TasksPerSecond,9:N0} tasks/s  p50 {measured.P50Milliseconds,7:N2} ms  p99 {measured.P99Milliseconds,8:N2} ms{(measured.AckFramesPerTask is { } frames ? $"  ack frames/task {frames:N3}" : "")}");
     }
 
     if (new[] { "raw-batched", "raw-direct-reply", "taskgen-single-acks", "latency" }.Any(only.Contains))

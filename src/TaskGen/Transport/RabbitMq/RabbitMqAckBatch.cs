@@ -19,6 +19,10 @@ internal sealed class RabbitMqAckBatch : IDisposable
     /// <summary>How long a finished delivery may wait for the next flush round.</summary>
     internal static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(5);
 
+    // Process-wide tallies for the end-to-end benchmark, which prices acks in frames per task.
+    private static long s_finished;
+    private static long s_frames;
+
     private readonly IChannel _channel;
     private readonly CancellationToken _lost;
     private readonly int _size;
@@ -39,6 +43,9 @@ internal sealed class RabbitMqAckBatch : IDisposable
         _size = size;
         _timer = new Timer(static state => _ = ((RabbitMqAckBatch)state!).OnTimerAsync(), this, Timeout.Infinite, Timeout.Infinite);
     }
+
+    /// <summary>Acks handed to every batch in this process, and the ack frames sent for them, for the benchmark's figures.</summary>
+    internal static (long Finished, long Frames) Tally => (Interlocked.Read(ref s_finished), Interlocked.Read(ref s_frames));
 
     /// <summary>Whether this batch belongs to <paramref name="channel"/> as it was while <paramref name="lost"/> was live.</summary>
     public bool Serves(IChannel channel, CancellationToken lost) => ReferenceEquals(channel, _channel) && lost == _lost;
@@ -71,6 +78,7 @@ internal sealed class RabbitMqAckBatch : IDisposable
     public ValueTask FinishedAsync(ulong tag)
     {
         long singlesBefore;
+        Interlocked.Increment(ref s_finished);
         lock (_book)
         {
             if (!_book.Finished(tag, _round))
@@ -161,6 +169,7 @@ internal sealed class RabbitMqAckBatch : IDisposable
                 return;
             }
 
+            Interlocked.Add(ref s_frames, singles.Count + (multiple != 0 ? 1 : 0));
             if (multiple != 0)
             {
                 await _channel.BasicAckAsync(multiple, multiple: true).ConfigureAwait(false);
@@ -183,6 +192,7 @@ internal sealed class RabbitMqAckBatch : IDisposable
 
     private async ValueTask AckAloneAsync(ulong tag)
     {
+        Interlocked.Increment(ref s_frames);
         try
         {
             await _channel.BasicAckAsync(tag, multiple: false).ConfigureAwait(false);
