@@ -21,8 +21,9 @@ const string Usage = """
       -c, --concurrency N    worker concurrency for every contender; prefetch is 4 x this (default 8)
       --warmup N             unmeasured calls before each run (default 2000)
       --in-flight N          calls each contender keeps outstanding (default 500)
-      --only LIST            any of raw,taskgen,taskgen-retry,masstransit,celery,publish,footprint,startup,
-                             scale-queues,scale-workers,pending,aot (default: all)
+      --only LIST            any of raw,taskgen,raw-batched,taskgen-single-acks,latency,taskgen-retry,masstransit,
+                             celery,publish,footprint,startup,scale-queues,scale-workers,pending,aot (default: all
+                             of these), or raw-direct-reply (the raw floor answering by direct reply-to)
       --footprint-tasks N    tasks sent to the worker whose memory is measured (default 100000)
       --startup-runs N       starts of each worker in the start-up comparison (default 5)
       --aot-worker PATH      the sample worker already published with native AOT (default: publish it)
@@ -30,8 +31,11 @@ const string Usage = """
       --scale-workers LIST   worker processes in scale-workers (default 1,2,4,8)
       --scale-tasks N        round trips at each point of those two curves (default 20000)
       --pending LIST         pending results in pending (default 10000,100000; 1000000 adds minutes)
+      --latency-calls N      calls measured at 1 in flight in the latency runs; 10 and 500 in flight get 2.5 x and 5 x (default 2000)
       --json FILE            where to write the figures as JSON (default end-to-end.json)
       -h, --help             this text
+
+    The broker's CPU time per task is reported for a private node, or for --broker when TASKGEN_TEST_BROKER_DIR names its node directory.
     """;
 
 if (args.Length > 0 && args[0] == "worker")
@@ -72,11 +76,12 @@ int concurrency = Number("--concurrency", 8);
 int warmup = Number("--warmup", 2_000);
 int footprintTasks = Number("--footprint-tasks", 100_000);
 Harness.InFlight = Number("--in-flight", 500);
-HashSet<string> only = (options.GetValueOrDefault("--only") ?? "raw,taskgen,taskgen-retry,masstransit,celery,publish,footprint,startup,scale-queues,scale-workers,pending,aot").Split(',').ToHashSet(StringComparer.Ordinal);
+HashSet<string> only = (options.GetValueOrDefault("--only") ?? "raw,taskgen,raw-batched,taskgen-single-acks,latency,taskgen-retry,masstransit,celery,publish,footprint,startup,scale-queues,scale-workers,pending,aot").Split(',').ToHashSet(StringComparer.Ordinal);
 string jsonPath = options.GetValueOrDefault("--json") ?? "end-to-end.json";
 
 string? nodeDirectory = null;
 string broker = options.GetValueOrDefault("--broker") ?? StartPrivateBroker(out nodeDirectory);
+BrokerCpu.Pid = BrokerCpu.FromNodeDirectory(nodeDirectory ?? (options.ContainsKey("--broker") ? Environment.GetEnvironmentVariable("TASKGEN_TEST_BROKER_DIR") : null));
 try
 {
     Console.WriteLine($"Broker {TaskGen.Transport.BrokerUrls.Redact(broker)}; {tasks} round trips per contender, {Harness.InFlight} in flight, concurrency {concurrency}, prefetch {concurrency * 4}, {Environment.ProcessorCount} cores.");
@@ -91,11 +96,28 @@ try
         Console.Write($"  {name,-12} ... ");
         Measurement measured = await run();
         results.Add(measured);
-        Console.WriteLine($"{measured.TasksPerSecond,9:N0} tasks/s  p50 {measured.P50Milliseconds,7:N2} ms  p99 {measured.P99Milliseconds,8:N2} ms");
+        Console.WriteLine($"{measured.Name} {measured.Workload}: {measured.TasksPerSecond,9:N0} tasks/s  p50 {measured.P50Milliseconds,7:N2} ms  p99 {measured.P99Milliseconds,8:N2} ms{(measured.AckFramesPerTask is { } frames ? $"  ack frames/task {frames:N3}" : "")}");
+    }
+
+    if (new[] { "raw-batched", "raw-direct-reply", "taskgen-single-acks", "latency" }.Any(only.Contains))
+    {
+        // The first run of each client pays for its JIT tiering; this pass takes that cost off the variants compared after it.
+        Console.WriteLine("  JIT pass: raw and taskgen, unmeasured");
+        await RawRoundTrip.RunAsync(broker, 5_000, concurrency, warmup);
+        await TaskGenRoundTrip.RunAsync(broker, 5_000, concurrency, warmup);
     }
 
     await Run("raw", () => RawRoundTrip.RunAsync(broker, tasks, concurrency, warmup));
     await Run("taskgen", () => TaskGenRoundTrip.RunAsync(broker, tasks, concurrency, warmup));
+    await Run("raw-batched", () => RawRoundTrip.RunAsync(broker, tasks, concurrency, warmup, batchedAcks: true));
+    await Run("raw-direct-reply", () => RawRoundTrip.RunAsync(broker, tasks, concurrency, warmup, directReply: true));
+    await Run("taskgen-single-acks", () => TaskGenRoundTrip.RunAsync(broker, tasks, concurrency, warmup, ackBatchSize: 1));
+    foreach ((int inFlight, int calls) in new[] { (1, 1.0), (10, 2.5), (500, 5.0) }.Select(l => (l.Item1, (int)(Number("--latency-calls", 2_000) * l.Item2))))
+    {
+        await Run("latency", () => RawRoundTrip.RunAsync(broker, calls, concurrency, Math.Min(warmup, 500), $"latency-{inFlight}", inFlight));
+        await Run("latency", () => TaskGenRoundTrip.RunAsync(broker, calls, concurrency, Math.Min(warmup, 500), workload: $"latency-{inFlight}", inFlight: inFlight));
+    }
+
     await Run("taskgen-retry", () => TaskGenRoundTrip.RunAsync(broker, tasks, concurrency, warmup, retryOnce: true));
     await Run("masstransit", () => MassTransitRoundTrip.RunAsync(broker, tasks, concurrency, warmup));
     if (only.Contains("celery") && !CeleryRoundTrip.IsAvailable())
@@ -113,12 +135,13 @@ try
         await Run("publish-taskgen", () => PublishOnly.TaskGenAsync(broker, tasks, warmup));
     }
 
-    foreach (string workload in new[] { "round-trip", "publish-only" })
+    foreach (string workload in results.Select(r => r.Workload).Distinct().ToArray())
     {
         Measurement? raw = results.FirstOrDefault(r => r.Name == "raw" && r.Workload == workload);
         foreach (Measurement m in results.Where(r => r.Workload == workload && raw is not null))
         {
             m.RatioToRaw = m.TasksPerSecond / raw!.TasksPerSecond;
+            m.P50RatioToRaw = m.P50Milliseconds / raw.P50Milliseconds;
         }
     }
 
@@ -148,11 +171,11 @@ try
     ScaleWorkloads.ScaleFigures? scale = await ScaleWorkloads.RunAsync(only, broker, options, concurrency, warmup, footprintTasks);
 
     Console.WriteLine();
-    Console.WriteLine("| contender | workload | tasks | tasks/s | p50 ms | p99 ms | × raw |");
-    Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+    Console.WriteLine("| contender | workload | tasks | tasks/s | p50 ms | p99 ms | × raw | p50 × raw | broker CPU ms/task | client CPU ms/task |");
+    Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     foreach (Measurement m in results)
     {
-        Console.WriteLine($"| {m.Name} | {m.Workload} | {m.Tasks:N0} | {m.TasksPerSecond:N0} | {m.P50Milliseconds:N2} | {m.P99Milliseconds:N2} | {(m.RatioToRaw is { } r ? r.ToString("0.00", CultureInfo.InvariantCulture) : "")} |");
+        Console.WriteLine($"| {m.Name} | {m.Workload} | {m.Tasks:N0} | {m.TasksPerSecond:N0} | {m.P50Milliseconds:N2} | {m.P99Milliseconds:N2} | {m.RatioToRaw?.ToString("0.00", CultureInfo.InvariantCulture)} | {m.P50RatioToRaw?.ToString("0.00", CultureInfo.InvariantCulture)} | {m.BrokerCpuMillisecondsPerTask?.ToString("0.000", CultureInfo.InvariantCulture)} | {m.ClientCpuMillisecondsPerTask.ToString("0.000", CultureInfo.InvariantCulture)} |");
     }
 
     var report = new Report(DateTimeOffset.UtcNow, Environment.ProcessorCount, concurrency, results, footprint, startup, scale);

@@ -14,13 +14,17 @@ namespace TaskGen.Benchmarks.EndToEnd;
 /// <summary>
 /// The floor: the same exchange written directly on RabbitMQ.Client 7 with no framework — persistent
 /// messages published with confirms, consumed with the same prefetch and concurrency, acknowledged after
-/// the reply, replies confirmed and received on an exclusive queue.
+/// the reply, replies confirmed and received on an exclusive queue. As <c>raw-batched</c>, the same worker acknowledges
+/// with <c>multiple</c> once eight more deliveries in a row are answered, which prices per-message acks. As
+/// <c>raw-direct-reply</c>, replies go by RabbitMQ's direct reply-to (<c>amq.rabbitmq.reply-to</c>) instead of a reply
+/// queue, which prices the reply queue.
 /// </summary>
 internal static class RawRoundTrip
 {
     private const string Queue = "bench.raw";
 
-    public static async Task<Measurement> RunAsync(string brokerUrl, int tasks, int concurrency, int warmup)
+    /// <summary>Measures round trips; <paramref name="inFlight"/> overrides the harness's calls in flight for the latency workloads.</summary>
+    public static async Task<Measurement> RunAsync(string brokerUrl, int tasks, int concurrency, int warmup, string workload = "round-trip", int? inFlight = null, bool batchedAcks = false, bool directReply = false)
     {
         var factory = new ConnectionFactory { Uri = new Uri(brokerUrl), ClientProvidedName = "bench raw" };
         await using IConnection workerConnection = await factory.CreateConnectionAsync();
@@ -31,6 +35,7 @@ internal static class RawRoundTrip
         // Replies unconfirmed, as TaskGen's and Celery's workers send results; one publisher at a time per channel.
         await using IChannel replies = await workerConnection.CreateChannelAsync(new CreateChannelOptions(false, false, null, 1));
         var replyGate = new SemaphoreSlim(1, 1);
+        var acks = new ContiguousAcks(consume);
         await consume.QueueDeclareAsync(Queue, durable: true, exclusive: false, autoDelete: false);
         await consume.QueuePurgeAsync(Queue);
         await consume.BasicQosAsync(0, (ushort)(concurrency * 4), false);
@@ -56,7 +61,14 @@ internal static class RawRoundTrip
                 replyGate.Release();
             }
 
-            await consume.BasicAckAsync(delivery.DeliveryTag, false);
+            if (batchedAcks)
+            {
+                await acks.AnsweredAsync(delivery.DeliveryTag);
+            }
+            else
+            {
+                await consume.BasicAckAsync(delivery.DeliveryTag, false);
+            }
         };
         await consume.BasicConsumeAsync(Queue, false, worker);
 
@@ -64,9 +76,11 @@ internal static class RawRoundTrip
         await using IChannel publish = await producerConnection.CreateChannelAsync(new CreateChannelOptions(true, true, new ThrottlingRateLimiter(4096, null), 1));
         await using IChannel receive = await producerConnection.CreateChannelAsync();
         QueueDeclareOk replyQueue = await receive.QueueDeclareAsync(string.Empty, durable: false, exclusive: true, autoDelete: true);
+
+        // Direct reply-to answers only the channel that published the request and consumes the pseudo-queue without acks.
+        string replyTo = directReply ? "amq.rabbitmq.reply-to" : replyQueue.QueueName;
         var pending = new ConcurrentDictionary<string, TaskCompletionSource<int>>();
-        var receiver = new AsyncEventingBasicConsumer(receive);
-        receiver.ReceivedAsync += (_, delivery) =>
+        Task OnReply(object sender, BasicDeliverEventArgs delivery)
         {
             if (pending.TryRemove(delivery.BasicProperties.CorrelationId!, out TaskCompletionSource<int>? waiting))
             {
@@ -78,8 +92,11 @@ internal static class RawRoundTrip
             }
 
             return Task.CompletedTask;
-        };
-        await receive.BasicConsumeAsync(replyQueue.QueueName, true, receiver);
+        }
+
+        var receiver = new AsyncEventingBasicConsumer(directReply ? publish : receive);
+        receiver.ReceivedAsync += OnReply;
+        await (directReply ? publish : receive).BasicConsumeAsync(directReply ? replyTo : replyQueue.QueueName, true, receiver);
 
         var window = new SemaphoreSlim(4096);
         async Task<long> CallAsync(int i)
@@ -91,7 +108,7 @@ internal static class RawRoundTrip
             var properties = new BasicProperties
             {
                 CorrelationId = id,
-                ReplyTo = replyQueue.QueueName,
+                ReplyTo = replyTo,
                 ContentType = "application/json",
                 ContentEncoding = "utf-8",
                 DeliveryMode = DeliveryModes.Persistent,
@@ -116,7 +133,7 @@ internal static class RawRoundTrip
             return Stopwatch.GetTimestamp() - start;
         }
 
-        return await Harness.MeasureAsync("raw", "round-trip", tasks, warmup, CallAsync);
+        return await Harness.MeasureAsync(directReply ? "raw-direct-reply" : batchedAcks ? "raw-batched" : "raw", workload, tasks, warmup, CallAsync, inFlight);
     }
 
     /// <summary>The same body TaskGen sends: <c>[[i, i], {}, null]</c>.</summary>
@@ -141,5 +158,39 @@ internal static class RawRoundTrip
         }
 
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Acknowledges, eight at a time with <c>multiple</c>, the deliveries answered in an unbroken run of tags from the first.</summary>
+    private sealed class ContiguousAcks(IChannel channel)
+    {
+        private const int Batch = 8;
+        private readonly SortedSet<ulong> _answered = [];
+        private readonly SemaphoreSlim _sending = new(1, 1);
+        private ulong _next = 1;
+        private ulong _acked;
+
+        public async Task AnsweredAsync(ulong tag)
+        {
+            // Under one gate, so that a later multiple ack never reaches the broker before an earlier one.
+            await _sending.WaitAsync();
+            try
+            {
+                _answered.Add(tag);
+                while (_answered.Remove(_next))
+                {
+                    _next++;
+                }
+
+                if (_next - 1 - _acked >= Batch)
+                {
+                    _acked = _next - 1;
+                    await channel.BasicAckAsync(_acked, multiple: true);
+                }
+            }
+            finally
+            {
+                _sending.Release();
+            }
+        }
     }
 }

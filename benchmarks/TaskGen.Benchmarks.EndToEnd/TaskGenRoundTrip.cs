@@ -9,12 +9,16 @@ namespace TaskGen.Benchmarks.EndToEnd;
 internal static class TaskGenRoundTrip
 {
     /// <summary>Measures round trips; with <paramref name="retryOnce"/> each task retries once first (a republish, a RETRY state, a second run).</summary>
-    public static async Task<Measurement> RunAsync(string brokerUrl, int tasks, int concurrency, int warmup, bool retryOnce = false)
+    /// <param name="workload">The workload's name in the report; round-trip unless a latency run names its calls in flight.</param>
+    /// <param name="inFlight">Overrides the harness's calls in flight, for the latency workloads.</param>
+    /// <param name="ackBatchSize">The worker's <see cref="TaskAppOptions.WorkerAckBatchSize"/>; 1 acknowledges each task on its own.</param>
+    public static async Task<Measurement> RunAsync(string brokerUrl, int tasks, int concurrency, int warmup, bool retryOnce = false, string workload = "round-trip", int? inFlight = null, int? ackBatchSize = null)
     {
         await using TaskApp workerApp = TaskApp.Create(b =>
         {
             b.Options.BrokerUrl = brokerUrl;
             b.Options.WorkerConcurrency = concurrency;
+            b.Options.WorkerAckBatchSize = ackBatchSize ?? b.Options.WorkerAckBatchSize;
             b.AddTaskGenBenchmarksEndToEndTasks();
         });
         await using TaskApp producer = TaskApp.Create(b => b.Options.BrokerUrl = brokerUrl);
@@ -29,8 +33,10 @@ internal static class TaskGenRoundTrip
             return sum == 2 * i ? Stopwatch.GetTimestamp() - start : throw new InvalidOperationException($"TaskGen: expected {2 * i}, got {sum}.");
         }
 
-        Measurement measured = await Harness.MeasureAsync(retryOnce ? "taskgen-retry" : "taskgen", retryOnce ? "retried-once" : "round-trip", tasks, warmup, CallAsync);
+        (long finished, long frames) before = TaskGen.Transport.RabbitMqAckBatch.Tally;
+        Measurement measured = await Harness.MeasureAsync(retryOnce ? "taskgen-retry" : ackBatchSize == 1 ? "taskgen-single-acks" : "taskgen", retryOnce ? "retried-once" : workload, tasks, warmup, CallAsync, inFlight);
         await worker.StopAsync();
-        return measured;
+        (long finished, long frames) after = TaskGen.Transport.RabbitMqAckBatch.Tally;
+        return after.finished > before.finished ? measured with { AckFramesPerTask = (double)(after.frames - before.frames) / (after.finished - before.finished) } : measured;
     }
 }

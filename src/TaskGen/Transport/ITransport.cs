@@ -166,6 +166,12 @@ public sealed record ConsumerSpecification(string Queue, Func<Delivery, ValueTas
     public bool AutoAck { get; init; }
 
     /// <summary>
+    /// How many finished deliveries a transport that can may acknowledge with one frame (AMQP <c>multiple</c>); 1
+    /// acknowledges each on its own. Acks are only delayed, never given before the handler settles a delivery.
+    /// </summary>
+    public int AckBatchSize { get; init; } = 1;
+
+    /// <summary>
     /// Declares what the consumer needs before every start and restart and returns the queue to consume, so
     /// that a queue the broker deleted (an exclusive broadcast queue, a queue removed by an operator) comes back.
     /// </summary>

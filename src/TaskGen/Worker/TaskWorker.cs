@@ -137,6 +137,7 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
             {
                 Prefetch = Prefetch,
                 AutoAck = false,
+                AckBatchSize = Math.Clamp(_settings.WorkerAckBatchSize, 1, Math.Max(1, Prefetch / 2)),
 
                 // Run before every (re)start: a queue deleted under the worker, or the exclusive broadcast
                 // queue that went with its channel, is declared again before consuming resumes.

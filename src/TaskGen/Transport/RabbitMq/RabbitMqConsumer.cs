@@ -30,6 +30,7 @@ internal sealed partial class RabbitMqConsumer : ITransportConsumer
     private string _queue;
     private string? _tag;
     private int _heldOnTag;
+    private RabbitMqAckBatch? _acks;
     private int _restarting;
     private volatile bool _cancelled;
 
@@ -68,6 +69,7 @@ internal sealed partial class RabbitMqConsumer : ITransportConsumer
         }
 
         _cancelled = true;
+        await FlushAcksAsync().ConfigureAwait(false);
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
@@ -92,7 +94,9 @@ internal sealed partial class RabbitMqConsumer : ITransportConsumer
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            // Closing the channel hands every unacknowledged delivery back to the broker.
+            // Acks still batched go out first; closing the channel hands every unacknowledged delivery back to the broker.
+            await FlushAcksAsync().ConfigureAwait(false);
+            Interlocked.Exchange(ref _acks, null)?.Dispose();
             await CloseAsync(_channel).ConfigureAwait(false);
             _channel = null;
             _generation.Cancel();
@@ -142,6 +146,11 @@ internal sealed partial class RabbitMqConsumer : ITransportConsumer
         if (_specification.AutoAck || delivery.Lost.IsCancellationRequested)
         {
             return;
+        }
+
+        if (delivery.Acks is { } acks)
+        {
+            await acks.HeldAsync(delivery.Tag).ConfigureAwait(false);
         }
 
         await _gate.WaitAsync().ConfigureAwait(false);
@@ -256,6 +265,30 @@ internal sealed partial class RabbitMqConsumer : ITransportConsumer
         }
     }
 
+    private ValueTask FlushAcksAsync() => Volatile.Read(ref _acks) is { } acks ? acks.FlushAllAsync() : ValueTask.CompletedTask;
+
+    /// <summary>
+    /// The ack batch of the channel as it is now: one per channel and generation, shared by the consumer tags a
+    /// rotation puts on that channel (their tags are one sequence), and new once a recovery starts the tags again.
+    /// </summary>
+    private RabbitMqAckBatch? AcksFor(IChannel channel, CancellationToken generation)
+    {
+        if (_specification.AutoAck || _specification.AckBatchSize <= 1)
+        {
+            return null;
+        }
+
+        RabbitMqAckBatch? current = Volatile.Read(ref _acks);
+        if (current is not null && current.Serves(channel, generation))
+        {
+            return current;
+        }
+
+        var fresh = new RabbitMqAckBatch(channel, generation, _specification.AckBatchSize);
+        Interlocked.Exchange(ref _acks, fresh)?.Dispose();
+        return fresh;
+    }
+
     private static async ValueTask CloseAsync(IChannel? channel)
     {
         if (channel is null)
@@ -298,8 +331,17 @@ internal sealed partial class RabbitMqConsumer : ITransportConsumer
         public override async Task HandleBasicDeliverAsync(string consumerTag, ulong deliveryTag, bool redelivered, string exchange, string routingKey, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
         {
             ConsumerSpecification specification = owner._specification;
+            CancellationToken generation = owner._generation.Token;
+
+            // Deliveries of one channel come here one at a time and in tag order, which the ack batch relies on.
+            RabbitMqAckBatch? acks = owner.AcksFor(_channel, generation);
+            if (acks is not null && !acks.Delivered(deliveryTag))
+            {
+                acks = null;
+            }
+
             var delivery = new RabbitDelivery(
-                owner, _channel, consumerTag, deliveryTag, owner._generation.Token,
+                owner, _channel, acks, consumerTag, deliveryTag, generation,
                 RabbitMqProperties.ReadMessage(exchange, routingKey, properties, body), owner._queue, redelivered, specification.AutoAck);
             try
             {
@@ -321,12 +363,17 @@ internal sealed partial class RabbitMqConsumer : ITransportConsumer
     }
 
     private sealed class RabbitDelivery(
-        RabbitMqConsumer owner, IChannel channel, string consumerTag, ulong tag, CancellationToken lost, TransportMessage message, string queue, bool redelivered, bool autoAck)
+        RabbitMqConsumer owner, IChannel channel, RabbitMqAckBatch? acks, string consumerTag, ulong tag, CancellationToken lost, TransportMessage message, string queue, bool redelivered, bool autoAck)
         : Delivery(message, queue, redelivered)
     {
         private int _settled = autoAck ? 1 : 0;
 
         public string ConsumerTag => consumerTag;
+
+        public ulong Tag => tag;
+
+        /// <summary>The batch its ack joins, or null when it is acknowledged on its own.</summary>
+        public RabbitMqAckBatch? Acks => acks;
 
         public override CancellationToken Lost => lost;
 
@@ -336,6 +383,12 @@ internal sealed partial class RabbitMqConsumer : ITransportConsumer
         {
             if (Interlocked.Exchange(ref _settled, 1) == 0 && !lost.IsCancellationRequested)
             {
+                if (acks is not null)
+                {
+                    await acks.FinishedAsync(tag).ConfigureAwait(false);
+                    return;
+                }
+
                 try
                 {
                     await channel.BasicAckAsync(tag, multiple: false).ConfigureAwait(false);
@@ -353,7 +406,9 @@ internal sealed partial class RabbitMqConsumer : ITransportConsumer
             {
                 try
                 {
+                    // A reject goes out on its own, before the batch learns of it, so no multiple ack covers the tag first.
                     await channel.BasicRejectAsync(tag, requeue).ConfigureAwait(false);
+                    acks?.SettledAlone(tag);
                 }
                 catch (AlreadyClosedException)
                 {
