@@ -127,8 +127,9 @@ public static partial class TaskMessageCodec
     public static TaskRequest Decode(TransportMessage message, int maxBodySize = DefaultMaxBodySize)
     {
         IDictionary<string, object?> headers = message.Headers;
-        string? id = HeaderString(headers, "id") ?? message.Properties.CorrelationId;
-        string? name = HeaderString(headers, "task");
+        headers.TryGetValue("id", out object? idValue);
+        string? id = HeaderText(idValue) ?? message.Properties.CorrelationId;
+        string? name = headers.TryGetValue("task", out object? nameValue) ? TaskNameTable.Text(nameValue) : null;
         if (name is null)
         {
             throw new MalformedMessageException(id, null,
@@ -169,29 +170,29 @@ public static partial class TaskMessageCodec
 
         (ReadOnlyMemory<byte> args, ReadOnlyMemory<byte> kwargs, ReadOnlyMemory<byte> embed) = SplitBody(id, name, body);
 
-        return new TaskRequest
+        DateTimeOffset? eta = HeaderDate(headers, "eta", id, name);
+        DateTimeOffset? expires = HeaderDate(headers, "expires", id, name);
+        headers.TryGetValue("root_id", out object? rootId);
+        headers.TryGetValue("parent_id", out object? parentId);
+        var request = new TaskRequest
         {
             Id = id,
             Name = name,
             Args = args,
             Kwargs = kwargs,
             Embed = embed,
-            Lang = HeaderString(headers, "lang"),
-            Eta = HeaderDate(headers, "eta", id, name),
-            Expires = HeaderDate(headers, "expires", id, name),
             Retries = HeaderNumber(headers, "retries") is double retries and >= 0 and <= int.MaxValue ? (int)retries : 0,
-            RootId = HeaderString(headers, "root_id"),
-            ParentId = HeaderString(headers, "parent_id"),
-            Group = HeaderString(headers, "group"),
-            Origin = HeaderString(headers, "origin"),
-            ArgsRepr = HeaderString(headers, "argsrepr"),
-            KwargsRepr = HeaderString(headers, "kwargsrepr"),
+
+            // A task that starts a workflow is its own root: its root id is then the id string already made.
+            RootIdValue = SameText(rootId, idValue) ? id : rootId,
+            ParentIdValue = parentId,
             IgnoreResult = HeaderBoolean(headers, "ignore_result"),
-            TimeLimit = HeaderTimeLimit(headers),
             ReplyTo = string.IsNullOrEmpty(message.Properties.ReplyTo) ? null : message.Properties.ReplyTo,
             CorrelationId = message.Properties.CorrelationId ?? id,
             Headers = headers,
         };
+        request.SetDecoded(eta, expires, HeaderTimeLimit(headers));
+        return request;
     }
 
     /// <summary>
@@ -326,6 +327,10 @@ public static partial class TaskMessageCodec
             throw new MalformedMessageException(id, name, $"The body could not be decompressed as zlib: {ex.Message}", ex);
         }
     }
+
+    // Whether two header values are the same UTF-8 bytes, so the text already made for one serves for both.
+    private static bool SameText(object? value, object? other) =>
+        value is byte[] bytes && other is byte[] otherBytes && bytes.AsSpan().SequenceEqual(otherBytes);
 
     private sealed class BodyLayoutException(string message) : Exception(message);
 }

@@ -1,12 +1,29 @@
 using System;
 using System.Collections.Generic;
+using System.Threading;
 
 namespace TaskGen.Protocol;
 
 /// <summary>A task message decoded on the worker side: its headers, properties and the parts of its body.</summary>
+/// <remarks>
+/// A request from <see cref="TaskMessageCodec.Decode"/> keeps the header values it was given and makes a string
+/// of one only when it is first read: AMQP long strings arrive as UTF-8 bytes, and most of them (<c>lang</c>,
+/// <c>origin</c>, the reprs) are read only by events and <c>inspect</c>, if at all. What reads the same as a
+/// string, once decoded, as it did before; a request built by hand returns exactly what it was given.
+/// </remarks>
 public sealed class TaskRequest
 {
     private IDictionary<string, object?>? _headers;
+
+    // The header value as received until first read, then its text.
+    private object? _rootId;
+    private object? _parentId;
+
+    // Null for most messages, which have no ETA, no expiry, no time limit and no display strings read yet.
+    private Seldom? _seldom;
+
+    // Set by the decoder: lang, group, origin and the reprs are read from the headers on first use.
+    private bool _stringsFromHeaders;
 
     /// <summary>The task id.</summary>
     public required string Id { get; init; }
@@ -24,13 +41,25 @@ public sealed class TaskRequest
     public ReadOnlyMemory<byte> Embed { get; init; }
 
     /// <summary>The language of the producer (<c>py</c>, <c>dotnet</c>).</summary>
-    public string? Lang { get; init; }
+    public string? Lang
+    {
+        get => Strings()?.Lang;
+        init => Writable().Lang = value;
+    }
 
     /// <summary>The earliest moment to run the task.</summary>
-    public DateTimeOffset? Eta { get; init; }
+    public DateTimeOffset? Eta
+    {
+        get => _seldom?.Eta;
+        init => Writable().Eta = value;
+    }
 
     /// <summary>The moment after which the task must not run.</summary>
-    public DateTimeOffset? Expires { get; init; }
+    public DateTimeOffset? Expires
+    {
+        get => _seldom?.Expires;
+        init => Writable().Expires = value;
+    }
 
     /// <summary>How many times the task has been retried.</summary>
     public int Retries { get; init; }
@@ -42,22 +71,46 @@ public sealed class TaskRequest
     internal bool FromBroadcast { get; set; }
 
     /// <summary>The id of the first task of the workflow.</summary>
-    public string? RootId { get; init; }
+    public string? RootId
+    {
+        get => Text(ref _rootId);
+        init => _rootId = value;
+    }
 
     /// <summary>The id of the task that sent this one.</summary>
-    public string? ParentId { get; init; }
+    public string? ParentId
+    {
+        get => Text(ref _parentId);
+        init => _parentId = value;
+    }
 
     /// <summary>The group id, when the task is part of a group.</summary>
-    public string? Group { get; init; }
+    public string? Group
+    {
+        get => Strings()?.Group;
+        init => Writable().Group = value;
+    }
 
     /// <summary>The producer's node name.</summary>
-    public string? Origin { get; init; }
+    public string? Origin
+    {
+        get => Strings()?.Origin;
+        init => Writable().Origin = value;
+    }
 
     /// <summary>The display form of the positional arguments.</summary>
-    public string? ArgsRepr { get; init; }
+    public string? ArgsRepr
+    {
+        get => Strings()?.ArgsRepr;
+        init => Writable().ArgsRepr = value;
+    }
 
     /// <summary>The display form of the keyword arguments.</summary>
-    public string? KwargsRepr { get; init; }
+    public string? KwargsRepr
+    {
+        get => Strings()?.KwargsRepr;
+        init => Writable().KwargsRepr = value;
+    }
 
     /// <summary>Whether the producer asked for no result.</summary>
     public bool IgnoreResult { get; init; }
@@ -66,7 +119,11 @@ public sealed class TaskRequest
     /// The hard and soft time limits in seconds, when set. A limit sent as zero, negative or not finite reads
     /// as none, and one above <see cref="TaskMessageCodec.MaxTimeLimit"/> (about 49.7 days) reads as that maximum.
     /// </summary>
-    public (double? Hard, double? Soft) TimeLimit { get; init; }
+    public (double? Hard, double? Soft) TimeLimit
+    {
+        get => _seldom?.TimeLimit ?? default;
+        init => Writable().TimeLimit = value;
+    }
 
     /// <summary>The queue results go to, or null.</summary>
     public string? ReplyTo { get; init; }
@@ -81,5 +138,86 @@ public sealed class TaskRequest
         // allocate a dictionary per message only to drop it.
         get => _headers ??= new Dictionary<string, object?>();
         init => _headers = value;
+    }
+
+    /// <summary>Set by the decoder: the root id as received (an AMQP long string stays bytes until read).</summary>
+    internal object? RootIdValue
+    {
+        init => _rootId = value;
+    }
+
+    /// <summary>Set by the decoder: the parent id as received.</summary>
+    internal object? ParentIdValue
+    {
+        init => _parentId = value;
+    }
+
+    /// <summary>
+    /// Set by the decoder, which reads <c>eta</c>, <c>expires</c> and <c>timelimit</c> at once (a bad date rejects
+    /// the message) but leaves the display strings in <see cref="Headers"/> until something reads them.
+    /// </summary>
+    internal void SetDecoded(DateTimeOffset? eta, DateTimeOffset? expires, (double? Hard, double? Soft) timeLimit)
+    {
+        _stringsFromHeaders = true;
+        if (eta is not null || expires is not null || timeLimit != default)
+        {
+            _seldom = new Seldom { Eta = eta, Expires = expires, TimeLimit = timeLimit };
+        }
+    }
+
+    private static string? Text(ref object? field)
+    {
+        object? value = field;
+        if (value is null or string)
+        {
+            return (string?)value;
+        }
+
+        // Two threads reading at once may each decode it; both store equal text, so no lock is needed.
+        string? text = TaskMessageCodec.HeaderText(value);
+        field = text;
+        return text;
+    }
+
+    private Seldom Writable() => _seldom ??= new Seldom();
+
+    private Seldom? Strings()
+    {
+        Seldom? seldom = _seldom;
+        if (!_stringsFromHeaders || (seldom is not null && Volatile.Read(ref seldom.StringsRead)))
+        {
+            return seldom;
+        }
+
+        if (seldom is null)
+        {
+            var created = new Seldom();
+            seldom = Interlocked.CompareExchange(ref _seldom, created, null) ?? created;
+        }
+
+        IDictionary<string, object?> headers = Headers;
+        seldom.Lang = TaskMessageCodec.HeaderString(headers, "lang");
+        seldom.Group = TaskMessageCodec.HeaderString(headers, "group");
+        seldom.Origin = TaskMessageCodec.HeaderString(headers, "origin");
+        seldom.ArgsRepr = TaskMessageCodec.HeaderString(headers, "argsrepr");
+        seldom.KwargsRepr = TaskMessageCodec.HeaderString(headers, "kwargsrepr");
+        Volatile.Write(ref seldom.StringsRead, true);
+        return seldom;
+    }
+
+    /// <summary>What most messages do not carry or nobody reads, kept apart so that a request without them is smaller.</summary>
+    private sealed class Seldom
+    {
+        public string? Lang;
+        public string? Group;
+        public string? Origin;
+        public string? ArgsRepr;
+        public string? KwargsRepr;
+        public DateTimeOffset? Eta;
+        public DateTimeOffset? Expires;
+        public (double? Hard, double? Soft) TimeLimit;
+
+        // True once the display strings have been read from the headers (decoded requests only).
+        public bool StringsRead;
     }
 }

@@ -105,17 +105,7 @@ internal sealed partial class TaskExecutor
             using CancellationTokenSource? limit = first is not null ? CancellationTokenSource.CreateLinkedTokenSource(_worker.Abort) : null;
             limit?.CancelAfter(first!.Value);
             CancellationToken token = limit?.Token ?? _worker.Abort;
-            var context = new TaskContext(request.Id, request.Name, _worker.NodeName)
-            {
-                Retries = request.Retries,
-                RootId = request.RootId,
-                ParentId = request.ParentId,
-                Queue = delivery.Queue,
-                Eta = request.Eta,
-                CancellationToken = token,
-                Headers = request.Headers as IReadOnlyDictionary<string, object?> ?? new Dictionary<string, object?>(request.Headers),
-            };
-            var invocation = new TaskInvocation(request, context, token) { Services = _worker.Services };
+            var invocation = new TaskInvocation(request, _worker.NodeName, delivery.Queue, token) { Services = _worker.Services };
             _active[request.Id] = new TaskWorker.ActiveTask(invocation, delivery, DateTimeOffset.UtcNow);
             TaskGenTelemetry.Started(request.Name, delivery.Queue, readySince);
             long started = Stopwatch.GetTimestamp();

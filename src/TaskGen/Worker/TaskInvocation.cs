@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
@@ -12,7 +13,12 @@ namespace TaskGen.Worker;
 public sealed class TaskInvocation
 {
     private byte[]? _result;
-    private AsyncServiceScope? _scope;
+    private IServiceScope? _scope;
+    private TaskContext? _context;
+
+    // What a context made on first read needs besides the request; unused when one was given.
+    private readonly string? _hostname;
+    private readonly string? _queue;
 
     /// <summary>Creates an invocation; workers do this for every request they run.</summary>
     /// <param name="request">The decoded request.</param>
@@ -21,7 +27,23 @@ public sealed class TaskInvocation
     public TaskInvocation(TaskRequest request, TaskContext context, CancellationToken cancellationToken)
     {
         Request = request;
-        Context = context;
+        _context = context;
+        CancellationToken = cancellationToken;
+    }
+
+    /// <summary>
+    /// Creates an invocation whose <see cref="Context"/> is made from the request on first read, as workers do: most
+    /// tasks never ask for one, so they do not pay for it.
+    /// </summary>
+    /// <param name="request">The decoded request.</param>
+    /// <param name="hostname">The node name (<c>name@host</c>) of the worker running the task.</param>
+    /// <param name="queue">The queue the message was consumed from.</param>
+    /// <param name="cancellationToken">Signalled when the task should stop; also the context's token.</param>
+    public TaskInvocation(TaskRequest request, string hostname, string? queue, CancellationToken cancellationToken)
+    {
+        Request = request;
+        _hostname = hostname;
+        _queue = queue;
         CancellationToken = cancellationToken;
     }
 
@@ -29,7 +51,21 @@ public sealed class TaskInvocation
     public TaskRequest Request { get; }
 
     /// <summary>The context handed to tasks that declare a <see cref="TaskContext"/> parameter.</summary>
-    public TaskContext Context { get; }
+    public TaskContext Context
+    {
+        get
+        {
+            TaskContext? context = _context;
+            if (context is not null)
+            {
+                return context;
+            }
+
+            // One context per run, even if two threads ask at once: a task may keep and compare it.
+            context = CreateContext();
+            return Interlocked.CompareExchange(ref _context, context, null) ?? context;
+        }
+    }
 
     /// <summary>The token handed to tasks that declare a <see cref="System.Threading.CancellationToken"/> parameter.</summary>
     public CancellationToken CancellationToken { get; }
@@ -48,8 +84,8 @@ public sealed class TaskInvocation
     {
         IServiceProvider root = Services ?? throw new InvalidOperationException(
             $"Task {Request.Name} takes a [FromServices] parameter of type {typeof(T).FullName}, but its app was built outside a host: register it with services.AddTaskGen(...) so that tasks can take services.");
-        _scope ??= root.CreateAsyncScope();
-        return _scope.Value.ServiceProvider.GetRequiredService<T>();
+        _scope ??= root.CreateScope();
+        return _scope.ServiceProvider.GetRequiredService<T>();
     }
 
     /// <summary>Runs the task through its module, then disposes the services it took, once it has really finished.</summary>
@@ -75,10 +111,22 @@ public sealed class TaskInvocation
         {
             if (_scope is { } scope)
             {
-                await scope.DisposeAsync().ConfigureAwait(false);
+                // As CreateAsyncScope's scope disposes: asynchronously when the scope can, so async-only services work.
+                await new AsyncServiceScope(scope).DisposeAsync().ConfigureAwait(false);
             }
         }
     }
+
+    private TaskContext CreateContext() => new(Request.Id, Request.Name, _hostname!)
+    {
+        Retries = Request.Retries,
+        RootId = Request.RootId,
+        ParentId = Request.ParentId,
+        Queue = _queue,
+        Eta = Request.Eta,
+        CancellationToken = CancellationToken,
+        Headers = Request.Headers as IReadOnlyDictionary<string, object?> ?? new Dictionary<string, object?>(Request.Headers),
+    };
 
     /// <summary>The positional arguments as a JSON array.</summary>
     public ReadOnlySpan<byte> Args => Request.Args.Span;

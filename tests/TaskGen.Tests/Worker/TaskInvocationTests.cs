@@ -78,6 +78,51 @@ public sealed class TaskInvocationTests
         Assert.Equal("true", Encoding.UTF8.GetString(second.ResultJson.Span));
     }
 
+    [Fact]
+    public void Context_FromTheWorkersConstructor_IsMadeFromTheRequestOnceAndKept()
+    {
+        var eta = new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        var headers = new Dictionary<string, object?> { ["x-tenant"] = "acme" };
+        var request = new TaskRequest
+        {
+            Id = "9a7c2e1b-3f4d-4b5a-8c6d-7e8f9a0b1c2d",
+            Name = "proj.tasks.add",
+            Args = "[]"u8.ToArray(),
+            Kwargs = "{}"u8.ToArray(),
+            Retries = 2,
+            RootId = "root-1",
+            ParentId = "parent-1",
+            Eta = eta,
+            Headers = headers,
+        };
+        using var cancel = new CancellationTokenSource();
+        var invocation = new TaskInvocation(request, "celery@test", "calc", cancel.Token);
+
+        TaskContext context = invocation.Context;
+
+        Assert.Same(context, invocation.Context);
+        Assert.Equal(request.Id, context.Id);
+        Assert.Equal(request.Name, context.Name);
+        Assert.Equal("celery@test", context.Hostname);
+        Assert.Equal("calc", context.Queue);
+        Assert.Equal(2, context.Retries);
+        Assert.Equal("root-1", context.RootId);
+        Assert.Equal("parent-1", context.ParentId);
+        Assert.Equal(eta, context.Eta);
+        Assert.Equal(cancel.Token, context.CancellationToken);
+        Assert.Same(headers, context.Headers);
+        Assert.Equal("acme", context.Header("x-tenant"));
+    }
+
+    [Fact]
+    public void Context_GivenToTheConstructor_IsTheOneReturned()
+    {
+        var request = new TaskRequest { Id = "id-1", Name = "proj.tasks.add", Args = "[]"u8.ToArray(), Kwargs = "{}"u8.ToArray() };
+        var given = new TaskContext(request.Id, request.Name, "celery@test");
+
+        Assert.Same(given, new TaskInvocation(request, given, CancellationToken.None).Context);
+    }
+
     private static TaskInvocation Create()
     {
         var request = new TaskRequest
