@@ -484,7 +484,7 @@ public sealed class TaskMessageCodecTests
     };
 
     /// <summary>A message as RabbitMQ.Client hands over what Python Celery 5.2 sent: strings as UTF-8 byte arrays.</summary>
-    private static TransportMessage PythonMessage(
+    internal static TransportMessage PythonMessage(
         string body,
         Action<Dictionary<string, object?>>? editHeaders = null,
         string? contentType = "application/json",

@@ -167,39 +167,9 @@ public sealed class TaskRequestHeaderTextTests
         Assert.Equal((null, null), given.TimeLimit);
     }
 
-    /// <summary>A message as RabbitMQ.Client hands over what Python Celery 5.2 sent: strings as UTF-8 byte arrays.</summary>
-    private static TransportMessage AmqpMessage(Action<Dictionary<string, object?>>? editHeaders = null)
-    {
-        var headers = new Dictionary<string, object?>(StringComparer.Ordinal)
-        {
-            ["lang"] = Utf8("py"),
-            ["task"] = Utf8("proj.tasks.add"),
-            ["id"] = Utf8(TaskId),
-            ["shadow"] = null,
-            ["eta"] = Utf8("2030-01-02T03:04:05.123456+00:00"),
-            ["expires"] = null,
-            ["group"] = null,
-            ["group_index"] = null,
-            ["retries"] = 1,
-            ["timelimit"] = new List<object?> { null, null },
-            ["root_id"] = Utf8(TaskId),
-            ["parent_id"] = null,
-            ["argsrepr"] = Utf8("(2, 2)"),
-            ["kwargsrepr"] = Utf8("{}"),
-            ["origin"] = Utf8("gen1234@pyhost"),
-            ["ignore_result"] = false,
-        };
-        editHeaders?.Invoke(headers);
-        var properties = new MessageProperties
-        {
-            CorrelationId = TaskId,
-            ReplyTo = "c0ffee-reply",
-            ContentType = TaskMessageCodec.JsonContentType,
-            ContentEncoding = "utf-8",
-            DeliveryMode = 2,
-        };
-        return new TransportMessage(string.Empty, "celery", properties, headers, Utf8("[[2, 2], {}, null]"));
-    }
+    /// <summary>A message as RabbitMQ.Client hands over what Python Celery 5.2 sent, as the codec's own tests build it.</summary>
+    private static TransportMessage AmqpMessage(Action<Dictionary<string, object?>>? editHeaders = null) =>
+        TaskMessageCodecTests.PythonMessage("[[2, 2], {}, null]", editHeaders);
 
     private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
 }
