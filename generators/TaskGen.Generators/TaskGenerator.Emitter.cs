@@ -78,7 +78,8 @@ public sealed partial class TaskGenerator
             {
                 string parameters = string.Join(", ", task.Parameters.Where(p => p.Role == ParameterRole.Value).Select(p => Literal(p.Name)));
                 string result = task.Result is null ? "null" : Literal(task.Result.DisplayName);
-                string definition = $"new global::TaskGen.Worker.TaskDefinition({StubPath(task)}.Name, {Literal(task.Queue ?? QueueNames.DefaultQueue)}, new string[] {{ {parameters} }}, {result})";
+                string names = parameters.Length == 0 ? "new string[0]" : $"new[] {{ {parameters} }}";
+                string definition = $"new({StubPath(task)}.Name, {Literal(task.Queue ?? QueueNames.DefaultQueue)}, {names}, {result})";
                 w.WriteLine(task.Policy is { } policy ? $"{definition} {{ Policy = {PolicyExpression(policy)} }}," : definition + ",");
             }
 
@@ -98,8 +99,7 @@ public sealed partial class TaskGenerator
             w.OpenBlock("switch (invocation.Request.Name)");
             foreach (TaskSpec task in emitted)
             {
-                w.WriteLine($"case {StubPath(task)}.Name:");
-                w.Indent().WriteLine($"return {InvokeName(task)}(invocation);").Unindent();
+                w.WriteLine($"case {StubPath(task)}.Name: return {InvokeName(task)}(invocation);");
             }
 
             w.WriteLine("default:");
@@ -239,12 +239,12 @@ public sealed partial class TaskGenerator
             w.WriteLine($"public static readonly {descriptorType} Descriptor = new({descriptorArguments});");
             w.WriteLine();
             w.WriteLine(broadcast
-                ? "/// <summary>Sends the task to every worker of its queue through the default app, without waiting.</summary>"
-                : "/// <summary>Sends the task through the default app, without waiting.</summary>");
+                ? "/// <summary>Sends the task to every worker of its queue without waiting.</summary>"
+                : "/// <summary>Sends the task through the default app without waiting.</summary>");
             w.WriteLine($"public static {resultType} Delay({declared}) =>");
             w.Indent().WriteLine($"global::TaskGen.TaskApp.Default.{send}(Signature({passed}));").Unindent();
             w.WriteLine();
-            w.WriteLine("/// <summary>Sends the task and waits for the broker's confirmation.</summary>");
+            w.WriteLine("/// <summary>Sends the task; completes once the broker confirms it.</summary>");
             w.WriteLine($"public static global::System.Threading.Tasks.Task<{resultType}> ApplyAsync({declared}{separator}global::TaskGen.TaskOptions? {optionsName} = null, global::System.Threading.CancellationToken {tokenName} = default) =>");
             w.Indent().WriteLine($"global::TaskGen.TaskApp.Default.{send}Async(Signature({passed}{separator}{optionsName}), {tokenName});").Unindent();
             w.WriteLine();
@@ -268,13 +268,12 @@ public sealed partial class TaskGenerator
             else if (values.Length == 1)
             {
                 string write = WriteExpression(values[0].Type!, "writer", "args", 1, context.ModuleName);
-                w.WriteLine($"new(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<{values[0].Type!.FullName}>({values[0].Identifier}, static (writer, args) => {write}), {optionsName});");
+                w.WriteLine($"new(Descriptor, global::TaskGen.Serialization.TaskArguments.Of({values[0].Identifier}, static (writer, args) => {write}), {optionsName});");
             }
             else
             {
-                string tuple = "(" + string.Join(", ", values.Select(p => p.Type!.FullName)) + ")";
                 string passed = "(" + string.Join(", ", values.Select(p => p.Identifier)) + ")";
-                w.WriteLine($"new(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<{tuple}>({passed}, static (writer, args) =>");
+                w.WriteLine($"new(Descriptor, global::TaskGen.Serialization.TaskArguments.Of({passed}, static (writer, args) =>");
                 w.WriteLine("{");
                 w.Indent();
                 for (int i = 0; i < values.Length; i++)
@@ -326,7 +325,7 @@ public sealed partial class TaskGenerator
             else
             {
                 w.WriteLine($"var result = {awaited};");
-                w.WriteLine($"invocation.SetResult(result, static (writer, value) => {WriteExpression(task.Result, "writer", "value", 1, context.ModuleName)});");
+                w.WriteLine($"invocation.SetResult(result, static (w, v) => {WriteExpression(task.Result, "w", "v", 1, context.ModuleName)});");
             }
 
             if (!isAsync)
@@ -357,19 +356,19 @@ public sealed partial class TaskGenerator
                 defaults = required == values.Length ? "default" : "(" + string.Join(", ", values.Select(p => p.DefaultValue ?? "default!")) + ")";
             }
 
-            string head = $"global::TaskGen.Worker.TaskArgumentReader.Read(invocation, invocation.Request.Name, {ParameterNamesName(task)}, {required}, {defaults}, static (ref {Reader} json, int index, ref {type} values) =>";
+            string head = $"global::TaskGen.Worker.TaskArgumentReader.Read(invocation, invocation.Request.Name, {ParameterNamesName(task)}, {required}, {defaults}, static (ref {Reader} r, int i, ref {type} v) =>";
             if (values.Length == 1)
             {
-                w.WriteLine($"var arg = {head} values = {ReadExpression(values[0].Type!, "json", 1, context.ModuleName)});");
+                w.WriteLine($"var arg = {head} v = {ReadExpression(values[0].Type!, "r", 1, context.ModuleName)});");
                 return;
             }
 
             w.WriteLine($"var args = {head}");
             w.WriteLine("{").Indent();
-            w.OpenBlock("switch (index)");
+            w.OpenBlock("switch (i)");
             for (int i = 0; i < values.Length; i++)
             {
-                w.WriteLine($"case {i}: values.Item{i + 1} = {ReadExpression(values[i].Type!, "json", 1, context.ModuleName)}; break;");
+                w.WriteLine($"case {i}: v.Item{i + 1} = {ReadExpression(values[i].Type!, "r", 1, context.ModuleName)}; break;");
             }
 
             w.CloseBlock();
@@ -398,7 +397,7 @@ public sealed partial class TaskGenerator
             }
 
             w.WriteLine();
-            w.WriteLine($"private static readonly string[] {ParameterNamesName(task)} = new string[] {{ {string.Join(", ", values.Select(p => Literal(p.Name)))} }};");
+            w.WriteLine($"private static readonly string[] {ParameterNamesName(task)} = new[] {{ {string.Join(", ", values.Select(p => Literal(p.Name)))} }};");
         }
 
         /// <summary>

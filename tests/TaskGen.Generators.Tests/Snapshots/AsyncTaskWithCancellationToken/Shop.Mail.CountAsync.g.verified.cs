@@ -15,11 +15,11 @@ namespace Shop.Remote
             /// <summary>Describes the task to senders.</summary>
             public static readonly global::TaskGen.TaskDescriptor<int> Descriptor = new(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, global::TaskGen.Serialization.TaskJson.ReadInt32);
 
-            /// <summary>Sends the task through the default app, without waiting.</summary>
+            /// <summary>Sends the task through the default app without waiting.</summary>
             public static global::TaskGen.AsyncResult<int> Delay() =>
                 global::TaskGen.TaskApp.Default.Send(Signature());
 
-            /// <summary>Sends the task and waits for the broker's confirmation.</summary>
+            /// <summary>Sends the task; completes once the broker confirms it.</summary>
             public static global::System.Threading.Tasks.Task<global::TaskGen.AsyncResult<int>> ApplyAsync(global::TaskGen.TaskOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
                 global::TaskGen.TaskApp.Default.SendAsync(Signature(options), cancellationToken);
 
@@ -38,7 +38,7 @@ namespace TaskGen.Generated
         {
             global::TaskGen.Worker.TaskArgumentReader.ReadNone(invocation, invocation.Request.Name);
             var result = await global::Shop.Mail.CountAsync(invocation.CancellationToken).ConfigureAwait(false);
-            invocation.SetResult(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteInt32(writer, value));
+            invocation.SetResult(result, static (w, v) => global::TaskGen.Serialization.TaskJson.WriteInt32(w, v));
         }
     }
 }

@@ -15,17 +15,17 @@ namespace Shop.Remote
             /// <summary>Describes the task to senders.</summary>
             public static readonly global::TaskGen.TaskDescriptor<bool> Descriptor = new(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, global::TaskGen.Serialization.TaskJson.ReadBoolean);
 
-            /// <summary>Sends the task through the default app, without waiting.</summary>
+            /// <summary>Sends the task through the default app without waiting.</summary>
             public static global::TaskGen.AsyncResult<bool> Delay(string to, string subject) =>
                 global::TaskGen.TaskApp.Default.Send(Signature(to, subject));
 
-            /// <summary>Sends the task and waits for the broker's confirmation.</summary>
+            /// <summary>Sends the task; completes once the broker confirms it.</summary>
             public static global::System.Threading.Tasks.Task<global::TaskGen.AsyncResult<bool>> ApplyAsync(string to, string subject, global::TaskGen.TaskOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
                 global::TaskGen.TaskApp.Default.SendAsync(Signature(to, subject, options), cancellationToken);
 
             /// <summary>Creates the call without sending it.</summary>
             public static global::TaskGen.Signature<bool> Signature(string to, string subject, global::TaskGen.TaskOptions? options = null) =>
-                new(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<(string, string)>((to, subject), static (writer, args) =>
+                new(Descriptor, global::TaskGen.Serialization.TaskArguments.Of((to, subject), static (writer, args) =>
                 {
                     global::TaskGen.Serialization.TaskJson.WriteString(writer, args.Item1);
                     global::TaskGen.Serialization.TaskJson.WriteString(writer, args.Item2);
@@ -40,18 +40,18 @@ namespace TaskGen.Generated
     {
         private static async global::System.Threading.Tasks.ValueTask Invoke_Shop_Mail_SendAsync(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            var args = global::TaskGen.Worker.TaskArgumentReader.Read(invocation, invocation.Request.Name, Names_Shop_Mail_SendAsync, 2, default, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref (string, string) values) =>
+            var args = global::TaskGen.Worker.TaskArgumentReader.Read(invocation, invocation.Request.Name, Names_Shop_Mail_SendAsync, 2, default, static (ref global::System.Text.Json.Utf8JsonReader r, int i, ref (string, string) v) =>
             {
-                switch (index)
+                switch (i)
                 {
-                    case 0: values.Item1 = global::TaskGen.Serialization.TaskJson.ReadString(ref json); break;
-                    case 1: values.Item2 = global::TaskGen.Serialization.TaskJson.ReadString(ref json); break;
+                    case 0: v.Item1 = global::TaskGen.Serialization.TaskJson.ReadString(ref r); break;
+                    case 1: v.Item2 = global::TaskGen.Serialization.TaskJson.ReadString(ref r); break;
                 }
             });
             var result = await global::Shop.Mail.SendAsync(args.Item1, args.Item2, invocation.CancellationToken, invocation.Context).ConfigureAwait(false);
-            invocation.SetResult(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteBoolean(writer, value));
+            invocation.SetResult(result, static (w, v) => global::TaskGen.Serialization.TaskJson.WriteBoolean(w, v));
         }
 
-        private static readonly string[] Names_Shop_Mail_SendAsync = new string[] { "to", "subject" };
+        private static readonly string[] Names_Shop_Mail_SendAsync = new[] { "to", "subject" };
     }
 }

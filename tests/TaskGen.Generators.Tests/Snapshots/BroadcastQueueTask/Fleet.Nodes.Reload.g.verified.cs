@@ -15,11 +15,11 @@ namespace Fleet.Remote
             /// <summary>Describes the task to senders.</summary>
             public static readonly global::TaskGen.TaskDescriptor Descriptor = new(Name, "broadcast_calc", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues);
 
-            /// <summary>Sends the task to every worker of its queue through the default app, without waiting.</summary>
+            /// <summary>Sends the task to every worker of its queue without waiting.</summary>
             public static global::TaskGen.BroadcastResult Delay() =>
                 global::TaskGen.TaskApp.Default.Broadcast(Signature());
 
-            /// <summary>Sends the task and waits for the broker's confirmation.</summary>
+            /// <summary>Sends the task; completes once the broker confirms it.</summary>
             public static global::System.Threading.Tasks.Task<global::TaskGen.BroadcastResult> ApplyAsync(global::TaskGen.TaskOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
                 global::TaskGen.TaskApp.Default.BroadcastAsync(Signature(options), cancellationToken);
 

@@ -15,11 +15,11 @@ namespace Books.Remote
             /// <summary>Describes the task to senders.</summary>
             public static readonly global::TaskGen.TaskDescriptor Descriptor = new(Name, "audit", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues);
 
-            /// <summary>Sends the task through the default app, without waiting.</summary>
+            /// <summary>Sends the task through the default app without waiting.</summary>
             public static global::TaskGen.AsyncResult Delay() =>
                 global::TaskGen.TaskApp.Default.Send(Signature());
 
-            /// <summary>Sends the task and waits for the broker's confirmation.</summary>
+            /// <summary>Sends the task; completes once the broker confirms it.</summary>
             public static global::System.Threading.Tasks.Task<global::TaskGen.AsyncResult> ApplyAsync(global::TaskGen.TaskOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
                 global::TaskGen.TaskApp.Default.SendAsync(Signature(options), cancellationToken);
 

@@ -15,17 +15,17 @@ namespace Shop.Remote
             /// <summary>Describes the task to senders.</summary>
             public static readonly global::TaskGen.TaskDescriptor<string> Descriptor = new(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, global::TaskGen.Serialization.TaskJson.ReadString);
 
-            /// <summary>Sends the task through the default app, without waiting.</summary>
+            /// <summary>Sends the task through the default app without waiting.</summary>
             public static global::TaskGen.AsyncResult<string> Delay(string to) =>
                 global::TaskGen.TaskApp.Default.Send(Signature(to));
 
-            /// <summary>Sends the task and waits for the broker's confirmation.</summary>
+            /// <summary>Sends the task; completes once the broker confirms it.</summary>
             public static global::System.Threading.Tasks.Task<global::TaskGen.AsyncResult<string>> ApplyAsync(string to, global::TaskGen.TaskOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
                 global::TaskGen.TaskApp.Default.SendAsync(Signature(to, options), cancellationToken);
 
             /// <summary>Creates the call without sending it.</summary>
             public static global::TaskGen.Signature<string> Signature(string to, global::TaskGen.TaskOptions? options = null) =>
-                new(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<string>(to, static (writer, args) => global::TaskGen.Serialization.TaskJson.WriteString(writer, args)), options);
+                new(Descriptor, global::TaskGen.Serialization.TaskArguments.Of(to, static (writer, args) => global::TaskGen.Serialization.TaskJson.WriteString(writer, args)), options);
         }
     }
 }
@@ -36,11 +36,11 @@ namespace TaskGen.Generated
     {
         private static async global::System.Threading.Tasks.ValueTask Invoke_Shop_Mail_Send(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            var arg = global::TaskGen.Worker.TaskArgumentReader.Read(invocation, invocation.Request.Name, Names_Shop_Mail_Send, 1, default!, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref string values) => values = global::TaskGen.Serialization.TaskJson.ReadString(ref json));
+            var arg = global::TaskGen.Worker.TaskArgumentReader.Read(invocation, invocation.Request.Name, Names_Shop_Mail_Send, 1, default!, static (ref global::System.Text.Json.Utf8JsonReader r, int i, ref string v) => v = global::TaskGen.Serialization.TaskJson.ReadString(ref r));
             var result = await global::Shop.Mail.Send(arg, invocation.GetRequiredService<global::Shop.IMailer>(), invocation.CancellationToken, invocation.GetRequiredService<global::Shop.Clock>()).ConfigureAwait(false);
-            invocation.SetResult(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteString(writer, value));
+            invocation.SetResult(result, static (w, v) => global::TaskGen.Serialization.TaskJson.WriteString(w, v));
         }
 
-        private static readonly string[] Names_Shop_Mail_Send = new string[] { "to" };
+        private static readonly string[] Names_Shop_Mail_Send = new[] { "to" };
     }
 }

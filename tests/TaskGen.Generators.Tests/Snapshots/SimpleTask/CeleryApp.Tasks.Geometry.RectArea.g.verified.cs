@@ -15,17 +15,17 @@ namespace CeleryApp.Tasks.Remote
             /// <summary>Describes the task to senders.</summary>
             public static readonly global::TaskGen.TaskDescriptor<double> Descriptor = new(Name, "calc", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, global::TaskGen.Serialization.TaskJson.ReadDouble);
 
-            /// <summary>Sends the task through the default app, without waiting.</summary>
+            /// <summary>Sends the task through the default app without waiting.</summary>
             public static global::TaskGen.AsyncResult<double> Delay(double h, double w) =>
                 global::TaskGen.TaskApp.Default.Send(Signature(h, w));
 
-            /// <summary>Sends the task and waits for the broker's confirmation.</summary>
+            /// <summary>Sends the task; completes once the broker confirms it.</summary>
             public static global::System.Threading.Tasks.Task<global::TaskGen.AsyncResult<double>> ApplyAsync(double h, double w, global::TaskGen.TaskOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
                 global::TaskGen.TaskApp.Default.SendAsync(Signature(h, w, options), cancellationToken);
 
             /// <summary>Creates the call without sending it.</summary>
             public static global::TaskGen.Signature<double> Signature(double h, double w, global::TaskGen.TaskOptions? options = null) =>
-                new(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<(double, double)>((h, w), static (writer, args) =>
+                new(Descriptor, global::TaskGen.Serialization.TaskArguments.Of((h, w), static (writer, args) =>
                 {
                     global::TaskGen.Serialization.TaskJson.WriteDouble(writer, args.Item1);
                     global::TaskGen.Serialization.TaskJson.WriteDouble(writer, args.Item2);
@@ -40,19 +40,19 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_CeleryApp_Tasks_Geometry_RectArea(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            var args = global::TaskGen.Worker.TaskArgumentReader.Read(invocation, invocation.Request.Name, Names_CeleryApp_Tasks_Geometry_RectArea, 2, default, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref (double, double) values) =>
+            var args = global::TaskGen.Worker.TaskArgumentReader.Read(invocation, invocation.Request.Name, Names_CeleryApp_Tasks_Geometry_RectArea, 2, default, static (ref global::System.Text.Json.Utf8JsonReader r, int i, ref (double, double) v) =>
             {
-                switch (index)
+                switch (i)
                 {
-                    case 0: values.Item1 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref json); break;
-                    case 1: values.Item2 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref json); break;
+                    case 0: v.Item1 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref r); break;
+                    case 1: v.Item2 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref r); break;
                 }
             });
             var result = global::CeleryApp.Tasks.Geometry.RectArea(args.Item1, args.Item2);
-            invocation.SetResult(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteDouble(writer, value));
+            invocation.SetResult(result, static (w, v) => global::TaskGen.Serialization.TaskJson.WriteDouble(w, v));
             return default;
         }
 
-        private static readonly string[] Names_CeleryApp_Tasks_Geometry_RectArea = new string[] { "h", "w" };
+        private static readonly string[] Names_CeleryApp_Tasks_Geometry_RectArea = new[] { "h", "w" };
     }
 }
