@@ -255,8 +255,9 @@ public sealed partial class TaskGenerator
         }
 
         /// <summary>
-        /// The values travel in a <c>TaskArgumentValues</c> with a static writer lambda rather than a class of
-        /// the task's own: the runtime owns the array brackets, each task writes only its values.
+        /// The values travel through <c>TaskArguments.Of</c> with a static writer lambda rather than a class of
+        /// the task's own: the runtime owns the array brackets, each task writes only its values, and the
+        /// tuple's type is inferred instead of written out once more.
         /// </summary>
         private static void WriteSignatureBody(SourceWriter w, ParameterSpec[] values, string signatureType, string optionsName, EmitContext context)
         {
