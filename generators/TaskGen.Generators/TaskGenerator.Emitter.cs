@@ -78,7 +78,8 @@ public sealed partial class TaskGenerator
             {
                 string parameters = string.Join(", ", task.Parameters.Where(p => p.Role == ParameterRole.Value).Select(p => Literal(p.Name)));
                 string result = task.Result is null ? "null" : Literal(task.Result.DisplayName);
-                string definition = $"new global::TaskGen.Worker.TaskDefinition({StubPath(task)}.Name, {Literal(task.Queue ?? QueueNames.DefaultQueue)}, new string[] {{ {parameters} }}, {result})";
+                string names = parameters.Length == 0 ? "new string[0]" : $"new[] {{ {parameters} }}";
+                string definition = $"new({StubPath(task)}.Name, {Literal(task.Queue ?? QueueNames.DefaultQueue)}, {names}, {result})";
                 w.WriteLine(task.Policy is { } policy ? $"{definition} {{ Policy = {PolicyExpression(policy)} }}," : definition + ",");
             }
 
@@ -98,8 +99,7 @@ public sealed partial class TaskGenerator
             w.OpenBlock("switch (invocation.Request.Name)");
             foreach (TaskSpec task in emitted)
             {
-                w.WriteLine($"case {StubPath(task)}.Name:");
-                w.Indent().WriteLine($"return {InvokeName(task)}(invocation);").Unindent();
+                w.WriteLine($"case {StubPath(task)}.Name: return {InvokeName(task)}(invocation);");
             }
 
             w.WriteLine("default:");
@@ -226,55 +226,55 @@ public sealed partial class TaskGenerator
                 : $"/// <summary>Calls <c>{method}</c> on a worker, as the task <c>{task.TaskName}</c>.</summary>");
             w.WriteLine(s_generatedCode);
             w.OpenBlock($"{(task.IsPublic ? "public" : "internal")} static class {task.MethodName}");
-            w.WriteLine("/// <summary>The task's name on the wire.</summary>");
+            w.WriteLine("/// <summary>The name on the wire.</summary>");
             w.WriteLine($"public const string Name = {Literal(task.TaskName)};");
             w.WriteLine();
-            w.WriteLine("/// <summary>The task's name, default queue and result reader.</summary>");
+            w.WriteLine("/// <summary>Describes the task to senders.</summary>");
             string descriptorArguments = $"Name, {Literal(task.Queue ?? string.Empty)}, global::TaskGen.Generated.{context.ModuleName}.DeclaredQueues";
             if (task.Result is not null)
             {
-                descriptorArguments += $", static (ref {Reader} reader) => {ReadExpression(task.Result, "reader", 1, context.ModuleName)}";
+                descriptorArguments += ", " + ResultReader(task.Result, context.ModuleName);
             }
 
-            w.WriteLine($"public static readonly {descriptorType} Descriptor = new {descriptorType}({descriptorArguments});");
+            w.WriteLine($"public static readonly {descriptorType} Descriptor = new({descriptorArguments});");
             w.WriteLine();
             w.WriteLine(broadcast
-                ? "/// <summary>Sends the task at once to every worker of its broadcast queue through <see cref=\"global::TaskGen.TaskApp.Default\"/>; publishing completes in the background.</summary>"
-                : "/// <summary>Sends the task at once through <see cref=\"global::TaskGen.TaskApp.Default\"/>; publishing completes in the background.</summary>");
+                ? "/// <summary>Sends the task to every worker of its queue without waiting.</summary>"
+                : "/// <summary>Sends the task through the default app without waiting.</summary>");
             w.WriteLine($"public static {resultType} Delay({declared}) =>");
             w.Indent().WriteLine($"global::TaskGen.TaskApp.Default.{send}(Signature({passed}));").Unindent();
             w.WriteLine();
-            w.WriteLine("/// <summary>Sends the task with options and completes once the broker has confirmed it.</summary>");
+            w.WriteLine("/// <summary>Sends the task; completes once the broker confirms it.</summary>");
             w.WriteLine($"public static global::System.Threading.Tasks.Task<{resultType}> ApplyAsync({declared}{separator}global::TaskGen.TaskOptions? {optionsName} = null, global::System.Threading.CancellationToken {tokenName} = default) =>");
             w.Indent().WriteLine($"global::TaskGen.TaskApp.Default.{send}Async(Signature({passed}{separator}{optionsName}), {tokenName});").Unindent();
             w.WriteLine();
-            w.WriteLine("/// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>");
+            w.WriteLine("/// <summary>Creates the call without sending it.</summary>");
             w.WriteLine($"public static {signatureType} Signature({declared}{separator}global::TaskGen.TaskOptions? {optionsName} = null) =>");
             WriteSignatureBody(w, values, signatureType, optionsName, context);
             w.CloseBlock();
         }
 
         /// <summary>
-        /// The values travel in a <c>TaskArgumentValues</c> with a static writer lambda rather than a class of
-        /// the task's own: the runtime owns the array brackets, each task writes only its values.
+        /// The values travel through <c>TaskArguments.Of</c> with a static writer lambda rather than a class of
+        /// the task's own: the runtime owns the array brackets, each task writes only its values, and the
+        /// tuple's type is inferred instead of written out once more.
         /// </summary>
         private static void WriteSignatureBody(SourceWriter w, ParameterSpec[] values, string signatureType, string optionsName, EmitContext context)
         {
             w.Indent();
             if (values.Length == 0)
             {
-                w.WriteLine($"new {signatureType}(Descriptor, global::TaskGen.Serialization.TaskArguments.None, {optionsName});");
+                w.WriteLine($"new(Descriptor, global::TaskGen.Serialization.TaskArguments.None, {optionsName});");
             }
             else if (values.Length == 1)
             {
                 string write = WriteExpression(values[0].Type!, "writer", "args", 1, context.ModuleName);
-                w.WriteLine($"new {signatureType}(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<{values[0].Type!.FullName}>({values[0].Identifier}, static (writer, args) => {write}), {optionsName});");
+                w.WriteLine($"new(Descriptor, global::TaskGen.Serialization.TaskArguments.Of({values[0].Identifier}, static (writer, args) => {write}), {optionsName});");
             }
             else
             {
-                string tuple = "(" + string.Join(", ", values.Select(p => p.Type!.FullName)) + ")";
                 string passed = "(" + string.Join(", ", values.Select(p => p.Identifier)) + ")";
-                w.WriteLine($"new {signatureType}(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<{tuple}>({passed}, static (writer, args) =>");
+                w.WriteLine($"new(Descriptor, global::TaskGen.Serialization.TaskArguments.Of({passed}, static (writer, args) =>");
                 w.WriteLine("{");
                 w.Indent();
                 for (int i = 0; i < values.Length; i++)
@@ -315,7 +315,7 @@ public sealed partial class TaskGenerator
             }
             else
             {
-                w.WriteLine($"global::TaskGen.Worker.TaskArgumentReader.ReadNone(invocation, {StubPath(task)}.Name);");
+                w.WriteLine("global::TaskGen.Worker.TaskArgumentReader.ReadNone(invocation, invocation.Request.Name);");
             }
 
             string awaited = isAsync ? $"await {call}.ConfigureAwait(false)" : call;
@@ -325,8 +325,8 @@ public sealed partial class TaskGenerator
             }
             else
             {
-                w.WriteLine($"{task.Result.FullName} result = {awaited};");
-                w.WriteLine($"invocation.SetResult<{task.Result.FullName}>(result, static (writer, value) => {WriteExpression(task.Result, "writer", "value", 1, context.ModuleName)});");
+                w.WriteLine($"var result = {awaited};");
+                w.WriteLine($"invocation.SetResult(result, static (w, v) => {WriteExpression(task.Result, "w", "v", 1, context.ModuleName)});");
             }
 
             if (!isAsync)
@@ -357,23 +357,19 @@ public sealed partial class TaskGenerator
                 defaults = required == values.Length ? "default" : "(" + string.Join(", ", values.Select(p => p.DefaultValue ?? "default!")) + ")";
             }
 
-            string head = $"global::TaskGen.Worker.TaskArgumentReader.Read<{type}>(invocation, {StubPath(task)}.Name, {ParameterNamesName(task)}, {required}, {defaults}, static (ref {Reader} json, int index, ref {type} values) =>";
+            string head = $"global::TaskGen.Worker.TaskArgumentReader.Read(invocation, invocation.Request.Name, {ParameterNamesName(task)}, {required}, {defaults}, static (ref {Reader} r, int i, ref {type} v) =>";
             if (values.Length == 1)
             {
-                w.WriteLine($"var arg = {head} values = {ReadExpression(values[0].Type!, "json", 1, context.ModuleName)});");
+                w.WriteLine($"var arg = {head} v = {ReadExpression(values[0].Type!, "r", 1, context.ModuleName)});");
                 return;
             }
 
             w.WriteLine($"var args = {head}");
             w.WriteLine("{").Indent();
-            w.OpenBlock("switch (index)");
+            w.OpenBlock("switch (i)");
             for (int i = 0; i < values.Length; i++)
             {
-                w.WriteLine($"case {i}:");
-                w.Indent();
-                w.WriteLine($"values.Item{i + 1} = {ReadExpression(values[i].Type!, "json", 1, context.ModuleName)};");
-                w.WriteLine("break;");
-                w.Unindent();
+                w.WriteLine($"case {i}: v.Item{i + 1} = {ReadExpression(values[i].Type!, "r", 1, context.ModuleName)}; break;");
             }
 
             w.CloseBlock();
@@ -402,8 +398,17 @@ public sealed partial class TaskGenerator
             }
 
             w.WriteLine();
-            w.WriteLine($"private static readonly string[] {ParameterNamesName(task)} = new string[] {{ {string.Join(", ", values.Select(p => Literal(p.Name)))} }};");
+            w.WriteLine($"private static readonly string[] {ParameterNamesName(task)} = new[] {{ {string.Join(", ", values.Select(p => Literal(p.Name)))} }};");
         }
+
+        /// <summary>
+        /// The descriptor's result reader: a primitive's <c>TaskJson</c> method as a method group, which the static field's
+        /// initializer converts once; other types need a lambda that passes their element readers or contract.
+        /// </summary>
+        private static string ResultReader(TypeRef type, string module) =>
+            type.Kind == WireKind.Primitive
+                ? $"{Json}.Read{type.Helper}"
+                : $"static (ref {Reader} reader) => {ReadExpression(type, "reader", 1, module)}";
 
         internal static string ReadExpression(TypeRef type, string reader, int depth, string module)
         {
@@ -476,7 +481,7 @@ public sealed partial class TaskGenerator
 
         private static string InvokeName(TaskSpec task) => "Invoke_" + Mangled(task);
 
-        private static string ParameterNamesName(TaskSpec task) => "ParameterNames_" + Mangled(task);
+        private static string ParameterNamesName(TaskSpec task) => "Names_" + Mangled(task);
 
         /// <summary>
         /// The policy as an object initializer with only what the task wrote, so the runtime's defaults stay in one place;

@@ -1,3 +1,5 @@
+using System;
+using System.ComponentModel;
 using System.Text.Json;
 
 namespace TaskGen.Serialization;
@@ -11,6 +13,13 @@ public abstract class TaskArguments
 {
     /// <summary>The arguments of a task that takes none, shared because they hold nothing.</summary>
     public static TaskArguments None { get; } = new NoArguments();
+
+    /// <summary>Wraps a generated call's values and writer; the type argument is inferred, so stubs need not spell out the tuple.</summary>
+    /// <typeparam name="TValues">The task's sent parameters: one value, or a tuple of them in declaration order.</typeparam>
+    /// <param name="values">The argument values.</param>
+    /// <param name="write">Writes each value as one element of the <c>args</c> array, without the brackets.</param>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static TaskArguments Of<TValues>(TValues values, Action<Utf8JsonWriter, TValues> write) => new TaskArgumentValues<TValues>(values, write);
 
     /// <summary>Writes the positional arguments as one JSON array.</summary>
     /// <param name="writer">The writer.</param>

@@ -9,23 +9,23 @@ namespace Shop.Remote
         [global::System.CodeDom.Compiler.GeneratedCode("TaskGen.Generators", "1.0.0.0")]
         public static class CountAsync
         {
-            /// <summary>The task's name on the wire.</summary>
+            /// <summary>The name on the wire.</summary>
             public const string Name = "Shop.Mail.CountAsync";
 
-            /// <summary>The task's name, default queue and result reader.</summary>
-            public static readonly global::TaskGen.TaskDescriptor<int> Descriptor = new global::TaskGen.TaskDescriptor<int>(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, static (ref global::System.Text.Json.Utf8JsonReader reader) => global::TaskGen.Serialization.TaskJson.ReadInt32(ref reader));
+            /// <summary>Describes the task to senders.</summary>
+            public static readonly global::TaskGen.TaskDescriptor<int> Descriptor = new(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, global::TaskGen.Serialization.TaskJson.ReadInt32);
 
-            /// <summary>Sends the task at once through <see cref="global::TaskGen.TaskApp.Default"/>; publishing completes in the background.</summary>
+            /// <summary>Sends the task through the default app without waiting.</summary>
             public static global::TaskGen.AsyncResult<int> Delay() =>
                 global::TaskGen.TaskApp.Default.Send(Signature());
 
-            /// <summary>Sends the task with options and completes once the broker has confirmed it.</summary>
+            /// <summary>Sends the task; completes once the broker confirms it.</summary>
             public static global::System.Threading.Tasks.Task<global::TaskGen.AsyncResult<int>> ApplyAsync(global::TaskGen.TaskOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
                 global::TaskGen.TaskApp.Default.SendAsync(Signature(options), cancellationToken);
 
-            /// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>
+            /// <summary>Creates the call without sending it.</summary>
             public static global::TaskGen.Signature<int> Signature(global::TaskGen.TaskOptions? options = null) =>
-                new global::TaskGen.Signature<int>(Descriptor, global::TaskGen.Serialization.TaskArguments.None, options);
+                new(Descriptor, global::TaskGen.Serialization.TaskArguments.None, options);
         }
     }
 }
@@ -36,9 +36,9 @@ namespace TaskGen.Generated
     {
         private static async global::System.Threading.Tasks.ValueTask Invoke_Shop_Mail_CountAsync(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            global::TaskGen.Worker.TaskArgumentReader.ReadNone(invocation, global::Shop.Remote.Mail.CountAsync.Name);
-            int result = await global::Shop.Mail.CountAsync(invocation.CancellationToken).ConfigureAwait(false);
-            invocation.SetResult<int>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteInt32(writer, value));
+            global::TaskGen.Worker.TaskArgumentReader.ReadNone(invocation, invocation.Request.Name);
+            var result = await global::Shop.Mail.CountAsync(invocation.CancellationToken).ConfigureAwait(false);
+            invocation.SetResult(result, static (w, v) => global::TaskGen.Serialization.TaskJson.WriteInt32(w, v));
         }
     }
 }

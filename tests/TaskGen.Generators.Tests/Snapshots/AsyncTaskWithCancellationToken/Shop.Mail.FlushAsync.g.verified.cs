@@ -9,23 +9,23 @@ namespace Shop.Remote
         [global::System.CodeDom.Compiler.GeneratedCode("TaskGen.Generators", "1.0.0.0")]
         public static class FlushAsync
         {
-            /// <summary>The task's name on the wire.</summary>
+            /// <summary>The name on the wire.</summary>
             public const string Name = "Shop.Mail.FlushAsync";
 
-            /// <summary>The task's name, default queue and result reader.</summary>
-            public static readonly global::TaskGen.TaskDescriptor Descriptor = new global::TaskGen.TaskDescriptor(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues);
+            /// <summary>Describes the task to senders.</summary>
+            public static readonly global::TaskGen.TaskDescriptor Descriptor = new(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues);
 
-            /// <summary>Sends the task at once through <see cref="global::TaskGen.TaskApp.Default"/>; publishing completes in the background.</summary>
+            /// <summary>Sends the task through the default app without waiting.</summary>
             public static global::TaskGen.AsyncResult Delay() =>
                 global::TaskGen.TaskApp.Default.Send(Signature());
 
-            /// <summary>Sends the task with options and completes once the broker has confirmed it.</summary>
+            /// <summary>Sends the task; completes once the broker confirms it.</summary>
             public static global::System.Threading.Tasks.Task<global::TaskGen.AsyncResult> ApplyAsync(global::TaskGen.TaskOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
                 global::TaskGen.TaskApp.Default.SendAsync(Signature(options), cancellationToken);
 
-            /// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>
+            /// <summary>Creates the call without sending it.</summary>
             public static global::TaskGen.Signature Signature(global::TaskGen.TaskOptions? options = null) =>
-                new global::TaskGen.Signature(Descriptor, global::TaskGen.Serialization.TaskArguments.None, options);
+                new(Descriptor, global::TaskGen.Serialization.TaskArguments.None, options);
         }
     }
 }
@@ -36,7 +36,7 @@ namespace TaskGen.Generated
     {
         private static async global::System.Threading.Tasks.ValueTask Invoke_Shop_Mail_FlushAsync(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            global::TaskGen.Worker.TaskArgumentReader.ReadNone(invocation, global::Shop.Remote.Mail.FlushAsync.Name);
+            global::TaskGen.Worker.TaskArgumentReader.ReadNone(invocation, invocation.Request.Name);
             await global::Shop.Mail.FlushAsync().ConfigureAwait(false);
         }
     }

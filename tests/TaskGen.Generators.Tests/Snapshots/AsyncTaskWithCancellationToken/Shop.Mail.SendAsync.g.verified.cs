@@ -9,23 +9,23 @@ namespace Shop.Remote
         [global::System.CodeDom.Compiler.GeneratedCode("TaskGen.Generators", "1.0.0.0")]
         public static class SendAsync
         {
-            /// <summary>The task's name on the wire.</summary>
+            /// <summary>The name on the wire.</summary>
             public const string Name = "mail.send";
 
-            /// <summary>The task's name, default queue and result reader.</summary>
-            public static readonly global::TaskGen.TaskDescriptor<bool> Descriptor = new global::TaskGen.TaskDescriptor<bool>(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, static (ref global::System.Text.Json.Utf8JsonReader reader) => global::TaskGen.Serialization.TaskJson.ReadBoolean(ref reader));
+            /// <summary>Describes the task to senders.</summary>
+            public static readonly global::TaskGen.TaskDescriptor<bool> Descriptor = new(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, global::TaskGen.Serialization.TaskJson.ReadBoolean);
 
-            /// <summary>Sends the task at once through <see cref="global::TaskGen.TaskApp.Default"/>; publishing completes in the background.</summary>
+            /// <summary>Sends the task through the default app without waiting.</summary>
             public static global::TaskGen.AsyncResult<bool> Delay(string to, string subject) =>
                 global::TaskGen.TaskApp.Default.Send(Signature(to, subject));
 
-            /// <summary>Sends the task with options and completes once the broker has confirmed it.</summary>
+            /// <summary>Sends the task; completes once the broker confirms it.</summary>
             public static global::System.Threading.Tasks.Task<global::TaskGen.AsyncResult<bool>> ApplyAsync(string to, string subject, global::TaskGen.TaskOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
                 global::TaskGen.TaskApp.Default.SendAsync(Signature(to, subject, options), cancellationToken);
 
-            /// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>
+            /// <summary>Creates the call without sending it.</summary>
             public static global::TaskGen.Signature<bool> Signature(string to, string subject, global::TaskGen.TaskOptions? options = null) =>
-                new global::TaskGen.Signature<bool>(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<(string, string)>((to, subject), static (writer, args) =>
+                new(Descriptor, global::TaskGen.Serialization.TaskArguments.Of((to, subject), static (writer, args) =>
                 {
                     global::TaskGen.Serialization.TaskJson.WriteString(writer, args.Item1);
                     global::TaskGen.Serialization.TaskJson.WriteString(writer, args.Item2);
@@ -40,22 +40,18 @@ namespace TaskGen.Generated
     {
         private static async global::System.Threading.Tasks.ValueTask Invoke_Shop_Mail_SendAsync(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            var args = global::TaskGen.Worker.TaskArgumentReader.Read<(string, string)>(invocation, global::Shop.Remote.Mail.SendAsync.Name, ParameterNames_Shop_Mail_SendAsync, 2, default, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref (string, string) values) =>
+            var args = global::TaskGen.Worker.TaskArgumentReader.Read(invocation, invocation.Request.Name, Names_Shop_Mail_SendAsync, 2, default, static (ref global::System.Text.Json.Utf8JsonReader r, int i, ref (string, string) v) =>
             {
-                switch (index)
+                switch (i)
                 {
-                    case 0:
-                        values.Item1 = global::TaskGen.Serialization.TaskJson.ReadString(ref json);
-                        break;
-                    case 1:
-                        values.Item2 = global::TaskGen.Serialization.TaskJson.ReadString(ref json);
-                        break;
+                    case 0: v.Item1 = global::TaskGen.Serialization.TaskJson.ReadString(ref r); break;
+                    case 1: v.Item2 = global::TaskGen.Serialization.TaskJson.ReadString(ref r); break;
                 }
             });
-            bool result = await global::Shop.Mail.SendAsync(args.Item1, args.Item2, invocation.CancellationToken, invocation.Context).ConfigureAwait(false);
-            invocation.SetResult<bool>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteBoolean(writer, value));
+            var result = await global::Shop.Mail.SendAsync(args.Item1, args.Item2, invocation.CancellationToken, invocation.Context).ConfigureAwait(false);
+            invocation.SetResult(result, static (w, v) => global::TaskGen.Serialization.TaskJson.WriteBoolean(w, v));
         }
 
-        private static readonly string[] ParameterNames_Shop_Mail_SendAsync = new string[] { "to", "subject" };
+        private static readonly string[] Names_Shop_Mail_SendAsync = new[] { "to", "subject" };
     }
 }

@@ -12,9 +12,9 @@ namespace TaskGen.Generated
 
         private static readonly global::TaskGen.Worker.TaskDefinition[] s_tasks = new global::TaskGen.Worker.TaskDefinition[]
         {
-            new global::TaskGen.Worker.TaskDefinition(global::Shop.Remote.Mail.CountAsync.Name, "celery", new string[] {  }, "int"),
-            new global::TaskGen.Worker.TaskDefinition(global::Shop.Remote.Mail.FlushAsync.Name, "celery", new string[] {  }, null),
-            new global::TaskGen.Worker.TaskDefinition(global::Shop.Remote.Mail.SendAsync.Name, "celery", new string[] { "to", "subject" }, "bool"),
+            new(global::Shop.Remote.Mail.CountAsync.Name, "celery", new string[0], "int"),
+            new(global::Shop.Remote.Mail.FlushAsync.Name, "celery", new string[0], null),
+            new(global::Shop.Remote.Mail.SendAsync.Name, "celery", new[] { "to", "subject" }, "bool"),
         };
 
         /// <summary>The queues this assembly declares, for its stubs' descriptors and its workers.</summary>
@@ -33,12 +33,9 @@ namespace TaskGen.Generated
         {
             switch (invocation.Request.Name)
             {
-                case global::Shop.Remote.Mail.CountAsync.Name:
-                    return Invoke_Shop_Mail_CountAsync(invocation);
-                case global::Shop.Remote.Mail.FlushAsync.Name:
-                    return Invoke_Shop_Mail_FlushAsync(invocation);
-                case global::Shop.Remote.Mail.SendAsync.Name:
-                    return Invoke_Shop_Mail_SendAsync(invocation);
+                case global::Shop.Remote.Mail.CountAsync.Name: return Invoke_Shop_Mail_CountAsync(invocation);
+                case global::Shop.Remote.Mail.FlushAsync.Name: return Invoke_Shop_Mail_FlushAsync(invocation);
+                case global::Shop.Remote.Mail.SendAsync.Name: return Invoke_Shop_Mail_SendAsync(invocation);
                 default:
                     return ThrowUnknownTask(invocation.Request.Name);
             }

@@ -9,23 +9,23 @@ namespace Fleet.Remote
         [global::System.CodeDom.Compiler.GeneratedCode("TaskGen.Generators", "1.0.0.0")]
         public static class Hello
         {
-            /// <summary>The task's name on the wire.</summary>
+            /// <summary>The name on the wire.</summary>
             public const string Name = "Fleet.Nodes.Hello";
 
-            /// <summary>The task's name, default queue and result reader.</summary>
-            public static readonly global::TaskGen.TaskDescriptor<string> Descriptor = new global::TaskGen.TaskDescriptor<string>(Name, "broadcast_calc", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, static (ref global::System.Text.Json.Utf8JsonReader reader) => global::TaskGen.Serialization.TaskJson.ReadString(ref reader));
+            /// <summary>Describes the task to senders.</summary>
+            public static readonly global::TaskGen.TaskDescriptor<string> Descriptor = new(Name, "broadcast_calc", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, global::TaskGen.Serialization.TaskJson.ReadString);
 
-            /// <summary>Sends the task at once to every worker of its broadcast queue through <see cref="global::TaskGen.TaskApp.Default"/>; publishing completes in the background.</summary>
+            /// <summary>Sends the task to every worker of its queue without waiting.</summary>
             public static global::TaskGen.BroadcastResult<string> Delay(string greeting) =>
                 global::TaskGen.TaskApp.Default.Broadcast(Signature(greeting));
 
-            /// <summary>Sends the task with options and completes once the broker has confirmed it.</summary>
+            /// <summary>Sends the task; completes once the broker confirms it.</summary>
             public static global::System.Threading.Tasks.Task<global::TaskGen.BroadcastResult<string>> ApplyAsync(string greeting, global::TaskGen.TaskOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
                 global::TaskGen.TaskApp.Default.BroadcastAsync(Signature(greeting, options), cancellationToken);
 
-            /// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>
+            /// <summary>Creates the call without sending it.</summary>
             public static global::TaskGen.Signature<string> Signature(string greeting, global::TaskGen.TaskOptions? options = null) =>
-                new global::TaskGen.Signature<string>(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<string>(greeting, static (writer, args) => global::TaskGen.Serialization.TaskJson.WriteString(writer, args)), options);
+                new(Descriptor, global::TaskGen.Serialization.TaskArguments.Of(greeting, static (writer, args) => global::TaskGen.Serialization.TaskJson.WriteString(writer, args)), options);
         }
     }
 }
@@ -36,12 +36,12 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_Fleet_Nodes_Hello(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            var arg = global::TaskGen.Worker.TaskArgumentReader.Read<string>(invocation, global::Fleet.Remote.Nodes.Hello.Name, ParameterNames_Fleet_Nodes_Hello, 1, default!, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref string values) => values = global::TaskGen.Serialization.TaskJson.ReadString(ref json));
-            string result = global::Fleet.Nodes.Hello(arg);
-            invocation.SetResult<string>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteString(writer, value));
+            var arg = global::TaskGen.Worker.TaskArgumentReader.Read(invocation, invocation.Request.Name, Names_Fleet_Nodes_Hello, 1, default!, static (ref global::System.Text.Json.Utf8JsonReader r, int i, ref string v) => v = global::TaskGen.Serialization.TaskJson.ReadString(ref r));
+            var result = global::Fleet.Nodes.Hello(arg);
+            invocation.SetResult(result, static (w, v) => global::TaskGen.Serialization.TaskJson.WriteString(w, v));
             return default;
         }
 
-        private static readonly string[] ParameterNames_Fleet_Nodes_Hello = new string[] { "greeting" };
+        private static readonly string[] Names_Fleet_Nodes_Hello = new[] { "greeting" };
     }
 }

@@ -9,23 +9,23 @@ namespace Fleet.Remote
         [global::System.CodeDom.Compiler.GeneratedCode("TaskGen.Generators", "1.0.0.0")]
         public static class Reload
         {
-            /// <summary>The task's name on the wire.</summary>
+            /// <summary>The name on the wire.</summary>
             public const string Name = "Fleet.Nodes.Reload";
 
-            /// <summary>The task's name, default queue and result reader.</summary>
-            public static readonly global::TaskGen.TaskDescriptor Descriptor = new global::TaskGen.TaskDescriptor(Name, "broadcast_calc", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues);
+            /// <summary>Describes the task to senders.</summary>
+            public static readonly global::TaskGen.TaskDescriptor Descriptor = new(Name, "broadcast_calc", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues);
 
-            /// <summary>Sends the task at once to every worker of its broadcast queue through <see cref="global::TaskGen.TaskApp.Default"/>; publishing completes in the background.</summary>
+            /// <summary>Sends the task to every worker of its queue without waiting.</summary>
             public static global::TaskGen.BroadcastResult Delay() =>
                 global::TaskGen.TaskApp.Default.Broadcast(Signature());
 
-            /// <summary>Sends the task with options and completes once the broker has confirmed it.</summary>
+            /// <summary>Sends the task; completes once the broker confirms it.</summary>
             public static global::System.Threading.Tasks.Task<global::TaskGen.BroadcastResult> ApplyAsync(global::TaskGen.TaskOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
                 global::TaskGen.TaskApp.Default.BroadcastAsync(Signature(options), cancellationToken);
 
-            /// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>
+            /// <summary>Creates the call without sending it.</summary>
             public static global::TaskGen.Signature Signature(global::TaskGen.TaskOptions? options = null) =>
-                new global::TaskGen.Signature(Descriptor, global::TaskGen.Serialization.TaskArguments.None, options);
+                new(Descriptor, global::TaskGen.Serialization.TaskArguments.None, options);
         }
     }
 }
@@ -36,7 +36,7 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_Fleet_Nodes_Reload(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            global::TaskGen.Worker.TaskArgumentReader.ReadNone(invocation, global::Fleet.Remote.Nodes.Reload.Name);
+            global::TaskGen.Worker.TaskArgumentReader.ReadNone(invocation, invocation.Request.Name);
             global::Fleet.Nodes.Reload();
             return default;
         }

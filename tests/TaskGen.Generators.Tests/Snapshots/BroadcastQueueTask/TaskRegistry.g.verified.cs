@@ -12,8 +12,8 @@ namespace TaskGen.Generated
 
         private static readonly global::TaskGen.Worker.TaskDefinition[] s_tasks = new global::TaskGen.Worker.TaskDefinition[]
         {
-            new global::TaskGen.Worker.TaskDefinition(global::Fleet.Remote.Nodes.Hello.Name, "broadcast_calc", new string[] { "greeting" }, "string"),
-            new global::TaskGen.Worker.TaskDefinition(global::Fleet.Remote.Nodes.Reload.Name, "broadcast_calc", new string[] {  }, null),
+            new(global::Fleet.Remote.Nodes.Hello.Name, "broadcast_calc", new[] { "greeting" }, "string"),
+            new(global::Fleet.Remote.Nodes.Reload.Name, "broadcast_calc", new string[0], null),
         };
 
         /// <summary>The queues this assembly declares, for its stubs' descriptors and its workers.</summary>
@@ -33,10 +33,8 @@ namespace TaskGen.Generated
         {
             switch (invocation.Request.Name)
             {
-                case global::Fleet.Remote.Nodes.Hello.Name:
-                    return Invoke_Fleet_Nodes_Hello(invocation);
-                case global::Fleet.Remote.Nodes.Reload.Name:
-                    return Invoke_Fleet_Nodes_Reload(invocation);
+                case global::Fleet.Remote.Nodes.Hello.Name: return Invoke_Fleet_Nodes_Hello(invocation);
+                case global::Fleet.Remote.Nodes.Reload.Name: return Invoke_Fleet_Nodes_Reload(invocation);
                 default:
                     return ThrowUnknownTask(invocation.Request.Name);
             }

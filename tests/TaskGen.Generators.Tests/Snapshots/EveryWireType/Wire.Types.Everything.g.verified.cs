@@ -9,23 +9,23 @@ namespace Wire.Remote
         [global::System.CodeDom.Compiler.GeneratedCode("TaskGen.Generators", "1.0.0.0")]
         public static class Everything
         {
-            /// <summary>The task's name on the wire.</summary>
+            /// <summary>The name on the wire.</summary>
             public const string Name = "Wire.Types.Everything";
 
-            /// <summary>The task's name, default queue and result reader.</summary>
-            public static readonly global::TaskGen.TaskDescriptor<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<int?>>> Descriptor = new global::TaskGen.TaskDescriptor<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<int?>>>(Name, "bulk", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, static (ref global::System.Text.Json.Utf8JsonReader reader) => global::TaskGen.Serialization.TaskJson.ReadDictionary<global::System.Collections.Generic.List<int?>>(ref reader, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadList<int?>(ref r1, static (ref global::System.Text.Json.Utf8JsonReader r2) => global::TaskGen.Serialization.TaskJson.ReadNullable<int>(ref r2, static (ref global::System.Text.Json.Utf8JsonReader r3) => global::TaskGen.Serialization.TaskJson.ReadInt32(ref r3)))));
+            /// <summary>Describes the task to senders.</summary>
+            public static readonly global::TaskGen.TaskDescriptor<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<int?>>> Descriptor = new(Name, "bulk", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, static (ref global::System.Text.Json.Utf8JsonReader reader) => global::TaskGen.Serialization.TaskJson.ReadDictionary<global::System.Collections.Generic.List<int?>>(ref reader, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadList<int?>(ref r1, static (ref global::System.Text.Json.Utf8JsonReader r2) => global::TaskGen.Serialization.TaskJson.ReadNullable<int>(ref r2, static (ref global::System.Text.Json.Utf8JsonReader r3) => global::TaskGen.Serialization.TaskJson.ReadInt32(ref r3)))));
 
-            /// <summary>Sends the task at once through <see cref="global::TaskGen.TaskApp.Default"/>; publishing completes in the background.</summary>
+            /// <summary>Sends the task through the default app without waiting.</summary>
             public static global::TaskGen.AsyncResult<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<int?>>> Delay(bool a, byte b, sbyte c, short d, ushort e, int f, uint g, long h, ulong i, float j, double k, decimal l, string m, char n, global::System.Guid o, global::System.DateTime p, global::System.DateTimeOffset q, global::System.DateOnly r, global::System.TimeOnly s, global::System.TimeSpan t, byte[] u, global::Wire.Color v, int? w, int[] x, global::System.Collections.Generic.List<string> y, global::System.Collections.Generic.IReadOnlyList<global::System.Guid> z, global::System.Collections.Generic.IEnumerable<double> aa, global::System.Collections.Generic.Dictionary<string, int> bb, global::System.Collections.Generic.IReadOnlyDictionary<string, global::System.Collections.Generic.List<global::Wire.Color>> cc, string options, int cancellationToken) =>
                 global::TaskGen.TaskApp.Default.Send(Signature(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, s, t, u, v, w, x, y, z, aa, bb, cc, options, cancellationToken));
 
-            /// <summary>Sends the task with options and completes once the broker has confirmed it.</summary>
+            /// <summary>Sends the task; completes once the broker confirms it.</summary>
             public static global::System.Threading.Tasks.Task<global::TaskGen.AsyncResult<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<int?>>>> ApplyAsync(bool a, byte b, sbyte c, short d, ushort e, int f, uint g, long h, ulong i, float j, double k, decimal l, string m, char n, global::System.Guid o, global::System.DateTime p, global::System.DateTimeOffset q, global::System.DateOnly r, global::System.TimeOnly s, global::System.TimeSpan t, byte[] u, global::Wire.Color v, int? w, int[] x, global::System.Collections.Generic.List<string> y, global::System.Collections.Generic.IReadOnlyList<global::System.Guid> z, global::System.Collections.Generic.IEnumerable<double> aa, global::System.Collections.Generic.Dictionary<string, int> bb, global::System.Collections.Generic.IReadOnlyDictionary<string, global::System.Collections.Generic.List<global::Wire.Color>> cc, string options, int cancellationToken, global::TaskGen.TaskOptions? options_ = null, global::System.Threading.CancellationToken cancellationToken_ = default) =>
                 global::TaskGen.TaskApp.Default.SendAsync(Signature(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, s, t, u, v, w, x, y, z, aa, bb, cc, options, cancellationToken, options_), cancellationToken_);
 
-            /// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>
+            /// <summary>Creates the call without sending it.</summary>
             public static global::TaskGen.Signature<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<int?>>> Signature(bool a, byte b, sbyte c, short d, ushort e, int f, uint g, long h, ulong i, float j, double k, decimal l, string m, char n, global::System.Guid o, global::System.DateTime p, global::System.DateTimeOffset q, global::System.DateOnly r, global::System.TimeOnly s, global::System.TimeSpan t, byte[] u, global::Wire.Color v, int? w, int[] x, global::System.Collections.Generic.List<string> y, global::System.Collections.Generic.IReadOnlyList<global::System.Guid> z, global::System.Collections.Generic.IEnumerable<double> aa, global::System.Collections.Generic.Dictionary<string, int> bb, global::System.Collections.Generic.IReadOnlyDictionary<string, global::System.Collections.Generic.List<global::Wire.Color>> cc, string options, int cancellationToken, global::TaskGen.TaskOptions? options_ = null) =>
-                new global::TaskGen.Signature<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<int?>>>(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<(bool, byte, sbyte, short, ushort, int, uint, long, ulong, float, double, decimal, string, char, global::System.Guid, global::System.DateTime, global::System.DateTimeOffset, global::System.DateOnly, global::System.TimeOnly, global::System.TimeSpan, byte[], global::Wire.Color, int?, int[], global::System.Collections.Generic.List<string>, global::System.Collections.Generic.IReadOnlyList<global::System.Guid>, global::System.Collections.Generic.IEnumerable<double>, global::System.Collections.Generic.Dictionary<string, int>, global::System.Collections.Generic.IReadOnlyDictionary<string, global::System.Collections.Generic.List<global::Wire.Color>>, string, int)>((a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, s, t, u, v, w, x, y, z, aa, bb, cc, options, cancellationToken), static (writer, args) =>
+                new(Descriptor, global::TaskGen.Serialization.TaskArguments.Of((a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, s, t, u, v, w, x, y, z, aa, bb, cc, options, cancellationToken), static (writer, args) =>
                 {
                     global::TaskGen.Serialization.TaskJson.WriteBoolean(writer, args.Item1);
                     global::TaskGen.Serialization.TaskJson.WriteByte(writer, args.Item2);
@@ -69,110 +69,48 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_Wire_Types_Everything(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            var args = global::TaskGen.Worker.TaskArgumentReader.Read<(bool, byte, sbyte, short, ushort, int, uint, long, ulong, float, double, decimal, string, char, global::System.Guid, global::System.DateTime, global::System.DateTimeOffset, global::System.DateOnly, global::System.TimeOnly, global::System.TimeSpan, byte[], global::Wire.Color, int?, int[], global::System.Collections.Generic.List<string>, global::System.Collections.Generic.IReadOnlyList<global::System.Guid>, global::System.Collections.Generic.IEnumerable<double>, global::System.Collections.Generic.Dictionary<string, int>, global::System.Collections.Generic.IReadOnlyDictionary<string, global::System.Collections.Generic.List<global::Wire.Color>>, string, int)>(invocation, global::Wire.Remote.Types.Everything.Name, ParameterNames_Wire_Types_Everything, 31, default, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref (bool, byte, sbyte, short, ushort, int, uint, long, ulong, float, double, decimal, string, char, global::System.Guid, global::System.DateTime, global::System.DateTimeOffset, global::System.DateOnly, global::System.TimeOnly, global::System.TimeSpan, byte[], global::Wire.Color, int?, int[], global::System.Collections.Generic.List<string>, global::System.Collections.Generic.IReadOnlyList<global::System.Guid>, global::System.Collections.Generic.IEnumerable<double>, global::System.Collections.Generic.Dictionary<string, int>, global::System.Collections.Generic.IReadOnlyDictionary<string, global::System.Collections.Generic.List<global::Wire.Color>>, string, int) values) =>
+            var args = global::TaskGen.Worker.TaskArgumentReader.Read(invocation, invocation.Request.Name, Names_Wire_Types_Everything, 31, default, static (ref global::System.Text.Json.Utf8JsonReader r, int i, ref (bool, byte, sbyte, short, ushort, int, uint, long, ulong, float, double, decimal, string, char, global::System.Guid, global::System.DateTime, global::System.DateTimeOffset, global::System.DateOnly, global::System.TimeOnly, global::System.TimeSpan, byte[], global::Wire.Color, int?, int[], global::System.Collections.Generic.List<string>, global::System.Collections.Generic.IReadOnlyList<global::System.Guid>, global::System.Collections.Generic.IEnumerable<double>, global::System.Collections.Generic.Dictionary<string, int>, global::System.Collections.Generic.IReadOnlyDictionary<string, global::System.Collections.Generic.List<global::Wire.Color>>, string, int) v) =>
             {
-                switch (index)
+                switch (i)
                 {
-                    case 0:
-                        values.Item1 = global::TaskGen.Serialization.TaskJson.ReadBoolean(ref json);
-                        break;
-                    case 1:
-                        values.Item2 = global::TaskGen.Serialization.TaskJson.ReadByte(ref json);
-                        break;
-                    case 2:
-                        values.Item3 = global::TaskGen.Serialization.TaskJson.ReadSByte(ref json);
-                        break;
-                    case 3:
-                        values.Item4 = global::TaskGen.Serialization.TaskJson.ReadInt16(ref json);
-                        break;
-                    case 4:
-                        values.Item5 = global::TaskGen.Serialization.TaskJson.ReadUInt16(ref json);
-                        break;
-                    case 5:
-                        values.Item6 = global::TaskGen.Serialization.TaskJson.ReadInt32(ref json);
-                        break;
-                    case 6:
-                        values.Item7 = global::TaskGen.Serialization.TaskJson.ReadUInt32(ref json);
-                        break;
-                    case 7:
-                        values.Item8 = global::TaskGen.Serialization.TaskJson.ReadInt64(ref json);
-                        break;
-                    case 8:
-                        values.Item9 = global::TaskGen.Serialization.TaskJson.ReadUInt64(ref json);
-                        break;
-                    case 9:
-                        values.Item10 = global::TaskGen.Serialization.TaskJson.ReadSingle(ref json);
-                        break;
-                    case 10:
-                        values.Item11 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref json);
-                        break;
-                    case 11:
-                        values.Item12 = global::TaskGen.Serialization.TaskJson.ReadDecimal(ref json);
-                        break;
-                    case 12:
-                        values.Item13 = global::TaskGen.Serialization.TaskJson.ReadString(ref json);
-                        break;
-                    case 13:
-                        values.Item14 = global::TaskGen.Serialization.TaskJson.ReadChar(ref json);
-                        break;
-                    case 14:
-                        values.Item15 = global::TaskGen.Serialization.TaskJson.ReadGuid(ref json);
-                        break;
-                    case 15:
-                        values.Item16 = global::TaskGen.Serialization.TaskJson.ReadDateTime(ref json);
-                        break;
-                    case 16:
-                        values.Item17 = global::TaskGen.Serialization.TaskJson.ReadDateTimeOffset(ref json);
-                        break;
-                    case 17:
-                        values.Item18 = global::TaskGen.Serialization.TaskJson.ReadDateOnly(ref json);
-                        break;
-                    case 18:
-                        values.Item19 = global::TaskGen.Serialization.TaskJson.ReadTimeOnly(ref json);
-                        break;
-                    case 19:
-                        values.Item20 = global::TaskGen.Serialization.TaskJson.ReadTimeSpan(ref json);
-                        break;
-                    case 20:
-                        values.Item21 = global::TaskGen.Serialization.TaskJson.ReadBytes(ref json);
-                        break;
-                    case 21:
-                        values.Item22 = global::TaskGen.Serialization.TaskJson.ReadEnum<global::Wire.Color>(ref json);
-                        break;
-                    case 22:
-                        values.Item23 = global::TaskGen.Serialization.TaskJson.ReadNullable<int>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadInt32(ref r1));
-                        break;
-                    case 23:
-                        values.Item24 = global::TaskGen.Serialization.TaskJson.ReadArray<int>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadInt32(ref r1));
-                        break;
-                    case 24:
-                        values.Item25 = global::TaskGen.Serialization.TaskJson.ReadList<string>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadString(ref r1));
-                        break;
-                    case 25:
-                        values.Item26 = global::TaskGen.Serialization.TaskJson.ReadList<global::System.Guid>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadGuid(ref r1));
-                        break;
-                    case 26:
-                        values.Item27 = global::TaskGen.Serialization.TaskJson.ReadList<double>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadDouble(ref r1));
-                        break;
-                    case 27:
-                        values.Item28 = global::TaskGen.Serialization.TaskJson.ReadDictionary<int>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadInt32(ref r1));
-                        break;
-                    case 28:
-                        values.Item29 = global::TaskGen.Serialization.TaskJson.ReadDictionary<global::System.Collections.Generic.List<global::Wire.Color>>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadList<global::Wire.Color>(ref r1, static (ref global::System.Text.Json.Utf8JsonReader r2) => global::TaskGen.Serialization.TaskJson.ReadEnum<global::Wire.Color>(ref r2)));
-                        break;
-                    case 29:
-                        values.Item30 = global::TaskGen.Serialization.TaskJson.ReadString(ref json);
-                        break;
-                    case 30:
-                        values.Item31 = global::TaskGen.Serialization.TaskJson.ReadInt32(ref json);
-                        break;
+                    case 0: v.Item1 = global::TaskGen.Serialization.TaskJson.ReadBoolean(ref r); break;
+                    case 1: v.Item2 = global::TaskGen.Serialization.TaskJson.ReadByte(ref r); break;
+                    case 2: v.Item3 = global::TaskGen.Serialization.TaskJson.ReadSByte(ref r); break;
+                    case 3: v.Item4 = global::TaskGen.Serialization.TaskJson.ReadInt16(ref r); break;
+                    case 4: v.Item5 = global::TaskGen.Serialization.TaskJson.ReadUInt16(ref r); break;
+                    case 5: v.Item6 = global::TaskGen.Serialization.TaskJson.ReadInt32(ref r); break;
+                    case 6: v.Item7 = global::TaskGen.Serialization.TaskJson.ReadUInt32(ref r); break;
+                    case 7: v.Item8 = global::TaskGen.Serialization.TaskJson.ReadInt64(ref r); break;
+                    case 8: v.Item9 = global::TaskGen.Serialization.TaskJson.ReadUInt64(ref r); break;
+                    case 9: v.Item10 = global::TaskGen.Serialization.TaskJson.ReadSingle(ref r); break;
+                    case 10: v.Item11 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref r); break;
+                    case 11: v.Item12 = global::TaskGen.Serialization.TaskJson.ReadDecimal(ref r); break;
+                    case 12: v.Item13 = global::TaskGen.Serialization.TaskJson.ReadString(ref r); break;
+                    case 13: v.Item14 = global::TaskGen.Serialization.TaskJson.ReadChar(ref r); break;
+                    case 14: v.Item15 = global::TaskGen.Serialization.TaskJson.ReadGuid(ref r); break;
+                    case 15: v.Item16 = global::TaskGen.Serialization.TaskJson.ReadDateTime(ref r); break;
+                    case 16: v.Item17 = global::TaskGen.Serialization.TaskJson.ReadDateTimeOffset(ref r); break;
+                    case 17: v.Item18 = global::TaskGen.Serialization.TaskJson.ReadDateOnly(ref r); break;
+                    case 18: v.Item19 = global::TaskGen.Serialization.TaskJson.ReadTimeOnly(ref r); break;
+                    case 19: v.Item20 = global::TaskGen.Serialization.TaskJson.ReadTimeSpan(ref r); break;
+                    case 20: v.Item21 = global::TaskGen.Serialization.TaskJson.ReadBytes(ref r); break;
+                    case 21: v.Item22 = global::TaskGen.Serialization.TaskJson.ReadEnum<global::Wire.Color>(ref r); break;
+                    case 22: v.Item23 = global::TaskGen.Serialization.TaskJson.ReadNullable<int>(ref r, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadInt32(ref r1)); break;
+                    case 23: v.Item24 = global::TaskGen.Serialization.TaskJson.ReadArray<int>(ref r, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadInt32(ref r1)); break;
+                    case 24: v.Item25 = global::TaskGen.Serialization.TaskJson.ReadList<string>(ref r, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadString(ref r1)); break;
+                    case 25: v.Item26 = global::TaskGen.Serialization.TaskJson.ReadList<global::System.Guid>(ref r, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadGuid(ref r1)); break;
+                    case 26: v.Item27 = global::TaskGen.Serialization.TaskJson.ReadList<double>(ref r, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadDouble(ref r1)); break;
+                    case 27: v.Item28 = global::TaskGen.Serialization.TaskJson.ReadDictionary<int>(ref r, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadInt32(ref r1)); break;
+                    case 28: v.Item29 = global::TaskGen.Serialization.TaskJson.ReadDictionary<global::System.Collections.Generic.List<global::Wire.Color>>(ref r, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadList<global::Wire.Color>(ref r1, static (ref global::System.Text.Json.Utf8JsonReader r2) => global::TaskGen.Serialization.TaskJson.ReadEnum<global::Wire.Color>(ref r2))); break;
+                    case 29: v.Item30 = global::TaskGen.Serialization.TaskJson.ReadString(ref r); break;
+                    case 30: v.Item31 = global::TaskGen.Serialization.TaskJson.ReadInt32(ref r); break;
                 }
             });
-            global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<int?>> result = global::Wire.Types.Everything(args.Item1, args.Item2, args.Item3, args.Item4, args.Item5, args.Item6, args.Item7, args.Item8, args.Item9, args.Item10, args.Item11, args.Item12, args.Item13, args.Item14, args.Item15, args.Item16, args.Item17, args.Item18, args.Item19, args.Item20, args.Item21, args.Item22, args.Item23, args.Item24, args.Item25, args.Item26, args.Item27, args.Item28, args.Item29, args.Item30, args.Item31);
-            invocation.SetResult<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<int?>>>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteDictionary<global::System.Collections.Generic.List<int?>>(writer, value, static (w1, v1) => global::TaskGen.Serialization.TaskJson.WriteList<int?>(w1, v1, static (w2, v2) => global::TaskGen.Serialization.TaskJson.WriteNullable<int>(w2, v2, static (w3, v3) => global::TaskGen.Serialization.TaskJson.WriteInt32(w3, v3)))));
+            var result = global::Wire.Types.Everything(args.Item1, args.Item2, args.Item3, args.Item4, args.Item5, args.Item6, args.Item7, args.Item8, args.Item9, args.Item10, args.Item11, args.Item12, args.Item13, args.Item14, args.Item15, args.Item16, args.Item17, args.Item18, args.Item19, args.Item20, args.Item21, args.Item22, args.Item23, args.Item24, args.Item25, args.Item26, args.Item27, args.Item28, args.Item29, args.Item30, args.Item31);
+            invocation.SetResult(result, static (w, v) => global::TaskGen.Serialization.TaskJson.WriteDictionary<global::System.Collections.Generic.List<int?>>(w, v, static (w1, v1) => global::TaskGen.Serialization.TaskJson.WriteList<int?>(w1, v1, static (w2, v2) => global::TaskGen.Serialization.TaskJson.WriteNullable<int>(w2, v2, static (w3, v3) => global::TaskGen.Serialization.TaskJson.WriteInt32(w3, v3)))));
             return default;
         }
 
-        private static readonly string[] ParameterNames_Wire_Types_Everything = new string[] { "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u", "v", "w", "x", "y", "z", "aa", "bb", "cc", "options", "cancellationToken" };
+        private static readonly string[] Names_Wire_Types_Everything = new[] { "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u", "v", "w", "x", "y", "z", "aa", "bb", "cc", "options", "cancellationToken" };
     }
 }

@@ -9,23 +9,23 @@ namespace Billing.Remote
         [global::System.CodeDom.Compiler.GeneratedCode("TaskGen.Generators", "1.0.0.0")]
         public static class Charge
         {
-            /// <summary>The task's name on the wire.</summary>
+            /// <summary>The name on the wire.</summary>
             public const string Name = "Billing.Payments.Charge";
 
-            /// <summary>The task's name, default queue and result reader.</summary>
-            public static readonly global::TaskGen.TaskDescriptor<int> Descriptor = new global::TaskGen.TaskDescriptor<int>(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, static (ref global::System.Text.Json.Utf8JsonReader reader) => global::TaskGen.Serialization.TaskJson.ReadInt32(ref reader));
+            /// <summary>Describes the task to senders.</summary>
+            public static readonly global::TaskGen.TaskDescriptor<int> Descriptor = new(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, global::TaskGen.Serialization.TaskJson.ReadInt32);
 
-            /// <summary>Sends the task at once through <see cref="global::TaskGen.TaskApp.Default"/>; publishing completes in the background.</summary>
+            /// <summary>Sends the task through the default app without waiting.</summary>
             public static global::TaskGen.AsyncResult<int> Delay(int cents) =>
                 global::TaskGen.TaskApp.Default.Send(Signature(cents));
 
-            /// <summary>Sends the task with options and completes once the broker has confirmed it.</summary>
+            /// <summary>Sends the task; completes once the broker confirms it.</summary>
             public static global::System.Threading.Tasks.Task<global::TaskGen.AsyncResult<int>> ApplyAsync(int cents, global::TaskGen.TaskOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
                 global::TaskGen.TaskApp.Default.SendAsync(Signature(cents, options), cancellationToken);
 
-            /// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>
+            /// <summary>Creates the call without sending it.</summary>
             public static global::TaskGen.Signature<int> Signature(int cents, global::TaskGen.TaskOptions? options = null) =>
-                new global::TaskGen.Signature<int>(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<int>(cents, static (writer, args) => global::TaskGen.Serialization.TaskJson.WriteInt32(writer, args)), options);
+                new(Descriptor, global::TaskGen.Serialization.TaskArguments.Of(cents, static (writer, args) => global::TaskGen.Serialization.TaskJson.WriteInt32(writer, args)), options);
         }
     }
 }
@@ -36,12 +36,12 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_Billing_Payments_Charge(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            var arg = global::TaskGen.Worker.TaskArgumentReader.Read<int>(invocation, global::Billing.Remote.Payments.Charge.Name, ParameterNames_Billing_Payments_Charge, 1, default!, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref int values) => values = global::TaskGen.Serialization.TaskJson.ReadInt32(ref json));
-            int result = global::Billing.Payments.Charge(arg);
-            invocation.SetResult<int>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteInt32(writer, value));
+            var arg = global::TaskGen.Worker.TaskArgumentReader.Read(invocation, invocation.Request.Name, Names_Billing_Payments_Charge, 1, default!, static (ref global::System.Text.Json.Utf8JsonReader r, int i, ref int v) => v = global::TaskGen.Serialization.TaskJson.ReadInt32(ref r));
+            var result = global::Billing.Payments.Charge(arg);
+            invocation.SetResult(result, static (w, v) => global::TaskGen.Serialization.TaskJson.WriteInt32(w, v));
             return default;
         }
 
-        private static readonly string[] ParameterNames_Billing_Payments_Charge = new string[] { "cents" };
+        private static readonly string[] Names_Billing_Payments_Charge = new[] { "cents" };
     }
 }

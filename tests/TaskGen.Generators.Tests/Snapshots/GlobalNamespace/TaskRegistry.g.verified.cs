@@ -12,7 +12,7 @@ namespace TaskGen.Generated
 
         private static readonly global::TaskGen.Worker.TaskDefinition[] s_tasks = new global::TaskGen.Worker.TaskDefinition[]
         {
-            new global::TaskGen.Worker.TaskDefinition(global::Remote.Globals.Twice.Name, "celery", new string[] { "x" }, "int"),
+            new(global::Remote.Globals.Twice.Name, "celery", new[] { "x" }, "int"),
         };
 
         /// <summary>The queues this assembly declares, for its stubs' descriptors and its workers.</summary>
@@ -31,8 +31,7 @@ namespace TaskGen.Generated
         {
             switch (invocation.Request.Name)
             {
-                case global::Remote.Globals.Twice.Name:
-                    return Invoke_Globals_Twice(invocation);
+                case global::Remote.Globals.Twice.Name: return Invoke_Globals_Twice(invocation);
                 default:
                     return ThrowUnknownTask(invocation.Request.Name);
             }

@@ -12,7 +12,7 @@ namespace TaskGen.Generated
 
         private static readonly global::TaskGen.Worker.TaskDefinition[] s_tasks = new global::TaskGen.Worker.TaskDefinition[]
         {
-            new global::TaskGen.Worker.TaskDefinition(global::Company.Product.Module.Inner.Remote.Outer.Nested.Work.Name, "celery", new string[] { "class" }, "int"),
+            new(global::Company.Product.Module.Inner.Remote.Outer.Nested.Work.Name, "celery", new[] { "class" }, "int"),
         };
 
         /// <summary>The queues this assembly declares, for its stubs' descriptors and its workers.</summary>
@@ -31,8 +31,7 @@ namespace TaskGen.Generated
         {
             switch (invocation.Request.Name)
             {
-                case global::Company.Product.Module.Inner.Remote.Outer.Nested.Work.Name:
-                    return Invoke_Company_Product_Module_Inner_Outer_Nested_Work(invocation);
+                case global::Company.Product.Module.Inner.Remote.Outer.Nested.Work.Name: return Invoke_Company_Product_Module_Inner_Outer_Nested_Work(invocation);
                 default:
                     return ThrowUnknownTask(invocation.Request.Name);
             }

@@ -9,23 +9,23 @@ namespace Reports.Remote
         [global::System.CodeDom.Compiler.GeneratedCode("TaskGen.Generators", "1.0.0.0")]
         public static class Render
         {
-            /// <summary>The task's name on the wire.</summary>
+            /// <summary>The name on the wire.</summary>
             public const string Name = "Reports.Builder.Render";
 
-            /// <summary>The task's name, default queue and result reader.</summary>
-            public static readonly global::TaskGen.TaskDescriptor<string> Descriptor = new global::TaskGen.TaskDescriptor<string>(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, static (ref global::System.Text.Json.Utf8JsonReader reader) => global::TaskGen.Serialization.TaskJson.ReadString(ref reader));
+            /// <summary>Describes the task to senders.</summary>
+            public static readonly global::TaskGen.TaskDescriptor<string> Descriptor = new(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, global::TaskGen.Serialization.TaskJson.ReadString);
 
-            /// <summary>Sends the task at once through <see cref="global::TaskGen.TaskApp.Default"/>; publishing completes in the background.</summary>
+            /// <summary>Sends the task through the default app without waiting.</summary>
             public static global::TaskGen.AsyncResult<string> Delay(string title, int copies = 1, double scale = 1.5D, string? footer = null, global::Reports.Format format = (global::Reports.Format)(5), bool draft = false, decimal price = 9.99M, long big = 10000000000L, char mark = '\'') =>
                 global::TaskGen.TaskApp.Default.Send(Signature(title, copies, scale, footer, format, draft, price, big, mark));
 
-            /// <summary>Sends the task with options and completes once the broker has confirmed it.</summary>
+            /// <summary>Sends the task; completes once the broker confirms it.</summary>
             public static global::System.Threading.Tasks.Task<global::TaskGen.AsyncResult<string>> ApplyAsync(string title, int copies = 1, double scale = 1.5D, string? footer = null, global::Reports.Format format = (global::Reports.Format)(5), bool draft = false, decimal price = 9.99M, long big = 10000000000L, char mark = '\'', global::TaskGen.TaskOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
                 global::TaskGen.TaskApp.Default.SendAsync(Signature(title, copies, scale, footer, format, draft, price, big, mark, options), cancellationToken);
 
-            /// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>
+            /// <summary>Creates the call without sending it.</summary>
             public static global::TaskGen.Signature<string> Signature(string title, int copies = 1, double scale = 1.5D, string? footer = null, global::Reports.Format format = (global::Reports.Format)(5), bool draft = false, decimal price = 9.99M, long big = 10000000000L, char mark = '\'', global::TaskGen.TaskOptions? options = null) =>
-                new global::TaskGen.Signature<string>(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<(string, int, double, string?, global::Reports.Format, bool, decimal, long, char)>((title, copies, scale, footer, format, draft, price, big, mark), static (writer, args) =>
+                new(Descriptor, global::TaskGen.Serialization.TaskArguments.Of((title, copies, scale, footer, format, draft, price, big, mark), static (writer, args) =>
                 {
                     global::TaskGen.Serialization.TaskJson.WriteString(writer, args.Item1);
                     global::TaskGen.Serialization.TaskJson.WriteInt32(writer, args.Item2);
@@ -47,44 +47,26 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_Reports_Builder_Render(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            var args = global::TaskGen.Worker.TaskArgumentReader.Read<(string, int, double, string?, global::Reports.Format, bool, decimal, long, char)>(invocation, global::Reports.Remote.Builder.Render.Name, ParameterNames_Reports_Builder_Render, 1, (default!, 1, 1.5D, null, (global::Reports.Format)(5), false, 9.99M, 10000000000L, '\''), static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref (string, int, double, string?, global::Reports.Format, bool, decimal, long, char) values) =>
+            var args = global::TaskGen.Worker.TaskArgumentReader.Read(invocation, invocation.Request.Name, Names_Reports_Builder_Render, 1, (default!, 1, 1.5D, null, (global::Reports.Format)(5), false, 9.99M, 10000000000L, '\''), static (ref global::System.Text.Json.Utf8JsonReader r, int i, ref (string, int, double, string?, global::Reports.Format, bool, decimal, long, char) v) =>
             {
-                switch (index)
+                switch (i)
                 {
-                    case 0:
-                        values.Item1 = global::TaskGen.Serialization.TaskJson.ReadString(ref json);
-                        break;
-                    case 1:
-                        values.Item2 = global::TaskGen.Serialization.TaskJson.ReadInt32(ref json);
-                        break;
-                    case 2:
-                        values.Item3 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref json);
-                        break;
-                    case 3:
-                        values.Item4 = global::TaskGen.Serialization.TaskJson.ReadString(ref json);
-                        break;
-                    case 4:
-                        values.Item5 = global::TaskGen.Serialization.TaskJson.ReadEnum<global::Reports.Format>(ref json);
-                        break;
-                    case 5:
-                        values.Item6 = global::TaskGen.Serialization.TaskJson.ReadBoolean(ref json);
-                        break;
-                    case 6:
-                        values.Item7 = global::TaskGen.Serialization.TaskJson.ReadDecimal(ref json);
-                        break;
-                    case 7:
-                        values.Item8 = global::TaskGen.Serialization.TaskJson.ReadInt64(ref json);
-                        break;
-                    case 8:
-                        values.Item9 = global::TaskGen.Serialization.TaskJson.ReadChar(ref json);
-                        break;
+                    case 0: v.Item1 = global::TaskGen.Serialization.TaskJson.ReadString(ref r); break;
+                    case 1: v.Item2 = global::TaskGen.Serialization.TaskJson.ReadInt32(ref r); break;
+                    case 2: v.Item3 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref r); break;
+                    case 3: v.Item4 = global::TaskGen.Serialization.TaskJson.ReadString(ref r); break;
+                    case 4: v.Item5 = global::TaskGen.Serialization.TaskJson.ReadEnum<global::Reports.Format>(ref r); break;
+                    case 5: v.Item6 = global::TaskGen.Serialization.TaskJson.ReadBoolean(ref r); break;
+                    case 6: v.Item7 = global::TaskGen.Serialization.TaskJson.ReadDecimal(ref r); break;
+                    case 7: v.Item8 = global::TaskGen.Serialization.TaskJson.ReadInt64(ref r); break;
+                    case 8: v.Item9 = global::TaskGen.Serialization.TaskJson.ReadChar(ref r); break;
                 }
             });
-            string result = global::Reports.Builder.Render(args.Item1, args.Item2, args.Item3, args.Item4, args.Item5, args.Item6, args.Item7, args.Item8, args.Item9);
-            invocation.SetResult<string>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteString(writer, value));
+            var result = global::Reports.Builder.Render(args.Item1, args.Item2, args.Item3, args.Item4, args.Item5, args.Item6, args.Item7, args.Item8, args.Item9);
+            invocation.SetResult(result, static (w, v) => global::TaskGen.Serialization.TaskJson.WriteString(w, v));
             return default;
         }
 
-        private static readonly string[] ParameterNames_Reports_Builder_Render = new string[] { "title", "copies", "scale", "footer", "format", "draft", "price", "big", "mark" };
+        private static readonly string[] Names_Reports_Builder_Render = new[] { "title", "copies", "scale", "footer", "format", "draft", "price", "big", "mark" };
     }
 }

@@ -12,7 +12,7 @@ namespace TaskGen.Generated
 
         private static readonly global::TaskGen.Worker.TaskDefinition[] s_tasks = new global::TaskGen.Worker.TaskDefinition[]
         {
-            new global::TaskGen.Worker.TaskDefinition(global::Reports.Remote.Builder.Render.Name, "celery", new string[] { "title", "copies", "scale", "footer", "format", "draft", "price", "big", "mark" }, "string"),
+            new(global::Reports.Remote.Builder.Render.Name, "celery", new[] { "title", "copies", "scale", "footer", "format", "draft", "price", "big", "mark" }, "string"),
         };
 
         /// <summary>The queues this assembly declares, for its stubs' descriptors and its workers.</summary>
@@ -31,8 +31,7 @@ namespace TaskGen.Generated
         {
             switch (invocation.Request.Name)
             {
-                case global::Reports.Remote.Builder.Render.Name:
-                    return Invoke_Reports_Builder_Render(invocation);
+                case global::Reports.Remote.Builder.Render.Name: return Invoke_Reports_Builder_Render(invocation);
                 default:
                     return ThrowUnknownTask(invocation.Request.Name);
             }

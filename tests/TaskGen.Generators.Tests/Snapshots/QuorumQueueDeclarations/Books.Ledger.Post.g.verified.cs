@@ -9,23 +9,23 @@ namespace Books.Remote
         [global::System.CodeDom.Compiler.GeneratedCode("TaskGen.Generators", "1.0.0.0")]
         public static class Post
         {
-            /// <summary>The task's name on the wire.</summary>
+            /// <summary>The name on the wire.</summary>
             public const string Name = "Books.Ledger.Post";
 
-            /// <summary>The task's name, default queue and result reader.</summary>
-            public static readonly global::TaskGen.TaskDescriptor<decimal> Descriptor = new global::TaskGen.TaskDescriptor<decimal>(Name, "ledger", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, static (ref global::System.Text.Json.Utf8JsonReader reader) => global::TaskGen.Serialization.TaskJson.ReadDecimal(ref reader));
+            /// <summary>Describes the task to senders.</summary>
+            public static readonly global::TaskGen.TaskDescriptor<decimal> Descriptor = new(Name, "ledger", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, global::TaskGen.Serialization.TaskJson.ReadDecimal);
 
-            /// <summary>Sends the task at once through <see cref="global::TaskGen.TaskApp.Default"/>; publishing completes in the background.</summary>
+            /// <summary>Sends the task through the default app without waiting.</summary>
             public static global::TaskGen.AsyncResult<decimal> Delay(decimal amount) =>
                 global::TaskGen.TaskApp.Default.Send(Signature(amount));
 
-            /// <summary>Sends the task with options and completes once the broker has confirmed it.</summary>
+            /// <summary>Sends the task; completes once the broker confirms it.</summary>
             public static global::System.Threading.Tasks.Task<global::TaskGen.AsyncResult<decimal>> ApplyAsync(decimal amount, global::TaskGen.TaskOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
                 global::TaskGen.TaskApp.Default.SendAsync(Signature(amount, options), cancellationToken);
 
-            /// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>
+            /// <summary>Creates the call without sending it.</summary>
             public static global::TaskGen.Signature<decimal> Signature(decimal amount, global::TaskGen.TaskOptions? options = null) =>
-                new global::TaskGen.Signature<decimal>(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<decimal>(amount, static (writer, args) => global::TaskGen.Serialization.TaskJson.WriteDecimal(writer, args)), options);
+                new(Descriptor, global::TaskGen.Serialization.TaskArguments.Of(amount, static (writer, args) => global::TaskGen.Serialization.TaskJson.WriteDecimal(writer, args)), options);
         }
     }
 }
@@ -36,12 +36,12 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_Books_Ledger_Post(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            var arg = global::TaskGen.Worker.TaskArgumentReader.Read<decimal>(invocation, global::Books.Remote.Ledger.Post.Name, ParameterNames_Books_Ledger_Post, 1, default!, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref decimal values) => values = global::TaskGen.Serialization.TaskJson.ReadDecimal(ref json));
-            decimal result = global::Books.Ledger.Post(arg);
-            invocation.SetResult<decimal>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteDecimal(writer, value));
+            var arg = global::TaskGen.Worker.TaskArgumentReader.Read(invocation, invocation.Request.Name, Names_Books_Ledger_Post, 1, default!, static (ref global::System.Text.Json.Utf8JsonReader r, int i, ref decimal v) => v = global::TaskGen.Serialization.TaskJson.ReadDecimal(ref r));
+            var result = global::Books.Ledger.Post(arg);
+            invocation.SetResult(result, static (w, v) => global::TaskGen.Serialization.TaskJson.WriteDecimal(w, v));
             return default;
         }
 
-        private static readonly string[] ParameterNames_Books_Ledger_Post = new string[] { "amount" };
+        private static readonly string[] Names_Books_Ledger_Post = new[] { "amount" };
     }
 }

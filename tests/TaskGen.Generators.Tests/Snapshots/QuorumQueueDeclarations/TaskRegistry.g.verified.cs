@@ -12,8 +12,8 @@ namespace TaskGen.Generated
 
         private static readonly global::TaskGen.Worker.TaskDefinition[] s_tasks = new global::TaskGen.Worker.TaskDefinition[]
         {
-            new global::TaskGen.Worker.TaskDefinition(global::Books.Remote.Ledger.Check.Name, "audit", new string[] {  }, null),
-            new global::TaskGen.Worker.TaskDefinition(global::Books.Remote.Ledger.Post.Name, "ledger", new string[] { "amount" }, "decimal"),
+            new(global::Books.Remote.Ledger.Check.Name, "audit", new string[0], null),
+            new(global::Books.Remote.Ledger.Post.Name, "ledger", new[] { "amount" }, "decimal"),
         };
 
         /// <summary>The queues this assembly declares, for its stubs' descriptors and its workers.</summary>
@@ -35,10 +35,8 @@ namespace TaskGen.Generated
         {
             switch (invocation.Request.Name)
             {
-                case global::Books.Remote.Ledger.Check.Name:
-                    return Invoke_Books_Ledger_Check(invocation);
-                case global::Books.Remote.Ledger.Post.Name:
-                    return Invoke_Books_Ledger_Post(invocation);
+                case global::Books.Remote.Ledger.Check.Name: return Invoke_Books_Ledger_Check(invocation);
+                case global::Books.Remote.Ledger.Post.Name: return Invoke_Books_Ledger_Post(invocation);
                 default:
                     return ThrowUnknownTask(invocation.Request.Name);
             }

@@ -9,23 +9,23 @@ namespace Orders.Remote
         [global::System.CodeDom.Compiler.GeneratedCode("TaskGen.Generators", "1.0.0.0")]
         public static class Charge
         {
-            /// <summary>The task's name on the wire.</summary>
+            /// <summary>The name on the wire.</summary>
             public const string Name = "Orders.Billing.Charge";
 
-            /// <summary>The task's name, default queue and result reader.</summary>
-            public static readonly global::TaskGen.TaskDescriptor<global::Orders.Receipt> Descriptor = new global::TaskGen.TaskDescriptor<global::Orders.Receipt>(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, static (ref global::System.Text.Json.Utf8JsonReader reader) => global::TaskGen.Serialization.TaskJson.ReadObject<global::Orders.Receipt>(ref reader, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Receipt>.Info));
+            /// <summary>Describes the task to senders.</summary>
+            public static readonly global::TaskGen.TaskDescriptor<global::Orders.Receipt> Descriptor = new(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, static (ref global::System.Text.Json.Utf8JsonReader reader) => global::TaskGen.Serialization.TaskJson.ReadObject<global::Orders.Receipt>(ref reader, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Receipt>.Info));
 
-            /// <summary>Sends the task at once through <see cref="global::TaskGen.TaskApp.Default"/>; publishing completes in the background.</summary>
+            /// <summary>Sends the task through the default app without waiting.</summary>
             public static global::TaskGen.AsyncResult<global::Orders.Receipt> Delay(global::Orders.Order order, global::System.Collections.Generic.List<global::Orders.Order>? history) =>
                 global::TaskGen.TaskApp.Default.Send(Signature(order, history));
 
-            /// <summary>Sends the task with options and completes once the broker has confirmed it.</summary>
+            /// <summary>Sends the task; completes once the broker confirms it.</summary>
             public static global::System.Threading.Tasks.Task<global::TaskGen.AsyncResult<global::Orders.Receipt>> ApplyAsync(global::Orders.Order order, global::System.Collections.Generic.List<global::Orders.Order>? history, global::TaskGen.TaskOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
                 global::TaskGen.TaskApp.Default.SendAsync(Signature(order, history, options), cancellationToken);
 
-            /// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>
+            /// <summary>Creates the call without sending it.</summary>
             public static global::TaskGen.Signature<global::Orders.Receipt> Signature(global::Orders.Order order, global::System.Collections.Generic.List<global::Orders.Order>? history, global::TaskGen.TaskOptions? options = null) =>
-                new global::TaskGen.Signature<global::Orders.Receipt>(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<(global::Orders.Order, global::System.Collections.Generic.List<global::Orders.Order>?)>((order, history), static (writer, args) =>
+                new(Descriptor, global::TaskGen.Serialization.TaskArguments.Of((order, history), static (writer, args) =>
                 {
                     global::TaskGen.Serialization.TaskJson.WriteObject<global::Orders.Order>(writer, args.Item1, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Order>.Info);
                     global::TaskGen.Serialization.TaskJson.WriteList<global::Orders.Order>(writer, args.Item2, static (w1, v1) => global::TaskGen.Serialization.TaskJson.WriteObject<global::Orders.Order>(w1, v1, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Order>.Info));
@@ -40,23 +40,19 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_Orders_Billing_Charge(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            var args = global::TaskGen.Worker.TaskArgumentReader.Read<(global::Orders.Order, global::System.Collections.Generic.List<global::Orders.Order>?)>(invocation, global::Orders.Remote.Billing.Charge.Name, ParameterNames_Orders_Billing_Charge, 2, default, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref (global::Orders.Order, global::System.Collections.Generic.List<global::Orders.Order>?) values) =>
+            var args = global::TaskGen.Worker.TaskArgumentReader.Read(invocation, invocation.Request.Name, Names_Orders_Billing_Charge, 2, default, static (ref global::System.Text.Json.Utf8JsonReader r, int i, ref (global::Orders.Order, global::System.Collections.Generic.List<global::Orders.Order>?) v) =>
             {
-                switch (index)
+                switch (i)
                 {
-                    case 0:
-                        values.Item1 = global::TaskGen.Serialization.TaskJson.ReadObject<global::Orders.Order>(ref json, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Order>.Info);
-                        break;
-                    case 1:
-                        values.Item2 = global::TaskGen.Serialization.TaskJson.ReadList<global::Orders.Order>(ref json, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadObject<global::Orders.Order>(ref r1, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Order>.Info));
-                        break;
+                    case 0: v.Item1 = global::TaskGen.Serialization.TaskJson.ReadObject<global::Orders.Order>(ref r, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Order>.Info); break;
+                    case 1: v.Item2 = global::TaskGen.Serialization.TaskJson.ReadList<global::Orders.Order>(ref r, static (ref global::System.Text.Json.Utf8JsonReader r1) => global::TaskGen.Serialization.TaskJson.ReadObject<global::Orders.Order>(ref r1, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Order>.Info)); break;
                 }
             });
-            global::Orders.Receipt result = global::Orders.Billing.Charge(args.Item1, args.Item2);
-            invocation.SetResult<global::Orders.Receipt>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteObject<global::Orders.Receipt>(writer, value, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Receipt>.Info));
+            var result = global::Orders.Billing.Charge(args.Item1, args.Item2);
+            invocation.SetResult(result, static (w, v) => global::TaskGen.Serialization.TaskJson.WriteObject<global::Orders.Receipt>(w, v, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Receipt>.Info));
             return default;
         }
 
-        private static readonly string[] ParameterNames_Orders_Billing_Charge = new string[] { "order", "history" };
+        private static readonly string[] Names_Orders_Billing_Charge = new[] { "order", "history" };
     }
 }

@@ -12,7 +12,7 @@ namespace TaskGen.Generated
 
         private static readonly global::TaskGen.Worker.TaskDefinition[] s_tasks = new global::TaskGen.Worker.TaskDefinition[]
         {
-            new global::TaskGen.Worker.TaskDefinition(global::Orders.Remote.Billing.Charge.Name, "celery", new string[] { "order", "history" }, "Receipt"),
+            new(global::Orders.Remote.Billing.Charge.Name, "celery", new[] { "order", "history" }, "Receipt"),
         };
 
         /// <summary>The queues this assembly declares, for its stubs' descriptors and its workers.</summary>
@@ -31,8 +31,7 @@ namespace TaskGen.Generated
         {
             switch (invocation.Request.Name)
             {
-                case global::Orders.Remote.Billing.Charge.Name:
-                    return Invoke_Orders_Billing_Charge(invocation);
+                case global::Orders.Remote.Billing.Charge.Name: return Invoke_Orders_Billing_Charge(invocation);
                 default:
                     return ThrowUnknownTask(invocation.Request.Name);
             }

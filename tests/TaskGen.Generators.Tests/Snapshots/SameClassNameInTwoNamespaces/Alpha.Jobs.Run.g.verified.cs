@@ -9,23 +9,23 @@ namespace Alpha.Remote
         [global::System.CodeDom.Compiler.GeneratedCode("TaskGen.Generators", "1.0.0.0")]
         public static class Run
         {
-            /// <summary>The task's name on the wire.</summary>
+            /// <summary>The name on the wire.</summary>
             public const string Name = "Alpha.Jobs.Run";
 
-            /// <summary>The task's name, default queue and result reader.</summary>
-            public static readonly global::TaskGen.TaskDescriptor<int> Descriptor = new global::TaskGen.TaskDescriptor<int>(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, static (ref global::System.Text.Json.Utf8JsonReader reader) => global::TaskGen.Serialization.TaskJson.ReadInt32(ref reader));
+            /// <summary>Describes the task to senders.</summary>
+            public static readonly global::TaskGen.TaskDescriptor<int> Descriptor = new(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, global::TaskGen.Serialization.TaskJson.ReadInt32);
 
-            /// <summary>Sends the task at once through <see cref="global::TaskGen.TaskApp.Default"/>; publishing completes in the background.</summary>
+            /// <summary>Sends the task through the default app without waiting.</summary>
             public static global::TaskGen.AsyncResult<int> Delay(int x) =>
                 global::TaskGen.TaskApp.Default.Send(Signature(x));
 
-            /// <summary>Sends the task with options and completes once the broker has confirmed it.</summary>
+            /// <summary>Sends the task; completes once the broker confirms it.</summary>
             public static global::System.Threading.Tasks.Task<global::TaskGen.AsyncResult<int>> ApplyAsync(int x, global::TaskGen.TaskOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
                 global::TaskGen.TaskApp.Default.SendAsync(Signature(x, options), cancellationToken);
 
-            /// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>
+            /// <summary>Creates the call without sending it.</summary>
             public static global::TaskGen.Signature<int> Signature(int x, global::TaskGen.TaskOptions? options = null) =>
-                new global::TaskGen.Signature<int>(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<int>(x, static (writer, args) => global::TaskGen.Serialization.TaskJson.WriteInt32(writer, args)), options);
+                new(Descriptor, global::TaskGen.Serialization.TaskArguments.Of(x, static (writer, args) => global::TaskGen.Serialization.TaskJson.WriteInt32(writer, args)), options);
         }
     }
 }
@@ -36,12 +36,12 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_Alpha_Jobs_Run(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            var arg = global::TaskGen.Worker.TaskArgumentReader.Read<int>(invocation, global::Alpha.Remote.Jobs.Run.Name, ParameterNames_Alpha_Jobs_Run, 1, default!, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref int values) => values = global::TaskGen.Serialization.TaskJson.ReadInt32(ref json));
-            int result = global::Alpha.Jobs.Run(arg);
-            invocation.SetResult<int>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteInt32(writer, value));
+            var arg = global::TaskGen.Worker.TaskArgumentReader.Read(invocation, invocation.Request.Name, Names_Alpha_Jobs_Run, 1, default!, static (ref global::System.Text.Json.Utf8JsonReader r, int i, ref int v) => v = global::TaskGen.Serialization.TaskJson.ReadInt32(ref r));
+            var result = global::Alpha.Jobs.Run(arg);
+            invocation.SetResult(result, static (w, v) => global::TaskGen.Serialization.TaskJson.WriteInt32(w, v));
             return default;
         }
 
-        private static readonly string[] ParameterNames_Alpha_Jobs_Run = new string[] { "x" };
+        private static readonly string[] Names_Alpha_Jobs_Run = new[] { "x" };
     }
 }

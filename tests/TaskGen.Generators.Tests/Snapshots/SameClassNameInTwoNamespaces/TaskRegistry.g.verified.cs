@@ -12,8 +12,8 @@ namespace TaskGen.Generated
 
         private static readonly global::TaskGen.Worker.TaskDefinition[] s_tasks = new global::TaskGen.Worker.TaskDefinition[]
         {
-            new global::TaskGen.Worker.TaskDefinition(global::Alpha.Remote.Jobs.Run.Name, "celery", new string[] { "x" }, "int"),
-            new global::TaskGen.Worker.TaskDefinition(global::Beta.Remote.Jobs.Run.Name, "celery", new string[] { "x" }, "int"),
+            new(global::Alpha.Remote.Jobs.Run.Name, "celery", new[] { "x" }, "int"),
+            new(global::Beta.Remote.Jobs.Run.Name, "celery", new[] { "x" }, "int"),
         };
 
         /// <summary>The queues this assembly declares, for its stubs' descriptors and its workers.</summary>
@@ -32,10 +32,8 @@ namespace TaskGen.Generated
         {
             switch (invocation.Request.Name)
             {
-                case global::Alpha.Remote.Jobs.Run.Name:
-                    return Invoke_Alpha_Jobs_Run(invocation);
-                case global::Beta.Remote.Jobs.Run.Name:
-                    return Invoke_Beta_Jobs_Run(invocation);
+                case global::Alpha.Remote.Jobs.Run.Name: return Invoke_Alpha_Jobs_Run(invocation);
+                case global::Beta.Remote.Jobs.Run.Name: return Invoke_Beta_Jobs_Run(invocation);
                 default:
                     return ThrowUnknownTask(invocation.Request.Name);
             }

@@ -9,23 +9,23 @@ namespace Shop.Remote
         [global::System.CodeDom.Compiler.GeneratedCode("TaskGen.Generators", "1.0.0.0")]
         public static class Send
         {
-            /// <summary>The task's name on the wire.</summary>
+            /// <summary>The name on the wire.</summary>
             public const string Name = "Shop.Mail.Send";
 
-            /// <summary>The task's name, default queue and result reader.</summary>
-            public static readonly global::TaskGen.TaskDescriptor<string> Descriptor = new global::TaskGen.TaskDescriptor<string>(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, static (ref global::System.Text.Json.Utf8JsonReader reader) => global::TaskGen.Serialization.TaskJson.ReadString(ref reader));
+            /// <summary>Describes the task to senders.</summary>
+            public static readonly global::TaskGen.TaskDescriptor<string> Descriptor = new(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, global::TaskGen.Serialization.TaskJson.ReadString);
 
-            /// <summary>Sends the task at once through <see cref="global::TaskGen.TaskApp.Default"/>; publishing completes in the background.</summary>
+            /// <summary>Sends the task through the default app without waiting.</summary>
             public static global::TaskGen.AsyncResult<string> Delay(string to) =>
                 global::TaskGen.TaskApp.Default.Send(Signature(to));
 
-            /// <summary>Sends the task with options and completes once the broker has confirmed it.</summary>
+            /// <summary>Sends the task; completes once the broker confirms it.</summary>
             public static global::System.Threading.Tasks.Task<global::TaskGen.AsyncResult<string>> ApplyAsync(string to, global::TaskGen.TaskOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
                 global::TaskGen.TaskApp.Default.SendAsync(Signature(to, options), cancellationToken);
 
-            /// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>
+            /// <summary>Creates the call without sending it.</summary>
             public static global::TaskGen.Signature<string> Signature(string to, global::TaskGen.TaskOptions? options = null) =>
-                new global::TaskGen.Signature<string>(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<string>(to, static (writer, args) => global::TaskGen.Serialization.TaskJson.WriteString(writer, args)), options);
+                new(Descriptor, global::TaskGen.Serialization.TaskArguments.Of(to, static (writer, args) => global::TaskGen.Serialization.TaskJson.WriteString(writer, args)), options);
         }
     }
 }
@@ -36,11 +36,11 @@ namespace TaskGen.Generated
     {
         private static async global::System.Threading.Tasks.ValueTask Invoke_Shop_Mail_Send(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            var arg = global::TaskGen.Worker.TaskArgumentReader.Read<string>(invocation, global::Shop.Remote.Mail.Send.Name, ParameterNames_Shop_Mail_Send, 1, default!, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref string values) => values = global::TaskGen.Serialization.TaskJson.ReadString(ref json));
-            string result = await global::Shop.Mail.Send(arg, invocation.GetRequiredService<global::Shop.IMailer>(), invocation.CancellationToken, invocation.GetRequiredService<global::Shop.Clock>()).ConfigureAwait(false);
-            invocation.SetResult<string>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteString(writer, value));
+            var arg = global::TaskGen.Worker.TaskArgumentReader.Read(invocation, invocation.Request.Name, Names_Shop_Mail_Send, 1, default!, static (ref global::System.Text.Json.Utf8JsonReader r, int i, ref string v) => v = global::TaskGen.Serialization.TaskJson.ReadString(ref r));
+            var result = await global::Shop.Mail.Send(arg, invocation.GetRequiredService<global::Shop.IMailer>(), invocation.CancellationToken, invocation.GetRequiredService<global::Shop.Clock>()).ConfigureAwait(false);
+            invocation.SetResult(result, static (w, v) => global::TaskGen.Serialization.TaskJson.WriteString(w, v));
         }
 
-        private static readonly string[] ParameterNames_Shop_Mail_Send = new string[] { "to" };
+        private static readonly string[] Names_Shop_Mail_Send = new[] { "to" };
     }
 }

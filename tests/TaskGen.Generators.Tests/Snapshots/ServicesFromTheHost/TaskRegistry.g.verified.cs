@@ -12,7 +12,7 @@ namespace TaskGen.Generated
 
         private static readonly global::TaskGen.Worker.TaskDefinition[] s_tasks = new global::TaskGen.Worker.TaskDefinition[]
         {
-            new global::TaskGen.Worker.TaskDefinition(global::Shop.Remote.Mail.Send.Name, "celery", new string[] { "to" }, "string"),
+            new(global::Shop.Remote.Mail.Send.Name, "celery", new[] { "to" }, "string"),
         };
 
         /// <summary>The queues this assembly declares, for its stubs' descriptors and its workers.</summary>
@@ -31,8 +31,7 @@ namespace TaskGen.Generated
         {
             switch (invocation.Request.Name)
             {
-                case global::Shop.Remote.Mail.Send.Name:
-                    return Invoke_Shop_Mail_Send(invocation);
+                case global::Shop.Remote.Mail.Send.Name: return Invoke_Shop_Mail_Send(invocation);
                 default:
                     return ThrowUnknownTask(invocation.Request.Name);
             }

@@ -9,23 +9,23 @@ namespace CeleryApp.Tasks.Remote
         [global::System.CodeDom.Compiler.GeneratedCode("TaskGen.Generators", "1.0.0.0")]
         public static class RectArea
         {
-            /// <summary>The task's name on the wire.</summary>
+            /// <summary>The name on the wire.</summary>
             public const string Name = "CeleryApp.Tasks.Geometry.RectArea";
 
-            /// <summary>The task's name, default queue and result reader.</summary>
-            public static readonly global::TaskGen.TaskDescriptor<double> Descriptor = new global::TaskGen.TaskDescriptor<double>(Name, "calc", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, static (ref global::System.Text.Json.Utf8JsonReader reader) => global::TaskGen.Serialization.TaskJson.ReadDouble(ref reader));
+            /// <summary>Describes the task to senders.</summary>
+            public static readonly global::TaskGen.TaskDescriptor<double> Descriptor = new(Name, "calc", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, global::TaskGen.Serialization.TaskJson.ReadDouble);
 
-            /// <summary>Sends the task at once through <see cref="global::TaskGen.TaskApp.Default"/>; publishing completes in the background.</summary>
+            /// <summary>Sends the task through the default app without waiting.</summary>
             public static global::TaskGen.AsyncResult<double> Delay(double h, double w) =>
                 global::TaskGen.TaskApp.Default.Send(Signature(h, w));
 
-            /// <summary>Sends the task with options and completes once the broker has confirmed it.</summary>
+            /// <summary>Sends the task; completes once the broker confirms it.</summary>
             public static global::System.Threading.Tasks.Task<global::TaskGen.AsyncResult<double>> ApplyAsync(double h, double w, global::TaskGen.TaskOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
                 global::TaskGen.TaskApp.Default.SendAsync(Signature(h, w, options), cancellationToken);
 
-            /// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>
+            /// <summary>Creates the call without sending it.</summary>
             public static global::TaskGen.Signature<double> Signature(double h, double w, global::TaskGen.TaskOptions? options = null) =>
-                new global::TaskGen.Signature<double>(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<(double, double)>((h, w), static (writer, args) =>
+                new(Descriptor, global::TaskGen.Serialization.TaskArguments.Of((h, w), static (writer, args) =>
                 {
                     global::TaskGen.Serialization.TaskJson.WriteDouble(writer, args.Item1);
                     global::TaskGen.Serialization.TaskJson.WriteDouble(writer, args.Item2);
@@ -40,23 +40,19 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_CeleryApp_Tasks_Geometry_RectArea(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            var args = global::TaskGen.Worker.TaskArgumentReader.Read<(double, double)>(invocation, global::CeleryApp.Tasks.Remote.Geometry.RectArea.Name, ParameterNames_CeleryApp_Tasks_Geometry_RectArea, 2, default, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref (double, double) values) =>
+            var args = global::TaskGen.Worker.TaskArgumentReader.Read(invocation, invocation.Request.Name, Names_CeleryApp_Tasks_Geometry_RectArea, 2, default, static (ref global::System.Text.Json.Utf8JsonReader r, int i, ref (double, double) v) =>
             {
-                switch (index)
+                switch (i)
                 {
-                    case 0:
-                        values.Item1 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref json);
-                        break;
-                    case 1:
-                        values.Item2 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref json);
-                        break;
+                    case 0: v.Item1 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref r); break;
+                    case 1: v.Item2 = global::TaskGen.Serialization.TaskJson.ReadDouble(ref r); break;
                 }
             });
-            double result = global::CeleryApp.Tasks.Geometry.RectArea(args.Item1, args.Item2);
-            invocation.SetResult<double>(result, static (writer, value) => global::TaskGen.Serialization.TaskJson.WriteDouble(writer, value));
+            var result = global::CeleryApp.Tasks.Geometry.RectArea(args.Item1, args.Item2);
+            invocation.SetResult(result, static (w, v) => global::TaskGen.Serialization.TaskJson.WriteDouble(w, v));
             return default;
         }
 
-        private static readonly string[] ParameterNames_CeleryApp_Tasks_Geometry_RectArea = new string[] { "h", "w" };
+        private static readonly string[] Names_CeleryApp_Tasks_Geometry_RectArea = new[] { "h", "w" };
     }
 }

@@ -12,7 +12,7 @@ namespace TaskGen.Generated
 
         private static readonly global::TaskGen.Worker.TaskDefinition[] s_tasks = new global::TaskGen.Worker.TaskDefinition[]
         {
-            new global::TaskGen.Worker.TaskDefinition(global::CeleryApp.Tasks.Remote.Geometry.RectArea.Name, "calc", new string[] { "h", "w" }, "double"),
+            new(global::CeleryApp.Tasks.Remote.Geometry.RectArea.Name, "calc", new[] { "h", "w" }, "double"),
         };
 
         /// <summary>The queues this assembly declares, for its stubs' descriptors and its workers.</summary>
@@ -32,8 +32,7 @@ namespace TaskGen.Generated
         {
             switch (invocation.Request.Name)
             {
-                case global::CeleryApp.Tasks.Remote.Geometry.RectArea.Name:
-                    return Invoke_CeleryApp_Tasks_Geometry_RectArea(invocation);
+                case global::CeleryApp.Tasks.Remote.Geometry.RectArea.Name: return Invoke_CeleryApp_Tasks_Geometry_RectArea(invocation);
                 default:
                     return ThrowUnknownTask(invocation.Request.Name);
             }

@@ -9,23 +9,23 @@ namespace Audit.Remote
         [global::System.CodeDom.Compiler.GeneratedCode("TaskGen.Generators", "1.0.0.0")]
         public static class Write
         {
-            /// <summary>The task's name on the wire.</summary>
+            /// <summary>The name on the wire.</summary>
             public const string Name = "Audit.Log.Write";
 
-            /// <summary>The task's name, default queue and result reader.</summary>
-            public static readonly global::TaskGen.TaskDescriptor Descriptor = new global::TaskGen.TaskDescriptor(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues);
+            /// <summary>Describes the task to senders.</summary>
+            public static readonly global::TaskGen.TaskDescriptor Descriptor = new(Name, "", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues);
 
-            /// <summary>Sends the task at once through <see cref="global::TaskGen.TaskApp.Default"/>; publishing completes in the background.</summary>
+            /// <summary>Sends the task through the default app without waiting.</summary>
             public static global::TaskGen.AsyncResult Delay(string message) =>
                 global::TaskGen.TaskApp.Default.Send(Signature(message));
 
-            /// <summary>Sends the task with options and completes once the broker has confirmed it.</summary>
+            /// <summary>Sends the task; completes once the broker confirms it.</summary>
             public static global::System.Threading.Tasks.Task<global::TaskGen.AsyncResult> ApplyAsync(string message, global::TaskGen.TaskOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
                 global::TaskGen.TaskApp.Default.SendAsync(Signature(message, options), cancellationToken);
 
-            /// <summary>Creates the call without sending it, for any app's <c>SendAsync</c>.</summary>
+            /// <summary>Creates the call without sending it.</summary>
             public static global::TaskGen.Signature Signature(string message, global::TaskGen.TaskOptions? options = null) =>
-                new global::TaskGen.Signature(Descriptor, new global::TaskGen.Serialization.TaskArgumentValues<string>(message, static (writer, args) => global::TaskGen.Serialization.TaskJson.WriteString(writer, args)), options);
+                new(Descriptor, global::TaskGen.Serialization.TaskArguments.Of(message, static (writer, args) => global::TaskGen.Serialization.TaskJson.WriteString(writer, args)), options);
         }
     }
 }
@@ -36,11 +36,11 @@ namespace TaskGen.Generated
     {
         private static global::System.Threading.Tasks.ValueTask Invoke_Audit_Log_Write(global::TaskGen.Worker.TaskInvocation invocation)
         {
-            var arg = global::TaskGen.Worker.TaskArgumentReader.Read<string>(invocation, global::Audit.Remote.Log.Write.Name, ParameterNames_Audit_Log_Write, 1, default!, static (ref global::System.Text.Json.Utf8JsonReader json, int index, ref string values) => values = global::TaskGen.Serialization.TaskJson.ReadString(ref json));
+            var arg = global::TaskGen.Worker.TaskArgumentReader.Read(invocation, invocation.Request.Name, Names_Audit_Log_Write, 1, default!, static (ref global::System.Text.Json.Utf8JsonReader r, int i, ref string v) => v = global::TaskGen.Serialization.TaskJson.ReadString(ref r));
             global::Audit.Log.Write(arg);
             return default;
         }
 
-        private static readonly string[] ParameterNames_Audit_Log_Write = new string[] { "message" };
+        private static readonly string[] Names_Audit_Log_Write = new[] { "message" };
     }
 }

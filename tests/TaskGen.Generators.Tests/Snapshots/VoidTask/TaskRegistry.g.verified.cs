@@ -12,7 +12,7 @@ namespace TaskGen.Generated
 
         private static readonly global::TaskGen.Worker.TaskDefinition[] s_tasks = new global::TaskGen.Worker.TaskDefinition[]
         {
-            new global::TaskGen.Worker.TaskDefinition(global::Audit.Remote.Log.Write.Name, "celery", new string[] { "message" }, null),
+            new(global::Audit.Remote.Log.Write.Name, "celery", new[] { "message" }, null),
         };
 
         /// <summary>The queues this assembly declares, for its stubs' descriptors and its workers.</summary>
@@ -31,8 +31,7 @@ namespace TaskGen.Generated
         {
             switch (invocation.Request.Name)
             {
-                case global::Audit.Remote.Log.Write.Name:
-                    return Invoke_Audit_Log_Write(invocation);
+                case global::Audit.Remote.Log.Write.Name: return Invoke_Audit_Log_Write(invocation);
                 default:
                     return ThrowUnknownTask(invocation.Request.Name);
             }
