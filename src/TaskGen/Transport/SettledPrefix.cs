@@ -20,6 +20,9 @@ internal sealed class SettledPrefix
 
     // Finished tags waiting for their ack, each with the flush round it finished in.
     private readonly SortedDictionary<ulong, long> _finished = [];
+
+    // The tags one Take settles, kept between calls so that a flush allocates nothing of its own.
+    private readonly List<ulong> _taken = [];
     private ulong _lastDelivered;
 
     /// <summary>How many finished tags wait for their ack.</summary>
@@ -119,7 +122,7 @@ internal sealed class SettledPrefix
     {
         ulong lowestOpen = _open.Count == 0 ? ulong.MaxValue : _open.Min;
         ulong multiple = 0;
-        List<ulong>? taken = null;
+        _taken.Clear();
         foreach ((ulong tag, long round) in _finished)
         {
             if (tag < lowestOpen)
@@ -135,15 +138,12 @@ internal sealed class SettledPrefix
                 continue;
             }
 
-            (taken ??= []).Add(tag);
+            _taken.Add(tag);
         }
 
-        if (taken is not null)
+        foreach (ulong tag in _taken)
         {
-            foreach (ulong tag in taken)
-            {
-                _finished.Remove(tag);
-            }
+            _finished.Remove(tag);
         }
 
         return multiple;

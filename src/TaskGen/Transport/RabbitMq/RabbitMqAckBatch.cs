@@ -31,6 +31,9 @@ internal sealed class RabbitMqAckBatch : IDisposable
     // Frames go out in the order they were taken from the book: a later multiple ack overtaking an earlier one would
     // name a tag the broker no longer holds, which closes the channel.
     private readonly SemaphoreSlim _sending = new(1, 1);
+
+    // Filled and sent only while _sending is held, so one list serves every flush.
+    private readonly List<ulong> _singles = [];
     private readonly Timer _timer;
     private long _round;
     private bool _timerArmed;
@@ -149,8 +152,9 @@ internal sealed class RabbitMqAckBatch : IDisposable
 
     private async ValueTask FlushAsync(long singlesBefore)
     {
-        var singles = new List<ulong>();
         await _sending.WaitAsync().ConfigureAwait(false);
+        List<ulong> singles = _singles;
+        singles.Clear();
         try
         {
             ulong multiple;
