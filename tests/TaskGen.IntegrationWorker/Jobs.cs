@@ -68,6 +68,18 @@ public static class Jobs
         return id;
     }
 
+    /// <summary>
+    /// Records its run as <see cref="Record"/> does, then takes a while: a test that drops the worker's channel while
+    /// it runs counts which runs started twice.
+    /// </summary>
+    [Task(Queue = "work")]
+    public static async Task<int> RecordSlowly(string path, int id, int milliseconds)
+    {
+        Record(path, id);
+        await Task.Delay(milliseconds, CancellationToken.None);
+        return id;
+    }
+
     /// <summary>Blocks its thread without looking at any token, as code that cannot be interrupted does.</summary>
     [Task(Queue = "work")]
     public static int Block(int milliseconds)

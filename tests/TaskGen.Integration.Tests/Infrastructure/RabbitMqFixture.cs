@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using TaskGen.Transport;
@@ -110,6 +111,42 @@ public sealed class RabbitMqFixture : IAsyncLifetime
             "[{client_properties, Props}] when is_list(Props) -> lists:keyfind(<<\"connection_name\">>, 1, Props) =:= {<<\"connection_name\">>, longstr, Name}; _ -> false end]) end, " +
             "Loop = fun Loop(N) -> K = N + Kill(), case erlang:monotonic_time(millisecond) < Deadline of true -> timer:sleep(50), Loop(K); false -> K end end, " +
             "Loop(0).";
+        string output = await CtlAsync("eval", program);
+        return int.Parse(output.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>How many lines of the node's own log (warnings and errors) contain <paramref name="text"/>, so a test can count what the broker complained of while it ran.</summary>
+    /// <param name="text">The text to look for, such as <c>unknown delivery tag</c>.</param>
+    public int CountLogLines(string text)
+    {
+        string directory = Path.Combine(_nodeDirectory ?? throw new InvalidOperationException("The node's log needs its directory: set TASKGEN_TEST_BROKER_DIR beside TASKGEN_TEST_BROKER_URL."), "log");
+        return Directory.GetFiles(directory, "*.log")
+            .Where(file => !file.EndsWith("startup.log", StringComparison.Ordinal))
+            .Sum(file =>
+            {
+                using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                using var reader = new StreamReader(stream);
+                int count = 0;
+                while (reader.ReadLine() is { } line)
+                {
+                    count += line.Contains(text, StringComparison.Ordinal) ? 1 : 0;
+                }
+
+                return count;
+            });
+    }
+
+    /// <summary>Closes, from the broker's side, every connection of another process (TaskGen names each after its machine and process id).</summary>
+    /// <param name="processId">The process whose connections close.</param>
+    /// <returns>How many connections were closed.</returns>
+    public async Task<int> CloseConnectionsOfProcessAsync(int processId)
+    {
+        string name = $"TaskGen {Environment.MachineName}:{processId}";
+        string program =
+            $"Name = <<\"{name}\">>, " +
+            "length([rabbit_networking:close_connection(P, \"fault test: connection closed\") || P <- rabbit_networking:connections(), " +
+            "case catch rabbit_networking:connection_info(P, [client_properties]) of " +
+            "[{client_properties, Props}] when is_list(Props) -> lists:keyfind(<<\"connection_name\">>, 1, Props) =:= {<<\"connection_name\">>, longstr, Name}; _ -> false end]).";
         string output = await CtlAsync("eval", program);
         return int.Parse(output.Trim(), System.Globalization.CultureInfo.InvariantCulture);
     }

@@ -50,9 +50,6 @@ internal sealed class RabbitMqAckBatch : IDisposable
     /// <summary>Acks handed to every batch in this process, and the ack frames sent for them, for the benchmark's figures.</summary>
     internal static (long Finished, long Frames) Tally => (Interlocked.Read(ref s_finished), Interlocked.Read(ref s_frames));
 
-    /// <summary>Whether this batch belongs to <paramref name="channel"/> as it was while <paramref name="lost"/> was live.</summary>
-    public bool Serves(IChannel channel, CancellationToken lost) => ReferenceEquals(channel, _channel) && lost == _lost;
-
     /// <summary>Records a delivery in the order the channel handed it out; false means it must be settled on its own.</summary>
     public bool Delivered(ulong tag)
     {

@@ -25,12 +25,11 @@ internal sealed partial class RabbitMqConsumer : ITransportConsumer
 
     // Serializes what changes the channel or the consumer tag: start, restart, the rotation of held messages, cancel.
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private CancellationTokenSource _generation = new();
+    private ChannelLife? _life;
     private IChannel? _channel;
     private string _queue;
     private string? _tag;
     private int _heldOnTag;
-    private RabbitMqAckBatch? _acks;
     private int _restarting;
     private volatile bool _cancelled;
 
@@ -96,10 +95,9 @@ internal sealed partial class RabbitMqConsumer : ITransportConsumer
         {
             // Acks still batched go out first; closing the channel hands every unacknowledged delivery back to the broker.
             await FlushAcksAsync().ConfigureAwait(false);
-            Interlocked.Exchange(ref _acks, null)?.Dispose();
             await CloseAsync(_channel).ConfigureAwait(false);
             _channel = null;
-            _generation.Cancel();
+            Interlocked.Exchange(ref _life, null)?.End();
         }
         finally
         {
@@ -124,6 +122,7 @@ internal sealed partial class RabbitMqConsumer : ITransportConsumer
 
             // Attached only once consuming has started, so a failed start can never begin a second restart.
             channel.ChannelShutdownAsync += (_, args) => OnChannelShutdownAsync(channel, args);
+            Interlocked.Exchange(ref _life, NewLife(channel))?.End();
             _channel = channel;
             _queue = queue;
             _tag = tag;
@@ -208,12 +207,22 @@ internal sealed partial class RabbitMqConsumer : ITransportConsumer
         ScheduleRestart("the broker cancelled the consumer (queue deleted or its node lost)");
     }
 
-    /// <summary>Voids every delivery of the channel as it was: their messages go back to the queue with it.</summary>
+    /// <summary>
+    /// Voids every delivery of the channel as it was: their messages go back to the queue with it. The channel object
+    /// may live on (RabbitMQ.Client recovers it in place after a network failure), so it gets a life of its own, with a
+    /// book that starts empty.
+    /// </summary>
     private void Invalidate()
     {
-        CancellationTokenSource old = Interlocked.Exchange(ref _generation, new CancellationTokenSource());
-        old.Cancel();
+        ChannelLife? old = Volatile.Read(ref _life);
+        if (old is not null && Interlocked.CompareExchange(ref _life, NewLife(old.Channel), old) == old)
+        {
+            old.End();
+        }
     }
+
+    private ChannelLife NewLife(IChannel channel) =>
+        new(channel, _specification.AutoAck || _specification.AckBatchSize <= 1 ? 0 : _specification.AckBatchSize);
 
     private void ScheduleRestart(string reason)
     {
@@ -237,7 +246,7 @@ internal sealed partial class RabbitMqConsumer : ITransportConsumer
                 IChannel? old = _channel;
                 _channel = null;
                 _tag = null;
-                Invalidate();
+                Interlocked.Exchange(ref _life, null)?.End();
                 await CloseAsync(old).ConfigureAwait(false);
                 await OpenAsync(CancellationToken.None).ConfigureAwait(false);
                 Restarts++;
@@ -265,29 +274,7 @@ internal sealed partial class RabbitMqConsumer : ITransportConsumer
         }
     }
 
-    private ValueTask FlushAcksAsync() => Volatile.Read(ref _acks) is { } acks ? acks.FlushAllAsync() : ValueTask.CompletedTask;
-
-    /// <summary>
-    /// The ack batch of the channel as it is now: one per channel and generation, shared by the consumer tags a
-    /// rotation puts on that channel (their tags are one sequence), and new once a recovery starts the tags again.
-    /// </summary>
-    private RabbitMqAckBatch? AcksFor(IChannel channel, CancellationToken generation)
-    {
-        if (_specification.AutoAck || _specification.AckBatchSize <= 1)
-        {
-            return null;
-        }
-
-        RabbitMqAckBatch? current = Volatile.Read(ref _acks);
-        if (current is not null && current.Serves(channel, generation))
-        {
-            return current;
-        }
-
-        var fresh = new RabbitMqAckBatch(channel, generation, _specification.AckBatchSize);
-        Interlocked.Exchange(ref _acks, fresh)?.Dispose();
-        return fresh;
-    }
+    private ValueTask FlushAcksAsync() => Volatile.Read(ref _life)?.Acks is { } acks ? acks.FlushAllAsync() : ValueTask.CompletedTask;
 
     private static async ValueTask CloseAsync(IChannel? channel)
     {
@@ -320,6 +307,9 @@ internal sealed partial class RabbitMqConsumer : ITransportConsumer
     [LoggerMessage(Level = LogLevel.Critical, Message = "The consumer of '{Queue}' could not be restored after {Attempts} attempts: {Reason}")]
     private static partial void LogConsumerFailed(ILogger logger, string queue, int attempts, string reason);
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Dropped delivery {DeliveryTag} of queue '{Queue}': its channel is gone, and the broker delivers the message again.")]
+    private static partial void LogDroppedStale(ILogger logger, ulong deliveryTag, string queue);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "A handler of queue '{Queue}' threw; the message is rejected without requeue.")]
     private static partial void LogHandlerFailed(ILogger logger, Exception exception, string queue);
 
@@ -331,17 +321,27 @@ internal sealed partial class RabbitMqConsumer : ITransportConsumer
         public override async Task HandleBasicDeliverAsync(string consumerTag, ulong deliveryTag, bool redelivered, string exchange, string routingKey, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
         {
             ConsumerSpecification specification = owner._specification;
-            CancellationToken generation = owner._generation.Token;
+
+            // The life is read before the client's token: RabbitMQ.Client cancels that token (the channel is quiescing)
+            // before it reports the shutdown that ends the life, so a delivery that reads the life after it ended sees
+            // the token cancelled. Either way a delivery of a dead channel is dropped, not run: the client still hands
+            // over what it had buffered, and the broker delivers those messages again.
+            ChannelLife? life = Volatile.Read(ref owner._life);
+            if (cancellationToken.IsCancellationRequested || life is null || !ReferenceEquals(life.Channel, _channel) || life.Lost.IsCancellationRequested)
+            {
+                LogDroppedStale(owner._connection.Logger, deliveryTag, owner._queue);
+                return;
+            }
 
             // Deliveries of one channel come here one at a time and in tag order, which the ack batch relies on.
-            RabbitMqAckBatch? acks = owner.AcksFor(_channel, generation);
+            RabbitMqAckBatch? acks = life.Acks;
             if (acks is not null && !acks.Delivered(deliveryTag))
             {
                 acks = null;
             }
 
             var delivery = new RabbitDelivery(
-                owner, _channel, acks, consumerTag, deliveryTag, generation,
+                owner, _channel, acks, consumerTag, deliveryTag, life.Lost,
                 RabbitMqProperties.ReadMessage(exchange, routingKey, properties, body), owner._queue, redelivered, specification.AutoAck);
             try
             {
@@ -359,6 +359,36 @@ internal sealed partial class RabbitMqConsumer : ITransportConsumer
         {
             await base.HandleBasicCancelAsync(consumerTag, cancellationToken).ConfigureAwait(false);
             owner.OnBrokerCancel(consumerTag);
+        }
+    }
+
+    /// <summary>
+    /// One channel from its opening (or its recovery) to its loss: the token that voids its deliveries, and the one
+    /// ack book they all share, never replaced while the life lasts, so that no multiple ack of another book can
+    /// cover a tag that still runs.
+    /// </summary>
+    private sealed class ChannelLife
+    {
+        private readonly CancellationTokenSource _lost = new();
+
+        public ChannelLife(IChannel channel, int ackBatchSize)
+        {
+            Channel = channel;
+            Lost = _lost.Token;
+            Acks = ackBatchSize > 1 ? new RabbitMqAckBatch(channel, Lost, ackBatchSize) : null;
+        }
+
+        public IChannel Channel { get; }
+
+        public CancellationToken Lost { get; }
+
+        public RabbitMqAckBatch? Acks { get; }
+
+        /// <summary>Voids the life's deliveries and stops its book; acks it still holds would name tags the broker took back.</summary>
+        public void End()
+        {
+            _lost.Cancel();
+            Acks?.Dispose();
         }
     }
 
