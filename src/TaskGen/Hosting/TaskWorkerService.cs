@@ -21,6 +21,7 @@ internal sealed partial class TaskWorkerService : BackgroundService, IAsyncDispo
     private readonly WorkerOptions _options;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger _logger;
+    private CancellationTokenRegistration _stopping;
 
     public TaskWorkerService(TaskApp app, WorkerOptions options, IHostApplicationLifetime lifetime, ILoggerFactory loggerFactory)
     {
@@ -47,6 +48,11 @@ internal sealed partial class TaskWorkerService : BackgroundService, IAsyncDispo
         }
 
         Worker = worker;
+
+        // The host stops its services one after another with one deadline: a worker that consumed until its own
+        // turn would start tasks while the one before it drained, then have no time left for them. So every
+        // worker stops taking work as soon as the host begins to stop, and only the draining is done in turn.
+        _stopping = _lifetime.ApplicationStopping.Register(static state => ((TaskWorker)state!).StopConsumingAsync(), worker);
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -76,6 +82,7 @@ internal sealed partial class TaskWorkerService : BackgroundService, IAsyncDispo
     // The container prefers this over Dispose; the worker was stopped with the host, so this only releases it.
     public async ValueTask DisposeAsync()
     {
+        await _stopping.DisposeAsync().ConfigureAwait(false);
         base.Dispose();
         if (Worker is { } worker)
         {

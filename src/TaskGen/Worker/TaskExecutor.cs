@@ -71,6 +71,16 @@ internal sealed partial class TaskExecutor
                 return;
             }
 
+            if (_worker.Stopping.IsCancellationRequested)
+            {
+                // Its slot came free after the worker began to stop, which waits only for what had started:
+                // it goes back unstarted, for the next worker, rather than run on a channel about to close.
+                LogNotStartedOnStop(_logger, LogText.Escape(request.Id), LogText.Escape(request.Name));
+                ReleaseSlot();
+                await delivery.RejectAsync(requeue: true).ConfigureAwait(false);
+                return;
+            }
+
             if (_worker.Revoked.Contains(request.Id, Environment.TickCount64))
             {
                 LogRevoked(_logger, LogText.Escape(request.Id), LogText.Escape(request.Name));
@@ -346,6 +356,9 @@ internal sealed partial class TaskExecutor
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId} ({TaskName}) was not started: the channel that delivered it is gone, and the broker delivers it again.")]
     private static partial void LogDroppedLost(ILogger logger, string taskId, string taskName);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Task {TaskId} ({TaskName}) was not started: the worker is stopping, and its message goes back to the queue.")]
+    private static partial void LogNotStartedOnStop(ILogger logger, string taskId, string taskName);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Task {TaskId} ({TaskName}) exceeded its hard time limit of {Seconds} s: reported as TimeLimitExceeded, its slot freed, its code left to finish on its own.")]
     private static partial void LogHardLimit(ILogger logger, string taskId, string taskName, double seconds);

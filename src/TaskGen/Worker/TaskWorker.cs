@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -32,8 +33,12 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
 
     private readonly List<ITransportConsumer> _consumers = [];
     private readonly TaskCompletionSource<Exception> _faulted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<Task> _stoppedConsuming = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IReadOnlyList<IWorkerService> _services = [];
+
+    // 0 created, 1 consuming, 2 stopping (no task starts), 3 stopped or draining.
     private int _state;
+    private long _stopStarted;
 
     internal TaskWorker(WorkerDependencies dependencies, WorkerOptions options)
     {
@@ -189,22 +194,19 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
     /// <param name="cancellationToken">Cuts the grace period short.</param>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        if (Interlocked.Exchange(ref _state, 2) != 1)
+        await StopConsumingAsync().ConfigureAwait(false);
+        if (Interlocked.CompareExchange(ref _state, 3, 2) != 2)
         {
             return;
         }
 
-        _context.StoppingSource.Cancel();
-
-        foreach (ITransportConsumer consumer in _consumers)
-        {
-            await consumer.CancelAsync().ConfigureAwait(false);
-        }
-
-        Task all = Task.WhenAll(_handler.Running.ToArray());
+        // The grace counts from when consuming stopped, so a host that stops its workers one after another
+        // gives each the same deadline rather than what the ones before it left over.
+        TimeSpan grace = _settings.WorkerShutdownTimeout - Stopwatch.GetElapsedTime(Volatile.Read(ref _stopStarted));
+        Task all = DrainAsync();
         try
         {
-            await all.WaitAsync(_settings.WorkerShutdownTimeout, cancellationToken).ConfigureAwait(false);
+            await all.WaitAsync(grace > TimeSpan.Zero ? grace : TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
@@ -232,6 +234,54 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
         }
 
         LogStopped(_logger, NodeName);
+    }
+
+    /// <summary>
+    /// The first half of <see cref="StopAsync"/>: no task starts from now on and the consumers are cancelled, while
+    /// running tasks go on. A host calls it on every worker as soon as it begins to stop, so none keeps taking work
+    /// while another drains; calling it again returns the same stop.
+    /// </summary>
+    internal Task StopConsumingAsync()
+    {
+        switch (Interlocked.CompareExchange(ref _state, 2, 1))
+        {
+            case 1:
+                Volatile.Write(ref _stopStarted, Stopwatch.GetTimestamp());
+                _context.StoppingSource.Cancel();
+                _stoppedConsuming.SetResult(CancelConsumersAsync());
+                break;
+            case 0:
+                // Never started: it never will, and there is nothing to drain.
+                if (Interlocked.CompareExchange(ref _state, 3, 0) != 0)
+                {
+                    return StopConsumingAsync();
+                }
+
+                _stoppedConsuming.SetResult(Task.CompletedTask);
+                break;
+        }
+
+        return _stoppedConsuming.Task.Unwrap();
+    }
+
+    private async Task CancelConsumersAsync()
+    {
+        foreach (ITransportConsumer consumer in _consumers)
+        {
+            await consumer.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Waits for everything the handler runs, taking the set again until it is empty: a delivery that came in
+    /// while the first ones drained is only being handed back, and it needs its channel to do that.
+    /// </summary>
+    private async Task DrainAsync()
+    {
+        while (_handler.Running.Count > 0)
+        {
+            await Task.WhenAll(_handler.Running.ToArray()).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Stops the worker if it is running.</summary>
