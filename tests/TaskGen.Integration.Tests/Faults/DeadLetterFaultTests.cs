@@ -11,6 +11,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using TaskGen.Protocol;
 using TaskGen.Transport;
+using Xunit.Abstractions;
 
 namespace TaskGen.Integration.Tests;
 
@@ -19,7 +20,7 @@ namespace TaskGen.Integration.Tests;
 /// against a delivery limit, and a replay of every message across a dropped connection replays each one once or
 /// says which it could not settle.
 /// </summary>
-public sealed class DeadLetterFaultTests(RabbitMqFixture broker) : IntegrationTest(broker)
+public sealed class DeadLetterFaultTests(RabbitMqFixture broker, ITestOutputHelper log) : IntegrationTest(broker)
 {
     [Fact]
     public async Task ListingTheDeadLettersTwentyFiveTimesUnderADeliveryLimitOfTwentyLosesNone()
@@ -39,6 +40,7 @@ public sealed class DeadLetterFaultTests(RabbitMqFixture broker) : IntegrationTe
             (int listCode, string json) = await DeadLettersAsync("list", "--json");
             Assert.Equal(0, listCode);
             string[] listed = [.. JsonDocument.Parse(json).RootElement.EnumerateArray().Select(letter => letter.GetProperty("id").GetString()!)];
+            log.WriteLine($"{left} of {ids.Length} dead letters left after 25 list runs.");
             Assert.True(left == ids.Length, $"{ids.Length - (int)left} of {ids.Length} dead letters were lost after 25 list runs.");
             Assert.Equal(ids, listed);
         }
@@ -73,6 +75,7 @@ public sealed class DeadLetterFaultTests(RabbitMqFixture broker) : IntegrationTe
         string[] bothUnreported = [.. ids.Where(id => replayed.ContainsKey(id) && dead.ContainsKey(id) && !output.Contains(id, StringComparison.Ordinal))];
         string summary = $"{twice.Length} replayed twice, {lost.Length} lost, {deadTwice.Length} twice in {RabbitMqFixture.DeadLetters}, "
             + $"{bothUnreported.Length} in both queues without a word; exit {replay.ExitCode}, {dead.Count} left. Output:\n{output}";
+        log.WriteLine($"Dropped with {leftAtDrop} of {Count} left: {summary[..summary.IndexOf(" Output:", StringComparison.Ordinal)]}");
         Assert.True(twice.Length == 0 && lost.Length == 0 && deadTwice.Length == 0 && bothUnreported.Length == 0, summary);
 
         // Success only when nothing is left; otherwise the last line says how many stayed.
