@@ -197,6 +197,9 @@ internal sealed class RabbitMqQueueReader : IQueueReader
             return MoveOutcome.Unconfirmed;
         }
 
+        // From here the copy exists, and the removal is not known to have happened until a later round trip on this
+        // channel life completes: if that life ends first, the broker may hand the message back.
+        _unproven = got.Epoch;
         if (got.Lost.IsCancellationRequested)
         {
             return MoveOutcome.CopiedNotRemoved;
@@ -211,8 +214,6 @@ internal sealed class RabbitMqQueueReader : IQueueReader
             return MoveOutcome.CopiedNotRemoved;
         }
 
-        // Sent, but not known to have arrived until a later round trip on this channel life completes.
-        _unproven = got.Epoch;
         return got.Lost.IsCancellationRequested ? MoveOutcome.CopiedNotRemoved : MoveOutcome.Moved;
     }
 
