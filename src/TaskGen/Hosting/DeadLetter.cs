@@ -2,6 +2,7 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Security.Cryptography;
 using TaskGen.Protocol;
 
 namespace TaskGen.Hosting;
@@ -12,6 +13,8 @@ namespace TaskGen.Hosting;
 /// </summary>
 internal sealed class DeadLetter
 {
+    private string? _key;
+
     /// <summary>Reads <paramref name="message"/>, found at <paramref name="position"/> in its queue.</summary>
     public DeadLetter(int position, TransportMessage message)
     {
@@ -38,6 +41,12 @@ internal sealed class DeadLetter
 
     /// <summary>The <c>retries</c> header as text, or null when absent.</summary>
     public string? Retries { get; }
+
+    /// <summary>
+    /// What tells this message from another when the broker hands one back after a lost connection: the task id and a
+    /// hash of the body, which a copy keeps and the broker never changes.
+    /// </summary>
+    public string Key => _key ??= TaskId + "|" + Convert.ToHexString(SHA256.HashData(Message.Body.Span));
 
     /// <summary>The <c>x-death</c> entries, one per queue and reason, the most recent first (RabbitMQ keeps them so).</summary>
     public IReadOnlyList<Death> Deaths { get; }

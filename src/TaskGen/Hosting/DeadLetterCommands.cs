@@ -13,9 +13,10 @@ using TaskGen.Transport;
 namespace TaskGen.Hosting;
 
 /// <summary>
-/// The <c>deadletters</c> commands: list, show and replay what workers rejected, read from the dead-letter queue
-/// message by message so that nothing leaves it but what is replayed, and a replay is published (and confirmed)
-/// before it is removed, so a crash in between can only duplicate a task, never lose it.
+/// The <c>deadletters</c> commands: list, show and replay what workers rejected. Each walks the dead-letter queue once
+/// (<see cref="DeadLetterSweep"/>), so that reading it never counts against a quorum queue's delivery limit, and a
+/// replay is published (and confirmed) before it is removed, so a crash in between can only duplicate a task, never
+/// lose it.
 /// </summary>
 internal static class DeadLetterCommands
 {
@@ -40,14 +41,15 @@ internal static class DeadLetterCommands
         }
 
         var letters = new List<DeadLetter>();
-        IQueueReader reader = await OpenReaderAsync(app, name, stop).ConfigureAwait(false);
-        await using (reader.ConfigureAwait(false))
+        await SweepAsync(app, name, ready.Value, letter =>
         {
-            while (letters.Count < most && await reader.GetAsync(stop).ConfigureAwait(false) is { } delivery)
+            if (letters.Count < most)
             {
-                letters.Add(new DeadLetter(letters.Count + 1, delivery.Message));
+                letters.Add(letter);
             }
-        }
+
+            return ValueTask.FromResult<string?>(null);
+        }, NoReplays, stop).ConfigureAwait(false);
 
         if (json)
         {
@@ -76,30 +78,32 @@ internal static class DeadLetterCommands
     public static async Task<int> ShowAsync(TaskApp app, string? queue, string taskId, TextWriter output, TextWriter error, CancellationToken stop)
     {
         string name = QueueName(app, queue);
-        if (await ReadyAsync(app, name, error, stop).ConfigureAwait(false) is null)
+        if (await ReadyAsync(app, name, error, stop).ConfigureAwait(false) is not { } ready)
         {
             return 1;
         }
 
-        IQueueReader reader = await OpenReaderAsync(app, name, stop).ConfigureAwait(false);
-        await using (reader.ConfigureAwait(false))
+        DeadLetter? found = null;
+        await SweepAsync(app, name, ready, letter =>
         {
-            (DeadLetter? letter, _) = await FindAsync(reader, taskId, stop).ConfigureAwait(false);
-            if (letter is null)
-            {
-                await error.WriteLineAsync($"No message with task id {Escape(taskId)} in {Escape(name)}.").ConfigureAwait(false);
-                return 1;
-            }
+            found ??= letter.TaskId == taskId ? letter : null;
+            return ValueTask.FromResult<string?>(null);
+        }, NoReplays, stop).ConfigureAwait(false);
 
-            await output.WriteAsync(Describe(letter, name)).ConfigureAwait(false);
-            return 0;
+        if (found is null)
+        {
+            await error.WriteLineAsync($"No message with task id {Escape(taskId)} in {Escape(name)}.").ConfigureAwait(false);
+            return 1;
         }
+
+        await output.WriteAsync(Describe(found, name)).ConfigureAwait(false);
+        return 0;
     }
 
     /// <summary>
     /// Sends the dead letter of <paramref name="taskId"/> (or, with <paramref name="all"/>, every one) back to the queue it
     /// died in, or to <paramref name="to"/>, then removes it from the dead-letter queue; exits 1 when the id is not there or
-    /// a message could not be replayed.
+    /// a message could not be replayed, or not known to be replayed once.
     /// </summary>
     public static async Task<int> ReplayAsync(TaskApp app, string? queue, string? taskId, bool all, string? to, TextWriter output, TextWriter error, CancellationToken stop)
     {
@@ -114,41 +118,60 @@ internal static class DeadLetterCommands
             return 1;
         }
 
-        IQueueReader reader = await OpenReaderAsync(app, name, stop).ConfigureAwait(false);
-        await using (reader.ConfigureAwait(false))
+        // Only what is there now: a replayed task that dies again comes back behind, and must not be met twice.
+        bool found = false;
+        int replayed = 0;
+        int left = 0;
+        await SweepAsync(app, name, ready, async letter =>
         {
-            if (!all)
+            if (!all && (found || letter.TaskId != taskId))
             {
-                (DeadLetter? letter, Delivery? delivery) = await FindAsync(reader, taskId!, stop).ConfigureAwait(false);
-                if (letter is null || delivery is null)
-                {
-                    await error.WriteLineAsync($"No message with task id {Escape(taskId)} in {Escape(name)}.").ConfigureAwait(false);
-                    return 1;
-                }
-
-                return await ReplayOneAsync(app, name, letter, delivery, to, output, error, stop).ConfigureAwait(false) ? 0 : 1;
+                return null;
             }
 
-            // Only what is there now: a replayed task that dies again comes back behind, and must not be met twice.
-            int replayed = 0;
-            int left = 0;
-            for (uint i = 0; i < ready && await reader.GetAsync(stop).ConfigureAwait(false) is { } delivery; i++)
+            found = true;
+            string? target = to ?? letter.LastDeath?.Queue;
+            if (string.IsNullOrEmpty(target))
             {
-                if (await ReplayOneAsync(app, name, new DeadLetter((int)i + 1, delivery.Message), delivery, to, output, error, stop).ConfigureAwait(false))
-                {
-                    replayed++;
-                }
-                else
-                {
-                    left++;
-                }
+                left++;
+                await error.WriteLineAsync($"{What(letter)} has no x-death header saying which queue it died in: give --to QUEUE. It stays in {Escape(name)}.").ConfigureAwait(false);
+                return null;
             }
 
-            await output.WriteLineAsync(left == 0
-                ? $"Replayed {replayed} {(replayed == 1 ? "message" : "messages")} from {Escape(name)}."
-                : $"Replayed {replayed} {(replayed == 1 ? "message" : "messages")} from {Escape(name)}; {left} left there.").ConfigureAwait(false);
-            return left == 0 ? 0 : 1;
+            return target;
+        }, async (letter, target, outcome) =>
+        {
+            if (outcome is MoveOutcome.Moved or MoveOutcome.CopiedNotRemoved)
+            {
+                replayed++;
+                await output.WriteLineAsync($"Replayed {What(letter)} to {Escape(target)}.").ConfigureAwait(false);
+                return;
+            }
+
+            left++;
+            await error.WriteLineAsync(outcome switch
+            {
+                MoveOutcome.NotRouted => $"There is no queue {Escape(target)} to replay {What(letter)} to; it stays in {Escape(name)}.",
+                MoveOutcome.Refused => $"RabbitMQ refused the replay of {What(letter)} to {Escape(target)}; it stays in {Escape(name)}.",
+                _ => $"Not settled: the broker connection dropped before the replay of {What(letter)} to {Escape(target)} was confirmed. "
+                    + $"It stays in {Escape(name)} and may be in {Escape(target)} as well: check there before replaying it again.",
+            }).ConfigureAwait(false);
+        }, stop).ConfigureAwait(false);
+
+        if (!all)
+        {
+            if (!found)
+            {
+                await error.WriteLineAsync($"No message with task id {Escape(taskId)} in {Escape(name)}.").ConfigureAwait(false);
+            }
+
+            return found && left == 0 ? 0 : 1;
         }
+
+        await output.WriteLineAsync(left == 0
+            ? $"Replayed {replayed} {(replayed == 1 ? "message" : "messages")} from {Escape(name)}."
+            : $"Replayed {replayed} {(replayed == 1 ? "message" : "messages")} from {Escape(name)}; {left} left there.").ConfigureAwait(false);
+        return left == 0 ? 0 : 1;
     }
 
     /// <summary>The dead-letter queue to read: <c>--queue</c>, else <see cref="TaskAppOptions.DeadLetterQueue"/>.</summary>
@@ -182,52 +205,20 @@ internal static class DeadLetterCommands
         }
     }
 
-    /// <summary>Reads until the message of <paramref name="taskId"/>; what is read before it stays unsettled and goes back with the reader.</summary>
-    private static async Task<(DeadLetter?, Delivery?)> FindAsync(IQueueReader reader, string taskId, CancellationToken stop)
-    {
-        for (int position = 1; await reader.GetAsync(stop).ConfigureAwait(false) is { } delivery; position++)
-        {
-            var letter = new DeadLetter(position, delivery.Message);
-            if (letter.TaskId == taskId)
-            {
-                return (letter, delivery);
-            }
-        }
+    private static ValueTask NoReplays(DeadLetter letter, string target, MoveOutcome outcome) => ValueTask.CompletedTask;
 
-        return (null, null);
+    /// <summary>Walks the <paramref name="ready"/> messages of the dead-letter queue once, as <see cref="DeadLetterSweep"/> describes.</summary>
+    private static async Task SweepAsync(
+        TaskApp app, string name, uint ready, Func<DeadLetter, ValueTask<string?>> choose, Func<DeadLetter, string, MoveOutcome, ValueTask> replayed, CancellationToken stop)
+    {
+        IQueueReader reader = await OpenReaderAsync(app, name, stop).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            await new DeadLetterSweep(reader, ready).RunAsync(choose, replayed, stop).ConfigureAwait(false);
+        }
     }
 
-    private static async Task<bool> ReplayOneAsync(TaskApp app, string name, DeadLetter letter, Delivery delivery, string? to, TextWriter output, TextWriter error, CancellationToken stop)
-    {
-        string what = $"{Escape(letter.TaskName)}[{Escape(letter.TaskId)}]";
-        string? target = to ?? letter.LastDeath?.Queue;
-        if (string.IsNullOrEmpty(target))
-        {
-            await error.WriteLineAsync($"{what} has no x-death header saying which queue it died in: give --to QUEUE. It stays in {Escape(name)}.").ConfigureAwait(false);
-            return false;
-        }
-
-        try
-        {
-            // Confirmed before the ack below: a crash between the two leaves the task in both queues, never in neither.
-            await app.Transport.PublishAsync(letter.ForReplay(target), stop).ConfigureAwait(false);
-        }
-        catch (MessageNotRoutedException)
-        {
-            await error.WriteLineAsync($"There is no queue {Escape(target)} to replay {what} to; it stays in {Escape(name)}.").ConfigureAwait(false);
-            return false;
-        }
-
-        await delivery.AckAsync().ConfigureAwait(false);
-        if (delivery.Lost.IsCancellationRequested)
-        {
-            await error.WriteLineAsync($"{what} was replayed to {Escape(target)}, but the broker connection dropped before it left {Escape(name)}: it is there still, and replaying it again would run it twice.").ConfigureAwait(false);
-            return true;
-        }
-
-        await output.WriteLineAsync($"Replayed {what} to {Escape(target)}.").ConfigureAwait(false);
-        return true;
-    }
+    private static string What(DeadLetter letter) => $"{Escape(letter.TaskName)}[{Escape(letter.TaskId)}]";
 
     private static string ListJson(IReadOnlyList<DeadLetter> letters)
     {

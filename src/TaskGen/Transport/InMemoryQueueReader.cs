@@ -1,6 +1,8 @@
+using System;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
+using TaskGen.Protocol;
 
 namespace TaskGen.Transport;
 
@@ -32,6 +34,31 @@ internal sealed class InMemoryQueueReader(InMemoryBroker broker, InMemoryBroker.
             return ValueTask.FromResult<Delivery?>(taken);
         }
     }
+
+    public ValueTask<MoveOutcome> MoveAsync(Delivery delivery, TransportMessage message, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Taken taken = Own(delivery);
+        if (!_broker.Route(message))
+        {
+            return ValueTask.FromResult(MoveOutcome.NotRouted);
+        }
+
+        taken.Settle();
+        return ValueTask.FromResult(MoveOutcome.Moved);
+    }
+
+    public ValueTask<MoveOutcome> PassAsync(Delivery delivery, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Taken taken = Own(delivery);
+        queue.Messages.Writer.TryWrite(taken.Envelope with { Redelivered = false });
+        taken.Settle();
+        return ValueTask.FromResult(MoveOutcome.Moved);
+    }
+
+    // Nothing is lost between this reader and its broker, so every acknowledgement has arrived.
+    public ValueTask<bool> SettledAsync(CancellationToken cancellationToken) => ValueTask.FromResult(true);
 
     public ValueTask DisposeAsync()
     {
@@ -66,20 +93,29 @@ internal sealed class InMemoryQueueReader(InMemoryBroker broker, InMemoryBroker.
         return ValueTask.CompletedTask;
     }
 
+    private Taken Own(Delivery delivery) =>
+        delivery is Taken taken && ReferenceEquals(taken.Owner, this)
+            ? taken
+            : throw new ArgumentException($"The delivery was not taken by this reader of '{Queue}'.", nameof(delivery));
+
     private sealed class Taken(InMemoryQueueReader owner, InMemoryBroker.MemoryEnvelope envelope)
         : Delivery(envelope.Message, owner.Queue, envelope.Redelivered)
     {
         private int _settled;
         private bool _requeued;
 
+        public InMemoryQueueReader Owner => owner;
+
         public InMemoryBroker.MemoryEnvelope Envelope => envelope;
 
         /// <summary>Unsettled, or rejected with requeue: either way it goes back in its place when the reader goes.</summary>
         public bool ReturnsToQueue => Volatile.Read(ref _settled) == 0 || _requeued;
 
+        public void Settle() => Interlocked.Exchange(ref _settled, 1);
+
         public override ValueTask AckAsync()
         {
-            Interlocked.Exchange(ref _settled, 1);
+            Settle();
             return ValueTask.CompletedTask;
         }
 
