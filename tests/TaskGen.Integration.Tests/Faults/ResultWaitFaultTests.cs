@@ -22,10 +22,11 @@ public sealed class ResultWaitFaultTests(RabbitMqFixture broker, RedisFixture re
         await using ConnectionMultiplexer admin = await ConnectAsync();
         IServer server = admin.GetServer(admin.GetEndPoints()[0]);
 
-        // One wait first, so the app's connection is open and counted in the starting figures.
+        // One result read first, so the app's connection is open and counted in the starting figures.
         string first = Guid.NewGuid().ToString();
-        await Assert.ThrowsAsync<TimeoutException>(() => app.GetResult(first).GetAsync(TimeSpan.FromMilliseconds(10)));
-        await Poll.UntilAsync(() => server.SubscriptionSubscriberCountAsync(RedisChannel.Literal("celery-task-meta-" + first)), n => n == 0, "the first wait to let its id go");
+        await admin.GetDatabase().StringSetAsync("celery-task-meta-" + first, StoredSuccess(first, 1), TimeSpan.FromMinutes(5));
+        Assert.Equal(1, (await app.GetResult(first).GetAsync(Guard)).GetInt32());
+        await Poll.UntilAsync(() => server.SubscriptionSubscriberCountAsync(RedisChannel.Literal("celery-task-meta-" + first)), n => n == 0, "the first read to let its id go");
         Leftovers start = await CountAsync(server, app);
 
         // Many at a time, so that most waits end while their subscription is still on its way to Redis.
@@ -68,7 +69,7 @@ public sealed class ResultWaitFaultTests(RabbitMqFixture broker, RedisFixture re
         // The next wait watches the id again: a state published while it waits reaches it.
         Task<JsonElement> later = result.GetAsync(Guard);
         await Poll.UntilAsync(() => server.SubscriptionSubscriberCountAsync(channel), n => n == 1, "the later wait to subscribe");
-        string stored = $$"""{"status": "SUCCESS", "result": 42, "traceback": null, "children": [], "date_done": "2024-01-01T00:00:00.000000", "task_id": "{{id}}"}""";
+        string stored = StoredSuccess(id, 42);
         await admin.GetDatabase().StringSetAsync("celery-task-meta-" + id, stored, TimeSpan.FromMinutes(5));
         await admin.GetSubscriber().PublishAsync(channel, stored);
 
@@ -76,6 +77,10 @@ public sealed class ResultWaitFaultTests(RabbitMqFixture broker, RedisFixture re
         await Poll.UntilAsync(() => server.SubscriptionSubscriberCountAsync(channel), n => n == 0, "the finished wait to unsubscribe");
         Assert.Equal(0, app.PendingResults);
     }
+
+    /// <summary>A SUCCESS result as a Celery worker stores it.</summary>
+    private static string StoredSuccess(string id, int value) =>
+        $$"""{"status": "SUCCESS", "result": {{value}}, "traceback": null, "children": [], "date_done": "2024-01-01T00:00:00.000000", "task_id": "{{id}}"}""";
 
     private static async Task<Leftovers> CountAsync(IServer server, TaskApp app)
     {
