@@ -15,7 +15,10 @@ public class AsyncResult : Results.IResultSink
 {
     private readonly TaskCompletionSource<ResultMessage> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly bool _ignoreResult;
+    private readonly object _gate = new();
     private int _state;
+    private int _waits;
+    private bool _unwatched;
 
     internal AsyncResult(string id, string taskName, bool ignoreResult)
     {
@@ -81,22 +84,56 @@ public class AsyncResult : Results.IResultSink
             timeout = Worker.TimeLimits.Longest;
         }
 
-        if (timeout is null)
-        {
-            return await _done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-
+        BeginWait();
         try
         {
+            if (timeout is null)
+            {
+                return await _done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             return await _done.Task.WaitAsync(timeout.Value, cancellationToken).ConfigureAwait(false);
         }
-        catch (TimeoutException)
+        catch (TimeoutException) when (timeout is not null)
         {
             string why = App is not null && Queue is not null
                 ? await App.ExplainMissingResultAsync(Queue, cancellationToken).ConfigureAwait(false)
                 : string.Empty;
             string bound = bounded ? " (ResultExpires, the longest any result is kept, bounds a wait without a timeout)" : string.Empty;
             throw new TimeoutException($"The result of task {Id} ({TaskName}) did not arrive within {timeout.Value.TotalSeconds:0.###} s{bound}.{why}");
+        }
+        finally
+        {
+            EndWait();
+        }
+    }
+
+    /// <summary>Watches the id again when an earlier wait, ended without the result, let it go.</summary>
+    private void BeginWait()
+    {
+        lock (_gate)
+        {
+            _waits++;
+            if (_unwatched && !_done.Task.IsCompleted)
+            {
+                _unwatched = false;
+                App?.WatchAgain(this);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Lets the id go when the last wait ends without the result (a timeout, a cancellation): otherwise every id
+    /// polled once would stay watched, and subscribed, until ResultExpires.
+    /// </summary>
+    private void EndWait()
+    {
+        lock (_gate)
+        {
+            if (--_waits == 0 && !_done.Task.IsCompleted && App is { } app)
+            {
+                _unwatched = app.StopWatching(this);
+            }
         }
     }
 

@@ -54,6 +54,22 @@ public sealed partial class TaskApp
     /// <exception cref="NotSupportedException">The app's result backend keeps replies only for the app that sent the broadcast.</exception>
     public BroadcastResult<JsonElement> GetBroadcastResult(string taskId) => GetBroadcastResult(AnyResult, taskId);
 
+    /// <summary>How many results this app is watching for now, for tests of what ended waits leave behind.</summary>
+    internal int PendingResults => _results?.PendingCount ?? 0;
+
+    bool IResultWaitContext.StopWatching(IResultSink result)
+    {
+        if (_results is not { ReadsById: true } results)
+        {
+            return false;
+        }
+
+        results.Release(result);
+        return true;
+    }
+
+    void IResultWaitContext.WatchAgain(IResultSink result) => ResultsById().Join(result);
+
     private IResultBackend ResultsById() =>
         _results is { ReadsById: true } results
             ? results

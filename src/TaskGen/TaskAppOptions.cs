@@ -76,6 +76,8 @@ public sealed class TaskAppOptions
     /// grace ran out and the task gave up on its cancellation token): false (Celery's default) acknowledges it and
     /// fails it with <c>WorkerLostError</c>, so it never runs twice; true rejects it with requeue, so another worker
     /// runs it again. A worker process killed outright is always redelivered by the broker, whatever this says.
+    /// Without <see cref="TaskAcksLate"/> the message is gone once the task starts, so this is ignored (the worker
+    /// says so at start) and the task fails with <c>WorkerLostError</c>, as Celery does.
     /// </summary>
     public bool TaskRejectOnWorkerLost { get; set; }
 

@@ -15,4 +15,13 @@ internal interface IResultWaitContext
 
     /// <summary>Explains why a result may be missing (the queue it went to has no consumer), or returns empty text.</summary>
     Task<string> ExplainMissingResultAsync(string queue, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stops watching for a result whose last wait ended without it, and says whether it did: only a backend that
+    /// reads by id can, since it can watch the id again for a later wait.
+    /// </summary>
+    bool StopWatching(IResultSink result);
+
+    /// <summary>Watches again, by id, for a result that <see cref="StopWatching"/> let go.</summary>
+    void WatchAgain(IResultSink result);
 }

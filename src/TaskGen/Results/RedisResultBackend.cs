@@ -21,11 +21,11 @@ internal sealed partial class RedisResultBackend : IResultBackend
     private readonly RedisResultConnection _connection;
     private readonly ILogger _logger;
     private readonly TimeSpan _expires;
-    private readonly ConcurrentDictionary<string, Pending> _pending = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RedisPendingResult> _pending = new(StringComparer.Ordinal);
 
     // Broadcast collectors, one subscription each: a collection that ends early (enough replies, its timeout) must
     // not end another reader's collection of the same broadcast.
-    private readonly ConcurrentDictionary<IResultSink, Pending> _collectors = new(ReferenceEqualityComparer.Instance);
+    private readonly ConcurrentDictionary<IResultSink, RedisPendingResult> _collectors = new(ReferenceEqualityComparer.Instance);
     private int _registrations;
     private volatile bool _disposed;
 
@@ -51,7 +51,7 @@ internal sealed partial class RedisResultBackend : IResultBackend
             return;
         }
 
-        var pending = new Pending(sink, Environment.TickCount64);
+        var pending = new RedisPendingResult(sink, Environment.TickCount64);
         if (!_pending.TryAdd(sink.Id, pending))
         {
             throw new InvalidOperationException($"Task id {sink.Id} is already awaited by this app: give each pending call its own TaskId, or wait for the first result before reusing it.");
@@ -74,17 +74,33 @@ internal sealed partial class RedisResultBackend : IResultBackend
             return;
         }
 
+        // Ids read by id never pass through Register, whose sweep would otherwise never see them.
+        if (Interlocked.Increment(ref _registrations) % 4096 == 0)
+        {
+            Sweep(Environment.TickCount64 - (long)_expires.TotalMilliseconds);
+        }
+
         // A second reader of an id this app already awaits shares the first one's subscription; one that comes
         // after the end reads the stored state, since the first one no longer holds the id.
         while (true)
         {
-            if (_pending.TryGetValue(sink.Id, out Pending? existing))
+            if (_pending.TryGetValue(sink.Id, out RedisPendingResult? existing))
             {
-                existing.Join(sink);
-                return;
+                if (existing.Join(sink))
+                {
+                    return;
+                }
+
+                // Its last reader left as this one came: that entry is on its way out, so this one starts anew.
+                if (_pending.TryRemove(new KeyValuePair<string, RedisPendingResult>(sink.Id, existing)))
+                {
+                    _ = UnsubscribeAsync(existing);
+                }
+
+                continue;
             }
 
-            var pending = new Pending(sink, Environment.TickCount64);
+            var pending = new RedisPendingResult(sink, Environment.TickCount64);
             if (_pending.TryAdd(sink.Id, pending))
             {
                 _ = WatchAsync(pending);
@@ -95,7 +111,7 @@ internal sealed partial class RedisResultBackend : IResultBackend
 
     public void Unregister(string taskId)
     {
-        if (_pending.TryRemove(taskId, out Pending? pending))
+        if (_pending.TryRemove(taskId, out RedisPendingResult? pending))
         {
             _ = UnsubscribeAsync(pending);
         }
@@ -103,11 +119,18 @@ internal sealed partial class RedisResultBackend : IResultBackend
 
     public void Release(IResultSink sink)
     {
-        if (!sink.CollectsReplies)
+        if (sink.CollectsReplies)
         {
-            Unregister(sink.Id);
+            if (_collectors.TryRemove(sink, out RedisPendingResult? collector))
+            {
+                _ = UnsubscribeAsync(collector);
+            }
+
+            return;
         }
-        else if (_collectors.TryRemove(sink, out Pending? pending))
+
+        // Only this reader stops; the id stays watched, and subscribed, while another reader of it waits.
+        if (_pending.TryGetValue(sink.Id, out RedisPendingResult? pending) && pending.Leave(sink) && Remove(pending))
         {
             _ = UnsubscribeAsync(pending);
         }
@@ -115,26 +138,26 @@ internal sealed partial class RedisResultBackend : IResultBackend
 
     private void Collect(IResultSink sink)
     {
-        var pending = new Pending(sink, Environment.TickCount64);
+        var pending = new RedisPendingResult(sink, Environment.TickCount64);
         _collectors[sink] = pending;
         _ = WatchAsync(pending);
     }
 
     /// <summary>Stops watching for a pending entry, once: true for the caller that removed it.</summary>
-    private bool Remove(Pending pending) =>
+    private bool Remove(RedisPendingResult pending) =>
         pending.Sink.CollectsReplies
-            ? _collectors.TryRemove(new KeyValuePair<IResultSink, Pending>(pending.Sink, pending))
-            : _pending.TryRemove(new KeyValuePair<string, Pending>(pending.Sink.Id, pending));
+            ? _collectors.TryRemove(new KeyValuePair<IResultSink, RedisPendingResult>(pending.Sink, pending))
+            : _pending.TryRemove(new KeyValuePair<string, RedisPendingResult>(pending.Sink.Id, pending));
 
-    private bool IsWatched(Pending pending) =>
+    private bool IsWatched(RedisPendingResult pending) =>
         pending.Sink.CollectsReplies
-            ? _collectors.TryGetValue(pending.Sink, out Pending? current) && current == pending
-            : _pending.TryGetValue(pending.Sink.Id, out Pending? watched) && watched == pending;
+            ? _collectors.TryGetValue(pending.Sink, out RedisPendingResult? current) && current == pending
+            : _pending.TryGetValue(pending.Sink.Id, out RedisPendingResult? watched) && watched == pending;
 
     // Each id is subscribed on registration, so nothing needs to be running before a task is sent.
     public ValueTask EnsureStartedAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-    private async Task WatchAsync(Pending pending)
+    private async Task WatchAsync(RedisPendingResult pending)
     {
         string id = pending.Sink.Id;
         bool broadcast = pending.Sink.CollectsReplies;
@@ -146,8 +169,19 @@ internal sealed partial class RedisResultBackend : IResultBackend
             pending.Handler ??= broadcast
                 ? (Action<RedisChannel, RedisValue>)((channel, node) => _ = ReadReplyAsync(pending, node))
                 : (_, value) => Deliver(pending, value, null);
-            await redis.GetSubscriber().SubscribeAsync(ChannelOf(pending), pending.Handler).ConfigureAwait(false);
-            pending.Subscribed = true;
+            ISubscriber subscriber = redis.GetSubscriber();
+            if (!pending.IsWatched)
+            {
+                return;
+            }
+
+            await subscriber.SubscribeAsync(ChannelOf(pending), pending.Handler).ConfigureAwait(false);
+            if (!pending.MarkSubscribed())
+            {
+                // Released while the subscription was on its way: nobody else will take it back.
+                await subscriber.UnsubscribeAsync(ChannelOf(pending), pending.Handler).ConfigureAwait(false);
+                return;
+            }
 
             // Subscribed first, read second: a state stored in between is seen by one or the other (or both,
             // which the sink takes in its stride).
@@ -163,10 +197,10 @@ internal sealed partial class RedisResultBackend : IResultBackend
         }
     }
 
-    private static RedisChannel ChannelOf(Pending pending) =>
+    private static RedisChannel ChannelOf(RedisPendingResult pending) =>
         pending.Sink.CollectsReplies ? RedisResultConnection.BroadcastChannel(pending.Sink.Id) : RedisResultConnection.Channel(pending.Sink.Id);
 
-    private async Task ReadAsync(ConnectionMultiplexer redis, Pending pending)
+    private async Task ReadAsync(ConnectionMultiplexer redis, RedisPendingResult pending)
     {
         string id = pending.Sink.Id;
         IDatabase database = redis.GetDatabase();
@@ -187,7 +221,7 @@ internal sealed partial class RedisResultBackend : IResultBackend
         }
     }
 
-    private async Task ReadReplyAsync(Pending pending, RedisValue node)
+    private async Task ReadReplyAsync(RedisPendingResult pending, RedisValue node)
     {
         try
         {
@@ -205,7 +239,7 @@ internal sealed partial class RedisResultBackend : IResultBackend
         }
     }
 
-    private void Deliver(Pending pending, RedisValue value, string? node)
+    private void Deliver(RedisPendingResult pending, RedisValue value, string? node)
     {
         if (!IsWatched(pending))
         {
@@ -249,7 +283,7 @@ internal sealed partial class RedisResultBackend : IResultBackend
         try
         {
             ConnectionMultiplexer redis = await _connection.GetAsync(CancellationToken.None).ConfigureAwait(false);
-            foreach (Pending pending in _pending.Values.Concat(_collectors.Values))
+            foreach (RedisPendingResult pending in _pending.Values.Concat(_collectors.Values))
             {
                 await ReadAsync(redis, pending).ConfigureAwait(false);
             }
@@ -260,9 +294,10 @@ internal sealed partial class RedisResultBackend : IResultBackend
         }
     }
 
-    private async Task UnsubscribeAsync(Pending pending)
+    private async Task UnsubscribeAsync(RedisPendingResult pending)
     {
-        if (!pending.Subscribed || pending.Handler is null || _disposed)
+        // A subscription still on its way is taken back by WatchAsync once it lands.
+        if (!pending.End() || pending.Handler is null || _disposed)
         {
             return;
         }
@@ -280,7 +315,7 @@ internal sealed partial class RedisResultBackend : IResultBackend
 
     private void Sweep(long registeredBefore)
     {
-        foreach (Pending pending in _pending.Values.Concat(_collectors.Values))
+        foreach (RedisPendingResult pending in _pending.Values.Concat(_collectors.Values))
         {
             if (pending.RegisteredAt < registeredBefore && Remove(pending))
             {
@@ -296,7 +331,7 @@ internal sealed partial class RedisResultBackend : IResultBackend
         _connection.Restored -= OnRestored;
 
         // Results stay in Redis, readable by id from another app; only this app's waiters end here.
-        foreach (Pending pending in _pending.Values.Concat(_collectors.Values))
+        foreach (RedisPendingResult pending in _pending.Values.Concat(_collectors.Values))
         {
             if (Remove(pending))
             {
@@ -305,86 +340,6 @@ internal sealed partial class RedisResultBackend : IResultBackend
         }
 
         return ValueTask.CompletedTask;
-    }
-
-    /// <summary>The readers of one awaited id: the one that registered it, and any that joined it later.</summary>
-    private sealed class Pending(IResultSink sink, long registeredAt)
-    {
-        private readonly object _gate = new();
-        private List<IResultSink>? _joined;
-        private ResultMessage? _final;
-        private Exception? _failed;
-
-        public IResultSink Sink { get; } = sink;
-
-        public long RegisteredAt { get; } = registeredAt;
-
-        public Action<RedisChannel, RedisValue>? Handler { get; set; }
-
-        public bool Subscribed { get; set; }
-
-        public void Join(IResultSink reader)
-        {
-            ResultMessage? final;
-            Exception? failed;
-            lock (_gate)
-            {
-                (final, failed) = (_final, _failed);
-                if (final is null && failed is null)
-                {
-                    (_joined ??= []).Add(reader);
-                }
-            }
-
-            // The id finished while the reader joined: it gets what the others got.
-            if (final is not null)
-            {
-                reader.OnResult(final);
-            }
-            else if (failed is not null)
-            {
-                reader.OnSendFailed(failed);
-            }
-        }
-
-        /// <summary>Hands a state to every reader and says whether the id needs watching no more.</summary>
-        public bool Deliver(ResultMessage message)
-        {
-            bool done = Sink.OnResult(message);
-            IResultSink[] joined;
-            lock (_gate)
-            {
-                if (done)
-                {
-                    _final = message;
-                }
-
-                joined = _joined?.ToArray() ?? [];
-            }
-
-            foreach (IResultSink reader in joined)
-            {
-                reader.OnResult(message);
-            }
-
-            return done;
-        }
-
-        public void Fail(Exception exception)
-        {
-            Sink.OnSendFailed(exception);
-            IResultSink[] joined;
-            lock (_gate)
-            {
-                _failed = exception;
-                joined = _joined?.ToArray() ?? [];
-            }
-
-            foreach (IResultSink reader in joined)
-            {
-                reader.OnSendFailed(exception);
-            }
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A result for task {TaskId} could not be read and was dropped: {Reason}")]

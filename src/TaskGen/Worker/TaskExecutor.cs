@@ -32,6 +32,10 @@ internal sealed partial class TaskExecutor
         _worker = worker;
         _logger = logger;
         _retries = new TaskRetries(worker, logger);
+        if (worker.RejectOnWorkerLost && !worker.AcksLate)
+        {
+            LogRejectOnWorkerLostIgnored(logger);
+        }
     }
 
     public IReadOnlyDictionary<string, long> Processed => _processed;
@@ -162,7 +166,7 @@ internal sealed partial class TaskExecutor
                 await delivery.RejectAsync(requeue: false).ConfigureAwait(false);
                 return;
             }
-            catch (OperationCanceledException) when (_worker.Abort.IsCancellationRequested && _worker.RejectOnWorkerLost)
+            catch (OperationCanceledException) when (_worker.Abort.IsCancellationRequested && _worker.RejectOnWorkerLost && _worker.AcksLate)
             {
                 // Stopped by shutdown, not by the task's own logic, and told to requeue such a task: another
                 // worker runs it again; no result, so the caller keeps waiting for that run.
@@ -245,6 +249,11 @@ internal sealed partial class TaskExecutor
                 {
                     await delivery.AckAsync().ConfigureAwait(false);
                 }
+                else if (!_worker.AcksLate)
+                {
+                    // Acknowledged at the start, the message cannot come back: the caller hears a failure instead.
+                    await FailAsync(request, new RemoteException(ex.GetType().Name, $"The worker {_worker.NodeName} failed while handling the task: {ex.Message}", ex.GetType().Namespace), ex.ToString()).ConfigureAwait(false);
+                }
                 else
                 {
                     await delivery.RejectAsync(requeue: !delivery.Redelivered).ConfigureAwait(false);
@@ -274,14 +283,15 @@ internal sealed partial class TaskExecutor
             : new RemoteException(reason.GetType().Name, reason.Message, reason.GetType().Namespace);
         if (!await _retries.SendAsync(delivery, request, plan.Countdown, gone => unroutable = gone).ConfigureAwait(false))
         {
-            if (!unroutable)
+            if (!unroutable && _worker.AcksLate)
             {
                 // Most likely the broker connection went: the run's message comes back, and the retry with it.
                 await delivery.RejectAsync(requeue: true).ConfigureAwait(false);
                 return;
             }
 
-            // The queue is gone, so no retry can reach it: the task fails with why it wanted one.
+            // The queue is gone, or the run's message was acknowledged at its start and cannot come back: no retry
+            // can happen, so the task fails with why it wanted one rather than vanish.
             TaskGenTelemetry.Finished(request.Name, delivery.Queue, succeeded: false, runtime);
             TaskGenTelemetry.SetOutcome(activity, TaskState.Failure, remote);
             bool failed = await FailAsync(request, remote, reason?.ToString()).ConfigureAwait(false);
@@ -348,10 +358,13 @@ internal sealed partial class TaskExecutor
 
     private void Count(string name) => _processed.AddOrUpdate(name, 1, static (_, n) => n + 1);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "TaskRejectOnWorkerLost has no effect without TaskAcksLate: a task is acknowledged when it starts, so one cut off by shutdown fails with WorkerLostError. Set TaskAcksLate to true to have it run again.")]
+    private static partial void LogRejectOnWorkerLostIgnored(ILogger logger);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId} ({TaskName}) was cancelled by shutdown; its message goes back to the queue.")]
     private static partial void LogAbandoned(ILogger logger, string taskId, string taskName);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Task {TaskId} ({TaskName}) was cut off by shutdown; it fails with WorkerLostError and is not run again (TaskRejectOnWorkerLost is off).")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Task {TaskId} ({TaskName}) was cut off by shutdown; it fails with WorkerLostError and is not run again (TaskRejectOnWorkerLost is off, or TaskAcksLate is).")]
     private static partial void LogLostOnShutdown(ILogger logger, string taskId, string taskName);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId} ({TaskName}) was not started: the channel that delivered it is gone, and the broker delivers it again.")]
