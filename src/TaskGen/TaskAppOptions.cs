@@ -61,6 +61,13 @@ public sealed class TaskAppOptions
     /// </summary>
     public int WorkerEtaTaskLimit { get; set; } = 10_000;
 
+    /// <summary>
+    /// The longest a worker holds a message it has not started (waiting for its ETA, its rate limit or a slot): past it,
+    /// an identical copy goes back to the queue and the original is acknowledged. Keep it below the broker's
+    /// <c>consumer_timeout</c> (30 minutes by default), which otherwise closes the channel and redelivers its running tasks.
+    /// </summary>
+    public TimeSpan WorkerMaxHoldTime { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>Acknowledge a task after it has run (at-least-once) rather than before (at-most-once).</summary>
     public bool TaskAcksLate { get; set; } = true;
 
@@ -198,6 +205,12 @@ public sealed class TaskAppOptions
         if (WorkerEtaTaskLimit < 0)
         {
             throw new TaskAppConfigurationException($"WorkerEtaTaskLimit must be 0 or more, not {WorkerEtaTaskLimit}.");
+        }
+
+        if (WorkerMaxHoldTime <= TimeSpan.Zero || WorkerMaxHoldTime > MaxWaitDuration)
+        {
+            throw new TaskAppConfigurationException(
+                $"WorkerMaxHoldTime {WorkerMaxHoldTime} is out of range: it must be above 0 and at most {MaxWaitDuration}, and below the broker's consumer_timeout (30 minutes by default).");
         }
 
         if (ProducerMaxPendingPublishes < 1)

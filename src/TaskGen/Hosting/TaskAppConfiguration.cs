@@ -24,6 +24,7 @@ public static class TaskAppConfiguration
         nameof(TaskAppOptions.BrokerUrl),
         nameof(TaskAppOptions.ResultExpires),
         nameof(TaskAppOptions.WorkerShutdownTimeout),
+        nameof(TaskAppOptions.WorkerMaxHoldTime),
         nameof(TaskAppOptions.AcceptContent),
         nameof(TaskAppOptions.TaskRoutes),
     };
@@ -87,6 +88,11 @@ public static class TaskAppConfiguration
         if (ReadDuration(section.GetSection(nameof(TaskAppOptions.WorkerShutdownTimeout))) is { } shutdownTimeout)
         {
             options.WorkerShutdownTimeout = shutdownTimeout;
+        }
+
+        if (ReadDuration(section.GetSection(nameof(TaskAppOptions.WorkerMaxHoldTime))) is { } maxHoldTime)
+        {
+            options.WorkerMaxHoldTime = maxHoldTime;
         }
 
         ReadRoutes(section.GetSection(nameof(TaskAppOptions.TaskRoutes)), options.TaskRoutes);

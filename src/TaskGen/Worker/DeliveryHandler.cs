@@ -84,7 +84,7 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
             RateLimiter? rate = rates.For(definition);
             if (request.Eta is { } due && due > received)
             {
-                Track(RunAtEtaAsync(delivery, request, module, definition.Policy, due, rate));
+                Track(RunAtEtaAsync(delivery, request, module, definition.Policy, due, rate, received));
                 handedOver = true;
                 return;
             }
@@ -95,7 +95,7 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
                 if (!lease.IsAcquired)
                 {
                     // Held like an ETA task: out of the prefetch window and without a slot, so others keep running.
-                    Track(RunAtEtaAsync(delivery, request, module, definition.Policy, received, rate));
+                    Track(RunAtEtaAsync(delivery, request, module, definition.Policy, received, rate, received));
                     handedOver = true;
                     return;
                 }
@@ -105,8 +105,15 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
             {
                 try
                 {
-                    using var linked = CancellationTokenSource.CreateLinkedTokenSource(worker.Stopping, delivery.Lost);
+                    // Behind tasks that run long, a wait for a slot is a hold like any other, bounded the same way.
+                    using var bound = new CancellationTokenSource(eta.HoldLeft(received));
+                    using var linked = CancellationTokenSource.CreateLinkedTokenSource(worker.Stopping, delivery.Lost, bound.Token);
                     await worker.Slots.WaitAsync(linked.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!worker.Stopping.IsCancellationRequested && !delivery.Lost.IsCancellationRequested)
+                {
+                    await eta.HandBackAsync(delivery, request).ConfigureAwait(false);
+                    return;
                 }
                 catch (OperationCanceledException)
                 {
@@ -129,12 +136,12 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
         }
     }
 
-    private async Task RunAtEtaAsync(Delivery delivery, TaskRequest request, TaskModule module, TaskPolicy policy, DateTimeOffset due, RateLimiter? rate)
+    private async Task RunAtEtaAsync(Delivery delivery, TaskRequest request, TaskModule module, TaskPolicy policy, DateTimeOffset due, RateLimiter? rate, DateTimeOffset received)
     {
         bool ready = false;
         try
         {
-            ready = await eta.WaitAsync(delivery, request, due, rate).ConfigureAwait(false);
+            ready = await eta.WaitAsync(delivery, request, due, rate, received).ConfigureAwait(false);
         }
         finally
         {

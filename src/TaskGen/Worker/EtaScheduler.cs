@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.RateLimiting;
 using System.Threading.Tasks;
@@ -14,9 +15,11 @@ namespace TaskGen.Worker;
 /// without a concurrency slot, as Celery's timer and rate-limit buckets do. Each held message is taken out of the consumer's prefetch window, so messages due now keep
 /// arriving; at most <c>WorkerEtaTaskLimit</c> are held that way (Celery's <c>worker_eta_task_limit</c>),
 /// beyond which held messages keep their window slots and the worker takes no more than it can hold. A
-/// message whose channel is lost is dropped at once: the broker delivers it again.
+/// message whose channel is lost is dropped at once: the broker delivers it again. No message is held longer than
+/// <c>WorkerMaxHoldTime</c>: past it, an identical copy goes back to its queue and the original is acknowledged, so
+/// the broker's <c>consumer_timeout</c> never closes a channel (and redelivers every task running on it) for a hold.
 /// </summary>
-internal sealed partial class EtaScheduler(WorkerContext worker, int limit, ILogger logger)
+internal sealed partial class EtaScheduler(WorkerContext worker, int limit, TimeSpan maxHold, ILogger logger)
 {
     // Task.Delay takes at most about 24.8 days; an ETA further off waits in steps.
     private static readonly TimeSpan MaxDelayStep = TimeSpan.FromDays(20);
@@ -28,9 +31,9 @@ internal sealed partial class EtaScheduler(WorkerContext worker, int limit, ILog
 
     /// <summary>
     /// Waits until <paramref name="eta"/>, then for a run of <paramref name="rate"/> when given, then for a slot;
-    /// false when the message was dropped or returned instead.
+    /// false when the message was dropped, returned or handed back instead. The hold counts from <paramref name="received"/>.
     /// </summary>
-    public async Task<bool> WaitAsync(Delivery delivery, TaskRequest request, DateTimeOffset eta, RateLimiter? rate)
+    public async Task<bool> WaitAsync(Delivery delivery, TaskRequest request, DateTimeOffset eta, RateLimiter? rate, DateTimeOffset received)
     {
         int held = Interlocked.Increment(ref _held);
         try
@@ -44,7 +47,8 @@ internal sealed partial class EtaScheduler(WorkerContext worker, int limit, ILog
                 LogLimitReached(logger, limit);
             }
 
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(worker.Stopping, delivery.Lost);
+            using var bound = new CancellationTokenSource(HoldLeft(received));
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(worker.Stopping, delivery.Lost, bound.Token);
             for (TimeSpan wait = eta - DateTimeOffset.UtcNow; wait > TimeSpan.Zero; wait = eta - DateTimeOffset.UtcNow)
             {
                 await Task.Delay(wait < MaxDelayStep ? wait : MaxDelayStep, linked.Token).ConfigureAwait(false);
@@ -66,6 +70,10 @@ internal sealed partial class EtaScheduler(WorkerContext worker, int limit, ILog
                 // Running it now would run it twice: the broker has it back and hands it out again.
                 LogDroppedLost(logger, LogText.Escape(request.Id), LogText.Escape(request.Name));
             }
+            else if (!worker.Stopping.IsCancellationRequested)
+            {
+                await HandBackAsync(delivery, request).ConfigureAwait(false);
+            }
             else
             {
                 await delivery.RejectAsync(requeue: true).ConfigureAwait(false);
@@ -81,6 +89,72 @@ internal sealed partial class EtaScheduler(WorkerContext worker, int limit, ILog
             }
         }
     }
+
+    /// <summary>How much longer a message received at <paramref name="received"/> may be held; zero once its time is up.</summary>
+    public TimeSpan HoldLeft(DateTimeOffset received)
+    {
+        TimeSpan left = received + maxHold - DateTimeOffset.UtcNow;
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+    }
+
+    /// <summary>
+    /// Ends a hold that reached <c>WorkerMaxHoldTime</c>: publishes an identical copy of the message to its queue,
+    /// confirmed, then acknowledges the original, so the copy's wait starts afresh on a new delivery. A copy that
+    /// cannot be sent leaves the original to be requeued.
+    /// </summary>
+    public async ValueTask HandBackAsync(Delivery delivery, TaskRequest request)
+    {
+        // A requeue would do the same in one step, but on a quorum queue every requeue counts against the delivery
+        // limit (20 by default in RabbitMQ 4), which would dead-letter a task held only for its ETA or rate limit
+        // after about five hours. A new message starts at zero.
+        if (delivery.Lost.IsCancellationRequested)
+        {
+            LogDroppedLost(logger, LogText.Escape(request.Id), LogText.Escape(request.Name));
+            return;
+        }
+
+        TransportMessage original = delivery.Message;
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        MessageProperties from = original.Properties;
+        var properties = new MessageProperties
+        {
+            CorrelationId = from.CorrelationId,
+            ReplyTo = from.ReplyTo,
+            ContentType = from.ContentType,
+            ContentEncoding = from.ContentEncoding,
+            DeliveryMode = from.DeliveryMode,
+            Priority = from.Priority,
+
+            // What is left of its time to live, not the whole of it again.
+            Expiration = request.Expires is { } expires ? TaskMessageCodec.Expiration(expires - now) : null,
+        };
+        var headers = new Dictionary<string, object?>(original.Headers, StringComparer.Ordinal);
+
+        // An ETA still a second or more away waits in the broker's delay levels when its queue has them, as a retry does.
+        TransportMessage copy = worker.DelayedQueues.Contains(delivery.Queue) && request.Eta is { } eta && DelayedDelivery.Seconds(eta - now) is long seconds
+            ? new TransportMessage(DelayedDelivery.Entry, DelayedDelivery.RoutingKey(seconds, delivery.Queue), properties, headers, original.Body)
+            : new TransportMessage(string.Empty, delivery.Queue, properties, headers, original.Body);
+        try
+        {
+            await worker.Transport.PublishAsync(copy, worker.Stopping).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The original is still unacknowledged: back on its queue it stays at least once, at one delivery's cost.
+            LogHandBackFailed(logger, ex, LogText.Escape(request.Id), LogText.Escape(request.Name), delivery.Queue);
+            await delivery.RejectAsync(requeue: true).ConfigureAwait(false);
+            return;
+        }
+
+        await delivery.AckAsync().ConfigureAwait(false);
+        LogHandedBack(logger, LogText.Escape(request.Id), LogText.Escape(request.Name), maxHold.TotalSeconds, delivery.Queue);
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Task {TaskId} ({TaskName}), held {Seconds:0.###} s (WorkerMaxHoldTime), goes back to queue {Queue} as a fresh message, before the broker's consumer_timeout closes its channel.")]
+    private static partial void LogHandedBack(ILogger logger, string taskId, string taskName, double seconds, string queue);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId} ({TaskName}), held past WorkerMaxHoldTime, could not be sent back to queue {Queue}; it is requeued instead.")]
+    private static partial void LogHandBackFailed(ILogger logger, Exception exception, string taskId, string taskName, string queue);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId} ({TaskName}), held for its ETA, is dropped: its channel is gone and the broker delivers it again.")]
     private static partial void LogDroppedLost(ILogger logger, string taskId, string taskName);

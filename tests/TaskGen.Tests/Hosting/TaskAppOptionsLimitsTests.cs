@@ -39,11 +39,21 @@ public sealed class TaskAppOptionsLimitsTests
     [Theory]
     [InlineData("ResultExpires")]
     [InlineData("WorkerMaxResultSize")]
+    [InlineData("WorkerMaxHoldTime")]
     public void ZeroFor_ASettingThatMustBePositive_IsRefusedNamingIt(string setting)
     {
         TaskAppOptions options = BindFrom(setting, "0");
 
         Assert.Contains(setting, Assert.Throws<TaskAppConfigurationException>(options.Validate).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WorkerMaxHoldTime_DefaultsToHalfTheBrokersConsumerTimeout_AndReadsSeconds()
+    {
+        Assert.Equal(TimeSpan.FromMinutes(15), new TaskAppOptions().WorkerMaxHoldTime);
+        Assert.Equal(TimeSpan.FromSeconds(90), BindFrom("WorkerMaxHoldTime", "90").WorkerMaxHoldTime);
+        Assert.Equal(TimeSpan.FromMinutes(10), BindFrom("WorkerMaxHoldTime", "00:10:00").WorkerMaxHoldTime);
+        Assert.Contains("WorkerMaxHoldTime", Assert.Throws<TaskAppConfigurationException>(BindFrom("WorkerMaxHoldTime", "60.00:00:00").Validate).Message, StringComparison.Ordinal);
     }
 
     [Fact]
