@@ -111,6 +111,11 @@ internal sealed partial class RabbitMqConsumer : ITransportConsumer
     {
         string queue = _specification.Prepare is { } prepare ? await prepare(cancellationToken).ConfigureAwait(false) : _specification.Queue;
         IChannel channel = await _connection.CreateChannelAsync(null, cancellationToken).ConfigureAwait(false);
+
+        // The life begins before consuming does: the broker may deliver before basic.consume-ok is read, and a
+        // delivery that found no life of its channel would be dropped and stay unacknowledged.
+        ChannelLife life = NewLife(channel);
+        Interlocked.Exchange(ref _life, life)?.End();
         try
         {
             if (!_specification.AutoAck)
@@ -122,7 +127,6 @@ internal sealed partial class RabbitMqConsumer : ITransportConsumer
 
             // Attached only once consuming has started, so a failed start can never begin a second restart.
             channel.ChannelShutdownAsync += (_, args) => OnChannelShutdownAsync(channel, args);
-            Interlocked.Exchange(ref _life, NewLife(channel))?.End();
             _channel = channel;
             _queue = queue;
             _tag = tag;
@@ -130,6 +134,11 @@ internal sealed partial class RabbitMqConsumer : ITransportConsumer
         }
         catch (Exception ex)
         {
+            if (Interlocked.CompareExchange(ref _life, null, life) == life)
+            {
+                life.End();
+            }
+
             await CloseAsync(channel).ConfigureAwait(false);
             if (ex is OperationInterruptedException interrupted)
             {
@@ -325,23 +334,25 @@ internal sealed partial class RabbitMqConsumer : ITransportConsumer
             // The life is read before the client's token: RabbitMQ.Client cancels that token (the channel is quiescing)
             // before it reports the shutdown that ends the life, so a delivery that reads the life after it ended sees
             // the token cancelled. Either way a delivery of a dead channel is dropped, not run: the client still hands
-            // over what it had buffered, and the broker delivers those messages again.
+            // over what it had buffered, and the broker delivers those messages again. Not so without acks: the broker
+            // counts such a message as taken once sent, so it is handled whatever became of its channel.
             ChannelLife? life = Volatile.Read(ref owner._life);
-            if (cancellationToken.IsCancellationRequested || life is null || !ReferenceEquals(life.Channel, _channel) || life.Lost.IsCancellationRequested)
+            bool stale = cancellationToken.IsCancellationRequested || life is null || !ReferenceEquals(life.Channel, _channel) || life.Lost.IsCancellationRequested;
+            if (stale && !specification.AutoAck)
             {
                 LogDroppedStale(owner._connection.Logger, deliveryTag, owner._queue);
                 return;
             }
 
             // Deliveries of one channel come here one at a time and in tag order, which the ack batch relies on.
-            RabbitMqAckBatch? acks = life.Acks;
+            RabbitMqAckBatch? acks = stale ? null : life!.Acks;
             if (acks is not null && !acks.Delivered(deliveryTag))
             {
                 acks = null;
             }
 
             var delivery = new RabbitDelivery(
-                owner, _channel, acks, consumerTag, deliveryTag, life.Lost,
+                owner, _channel, acks, consumerTag, deliveryTag, stale ? CancellationToken.None : life!.Lost,
                 RabbitMqProperties.ReadMessage(exchange, routingKey, properties, body), owner._queue, redelivered, specification.AutoAck);
             try
             {
