@@ -36,7 +36,7 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResult
         _logger = loggerFactory.CreateLogger("TaskGen.TaskApp");
         if (options.ResultBackend == "rpc://")
         {
-            _results = new RpcResultBackend(transport, options.ResultExpires, loggerFactory.CreateLogger("TaskGen.Results"));
+            _results = new RpcResultBackend(transport, options.ResultExpires, options.DefaultQueueType, loggerFactory.CreateLogger("TaskGen.Results"));
         }
         else if (RedisUrl.IsRedis(options.ResultBackend))
         {

@@ -10,8 +10,10 @@ using TaskGen.Transport;
 namespace TaskGen.Results;
 
 /// <summary>
-/// The <c>rpc://</c> result backend, client side: one private reply queue per app, results matched to
-/// pending calls by correlation id. Workers send to it by the task's <c>reply_to</c>.
+/// The <c>rpc://</c> result backend, client side: one reply queue per app, results matched to pending calls by
+/// correlation id. Workers send to it by the task's <c>reply_to</c>. The queue outlives the app's connection
+/// (durable, or quorum on a cluster, with an idle expiry), so results sent while the broker restarts or the node
+/// the app was connected to goes away wait there until the app consumes again.
 /// </summary>
 internal sealed partial class RpcResultBackend : IResultBackend
 {
@@ -22,12 +24,21 @@ internal sealed partial class RpcResultBackend : IResultBackend
     private readonly SemaphoreSlim _startGate = new(1, 1);
     private volatile bool _started;
     private readonly TimeSpan _expires;
+    private readonly QueueType _queueType;
     private ITransportConsumer? _consumer;
+    private volatile bool _consuming;
 
-    public RpcResultBackend(ITransport transport, TimeSpan expires, ILogger logger)
+    /// <summary>
+    /// How long the reply queue of an app that went away stays: long enough for any outage the app recovers from,
+    /// short enough that the queues of crashed or short-lived apps (a command-line <c>call</c>) do not pile up.
+    /// </summary>
+    internal static readonly TimeSpan IdleExpiry = TimeSpan.FromHours(1);
+
+    public RpcResultBackend(ITransport transport, TimeSpan expires, QueueType queueType, ILogger logger)
     {
         _transport = transport;
         _expires = expires;
+        _queueType = queueType;
         _logger = logger;
         ReplyQueue = Guid.NewGuid().ToString();
     }
@@ -94,15 +105,17 @@ internal sealed partial class RpcResultBackend : IResultBackend
                 return;
             }
 
-            // Exclusive and auto-deleting, so it goes with this client; x-expires drops it if it is left unused.
-            // Declared before every (re)start of its consumer, so a reply queue deleted under the app comes back.
-            var queue = new QueueSpecification(ReplyQueue, Durable: false, Exclusive: true, AutoDelete: true, Expires: _expires);
+            // Not exclusive, so it survives the connection: a broker restart or the loss of the node the app was on
+            // (quorum, with the app's queues on a cluster) keeps the results sent meanwhile. Durable, since RabbitMQ 4
+            // refuses transient queues that are not exclusive; x-expires drops it once no app has used it for a while.
+            TimeSpan idle = _expires < IdleExpiry ? _expires : IdleExpiry;
+            var queue = new QueueSpecification(ReplyQueue, Durable: true, Exclusive: false, AutoDelete: false, Expires: idle, Type: _queueType);
             _consumer = await _transport.ConsumeAsync(
                 new ConsumerSpecification(ReplyQueue, OnDeliveryAsync)
                 {
                     Prefetch = 1000,
                     AutoAck = true,
-                    Prepare = ct => _transport.DeclareQueueAsync(queue, ct),
+                    Prepare = ct => PrepareAsync(queue, ct),
                     Interrupted = OnInterrupted,
                 },
                 cancellationToken).ConfigureAwait(false);
@@ -143,10 +156,33 @@ internal sealed partial class RpcResultBackend : IResultBackend
     }
 
     /// <summary>
-    /// The reply queue is exclusive, so it goes with the connection: results sent before it is declared again
-    /// are dropped by the broker. Every waiter is failed with the cause instead of waiting for what cannot come.
+    /// Declares the reply queue before its consumer starts again. A queue that was there is kept with the results it
+    /// holds; one that is gone (deleted by an operator, or expired in a longer outage) took the results sent to it, and
+    /// results sent while it was missing were dropped, so every waiter is failed with the cause rather than left to
+    /// wait for what cannot come.
     /// </summary>
+    private async ValueTask<string> PrepareAsync(QueueSpecification queue, CancellationToken cancellationToken)
+    {
+        if (_consuming && await _transport.InspectQueueAsync(ReplyQueue, cancellationToken).ConfigureAwait(false) is null)
+        {
+            FailAll("it was deleted while its consumer was away");
+        }
+
+        string name = await _transport.DeclareQueueAsync(queue, cancellationToken).ConfigureAwait(false);
+        _consuming = true;
+        return name;
+    }
+
+    /// <summary>The consumer is gone for now; results wait in the queue, which outlives the connection, until it is back.</summary>
     private void OnInterrupted(string reason)
+    {
+        if (!_pending.IsEmpty)
+        {
+            LogReplyConsumerInterrupted(_logger, ReplyQueue, _pending.Count, reason);
+        }
+    }
+
+    private void FailAll(string reason)
     {
         int failed = 0;
         foreach (KeyValuePair<string, Pending> entry in _pending)
@@ -154,7 +190,7 @@ internal sealed partial class RpcResultBackend : IResultBackend
             if (_pending.TryRemove(entry))
             {
                 failed++;
-                entry.Value.Sink.OnSendFailed(new TaskResultLostException(entry.Key, $"the connection holding reply queue {ReplyQueue} was lost ({reason})"));
+                entry.Value.Sink.OnSendFailed(new TaskResultLostException(entry.Key, $"reply queue {ReplyQueue} was lost: {reason}"));
             }
         }
 
@@ -187,6 +223,9 @@ internal sealed partial class RpcResultBackend : IResultBackend
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A result for task {TaskId} could not be read and was dropped: {Reason}")]
     private static partial void LogUnreadableResult(ILogger logger, string? taskId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The consumer of reply queue {Queue} was interrupted ({Reason}); {Count} pending result(s) wait in the queue until it is back.")]
+    private static partial void LogReplyConsumerInterrupted(ILogger logger, string queue, int count, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The reply queue was lost ({Reason}); {Count} pending result(s) failed with TaskResultLostException.")]
     private static partial void LogWaitersFailed(ILogger logger, int count, string reason);

@@ -143,6 +143,47 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
         }
     }
 
+    [Fact]
+    public async Task StoppingTheCallersNodeLosesNoResultOfThreeThousandCalls()
+    {
+        // Results travel through the caller's reply queue, quorum like the task queues, so the loss of the node the
+        // caller is connected to takes no result with it: the queue outlives the connection and elects a new leader.
+        const int Count = 3_000;
+        const string Slow = "slow";
+        string failover = string.Join(";", _urls);
+        var quorum = new Dictionary<string, string> { ["TaskGen__TaskDefaultQueueType"] = "quorum" };
+        await using TaskApp caller = TaskApp.Create(b =>
+        {
+            b.Options.BrokerUrl = failover;
+            b.Options.TaskDefaultQueueType = "quorum";
+            b.AddTaskGenIntegrationWorkerTasks();
+        });
+        await using ProgramProcess first = await ProgramProcess.StartWorkerAsync(s_worker, failover, Slow, "left@%h", 4, quorum);
+        await using ProgramProcess second = await ProgramProcess.StartWorkerAsync(s_worker, failover, Slow, "right@%h", 4, quorum);
+        var results = new AsyncResult<int>[Count];
+        for (int i = 0; i < Count; i++)
+        {
+            results[i] = await caller.SendAsync(Jobs.Slow.Signature(i, 50));
+        }
+
+        // The caller's connection is found by the node port it is connected to; its name starts with the process's.
+        string name = $"TaskGen {Environment.MachineName}:{Environment.ProcessId}";
+        string line = (await CtlAsync(0, "list_connections", "port", "client_properties")).Split('\n').First(l => l.Contains(name, StringComparison.Ordinal));
+        int stopped = Array.FindIndex(_urls, url => line.StartsWith(new Uri(url).Port.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\t", StringComparison.Ordinal));
+        Assert.True(stopped >= 0, $"The caller's connection is on no node of the cluster: {line}");
+        await Poll.UntilAsync(() => Task.FromResult(results.Count(r => r.IsReady)), ready => ready >= 300, "300 results", TimeSpan.FromMilliseconds(20));
+        await CtlAsync(stopped, "stop_app");
+        string leader = _nodes[stopped];
+
+        Task<int>[] waits = results.Select(r => r.GetAsync(ProgramProcess.Guard)).ToArray();
+        await Task.WhenAll(waits).ContinueWith(_ => { }, TaskScheduler.Default);
+        int failed = waits.Count(w => w.IsFaulted);
+        int wrong = waits.Select((w, i) => w.IsCompletedSuccessfully && w.Result != i).Count(bad => bad);
+        output.WriteLine($"stopped {leader}, the caller's node: {Count} calls, {failed} failed, {wrong} wrong");
+        Assert.True(failed == 0, $"{failed} of {Count} calls failed, e.g. {waits.FirstOrDefault(w => w.IsFaulted)?.Exception?.InnerException?.Message}");
+        Assert.Equal(0, wrong);
+    }
+
     private async Task<string> LeaderAsync(int node = 0)
     {
         string listing = await CtlAsync(node, "list_queues", "name", "leader");

@@ -137,7 +137,12 @@ public sealed class QueueTypeTests
         Assert.Contains(declared, q => q.Name!.StartsWith("bcast.", StringComparison.Ordinal));
         Assert.Contains(declared, q => q.Name!.EndsWith(".reply.celery.pidbox", StringComparison.Ordinal));
         Assert.All(declared, q => Assert.True(q.Exclusive || q.Durable, $"{q} is transient and not exclusive, which RabbitMQ 4 refuses."));
-        Assert.All(declared.Where(q => q.Type == QueueType.Quorum), q => Assert.True(q is { Durable: true, Exclusive: false, AutoDelete: false, Expires: null, MessageTtl: null }, $"{q} is not declared as kombu declares a quorum queue."));
+
+        // The reply queue is the app's own, never declared by Python: quorum on a cluster, with an idle expiry so that a
+        // crashed app's queue goes. Every queue Python may share is declared as kombu declares a quorum queue.
+        string replyQueue = declared.Select(q => q.Name!).Where(name => Guid.TryParse(name, out _)).Distinct().Single();
+        Assert.True(Single(declared, replyQueue) is { Type: QueueType.Quorum, Durable: true, Exclusive: false, AutoDelete: false, Expires: not null }, replyQueue);
+        Assert.All(declared.Where(q => q.Type == QueueType.Quorum && q.Name != replyQueue), q => Assert.True(q is { Durable: true, Exclusive: false, AutoDelete: false, Expires: null, MessageTtl: null }, $"{q} is not declared as kombu declares a quorum queue."));
     }
 
     private static TaskApp CreateApp(ConcurrentQueue<QueueSpecification> declared, string defaultType) => TaskApp.Create(builder =>
