@@ -129,6 +129,13 @@ public sealed class TaskAppOptions
     /// <summary>How long a stopping worker lets running tasks finish before cancelling them.</summary>
     public TimeSpan WorkerShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a worker keeps trying to store the outcome of a task that ran when the result backend is down, holding
+    /// its message unacknowledged meanwhile; past it the message goes to <see cref="DeadLetterQueue"/> with its outcome
+    /// in the <c>x-taskgen-result</c> header. The task is not run again either way.
+    /// </summary>
+    public TimeSpan WorkerResultStoreRetryTime { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>The largest task body a worker accepts, in bytes.</summary>
     public int WorkerMaxBodySize { get; set; } = Protocol.TaskMessageCodec.DefaultMaxBodySize;
 
@@ -224,6 +231,12 @@ public sealed class TaskAppOptions
         {
             throw new TaskAppConfigurationException(
                 $"WorkerShutdownTimeout {WorkerShutdownTimeout} is out of range: it must be between 0 and {MaxWaitDuration} ({MaxWaitDuration.TotalSeconds:0.###} s), the most a .NET timer can wait.");
+        }
+
+        if (WorkerResultStoreRetryTime < TimeSpan.Zero || WorkerResultStoreRetryTime > MaxWaitDuration)
+        {
+            throw new TaskAppConfigurationException(
+                $"WorkerResultStoreRetryTime {WorkerResultStoreRetryTime} is out of range: it must be between 0 (dead-letter at once) and {MaxWaitDuration} ({MaxWaitDuration.TotalSeconds:0.###} s), the most a .NET timer can wait.");
         }
 
         // RabbitMQ refuses an x-expires of zero on the reply queue, and a negative age would drop every result at once.

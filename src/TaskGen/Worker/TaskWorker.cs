@@ -59,6 +59,8 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
             Transport = dependencies.Transport,
             AcksOnFailureOrTimeout = _settings.TaskAcksOnFailureOrTimeout,
             RejectOnWorkerLost = _settings.TaskRejectOnWorkerLost,
+            ResultStoreRetryTime = _settings.WorkerResultStoreRetryTime,
+            DeadLetterQueue = _settings.DeadLetterQueue,
         };
         _context.FollowUps = new FollowUps(_context, dependencies.FollowUps, dependencies.Origin, _logger);
         _context.Services = dependencies.Services;

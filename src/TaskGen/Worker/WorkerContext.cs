@@ -71,6 +71,12 @@ internal sealed partial class WorkerContext : IDisposable
     /// <summary>Celery's <c>task_reject_on_worker_lost</c>: true requeues a task cut off by shutdown instead of failing it.</summary>
     public bool RejectOnWorkerLost { get; init; }
 
+    /// <summary>How long a task's outcome that the backend could not store is tried again before its message is dead-lettered.</summary>
+    public TimeSpan ResultStoreRetryTime { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The dead-letter exchange and queue (<see cref="TaskAppOptions.DeadLetterQueue"/>); empty when none is declared.</summary>
+    public string DeadLetterQueue { get; init; } = string.Empty;
+
     /// <summary>
     /// Tells the caller of a state that is not the task's last (RETRY), as far as that goes: the run that follows
     /// answers in the end, so a state that cannot be sent is only logged and never turned into a failure.

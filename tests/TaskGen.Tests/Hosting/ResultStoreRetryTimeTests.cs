@@ -1,0 +1,34 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.Extensions.Configuration;
+using TaskGen.Hosting;
+
+namespace TaskGen.Tests.Hosting;
+
+/// <summary>WorkerResultStoreRetryTime binds from configuration and is refused outside what a timer can wait.</summary>
+public sealed class ResultStoreRetryTimeTests
+{
+    [Fact]
+    public void WorkerResultStoreRetryTime_DefaultsToAMinuteAndBindsFromConfiguration()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(60), new TaskAppOptions().WorkerResultStoreRetryTime);
+
+        var options = new TaskAppOptions();
+        TaskAppConfiguration.Bind(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["TaskGen:WorkerResultStoreRetryTime"] = "00:05:00" }).Build(), options);
+
+        Assert.Equal(TimeSpan.FromMinutes(5), options.WorkerResultStoreRetryTime);
+        options.Validate();
+    }
+
+    [Fact]
+    public void WorkerResultStoreRetryTime_OutOfRange_IsRefusedNamingIt()
+    {
+        foreach (TimeSpan refused in new[] { TimeSpan.FromSeconds(-1), TaskAppOptions.MaxWaitDuration + TimeSpan.FromSeconds(1) })
+        {
+            var options = new TaskAppOptions { WorkerResultStoreRetryTime = refused };
+            Assert.Contains("WorkerResultStoreRetryTime", Assert.Throws<TaskAppConfigurationException>(options.Validate).Message, StringComparison.Ordinal);
+        }
+
+        new TaskAppOptions { WorkerResultStoreRetryTime = TimeSpan.Zero }.Validate();
+    }
+}
