@@ -23,6 +23,7 @@ internal sealed partial class TaskExecutor
     private readonly WorkerContext _worker;
     private readonly ILogger _logger;
     private readonly TaskRetries _retries;
+    private readonly AnswerRetries _answers;
     private readonly ConcurrentDictionary<string, long> _processed = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskWorker.ActiveTask> _active = new(StringComparer.Ordinal);
     private long _abandoned;
@@ -32,6 +33,7 @@ internal sealed partial class TaskExecutor
         _worker = worker;
         _logger = logger;
         _retries = new TaskRetries(worker, logger);
+        _answers = new AnswerRetries(worker, logger);
         if (worker.RejectOnWorkerLost && !worker.AcksLate)
         {
             LogRejectOnWorkerLostIgnored(logger);
@@ -90,7 +92,7 @@ internal sealed partial class TaskExecutor
                 LogRevoked(_logger, LogText.Escape(request.Id), LogText.Escape(request.Name));
                 ReleaseSlot();
                 TaskGenTelemetry.SetOutcome(activity, TaskState.Revoked, null);
-                answered = await AnswerAsync(request, TaskState.Revoked, ResultCodec.EncodeException(new RemoteException("TaskRevokedError", "revoked", "celery.exceptions")), null).ConfigureAwait(false);
+                answered = await AnswerOrKeepAsync(delivery, request, TaskState.Revoked, ResultCodec.EncodeException(new RemoteException("TaskRevokedError", "revoked", "celery.exceptions"))).ConfigureAwait(false);
                 await SettleAnsweredAsync(delivery, answered).ConfigureAwait(false);
                 return;
             }
@@ -100,7 +102,7 @@ internal sealed partial class TaskExecutor
                 LogExpired(_logger, LogText.Escape(request.Id), LogText.Escape(request.Name), expires);
                 ReleaseSlot();
                 TaskGenTelemetry.SetOutcome(activity, TaskState.Revoked, null);
-                answered = await AnswerAsync(request, TaskState.Revoked, ResultCodec.EncodeException(new RemoteException("TaskRevokedError", "expired", "celery.exceptions")), null).ConfigureAwait(false);
+                answered = await AnswerOrKeepAsync(delivery, request, TaskState.Revoked, ResultCodec.EncodeException(new RemoteException("TaskRevokedError", "expired", "celery.exceptions"))).ConfigureAwait(false);
                 await SettleAnsweredAsync(delivery, answered).ConfigureAwait(false);
                 return;
             }
@@ -219,13 +221,14 @@ internal sealed partial class TaskExecutor
             TaskGenTelemetry.SetOutcome(activity, failure is null ? TaskState.Success : TaskState.Failure, failure);
             if (failure is not null)
             {
-                answered = await FailAsync(request, failure, traceback).ConfigureAwait(false);
+                answered = await FailAsync(request, failure, traceback).ConfigureAwait(false)
+                    || await KeepAsync(delivery, request, TaskState.Failure, ResultCodec.EncodeException(failure), traceback).ConfigureAwait(false);
                 await SettleFailedAsync(delivery, answered).ConfigureAwait(false);
                 return;
             }
 
             LogSucceeded(_logger, LogText.Escape(request.Id), LogText.Escape(request.Name));
-            answered = await AnswerAsync(request, TaskState.Success, invocation.ResultJson, null).ConfigureAwait(false);
+            answered = await AnswerOrKeepAsync(delivery, request, TaskState.Success, invocation.ResultJson).ConfigureAwait(false);
             if (answered)
             {
                 await _worker.FollowUps.SendAsync(request, invocation.ResultJson).ConfigureAwait(false);
@@ -294,7 +297,8 @@ internal sealed partial class TaskExecutor
             // can happen, so the task fails with why it wanted one rather than vanish.
             TaskGenTelemetry.Finished(request.Name, delivery.Queue, succeeded: false, runtime);
             TaskGenTelemetry.SetOutcome(activity, TaskState.Failure, remote);
-            bool failed = await FailAsync(request, remote, reason?.ToString()).ConfigureAwait(false);
+            bool failed = await FailAsync(request, remote, reason?.ToString()).ConfigureAwait(false)
+                || await KeepAsync(delivery, request, TaskState.Failure, ResultCodec.EncodeException(remote), reason?.ToString()).ConfigureAwait(false);
             await SettleFailedAsync(delivery, failed).ConfigureAwait(false);
             return;
         }
@@ -323,11 +327,22 @@ internal sealed partial class TaskExecutor
         answered && _worker.AcksLate && !_worker.AcksOnFailureOrTimeout ? delivery.RejectAsync(requeue: false) : SettleAnsweredAsync(delivery, answered);
 
     /// <summary>
-    /// Acknowledges a message whose caller has its answer. One whose answer could not be stored goes back
-    /// to the queue once, then to the dead letters: it is never dropped silently.
+    /// Acknowledges a message whose caller has its answer. One whose answer could not be stored was settled by
+    /// <see cref="AnswerRetries"/> already (dead-lettered with its outcome, or handed back), so it is left alone.
     /// </summary>
     private static ValueTask SettleAnsweredAsync(Delivery delivery, bool answered) =>
-        answered ? delivery.AckAsync() : delivery.RejectAsync(requeue: !delivery.Redelivered);
+        answered ? delivery.AckAsync() : ValueTask.CompletedTask;
+
+    /// <summary>
+    /// Stores an outcome and, when the backend cannot take it, holds the message while storing is tried again:
+    /// the task is not run again because of the store. True once the caller can read it.
+    /// </summary>
+    private async ValueTask<bool> AnswerOrKeepAsync(Delivery delivery, TaskRequest request, TaskState state, ReadOnlyMemory<byte> resultJson) =>
+        await AnswerAsync(request, state, resultJson, null).ConfigureAwait(false)
+        || await KeepAsync(delivery, request, state, resultJson, null).ConfigureAwait(false);
+
+    private ValueTask<bool> KeepAsync(Delivery delivery, TaskRequest request, TaskState state, ReadOnlyMemory<byte> resultJson, string? traceback) =>
+        _answers.KeepAsync(delivery, request, state, resultJson, traceback, () => AnswerAsync(request, state, resultJson, traceback));
 
     /// <summary>Sends a failure, and fails every remaining step of its chain as Celery does, so their waiters do not hang.</summary>
     public async ValueTask<bool> FailAsync(TaskRequest request, RemoteException remote, string? traceback)
