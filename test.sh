@@ -45,7 +45,8 @@ echo "==> Starting a private Redis server"
 mkdir -p "$redis_dir"
 tests/broker/redis-node.sh start "$redis_dir" < /dev/null
 TASKGEN_TEST_REDIS_URL=$(cat "$redis_dir/url")
-export TASKGEN_TEST_REDIS_URL
+TASKGEN_TEST_REDIS_DIR=$redis_dir
+export TASKGEN_TEST_REDIS_URL TASKGEN_TEST_REDIS_DIR
 
 status=0
 passed=0

@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Net.Sockets;
 using System.Threading.Tasks;
 
 namespace TaskGen.Integration.Tests;
@@ -8,11 +9,13 @@ namespace TaskGen.Integration.Tests;
 /// <summary>
 /// A private Redis server for the result backend tests: taken from <c>TASKGEN_TEST_REDIS_URL</c> (as test.sh sets
 /// it), or started by <c>tests/broker/redis-node.sh</c> on a free loopback port and stopped afterwards. When no
-/// server can be had the tests fail; they never skip.
+/// server can be had the tests fail; they never skip. A given server's folder comes from <c>TASKGEN_TEST_REDIS_DIR</c>,
+/// for the tests that stop and start it.
 /// </summary>
 public sealed class RedisFixture : IAsyncLifetime
 {
     private string? _directory;
+    private string? _nodeDirectory;
 
     /// <summary>The server's URL, <c>redis://:password@127.0.0.1:port/0</c>.</summary>
     public string Url { get; private set; } = string.Empty;
@@ -27,11 +30,13 @@ public sealed class RedisFixture : IAsyncLifetime
         if (!string.IsNullOrWhiteSpace(given))
         {
             Url = given.Trim();
+            _nodeDirectory = Environment.GetEnvironmentVariable("TASKGEN_TEST_REDIS_DIR");
             return;
         }
 
         _directory = Path.Combine(Path.GetTempPath(), "taskgen-redis-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(_directory);
+        _nodeDirectory = _directory;
         (int code, string output) = await RunScriptAsync("start", _directory);
         if (code != 0)
         {
@@ -54,6 +59,49 @@ public sealed class RedisFixture : IAsyncLifetime
             catch (IOException)
             {
             }
+        }
+    }
+
+    /// <summary>Kills the server outright, as a crash or a lost host would, and waits until its port refuses connections.</summary>
+    public async Task StopServerAsync()
+    {
+        string pidFile = Path.Combine(NodeDirectory, "redis.pid");
+        using Process server = Process.GetProcessById(int.Parse((await File.ReadAllTextAsync(pidFile)).Trim(), System.Globalization.CultureInfo.InvariantCulture));
+        server.Kill();
+        await server.WaitForExitAsync().WaitAsync(ProgramProcess.Guard);
+        await Poll.UntilAsync(ListeningAsync, up => !up, "the Redis server to stop listening");
+    }
+
+    /// <summary>Starts the server again from its own configuration, so the same port and password take clients back.</summary>
+    public async Task StartServerAsync()
+    {
+        var start = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(NodeDirectory, "redis.conf"));
+        using Process process = Process.Start(start)!;
+        await process.WaitForExitAsync().WaitAsync(ProgramProcess.Guard);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"redis-server did not start again (exit {process.ExitCode}): {await process.StandardError.ReadToEndAsync()}");
+        }
+
+        await Poll.UntilAsync(ListeningAsync, up => up, "the Redis server to listen again");
+    }
+
+    private string NodeDirectory => _nodeDirectory
+        ?? throw new InvalidOperationException("Stopping the Redis server needs its folder: set TASKGEN_TEST_REDIS_DIR beside TASKGEN_TEST_REDIS_URL.");
+
+    private async Task<bool> ListeningAsync()
+    {
+        Results.RedisUrl url = Results.RedisUrl.Parse(Url);
+        using var client = new TcpClient();
+        try
+        {
+            await client.ConnectAsync(url.Host, url.Port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
         }
     }
 
