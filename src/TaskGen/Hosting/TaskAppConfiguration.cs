@@ -25,6 +25,7 @@ public static class TaskAppConfiguration
         nameof(TaskAppOptions.ResultExpires),
         nameof(TaskAppOptions.WorkerShutdownTimeout),
         nameof(TaskAppOptions.WorkerMaxHoldTime),
+        nameof(TaskAppOptions.WorkerResultStoreRetryTime),
         nameof(TaskAppOptions.AcceptContent),
         nameof(TaskAppOptions.TaskRoutes),
     };
@@ -93,6 +94,11 @@ public static class TaskAppConfiguration
         if (ReadDuration(section.GetSection(nameof(TaskAppOptions.WorkerMaxHoldTime))) is { } maxHoldTime)
         {
             options.WorkerMaxHoldTime = maxHoldTime;
+        }
+
+        if (ReadDuration(section.GetSection(nameof(TaskAppOptions.WorkerResultStoreRetryTime))) is { } storeRetryTime)
+        {
+            options.WorkerResultStoreRetryTime = storeRetryTime;
         }
 
         ReadRoutes(section.GetSection(nameof(TaskAppOptions.TaskRoutes)), options.TaskRoutes);

@@ -37,7 +37,7 @@ public sealed class RedisOutageFaultTests(RabbitMqFixture broker, RedisFixture r
     [Fact]
     public async Task ResultsNotStoredWithinTheBoundGoToTheDeadLettersWithTheirOutcomeAndRunOnce()
     {
-        Figures figures = await RunThroughOutageAsync("redis-bounded@%h", retryTime: "00:00:04");
+        Figures figures = await RunThroughOutageAsync("redis-bounded@%h", retryTime: "4");
         Assert.True(figures.Twice == 0 && figures.Missing == 0 && figures.Left == 0, figures.ToString());
 
         // The bound is well below the outage, so some outcomes could not wait; each of those is kept, none twice.

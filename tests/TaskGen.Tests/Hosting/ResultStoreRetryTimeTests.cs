@@ -18,6 +18,10 @@ public sealed class ResultStoreRetryTimeTests
 
         Assert.Equal(TimeSpan.FromMinutes(5), options.WorkerResultStoreRetryTime);
         options.Validate();
+
+        // In seconds, as Celery writes durations.
+        TaskAppConfiguration.Bind(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["TaskGen:WorkerResultStoreRetryTime"] = "90" }).Build(), options);
+        Assert.Equal(TimeSpan.FromSeconds(90), options.WorkerResultStoreRetryTime);
     }
 
     [Fact]
