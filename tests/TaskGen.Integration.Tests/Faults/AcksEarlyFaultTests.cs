@@ -56,9 +56,13 @@ public sealed class AcksEarlyFaultTests(RabbitMqFixture broker, ITestOutputHelpe
         IReadOnlyList<string> lines;
         await using (ProgramProcess worker = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work", "lost@%h", Count, environment))
         {
-            // Confirmed on the queue first, so an empty queue means the worker has them all, and with a slot each they run.
+            // Acknowledged early, a task's message is settled as it starts: nothing ready and nothing unacknowledged means
+            // every task runs. A stop that came before would hand unstarted ones back, which is not this test's case.
             results = await Task.WhenAll(Enumerable.Range(0, Count).Select(_ => App.SendAsync(Jobs.Spin.Signature(120_000))));
-            await Poll.UntilAsync(() => ReadyAsync("work"), n => n == 0, "the worker to take every task");
+            await Poll.UntilAsync(
+                async () => (await Broker.CtlAsync("list_queues", "name", "messages_ready", "messages_unacknowledged")).Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("work\t", StringComparison.Ordinal)),
+                line => line == "work\t0\t0",
+                "every task to start (acknowledged as it starts)");
 
             // Each task polls its token, so it gives up when the shutdown grace runs out.
             worker.Terminate();
