@@ -113,27 +113,9 @@ internal sealed partial class EtaScheduler(WorkerContext worker, int limit, Time
             return;
         }
 
-        TransportMessage original = delivery.Message;
         DateTimeOffset now = DateTimeOffset.UtcNow;
-        MessageProperties from = original.Properties;
-        var properties = new MessageProperties
-        {
-            CorrelationId = from.CorrelationId,
-            ReplyTo = from.ReplyTo,
-            ContentType = from.ContentType,
-            ContentEncoding = from.ContentEncoding,
-            DeliveryMode = from.DeliveryMode,
-            Priority = from.Priority,
-
-            // What is left of its time to live, not the whole of it again.
-            Expiration = request.Expires is { } expires ? TaskMessageCodec.Expiration(expires - now) : null,
-        };
-        var headers = new Dictionary<string, object?>(original.Headers, StringComparer.Ordinal);
-
-        // An ETA still a second or more away waits in the broker's delay levels when its queue has them, as a retry does.
-        TransportMessage copy = worker.DelayedQueues.Contains(delivery.Queue) && request.Eta is { } eta && DelayedDelivery.Seconds(eta - now) is long seconds
-            ? new TransportMessage(DelayedDelivery.Entry, DelayedDelivery.RoutingKey(seconds, delivery.Queue), properties, headers, original.Body)
-            : new TransportMessage(string.Empty, delivery.Queue, properties, headers, original.Body);
+        var headers = new Dictionary<string, object?>(delivery.Message.Headers, StringComparer.Ordinal);
+        TransportMessage copy = TaskMessageCopy.Create(worker, delivery, request, headers, request.Eta, now);
         try
         {
             await worker.Transport.PublishAsync(copy, worker.Stopping).ConfigureAwait(false);

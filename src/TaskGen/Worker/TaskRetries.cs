@@ -69,23 +69,9 @@ internal sealed partial class TaskRetries(WorkerContext worker, ILogger logger)
             ["retries"] = request.Retries + 1,
             ["eta"] = IsoDates.Format(eta),
         };
-        MessageProperties from = original.Properties;
-        var properties = new MessageProperties
-        {
-            CorrelationId = from.CorrelationId,
-            ReplyTo = from.ReplyTo,
-            ContentType = from.ContentType,
-            ContentEncoding = from.ContentEncoding,
-            DeliveryMode = from.DeliveryMode,
-            Priority = from.Priority,
-            Expiration = request.Expires is { } expires ? TaskMessageCodec.Expiration(expires - now) : null,
-        };
 
-        // The default exchange with the queue's name reaches the queue whichever exchange the first send used; on a
-        // quorum queue a retry a second or more away waits in the broker's delay levels instead of a worker's memory.
-        var retry = worker.DelayedQueues.Contains(delivery.Queue) && DelayedDelivery.Seconds(eta - now) is long seconds
-            ? new TransportMessage(DelayedDelivery.Entry, DelayedDelivery.RoutingKey(seconds, delivery.Queue), properties, headers, original.Body)
-            : new TransportMessage(string.Empty, delivery.Queue, properties, headers, original.Body);
+        // On a quorum queue a retry a second or more away waits in the broker's delay levels instead of a worker's memory.
+        TransportMessage retry = TaskMessageCopy.Create(worker, delivery, request, headers, eta, now);
         try
         {
             await worker.Transport.PublishAsync(retry, CancellationToken.None).ConfigureAwait(false);
