@@ -50,7 +50,8 @@ internal static partial class Soak
     /// <param name="DuplicatesOfRunning">Second runs after this drop of tasks that were running at it.</param>
     /// <param name="DuplicatesOfFinished">Second runs after this drop of tasks that had finished in the 100 ms before it.</param>
     /// <param name="DuplicatesOfStarted">Second runs after this drop of tasks that started in the 100 ms after it.</param>
-    public sealed record Drop(double AtSeconds, int Connections, int Running, int FinishedJustBefore, int StartedJustAfter, int DuplicatesOfRunning, int DuplicatesOfFinished, int DuplicatesOfStarted);
+    /// <param name="LastStartAfterMilliseconds">How long after the close the last of those started, which bounds how late the worker heard of it.</param>
+    public sealed record Drop(double AtSeconds, int Connections, int Running, int FinishedJustBefore, int StartedJustAfter, int DuplicatesOfRunning, int DuplicatesOfFinished, int DuplicatesOfStarted, double? LastStartAfterMilliseconds);
 
     private sealed record Run(int Index, long Start, long? End);
 
@@ -129,12 +130,12 @@ internal static partial class Soak
     public static void Print(SoakFigures figures)
     {
         Console.WriteLine();
-        Console.WriteLine("| drop | at s | connections closed | running | finished in the 100 ms before | started in the 100 ms after | duplicates of running | of finished | of started |");
-        Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        Console.WriteLine("| drop | at s | connections closed | running | finished in the 100 ms before | started in the 100 ms after | duplicates of running | of finished | of started | last of those started, ms after |");
+        Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (int i = 0; i < figures.Drops.Count; i++)
         {
             Drop d = figures.Drops[i];
-            Console.WriteLine($"| {i + 1} | {d.AtSeconds:N1} | {d.Connections} | {d.Running} | {d.FinishedJustBefore} | {d.StartedJustAfter} | {d.DuplicatesOfRunning} | {d.DuplicatesOfFinished} | {d.DuplicatesOfStarted} |");
+            Console.WriteLine($"| {i + 1} | {d.AtSeconds:N1} | {d.Connections} | {d.Running} | {d.FinishedJustBefore} | {d.StartedJustAfter} | {d.DuplicatesOfRunning} | {d.DuplicatesOfFinished} | {d.DuplicatesOfStarted} | {d.LastStartAfterMilliseconds} |");
         }
 
         int over = figures.Drops.Count(d => d.DuplicatesOfRunning > d.Running);
@@ -158,6 +159,7 @@ internal static partial class Soak
         int[] ofRunning = new int[drops.Length];
         int[] ofFinished = new int[drops.Length];
         int[] ofStarted = new int[drops.Length];
+        var lastStart = new double?[drops.Length];
         int unexplained = 0;
         foreach (IGrouping<int, Run> task in runs.GroupBy(r => r.Index))
         {
@@ -172,6 +174,10 @@ internal static partial class Soak
                 if (d >= 0)
                 {
                     (earlier.Start >= drops[d].At ? ofStarted : earlier.End is { } end && end <= drops[d].At ? ofFinished : ofRunning)[d]++;
+                    if (earlier.Start >= drops[d].At)
+                    {
+                        lastStart[d] = Math.Max(lastStart[d] ?? 0, Math.Round((earlier.Start - drops[d].At) / 1e3, 1));
+                    }
                 }
                 else
                 {
@@ -192,7 +198,8 @@ internal static partial class Soak
             runs.Count(r => r.Start >= p.At && r.Start < p.At + WindowMicros),
             ofRunning[i],
             ofFinished[i],
-            ofStarted[i])).ToArray();
+            ofStarted[i],
+            lastStart[i])).ToArray();
         int distinctFinished = Finished(runs);
         return new SoakFigures(tasks, taskMilliseconds, concurrency, Math.Round(seconds, 1), tasks - distinctFinished, runs.Count, runs.Count - runs.Select(r => r.Index).Distinct().Count(), unexplained, passes.Count - drops.Length, timeoutLines, table);
     }
