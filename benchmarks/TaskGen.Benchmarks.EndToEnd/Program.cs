@@ -23,7 +23,11 @@ const string Usage = """
       --in-flight N          calls each contender keeps outstanding (default 500)
       --only LIST            any of raw,taskgen,raw-batched,taskgen-single-acks,latency,taskgen-retry,masstransit,
                              celery,publish,footprint,startup,scale-queues,scale-workers,pending,aot (default: all
-                             of these), or raw-direct-reply (the raw floor answering by direct reply-to)
+                             of these), or raw-direct-reply (the raw floor answering by direct reply-to), or soak
+                             (connection drops under a consumer timeout; about 2 minutes, never part of the default)
+      --soak-tasks N         tasks sent in the soak (default 10000)
+      --soak-task-ms N       how long each soak task runs (default 50)
+      --soak-drop-every S    seconds between drops of the soak worker's connections (default 3)
       --footprint-tasks N    tasks sent to the worker whose memory is measured (default 100000)
       --startup-runs N       starts of each worker in the start-up comparison (default 5)
       --aot-worker PATH      the sample worker already published with native AOT (default: publish it)
@@ -170,6 +174,16 @@ try
 
     ScaleWorkloads.ScaleFigures? scale = await ScaleWorkloads.RunAsync(only, broker, options, concurrency, warmup, footprintTasks);
 
+    Soak.SoakFigures? soak = null;
+    if (only.Contains(Soak.Name))
+    {
+        Console.Write($"  {Soak.Name,-12} ... ");
+        string? soakNode = nodeDirectory ?? Environment.GetEnvironmentVariable("TASKGEN_TEST_BROKER_DIR");
+        soak = await Soak.RunAsync(broker, soakNode, Number("--soak-tasks", 10_000), Number("--soak-task-ms", 50), concurrency, TimeSpan.FromSeconds(Number("--soak-drop-every", 3)), TimeSpan.FromMinutes(10));
+        Console.WriteLine("done");
+        Soak.Print(soak);
+    }
+
     Console.WriteLine();
     Console.WriteLine("| contender | workload | tasks | tasks/s | p50 ms | p99 ms | × raw | p50 × raw | broker CPU ms/task | client CPU ms/task |");
     Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
@@ -178,9 +192,15 @@ try
         Console.WriteLine($"| {m.Name} | {m.Workload} | {m.Tasks:N0} | {m.TasksPerSecond:N0} | {m.P50Milliseconds:N2} | {m.P99Milliseconds:N2} | {m.RatioToRaw?.ToString("0.00", CultureInfo.InvariantCulture)} | {m.P50RatioToRaw?.ToString("0.00", CultureInfo.InvariantCulture)} | {m.BrokerCpuMillisecondsPerTask?.ToString("0.000", CultureInfo.InvariantCulture)} | {m.ClientCpuMillisecondsPerTask.ToString("0.000", CultureInfo.InvariantCulture)} |");
     }
 
-    var report = new Report(DateTimeOffset.UtcNow, Environment.ProcessorCount, concurrency, results, footprint, startup, scale);
+    var report = new Report(DateTimeOffset.UtcNow, Environment.ProcessorCount, concurrency, results, footprint, startup, scale, soak);
     await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(report, ReportJson.Default.Report));
     Console.WriteLine($"\nFigures written to {Path.GetFullPath(jsonPath)}.");
+    if (soak is { Lost: > 0 })
+    {
+        Console.Error.WriteLine($"SOAK FAILED: {soak.Lost} of {soak.Tasks} tasks never finished a run.");
+        return 1;
+    }
+
     return 0;
 }
 finally

@@ -12,7 +12,8 @@ namespace TaskGen.Benchmarks.EndToEnd;
 /// <param name="Footprint">The worker footprint, when measured.</param>
 /// <param name="Startup">Ready time and idle memory of the JIT, native AOT and Celery workers, when measured.</param>
 /// <param name="Scale">The scale curves and the native AOT worker under load, when measured.</param>
-internal sealed record Report(DateTimeOffset Date, int Cores, int Concurrency, IReadOnlyList<Measurement> Results, Footprint.Figures? Footprint, IReadOnlyList<Startup.StartupFigures>? Startup = null, ScaleWorkloads.ScaleFigures? Scale = null);
+/// <param name="Soak">Runs, losses and duplicates under repeated connection drops, when the soak ran.</param>
+internal sealed record Report(DateTimeOffset Date, int Cores, int Concurrency, IReadOnlyList<Measurement> Results, Footprint.Figures? Footprint, IReadOnlyList<Startup.StartupFigures>? Startup = null, ScaleWorkloads.ScaleFigures? Scale = null, Soak.SoakFigures? Soak = null);
 
 /// <summary>Source-generated JSON contracts for the report.</summary>
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]

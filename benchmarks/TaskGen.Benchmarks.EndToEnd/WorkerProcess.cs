@@ -31,6 +31,9 @@ internal sealed class WorkerProcess : IAsyncDisposable
         _process.BeginErrorReadLine();
     }
 
+    /// <summary>The worker's process id, which TaskGen puts in the names of its connections.</summary>
+    public int Id => _process.Id;
+
     /// <summary>Time from process start to its ready line.</summary>
     public double ReadyMilliseconds { get; private set; }
 
