@@ -95,11 +95,8 @@ internal sealed class DeadLetterSweep(IQueueReader reader, uint count)
         MoveOutcome outcome = await reader.MoveAsync(delivery, letter.ForReplay(target), stop).ConfigureAwait(false);
         switch (outcome)
         {
-            case MoveOutcome.Moved or MoveOutcome.CopiedNotRemoved:
-                _moved[letter.Key] = delivery.Lost;
-                break;
-            case MoveOutcome.Unconfirmed:
-                _unsure.Add(letter.Key);
+            case MoveOutcome.Moved or MoveOutcome.CopiedNotRemoved or MoveOutcome.Unconfirmed:
+                Note(outcome, letter, delivery);
                 break;
             case MoveOutcome.NotSent:
                 _pending[letter.Key] = (letter, target);
@@ -138,18 +135,26 @@ internal sealed class DeadLetterSweep(IQueueReader reader, uint count)
         return false;
     }
 
+    /// <summary>
+    /// Remembers where a move or a pass left a message: its copy confirmed (kept with the life of the channel that
+    /// delivered it, so a return after that channel is lost is recognised), or unproven.
+    /// </summary>
+    private void Note(MoveOutcome outcome, DeadLetter letter, Delivery delivery)
+    {
+        if (outcome is MoveOutcome.Moved or MoveOutcome.CopiedNotRemoved)
+        {
+            _moved[letter.Key] = delivery.Lost;
+        }
+        else if (outcome == MoveOutcome.Unconfirmed)
+        {
+            _unsure.Add(letter.Key);
+        }
+    }
+
     private async ValueTask<MoveOutcome> PassAsync(Delivery delivery, DeadLetter letter, CancellationToken stop)
     {
         MoveOutcome outcome = await reader.PassAsync(delivery, stop).ConfigureAwait(false);
-        switch (outcome)
-        {
-            case MoveOutcome.Moved or MoveOutcome.CopiedNotRemoved:
-                _moved[letter.Key] = delivery.Lost;
-                break;
-            case MoveOutcome.Unconfirmed:
-                _unsure.Add(letter.Key);
-                break;
-        }
+        Note(outcome, letter, delivery);
 
         // Not routed or refused means the dead-letter queue itself is gone: the message goes back with the reader.
         return outcome;

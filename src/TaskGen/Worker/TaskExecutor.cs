@@ -406,6 +406,6 @@ internal sealed partial class TaskExecutor
     [LoggerMessage(Level = LogLevel.Debug, Message = "Task {TaskId} ({TaskName}) succeeded.")]
     private static partial void LogSucceeded(ILogger logger, string taskId, string taskName);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "The worker failed while handling task {TaskId} ({TaskName}); the message is requeued.")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "The worker failed while handling task {TaskId} ({TaskName}); its message goes back to the queue once, or, acknowledged at its start, the task fails.")]
     private static partial void LogWorkerError(ILogger logger, Exception exception, string taskId, string taskName);
 }
