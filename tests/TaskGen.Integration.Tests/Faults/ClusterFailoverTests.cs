@@ -52,17 +52,10 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
     public async Task StoppingTheQueueLeaderUnderLoadLosesNoneOfTenThousandTasks()
     {
         const int Count = 10_000;
-        string failover = string.Join(";", _urls);
         string path = Path.Combine(Path.GetTempPath(), "taskgen-cluster-runs-" + Guid.NewGuid().ToString("N"));
-        var quorum = new Dictionary<string, string> { ["TaskGen__TaskDefaultQueueType"] = "quorum" };
-        await using TaskApp producer = TaskApp.Create(b =>
-        {
-            b.Options.BrokerUrl = failover;
-            b.Options.TaskDefaultQueueType = "quorum";
-            b.AddTaskGenIntegrationWorkerTasks();
-        });
-        await using ProgramProcess first = await ProgramProcess.StartWorkerAsync(s_worker, failover, Queue, "left@%h", 4, quorum);
-        await using ProgramProcess second = await ProgramProcess.StartWorkerAsync(s_worker, failover, Queue, "right@%h", 4, quorum);
+        await using TaskApp producer = QuorumApp();
+        await using ProgramProcess first = await StartQuorumWorkerAsync(Queue, "left@%h");
+        await using ProgramProcess second = await StartQuorumWorkerAsync(Queue, "right@%h");
         try
         {
             int resent = 0;
@@ -150,16 +143,9 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
         // caller is connected to takes no result with it: the queue outlives the connection and elects a new leader.
         const int Count = 3_000;
         const string Slow = "slow";
-        string failover = string.Join(";", _urls);
-        var quorum = new Dictionary<string, string> { ["TaskGen__TaskDefaultQueueType"] = "quorum" };
-        await using TaskApp caller = TaskApp.Create(b =>
-        {
-            b.Options.BrokerUrl = failover;
-            b.Options.TaskDefaultQueueType = "quorum";
-            b.AddTaskGenIntegrationWorkerTasks();
-        });
-        await using ProgramProcess first = await ProgramProcess.StartWorkerAsync(s_worker, failover, Slow, "left@%h", 4, quorum);
-        await using ProgramProcess second = await ProgramProcess.StartWorkerAsync(s_worker, failover, Slow, "right@%h", 4, quorum);
+        await using TaskApp caller = QuorumApp();
+        await using ProgramProcess first = await StartQuorumWorkerAsync(Slow, "left@%h");
+        await using ProgramProcess second = await StartQuorumWorkerAsync(Slow, "right@%h");
         var results = new AsyncResult<int>[Count];
         for (int i = 0; i < Count; i++)
         {
@@ -175,14 +161,22 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
         await CtlAsync(stopped, "stop_app");
         string leader = _nodes[stopped];
 
-        Task<int>[] waits = results.Select(r => r.GetAsync(ProgramProcess.Guard)).ToArray();
-        await Task.WhenAll(waits).ContinueWith(_ => { }, TaskScheduler.Default);
-        int failed = waits.Count(w => w.IsFaulted);
-        int wrong = waits.Select((w, i) => w.IsCompletedSuccessfully && w.Result != i).Count(bad => bad);
+        (int failed, int wrong, string firstFailure) = await ResultFaultTests.AwaitEachAsync(results);
         output.WriteLine($"stopped {leader}, the caller's node: {Count} calls, {failed} failed, {wrong} wrong");
-        Assert.True(failed == 0, $"{failed} of {Count} calls failed, e.g. {waits.FirstOrDefault(w => w.IsFaulted)?.Exception?.InnerException?.Message}");
+        Assert.True(failed == 0, $"{failed} of {Count} calls failed, e.g. {firstFailure}");
         Assert.Equal(0, wrong);
     }
+
+    /// <summary>A caller given every node's URL, its queues quorum as the cluster's task queues are.</summary>
+    private TaskApp QuorumApp() => TaskApp.Create(b =>
+    {
+        b.Options.BrokerUrl = string.Join(";", _urls);
+        b.Options.TaskDefaultQueueType = "quorum";
+        b.AddTaskGenIntegrationWorkerTasks();
+    });
+
+    private Task<ProgramProcess> StartQuorumWorkerAsync(string queue, string name) =>
+        ProgramProcess.StartWorkerAsync(s_worker, string.Join(";", _urls), queue, name, 4, new Dictionary<string, string> { ["TaskGen__TaskDefaultQueueType"] = "quorum" });
 
     private async Task<string> LeaderAsync(int node = 0)
     {

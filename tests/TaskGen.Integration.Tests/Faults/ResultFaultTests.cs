@@ -31,14 +31,21 @@ public sealed class ResultFaultTests(RabbitMqFixture broker, ITestOutputHelper o
         await left.WaitForLineAsync(line => line.Contains("Connection to RabbitMQ", StringComparison.Ordinal) && line.Contains(" lost: ", StringComparison.Ordinal), "the worker to see the broker go");
         await Broker.CtlAsync("start_app");
 
-        Task<int>[] waits = results.Select(r => r.GetAsync(Guard)).ToArray();
-        await Task.WhenAll(waits).ContinueWith(_ => { }, TaskScheduler.Default);
-        int failed = waits.Count(w => w.IsFaulted);
-        string first = waits.FirstOrDefault(w => w.IsFaulted)?.Exception?.InnerException?.Message ?? "";
-        int wrong = waits.Select((w, i) => w.IsCompletedSuccessfully && w.Result != i).Count(bad => bad);
+        (int failed, int wrong, string first) = await AwaitEachAsync(results);
         output.WriteLine($"broker stop_app/start_app: {Count} calls, {failed} failed, {wrong} wrong");
         Assert.True(failed == 0, $"{failed} of {Count} calls failed, e.g. {first}");
         Assert.Equal(0, wrong);
+    }
+
+    /// <summary>Waits for every call whose task returns its own index: how many failed, how many returned another value, and the first failure.</summary>
+    internal static async Task<(int Failed, int Wrong, string First)> AwaitEachAsync(AsyncResult<int>[] results)
+    {
+        Task<int>[] waits = results.Select(r => r.GetAsync(ProgramProcess.Guard)).ToArray();
+        await Task.WhenAll(waits).ContinueWith(_ => { }, TaskScheduler.Default);
+        return (
+            waits.Count(w => w.IsFaulted),
+            waits.Select((w, i) => w.IsCompletedSuccessfully && w.Result != i).Count(bad => bad),
+            waits.FirstOrDefault(w => w.IsFaulted)?.Exception?.InnerException?.Message ?? "");
     }
 
     [Fact]
