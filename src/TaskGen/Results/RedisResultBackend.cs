@@ -18,6 +18,12 @@ namespace TaskGen.Results;
 /// </summary>
 internal sealed partial class RedisResultBackend : IResultBackend
 {
+    // Keys read per MGET when the connection is back: one round trip per batch instead of one per awaited id.
+    private const int RereadBatch = 256;
+
+    private static readonly TimeSpan RereadFirstPause = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan RereadLongestPause = TimeSpan.FromSeconds(5);
+
     private readonly RedisResultConnection _connection;
     private readonly ILogger _logger;
     private readonly TimeSpan _expires;
@@ -27,6 +33,9 @@ internal sealed partial class RedisResultBackend : IResultBackend
     // not end another reader's collection of the same broadcast.
     private readonly ConcurrentDictionary<IResultSink, RedisPendingResult> _collectors = new(ReferenceEqualityComparer.Instance);
     private int _registrations;
+
+    // Restores not yet answered by a complete re-read pass; the first one starts the pass.
+    private int _rereadsAsked;
     private volatile bool _disposed;
 
     public RedisResultBackend(RedisResultConnection connection, TimeSpan expires, ILogger logger)
@@ -275,22 +284,77 @@ internal sealed partial class RedisResultBackend : IResultBackend
             return;
         }
 
-        _ = RereadAsync();
+        // One pass at a time: a restore that comes during a pass asks for another, since the pass may have read a
+        // key before the state it was missing was stored.
+        if (Interlocked.Increment(ref _rereadsAsked) == 1)
+        {
+            _ = RereadAsync();
+        }
     }
 
     private async Task RereadAsync()
     {
-        try
+        TimeSpan pause = RereadFirstPause;
+        while (!_disposed)
         {
-            ConnectionMultiplexer redis = await _connection.GetAsync(CancellationToken.None).ConfigureAwait(false);
-            foreach (RedisPendingResult pending in _pending.Values.Concat(_collectors.Values))
+            int asked = Volatile.Read(ref _rereadsAsked);
+            try
             {
-                await ReadAsync(redis, pending).ConfigureAwait(false);
+                await RereadOnceAsync().ConfigureAwait(false);
+                pause = RereadFirstPause;
+            }
+            catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
+            {
+                // A pass that stopped halfway would leave the rest unread for good, with their states already
+                // published to nobody: the whole pass runs again until one gets through.
+                LogRereadFailed(_logger, ex.Message);
+                await Task.Delay(pause).ConfigureAwait(false);
+                pause = pause * 2 < RereadLongestPause ? pause * 2 : RereadLongestPause;
+                continue;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+
+            if (Interlocked.CompareExchange(ref _rereadsAsked, 0, asked) == asked)
+            {
+                return;
             }
         }
-        catch (Exception ex) when (ex is RedisException or RedisTimeoutException or ObjectDisposedException)
+    }
+
+    private async Task RereadOnceAsync()
+    {
+        if (_pending.IsEmpty && _collectors.IsEmpty)
         {
-            LogRereadFailed(_logger, ex.Message);
+            return;
+        }
+
+        ConnectionMultiplexer redis = await _connection.GetAsync(CancellationToken.None).ConfigureAwait(false);
+
+        // The library queues its resubscriptions on the subscription connection before it reports the restore, and
+        // a ping on that connection is answered after them: a state stored once it returns is published to a live
+        // subscription, and one stored before it is in its key, read below.
+        await redis.GetSubscriber().PingAsync().ConfigureAwait(false);
+        IDatabase database = redis.GetDatabase();
+        RedisPendingResult[] awaited = [.. _pending.Values];
+        for (int start = 0; start < awaited.Length; start += RereadBatch)
+        {
+            RedisPendingResult[] batch = awaited[start..Math.Min(awaited.Length, start + RereadBatch)];
+            RedisValue[] stored = await database.StringGetAsync([.. batch.Select(p => RedisResultConnection.Key(p.Sink.Id))]).ConfigureAwait(false);
+            for (int i = 0; i < batch.Length; i++)
+            {
+                if (stored[i].HasValue)
+                {
+                    Deliver(batch[i], stored[i], null);
+                }
+            }
+        }
+
+        foreach (RedisPendingResult collector in _collectors.Values)
+        {
+            await ReadAsync(redis, collector).ConfigureAwait(false);
         }
     }
 
