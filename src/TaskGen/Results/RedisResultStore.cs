@@ -63,7 +63,7 @@ internal sealed class RedisResultStore : IResultStore
         byte[] body = ResultCodec.Encode(taskId, state, resultJson.Span, traceback);
         if (body.Length > _maxSize)
         {
-            throw new BrokerException($"The result of task {taskId} is {body.Length} bytes, more than the {_maxSize} bytes WorkerMaxResultSize allows.");
+            throw new BrokerException($"The result of task {taskId} is {body.Length} bytes, more than the {_maxSize} bytes WorkerMaxResultSize allows.") { MessageRefused = true };
         }
 
         ConnectionMultiplexer redis = await _connection.GetAsync(cancellationToken).ConfigureAwait(false);

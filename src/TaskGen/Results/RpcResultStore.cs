@@ -48,7 +48,7 @@ internal sealed class RpcResultStore : IResultStore
         if (body.Length > _maxSize)
         {
             // The broker would close the channel on it, and with it every result sent since that is not yet routed.
-            return ValueTask.FromException(new BrokerException($"The result of task {taskId} is {body.Length} bytes, more than the {_maxSize} bytes WorkerMaxResultSize allows."));
+            return ValueTask.FromException(new BrokerException($"The result of task {taskId} is {body.Length} bytes, more than the {_maxSize} bytes WorkerMaxResultSize allows.") { MessageRefused = true });
         }
 
         return _transport.PublishAsync(new TransportMessage(string.Empty, replyTo, properties, _headers, body) { Confirm = _confirm, Mandatory = _confirm }, cancellationToken);

@@ -14,4 +14,8 @@ public sealed class BrokerException : Exception
 
     /// <summary>The AMQP reply code (404 not found, 406 precondition failed), or 0 when there was none.</summary>
     public ushort ReplyCode { get; }
+
+    // Set when the message itself was refused (too large for a limit), so that sending it again cannot help;
+    // anything else (a connection lost, a server switching roles) may pass on the next try.
+    internal bool MessageRefused { get; init; }
 }

@@ -114,7 +114,10 @@ internal sealed partial class WorkerContext : IDisposable
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogResultNotSent(_logger, LogText.Escape(taskId), Destination(replyTo), LogText.Escape(ex.Message));
-            if (state is TaskState.Failure)
+
+            // Only a result refused for itself is replaced: a backend that is away (Redis failing over, a connection
+            // lost) may take the small failure a moment later and would then tell the caller a stored-able result failed.
+            if (state is TaskState.Failure || ex is not BrokerException { MessageRefused: true })
             {
                 return false;
             }

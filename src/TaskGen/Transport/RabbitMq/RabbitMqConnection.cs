@@ -120,8 +120,8 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
     }
 
     /// <summary>Turns the broker closing a channel on an operation into our exception, with its reason and reply code.</summary>
-    public static BrokerException Refused(string what, OperationInterruptedException ex) =>
-        new($"{what}: {ex.ShutdownReason?.ReplyText ?? ex.Message}", ex, ex.ShutdownReason?.ReplyCode ?? 0);
+    public static BrokerException Refused(string what, OperationInterruptedException ex, bool messageRefused = false) =>
+        new($"{what}: {ex.ShutdownReason?.ReplyText ?? ex.Message}", ex, ex.ShutdownReason?.ReplyCode ?? 0) { MessageRefused = messageRefused };
 
     public async ValueTask DisposeAsync()
     {

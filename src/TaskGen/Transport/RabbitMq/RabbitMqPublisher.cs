@@ -81,7 +81,7 @@ internal sealed partial class RabbitMqPublisher : IAsyncDisposable
                 }
                 catch (OperationInterruptedException ex)
                 {
-                    throw RabbitMqConnection.Refused($"Publishing to exchange '{message.Exchange}' with routing key '{message.RoutingKey}' failed", ex);
+                    throw RabbitMqConnection.Refused($"Publishing to exchange '{message.Exchange}' with routing key '{message.RoutingKey}' failed", ex, IsAtFault(ex, message));
                 }
             }
         }
