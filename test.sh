@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole TaskGen test suite on a fresh machine: builds the solution in Release (warnings are
 # errors), starts a private RabbitMQ node and a private Redis server on loopback (installing rabbitmq-server,
-# redis-server, python3-celery and python3-redis with apt-get when they are missing), runs every test project
+# redis-server, redis-sentinel, python3-celery and python3-redis with apt-get when they are missing), runs every test project
 # and the deployment check, stops both, and prints one closing line with the totals.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -39,6 +39,13 @@ if ! /usr/bin/python3 -c 'import redis' > /dev/null 2>&1; then
   echo "==> Installing python3-redis"
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-redis
+fi
+
+# The sentinel:// test starts its own group of three sentinels over a primary and a replica.
+if ! command -v redis-sentinel > /dev/null 2>&1; then
+  echo "==> Installing redis-sentinel"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-sentinel
 fi
 
 echo "==> Starting a private Redis server"

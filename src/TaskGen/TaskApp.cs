@@ -40,7 +40,7 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResult
         }
         else if (RedisUrl.IsRedis(options.ResultBackend))
         {
-            _redis = new RedisResultConnection(RedisUrl.Parse(options.ResultBackend), $"taskgen-{Environment.ProcessId}");
+            _redis = new RedisResultConnection(RedisUrl.Parse(options.ResultBackend), $"taskgen-{Environment.ProcessId}", options.ResultBackendMasterName);
             _results = new RedisResultBackend(_redis, options.ResultExpires, loggerFactory.CreateLogger("TaskGen.Results"));
         }
 

@@ -23,9 +23,16 @@ public sealed class TaskAppOptions
 
     /// <summary>
     /// Where results go: <c>rpc://</c> (a reply queue per client), <c>redis://[:password@]host:port/db</c> (stored by
-    /// task id, readable from any process), or <c>none</c>.
+    /// task id, readable from any process), <c>sentinel://[:password@]host:port/db;sentinel://...</c> (the same, on
+    /// the primary that Redis Sentinel names, with <see cref="ResultBackendMasterName"/>), or <c>none</c>.
     /// </summary>
     public string ResultBackend { get; set; } = "rpc://";
+
+    /// <summary>
+    /// The name the sentinels of a <c>sentinel://</c> <see cref="ResultBackend"/> monitor the primary under
+    /// (Celery's <c>result_backend_transport_options['master_name']</c>); required with Sentinel, unused otherwise.
+    /// </summary>
+    public string? ResultBackendMasterName { get; set; }
 
     /// <summary>The task body serializer; only <c>json</c> is supported.</summary>
     public string TaskSerializer { get; set; } = "json";
@@ -182,11 +189,15 @@ public sealed class TaskAppOptions
 
         if (Results.RedisUrl.IsRedis(ResultBackend))
         {
-            _ = Results.RedisUrl.Parse(ResultBackend);
+            if (Results.RedisUrl.Parse(ResultBackend).IsSentinel && string.IsNullOrWhiteSpace(ResultBackendMasterName))
+            {
+                throw new TaskAppConfigurationException(
+                    $"ResultBackend '{Transport.BrokerUrls.Redact(ResultBackend)}' names Redis sentinels, which need the name they monitor the primary under: set ResultBackendMasterName (Celery's master_name).");
+            }
         }
         else if (ResultBackend is not ("rpc://" or "none" or ""))
         {
-            throw new TaskAppConfigurationException($"ResultBackend '{Transport.BrokerUrls.Redact(ResultBackend)}' is not supported: use 'rpc://', 'redis://host:port/db' or 'none'.");
+            throw new TaskAppConfigurationException($"ResultBackend '{Transport.BrokerUrls.Redact(ResultBackend)}' is not supported: use 'rpc://', 'redis://host:port/db', 'sentinel://host:port/db;sentinel://...' or 'none'.");
         }
 
         if (WorkerConcurrency < 1)

@@ -19,15 +19,19 @@ internal sealed class RedisResultConnection : IAsyncDisposable
     private ConnectionMultiplexer? _multiplexer;
     private volatile bool _disposed;
 
-    public RedisResultConnection(RedisUrl url, string clientName)
+    public RedisResultConnection(RedisUrl url, string clientName, string? masterName = null)
     {
         Url = url;
         ClientName = clientName;
+        MasterName = masterName;
     }
 
     public RedisUrl Url { get; }
 
     public string ClientName { get; }
+
+    /// <summary>The name the sentinels know the primary by (Celery's <c>master_name</c>), for a Sentinel URL.</summary>
+    public string? MasterName { get; }
 
     /// <summary>Raised after a lost connection is back, when messages published meanwhile may have been missed.</summary>
     public event Action? Restored;
@@ -92,21 +96,30 @@ internal sealed class RedisResultConnection : IAsyncDisposable
 
     private ConfigurationOptions CreateOptions()
     {
-        string host = Url.Host.Trim('[', ']');
         var options = new ConfigurationOptions
         {
-            EndPoints = { IPAddress.TryParse(host, out IPAddress? address) ? new IPEndPoint(address, Url.Port) : new DnsEndPoint(host, Url.Port) },
             User = Url.User,
             Password = Url.Password,
             DefaultDatabase = Url.Database,
             Ssl = Url.Tls,
-            SslHost = Url.Tls ? host : null,
+            SslHost = Url.Tls ? Url.Host : null,
             ClientName = ClientName,
 
             // Connecting is tried once here and then in the background: a Redis that is down at startup fails
             // each result that needs it with a reason instead of failing the whole app.
             AbortOnConnectFail = false,
         };
+        foreach (DnsEndPoint endpoint in Url.Endpoints)
+        {
+            options.EndPoints.Add(IPAddress.TryParse(endpoint.Host, out IPAddress? address) ? new IPEndPoint(address, endpoint.Port) : endpoint);
+        }
+
+        if (Url.IsSentinel)
+        {
+            // The library asks the sentinels for the primary, connects to it, and follows each failover they announce.
+            options.ServiceName = MasterName;
+        }
+
         return options;
     }
 

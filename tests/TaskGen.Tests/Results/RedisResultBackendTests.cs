@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Text;
 using System.Text.Json;
 using System.Threading;
@@ -30,6 +31,46 @@ public sealed class RedisResultBackendTests
         Assert.Equal(user, parsed.User);
         Assert.Equal(password, parsed.Password);
         Assert.Equal(tls, parsed.Tls);
+    }
+
+    [Fact]
+    public void CelerysSentinelListIsParsedIntoEverySentinel()
+    {
+        RedisUrl parsed = RedisUrl.Parse("sentinel://:s3cret@10.0.0.1:26380/2;sentinel://:s3cret@10.0.0.2/2; sentinel://:s3cret@sentinel-c:26390/2");
+
+        Assert.True(parsed.IsSentinel);
+        Assert.Equal(["10.0.0.1:26380", "10.0.0.2:26379", "sentinel-c:26390"], parsed.Endpoints.Select(e => $"{e.Host}:{e.Port}"));
+        Assert.Equal(2, parsed.Database);
+        Assert.Equal("s3cret", parsed.Password);
+        Assert.Equal("sentinel://:***@10.0.0.1:26380/2;sentinel://:***@10.0.0.2/2;sentinel://:***@sentinel-c:26390/2", parsed.Redacted);
+        Assert.False(RedisUrl.Parse("redis://cache:6379/0").IsSentinel);
+    }
+
+    [Theory]
+    [InlineData("sentinel://:s3cret@a:26379/0;sentinel://:other@b:26379/0")]
+    [InlineData("sentinel://:s3cret@a:26379/0;sentinel://:s3cret@b:26379/1")]
+    [InlineData("sentinel://:s3cret@a:26379/0;redis://:s3cret@b:6379/0")]
+    [InlineData("redis://:s3cret@a:6379/0;redis://:s3cret@b:6379/0")]
+    public void ASentinelListThatDisagreesWithItselfIsRefusedWithoutShowingThePassword(string url)
+    {
+        var options = new TaskAppOptions { ResultBackend = url, ResultBackendMasterName = "results" };
+
+        TaskAppConfigurationException refused = Assert.Throws<TaskAppConfigurationException>(options.Validate);
+
+        Assert.DoesNotContain("s3cret", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("other", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ASentinelUrlWithoutAMasterNameIsRefusedWithWhatToSet()
+    {
+        var options = new TaskAppOptions { ResultBackend = "sentinel://:s3cret@a:26379/0;sentinel://:s3cret@b:26379/0" };
+
+        TaskAppConfigurationException refused = Assert.Throws<TaskAppConfigurationException>(options.Validate);
+
+        Assert.Contains("ResultBackendMasterName", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", refused.Message, StringComparison.Ordinal);
+        new TaskAppOptions { ResultBackend = options.ResultBackend, ResultBackendMasterName = "results" }.Validate();
     }
 
     [Theory]

@@ -1,0 +1,83 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using TaskGen.IntegrationWorker.Remote;
+using Xunit.Abstractions;
+
+namespace TaskGen.Integration.Tests;
+
+/// <summary>
+/// A <c>sentinel://</c> result backend on a real Sentinel group (a primary, a replica, three sentinels) whose primary
+/// is killed mid-stream: the sentinels promote the replica, the worker stores the results it held on the new primary,
+/// and every caller gets its result, each task run once.
+/// </summary>
+public sealed class SentinelFaultTests(RabbitMqFixture broker, RedisSentinelFixture sentinel, ITestOutputHelper output) : IntegrationTest(broker), IClassFixture<RedisSentinelFixture>
+{
+    private const int Count = 200;
+
+    [Fact]
+    public async Task KillingThePrimaryMidStreamLosesNoResultAndRunsNoTaskTwice()
+    {
+        string path = Path.Combine(Path.GetTempPath(), "taskgen-sentinel-" + Guid.NewGuid().ToString("N"));
+        var environment = new Dictionary<string, string>
+        {
+            ["TaskGen__ResultBackend"] = sentinel.Url,
+            ["TaskGen__ResultBackendMasterName"] = sentinel.MasterName,
+        };
+        await using ProgramProcess worker = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work", "sentinel@%h", 4, environment);
+        await using TaskApp app = TaskApp.Create(b =>
+        {
+            b.Options.BrokerUrl = Broker.Url;
+            b.Options.ResultBackend = sentinel.Url;
+            b.Options.ResultBackendMasterName = sentinel.MasterName;
+            b.AddTaskGenIntegrationWorkerTasks();
+        });
+
+        try
+        {
+            var results = new AsyncResult<int>[Count];
+            for (int i = 0; i < Count; i++)
+            {
+                results[i] = await app.SendAsync(Jobs.RecordSlowly.Signature(path, i, 100));
+            }
+
+            await Poll.UntilAsync(() => Task.FromResult(EtaFaultTests.ReadRuns(path).Length), n => n >= Count / 5, "a fifth of the tasks to run");
+            string killed = await sentinel.KillPrimaryAsync();
+            var failover = Stopwatch.StartNew();
+            await Poll.UntilAsync(sentinel.ReadPrimaryNameAsync, name => name != killed, "the sentinels to promote the replica");
+            output.WriteLine($"the sentinels promoted the replica {failover.Elapsed.TotalSeconds:0.0} s after the primary was killed");
+
+            // Only a guard: every result comes well within it once the new primary takes the stores the worker held.
+            Task<int>[] waits = results.Select(r => r.GetAsync(TimeSpan.FromSeconds(60))).ToArray();
+            try
+            {
+                await Task.WhenAll(waits);
+            }
+            catch (Exception ex) when (ex is TimeoutException or TaskResultLostException)
+            {
+            }
+
+            int[] runs = EtaFaultTests.ReadRuns(path);
+            int wrong = Enumerable.Range(0, Count).Count(i => waits[i].IsCompletedSuccessfully && waits[i].Result != i);
+            int unanswered = waits.Count(w => !w.IsCompletedSuccessfully);
+            int twice = runs.GroupBy(id => id).Count(g => g.Count() > 1);
+            int missing = Count - runs.Distinct().Count();
+            int held = worker.Lines.Count(l => l.Contains("could not be stored; its message is held", StringComparison.Ordinal));
+            string figures = $"of {Count} tasks: {unanswered} callers unanswered, {wrong} wrong results, {twice} ran twice, {missing} never ran; {held} results held through the failover";
+            output.WriteLine(figures);
+            Assert.True(unanswered == 0 && wrong == 0 && twice == 0 && missing == 0, figures);
+
+            // The kill must have been felt, or the test proves nothing about a failover.
+            Assert.True(held > 0, figures);
+            string password = Results.RedisUrl.Parse(sentinel.Url).Password!;
+            Assert.DoesNotContain(worker.Lines, line => line.Contains(password, StringComparison.Ordinal));
+        }
+        finally
+        {
+            EtaFaultTests.DeleteRuns(path);
+        }
+    }
+}
