@@ -15,7 +15,7 @@ internal sealed partial class RabbitMqConsumer
     /// ack book they all share, never replaced while the life lasts, so that no multiple ack of another book can
     /// cover a tag that still runs.
     /// </summary>
-    private sealed class ChannelLife
+    internal sealed class ChannelLife
     {
         private readonly CancellationTokenSource _lost = new();
 

@@ -114,8 +114,7 @@ internal sealed partial class RabbitMqConsumer : ITransportConsumer
 
         // The life begins before consuming does: the broker may deliver before basic.consume-ok is read, and a
         // delivery that found no life of its channel would be dropped and stay unacknowledged.
-        ChannelLife life = NewLife(channel);
-        Interlocked.Exchange(ref _life, life)?.End();
+        ChannelLife life = BeginLife(channel);
         try
         {
             if (!_specification.AutoAck)
@@ -230,6 +229,14 @@ internal sealed partial class RabbitMqConsumer : ITransportConsumer
         }
     }
 
+    /// <summary>Makes <paramref name="channel"/> the one whose deliveries count, and ends the life of the one before it.</summary>
+    internal ChannelLife BeginLife(IChannel channel)
+    {
+        ChannelLife life = NewLife(channel);
+        Interlocked.Exchange(ref _life, life)?.End();
+        return life;
+    }
+
     private ChannelLife NewLife(IChannel channel) =>
         new(channel, _specification.AutoAck || _specification.AckBatchSize <= 1 ? 0 : _specification.AckBatchSize);
 
@@ -323,7 +330,7 @@ internal sealed partial class RabbitMqConsumer : ITransportConsumer
     private static partial void LogHandlerFailed(ILogger logger, Exception exception, string queue);
 
     /// <summary>Receives one consumer tag's deliveries and the broker's cancel of it.</summary>
-    private sealed class Subscriber(RabbitMqConsumer owner, IChannel channel) : AsyncDefaultBasicConsumer(channel)
+    internal sealed class Subscriber(RabbitMqConsumer owner, IChannel channel) : AsyncDefaultBasicConsumer(channel)
     {
         private readonly IChannel _channel = channel;
 
