@@ -75,7 +75,7 @@ public sealed class TaskShapeAnalyzer : DiagnosticAnalyzer
         {
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.TaskMustNotBeGeneric, identifier, display, "is generic"));
         }
-        else if (Containers(method).FirstOrDefault(t => t.IsGenericType) is { } generic)
+        else if (TaskShape.GenericContainer(method) is { } generic)
         {
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.TaskMustNotBeGeneric, identifier, display, $"is declared in the generic type '{generic.ToDisplayString()}'"));
         }
@@ -86,12 +86,12 @@ public sealed class TaskShapeAnalyzer : DiagnosticAnalyzer
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.TaskMustNotReturnByRef, location, display));
         }
 
-        if (Unreachable(method) is { } reason)
+        if (TaskShape.Unreachable(method) is { } reason)
         {
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.TaskMustBeReachable, identifier, display, reason));
         }
 
-        if (Containers(method).FirstOrDefault(t => t.TypeKind is not (TypeKind.Class or TypeKind.Struct)) is { } container)
+        if (TaskShape.NonClassContainer(method) is { } container)
         {
             string kind = container.TypeKind == TypeKind.Interface ? "the interface" : "the " + container.TypeKind.ToString().ToLowerInvariant();
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.TaskMustBeInClassOrStruct, identifier, display, kind, container.ToDisplayString()));
@@ -154,14 +154,13 @@ public sealed class TaskShapeAnalyzer : DiagnosticAnalyzer
                 continue;
             }
 
-            // The generator compares display names, so a nullable-annotated context is data, not the injected one.
-            bool isToken = parameter.Type is INamedTypeSymbol token && WireTypes.IsNamed(token, "System.Threading", "CancellationToken", 0);
-            bool isContext = parameter.Type is INamedTypeSymbol contextType && WireTypes.IsNamed(contextType, "TaskGen", "TaskContext", 0)
-                && parameter.Type.NullableAnnotation != NullableAnnotation.Annotated;
-            if (!isToken && !isContext)
+            InjectedRole role = TaskShape.InjectedRoleOf(parameter);
+            if (role == InjectedRole.None)
             {
                 continue;
             }
+
+            bool isToken = role == InjectedRole.CancellationToken;
 
             ref bool seen = ref isToken ? ref hasToken : ref hasContext;
             if (seen)
@@ -211,48 +210,6 @@ public sealed class TaskShapeAnalyzer : DiagnosticAnalyzer
             }
         }
     }
-
-    private static IEnumerable<INamedTypeSymbol> Containers(IMethodSymbol method)
-    {
-        for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
-        {
-            yield return type;
-        }
-    }
-
-    private static string? Unreachable(IMethodSymbol method)
-    {
-        if (!IsReachable(method.DeclaredAccessibility))
-        {
-            return $"it is {Describe(method.DeclaredAccessibility)}";
-        }
-
-        foreach (INamedTypeSymbol type in Containers(method))
-        {
-            if (!IsReachable(type.DeclaredAccessibility))
-            {
-                return $"its containing type '{type.ToDisplayString()}' is {Describe(type.DeclaredAccessibility)}";
-            }
-
-            if (type.IsFileLocal)
-            {
-                return $"its containing type '{type.ToDisplayString()}' is file-local";
-            }
-        }
-
-        return null;
-    }
-
-    private static bool IsReachable(Accessibility accessibility) =>
-        accessibility is Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal;
-
-    private static string Describe(Accessibility accessibility) => accessibility switch
-    {
-        Accessibility.Private => "private",
-        Accessibility.Protected => "protected",
-        Accessibility.ProtectedAndInternal => "private protected",
-        _ => accessibility.ToString().ToLowerInvariant(),
-    };
 
     /// <summary>
     /// True for an awaitable or async stream other than the four task types the generator unwraps; any

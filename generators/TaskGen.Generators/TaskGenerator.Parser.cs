@@ -21,25 +21,15 @@ public sealed partial class TaskGenerator
     {
         public static TaskSpec? ParseTask(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
-            if (context.TargetSymbol is not IMethodSymbol method || !method.IsStatic || method.IsGenericMethod || method.ReturnsByRef || method.ReturnsByRefReadonly)
+            if (context.TargetSymbol is not IMethodSymbol method || !TaskShape.CanBeGenerated(method))
             {
                 return null;
             }
 
             var containers = new List<ContainerSpec>();
-            for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
+            foreach (INamedTypeSymbol type in TaskShape.Containers(method))
             {
-                if (type.IsGenericType || !IsReachable(type.DeclaredAccessibility) || type.TypeKind is not (TypeKind.Class or TypeKind.Struct))
-                {
-                    return null;
-                }
-
                 containers.Insert(0, new ContainerSpec(type.Name, IsEffectivelyPublic(type)));
-            }
-
-            if (!IsReachable(method.DeclaredAccessibility))
-            {
-                return null;
             }
 
             AttributeData attribute = context.Attributes[0];
@@ -58,11 +48,6 @@ public sealed partial class TaskGenerator
             foreach (IParameterSymbol parameter in method.Parameters)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (parameter.RefKind != RefKind.None)
-                {
-                    return null;
-                }
-
                 string identifier = SyntaxFacts.GetKeywordKind(parameter.Name) != SyntaxKind.None ? "@" + parameter.Name : parameter.Name;
                 if (TaskNames.IsFromServices(parameter))
                 {
@@ -76,7 +61,8 @@ public sealed partial class TaskGenerator
                     continue;
                 }
 
-                if (IsType(parameter.Type, "System.Threading.CancellationToken"))
+                InjectedRole role = TaskShape.InjectedRoleOf(parameter);
+                if (role == InjectedRole.CancellationToken)
                 {
                     if (hasToken)
                     {
@@ -88,7 +74,7 @@ public sealed partial class TaskGenerator
                     continue;
                 }
 
-                if (IsType(parameter.Type, "TaskGen.TaskContext"))
+                if (role == InjectedRole.Context)
                 {
                     if (hasContext)
                     {
@@ -210,7 +196,7 @@ public sealed partial class TaskGenerator
         {
             for (INamedTypeSymbol? current = type; current is not null; current = current.BaseType)
             {
-                if (current.ToDisplayString() == "System.Exception")
+                if (WireTypes.IsNamed(current, "System", "Exception", 0))
                 {
                     return true;
                 }
@@ -272,22 +258,21 @@ public sealed partial class TaskGenerator
                 return true;
             }
 
-            if (type is INamedTypeSymbol named)
+            if (type is INamedTypeSymbol named && WireTypes.IsNamed(named.OriginalDefinition, "System.Threading.Tasks", named.Name, named.Arity))
             {
-                string definition = named.OriginalDefinition.ToDisplayString();
-                switch (definition)
+                switch ((named.Name, named.Arity))
                 {
-                    case "System.Threading.Tasks.Task":
+                    case ("Task", 0):
                         kind = ReturnKind.Task;
                         return true;
-                    case "System.Threading.Tasks.ValueTask":
+                    case ("ValueTask", 0):
                         kind = ReturnKind.ValueTask;
                         return true;
-                    case "System.Threading.Tasks.Task<TResult>":
+                    case ("Task", 1):
                         kind = ReturnKind.TaskOfT;
                         result = ParseType(named.TypeArguments[0], compilation);
                         return result is not null;
-                    case "System.Threading.Tasks.ValueTask<TResult>":
+                    case ("ValueTask", 1):
                         kind = ReturnKind.ValueTaskOfT;
                         result = ParseType(named.TypeArguments[0], compilation);
                         return result is not null;
@@ -323,8 +308,6 @@ public sealed partial class TaskGenerator
             return new TypeRef(type.ToDisplayString(s_typeFormat), shape.Kind, shape.Helper, arguments, type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
         }
 
-        private static bool IsType(ITypeSymbol type, string fullName) => type.ToDisplayString() == fullName;
-
         /// <summary>The service type as generated code names it, or null when the analyzers report the parameter (TG0012).</summary>
         private static string? ParseService(IParameterSymbol parameter)
         {
@@ -335,9 +318,6 @@ public sealed partial class TaskGenerator
 
             return type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
         }
-
-        private static bool IsReachable(Accessibility accessibility) =>
-            accessibility is Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal;
 
         private static bool IsEffectivelyPublic(ISymbol symbol)
         {

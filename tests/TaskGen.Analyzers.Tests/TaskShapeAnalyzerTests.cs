@@ -103,6 +103,20 @@ public sealed class TaskShapeAnalyzerTests
         """);
 
     [Fact]
+    public Task FileLocalContainer_IsReported() => Verify.VerifyAsync("""
+        using TaskGen;
+        namespace App;
+        file static class Jobs
+        {
+            [Task] public static int {|TG0005:Local|}(int x) => x;
+            public static class Nested
+            {
+                [Task] public static int {|TG0005:Inner|}(int x) => x;
+            }
+        }
+        """);
+
+    [Fact]
     public Task InternalAndProtectedInternal_AreNotReported() => Verify.VerifyAsync("""
         using TaskGen;
         namespace App;

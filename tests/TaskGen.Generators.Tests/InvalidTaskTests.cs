@@ -36,6 +36,32 @@ public sealed class InvalidTaskTests
     }
 
     [Fact]
+    public void ATaskInAFileLocalClassIsSkippedAndTheRestStillCompiles()
+    {
+        // Generated code lives in other files, which cannot name a file-local type: emitting it would fail with CS0234.
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run("""
+            using TaskGen;
+            namespace Bad;
+            file static class Hidden
+            {
+                [Task]
+                public static int Local(int x) => x;
+            }
+
+            public static class Jobs
+            {
+                [Task]
+                public static int Fine(int x) => x;
+            }
+            """);
+
+        Assert.Empty(result.Diagnostics);
+        Assert.DoesNotContain(result.GeneratedTrees, t => t.FilePath.Contains("Hidden", System.StringComparison.Ordinal));
+        Assert.Contains(result.GeneratedTrees, t => t.FilePath.EndsWith("Bad.Jobs.Fine.g.cs", System.StringComparison.Ordinal));
+        GeneratorHarness.AssertCompiles(output);
+    }
+
+    [Fact]
     public void RecordWithoutJsonContextIsSkipped()
     {
         (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run("""
