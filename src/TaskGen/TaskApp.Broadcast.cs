@@ -30,7 +30,7 @@ public sealed partial class TaskApp
     public BroadcastResult Broadcast(Signature signature)
     {
         (TaskEnvelope envelope, QueueDeclaration queue, BroadcastResult result) = PrepareBroadcast(signature);
-        _ = PublishBroadcastInBackgroundAsync(envelope, queue, result);
+        _ = PublishInBackgroundAsync(envelope, queue, result);
         return result;
     }
 
@@ -57,7 +57,7 @@ public sealed partial class TaskApp
         }
         catch
         {
-            _results!.Release(result);
+            StopWaiting(result);
             throw;
         }
 
@@ -80,24 +80,6 @@ public sealed partial class TaskApp
         BroadcastResult result = signature.CreateBroadcastResult(envelope.Id, _results.Release);
         _results.Register(result);
         return (envelope, queue, result);
-    }
-
-    private async Task PublishBroadcastInBackgroundAsync(TaskEnvelope envelope, QueueDeclaration queue, BroadcastResult result)
-    {
-        try
-        {
-            await PublishAsync(envelope, queue, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (MessageNotRoutedException)
-        {
-            BroadcastReachedNobody(envelope, queue, result);
-        }
-        catch (Exception ex)
-        {
-            _results!.Release(result);
-            LogSendFailed(_logger, ex, envelope.Id, envelope.Name, queue.Name);
-            ((IResultSink)result).OnSendFailed(ex);
-        }
     }
 
     /// <summary>

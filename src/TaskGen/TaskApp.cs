@@ -31,6 +31,7 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResult
     {
         Options = options;
         Transport = transport;
+        Publisher = new TaskPublisher(transport, Diagnostics.TaskGenTelemetry.Sends);
         Tasks = tasks;
         LoggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("TaskGen.TaskApp");
@@ -64,6 +65,9 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResult
 
     /// <summary>The known tasks and queues.</summary>
     public TaskRegistry Tasks { get; }
+
+    /// <summary>The one road this app's task messages, and its workers', take to the broker.</summary>
+    internal TaskPublisher Publisher { get; }
 
     /// <summary>The logger factory the app and its workers log through.</summary>
     public ILoggerFactory LoggerFactory { get; }
@@ -145,7 +149,7 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResult
     /// <param name="options">The worker's queues, concurrency and name; null for the defaults.</param>
     public TaskWorker CreateWorker(WorkerOptions? options = null) =>
         new(
-            new WorkerDependencies(Transport, Options, Tasks, LoggerFactory, Origin, ResolveQueue, this)
+            new WorkerDependencies(Publisher, Options, Tasks, LoggerFactory, Origin, ResolveQueue, this)
             {
                 Services = Services,
                 ResultStore = _redis is null ? null : new RedisResultStore(_redis, Options.WorkerMaxResultSize, Options.ResultExpires),
@@ -218,21 +222,8 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResult
         bool broadcast = declared?.Broadcast == true;
         TaskEnvelope routed = envelope.Exchange.Length > 0 || envelope.RoutingKey.Length > 0
             ? envelope
-            : new TaskEnvelope
-            {
-                Id = envelope.Id,
-                Name = envelope.Name,
-                Arguments = envelope.Arguments,
-                Exchange = broadcast ? target : string.Empty,
-                RoutingKey = broadcast ? string.Empty : target,
-                ReplyTo = envelope.ReplyTo,
-                Priority = envelope.Priority,
-                RootId = envelope.RootId,
-                ParentId = envelope.ParentId,
-                Origin = envelope.Origin,
-                Embed = envelope.Embed,
-            };
-        await Diagnostics.TaskGenTelemetry.PublishAsync(Transport, routed, target, CancellationToken.None).ConfigureAwait(false);
+            : envelope with { Exchange = broadcast ? target : string.Empty, RoutingKey = broadcast ? string.Empty : target };
+        await Publisher.PublishAsync(routed, target, SendKind.FollowUp, CancellationToken.None).ConfigureAwait(false);
     }
 
     TimeSpan IResultWaitContext.ResultExpires => Options.ResultExpires;
@@ -309,10 +300,9 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResult
 
         // On a quorum queue a task due a second or more from now waits in the broker's delay levels, as Celery 5.5
         // sends it, unless the call names its own exchange or routing key.
-        (string exchange, string routingKey) = options?.Exchange is null && options?.RoutingKey is null && eta is { } due
-            && TaskQueueTopology.DelaysInBroker(Transport, queue, Options.DefaultQueueType) && DelayedDelivery.Seconds(due - now) is long seconds
-            ? (DelayedDelivery.Entry, DelayedDelivery.RoutingKey(seconds, queue.Name))
-            : (options?.Exchange ?? (queue.Broadcast ? queue.Name : string.Empty), options?.RoutingKey ?? (queue.Broadcast ? string.Empty : queue.Name));
+        (string exchange, string routingKey) = options is { } named && (named.Exchange is not null || named.RoutingKey is not null)
+            ? (named.Exchange ?? (queue.Broadcast ? queue.Name : string.Empty), named.RoutingKey ?? (queue.Broadcast ? string.Empty : queue.Name))
+            : DelayedDelivery.Address(queue.Name, queue.Broadcast, TaskQueueTopology.DelaysInBroker(Transport, queue, Options.DefaultQueueType), eta, now);
         var envelope = new TaskEnvelope
         {
             Id = id,
@@ -342,7 +332,7 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResult
         }
 
         await EnsureDeclaredAsync(queue, cancellationToken).ConfigureAwait(false);
-        await Diagnostics.TaskGenTelemetry.PublishAsync(Transport, envelope, queue.Name, cancellationToken).ConfigureAwait(false);
+        await Publisher.PublishAsync(envelope, queue.Name, SendKind.Call, cancellationToken).ConfigureAwait(false);
         LogSent(_logger, envelope.Id, envelope.Name, queue.Name);
     }
 
@@ -373,15 +363,32 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResult
         {
             await PublishAsync(envelope, queue, CancellationToken.None).ConfigureAwait(false);
         }
+        catch (MessageNotRoutedException) when (result is BroadcastResult broadcast)
+        {
+            BroadcastReachedNobody(envelope, queue, broadcast);
+        }
         catch (Exception ex)
         {
-            _results?.Unregister(result.Id);
+            StopWaiting(result);
             LogSendFailed(_logger, ex, envelope.Id, envelope.Name, queue.Name);
             result.OnSendFailed(ex);
         }
         finally
         {
             slots.Release();
+        }
+    }
+
+    /// <summary>Stops waiting for the replies of a send that failed: a broadcast's collector, or a call's id.</summary>
+    private void StopWaiting(IResultSink result)
+    {
+        if (result.CollectsReplies)
+        {
+            _results?.Release(result);
+        }
+        else
+        {
+            _results?.Unregister(result.Id);
         }
     }
 

@@ -74,18 +74,11 @@ internal static class TaskGenTelemetry
         "taskgen.tasks.prefetched", "Task messages a worker holds without running them yet: waiting for a free slot or for their ETA.");
 
     /// <summary>
-    /// Encodes and publishes a task inside a producer span (a child of the current span, such as the consumer
-    /// span of the task that sends it on) and counts it once the broker has accepted it.
+    /// Watches every task message the process sends: a producer span around the publish (a child of the current
+    /// span, such as the consumer span of the task that sends it on) whose context travels in the message, and a
+    /// count of the new tasks the broker accepted (a retry or a copy is the same task, not counted again).
     /// </summary>
-    public static ValueTask PublishAsync(ITransport transport, TaskEnvelope envelope, string queue, CancellationToken cancellationToken)
-    {
-        if (!Source.HasListeners() && !s_sent.Enabled)
-        {
-            return transport.PublishAsync(TaskMessageCodec.Encode(envelope), cancellationToken);
-        }
-
-        return PublishObservedAsync(transport, envelope, queue, cancellationToken);
-    }
+    public static ISendObserver Sends { get; } = new SendTelemetry();
 
     /// <summary>
     /// Starts the consumer span of one task run. Its parent is the context in the message's <c>traceparent</c>
@@ -210,51 +203,56 @@ internal static class TaskGenTelemetry
         }
     }
 
-    private static async ValueTask PublishObservedAsync(ITransport transport, TaskEnvelope envelope, string queue, CancellationToken cancellationToken)
-    {
-        using Activity? activity = StartSend(envelope, queue);
-        TransportMessage message = TaskMessageCodec.Encode(envelope);
-        if (activity is not null)
-        {
-            Inject(activity, message.Headers);
-        }
-
-        try
-        {
-            await transport.PublishAsync(message, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            SetError(activity, ex);
-            throw;
-        }
-
-        if (s_sent.Enabled)
-        {
-            s_sent.Add(1, Tags(envelope.Name, queue));
-        }
-    }
-
-    private static Activity? StartSend(TaskEnvelope envelope, string queue)
+    private static Activity? StartSend(TransportMessage message, string taskId, string taskName, string queue)
     {
         if (!Source.HasListeners())
         {
             return null;
         }
 
-        Activity? activity = Source.StartActivity("send " + envelope.Name, ActivityKind.Producer);
+        Activity? activity = Source.StartActivity("send " + taskName, ActivityKind.Producer);
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag("messaging.system", MessagingSystem);
             activity.SetTag("messaging.operation.type", "send");
             activity.SetTag("messaging.operation.name", "send");
             activity.SetTag(DestinationTag, queue);
-            activity.SetTag("messaging.rabbitmq.destination.routing_key", envelope.RoutingKey);
-            activity.SetTag("messaging.message.id", envelope.Id);
-            activity.SetTag(TaskNameTag, envelope.Name);
+            activity.SetTag("messaging.rabbitmq.destination.routing_key", message.RoutingKey);
+            activity.SetTag("messaging.message.id", taskId);
+            activity.SetTag(TaskNameTag, taskName);
         }
 
         return activity;
+    }
+
+    private sealed class SendTelemetry : ISendObserver
+    {
+        public bool Enabled => Source.HasListeners() || s_sent.Enabled;
+
+        public IDisposable? Sending(TransportMessage message, string taskId, string taskName, string queue, SendKind kind)
+        {
+            Activity? activity = StartSend(message, taskId, taskName, queue);
+            if (activity is not null)
+            {
+                Inject(activity, message.Headers);
+            }
+
+            return activity;
+        }
+
+        public void Sent(IDisposable? scope, string taskName, string queue, SendKind kind, Exception? failure)
+        {
+            if (failure is not null)
+            {
+                SetError(scope as Activity, failure);
+                return;
+            }
+
+            if (kind != SendKind.Copy && s_sent.Enabled)
+            {
+                s_sent.Add(1, Tags(taskName, queue));
+            }
+        }
     }
 
     /// <summary>Writes the span's W3C context into the headers, replacing any a caller passed along.</summary>

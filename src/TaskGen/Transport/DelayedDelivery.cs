@@ -36,6 +36,16 @@ public static class DelayedDelivery
     public static long? Seconds(TimeSpan countdown) =>
         countdown < TimeSpan.FromSeconds(1) ? null : Math.Min((long)countdown.TotalSeconds, MaxSeconds);
 
+    /// <summary>
+    /// Where a task message for <paramref name="queue"/> is published: to the top delay level when the queue delays in
+    /// the broker and the task is due a second or more from <paramref name="now"/>, else to the queue itself (its
+    /// fanout exchange for a broadcast queue). The one place this choice is made, for calls and for copies alike.
+    /// </summary>
+    internal static (string Exchange, string RoutingKey) Address(string queue, bool broadcast, bool delaysInBroker, DateTimeOffset? eta, DateTimeOffset now) =>
+        delaysInBroker && eta is { } due && Seconds(due - now) is long seconds
+            ? (Entry, RoutingKey(seconds, queue))
+            : broadcast ? (queue, string.Empty) : (string.Empty, queue);
+
     /// <summary>The name of level <paramref name="level"/>'s exchange and queue.</summary>
     /// <param name="level">0 to 27.</param>
     public static string LevelName(int level) => "celery_delayed_" + level.ToString(System.Globalization.CultureInfo.InvariantCulture);

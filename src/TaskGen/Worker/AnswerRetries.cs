@@ -123,7 +123,7 @@ internal sealed partial class AnswerRetries(WorkerContext worker, ILogger logger
         var letter = new TransportMessage(worker.DeadLetterQueue, delivery.Queue, original.Properties, headers, original.Body);
         try
         {
-            await worker.Transport.PublishAsync(letter, CancellationToken.None).ConfigureAwait(false);
+            await worker.Publisher.PublishAsync(letter, request.Id, request.Name, worker.DeadLetterQueue, SendKind.Copy, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

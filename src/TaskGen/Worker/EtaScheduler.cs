@@ -118,7 +118,7 @@ internal sealed partial class EtaScheduler(WorkerContext worker, int limit, Time
         TransportMessage copy = TaskMessageCopy.Create(worker, delivery, request, headers, request.Eta, now);
         try
         {
-            await worker.Transport.PublishAsync(copy, worker.Stopping).ConfigureAwait(false);
+            await worker.Publisher.PublishAsync(copy, request.Id, request.Name, delivery.Queue, SendKind.Copy, worker.Stopping).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

@@ -37,8 +37,7 @@ internal static class TaskMessageCopy
         };
 
         // The default exchange with the queue's name reaches the queue whichever exchange the first send used.
-        return worker.DelayedQueues.Contains(delivery.Queue) && eta is { } due && DelayedDelivery.Seconds(due - now) is long seconds
-            ? new TransportMessage(DelayedDelivery.Entry, DelayedDelivery.RoutingKey(seconds, delivery.Queue), properties, headers, original.Body)
-            : new TransportMessage(string.Empty, delivery.Queue, properties, headers, original.Body);
+        (string exchange, string routingKey) = DelayedDelivery.Address(delivery.Queue, broadcast: false, worker.DelayedQueues.Contains(delivery.Queue), eta, now);
+        return new TransportMessage(exchange, routingKey, properties, headers, original.Body);
     }
 }

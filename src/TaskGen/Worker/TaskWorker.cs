@@ -57,6 +57,7 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
         _context = new WorkerContext(NodeName, Concurrency, _settings.TaskAcksLate, dependencies.ResultStore ?? new RpcResultStore(dependencies.Transport, NodeName, _settings.WorkerMaxResultSize, _settings.WorkerConfirmResults), dependencies.LoggerFactory.CreateLogger("TaskGen.Results"))
         {
             Transport = dependencies.Transport,
+            Publisher = dependencies.Publisher,
             AcksOnFailureOrTimeout = _settings.TaskAcksOnFailureOrTimeout,
             RejectOnWorkerLost = _settings.TaskRejectOnWorkerLost,
             ResultStoreRetryTime = _settings.WorkerResultStoreRetryTime,

@@ -65,6 +65,9 @@ internal sealed partial class WorkerContext : IDisposable
     /// <summary>The broker, for what the worker sends back to a task queue (retries).</summary>
     public ITransport Transport { get; init; } = null!;
 
+    /// <summary>The one road task messages take out: retries, holds handed back and dead letters go through it as copies.</summary>
+    public TaskPublisher Publisher { get; init; } = null!;
+
     /// <summary>Celery's <c>task_acks_on_failure_or_timeout</c>: false dead-letters a failed task's message instead of acknowledging it.</summary>
     public bool AcksOnFailureOrTimeout { get; init; } = true;
 

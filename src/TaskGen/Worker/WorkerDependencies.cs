@@ -12,7 +12,7 @@ namespace TaskGen.Worker;
 /// broker, the settings, the tasks, how to route a queue name and send a follow-up, and what is built on it.
 /// </summary>
 internal sealed record WorkerDependencies(
-    ITransport Transport,
+    TaskPublisher Publisher,
     TaskAppOptions Options,
     TaskRegistry Tasks,
     ILoggerFactory LoggerFactory,
@@ -20,6 +20,9 @@ internal sealed record WorkerDependencies(
     Func<string, QueueDeclaration> ResolveQueue,
     IFollowUpSender FollowUps)
 {
+    /// <summary>The broker the worker consumes from, the one its publisher sends to.</summary>
+    public ITransport Transport => Publisher.Transport;
+
     /// <summary>Builds what runs beside the worker once it consumes (remote control, events).</summary>
     public Func<IWorkerState, bool, WorkerAddOns>? AddOns { get; init; }
 

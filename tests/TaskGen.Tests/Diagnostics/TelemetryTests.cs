@@ -217,6 +217,30 @@ public sealed partial class TelemetryTests
     }
 
     [Fact]
+    public async Task ARetryTakesTheSameRoadOutAsASendButIsNotCountedAsANewTask()
+    {
+        var spans = new SpanList();
+        var metrics = new List<MetricSnapshot>();
+        using TracerProvider tracing = Sdk.CreateTracerProviderBuilder().AddSource(TaskGenDiagnostics.SourceName).AddInMemoryExporter(spans).Build();
+        using MeterProvider meters = Sdk.CreateMeterProviderBuilder().AddMeter(TaskGenDiagnostics.MeterName).AddInMemoryExporter(metrics).Build();
+        await using MemoryEnvironment env = await MemoryEnvironment.StartAsync();
+
+        AsyncResult<int> result = await env.App.SendAsync(Remote.RetryTasks.FailThenSucceed.Signature(Guid.NewGuid().ToString(), 2, 3));
+        Assert.Equal(3, await result.GetAsync(Guard));
+        await Eventually.WaitFor(() => spans.Find(result.Id, ActivityKind.Consumer).Length == 3, "the three runs' spans to end");
+
+        // The call and its two retries each leave as a producer span, and each run is the child of the send that carried it.
+        Activity[] sends = spans.Find(result.Id, ActivityKind.Producer);
+        Activity[] runs = spans.Find(result.Id, ActivityKind.Consumer);
+        Assert.Equal(3, sends.Length);
+        Assert.All(sends.Concat(runs), span => Assert.Equal(sends[0].TraceId, span.TraceId));
+        Assert.All(runs, run => Assert.Contains(sends, send => send.SpanId == run.ParentSpanId));
+
+        Assert.True(meters.ForceFlush());
+        Assert.Equal(1, Sum(metrics, "taskgen.tasks.sent", Remote.RetryTasks.FailThenSucceed.Name));
+    }
+
+    [Fact]
     public async Task MetricsCountSuccessesAndFailuresExactly()
     {
         const int Successes = 5;
@@ -409,7 +433,7 @@ public sealed partial class TelemetryTests
 
         IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-        private Activity[] Find(string taskId, ActivityKind kind)
+        public Activity[] Find(string taskId, ActivityKind kind)
         {
             lock (_spans)
             {
