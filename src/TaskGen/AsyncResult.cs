@@ -43,7 +43,7 @@ public class AsyncResult : Results.IResultSink
     internal string? Queue { get; set; }
 
     /// <summary>The app that sent the task, as far as waiting needs it: the result bound and why a result may be missing.</summary>
-    internal Results.IResultWaitContext? App { get; set; }
+    internal Results.ResultWaits? Waits { get; set; }
 
     /// <summary>Waits for the task to finish and throws if it failed.</summary>
     /// <param name="timeout">How long to wait; null waits at most the app's <c>ResultExpires</c> (1 day by default).</param>
@@ -78,7 +78,7 @@ public class AsyncResult : Results.IResultSink
         // Waiting without a timeout is bounded by ResultExpires: a result older than that is dropped by the
         // backend, so waiting longer could only hang.
         bool bounded = timeout is null;
-        timeout ??= App?.ResultExpires;
+        timeout ??= Waits?.ResultExpires;
         if (timeout > Worker.TimeLimits.Longest)
         {
             timeout = Worker.TimeLimits.Longest;
@@ -96,8 +96,8 @@ public class AsyncResult : Results.IResultSink
         }
         catch (TimeoutException) when (timeout is not null)
         {
-            string why = App is not null && Queue is not null
-                ? await App.ExplainMissingResultAsync(Queue, cancellationToken).ConfigureAwait(false)
+            string why = Waits is not null && Queue is not null
+                ? await Waits.ExplainMissingResultAsync(Queue, cancellationToken).ConfigureAwait(false)
                 : string.Empty;
             string bound = bounded ? " (ResultExpires, the longest any result is kept, bounds a wait without a timeout)" : string.Empty;
             throw new TimeoutException($"The result of task {Id} ({TaskName}) did not arrive within {timeout.Value.TotalSeconds:0.###} s{bound}.{why}");
@@ -117,7 +117,7 @@ public class AsyncResult : Results.IResultSink
             if (_unwatched && !_done.Task.IsCompleted)
             {
                 _unwatched = false;
-                App?.WatchAgain(this);
+                Waits?.WatchAgain(this);
             }
         }
     }
@@ -130,9 +130,9 @@ public class AsyncResult : Results.IResultSink
     {
         lock (_gate)
         {
-            if (--_waits == 0 && !_done.Task.IsCompleted && App is { } app)
+            if (--_waits == 0 && !_done.Task.IsCompleted && Waits is { } waits)
             {
-                _unwatched = app.StopWatching(this);
+                _unwatched = waits.StopWatching(this);
             }
         }
     }

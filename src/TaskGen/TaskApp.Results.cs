@@ -21,7 +21,7 @@ public sealed partial class TaskApp
         ArgumentNullException.ThrowIfNull(task);
         ArgumentException.ThrowIfNullOrEmpty(taskId);
         IResultBackend results = ResultsById();
-        var result = new AsyncResult<TResult>(taskId, task, ignoreResult: false) { App = this };
+        var result = new AsyncResult<TResult>(taskId, task, ignoreResult: false) { Waits = _waits };
         results.Join(result);
         return result;
     }
@@ -56,19 +56,6 @@ public sealed partial class TaskApp
 
     /// <summary>How many results this app is watching for now, for tests of what ended waits leave behind.</summary>
     internal int PendingResults => _results?.PendingCount ?? 0;
-
-    bool IResultWaitContext.StopWatching(IResultSink result)
-    {
-        if (_results is not { ReadsById: true } results)
-        {
-            return false;
-        }
-
-        results.Release(result);
-        return true;
-    }
-
-    void IResultWaitContext.WatchAgain(IResultSink result) => ResultsById().Join(result);
 
     private IResultBackend ResultsById() =>
         _results is { ReadsById: true } results

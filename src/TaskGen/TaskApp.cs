@@ -16,14 +16,14 @@ namespace TaskGen;
 /// A TaskGen application, as Celery's <c>app</c>: the configuration, the broker connection, the result
 /// backend and the known tasks. Generated stubs send through <see cref="Default"/>.
 /// </summary>
-public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResultWaitContext
+public sealed partial class TaskApp : IAsyncDisposable
 {
     private static TaskApp? s_default;
 
     private readonly ILogger _logger;
     private readonly IResultBackend? _results;
     private readonly RedisResultConnection? _redis;
-    private readonly ConcurrentDictionary<string, Task> _declared = new(StringComparer.Ordinal);
+    private readonly ResultWaits _waits;
     private readonly ConcurrentDictionary<IReadOnlyList<QueueDeclaration>, bool> _seenQueueLists = new(ReferenceEqualityComparer.Instance);
     private SemaphoreSlim? _publishSlots;
 
@@ -32,6 +32,7 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResult
         Options = options;
         Transport = transport;
         Publisher = new TaskPublisher(transport, Diagnostics.TaskGenTelemetry.Sends);
+        Router = new TaskRouter(options, tasks, Publisher);
         Tasks = tasks;
         LoggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("TaskGen.TaskApp");
@@ -45,6 +46,7 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResult
             _results = new RedisResultBackend(_redis, options.ResultExpires, loggerFactory.CreateLogger("TaskGen.Results"));
         }
 
+        _waits = new ResultWaits(_results, options.ResultExpires, transport);
         Origin = $"gen{Environment.ProcessId}@{Environment.MachineName}";
     }
 
@@ -68,6 +70,9 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResult
 
     /// <summary>The one road this app's task messages, and its workers', take to the broker.</summary>
     internal TaskPublisher Publisher { get; }
+
+    /// <summary>Where this app's tasks, and the steps its workers send on, go.</summary>
+    internal TaskRouter Router { get; }
 
     /// <summary>The logger factory the app and its workers log through.</summary>
     public ILoggerFactory LoggerFactory { get; }
@@ -149,7 +154,7 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResult
     /// <param name="options">The worker's queues, concurrency and name; null for the defaults.</param>
     public TaskWorker CreateWorker(WorkerOptions? options = null) =>
         new(
-            new WorkerDependencies(Publisher, Options, Tasks, LoggerFactory, Origin, ResolveQueue, this)
+            new WorkerDependencies(Publisher, Router, Options, Tasks, LoggerFactory, Origin)
             {
                 Services = Services,
                 ResultStore = _redis is null ? null : new RedisResultStore(_redis, Options.WorkerMaxResultSize, Options.ResultExpires),
@@ -184,94 +189,12 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResult
     /// <summary>Stops <paramref name="app"/> being <see cref="Default"/>, unless another app has taken its place since.</summary>
     internal static void ClearDefault(TaskApp app) => Interlocked.CompareExchange(ref s_default, null, app);
 
-    /// <summary>Declares a task queue once per app, so that publishing never races its declaration.</summary>
-    internal Task EnsureDeclaredAsync(QueueDeclaration queue, CancellationToken cancellationToken)
-    {
-        Task declared = _declared.GetOrAdd(queue.Name, _ => TaskQueueTopology.DeclareAsync(Transport, queue, Options.DefaultQueueType, CancellationToken.None).AsTask());
-        return declared.IsCompletedSuccessfully ? Task.CompletedTask : AwaitDeclarationAsync(queue.Name, declared, cancellationToken);
-    }
-
-    private async Task AwaitDeclarationAsync(string name, Task declared, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await declared.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch when (declared.IsFaulted)
-        {
-            // A failed declaration is forgotten, so the next send tries again instead of failing the same way.
-            _declared.TryRemove(new KeyValuePair<string, Task>(name, declared));
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// Sends the next step of a workflow (a link or a chain step) that a worker found in a finished task's
-    /// body. Its queue comes from the step's own options, else from routing; queues that only another
-    /// language's workers declare are published to without being declared here.
-    /// </summary>
-    internal async Task SendFollowUpAsync(TaskEnvelope envelope, string? queue)
-    {
-        string target = queue ?? Route(envelope.Name) ?? (Tasks.TryGet(envelope.Name, out _, out TaskDefinition? known) ? known.Queue : Options.TaskDefaultQueue);
-        if (Tasks.TryGetQueue(target, out QueueDeclaration declared) || target == Options.TaskDefaultQueue)
-        {
-            declared ??= new QueueDeclaration(target);
-            await EnsureDeclaredAsync(declared, CancellationToken.None).ConfigureAwait(false);
-        }
-
-        bool broadcast = declared?.Broadcast == true;
-        TaskEnvelope routed = envelope.Exchange.Length > 0 || envelope.RoutingKey.Length > 0
-            ? envelope
-            : envelope with { Exchange = broadcast ? target : string.Empty, RoutingKey = broadcast ? string.Empty : target };
-        await Publisher.PublishAsync(routed, target, SendKind.FollowUp, CancellationToken.None).ConfigureAwait(false);
-    }
-
-    TimeSpan IResultWaitContext.ResultExpires => Options.ResultExpires;
-
-    Task<string> IResultWaitContext.ExplainMissingResultAsync(string queue, CancellationToken cancellationToken) => ExplainMissingResultAsync(queue, cancellationToken);
-
-    Task IFollowUpSender.SendFollowUpAsync(TaskEnvelope envelope, string? queue) => SendFollowUpAsync(envelope, queue);
-
-    /// <summary>Explains why a result may be missing: the queue it went to has no consumer.</summary>
-    internal async Task<string> ExplainMissingResultAsync(string queue, CancellationToken cancellationToken)
-    {
-        try
-        {
-            (uint Messages, uint Consumers)? state = await Transport.InspectQueueAsync(queue, cancellationToken).ConfigureAwait(false);
-            return state switch
-            {
-                null => $" Queue '{queue}' does not exist.",
-                { Consumers: 0 } s => $" Queue '{queue}' has no consumers ({s.Messages} message(s) waiting): start a worker bound to it (worker -Q {queue}).",
-                _ => string.Empty,
-            };
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            return string.Empty;
-        }
-    }
-
-    internal QueueDeclaration ResolveQueue(string name)
-    {
-        if (Tasks.TryGetQueue(name, out QueueDeclaration declared))
-        {
-            return declared;
-        }
-
-        if (name == Options.TaskDefaultQueue || name == "celery" || Options.TaskCreateMissingQueues)
-        {
-            return new QueueDeclaration(name);
-        }
-
-        throw new TaskRoutingException(name);
-    }
-
     private (TaskEnvelope, QueueDeclaration, AsyncResult) Prepare(Signature signature)
     {
         bool ignoreResult = (signature.Options?.IgnoreResult ?? false) || _results is null;
         (TaskEnvelope envelope, QueueDeclaration queue) = CreateEnvelope(signature, ignoreResult);
         AsyncResult result = signature.CreateResult(envelope.Id, ignoreResult);
-        result.App = this;
+        result.Waits = _waits;
         result.Queue = queue.Broadcast ? null : queue.Name;
         if (!ignoreResult)
         {
@@ -290,8 +213,8 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResult
         }
 
         TaskOptions? options = signature.Options;
-        string queueName = options?.Queue ?? Route(task.Name) ?? (string.IsNullOrEmpty(task.Queue) ? Options.TaskDefaultQueue : task.Queue);
-        QueueDeclaration queue = ResolveQueue(queueName);
+        string queueName = options?.Queue ?? Router.Route(task.Name) ?? (string.IsNullOrEmpty(task.Queue) ? Options.TaskDefaultQueue : task.Queue);
+        QueueDeclaration queue = Router.ResolveQueue(queueName);
 
         DateTimeOffset now = DateTimeOffset.UtcNow;
         options?.Validate(now);
@@ -331,7 +254,7 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResult
             await _results.EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await EnsureDeclaredAsync(queue, cancellationToken).ConfigureAwait(false);
+        await Router.EnsureDeclaredAsync(queue, cancellationToken).ConfigureAwait(false);
         await Publisher.PublishAsync(envelope, queue.Name, SendKind.Call, cancellationToken).ConfigureAwait(false);
         LogSent(_logger, envelope.Id, envelope.Name, queue.Name);
     }
@@ -395,19 +318,6 @@ public sealed partial class TaskApp : IAsyncDisposable, IFollowUpSender, IResult
     /// <summary>The in-flight budget of background publishes, sized by <see cref="TaskAppOptions.ProducerMaxPendingPublishes"/> on first use.</summary>
     private SemaphoreSlim PublishSlots =>
         Volatile.Read(ref _publishSlots) ?? LazyInitializer.EnsureInitialized(ref _publishSlots, () => new SemaphoreSlim(Options.ProducerMaxPendingPublishes));
-
-    private string? Route(string taskName)
-    {
-        foreach (KeyValuePair<string, string> route in Options.TaskRoutes)
-        {
-            if (Glob.IsMatch(route.Key, taskName))
-            {
-                return route.Value;
-            }
-        }
-
-        return null;
-    }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Sent task {TaskId} ({TaskName}) to queue {Queue}.")]
     private static partial void LogSent(ILogger logger, string taskId, string taskName, string queue);

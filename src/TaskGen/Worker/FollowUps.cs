@@ -12,7 +12,7 @@ namespace TaskGen.Worker;
 /// Sends what a finished task's workflow asks for next (links and chain steps), and fails a chain's
 /// remaining steps when a step fails or cannot be sent, so a chain either goes on or its end hears why not.
 /// </summary>
-internal sealed partial class FollowUps(WorkerContext worker, IFollowUpSender sender, string origin, ILogger logger)
+internal sealed partial class FollowUps(WorkerContext worker, TaskRouter router, string origin, ILogger logger)
 {
     public async ValueTask SendAsync(TaskRequest request, ReadOnlyMemory<byte> resultJson)
     {
@@ -43,7 +43,7 @@ internal sealed partial class FollowUps(WorkerContext worker, IFollowUpSender se
             TaskEnvelope next = followUp.Envelope;
             try
             {
-                await sender.SendFollowUpAsync(next, followUp.Queue).ConfigureAwait(false);
+                await router.SendFollowUpAsync(next, followUp.Queue).ConfigureAwait(false);
                 LogFollowUpSent(logger, LogText.Escape(next.Id), LogText.Escape(next.Name), LogText.Escape(request.Id));
             }
             catch (Exception ex)

@@ -63,7 +63,7 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
             ResultStoreRetryTime = _settings.WorkerResultStoreRetryTime,
             DeadLetterQueue = _settings.DeadLetterQueue,
         };
-        _context.FollowUps = new FollowUps(_context, dependencies.FollowUps, dependencies.Origin, _logger);
+        _context.FollowUps = new FollowUps(_context, dependencies.Router, dependencies.Origin, _logger);
         _context.Services = dependencies.Services;
         _executor = new TaskExecutor(_context, _logger);
         _eta = new EtaScheduler(_context, _settings.WorkerEtaTaskLimit, _settings.WorkerMaxHoldTime, _logger);
@@ -136,7 +136,7 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
         }
 
         // Known before the first delivery, so the retries of every queue read one finished set.
-        QueueDeclaration[] declarations = Queues.Select(_dependencies.ResolveQueue).ToArray();
+        QueueDeclaration[] declarations = Queues.Select(_dependencies.Router.ResolveQueue).ToArray();
         _context.DelayedQueues = declarations
             .Where(queue => TaskQueueTopology.DelaysInBroker(_dependencies.Transport, queue, _settings.DefaultQueueType))
             .Select(queue => queue.Name).ToHashSet(StringComparer.Ordinal);

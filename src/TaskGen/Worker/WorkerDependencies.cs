@@ -9,16 +9,15 @@ namespace TaskGen.Worker;
 
 /// <summary>
 /// Everything a worker takes from the program that hosts it, so that the worker knows no app type: the
-/// broker, the settings, the tasks, how to route a queue name and send a follow-up, and what is built on it.
+/// broker, the settings, the tasks, the router that places a queue name and sends a follow-up, and what is built on it.
 /// </summary>
 internal sealed record WorkerDependencies(
     TaskPublisher Publisher,
+    TaskRouter Router,
     TaskAppOptions Options,
     TaskRegistry Tasks,
     ILoggerFactory LoggerFactory,
-    string Origin,
-    Func<string, QueueDeclaration> ResolveQueue,
-    IFollowUpSender FollowUps)
+    string Origin)
 {
     /// <summary>The broker the worker consumes from, the one its publisher sends to.</summary>
     public ITransport Transport => Publisher.Transport;

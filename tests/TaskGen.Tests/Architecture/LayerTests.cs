@@ -76,6 +76,21 @@ public sealed class LayerTests
         Assert.Empty(failing.Select(t => t.FullName));
     }
 
+    [Fact]
+    public void TheAppIsNoSeamOfTheLayersBelowItAndHandsThemNoCallbacks()
+    {
+        // A worker or a result that calls back into the app through an interface the app implements, or through a
+        // delegate it was handed, depends on the app as surely as one that names it; they take parts instead.
+        string[] below = ["TaskGen.Serialization", "TaskGen.Protocol", "TaskGen.Transport", "TaskGen.Worker", "TaskGen.Results"];
+        Assert.Empty(typeof(TaskApp).GetInterfaces().Where(i => below.Contains(i.Namespace)).Select(i => i.FullName));
+
+        Type dependencies = typeof(TaskApp).Assembly.GetType("TaskGen.Worker.WorkerDependencies", throwOnError: true)!;
+        string[] callbacks = [.. dependencies.GetConstructors().SelectMany(c => c.GetParameters())
+            .Where(p => typeof(Delegate).IsAssignableFrom(p.ParameterType))
+            .Select(p => p.Name!)];
+        Assert.Empty(callbacks);
+    }
+
     [Theory]
     [InlineData("TaskGen.Control")]
     [InlineData("TaskGen.Events")]

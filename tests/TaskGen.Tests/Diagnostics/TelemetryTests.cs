@@ -97,7 +97,7 @@ public sealed partial class TelemetryTests
               {"task": "{{Remote.TestTasks.Add.Name}}", "args": [100], "kwargs": {}, "options": {"task_id": "{{third}}", "queue": "celery"}, "subtask_type": null, "immutable": false},
               {"task": "{{Remote.TestTasks.Add.Name}}", "args": [10], "kwargs": {}, "options": {"task_id": "{{second}}", "queue": "celery"}, "subtask_type": null, "immutable": false}]}
             """;
-        await env.App.SendFollowUpAsync(
+        await env.App.Router.SendFollowUpAsync(
             new TaskEnvelope
             {
                 Id = first,
