@@ -22,7 +22,7 @@ public sealed partial class TaskApp : IAsyncDisposable
 
     private readonly ILogger _logger;
     private readonly IResultBackend? _results;
-    private readonly RedisResultConnection? _redis;
+    private readonly ResultBackends _backends;
     private readonly ResultWaits _waits;
     private readonly ConcurrentDictionary<IReadOnlyList<QueueDeclaration>, bool> _seenQueueLists = new(ReferenceEqualityComparer.Instance);
     private SemaphoreSlim? _publishSlots;
@@ -36,16 +36,8 @@ public sealed partial class TaskApp : IAsyncDisposable
         Tasks = tasks;
         LoggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("TaskGen.TaskApp");
-        if (options.ResultBackend == "rpc://")
-        {
-            _results = new RpcResultBackend(transport, options.ResultExpires, options.DefaultQueueType, loggerFactory.CreateLogger("TaskGen.Results"));
-        }
-        else if (RedisUrl.IsRedis(options.ResultBackend))
-        {
-            _redis = new RedisResultConnection(RedisUrl.Parse(options.ResultBackend), $"taskgen-{Environment.ProcessId}", options.ResultBackendMasterName);
-            _results = new RedisResultBackend(_redis, options.ResultExpires, loggerFactory.CreateLogger("TaskGen.Results"));
-        }
-
+        _backends = ResultBackends.Create(options, transport, loggerFactory);
+        _results = _backends.Client;
         _waits = new ResultWaits(_results, options.ResultExpires, transport);
         Origin = $"gen{Environment.ProcessId}@{Environment.MachineName}";
     }
@@ -157,7 +149,7 @@ public sealed partial class TaskApp : IAsyncDisposable
             new WorkerDependencies(Publisher, Router, Options, Tasks, LoggerFactory, Origin)
             {
                 Services = Services,
-                ResultStore = _redis is null ? null : new RedisResultStore(_redis, Options.WorkerMaxResultSize, Options.ResultExpires),
+                Results = _backends,
 
                 // Remote control and events are built on the worker here, so the worker itself knows neither.
                 AddOns = (state, taskEvents) =>
@@ -172,15 +164,7 @@ public sealed partial class TaskApp : IAsyncDisposable
     /// <summary>Stops receiving results and closes the transport.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (_results is not null)
-        {
-            await _results.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (_redis is not null)
-        {
-            await _redis.DisposeAsync().ConfigureAwait(false);
-        }
+        await _backends.DisposeAsync().ConfigureAwait(false);
 
         await Transport.DisposeAsync().ConfigureAwait(false);
         ClearDefault(this);

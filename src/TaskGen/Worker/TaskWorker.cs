@@ -54,7 +54,7 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
 
         NodeName = WorkerOptions.ResolveNodeName(options.NodeName);
         Queues = options.Queues.Count > 0 ? options.Queues.Distinct(StringComparer.Ordinal).ToArray() : [_settings.TaskDefaultQueue];
-        _context = new WorkerContext(NodeName, Concurrency, _settings.TaskAcksLate, dependencies.ResultStore ?? new RpcResultStore(dependencies.Transport, NodeName, _settings.WorkerMaxResultSize, _settings.WorkerConfirmResults), dependencies.LoggerFactory.CreateLogger("TaskGen.Results"))
+        _context = new WorkerContext(NodeName, Concurrency, _settings.TaskAcksLate, dependencies.Results.CreateStore(NodeName), dependencies.LoggerFactory.CreateLogger("TaskGen.Results"))
         {
             Transport = dependencies.Transport,
             Publisher = dependencies.Publisher,

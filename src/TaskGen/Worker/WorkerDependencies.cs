@@ -28,8 +28,8 @@ internal sealed record WorkerDependencies(
     /// <summary>The container that <c>[FromServices]</c> task parameters are resolved from, a scope per task; null outside a host.</summary>
     public IServiceProvider? Services { get; init; }
 
-    /// <summary>Where the worker stores results when the app's backend stores them by id; null sends them by <c>reply_to</c>.</summary>
-    public Results.IResultStore? ResultStore { get; init; }
+    /// <summary>The app's result backend, whose store half the worker answers into.</summary>
+    public required Results.ResultBackends Results { get; init; }
 }
 
 /// <summary>What is built on a started worker: an observer of its tasks and services that start and stop with it.</summary>
