@@ -41,12 +41,7 @@ public sealed class BadInputTests(RabbitMqFixture broker) : IntegrationTest(brok
         }
 
         Assert.Equal(42, await App.Send(Jobs.Add.Signature(40, 2)).GetAsync(Guard));
-        for (int attempt = 0; attempt < 100 && await ReadyAsync(RabbitMqFixture.DeadLetters) < cases.Count; attempt++)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.Equal((uint)cases.Count, await ReadyAsync(RabbitMqFixture.DeadLetters));
+        Assert.Equal((uint)cases.Count, await Poll.UntilAsync(() => ReadyAsync(RabbitMqFixture.DeadLetters), ready => ready >= cases.Count, "every rejected message in the dead letters", TimeSpan.FromMilliseconds(50)));
     }
 
     private static (string, TransportMessage, string) Case(string contentType, string body, string? task, string reason)

@@ -35,14 +35,7 @@ public sealed class HostedWorkerTests(RabbitMqFixture broker) : IntegrationTest(
         Assert.True(await outage > 0, "The outage closed no connection.");
         Assert.Contains(HealthStatus.Unhealthy, seen);
 
-        var clock = Stopwatch.StartNew();
-        HealthReport report;
-        while ((report = await health.CheckHealthAsync()).Status != HealthStatus.Healthy && clock.Elapsed < Guard)
-        {
-            await Task.Delay(200);
-        }
-
-        Assert.True(report.Status == HealthStatus.Healthy, $"Still {report.Status} after the outage: {report.Entries["taskgen"].Description}");
+        await Poll.UntilAsync(() => health.CheckHealthAsync(), report => report.Status == HealthStatus.Healthy, "the health check to be healthy again after the outage", TimeSpan.FromMilliseconds(200));
         Assert.StartsWith("health@", await App.Send(Jobs.WhoAmI.Signature()).GetAsync(Guard), StringComparison.Ordinal);
         await host.StopAsync();
     }
@@ -56,10 +49,8 @@ public sealed class HostedWorkerTests(RabbitMqFixture broker) : IntegrationTest(
 
         AsyncResult<int> running = await App.SendAsync(Jobs.Slow.Signature(42, 2000));
         var clock = Stopwatch.StartNew();
-        while (!(await health.CheckHealthAsync()).Entries["taskgen"].Data.Values.OfType<string>().Any(v => v.EndsWith(", 1 active", StringComparison.Ordinal)) && clock.Elapsed < Guard)
-        {
-            await Task.Delay(50);
-        }
+        await Poll.UntilAsync(
+            () => health.CheckHealthAsync(), report => report.Entries["taskgen"].Data.Values.OfType<string>().Any(v => v.EndsWith(", 1 active", StringComparison.Ordinal)), "the task to run", TimeSpan.FromMilliseconds(50));
 
         await host.StopAsync();
 

@@ -108,8 +108,8 @@ public sealed class QuorumQueueTests(RabbitMqFixture broker) : IntegrationTest(b
 
         // A control client's reply queue lives only while it waits: list the queues while a ping waits out its timeout.
         Task<IReadOnlyList<ControlReply>> waiting = new RemoteControlClient(app.Transport).PingAsync(TimeSpan.FromSeconds(6));
-        await Task.Delay(500);
-        IReadOnlyList<QueueRow> queues = await ListQueuesAsync();
+        IReadOnlyList<QueueRow> queues = await Poll.UntilAsync(
+            ListQueuesAsync, rows => rows.Any(q => q.Name.EndsWith(".reply.celery.pidbox", StringComparison.Ordinal)), "the control client's reply queue to exist");
         Assert.Contains(await waiting, r => r.Node == node);
 
         string listing = string.Join("\n", queues);

@@ -31,11 +31,7 @@ public sealed class TracingTests(RabbitMqFixture broker) : IntegrationTest(broke
         Assert.Equal(42, await result.GetAsync(Guard));
 
         Activity? Span(ActivityKind kind) => spans.SingleOrDefault(s => s.Kind == kind && s.GetTagItem("messaging.message.id") as string == result.Id);
-        var clock = Stopwatch.StartNew();
-        while (Span(ActivityKind.Consumer) is null && clock.Elapsed < Guard)
-        {
-            await Task.Delay(10);
-        }
+        await Poll.UntilAsync(() => Task.FromResult(Span(ActivityKind.Consumer)), span => span is not null, "the worker's span to end", TimeSpan.FromMilliseconds(10));
 
         Activity producer = Assert.IsType<Activity>(Span(ActivityKind.Producer));
         Activity consumer = Assert.IsType<Activity>(Span(ActivityKind.Consumer));

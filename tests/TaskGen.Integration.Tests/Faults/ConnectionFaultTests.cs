@@ -14,7 +14,7 @@ public sealed class ConnectionFaultTests(RabbitMqFixture broker) : IntegrationTe
     {
         await using ProgramProcess worker = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "slow", "slowpoke@%h");
         AsyncResult<int> pending = await App.SendAsync(Jobs.Slow.Signature(7, 3000));
-        await Task.Delay(500);
+        await Poll.UntilAsync(() => ReadyAsync("slow"), ready => ready == 0, "the worker to take the task");
         await Broker.CtlAsync("close_all_connections", "fault test: every connection closed");
 
         // The task's run loses its acknowledgement and runs again, and the reply queue keeps whichever result comes.
