@@ -9,7 +9,7 @@ using TaskGen.Protocol;
 namespace TaskGen.Transport;
 
 /// <summary>
-/// Publishes on four channels kept apart by how much a failure may cost: a confirming channel for tasks
+/// Publishes on four channels of the publishing connection, kept apart by how much a failure may cost: a confirming channel for tasks
 /// (each publish completes when the broker has the message, and a mandatory message no queue took fails),
 /// an unconfirmed one that only results use (their destination is always the default exchange, so nothing
 /// but the connection can close it), one for events, and one for destinations taken from messages
@@ -29,6 +29,7 @@ internal sealed partial class RabbitMqPublisher : IAsyncDisposable
     private readonly Lane _results;
     private readonly Lane _bestEffort;
     private readonly Lane _untrusted;
+    private volatile bool _lanesOpen;
 
     public RabbitMqPublisher(RabbitMqConnection connection)
     {
@@ -45,6 +46,11 @@ internal sealed partial class RabbitMqPublisher : IAsyncDisposable
 
     public async ValueTask PublishAsync(TransportMessage message, CancellationToken cancellationToken)
     {
+        if (!_lanesOpen)
+        {
+            await OpenLanesAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         BasicProperties properties = RabbitMqProperties.Write(message);
         if (!message.Confirm)
         {
@@ -89,6 +95,20 @@ internal sealed partial class RabbitMqPublisher : IAsyncDisposable
         {
             _confirmWindow.Release();
         }
+    }
+
+    /// <summary>
+    /// Opens every lane's channel with the first publish: once one lane publishes under a broker alarm, the broker reads
+    /// nothing more from the connection, so a lane opening its channel later (results after a worker's first heartbeat
+    /// event, say) would wait for the alarm to clear, while an open channel's publish only has to reach the socket.
+    /// </summary>
+    private async ValueTask OpenLanesAsync(CancellationToken cancellationToken)
+    {
+        await _results.ChannelAsync(cancellationToken).ConfigureAwait(false);
+        await _bestEffort.ChannelAsync(cancellationToken).ConfigureAwait(false);
+        await _untrusted.ChannelAsync(cancellationToken).ConfigureAwait(false);
+        await _confirmed.ChannelAsync(cancellationToken).ConfigureAwait(false);
+        _lanesOpen = true;
     }
 
     /// <summary>
