@@ -9,9 +9,9 @@ using RabbitMQ.Client.Exceptions;
 namespace TaskGen.Transport;
 
 /// <summary>
-/// One of the process's two connections to RabbitMQ, one for consuming and one for publishing: opened on first
-/// use, recovered by RabbitMQ.Client after a network failure, and the factory of the channels of its role. They are
-/// kept apart because under a memory or disk alarm the broker stops reading from every connection that publishes,
+/// One of the process's connections to RabbitMQ, for consuming, for publishing, or for unconfirmed results: opened on
+/// first use, recovered by RabbitMQ.Client after a network failure, and the factory of the channels of its role. Consuming
+/// is kept apart because under a memory or disk alarm the broker stops reading from every connection that publishes,
 /// and acknowledgements must keep flowing to drain the backlog that raised it.
 /// </summary>
 internal sealed partial class RabbitMqConnection : IAsyncDisposable
@@ -25,10 +25,10 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
     private IConnection? _connection;
     private bool _disposed;
 
-    /// <param name="factory">The settings shared by both connections.</param>
+    /// <param name="factory">The settings shared by the process's connections.</param>
     /// <param name="description">The broker, password redacted.</param>
     /// <param name="name">The connection name shown in RabbitMQ's management tools.</param>
-    /// <param name="role">What the connection is for (<c>consuming</c>, <c>publishing</c>), as log lines name it.</param>
+    /// <param name="role">What the connection is for (<c>consuming</c>, <c>publishing</c>, <c>results</c>), as log lines name it.</param>
     /// <param name="logger">Logging for connection events.</param>
     /// <param name="endpoints">The nodes of a failover list; null for the factory's one.</param>
     public RabbitMqConnection(ConnectionFactory factory, string description, string name, string role, ILogger logger, IReadOnlyList<AmqpTcpEndpoint>? endpoints = null)

@@ -9,12 +9,18 @@ using TaskGen.Protocol;
 namespace TaskGen.Transport;
 
 /// <summary>
-/// Publishes on four channels of the publishing connection, kept apart by how much a failure may cost: a confirming channel for tasks
+/// Publishes on four channels kept apart by how much a failure may cost: a confirming channel for tasks
 /// (each publish completes when the broker has the message, and a mandatory message no queue took fails),
 /// an unconfirmed one that only results use (their destination is always the default exchange, so nothing
 /// but the connection can close it), one for events, and one for destinations taken from messages
 /// (remote-control replies), whose missing exchange closes only that channel.
 /// </summary>
+/// <remarks>
+/// Unconfirmed results have a connection of their own. When the broker closes a channel for a message's fault,
+/// RabbitMQ.Client may still write a publish on it after its close-ok, and the broker closes the whole connection
+/// for that, dropping what it had not read. Results sent unconfirmed are counted as sent and their tasks acknowledged
+/// on the consuming connection, so they must not share a connection with a channel the broker may close.
+/// </remarks>
 internal sealed partial class RabbitMqPublisher : IAsyncDisposable
 {
     /// <summary>How often a confirmed publish is tried when the channel closes under it for another message's fault.</summary>
@@ -31,7 +37,7 @@ internal sealed partial class RabbitMqPublisher : IAsyncDisposable
     private readonly Lane _untrusted;
     private volatile bool _lanesOpen;
 
-    public RabbitMqPublisher(RabbitMqConnection connection)
+    public RabbitMqPublisher(RabbitMqConnection connection, RabbitMqConnection results)
     {
         _connection = connection;
         _confirmed = new Lane(connection, new CreateChannelOptions(
@@ -39,7 +45,7 @@ internal sealed partial class RabbitMqPublisher : IAsyncDisposable
             publisherConfirmationTrackingEnabled: true,
             outstandingPublisherConfirmationsRateLimiter: new ThrottlingRateLimiter(RabbitMqTransport.MaxOutstandingConfirms, throttlingPercentage: null),
             consumerDispatchConcurrency: 1));
-        _results = new Lane(connection, RabbitMqConnection.Plain) { Returned = OnReturned };
+        _results = new Lane(results, RabbitMqConnection.Plain) { Returned = OnReturned };
         _bestEffort = new Lane(connection, RabbitMqConnection.Plain) { Returned = OnReturned };
         _untrusted = new Lane(connection, RabbitMqConnection.Plain) { Returned = OnReturned };
     }
@@ -98,13 +104,13 @@ internal sealed partial class RabbitMqPublisher : IAsyncDisposable
     }
 
     /// <summary>
-    /// Opens every lane's channel with the first publish: once one lane publishes under a broker alarm, the broker reads
-    /// nothing more from the connection, so a lane opening its channel later (results after a worker's first heartbeat
-    /// event, say) would wait for the alarm to clear, while an open channel's publish only has to reach the socket.
+    /// Opens every lane's channel on the shared connection with the first publish: once one lane publishes under a broker
+    /// alarm, the broker reads nothing more from the connection, so a lane opening its channel later (a control reply after
+    /// a worker's first heartbeat event, say) would wait for the alarm to clear, while an open channel's publish only has
+    /// to reach the socket. The results connection publishes nothing else, so its lane opens with its own first result.
     /// </summary>
     private async ValueTask OpenLanesAsync(CancellationToken cancellationToken)
     {
-        await _results.ChannelAsync(cancellationToken).ConfigureAwait(false);
         await _bestEffort.ChannelAsync(cancellationToken).ConfigureAwait(false);
         await _untrusted.ChannelAsync(cancellationToken).ConfigureAwait(false);
         await _confirmed.ChannelAsync(cancellationToken).ConfigureAwait(false);

@@ -13,7 +13,7 @@ namespace TaskGen.Transport;
 
 /// <summary>
 /// The transport for <c>amqp://</c> and <c>amqps://</c> URLs, on RabbitMQ.Client 7: a consuming and a publishing
-/// connection per process, each with automatic connection and topology recovery (<see cref="RabbitMqConnection"/>), publishing
+/// connection per process, and one for unconfirmed results, each with automatic connection and topology recovery (<see cref="RabbitMqConnection"/>), publishing
 /// channels kept apart by what a failure may cost (<see cref="RabbitMqPublisher"/>), a channel per consumer
 /// with one bounded restart path (<see cref="RabbitMqConsumer"/>), and a separate channel for declarations so
 /// that a refused declaration never takes publishing down.
@@ -27,15 +27,18 @@ public sealed class RabbitMqTransport : ITransport
     // Consumers, their acks and declarations; nothing that publishes, so a broker alarm never blocks it.
     private readonly RabbitMqConnection _consuming;
 
-    // Tasks, results, events, control replies, and the queue reader, which publishes what it moves.
+    // Tasks, confirmed results, events, control replies, and the queue reader, which publishes what it moves.
     private readonly RabbitMqConnection _publishing;
+
+    // Unconfirmed results only, opened with the first: no channel on it is ever closed for a message's fault.
+    private readonly RabbitMqConnection _results;
     private readonly RabbitMqPublisher _publisher;
     private readonly SemaphoreSlim _topologyGate = new(1, 1);
     private IChannel? _topology;
 
     /// <summary>Creates a transport for <paramref name="brokerUrl"/>; it connects on first use.</summary>
     /// <param name="brokerUrl"><c>amqp://user:password@host:port/vhost</c> or <c>amqps://...</c>, or several nodes of one cluster separated by <c>;</c>.</param>
-    /// <param name="clientName">The connection name shown in RabbitMQ's management tools, followed by <c>(consuming)</c> or <c>(publishing)</c>.</param>
+    /// <param name="clientName">The connection name shown in RabbitMQ's management tools, followed by <c>(consuming)</c>, <c>(publishing)</c> or <c>(results)</c>.</param>
     /// <param name="loggerFactory">Logging for connection events.</param>
     /// <param name="tlsCaCertificate">For <c>amqps://</c>, a PEM file of the CA that issues the broker's certificate, trusted instead of the system's roots.</param>
     /// <exception cref="TaskAppConfigurationException">The URL cannot be parsed, or the CA file cannot be used.</exception>
@@ -46,7 +49,8 @@ public sealed class RabbitMqTransport : ITransport
         ILogger logger = loggerFactory.CreateLogger("TaskGen.RabbitMq");
         _consuming = new RabbitMqConnection(_factory, Description, clientName + " (consuming)", "consuming", logger, endpoints);
         _publishing = new RabbitMqConnection(_factory, Description, clientName + " (publishing)", "publishing", logger, endpoints);
-        _publisher = new RabbitMqPublisher(_publishing);
+        _results = new RabbitMqConnection(_factory, Description, clientName + " (results)", "results", logger, endpoints);
+        _publisher = new RabbitMqPublisher(_publishing, _results);
     }
 
     /// <inheritdoc />
@@ -175,6 +179,7 @@ public sealed class RabbitMqTransport : ITransport
 
         await _consuming.DisposeAsync().ConfigureAwait(false);
         await _publishing.DisposeAsync().ConfigureAwait(false);
+        await _results.DisposeAsync().ConfigureAwait(false);
     }
 
     private static string KindName(ExchangeKind kind) => kind switch
