@@ -9,17 +9,23 @@ using TaskGen.Protocol;
 namespace TaskGen.Transport;
 
 /// <summary>
-/// Publishes on four channels kept apart by how much a failure may cost: a confirming channel for tasks
+/// Publishes on four channels kept apart by how much a failure may cost: a confirming channel for tasks and results
 /// (each publish completes when the broker has the message, and a mandatory message no queue took fails),
-/// an unconfirmed one that only results use (their destination is always the default exchange, so nothing
-/// but the connection can close it), one for events, and one for destinations taken from messages
+/// an unconfirmed one for results when <c>WorkerConfirmResults</c> is off (their destination is always the default
+/// exchange, so nothing but the connection can close it), one for events, and one for destinations taken from messages
 /// (remote-control replies), whose missing exchange closes only that channel.
 /// </summary>
 /// <remarks>
-/// Unconfirmed results have a connection of their own. When the broker closes a channel for a message's fault,
-/// RabbitMQ.Client may still write a publish on it after its close-ok, and the broker closes the whole connection
-/// for that, dropping what it had not read. Results sent unconfirmed are counted as sent and their tasks acknowledged
-/// on the consuming connection, so they must not share a connection with a channel the broker may close.
+/// <para>
+/// Results are confirmed because a task's acknowledgement travels on the consuming connection: nothing orders it after
+/// an unconfirmed result on this one, so a worker killed between the two would lose a result the broker counts as done.
+/// A confirmed result lost with its connection fails its publish instead, and the task is held or redelivered.
+/// </para>
+/// <para>
+/// Unconfirmed results have a connection of their own, opened only if one is sent. When the broker closes a channel for a
+/// message's fault, RabbitMQ.Client may still write a publish on it after its close-ok, and the broker closes the whole
+/// connection for that, dropping what it had not read; unconfirmed results dropped so would be lost without a trace.
+/// </para>
 /// </remarks>
 internal sealed partial class RabbitMqPublisher : IAsyncDisposable
 {
@@ -107,7 +113,7 @@ internal sealed partial class RabbitMqPublisher : IAsyncDisposable
     /// Opens every lane's channel on the shared connection with the first publish: once one lane publishes under a broker
     /// alarm, the broker reads nothing more from the connection, so a lane opening its channel later (a control reply after
     /// a worker's first heartbeat event, say) would wait for the alarm to clear, while an open channel's publish only has
-    /// to reach the socket. The results connection publishes nothing else, so its lane opens with its own first result.
+    /// to reach the socket. The unconfirmed results' connection publishes nothing else, so its lane opens with its first result.
     /// </summary>
     private async ValueTask OpenLanesAsync(CancellationToken cancellationToken)
     {

@@ -13,7 +13,8 @@ namespace TaskGen.Transport;
 
 /// <summary>
 /// The transport for <c>amqp://</c> and <c>amqps://</c> URLs, on RabbitMQ.Client 7: a consuming and a publishing
-/// connection per process, and one for unconfirmed results, each with automatic connection and topology recovery (<see cref="RabbitMqConnection"/>), publishing
+/// connection per process (and one for unconfirmed results, opened only if <c>WorkerConfirmResults</c> is off), each with
+/// automatic connection and topology recovery (<see cref="RabbitMqConnection"/>), publishing
 /// channels kept apart by what a failure may cost (<see cref="RabbitMqPublisher"/>), a channel per consumer
 /// with one bounded restart path (<see cref="RabbitMqConsumer"/>), and a separate channel for declarations so
 /// that a refused declaration never takes publishing down.
@@ -30,7 +31,7 @@ public sealed class RabbitMqTransport : ITransport
     // Tasks, confirmed results, events, control replies, and the queue reader, which publishes what it moves.
     private readonly RabbitMqConnection _publishing;
 
-    // Unconfirmed results only, opened with the first: no channel on it is ever closed for a message's fault.
+    // Unconfirmed results only (WorkerConfirmResults off), opened with the first: no channel on it is ever closed for a message's fault.
     private readonly RabbitMqConnection _results;
     private readonly RabbitMqPublisher _publisher;
     private readonly SemaphoreSlim _topologyGate = new(1, 1);
