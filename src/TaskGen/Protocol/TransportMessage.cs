@@ -46,8 +46,8 @@ public sealed class TransportMessage
     public bool Mandatory { get; init; } = true;
 
     /// <summary>
-    /// Whether publishing waits for the broker's confirmation. True for tasks; results are confirmed when
-    /// <c>WorkerConfirmResults</c> is set, and otherwise go, as Celery sends them, unconfirmed on a channel
+    /// Whether publishing waits for the broker's confirmation. True for tasks, and for results unless
+    /// <c>WorkerConfirmResults</c> is off; such results go, as Celery sends them, unconfirmed on a channel
     /// that only results use.
     /// </summary>
     public bool Confirm { get; init; } = true;

@@ -9,9 +9,9 @@ namespace TaskGen.Results;
 
 /// <summary>
 /// The <c>rpc://</c> backend, worker side: a result is a message to the caller's reply queue, keyed by
-/// correlation id, through the default exchange only. Unconfirmed by default, as Celery sends it, on a channel
-/// no other kind of message shares, with results too large for the broker refused before they are sent; with
-/// <c>WorkerConfirmResults</c>, confirmed and <c>mandatory</c>, so a dropped result is known before the ack.
+/// correlation id, through the default exchange only, with results too large for the broker refused before they
+/// are sent. Confirmed and <c>mandatory</c> by default, so the task is acknowledged only once the broker holds its
+/// result; with <c>WorkerConfirmResults</c> off, unconfirmed as Celery sends it, on a channel no other kind of message shares.
 /// </summary>
 internal sealed class RpcResultStore : IResultStore
 {

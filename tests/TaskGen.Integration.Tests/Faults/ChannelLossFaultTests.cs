@@ -26,7 +26,8 @@ public sealed class ChannelLossFaultTests(RabbitMqFixture broker, ITestOutputHel
             await using ProgramProcess worker = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work", "buffered@%h", concurrency: Concurrency);
             var results = Enumerable.Range(0, Count).Select(i => App.Send(Jobs.RecordSlowly.Signature(path, i, 3000))).ToArray();
             await Poll.UntilAsync(() => Task.FromResult(EtaFaultTests.ReadRuns(path).Length), n => n >= Concurrency, "the first two runs to start");
-            Assert.Equal(1, await Broker.CloseConnectionsOfProcessAsync(worker.Id));
+            // Its consuming and its publishing connection, which the worker opened for its online event.
+            Assert.Equal(2, await Broker.CloseConnectionsOfProcessAsync(worker.Id));
 
             int[] values = await Task.WhenAll(results.Select(r => r.GetAsync(Guard)));
             Assert.Equal(Enumerable.Range(0, Count), values);

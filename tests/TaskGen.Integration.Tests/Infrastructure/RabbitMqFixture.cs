@@ -93,6 +93,15 @@ public sealed class RabbitMqFixture : IAsyncLifetime
     }
 
     /// <summary>
+    /// An Erlang fun, <c>IsOwn</c>, that tells whether a connection name is <c>Name</c> or one of its connections:
+    /// a process names its consuming and publishing connections <c>Name (consuming)</c> and <c>Name (publishing)</c>,
+    /// and the space keeps process 12 from matching process 123.
+    /// </summary>
+    private const string OwnConnection =
+        "Prefix = <<Name/binary, \" \">>, " +
+        "IsOwn = fun({_, longstr, Value}) -> Value =:= Name orelse string:prefix(Value, Prefix) =/= nomatch; (_) -> false end,";
+
+    /// <summary>
     /// Keeps every connection this test process opens closed, from the broker's side, for a while: each one
     /// found (TaskGen names a connection after its machine and process id) is closed within 50 ms, so client
     /// recovery cannot bring it back before the outage ends, while other processes' connections stay up.
@@ -105,10 +114,10 @@ public sealed class RabbitMqFixture : IAsyncLifetime
     {
         string name = $"TaskGen {Environment.MachineName}:{Environment.ProcessId}";
         string program =
-            $"Name = <<\"{name}\">>, Deadline = erlang:monotonic_time(millisecond) + {(long)duration.TotalMilliseconds}, " +
+            $"Name = <<\"{name}\">>, {OwnConnection} Deadline = erlang:monotonic_time(millisecond) + {(long)duration.TotalMilliseconds}, " +
             "Kill = fun() -> length([rabbit_networking:close_connection(P, \"fault test: outage\") || P <- rabbit_networking:connections(), " +
             "case catch rabbit_networking:connection_info(P, [client_properties]) of " +
-            "[{client_properties, Props}] when is_list(Props) -> lists:keyfind(<<\"connection_name\">>, 1, Props) =:= {<<\"connection_name\">>, longstr, Name}; _ -> false end]) end, " +
+            "[{client_properties, Props}] when is_list(Props) -> IsOwn(lists:keyfind(<<\"connection_name\">>, 1, Props)); _ -> false end]) end, " +
             "Loop = fun Loop(N) -> K = N + Kill(), case erlang:monotonic_time(millisecond) < Deadline of true -> timer:sleep(50), Loop(K); false -> K end end, " +
             "Loop(0).";
         string output = await CtlAsync("eval", program);
@@ -143,10 +152,10 @@ public sealed class RabbitMqFixture : IAsyncLifetime
     {
         string name = $"TaskGen {Environment.MachineName}:{processId}";
         string program =
-            $"Name = <<\"{name}\">>, " +
+            $"Name = <<\"{name}\">>, {OwnConnection} " +
             "length([rabbit_networking:close_connection(P, \"fault test: connection closed\") || P <- rabbit_networking:connections(), " +
             "case catch rabbit_networking:connection_info(P, [client_properties]) of " +
-            "[{client_properties, Props}] when is_list(Props) -> lists:keyfind(<<\"connection_name\">>, 1, Props) =:= {<<\"connection_name\">>, longstr, Name}; _ -> false end]).";
+            "[{client_properties, Props}] when is_list(Props) -> IsOwn(lists:keyfind(<<\"connection_name\">>, 1, Props)); _ -> false end]).";
         string output = await CtlAsync("eval", program);
         return int.Parse(output.Trim(), System.Globalization.CultureInfo.InvariantCulture);
     }

@@ -33,7 +33,7 @@ public sealed class ConsumerChannelLifeTests
             return ValueTask.CompletedTask;
         })
         { Prefetch = 8, AckBatchSize = 4 };
-        var connection = new RabbitMqConnection(new ConnectionFactory(), "amqp://test", NullLogger.Instance);
+        var connection = new RabbitMqConnection(new ConnectionFactory(), "amqp://test", "test (consuming)", "consuming", NullLogger.Instance);
         var consumer = new RabbitMqConsumer(connection, specification);
 
         // Channel A delivers tags 1-3 and is lost; channel B takes over and delivers tags 1-2.

@@ -9,23 +9,35 @@ using RabbitMQ.Client.Exceptions;
 namespace TaskGen.Transport;
 
 /// <summary>
-/// The process's one connection to RabbitMQ: opened on first use, recovered by RabbitMQ.Client after a
-/// network failure, and the factory of every channel the publisher, the consumers and declarations use.
+/// One of the process's connections to RabbitMQ, for consuming, for publishing, or for unconfirmed results: opened on
+/// first use, recovered by RabbitMQ.Client after a network failure, and the factory of the channels of its role. Consuming
+/// is kept apart because under a memory or disk alarm the broker stops reading from every connection that publishes,
+/// and acknowledgements must keep flowing to drain the backlog that raised it.
 /// </summary>
 internal sealed partial class RabbitMqConnection : IAsyncDisposable
 {
     private readonly ConnectionFactory _factory;
     private readonly IReadOnlyList<AmqpTcpEndpoint>? _endpoints;
+    private readonly string _name;
+    private readonly string _role;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private IConnection? _connection;
     private bool _disposed;
 
-    public RabbitMqConnection(ConnectionFactory factory, string description, ILogger logger, IReadOnlyList<AmqpTcpEndpoint>? endpoints = null)
+    /// <param name="factory">The settings shared by the process's connections.</param>
+    /// <param name="description">The broker, password redacted.</param>
+    /// <param name="name">The connection name shown in RabbitMQ's management tools.</param>
+    /// <param name="role">What the connection is for (<c>consuming</c>, <c>publishing</c>, <c>results</c>), as log lines name it.</param>
+    /// <param name="logger">Logging for connection events.</param>
+    /// <param name="endpoints">The nodes of a failover list; null for the factory's one.</param>
+    public RabbitMqConnection(ConnectionFactory factory, string description, string name, string role, ILogger logger, IReadOnlyList<AmqpTcpEndpoint>? endpoints = null)
     {
         _factory = factory;
         _endpoints = endpoints;
         Description = description;
+        _name = name;
+        _role = role;
         _logger = logger;
     }
 
@@ -62,8 +74,8 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
             {
                 // With several endpoints RabbitMQ.Client tries them in turn, and recovery moves to another when this one goes.
                 connection = _endpoints is null
-                    ? await _factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false)
-                    : await _factory.CreateConnectionAsync(_endpoints, cancellationToken).ConfigureAwait(false);
+                    ? await _factory.CreateConnectionAsync(_name, cancellationToken).ConfigureAwait(false)
+                    : await _factory.CreateConnectionAsync(_endpoints, _name, cancellationToken).ConfigureAwait(false);
             }
             catch (BrokerUnreachableException ex)
             {
@@ -74,17 +86,27 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
             {
                 if (args.Initiator != ShutdownInitiator.Application)
                 {
-                    LogConnectionLost(_logger, Description, args.ReplyText);
+                    LogConnectionLost(_logger, Description, _role, args.ReplyText);
                 }
 
                 return Task.CompletedTask;
             };
             connection.RecoverySucceededAsync += (_, _) =>
             {
-                LogConnectionRecovered(_logger, Description);
+                LogConnectionRecovered(_logger, Description, _role);
                 return Task.CompletedTask;
             };
-            LogConnected(_logger, Description);
+            connection.ConnectionBlockedAsync += (_, args) =>
+            {
+                LogConnectionBlocked(_logger, Description, _role, args.Reason);
+                return Task.CompletedTask;
+            };
+            connection.ConnectionUnblockedAsync += (_, _) =>
+            {
+                LogConnectionUnblocked(_logger, Description, _role);
+                return Task.CompletedTask;
+            };
+            LogConnected(_logger, Description, _role);
             _connection = connection;
             return connection;
         }
@@ -146,12 +168,18 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Connected to RabbitMQ at {Broker}.")]
-    private static partial void LogConnected(ILogger logger, string broker);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Connected to RabbitMQ at {Broker} for {Role}.")]
+    private static partial void LogConnected(ILogger logger, string broker, string role);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Connection to RabbitMQ at {Broker} lost: {Reason}; recovering.")]
-    private static partial void LogConnectionLost(ILogger logger, string broker, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Connection to RabbitMQ at {Broker} for {Role} lost: {Reason}; recovering.")]
+    private static partial void LogConnectionLost(ILogger logger, string broker, string role, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Connection to RabbitMQ at {Broker} recovered.")]
-    private static partial void LogConnectionRecovered(ILogger logger, string broker);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Connection to RabbitMQ at {Broker} for {Role} recovered.")]
+    private static partial void LogConnectionRecovered(ILogger logger, string broker, string role);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "RabbitMQ at {Broker} blocked the connection for {Role} ({Reason}); its publishes wait until the broker's alarm clears.")]
+    private static partial void LogConnectionBlocked(ILogger logger, string broker, string role, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "RabbitMQ at {Broker} unblocked the connection for {Role}.")]
+    private static partial void LogConnectionUnblocked(ILogger logger, string broker, string role);
 }

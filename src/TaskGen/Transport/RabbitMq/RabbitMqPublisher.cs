@@ -9,12 +9,24 @@ using TaskGen.Protocol;
 namespace TaskGen.Transport;
 
 /// <summary>
-/// Publishes on four channels kept apart by how much a failure may cost: a confirming channel for tasks
+/// Publishes on four channels kept apart by how much a failure may cost: a confirming channel for tasks and results
 /// (each publish completes when the broker has the message, and a mandatory message no queue took fails),
-/// an unconfirmed one that only results use (their destination is always the default exchange, so nothing
-/// but the connection can close it), one for events, and one for destinations taken from messages
+/// an unconfirmed one for results when <c>WorkerConfirmResults</c> is off (their destination is always the default
+/// exchange, so nothing but the connection can close it), one for events, and one for destinations taken from messages
 /// (remote-control replies), whose missing exchange closes only that channel.
 /// </summary>
+/// <remarks>
+/// <para>
+/// Results are confirmed because a task's acknowledgement travels on the consuming connection: nothing orders it after
+/// an unconfirmed result on this one, so a worker killed between the two would lose a result the broker counts as done.
+/// A confirmed result lost with its connection fails its publish instead, and the task is held or redelivered.
+/// </para>
+/// <para>
+/// Unconfirmed results have a connection of their own, opened only if one is sent. When the broker closes a channel for a
+/// message's fault, RabbitMQ.Client may still write a publish on it after its close-ok, and the broker closes the whole
+/// connection for that, dropping what it had not read; unconfirmed results dropped so would be lost without a trace.
+/// </para>
+/// </remarks>
 internal sealed partial class RabbitMqPublisher : IAsyncDisposable
 {
     /// <summary>How often a confirmed publish is tried when the channel closes under it for another message's fault.</summary>
@@ -29,8 +41,9 @@ internal sealed partial class RabbitMqPublisher : IAsyncDisposable
     private readonly Lane _results;
     private readonly Lane _bestEffort;
     private readonly Lane _untrusted;
+    private volatile bool _lanesOpen;
 
-    public RabbitMqPublisher(RabbitMqConnection connection)
+    public RabbitMqPublisher(RabbitMqConnection connection, RabbitMqConnection results)
     {
         _connection = connection;
         _confirmed = new Lane(connection, new CreateChannelOptions(
@@ -38,13 +51,18 @@ internal sealed partial class RabbitMqPublisher : IAsyncDisposable
             publisherConfirmationTrackingEnabled: true,
             outstandingPublisherConfirmationsRateLimiter: new ThrottlingRateLimiter(RabbitMqTransport.MaxOutstandingConfirms, throttlingPercentage: null),
             consumerDispatchConcurrency: 1));
-        _results = new Lane(connection, RabbitMqConnection.Plain) { Returned = OnReturned };
+        _results = new Lane(results, RabbitMqConnection.Plain) { Returned = OnReturned };
         _bestEffort = new Lane(connection, RabbitMqConnection.Plain) { Returned = OnReturned };
         _untrusted = new Lane(connection, RabbitMqConnection.Plain) { Returned = OnReturned };
     }
 
     public async ValueTask PublishAsync(TransportMessage message, CancellationToken cancellationToken)
     {
+        if (!_lanesOpen)
+        {
+            await OpenLanesAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         BasicProperties properties = RabbitMqProperties.Write(message);
         if (!message.Confirm)
         {
@@ -89,6 +107,20 @@ internal sealed partial class RabbitMqPublisher : IAsyncDisposable
         {
             _confirmWindow.Release();
         }
+    }
+
+    /// <summary>
+    /// Opens every lane's channel on the shared connection with the first publish: once one lane publishes under a broker
+    /// alarm, the broker reads nothing more from the connection, so a lane opening its channel later (a control reply after
+    /// a worker's first heartbeat event, say) would wait for the alarm to clear, while an open channel's publish only has
+    /// to reach the socket. The unconfirmed results' connection publishes nothing else, so its lane opens with its first result.
+    /// </summary>
+    private async ValueTask OpenLanesAsync(CancellationToken cancellationToken)
+    {
+        await _bestEffort.ChannelAsync(cancellationToken).ConfigureAwait(false);
+        await _untrusted.ChannelAsync(cancellationToken).ConfigureAwait(false);
+        await _confirmed.ChannelAsync(cancellationToken).ConfigureAwait(false);
+        _lanesOpen = true;
     }
 
     /// <summary>

@@ -12,8 +12,9 @@ using TaskGen.Protocol;
 namespace TaskGen.Transport;
 
 /// <summary>
-/// The transport for <c>amqp://</c> and <c>amqps://</c> URLs, on RabbitMQ.Client 7: one connection per
-/// process with automatic connection and topology recovery (<see cref="RabbitMqConnection"/>), publishing
+/// The transport for <c>amqp://</c> and <c>amqps://</c> URLs, on RabbitMQ.Client 7: a consuming and a publishing
+/// connection per process (and one for unconfirmed results, opened only if <c>WorkerConfirmResults</c> is off), each with
+/// automatic connection and topology recovery (<see cref="RabbitMqConnection"/>), publishing
 /// channels kept apart by what a failure may cost (<see cref="RabbitMqPublisher"/>), a channel per consumer
 /// with one bounded restart path (<see cref="RabbitMqConsumer"/>), and a separate channel for declarations so
 /// that a refused declaration never takes publishing down.
@@ -24,14 +25,21 @@ public sealed class RabbitMqTransport : ITransport
     public const int MaxOutstandingConfirms = 4096;
 
     private readonly ConnectionFactory _factory;
-    private readonly RabbitMqConnection _connection;
+    // Consumers, their acks and declarations; nothing that publishes, so a broker alarm never blocks it.
+    private readonly RabbitMqConnection _consuming;
+
+    // Tasks, confirmed results, events, control replies, and the queue reader, which publishes what it moves.
+    private readonly RabbitMqConnection _publishing;
+
+    // Unconfirmed results only (WorkerConfirmResults off), opened with the first: no channel on it is ever closed for a message's fault.
+    private readonly RabbitMqConnection _results;
     private readonly RabbitMqPublisher _publisher;
     private readonly SemaphoreSlim _topologyGate = new(1, 1);
     private IChannel? _topology;
 
     /// <summary>Creates a transport for <paramref name="brokerUrl"/>; it connects on first use.</summary>
     /// <param name="brokerUrl"><c>amqp://user:password@host:port/vhost</c> or <c>amqps://...</c>, or several nodes of one cluster separated by <c>;</c>.</param>
-    /// <param name="clientName">The connection name shown in RabbitMQ's management tools.</param>
+    /// <param name="clientName">The connection name shown in RabbitMQ's management tools, followed by <c>(consuming)</c>, <c>(publishing)</c> or <c>(results)</c>.</param>
     /// <param name="loggerFactory">Logging for connection events.</param>
     /// <param name="tlsCaCertificate">For <c>amqps://</c>, a PEM file of the CA that issues the broker's certificate, trusted instead of the system's roots.</param>
     /// <exception cref="TaskAppConfigurationException">The URL cannot be parsed, or the CA file cannot be used.</exception>
@@ -39,8 +47,11 @@ public sealed class RabbitMqTransport : ITransport
     {
         Description = BrokerUrls.Redact(brokerUrl);
         (_factory, IReadOnlyList<AmqpTcpEndpoint>? endpoints) = RabbitMqConnectionSettings.Create(brokerUrl, clientName, tlsCaCertificate);
-        _connection = new RabbitMqConnection(_factory, Description, loggerFactory.CreateLogger("TaskGen.RabbitMq"), endpoints);
-        _publisher = new RabbitMqPublisher(_connection);
+        ILogger logger = loggerFactory.CreateLogger("TaskGen.RabbitMq");
+        _consuming = new RabbitMqConnection(_factory, Description, clientName + " (consuming)", "consuming", logger, endpoints);
+        _publishing = new RabbitMqConnection(_factory, Description, clientName + " (publishing)", "publishing", logger, endpoints);
+        _results = new RabbitMqConnection(_factory, Description, clientName + " (results)", "results", logger, endpoints);
+        _publisher = new RabbitMqPublisher(_publishing, _results);
     }
 
     /// <inheritdoc />
@@ -113,7 +124,7 @@ public sealed class RabbitMqTransport : ITransport
     /// <inheritdoc />
     public async ValueTask<ITransportConsumer> ConsumeAsync(ConsumerSpecification consumer, CancellationToken cancellationToken)
     {
-        var started = new RabbitMqConsumer(_connection, consumer);
+        var started = new RabbitMqConsumer(_consuming, consumer);
         await started.StartAsync(cancellationToken).ConfigureAwait(false);
         return started;
     }
@@ -121,8 +132,10 @@ public sealed class RabbitMqTransport : ITransport
     /// <inheritdoc />
     public async ValueTask<bool> CheckConnectionAsync(CancellationToken cancellationToken)
     {
-        await _connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return _connection.IsOpen;
+        // Either one down stops the process's work: no deliveries or acks, or no results and no sends.
+        await _consuming.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await _publishing.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return _consuming.IsOpen && _publishing.IsOpen;
     }
 
     /// <inheritdoc />
@@ -154,7 +167,7 @@ public sealed class RabbitMqTransport : ITransport
 
     /// <inheritdoc />
     public async ValueTask<IQueueReader> OpenReaderAsync(string queue, CancellationToken cancellationToken) =>
-        await RabbitMqQueueReader.OpenAsync(_connection, queue, cancellationToken).ConfigureAwait(false);
+        await RabbitMqQueueReader.OpenAsync(_publishing, queue, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
@@ -165,7 +178,9 @@ public sealed class RabbitMqTransport : ITransport
             await _topology.DisposeAsync().ConfigureAwait(false);
         }
 
-        await _connection.DisposeAsync().ConfigureAwait(false);
+        await _consuming.DisposeAsync().ConfigureAwait(false);
+        await _publishing.DisposeAsync().ConfigureAwait(false);
+        await _results.DisposeAsync().ConfigureAwait(false);
     }
 
     private static string KindName(ExchangeKind kind) => kind switch
@@ -202,7 +217,7 @@ public sealed class RabbitMqTransport : ITransport
     /// </summary>
     private async ValueTask<T> OnThrowawayChannelAsync<T>(Func<IChannel, CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
     {
-        IChannel channel = await _connection.CreateChannelAsync(null, cancellationToken).ConfigureAwait(false);
+        IChannel channel = await _consuming.CreateChannelAsync(null, cancellationToken).ConfigureAwait(false);
         await using (channel.ConfigureAwait(false))
         {
             try
@@ -234,7 +249,7 @@ public sealed class RabbitMqTransport : ITransport
                     await _topology.DisposeAsync().ConfigureAwait(false);
                 }
 
-                _topology = await _connection.CreateChannelAsync(null, cancellationToken).ConfigureAwait(false);
+                _topology = await _consuming.CreateChannelAsync(null, cancellationToken).ConfigureAwait(false);
             }
 
             return _topology;
