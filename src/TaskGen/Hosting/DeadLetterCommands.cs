@@ -20,6 +20,10 @@ namespace TaskGen.Hosting;
 /// </summary>
 internal static class DeadLetterCommands
 {
+    // A walk that lost its channel counts the queue this many times, this far apart, after it ends.
+    private const int RecountReads = 12;
+    private static readonly TimeSpan RecountPause = TimeSpan.FromMilliseconds(250);
+
     /// <summary>How many messages <c>deadletters list</c> shows when no <c>--limit</c> is given.</summary>
     public const int DefaultLimit = 100;
 
@@ -122,7 +126,7 @@ internal static class DeadLetterCommands
         bool found = false;
         int replayed = 0;
         int left = 0;
-        await SweepAsync(app, name, ready, async letter =>
+        bool lostChannel = await SweepAsync(app, name, ready, async letter =>
         {
             if (!all && (found || letter.TaskId != taskId))
             {
@@ -168,6 +172,15 @@ internal static class DeadLetterCommands
             return found && left == 0 ? 0 : 1;
         }
 
+        if (lostChannel && await RecountAsync(app, name, stop).ConfigureAwait(false) is var there && there > left)
+        {
+            // Replayed, but their removal went with the dropped connection: they are in both queues, and said so here.
+            await error.WriteLineAsync(
+                $"{there - left} more {(there - left == 1 ? "message is" : "messages are")} back in {Escape(name)} than this replay left there: the connection dropped "
+                + "before their removal was known, so they may have been replayed as well. List them before replaying again.").ConfigureAwait(false);
+            left = (int)there;
+        }
+
         await output.WriteLineAsync(left == 0
             ? $"Replayed {replayed} {(replayed == 1 ? "message" : "messages")} from {Escape(name)}."
             : $"Replayed {replayed} {(replayed == 1 ? "message" : "messages")} from {Escape(name)}; {left} left there.").ConfigureAwait(false);
@@ -208,14 +221,39 @@ internal static class DeadLetterCommands
     private static ValueTask NoReplays(DeadLetter letter, string target, MoveOutcome outcome) => ValueTask.CompletedTask;
 
     /// <summary>Walks the <paramref name="ready"/> messages of the dead-letter queue once, as <see cref="DeadLetterSweep"/> describes.</summary>
-    private static async Task SweepAsync(
+    /// <returns>Whether the walk lost its channel on the way (<see cref="DeadLetterSweep.LostChannel"/>).</returns>
+    private static async Task<bool> SweepAsync(
         TaskApp app, string name, uint ready, Func<DeadLetter, ValueTask<string?>> choose, Func<DeadLetter, string, MoveOutcome, ValueTask> replayed, CancellationToken stop)
     {
         IQueueReader reader = await OpenReaderAsync(app, name, stop).ConfigureAwait(false);
+        var sweep = new DeadLetterSweep(reader, ready);
         await using (reader.ConfigureAwait(false))
         {
-            await new DeadLetterSweep(reader, ready).RunAsync(choose, replayed, stop).ConfigureAwait(false);
+            await sweep.RunAsync(choose, replayed, stop).ConfigureAwait(false);
         }
+
+        return sweep.LostChannel;
+    }
+
+    /// <summary>
+    /// Counts the dead-letter queue after a walk that lost its channel, for a few seconds and keeping the highest count:
+    /// the broker puts back what the lost channel held once it notices the old connection gone, which may be after the
+    /// walk ended.
+    /// </summary>
+    private static async Task<uint> RecountAsync(TaskApp app, string name, CancellationToken stop)
+    {
+        uint most = 0;
+        for (int read = 0; read < RecountReads; read++)
+        {
+            if (read > 0)
+            {
+                await Task.Delay(RecountPause, stop).ConfigureAwait(false);
+            }
+
+            most = Math.Max(most, (await app.Transport.InspectQueueAsync(name, stop).ConfigureAwait(false))?.Messages ?? 0);
+        }
+
+        return most;
     }
 
     private static string What(DeadLetter letter) => $"{Escape(letter.TaskName)}[{Escape(letter.TaskId)}]";

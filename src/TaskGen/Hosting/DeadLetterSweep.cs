@@ -33,6 +33,11 @@ namespace TaskGen.Hosting;
 /// </remarks>
 internal sealed class DeadLetterSweep(IQueueReader reader, uint count)
 {
+    // Long enough for the broker to notice a dropped connection and put back what its channels held; spent only when
+    // the queue holds fewer messages than the walk counted, which without such a drop means another reader took them.
+    private static readonly TimeSpan StragglerWait = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan StragglerPoll = TimeSpan.FromMilliseconds(100);
+
     // Every message moved in this walk, by key, with the Lost token of the delivery moved: once that is cancelled,
     // the acknowledgement may not have arrived and the broker may hand the message back.
     private readonly Dictionary<string, CancellationToken> _moved = new(StringComparer.Ordinal);
@@ -44,15 +49,22 @@ internal sealed class DeadLetterSweep(IQueueReader reader, uint count)
     private readonly Dictionary<string, (DeadLetter Letter, string? Target)> _pending = new(StringComparer.Ordinal);
 
     /// <summary>
+    /// Whether the walk lost its channel on the way: acknowledgements sent just before may then never have arrived, and
+    /// their messages come back to the queue after the walk, so what is left there must be counted again afterwards.
+    /// </summary>
+    public bool LostChannel { get; private set; }
+
+    /// <summary>
     /// Walks the queue. <paramref name="choose"/> sees each message once, in queue order, and returns the queue to
     /// replay it to, or null to leave it in the dead-letter queue; <paramref name="replayed"/> hears how each replay ended.
     /// </summary>
     public async Task RunAsync(Func<DeadLetter, ValueTask<string?>> choose, Func<DeadLetter, string, MoveOutcome, ValueTask> replayed, CancellationToken stop)
     {
         int position = 0;
-        while (position < count && await reader.GetAsync(stop).ConfigureAwait(false) is { } delivery)
+        while (position < count && await NextAsync(position, stop).ConfigureAwait(false) is { } delivery)
         {
             var letter = new DeadLetter(position + 1, delivery.Message);
+            LostChannel |= delivery.Redelivered;
             if (delivery.Redelivered && _pending.Remove(letter.Key, out (DeadLetter Letter, string? Target) decided))
             {
                 await ActAsync(delivery, decided.Letter, decided.Target, replayed, stop).ConfigureAwait(false);
@@ -69,14 +81,52 @@ internal sealed class DeadLetterSweep(IQueueReader reader, uint count)
         }
 
         // The last acknowledgements may have been lost with the connection: their messages are back at the head.
-        while (!await reader.SettledAsync(stop).ConfigureAwait(false) && await reader.GetAsync(stop).ConfigureAwait(false) is { } delivery)
+        while (!await reader.SettledAsync(stop).ConfigureAwait(false))
         {
+            LostChannel = true;
+            if (await reader.GetAsync(stop).ConfigureAwait(false) is not { } delivery)
+            {
+                break;
+            }
+
             var letter = new DeadLetter(0, delivery.Message);
             if (!await SettleReturnAsync(delivery, letter, stop).ConfigureAwait(false))
             {
                 // A message that came in meanwhile: taken to look, so it must be passed.
                 await PassAsync(delivery, letter, stop).ConfigureAwait(false);
             }
+        }
+
+        // A move whose channel ended after it may have lost its acknowledgement with it, even when every later one is proven.
+        foreach (CancellationToken lost in _moved.Values)
+        {
+            LostChannel |= lost.IsCancellationRequested;
+        }
+    }
+
+    /// <summary>
+    /// The next message of the walk. A queue that runs dry before the walk has met every message counted at its start
+    /// has some of them out on a channel the broker has not yet found dead (a get whose answer went with a dropped
+    /// connection): they come back once it has, so the walk waits for them, for a bounded time, instead of ending
+    /// without them.
+    /// </summary>
+    private async ValueTask<Delivery?> NextAsync(int position, CancellationToken stop)
+    {
+        DateTime deadline = DateTime.UtcNow + StragglerWait;
+        while (true)
+        {
+            if (await reader.GetAsync(stop).ConfigureAwait(false) is { } delivery)
+            {
+                return delivery;
+            }
+
+            if (position >= count || DateTime.UtcNow > deadline)
+            {
+                return null;
+            }
+
+            LostChannel = true;
+            await Task.Delay(StragglerPoll, stop).ConfigureAwait(false);
         }
     }
 
@@ -86,6 +136,7 @@ internal sealed class DeadLetterSweep(IQueueReader reader, uint count)
         {
             if (await PassAsync(delivery, letter, stop).ConfigureAwait(false) == MoveOutcome.NotSent)
             {
+                LostChannel = true;
                 _pending[letter.Key] = (letter, null);
             }
 
@@ -99,6 +150,7 @@ internal sealed class DeadLetterSweep(IQueueReader reader, uint count)
                 Note(outcome, letter, delivery);
                 break;
             case MoveOutcome.NotSent:
+                LostChannel = true;
                 _pending[letter.Key] = (letter, target);
                 return;
             default:
@@ -141,6 +193,7 @@ internal sealed class DeadLetterSweep(IQueueReader reader, uint count)
     /// </summary>
     private void Note(MoveOutcome outcome, DeadLetter letter, Delivery delivery)
     {
+        LostChannel |= outcome is MoveOutcome.CopiedNotRemoved or MoveOutcome.Unconfirmed or MoveOutcome.NotSent || delivery.Lost.IsCancellationRequested;
         if (outcome is MoveOutcome.Moved or MoveOutcome.CopiedNotRemoved)
         {
             _moved[letter.Key] = delivery.Lost;

@@ -75,7 +75,7 @@ public sealed class DeadLetterFaultTests(RabbitMqFixture broker, ITestOutputHelp
         string[] deadTwice = [.. ids.Where(id => dead.GetValueOrDefault(id) > 1)];
         string[] bothUnreported = [.. ids.Where(id => replayed.ContainsKey(id) && dead.ContainsKey(id) && !output.Contains(id, StringComparison.Ordinal))];
         string summary = $"{twice.Length} replayed twice, {lost.Length} lost, {deadTwice.Length} twice in {RabbitMqFixture.DeadLetters}, "
-            + $"{bothUnreported.Length} in both queues without a word; exit {replay.ExitCode}, {dead.Count} left. Output:\n{output}";
+            + $"{bothUnreported.Length} in both queues without a word; exit {replay.ExitCode}, {dead.Count} left ({string.Join(", ", dead.Keys.Take(5).Select(id => $"{id}: {(replayed.ContainsKey(id) ? "replayed too" : "not replayed")}"))}). Output:\n{output}";
         log.WriteLine($"Dropped with {leftAtDrop} of {Count} left: {summary[..summary.IndexOf(" Output:", StringComparison.Ordinal)]}");
         Assert.True(twice.Length == 0 && lost.Length == 0 && deadTwice.Length == 0 && bothUnreported.Length == 0, summary);
 
