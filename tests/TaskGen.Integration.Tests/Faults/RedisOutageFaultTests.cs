@@ -73,13 +73,7 @@ public sealed class RedisOutageFaultTests(RabbitMqFixture broker, RedisFixture r
 
         try
         {
-            var results = new AsyncResult<int>[Count];
-            for (int i = 0; i < Count; i++)
-            {
-                results[i] = await app.SendAsync(Jobs.RecordSlowly.Signature(path, i, 100));
-            }
-
-            await Poll.UntilAsync(() => Task.FromResult(EtaFaultTests.ReadRuns(path).Length), n => n >= Count / 5, "a fifth of the tasks to run");
+            AsyncResult<int>[] results = await SendUntilAFifthRunAsync(app, path, Count);
             await redis.StopServerAsync();
             try
             {
@@ -123,6 +117,22 @@ public sealed class RedisOutageFaultTests(RabbitMqFixture broker, RedisFixture r
         {
             EtaFaultTests.DeleteRuns(path);
         }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="count"/> tasks that each record their id in <paramref name="path"/> and take 100 ms, and
+    /// returns once a fifth of them ran: the moment a fault test breaks the result store mid-stream.
+    /// </summary>
+    internal static async Task<AsyncResult<int>[]> SendUntilAFifthRunAsync(TaskApp app, string path, int count)
+    {
+        var results = new AsyncResult<int>[count];
+        for (int i = 0; i < count; i++)
+        {
+            results[i] = await app.SendAsync(Jobs.RecordSlowly.Signature(path, i, 100));
+        }
+
+        await Poll.UntilAsync(() => Task.FromResult(EtaFaultTests.ReadRuns(path).Length), n => n >= count / 5, "a fifth of the tasks to run");
+        return results;
     }
 
     private static void Collect(Delivery letter, string path, Dictionary<int, string?> dead)

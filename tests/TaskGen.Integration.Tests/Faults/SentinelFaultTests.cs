@@ -38,13 +38,7 @@ public sealed class SentinelFaultTests(RabbitMqFixture broker, RedisSentinelFixt
 
         try
         {
-            var results = new AsyncResult<int>[Count];
-            for (int i = 0; i < Count; i++)
-            {
-                results[i] = await app.SendAsync(Jobs.RecordSlowly.Signature(path, i, 100));
-            }
-
-            await Poll.UntilAsync(() => Task.FromResult(EtaFaultTests.ReadRuns(path).Length), n => n >= Count / 5, "a fifth of the tasks to run");
+            AsyncResult<int>[] results = await RedisOutageFaultTests.SendUntilAFifthRunAsync(app, path, Count);
             string killed = await sentinel.KillPrimaryAsync();
             var failover = Stopwatch.StartNew();
             await Poll.UntilAsync(sentinel.ReadPrimaryNameAsync, name => name != killed, "the sentinels to promote the replica");

@@ -105,10 +105,13 @@ public sealed class RedisFixture : IAsyncLifetime
         }
     }
 
-    private static async Task<(int Code, string Output)> RunScriptAsync(string command, string directory)
+    private static Task<(int Code, string Output)> RunScriptAsync(string command, string directory) => RunScriptAsync("redis-node.sh", command, directory);
+
+    /// <summary>Runs one of the test Redis scripts in <c>tests/broker</c> and returns its exit code and everything it printed.</summary>
+    internal static async Task<(int Code, string Output)> RunScriptAsync(string script, string command, string directory)
     {
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        start.ArgumentList.Add(Path.Combine(RabbitMqFixture.RepositoryRoot, "tests", "broker", "redis-node.sh"));
+        start.ArgumentList.Add(Path.Combine(RabbitMqFixture.RepositoryRoot, "tests", "broker", script));
         start.ArgumentList.Add(command);
         start.ArgumentList.Add(directory);
         using Process process = Process.Start(start)!;

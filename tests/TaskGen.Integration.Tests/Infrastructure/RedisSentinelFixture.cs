@@ -86,17 +86,5 @@ public sealed class RedisSentinelFixture : IAsyncLifetime
         throw new InvalidOperationException($"The sentinels name a primary on port {port}, which is none of the group's.");
     }
 
-    private async Task<(int Code, string Output)> RunScriptAsync(string command)
-    {
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        start.ArgumentList.Add(Path.Combine(RabbitMqFixture.RepositoryRoot, "tests", "broker", "redis-sentinel.sh"));
-        start.ArgumentList.Add(command);
-        start.ArgumentList.Add(_directory);
-        using Process process = Process.Start(start)!;
-        process.StandardInput.Close();
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private Task<(int Code, string Output)> RunScriptAsync(string command) => RedisFixture.RunScriptAsync("redis-sentinel.sh", command, _directory);
 }
