@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace TaskGen;
 
@@ -170,107 +171,129 @@ public sealed class TaskAppOptions
     public static TimeSpan MaxWaitDuration => Protocol.TaskMessageCodec.MaxTimeLimit;
 
     /// <summary>
-    /// Checks the settings that cannot work, with a message that says why.
+    /// Checks the settings that cannot work, with a message that says why; every refused setting is named at once.
     /// </summary>
-    /// <exception cref="TaskAppConfigurationException">A setting is refused.</exception>
+    /// <exception cref="TaskAppConfigurationException">A setting is refused; with several, the message lists each on a line of its own.</exception>
     public void Validate()
     {
-        RequireJson(nameof(TaskSerializer), TaskSerializer);
-        RequireJson(nameof(ResultSerializer), ResultSerializer);
+        // Every refused setting is collected, so that one start names them all instead of one per attempt.
+        var errors = new List<string>();
+        RequireJson(errors, nameof(TaskSerializer), TaskSerializer);
+        RequireJson(errors, nameof(ResultSerializer), ResultSerializer);
         foreach (string accepted in AcceptContent)
         {
-            RequireJson(nameof(AcceptContent), accepted);
+            RequireJson(errors, nameof(AcceptContent), accepted);
         }
 
         if (!string.Equals(Timezone, "UTC", StringComparison.OrdinalIgnoreCase))
         {
-            throw new TaskAppConfigurationException($"Timezone '{Timezone}' is not supported: TaskGen writes every date in UTC.");
+            errors.Add($"Timezone '{Timezone}' is not supported: TaskGen writes every date in UTC.");
         }
 
         if (Results.RedisUrl.IsRedis(ResultBackend))
         {
-            if (Results.RedisUrl.Parse(ResultBackend).IsSentinel && string.IsNullOrWhiteSpace(ResultBackendMasterName))
+            Results.RedisUrl? url = null;
+            try
             {
-                throw new TaskAppConfigurationException(
+                url = Results.RedisUrl.Parse(ResultBackend);
+            }
+            catch (TaskAppConfigurationException ex)
+            {
+                errors.Add(ex.Message);
+            }
+
+            if (url is { IsSentinel: true } && string.IsNullOrWhiteSpace(ResultBackendMasterName))
+            {
+                errors.Add(
                     $"ResultBackend '{Transport.BrokerUrls.Redact(ResultBackend)}' names Redis sentinels, which need the name they monitor the primary under: set ResultBackendMasterName (Celery's master_name).");
             }
         }
         else if (ResultBackend is not ("rpc://" or "none" or ""))
         {
-            throw new TaskAppConfigurationException($"ResultBackend '{Transport.BrokerUrls.Redact(ResultBackend)}' is not supported: use 'rpc://', 'redis://host:port/db', 'sentinel://host:port/db;sentinel://...' or 'none'.");
+            errors.Add($"ResultBackend '{Transport.BrokerUrls.Redact(ResultBackend)}' is not supported: use 'rpc://', 'redis://host:port/db', 'sentinel://host:port/db;sentinel://...' or 'none'.");
         }
 
         if (WorkerConcurrency < 1)
         {
-            throw new TaskAppConfigurationException($"WorkerConcurrency must be at least 1, not {WorkerConcurrency}.");
+            errors.Add($"WorkerConcurrency must be at least 1, not {WorkerConcurrency}.");
         }
 
         if (WorkerPrefetchMultiplier < 1)
         {
-            throw new TaskAppConfigurationException($"WorkerPrefetchMultiplier must be at least 1, not {WorkerPrefetchMultiplier}.");
+            errors.Add($"WorkerPrefetchMultiplier must be at least 1, not {WorkerPrefetchMultiplier}.");
         }
 
         if (WorkerAckBatchSize < 1)
         {
-            throw new TaskAppConfigurationException($"WorkerAckBatchSize must be at least 1 (1 acknowledges each task on its own), not {WorkerAckBatchSize}.");
+            errors.Add($"WorkerAckBatchSize must be at least 1 (1 acknowledges each task on its own), not {WorkerAckBatchSize}.");
         }
 
         if (WorkerMaxResultSize < 1)
         {
-            throw new TaskAppConfigurationException($"WorkerMaxResultSize must be at least 1, not {WorkerMaxResultSize}.");
+            errors.Add($"WorkerMaxResultSize must be at least 1, not {WorkerMaxResultSize}.");
         }
 
         if (WorkerEtaTaskLimit < 0)
         {
-            throw new TaskAppConfigurationException($"WorkerEtaTaskLimit must be 0 or more, not {WorkerEtaTaskLimit}.");
+            errors.Add($"WorkerEtaTaskLimit must be 0 or more, not {WorkerEtaTaskLimit}.");
         }
 
         if (WorkerMaxHoldTime <= TimeSpan.Zero || WorkerMaxHoldTime > MaxWaitDuration)
         {
-            throw new TaskAppConfigurationException(
+            errors.Add(
                 $"WorkerMaxHoldTime {WorkerMaxHoldTime} is out of range: it must be above 0 and at most {MaxWaitDuration}, and below the broker's consumer_timeout (30 minutes by default).");
         }
 
         if (ProducerMaxPendingPublishes < 1)
         {
-            throw new TaskAppConfigurationException($"ProducerMaxPendingPublishes must be at least 1, not {ProducerMaxPendingPublishes}.");
+            errors.Add($"ProducerMaxPendingPublishes must be at least 1, not {ProducerMaxPendingPublishes}.");
         }
 
         // A stopping worker waits this long on a timer, and no .NET timer waits longer than MaxWaitDuration:
         // refused here rather than thrown by the timer when the worker is already shutting down.
         if (WorkerShutdownTimeout < TimeSpan.Zero || WorkerShutdownTimeout > MaxWaitDuration)
         {
-            throw new TaskAppConfigurationException(
+            errors.Add(
                 $"WorkerShutdownTimeout {WorkerShutdownTimeout} is out of range: it must be between 0 and {MaxWaitDuration} ({MaxWaitDuration.TotalSeconds:0.###} s), the most a .NET timer can wait.");
         }
 
         if (WorkerResultStoreRetryTime < TimeSpan.Zero || WorkerResultStoreRetryTime > MaxWaitDuration)
         {
-            throw new TaskAppConfigurationException(
+            errors.Add(
                 $"WorkerResultStoreRetryTime {WorkerResultStoreRetryTime} is out of range: it must be between 0 (dead-letter at once) and {MaxWaitDuration} ({MaxWaitDuration.TotalSeconds:0.###} s), the most a .NET timer can wait.");
         }
 
         // RabbitMQ refuses an x-expires of zero on the reply queue, and a negative age would drop every result at once.
         if (ResultExpires <= TimeSpan.Zero)
         {
-            throw new TaskAppConfigurationException($"ResultExpires must be above zero, not {ResultExpires}.");
+            errors.Add($"ResultExpires must be above zero, not {ResultExpires}.");
         }
 
         if (!string.Equals(TaskDefaultQueueType, "classic", StringComparison.OrdinalIgnoreCase)
             && !string.Equals(TaskDefaultQueueType, "quorum", StringComparison.OrdinalIgnoreCase))
         {
-            throw new TaskAppConfigurationException($"TaskDefaultQueueType '{TaskDefaultQueueType}' is not supported: use 'classic' or 'quorum', as Celery's task_default_queue_type.");
+            errors.Add($"TaskDefaultQueueType '{TaskDefaultQueueType}' is not supported: use 'classic' or 'quorum', as Celery's task_default_queue_type.");
+        }
+
+        if (errors.Count == 1)
+        {
+            throw new TaskAppConfigurationException(errors[0]);
+        }
+
+        if (errors.Count > 1)
+        {
+            throw new TaskAppConfigurationException($"{errors.Count} settings are refused:{string.Concat(errors.Select(error => Environment.NewLine + "- " + error))}");
         }
     }
 
-    private static void RequireJson(string setting, string value)
+    private static void RequireJson(List<string> errors, string setting, string value)
     {
         if (!string.Equals(value, "json", StringComparison.OrdinalIgnoreCase) && !string.Equals(value, "application/json", StringComparison.OrdinalIgnoreCase))
         {
             string why = value.Contains("pickle", StringComparison.OrdinalIgnoreCase)
                 ? " pickle runs code chosen by whoever can publish to the broker."
                 : " TaskGen's contracts are generated for JSON only.";
-            throw new TaskAppConfigurationException($"{setting} '{value}' is refused: only json is supported;{why}");
+            errors.Add($"{setting} '{value}' is refused: only json is supported;{why}");
         }
     }
 }

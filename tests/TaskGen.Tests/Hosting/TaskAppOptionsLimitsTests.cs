@@ -22,6 +22,28 @@ public sealed class TaskAppOptionsLimitsTests
     }
 
     [Fact]
+    public void EveryRefusedSettingIsNamedInOneStart()
+    {
+        var options = new TaskAppOptions
+        {
+            WorkerConcurrency = 0,
+            TaskSerializer = "pickle",
+            ResultBackend = "sentinel://:s3cret@a:26379/0",
+            ResultExpires = TimeSpan.Zero,
+        };
+
+        string message = Assert.Throws<TaskAppConfigurationException>(options.Validate).Message;
+
+        Assert.StartsWith("4 settings are refused:", message, StringComparison.Ordinal);
+        foreach (string setting in new[] { "WorkerConcurrency", "TaskSerializer", "ResultBackendMasterName", "ResultExpires" })
+        {
+            Assert.Contains(setting, message, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("s3cret", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void WorkerShutdownTimeout_Negative_IsRefused()
     {
         var options = new TaskAppOptions { WorkerShutdownTimeout = TimeSpan.FromSeconds(-1) };
