@@ -136,7 +136,6 @@ internal sealed class DeadLetterSweep(IQueueReader reader, uint count)
         {
             if (await PassAsync(delivery, letter, stop).ConfigureAwait(false) == MoveOutcome.NotSent)
             {
-                LostChannel = true;
                 _pending[letter.Key] = (letter, null);
             }
 

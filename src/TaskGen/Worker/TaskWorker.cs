@@ -56,7 +56,6 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
         Queues = options.Queues.Count > 0 ? options.Queues.Distinct(StringComparer.Ordinal).ToArray() : [_settings.TaskDefaultQueue];
         _context = new WorkerContext(NodeName, Concurrency, _settings.TaskAcksLate, dependencies.Results.CreateStore(NodeName), dependencies.LoggerFactory.CreateLogger("TaskGen.Results"))
         {
-            Transport = dependencies.Transport,
             Publisher = dependencies.Publisher,
             AcksOnFailureOrTimeout = _settings.TaskAcksOnFailureOrTimeout,
             RejectOnWorkerLost = _settings.TaskRejectOnWorkerLost,

@@ -62,9 +62,6 @@ internal sealed partial class WorkerContext : IDisposable
     /// <summary>The consumed queues whose delayed tasks wait in the broker (quorum queues): retries go there through the delay levels.</summary>
     public IReadOnlySet<string> DelayedQueues { get; set; } = new HashSet<string>();
 
-    /// <summary>The broker, for what the worker sends back to a task queue (retries).</summary>
-    public ITransport Transport { get; init; } = null!;
-
     /// <summary>The one road task messages take out: retries, holds handed back and dead letters go through it as copies.</summary>
     public TaskPublisher Publisher { get; init; } = null!;
 
