@@ -15,9 +15,11 @@ namespace TaskGen.Transport;
 /// </summary>
 /// <remarks>
 /// One channel for the gets, the copies and the acks, so that its frames reach the broker in the order sent: a
-/// completed get or confirm proves every acknowledgement sent before it arrived. When the connection drops,
-/// RabbitMQ.Client recovers the channel in place, with delivery tags starting again; each channel life is an
-/// epoch, and a delivery taken in an earlier one is void.
+/// completed get or confirm proves every acknowledgement sent before it arrived. A channel serves one life: when
+/// it closes (the connection dropped, or the broker closed it), the reader opens a fresh one on the connection once
+/// that is back, and a delivery taken on an earlier life is void. RabbitMQ.Client could recover the old channel in
+/// place, but it then renumbers delivery tags with an offset of its own and drops an ack below it without a word,
+/// so an ack racing the recovery could be lost or land on another message.
 /// </remarks>
 internal sealed class RabbitMqQueueReader : IQueueReader
 {
@@ -31,18 +33,16 @@ internal sealed class RabbitMqQueueReader : IQueueReader
         consumerDispatchConcurrency: 1);
 
     private readonly RabbitMqConnection _connection;
-    private IChannel _channel;
-    private CancellationTokenSource _epoch = new();
+    private Life _life;
 
-    // The epoch of the last acknowledgement not yet followed by a completed round trip, or null when there is none.
-    private CancellationTokenSource? _unproven;
+    // The life of the last acknowledgement not yet followed by a completed round trip, or null when there is none.
+    private Life? _unproven;
 
     private RabbitMqQueueReader(RabbitMqConnection connection, IChannel channel, string queue)
     {
         _connection = connection;
-        _channel = channel;
+        _life = new Life(channel);
         Queue = queue;
-        Watch(channel);
     }
 
     public string Queue { get; }
@@ -58,15 +58,15 @@ internal sealed class RabbitMqQueueReader : IQueueReader
         DateTime deadline = DateTime.UtcNow + s_recoveryWait;
         while (true)
         {
-            CancellationTokenSource epoch = await EpochAsync(deadline, cancellationToken).ConfigureAwait(false);
+            Life life = await LiveAsync(deadline, cancellationToken).ConfigureAwait(false);
             BasicGetResult? got;
             try
             {
-                got = await _channel.BasicGetAsync(Queue, autoAck: false, cancellationToken).ConfigureAwait(false);
+                got = await life.Channel.BasicGetAsync(Queue, autoAck: false, cancellationToken).ConfigureAwait(false);
             }
-            catch (OperationInterruptedException ex) when (!_connection.IsOpen || ex is AlreadyClosedException)
+            catch (OperationInterruptedException ex) when (life.IsOver || ex is AlreadyClosedException)
             {
-                // The connection went under the get: wait for it and ask again on the recovered channel.
+                // The channel went under the get: ask again on the next one.
                 continue;
             }
             catch (OperationInterruptedException ex)
@@ -74,13 +74,13 @@ internal sealed class RabbitMqQueueReader : IQueueReader
                 throw RabbitMqConnection.Refused($"RabbitMQ at {_connection.Description} refused to read queue '{Queue}'", ex);
             }
 
-            if (epoch.IsCancellationRequested)
+            if (life.IsOver)
             {
                 // Lost while the reply was on its way: the broker took the message back, and this tag means nothing now.
                 continue;
             }
 
-            if (ReferenceEquals(_unproven, epoch))
+            if (ReferenceEquals(_unproven, life))
             {
                 _unproven = null;
             }
@@ -101,7 +101,7 @@ internal sealed class RabbitMqQueueReader : IQueueReader
             }
 
             TransportMessage message = RabbitMqProperties.ReadMessage(got.Exchange, got.RoutingKey, got.BasicProperties, got.Body);
-            return new GotDelivery(this, epoch, got.DeliveryTag, message, properties, got.Redelivered);
+            return new GotDelivery(this, life, got.DeliveryTag, message, properties, got.Redelivered);
         }
     }
 
@@ -116,25 +116,25 @@ internal sealed class RabbitMqQueueReader : IQueueReader
 
     public async ValueTask<bool> SettledAsync(CancellationToken cancellationToken)
     {
-        if (_unproven is not { } epoch)
+        if (_unproven is not { } life)
         {
             return true;
         }
 
-        if (!epoch.IsCancellationRequested)
+        if (!life.IsOver)
         {
             try
             {
-                await _channel.QueueDeclarePassiveAsync(Queue, cancellationToken).ConfigureAwait(false);
+                await life.Channel.QueueDeclarePassiveAsync(Queue, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationInterruptedException)
             {
-                // Lost or refused: either way the round trip proves nothing, and the epoch says which.
+                // Lost or refused: either way the round trip proves nothing, and the life says which.
             }
         }
 
-        bool proven = !epoch.IsCancellationRequested && _channel.IsOpen;
-        if (proven || ReferenceEquals(_unproven, epoch))
+        bool proven = !life.IsOver;
+        if (proven || ReferenceEquals(_unproven, life))
         {
             _unproven = null;
         }
@@ -142,23 +142,7 @@ internal sealed class RabbitMqQueueReader : IQueueReader
         return proven;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            if (_channel.IsOpen)
-            {
-                await _channel.CloseAsync().ConfigureAwait(false);
-            }
-        }
-        catch (AlreadyClosedException)
-        {
-            // Closed by the broker or with the connection: the unsettled messages are back in the queue either way.
-        }
-
-        await _channel.DisposeAsync().ConfigureAwait(false);
-        _epoch.Dispose();
-    }
+    public async ValueTask DisposeAsync() => await _life.EndAsync().ConfigureAwait(false);
 
     private GotDelivery Own(Delivery delivery) =>
         delivery is GotDelivery got && ReferenceEquals(got.Owner, this)
@@ -172,14 +156,15 @@ internal sealed class RabbitMqQueueReader : IQueueReader
             throw new InvalidOperationException("The delivery was settled already.");
         }
 
-        if (got.Lost.IsCancellationRequested || !_channel.IsOpen)
+        Life life = got.Life;
+        if (life.IsOver)
         {
             return MoveOutcome.NotSent;
         }
 
         try
         {
-            await _channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body, cancellationToken).ConfigureAwait(false);
+            await life.Channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body, cancellationToken).ConfigureAwait(false);
         }
         catch (PublishException ex) when (ex.IsReturn)
         {
@@ -198,43 +183,44 @@ internal sealed class RabbitMqQueueReader : IQueueReader
         }
 
         // From here the copy exists, and the removal is not known to have happened until a later round trip on this
-        // channel life completes: if that life ends first, the broker may hand the message back.
-        _unproven = got.Epoch;
-        if (got.Lost.IsCancellationRequested)
+        // channel completes: if the channel ends first, the broker may hand the message back.
+        _unproven = life;
+        if (life.IsOver)
         {
             return MoveOutcome.CopiedNotRemoved;
         }
 
         try
         {
-            await _channel.BasicAckAsync(got.Tag, multiple: false, cancellationToken).ConfigureAwait(false);
+            await life.Channel.BasicAckAsync(got.Tag, multiple: false, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationInterruptedException)
         {
             return MoveOutcome.CopiedNotRemoved;
         }
 
-        return got.Lost.IsCancellationRequested ? MoveOutcome.CopiedNotRemoved : MoveOutcome.Moved;
+        return life.IsOver ? MoveOutcome.CopiedNotRemoved : MoveOutcome.Moved;
     }
 
-    /// <summary>The current channel life, after waiting out a lost connection or replacing a channel the broker closed.</summary>
-    private async ValueTask<CancellationTokenSource> EpochAsync(DateTime deadline, CancellationToken cancellationToken)
+    /// <summary>The current channel life, or a fresh channel once the connection is open again after the last one ended.</summary>
+    private async ValueTask<Life> LiveAsync(DateTime deadline, CancellationToken cancellationToken)
     {
-        while (_epoch.IsCancellationRequested || !_channel.IsOpen)
+        while (_life.IsOver)
         {
-            if (_connection.IsOpen && !_channel.IsOpen)
+            if (_connection.IsOpen)
             {
-                // Closed by the broker for an error of its own (recovery only restores channels of a lost connection).
-                await _channel.DisposeAsync().ConfigureAwait(false);
-                _channel = await _connection.CreateChannelAsync(s_confirming, cancellationToken).ConfigureAwait(false);
-                Watch(_channel);
-            }
-
-            if (_channel.IsOpen)
-            {
-                // Earlier epochs stay cancelled for the deliveries that hold them, so they are not disposed.
-                _epoch = new CancellationTokenSource();
-                break;
+                // The old channel is closed for good even if the client recovered it, so that nothing is ever
+                // acknowledged on it again; its life stays over for the deliveries that hold it.
+                await _life.EndAsync().ConfigureAwait(false);
+                try
+                {
+                    _life = new Life(await _connection.CreateChannelAsync(s_confirming, cancellationToken).ConfigureAwait(false));
+                    break;
+                }
+                catch (OperationInterruptedException) when (!_connection.IsOpen)
+                {
+                    // Dropped again while the channel opened; wait for the next recovery.
+                }
             }
 
             if (DateTime.UtcNow > deadline)
@@ -245,26 +231,66 @@ internal sealed class RabbitMqQueueReader : IQueueReader
             await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
         }
 
-        return _epoch;
+        return _life;
     }
 
-    private void Watch(IChannel channel) => channel.ChannelShutdownAsync += (_, _) => _epoch.CancelAsync();
+    /// <summary>One channel from its opening to its closing; a delivery belongs to the life it was taken in.</summary>
+    private sealed class Life
+    {
+        private readonly CancellationTokenSource _over = new();
+        private int _ended;
 
-    private sealed class GotDelivery(RabbitMqQueueReader owner, CancellationTokenSource epoch, ulong tag, TransportMessage message, BasicProperties properties, bool redelivered)
+        public Life(IChannel channel)
+        {
+            Channel = channel;
+            channel.ChannelShutdownAsync += (_, _) => _over.CancelAsync();
+        }
+
+        public IChannel Channel { get; }
+
+        public CancellationToken Over => _over.Token;
+
+        public bool IsOver => _over.IsCancellationRequested || !Channel.IsOpen;
+
+        public async ValueTask EndAsync()
+        {
+            if (Interlocked.Exchange(ref _ended, 1) != 0)
+            {
+                return;
+            }
+
+            // Cancelled, not disposed: deliveries of this life keep reading its token.
+            await _over.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                if (Channel.IsOpen)
+                {
+                    await Channel.CloseAsync().ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or ObjectDisposedException)
+            {
+                // Closed by the broker or with the connection: its unsettled messages are back in the queue either way.
+            }
+
+            await Channel.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private sealed class GotDelivery(RabbitMqQueueReader owner, Life life, ulong tag, TransportMessage message, BasicProperties properties, bool redelivered)
         : Delivery(message, owner.Queue, redelivered)
     {
-        private readonly CancellationToken _lostToken = epoch.Token;
         private int _settled;
 
         public RabbitMqQueueReader Owner => owner;
 
-        public CancellationTokenSource Epoch => epoch;
+        public Life Life => life;
 
         public ulong Tag => tag;
 
         public BasicProperties Properties => properties;
 
-        public override CancellationToken Lost => _lostToken;
+        public override CancellationToken Lost => life.Over;
 
         public bool Claim() => Interlocked.Exchange(ref _settled, 1) == 0;
 
@@ -272,12 +298,12 @@ internal sealed class RabbitMqQueueReader : IQueueReader
 
         public override async ValueTask AckAsync()
         {
-            if (Claim() && !_lostToken.IsCancellationRequested)
+            if (Claim() && !life.IsOver)
             {
                 try
                 {
-                    await owner._channel.BasicAckAsync(tag, multiple: false).ConfigureAwait(false);
-                    owner._unproven = epoch;
+                    await life.Channel.BasicAckAsync(tag, multiple: false).ConfigureAwait(false);
+                    owner._unproven = life;
                 }
                 catch (AlreadyClosedException)
                 {
@@ -288,11 +314,11 @@ internal sealed class RabbitMqQueueReader : IQueueReader
 
         public override async ValueTask RejectAsync(bool requeue)
         {
-            if (Claim() && !_lostToken.IsCancellationRequested)
+            if (Claim() && !life.IsOver)
             {
                 try
                 {
-                    await owner._channel.BasicRejectAsync(tag, requeue).ConfigureAwait(false);
+                    await life.Channel.BasicRejectAsync(tag, requeue).ConfigureAwait(false);
                 }
                 catch (AlreadyClosedException)
                 {
