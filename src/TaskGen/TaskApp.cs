@@ -69,6 +69,9 @@ public sealed partial class TaskApp : IAsyncDisposable
     /// <summary>The logger factory the app and its workers log through.</summary>
     public ILoggerFactory LoggerFactory { get; }
 
+    /// <summary>The filters every task run of this app's workers goes through, the first outermost.</summary>
+    internal IReadOnlyList<ITaskFilter> Filters { get; init; } = [];
+
     /// <summary>The container that tasks' <c>[FromServices]</c> parameters come from; set by <c>services.AddTaskGen</c>, null otherwise.</summary>
     public IServiceProvider? Services { get; init; }
 
@@ -149,6 +152,7 @@ public sealed partial class TaskApp : IAsyncDisposable
             new WorkerDependencies(Publisher, Router, Options, Tasks, LoggerFactory, Origin)
             {
                 Services = Services,
+                Filters = Filters,
                 Results = _backends,
 
                 // Remote control and events are built on the worker here, so the worker itself knows neither.

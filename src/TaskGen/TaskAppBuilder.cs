@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TaskGen.Transport;
@@ -20,6 +21,8 @@ public sealed class TaskAppBuilder
 
     // The host builds on the options it has bound and validated, so that IOptions<TaskAppOptions> and the app agree.
     internal TaskAppBuilder(TaskAppOptions options) => Options = options;
+
+    private readonly List<ITaskFilter> _filters = [];
 
     /// <summary>The options; change them in place.</summary>
     public TaskAppOptions Options { get; }
@@ -47,6 +50,18 @@ public sealed class TaskAppBuilder
         return this;
     }
 
+    /// <summary>
+    /// Adds a filter that every task run of the app's workers goes through; filters run in the order added, the
+    /// first outermost. In a host, <c>services.AddTaskFilter&lt;T&gt;()</c> adds one from the container.
+    /// </summary>
+    /// <param name="filter">The filter; one instance serves every run, concurrently.</param>
+    public TaskAppBuilder AddFilter(ITaskFilter filter)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        _filters.Add(filter);
+        return this;
+    }
+
     /// <summary>Changes the options.</summary>
     /// <param name="configure">Changes the options in place.</param>
     public TaskAppBuilder Configure(Action<TaskAppOptions> configure)
@@ -61,6 +76,6 @@ public sealed class TaskAppBuilder
     {
         Options.Validate();
         ITransport transport = Transport ?? TransportFactory.Create(Options.BrokerUrl, LoggerFactory, Options.BrokerTlsCaCertificate);
-        return new TaskApp(Options, transport, Tasks, LoggerFactory) { Services = Services };
+        return new TaskApp(Options, transport, Tasks, LoggerFactory) { Services = Services, Filters = [.. _filters] };
     }
 }

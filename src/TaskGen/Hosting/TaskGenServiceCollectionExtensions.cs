@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -62,12 +63,33 @@ public static class TaskGenServiceCollectionExtensions
                 LoggerFactory = provider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
                 Services = provider,
             };
+            foreach (ITaskFilter filter in provider.GetServices<ITaskFilter>())
+            {
+                builder.AddFilter(filter);
+            }
+
             configure?.Invoke(builder);
             return builder.Build();
         });
 
         // Registered before any worker, so the app exists (and stubs work) before a worker's first task runs.
         services.AddHostedService<TaskAppHostedService>();
+        return services;
+    }
+
+    /// <summary>
+    /// Adds a filter that every task run of the app's workers goes through (logging scopes, tenant context, metrics),
+    /// created once by the container; filters registered here run in registration order, the first outermost, and
+    /// before those added with <see cref="TaskAppBuilder.AddFilter"/>.
+    /// </summary>
+    /// <typeparam name="TFilter">The filter type; a singleton, so it takes per-run services from the invocation.</typeparam>
+    /// <param name="services">The service collection.</param>
+    /// <returns>The service collection, to chain calls.</returns>
+    public static IServiceCollection AddTaskFilter<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TFilter>(this IServiceCollection services)
+        where TFilter : class, ITaskFilter
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddSingleton<ITaskFilter, TFilter>();
         return services;
     }
 

@@ -88,10 +88,20 @@ public sealed class TaskInvocation
         return _scope.ServiceProvider.GetRequiredService<T>();
     }
 
-    /// <summary>Runs the task through its module, then disposes the services it took, once it has really finished.</summary>
-    internal ValueTask DispatchAsync(TaskModule module)
+    /// <summary>The module whose dispatch table runs this task; set by the worker.</summary>
+    internal TaskModule? Module { get; init; }
+
+    /// <summary>Runs the task through its module's dispatch table, for the end of a filter chain.</summary>
+    internal ValueTask DispatchAsync() =>
+        (Module ?? throw new InvalidOperationException($"Task {Request.Name} has no module to run it.")).DispatchAsync(this);
+
+    /// <summary>
+    /// Runs the task, through <paramref name="filters"/> when the worker has any, then disposes the services the run
+    /// took, once it has really finished: a filter's code after the task still has the run's scope.
+    /// </summary>
+    internal ValueTask RunAsync(TaskRunDelegate? filters)
     {
-        ValueTask run = module.DispatchAsync(this);
+        ValueTask run = filters is null ? DispatchAsync() : filters(this);
         if (_scope is null && run.IsCompletedSuccessfully)
         {
             run.GetAwaiter().GetResult();

@@ -64,7 +64,7 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
         };
         _context.FollowUps = new FollowUps(_context, dependencies.Router, dependencies.Origin, _logger);
         _context.Services = dependencies.Services;
-        _executor = new TaskExecutor(_context, _logger);
+        _executor = new TaskExecutor(_context, dependencies.Filters, _logger);
         _eta = new EtaScheduler(_context, _settings.WorkerEtaTaskLimit, _settings.WorkerMaxHoldTime, _logger);
         _handler = new DeliveryHandler(_context, dependencies.Tasks, _settings.WorkerMaxBodySize, _eta, _rates, _executor, _logger);
     }

@@ -28,6 +28,9 @@ internal sealed record WorkerDependencies(
     /// <summary>The container that <c>[FromServices]</c> task parameters are resolved from, a scope per task; null outside a host.</summary>
     public IServiceProvider? Services { get; init; }
 
+    /// <summary>The filters every run goes through, the first outermost.</summary>
+    public IReadOnlyList<ITaskFilter> Filters { get; init; } = [];
+
     /// <summary>The app's result backend, whose store half the worker answers into.</summary>
     public required Results.ResultBackends Results { get; init; }
 }
