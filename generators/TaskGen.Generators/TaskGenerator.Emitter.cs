@@ -80,7 +80,10 @@ public sealed partial class TaskGenerator
                 string result = task.Result is null ? "null" : Literal(task.Result.DisplayName);
                 string names = parameters.Length == 0 ? "new string[0]" : $"new[] {{ {parameters} }}";
                 string definition = $"new({StubPath(task)}.Name, {Literal(task.Queue ?? QueueNames.DefaultQueue)}, {names}, {result})";
-                w.WriteLine(task.Policy is { } policy ? $"{definition} {{ Policy = {PolicyExpression(policy)} }}," : definition + ",");
+
+                // The definition carries its task's entry, so a worker's one lookup by name finds the code too.
+                string policy = task.Policy is { } declared ? $"Policy = {PolicyExpression(declared)}, " : string.Empty;
+                w.WriteLine($"{definition} {{ {policy}Run = {InvokeName(task)} }},");
             }
 
             w.Unindent();

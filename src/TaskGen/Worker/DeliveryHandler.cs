@@ -63,7 +63,7 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
             return;
         }
 
-        if (!tasks.TryGet(request.Name, out TaskModule module, out TaskDefinition definition))
+        if (!tasks.TryGet(request.Name, out _, out TaskDefinition definition))
         {
             LogUnknownTask(logger, LogText.Escape(request.Id), LogText.Escape(request.Name), delivery.Queue);
             await delivery.RejectAsync(requeue: false).ConfigureAwait(false);
@@ -84,7 +84,7 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
             RateLimiter? rate = rates.For(definition);
             if (request.Eta is { } due && due > received)
             {
-                Track(RunAtEtaAsync(delivery, request, module, definition.Policy, due, rate, received));
+                Track(RunAtEtaAsync(delivery, request, definition, due, rate, received));
                 handedOver = true;
                 return;
             }
@@ -95,7 +95,7 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
                 if (!lease.IsAcquired)
                 {
                     // Held like an ETA task: out of the prefetch window and without a slot, so others keep running.
-                    Track(RunAtEtaAsync(delivery, request, module, definition.Policy, received, rate, received));
+                    Track(RunAtEtaAsync(delivery, request, definition, received, rate, received));
                     handedOver = true;
                     return;
                 }
@@ -123,7 +123,7 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
                 }
             }
 
-            Track(executor.RunAsync(delivery, request, module, definition.Policy, received));
+            Track(executor.RunAsync(delivery, request, definition, received));
             handedOver = true;
         }
         finally
@@ -136,7 +136,7 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
         }
     }
 
-    private async Task RunAtEtaAsync(Delivery delivery, TaskRequest request, TaskModule module, TaskPolicy policy, DateTimeOffset due, RateLimiter? rate, DateTimeOffset received)
+    private async Task RunAtEtaAsync(Delivery delivery, TaskRequest request, TaskDefinition definition, DateTimeOffset due, RateLimiter? rate, DateTimeOffset received)
     {
         bool ready = false;
         try
@@ -154,7 +154,7 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
         if (ready)
         {
             // Its wait for a slot counts from its ETA, not from its delivery: it could not start before.
-            await executor.RunAsync(delivery, request, module, policy, due).ConfigureAwait(false);
+            await executor.RunAsync(delivery, request, definition, due).ConfigureAwait(false);
         }
     }
 

@@ -11,4 +11,10 @@ public sealed record TaskDefinition(string Name, string Queue, IReadOnlyList<str
 {
     /// <summary>When the task is retried and how fast a worker may start it, as its <see cref="TaskAttribute"/> declares.</summary>
     public TaskPolicy Policy { get; init; } = TaskPolicy.Default;
+
+    /// <summary>
+    /// Runs the task: the generated module's entry for it, so that the lookup that finds a delivery's definition
+    /// also finds its code. A definition without one runs through its module's <see cref="TaskModule.DispatchAsync"/>.
+    /// </summary>
+    public TaskRunDelegate? Run { get; init; }
 }

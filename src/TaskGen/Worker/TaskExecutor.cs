@@ -51,12 +51,11 @@ internal sealed partial class TaskExecutor
     /// <summary>Runs <paramref name="request"/>; the caller has taken a slot, which this gives back exactly once.</summary>
     /// <param name="delivery">The message.</param>
     /// <param name="request">The decoded request.</param>
-    /// <param name="module">The module whose dispatch runs the task.</param>
-    /// <param name="policy">When the task is retried.</param>
+    /// <param name="definition">The task's definition, whose <see cref="TaskDefinition.Run"/> runs it and whose policy says when it is retried.</param>
     /// <param name="readySince">When the task could have started (its delivery, or its ETA), for the queue-wait metric.</param>
-    public async Task RunAsync(Delivery delivery, TaskRequest request, TaskModule module, TaskPolicy policy, DateTimeOffset readySince)
+    public async Task RunAsync(Delivery delivery, TaskRequest request, TaskDefinition definition, DateTimeOffset readySince)
     {
-        using var run = new TaskRunContext(delivery, request, module, policy, _worker);
+        using var run = new TaskRunContext(delivery, request, definition, _worker);
         try
         {
             await Task.Yield();

@@ -88,12 +88,12 @@ public sealed class TaskInvocation
         return _scope.ServiceProvider.GetRequiredService<T>();
     }
 
-    /// <summary>The module whose dispatch table runs this task; set by the worker.</summary>
-    internal TaskModule? Module { get; init; }
+    /// <summary>The task's code, from its registered definition; set by the worker.</summary>
+    internal TaskRunDelegate? Target { get; init; }
 
-    /// <summary>Runs the task through its module's dispatch table, for the end of a filter chain.</summary>
+    /// <summary>Runs the task's code, at the end of a filter chain or without one.</summary>
     internal ValueTask DispatchAsync() =>
-        (Module ?? throw new InvalidOperationException($"Task {Request.Name} has no module to run it.")).DispatchAsync(this);
+        (Target ?? throw new InvalidOperationException($"Task {Request.Name} has no code to run it.")).Invoke(this);
 
     /// <summary>
     /// Runs the task, through <paramref name="filters"/> when the worker has any, then disposes the services the run

@@ -37,7 +37,8 @@ public sealed class TaskRegistry
             _modules.Add(module);
             foreach (TaskDefinition definition in module.Tasks)
             {
-                _tasks.Add(definition.Name, (module, definition));
+                // Every stored definition can run its task, so a worker never goes back to the module's name switch.
+                _tasks.Add(definition.Name, (module, definition.Run is null ? definition with { Run = module.DispatchAsync } : definition));
             }
 
             AddQueues(module.Queues);

@@ -23,12 +23,11 @@ internal sealed class TaskRunContext : IDisposable
     private readonly Activity? _activity;
     private int _slot = 1;
 
-    public TaskRunContext(Delivery delivery, TaskRequest request, TaskModule module, TaskPolicy policy, WorkerContext worker)
+    public TaskRunContext(Delivery delivery, TaskRequest request, TaskDefinition definition, WorkerContext worker)
     {
         Delivery = delivery;
         Request = request;
-        Module = module;
-        Policy = policy;
+        Definition = definition;
         _slots = worker.Slots;
         _observer = worker.Observer;
         TaskGenTelemetry.LeftPrefetch(request.Name, delivery.Queue);
@@ -39,9 +38,8 @@ internal sealed class TaskRunContext : IDisposable
 
     public TaskRequest Request { get; }
 
-    public TaskModule Module { get; }
-
-    public TaskPolicy Policy { get; }
+    /// <summary>The task's definition, as registered: its <see cref="TaskDefinition.Run"/> is always set.</summary>
+    public TaskDefinition Definition { get; }
 
     /// <summary>Whether the caller can read an answer: from then on the message is acknowledged, never run again.</summary>
     public bool Answered { get; set; }

@@ -51,7 +51,7 @@ internal sealed partial class TimedDispatch
         var invocation = new TaskInvocation(request, _worker.NodeName, run.Delivery.Queue, limit?.Token ?? _worker.Abort)
         {
             Services = _worker.Services,
-            Module = run.Module,
+            Target = run.Definition.Run,
         };
         _active[request.Id] = new TaskWorker.ActiveTask(invocation, run.Delivery, DateTimeOffset.UtcNow);
         long started = Stopwatch.GetTimestamp();
@@ -84,7 +84,7 @@ internal sealed partial class TimedDispatch
         catch (Exception ex)
         {
             bool timedOut = ex is OperationCanceledException && limit?.IsCancellationRequested == true;
-            RetryPlan plan = timedOut ? RetryPlan.Fail(ex) : _retries.Plan(request, run.Policy, ex);
+            RetryPlan plan = timedOut ? RetryPlan.Fail(ex) : _retries.Plan(request, run.Definition.Policy, ex);
             if (plan.Retry)
             {
                 outcome = new RunOutcome(RunEnd.Retry, Retry: plan);

@@ -12,9 +12,9 @@ namespace TaskGen.Generated
 
         private static readonly global::TaskGen.Worker.TaskDefinition[] s_tasks = new global::TaskGen.Worker.TaskDefinition[]
         {
-            new(global::Shop.Remote.Mail.CountAsync.Name, "celery", new string[0], "int"),
-            new(global::Shop.Remote.Mail.FlushAsync.Name, "celery", new string[0], null),
-            new(global::Shop.Remote.Mail.SendAsync.Name, "celery", new[] { "to", "subject" }, "bool"),
+            new(global::Shop.Remote.Mail.CountAsync.Name, "celery", new string[0], "int") { Run = Invoke_Shop_Mail_CountAsync },
+            new(global::Shop.Remote.Mail.FlushAsync.Name, "celery", new string[0], null) { Run = Invoke_Shop_Mail_FlushAsync },
+            new(global::Shop.Remote.Mail.SendAsync.Name, "celery", new[] { "to", "subject" }, "bool") { Run = Invoke_Shop_Mail_SendAsync },
         };
 
         /// <summary>The queues this assembly declares, for its stubs' descriptors and its workers.</summary>

@@ -12,8 +12,8 @@ namespace TaskGen.Generated
 
         private static readonly global::TaskGen.Worker.TaskDefinition[] s_tasks = new global::TaskGen.Worker.TaskDefinition[]
         {
-            new(global::Fleet.Remote.Nodes.Hello.Name, "broadcast_calc", new[] { "greeting" }, "string"),
-            new(global::Fleet.Remote.Nodes.Reload.Name, "broadcast_calc", new string[0], null),
+            new(global::Fleet.Remote.Nodes.Hello.Name, "broadcast_calc", new[] { "greeting" }, "string") { Run = Invoke_Fleet_Nodes_Hello },
+            new(global::Fleet.Remote.Nodes.Reload.Name, "broadcast_calc", new string[0], null) { Run = Invoke_Fleet_Nodes_Reload },
         };
 
         /// <summary>The queues this assembly declares, for its stubs' descriptors and its workers.</summary>

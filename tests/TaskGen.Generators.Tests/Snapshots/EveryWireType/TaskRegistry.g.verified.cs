@@ -12,7 +12,7 @@ namespace TaskGen.Generated
 
         private static readonly global::TaskGen.Worker.TaskDefinition[] s_tasks = new global::TaskGen.Worker.TaskDefinition[]
         {
-            new(global::Wire.Remote.Types.Everything.Name, "bulk", new[] { "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u", "v", "w", "x", "y", "z", "aa", "bb", "cc", "options", "cancellationToken" }, "Dictionary<string, List<int?>>"),
+            new(global::Wire.Remote.Types.Everything.Name, "bulk", new[] { "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u", "v", "w", "x", "y", "z", "aa", "bb", "cc", "options", "cancellationToken" }, "Dictionary<string, List<int?>>") { Run = Invoke_Wire_Types_Everything },
         };
 
         /// <summary>The queues this assembly declares, for its stubs' descriptors and its workers.</summary>

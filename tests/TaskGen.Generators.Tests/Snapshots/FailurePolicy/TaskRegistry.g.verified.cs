@@ -12,9 +12,9 @@ namespace TaskGen.Generated
 
         private static readonly global::TaskGen.Worker.TaskDefinition[] s_tasks = new global::TaskGen.Worker.TaskDefinition[]
         {
-            new(global::Billing.Remote.Payments.Charge.Name, "celery", new[] { "cents" }, "int") { Policy = new global::TaskGen.TaskPolicy { MaxRetries = 5, RetryFor = static exception => exception is global::System.Net.Http.HttpRequestException || exception is global::System.TimeoutException, RetryBackoff = global::System.TimeSpan.FromSeconds(0.5), RetryBackoffMax = global::System.TimeSpan.FromSeconds(60), RetryJitter = false, RateLimit = "10/s" } },
-            new(global::Billing.Remote.Payments.Plain.Name, "celery", new[] { "cents" }, "int"),
-            new(global::Billing.Remote.Payments.Refund.Name, "celery", new[] { "cents" }, null) { Policy = new global::TaskGen.TaskPolicy { DefaultRetryDelay = global::System.TimeSpan.FromSeconds(30) } },
+            new(global::Billing.Remote.Payments.Charge.Name, "celery", new[] { "cents" }, "int") { Policy = new global::TaskGen.TaskPolicy { MaxRetries = 5, RetryFor = static exception => exception is global::System.Net.Http.HttpRequestException || exception is global::System.TimeoutException, RetryBackoff = global::System.TimeSpan.FromSeconds(0.5), RetryBackoffMax = global::System.TimeSpan.FromSeconds(60), RetryJitter = false, RateLimit = "10/s" }, Run = Invoke_Billing_Payments_Charge },
+            new(global::Billing.Remote.Payments.Plain.Name, "celery", new[] { "cents" }, "int") { Run = Invoke_Billing_Payments_Plain },
+            new(global::Billing.Remote.Payments.Refund.Name, "celery", new[] { "cents" }, null) { Policy = new global::TaskGen.TaskPolicy { DefaultRetryDelay = global::System.TimeSpan.FromSeconds(30) }, Run = Invoke_Billing_Payments_Refund },
         };
 
         /// <summary>The queues this assembly declares, for its stubs' descriptors and its workers.</summary>

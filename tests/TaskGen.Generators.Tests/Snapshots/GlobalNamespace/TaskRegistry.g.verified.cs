@@ -12,7 +12,7 @@ namespace TaskGen.Generated
 
         private static readonly global::TaskGen.Worker.TaskDefinition[] s_tasks = new global::TaskGen.Worker.TaskDefinition[]
         {
-            new(global::Remote.Globals.Twice.Name, "celery", new[] { "x" }, "int"),
+            new(global::Remote.Globals.Twice.Name, "celery", new[] { "x" }, "int") { Run = Invoke_Globals_Twice },
         };
 
         /// <summary>The queues this assembly declares, for its stubs' descriptors and its workers.</summary>

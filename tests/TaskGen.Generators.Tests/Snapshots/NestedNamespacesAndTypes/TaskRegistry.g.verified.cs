@@ -12,7 +12,7 @@ namespace TaskGen.Generated
 
         private static readonly global::TaskGen.Worker.TaskDefinition[] s_tasks = new global::TaskGen.Worker.TaskDefinition[]
         {
-            new(global::Company.Product.Module.Inner.Remote.Outer.Nested.Work.Name, "celery", new[] { "class" }, "int"),
+            new(global::Company.Product.Module.Inner.Remote.Outer.Nested.Work.Name, "celery", new[] { "class" }, "int") { Run = Invoke_Company_Product_Module_Inner_Outer_Nested_Work },
         };
 
         /// <summary>The queues this assembly declares, for its stubs' descriptors and its workers.</summary>

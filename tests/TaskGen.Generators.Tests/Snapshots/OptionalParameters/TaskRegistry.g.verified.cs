@@ -12,7 +12,7 @@ namespace TaskGen.Generated
 
         private static readonly global::TaskGen.Worker.TaskDefinition[] s_tasks = new global::TaskGen.Worker.TaskDefinition[]
         {
-            new(global::Reports.Remote.Builder.Render.Name, "celery", new[] { "title", "copies", "scale", "footer", "format", "draft", "price", "big", "mark" }, "string"),
+            new(global::Reports.Remote.Builder.Render.Name, "celery", new[] { "title", "copies", "scale", "footer", "format", "draft", "price", "big", "mark" }, "string") { Run = Invoke_Reports_Builder_Render },
         };
 
         /// <summary>The queues this assembly declares, for its stubs' descriptors and its workers.</summary>

@@ -12,8 +12,8 @@ namespace TaskGen.Generated
 
         private static readonly global::TaskGen.Worker.TaskDefinition[] s_tasks = new global::TaskGen.Worker.TaskDefinition[]
         {
-            new(global::Books.Remote.Ledger.Check.Name, "audit", new string[0], null),
-            new(global::Books.Remote.Ledger.Post.Name, "ledger", new[] { "amount" }, "decimal"),
+            new(global::Books.Remote.Ledger.Check.Name, "audit", new string[0], null) { Run = Invoke_Books_Ledger_Check },
+            new(global::Books.Remote.Ledger.Post.Name, "ledger", new[] { "amount" }, "decimal") { Run = Invoke_Books_Ledger_Post },
         };
 
         /// <summary>The queues this assembly declares, for its stubs' descriptors and its workers.</summary>

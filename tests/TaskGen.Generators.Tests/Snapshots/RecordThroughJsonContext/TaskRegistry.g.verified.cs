@@ -12,7 +12,7 @@ namespace TaskGen.Generated
 
         private static readonly global::TaskGen.Worker.TaskDefinition[] s_tasks = new global::TaskGen.Worker.TaskDefinition[]
         {
-            new(global::Orders.Remote.Billing.Charge.Name, "celery", new[] { "order", "history" }, "Receipt"),
+            new(global::Orders.Remote.Billing.Charge.Name, "celery", new[] { "order", "history" }, "Receipt") { Run = Invoke_Orders_Billing_Charge },
         };
 
         /// <summary>The queues this assembly declares, for its stubs' descriptors and its workers.</summary>

@@ -12,8 +12,8 @@ namespace TaskGen.Generated
 
         private static readonly global::TaskGen.Worker.TaskDefinition[] s_tasks = new global::TaskGen.Worker.TaskDefinition[]
         {
-            new(global::Alpha.Remote.Jobs.Run.Name, "celery", new[] { "x" }, "int"),
-            new(global::Beta.Remote.Jobs.Run.Name, "celery", new[] { "x" }, "int"),
+            new(global::Alpha.Remote.Jobs.Run.Name, "celery", new[] { "x" }, "int") { Run = Invoke_Alpha_Jobs_Run },
+            new(global::Beta.Remote.Jobs.Run.Name, "celery", new[] { "x" }, "int") { Run = Invoke_Beta_Jobs_Run },
         };
 
         /// <summary>The queues this assembly declares, for its stubs' descriptors and its workers.</summary>

@@ -12,7 +12,7 @@ namespace TaskGen.Generated
 
         private static readonly global::TaskGen.Worker.TaskDefinition[] s_tasks = new global::TaskGen.Worker.TaskDefinition[]
         {
-            new(global::Shop.Remote.Mail.Send.Name, "celery", new[] { "to" }, "string"),
+            new(global::Shop.Remote.Mail.Send.Name, "celery", new[] { "to" }, "string") { Run = Invoke_Shop_Mail_Send },
         };
 
         /// <summary>The queues this assembly declares, for its stubs' descriptors and its workers.</summary>

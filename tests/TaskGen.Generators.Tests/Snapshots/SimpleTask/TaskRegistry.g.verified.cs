@@ -12,7 +12,7 @@ namespace TaskGen.Generated
 
         private static readonly global::TaskGen.Worker.TaskDefinition[] s_tasks = new global::TaskGen.Worker.TaskDefinition[]
         {
-            new(global::CeleryApp.Tasks.Remote.Geometry.RectArea.Name, "calc", new[] { "h", "w" }, "double"),
+            new(global::CeleryApp.Tasks.Remote.Geometry.RectArea.Name, "calc", new[] { "h", "w" }, "double") { Run = Invoke_CeleryApp_Tasks_Geometry_RectArea },
         };
 
         /// <summary>The queues this assembly declares, for its stubs' descriptors and its workers.</summary>

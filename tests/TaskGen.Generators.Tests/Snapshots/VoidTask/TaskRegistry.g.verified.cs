@@ -12,7 +12,7 @@ namespace TaskGen.Generated
 
         private static readonly global::TaskGen.Worker.TaskDefinition[] s_tasks = new global::TaskGen.Worker.TaskDefinition[]
         {
-            new(global::Audit.Remote.Log.Write.Name, "celery", new[] { "message" }, null),
+            new(global::Audit.Remote.Log.Write.Name, "celery", new[] { "message" }, null) { Run = Invoke_Audit_Log_Write },
         };
 
         /// <summary>The queues this assembly declares, for its stubs' descriptors and its workers.</summary>
