@@ -26,13 +26,11 @@ internal sealed partial class RedisResultBackend : IResultBackend
 
     private readonly RedisResultConnection _connection;
     private readonly ILogger _logger;
-    private readonly TimeSpan _expires;
-    private readonly ConcurrentDictionary<string, RedisPendingResult> _pending = new(StringComparer.Ordinal);
+    private readonly PendingResults<string, RedisPendingResult> _pending;
 
     // Broadcast collectors, one subscription each: a collection that ends early (enough replies, its timeout) must
     // not end another reader's collection of the same broadcast.
-    private readonly ConcurrentDictionary<IResultSink, RedisPendingResult> _collectors = new(ReferenceEqualityComparer.Instance);
-    private int _registrations;
+    private readonly PendingResults<IResultSink, RedisPendingResult> _collectors;
 
     // Restores not yet answered by a complete re-read pass; the first one starts the pass.
     private int _rereadsAsked;
@@ -41,8 +39,9 @@ internal sealed partial class RedisResultBackend : IResultBackend
     public RedisResultBackend(RedisResultConnection connection, TimeSpan expires, ILogger logger)
     {
         _connection = connection;
-        _expires = expires;
         _logger = logger;
+        _pending = new PendingResults<string, RedisPendingResult>(StringComparer.Ordinal, expires, static p => p.RegisteredAt);
+        _collectors = new PendingResults<IResultSink, RedisPendingResult>(ReferenceEqualityComparer.Instance, expires, static p => p.RegisteredAt);
         _connection.Restored += OnRestored;
     }
 
@@ -61,15 +60,12 @@ internal sealed partial class RedisResultBackend : IResultBackend
         }
 
         var pending = new RedisPendingResult(sink, Environment.TickCount64);
-        if (!_pending.TryAdd(sink.Id, pending))
-        {
-            throw new InvalidOperationException($"Task id {sink.Id} is already awaited by this app: give each pending call its own TaskId, or wait for the first result before reusing it.");
-        }
+        _pending.Add(sink.Id, pending);
 
         // A result that never comes (a purged task, one that expired from Redis) must not be waited for forever.
-        if (Interlocked.Increment(ref _registrations) % 4096 == 0)
+        if (_pending.SweepDue())
         {
-            Sweep(Environment.TickCount64 - (long)_expires.TotalMilliseconds);
+            Sweep();
         }
 
         _ = WatchAsync(pending);
@@ -84,16 +80,16 @@ internal sealed partial class RedisResultBackend : IResultBackend
         }
 
         // Ids read by id never pass through Register, whose sweep would otherwise never see them.
-        if (Interlocked.Increment(ref _registrations) % 4096 == 0)
+        if (_pending.SweepDue())
         {
-            Sweep(Environment.TickCount64 - (long)_expires.TotalMilliseconds);
+            Sweep();
         }
 
         // A second reader of an id this app already awaits shares the first one's subscription; one that comes
         // after the end reads the stored state, since the first one no longer holds the id.
         while (true)
         {
-            if (_pending.TryGetValue(sink.Id, out RedisPendingResult? existing))
+            if (_pending.TryGet(sink.Id, out RedisPendingResult existing))
             {
                 if (existing.Join(sink))
                 {
@@ -101,7 +97,7 @@ internal sealed partial class RedisResultBackend : IResultBackend
                 }
 
                 // Its last reader left as this one came: that entry is on its way out, so this one starts anew.
-                if (_pending.TryRemove(new KeyValuePair<string, RedisPendingResult>(sink.Id, existing)))
+                if (_pending.Remove(sink.Id, existing))
                 {
                     _ = UnsubscribeAsync(existing);
                 }
@@ -120,7 +116,7 @@ internal sealed partial class RedisResultBackend : IResultBackend
 
     public void Unregister(string taskId)
     {
-        if (_pending.TryRemove(taskId, out RedisPendingResult? pending))
+        if (_pending.TryRemove(taskId, out RedisPendingResult pending))
         {
             _ = UnsubscribeAsync(pending);
         }
@@ -130,7 +126,7 @@ internal sealed partial class RedisResultBackend : IResultBackend
     {
         if (sink.CollectsReplies)
         {
-            if (_collectors.TryRemove(sink, out RedisPendingResult? collector))
+            if (_collectors.TryRemove(sink, out RedisPendingResult collector))
             {
                 _ = UnsubscribeAsync(collector);
             }
@@ -139,7 +135,7 @@ internal sealed partial class RedisResultBackend : IResultBackend
         }
 
         // Only this reader stops; the id stays watched, and subscribed, while another reader of it waits.
-        if (_pending.TryGetValue(sink.Id, out RedisPendingResult? pending) && pending.Leave(sink) && Remove(pending))
+        if (_pending.TryGet(sink.Id, out RedisPendingResult pending) && pending.Leave(sink) && Remove(pending))
         {
             _ = UnsubscribeAsync(pending);
         }
@@ -148,20 +144,16 @@ internal sealed partial class RedisResultBackend : IResultBackend
     private void Collect(IResultSink sink)
     {
         var pending = new RedisPendingResult(sink, Environment.TickCount64);
-        _collectors[sink] = pending;
+        _collectors.Set(sink, pending);
         _ = WatchAsync(pending);
     }
 
     /// <summary>Stops watching for a pending entry, once: true for the caller that removed it.</summary>
     private bool Remove(RedisPendingResult pending) =>
-        pending.Sink.CollectsReplies
-            ? _collectors.TryRemove(new KeyValuePair<IResultSink, RedisPendingResult>(pending.Sink, pending))
-            : _pending.TryRemove(new KeyValuePair<string, RedisPendingResult>(pending.Sink.Id, pending));
+        pending.Sink.CollectsReplies ? _collectors.Remove(pending.Sink, pending) : _pending.Remove(pending.Sink.Id, pending);
 
     private bool IsWatched(RedisPendingResult pending) =>
-        pending.Sink.CollectsReplies
-            ? _collectors.TryGetValue(pending.Sink, out RedisPendingResult? current) && current == pending
-            : _pending.TryGetValue(pending.Sink.Id, out RedisPendingResult? watched) && watched == pending;
+        pending.Sink.CollectsReplies ? _collectors.Holds(pending.Sink, pending) : _pending.Holds(pending.Sink.Id, pending);
 
     // Each id is subscribed on registration, so nothing needs to be running before a task is sent.
     public ValueTask EnsureStartedAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
@@ -377,16 +369,16 @@ internal sealed partial class RedisResultBackend : IResultBackend
         }
     }
 
-    private void Sweep(long registeredBefore)
+    private void Sweep()
     {
-        foreach (RedisPendingResult pending in _pending.Values.Concat(_collectors.Values))
-        {
-            if (pending.RegisteredAt < registeredBefore && Remove(pending))
-            {
-                _ = UnsubscribeAsync(pending);
-                pending.Fail(new TimeoutException($"No result for task {pending.Sink.Id} arrived within ResultExpires ({_expires}); it is no longer awaited."));
-            }
-        }
+        _pending.Sweep(Expire);
+        _collectors.Sweep(Expire);
+    }
+
+    private void Expire(RedisPendingResult pending, TimeoutException expired)
+    {
+        _ = UnsubscribeAsync(pending);
+        pending.Fail(expired);
     }
 
     public ValueTask DisposeAsync()
@@ -395,13 +387,10 @@ internal sealed partial class RedisResultBackend : IResultBackend
         _connection.Restored -= OnRestored;
 
         // Results stay in Redis, readable by id from another app; only this app's waiters end here.
-        foreach (RedisPendingResult pending in _pending.Values.Concat(_collectors.Values))
-        {
-            if (Remove(pending))
-            {
-                pending.Fail(new ObjectDisposedException(nameof(TaskApp), $"The app waiting for task {pending.Sink.Id} was disposed before its result arrived; read it by id with GetResult from another app."));
-            }
-        }
+        static void End(RedisPendingResult pending) =>
+            pending.Fail(new ObjectDisposedException(nameof(TaskApp), $"The app waiting for task {pending.Sink.Id} was disposed before its result arrived; read it by id with GetResult from another app."));
+        _pending.RemoveAll(static _ => true, static (_, pending) => End(pending));
+        _collectors.RemoveAll(static _ => true, static (_, pending) => End(pending));
 
         return ValueTask.CompletedTask;
     }

@@ -19,8 +19,7 @@ internal sealed partial class RpcResultBackend : IResultBackend
 {
     private readonly ITransport _transport;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<string, Pending> _pending = new(StringComparer.Ordinal);
-    private int _registrations;
+    private readonly PendingResults<string, Pending> _pending;
     private readonly SemaphoreSlim _startGate = new(1, 1);
     private volatile bool _started;
     private readonly TimeSpan _expires;
@@ -38,6 +37,7 @@ internal sealed partial class RpcResultBackend : IResultBackend
     {
         _transport = transport;
         _expires = expires;
+        _pending = new PendingResults<string, Pending>(StringComparer.Ordinal, expires, static p => p.RegisteredAt);
         _queueType = queueType;
         _logger = logger;
         ReplyQueue = Guid.NewGuid().ToString();
@@ -54,27 +54,13 @@ internal sealed partial class RpcResultBackend : IResultBackend
     public void Register(IResultSink sink)
     {
         // A second send with the same id would take the first one's result and leave it waiting forever.
-        if (!_pending.TryAdd(sink.Id, new Pending(sink, Environment.TickCount64)))
-        {
-            throw new InvalidOperationException($"Task id {sink.Id} is already awaited by this app: give each pending call its own TaskId, or wait for the first result before reusing it.");
-        }
+        _pending.Add(sink.Id, new Pending(sink, Environment.TickCount64));
 
         // Results that never come (a purged task, a message the broker dropped) must not be waited for
         // forever: now and then, give up on those older than ResultExpires.
-        if (Interlocked.Increment(ref _registrations) % 4096 == 0)
+        if (_pending.SweepDue())
         {
-            Sweep(Environment.TickCount64 - (long)_expires.TotalMilliseconds);
-        }
-    }
-
-    private void Sweep(long registeredBefore)
-    {
-        foreach (KeyValuePair<string, Pending> entry in _pending)
-        {
-            if (entry.Value.RegisteredAt < registeredBefore && _pending.TryRemove(entry))
-            {
-                entry.Value.Sink.OnSendFailed(new TimeoutException($"No result for task {entry.Key} arrived within ResultExpires ({_expires}); it is no longer awaited."));
-            }
+            _pending.Sweep(static (pending, expired) => pending.Sink.OnSendFailed(expired));
         }
     }
 
@@ -86,9 +72,9 @@ internal sealed partial class RpcResultBackend : IResultBackend
     // Replies travel by correlation id, one waiter an id; a sink that no longer holds its id has nothing to release.
     public void Release(IResultSink sink)
     {
-        if (_pending.TryGetValue(sink.Id, out Pending? pending) && ReferenceEquals(pending.Sink, sink))
+        if (_pending.TryGet(sink.Id, out Pending pending) && ReferenceEquals(pending.Sink, sink))
         {
-            _pending.TryRemove(new KeyValuePair<string, Pending>(sink.Id, pending));
+            _pending.Remove(sink.Id, pending);
         }
     }
 
@@ -141,7 +127,7 @@ internal sealed partial class RpcResultBackend : IResultBackend
         }
 
         string id = delivery.Message.Properties.CorrelationId ?? message.TaskId;
-        if (!_pending.TryGetValue(id, out Pending? pending))
+        if (!_pending.TryGet(id, out Pending pending))
         {
             LogUnexpectedResult(_logger, id);
             return ValueTask.CompletedTask;
@@ -184,15 +170,8 @@ internal sealed partial class RpcResultBackend : IResultBackend
 
     private void FailAll(string reason)
     {
-        int failed = 0;
-        foreach (KeyValuePair<string, Pending> entry in _pending)
-        {
-            if (_pending.TryRemove(entry))
-            {
-                failed++;
-                entry.Value.Sink.OnSendFailed(new TaskResultLostException(entry.Key, $"reply queue {ReplyQueue} was lost: {reason}"));
-            }
-        }
+        int failed = _pending.RemoveAll(static _ => true, (id, pending) =>
+            pending.Sink.OnSendFailed(new TaskResultLostException(id, $"reply queue {ReplyQueue} was lost: {reason}")));
 
         if (failed > 0)
         {
@@ -208,13 +187,8 @@ internal sealed partial class RpcResultBackend : IResultBackend
         }
 
         // Nobody will deliver these any more: fail their waiters rather than leave them hanging.
-        foreach (KeyValuePair<string, Pending> entry in _pending)
-        {
-            if (_pending.TryRemove(entry))
-            {
-                entry.Value.Sink.OnSendFailed(new ObjectDisposedException(nameof(TaskApp), $"The app that sent task {entry.Key} was disposed before its result arrived."));
-            }
-        }
+        _pending.RemoveAll(static _ => true, static (id, pending) =>
+            pending.Sink.OnSendFailed(new ObjectDisposedException(nameof(TaskApp), $"The app that sent task {id} was disposed before its result arrived.")));
 
         _startGate.Dispose();
     }
