@@ -20,9 +20,10 @@ namespace TaskGen.Hosting;
 /// </summary>
 internal static class DeadLetterCommands
 {
-    // A walk that lost its channel counts the queue this many times, this far apart, after it ends.
-    private const int RecountReads = 12;
+    // A walk that lost its channel counts the queue this often after it ends: for at least the shorter time, and for
+    // up to the longer one while replays whose removal was not proven have not all come back.
     private static readonly TimeSpan RecountPause = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan RecountLeast = TimeSpan.FromSeconds(3);
 
     /// <summary>How many messages <c>deadletters list</c> shows when no <c>--limit</c> is given.</summary>
     public const int DefaultLimit = 100;
@@ -126,7 +127,7 @@ internal static class DeadLetterCommands
         bool found = false;
         int replayed = 0;
         int left = 0;
-        bool lostChannel = await SweepAsync(app, name, ready, async letter =>
+        DeadLetterSweep sweep = await SweepAsync(app, name, ready, async letter =>
         {
             if (!all && (found || letter.TaskId != taskId))
             {
@@ -172,7 +173,7 @@ internal static class DeadLetterCommands
             return found && left == 0 ? 0 : 1;
         }
 
-        if (lostChannel && await RecountAsync(app, name, stop).ConfigureAwait(false) is var there && there > left)
+        if (sweep.LostChannel && await RecountAsync(app, name, (uint)(left + sweep.UnprovenMoves), stop).ConfigureAwait(false) is var there && there > left)
         {
             // Replayed, but their removal went with the dropped connection: they are in both queues, and said so here.
             await error.WriteLineAsync(
@@ -221,8 +222,8 @@ internal static class DeadLetterCommands
     private static ValueTask NoReplays(DeadLetter letter, string target, MoveOutcome outcome) => ValueTask.CompletedTask;
 
     /// <summary>Walks the <paramref name="ready"/> messages of the dead-letter queue once, as <see cref="DeadLetterSweep"/> describes.</summary>
-    /// <returns>Whether the walk lost its channel on the way (<see cref="DeadLetterSweep.LostChannel"/>).</returns>
-    private static async Task<bool> SweepAsync(
+    /// <returns>The walk, which says whether it lost its channel on the way (<see cref="DeadLetterSweep.LostChannel"/>).</returns>
+    private static async Task<DeadLetterSweep> SweepAsync(
         TaskApp app, string name, uint ready, Func<DeadLetter, ValueTask<string?>> choose, Func<DeadLetter, string, MoveOutcome, ValueTask> replayed, CancellationToken stop)
     {
         IQueueReader reader = await OpenReaderAsync(app, name, stop).ConfigureAwait(false);
@@ -232,28 +233,29 @@ internal static class DeadLetterCommands
             await sweep.RunAsync(choose, replayed, stop).ConfigureAwait(false);
         }
 
-        return sweep.LostChannel;
+        return sweep;
     }
 
     /// <summary>
-    /// Counts the dead-letter queue after a walk that lost its channel, for a few seconds and keeping the highest count:
-    /// the broker puts back what the lost channel held once it notices the old connection gone, which may be after the
-    /// walk ended.
+    /// Counts the dead-letter queue after a walk that lost its channel, keeping the highest count: the broker puts back
+    /// what the lost channel held once it notices the old connection gone, which may be after the walk ended (seconds,
+    /// on a busy broker). It counts for a few seconds, and on while fewer than <paramref name="mayBeThere"/> are seen,
+    /// up to the time a walk waits for stragglers.
     /// </summary>
-    private static async Task<uint> RecountAsync(TaskApp app, string name, CancellationToken stop)
+    private static async Task<uint> RecountAsync(TaskApp app, string name, uint mayBeThere, CancellationToken stop)
     {
         uint most = 0;
-        for (int read = 0; read < RecountReads; read++)
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
         {
-            if (read > 0)
+            most = Math.Max(most, (await app.Transport.InspectQueueAsync(name, stop).ConfigureAwait(false))?.Messages ?? 0);
+            if ((clock.Elapsed >= RecountLeast && most >= mayBeThere) || clock.Elapsed >= DeadLetterSweep.StragglerWait)
             {
-                await Task.Delay(RecountPause, stop).ConfigureAwait(false);
+                return most;
             }
 
-            most = Math.Max(most, (await app.Transport.InspectQueueAsync(name, stop).ConfigureAwait(false))?.Messages ?? 0);
+            await Task.Delay(RecountPause, stop).ConfigureAwait(false);
         }
-
-        return most;
     }
 
     private static string What(DeadLetter letter) => $"{Escape(letter.TaskName)}[{Escape(letter.TaskId)}]";

@@ -35,7 +35,7 @@ internal sealed class DeadLetterSweep(IQueueReader reader, uint count)
 {
     // Long enough for the broker to notice a dropped connection and put back what its channels held; spent only when
     // the queue holds fewer messages than the walk counted, which without such a drop means another reader took them.
-    private static readonly TimeSpan StragglerWait = TimeSpan.FromSeconds(10);
+    internal static readonly TimeSpan StragglerWait = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan StragglerPoll = TimeSpan.FromMilliseconds(100);
 
     // Every message moved in this walk, by key, with the Lost token of the delivery moved: once that is cancelled,
@@ -53,6 +53,25 @@ internal sealed class DeadLetterSweep(IQueueReader reader, uint count)
     /// their messages come back to the queue after the walk, so what is left there must be counted again afterwards.
     /// </summary>
     public bool LostChannel { get; private set; }
+
+    /// <summary>
+    /// How many replayed messages may still come back: moved on a channel that was lost before a later round trip
+    /// proved their acknowledgement, and not met again by the walk. The broker puts each back once it notices the old
+    /// connection gone, or never, if the acknowledgement did arrive.
+    /// </summary>
+    public int UnprovenMoves
+    {
+        get
+        {
+            int count = 0;
+            foreach (CancellationToken lost in _moved.Values)
+            {
+                count += lost.IsCancellationRequested ? 1 : 0;
+            }
+
+            return count;
+        }
+    }
 
     /// <summary>
     /// Walks the queue. <paramref name="choose"/> sees each message once, in queue order, and returns the queue to

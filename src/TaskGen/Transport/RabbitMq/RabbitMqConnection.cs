@@ -22,6 +22,7 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
     private readonly string _role;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private CancellationTokenSource _life = new();
     private IConnection? _connection;
     private bool _disposed;
 
@@ -48,6 +49,13 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
 
     /// <summary>Whether the connection is up now (false while RabbitMQ.Client recovers it).</summary>
     public bool IsOpen => _connection?.IsOpen == true;
+
+    /// <summary>
+    /// Cancelled when the connection as it is now is lost. A channel taken with it knows its life ended even when
+    /// RabbitMQ.Client has recovered it in place since, with delivery tags that no longer mean what they did (an ack of
+    /// a tag below the recovered channel's offset is dropped without a word). Read it before opening the channel.
+    /// </summary>
+    public CancellationToken Life => Volatile.Read(ref _life).Token;
 
     /// <summary>Channel options with every setting explicit: RabbitMQ.Client's defaults override the factory's.</summary>
     public static CreateChannelOptions Plain { get; } =
@@ -82,14 +90,15 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
                 throw new BrokerException($"Cannot connect to RabbitMQ at {Description}: {Innermost(ex).Message}", ex);
             }
 
-            connection.ConnectionShutdownAsync += (_, args) =>
+            connection.ConnectionShutdownAsync += async (_, args) =>
             {
                 if (args.Initiator != ShutdownInitiator.Application)
                 {
                     LogConnectionLost(_logger, Description, _role, args.ReplyText);
                 }
 
-                return Task.CompletedTask;
+                // Ended here, whether or not the client recovers the connection and its channels in place afterwards.
+                await Interlocked.Exchange(ref _life, new CancellationTokenSource()).CancelAsync().ConfigureAwait(false);
             };
             connection.RecoverySucceededAsync += (_, _) =>
             {

@@ -38,10 +38,10 @@ internal sealed class RabbitMqQueueReader : IQueueReader
     // The life of the last acknowledgement not yet followed by a completed round trip, or null when there is none.
     private Life? _unproven;
 
-    private RabbitMqQueueReader(RabbitMqConnection connection, IChannel channel, string queue)
+    private RabbitMqQueueReader(RabbitMqConnection connection, Life life, string queue)
     {
         _connection = connection;
-        _life = new Life(channel);
+        _life = life;
         Queue = queue;
     }
 
@@ -49,8 +49,9 @@ internal sealed class RabbitMqQueueReader : IQueueReader
 
     public static async ValueTask<RabbitMqQueueReader> OpenAsync(RabbitMqConnection connection, string queue, CancellationToken cancellationToken)
     {
+        CancellationToken connectionLife = connection.Life;
         IChannel channel = await connection.CreateChannelAsync(s_confirming, cancellationToken).ConfigureAwait(false);
-        return new RabbitMqQueueReader(connection, channel, queue);
+        return new RabbitMqQueueReader(connection, new Life(channel, connectionLife), queue);
     }
 
     public async ValueTask<Delivery?> GetAsync(CancellationToken cancellationToken)
@@ -214,7 +215,8 @@ internal sealed class RabbitMqQueueReader : IQueueReader
                 await _life.EndAsync().ConfigureAwait(false);
                 try
                 {
-                    _life = new Life(await _connection.CreateChannelAsync(s_confirming, cancellationToken).ConfigureAwait(false));
+                    CancellationToken connectionLife = _connection.Life;
+                    _life = new Life(await _connection.CreateChannelAsync(s_confirming, cancellationToken).ConfigureAwait(false), connectionLife);
                     break;
                 }
                 catch (OperationInterruptedException) when (!_connection.IsOpen)
@@ -240,10 +242,14 @@ internal sealed class RabbitMqQueueReader : IQueueReader
         private readonly CancellationTokenSource _over = new();
         private int _ended;
 
-        public Life(IChannel channel)
+        public Life(IChannel channel, CancellationToken connectionLife)
         {
             Channel = channel;
             channel.ChannelShutdownAsync += (_, _) => _over.CancelAsync();
+
+            // The connection's loss ends the life too, even if the channel's own shutdown is not reported or the
+            // client has already reopened it in place by the time anyone looks.
+            connectionLife.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), _over);
         }
 
         public IChannel Channel { get; }
