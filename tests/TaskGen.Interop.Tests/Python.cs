@@ -64,6 +64,16 @@ internal static class Python
     public static async Task<JsonElement> ScenarioOnBackendAsync(string brokerUrl, string? resultBackend, params string[] arguments)
     {
         await using ProgramProcess script = ProgramProcess.StartExecutable(Executable, ["client.py", .. arguments], Variables(brokerUrl, resultBackend), Directory);
+        return await ResultAsync(script, arguments);
+    }
+
+    /// <summary>Starts a scenario of <c>client.py</c> that a test follows line by line; <see cref="ResultAsync"/> reads its JSON.</summary>
+    public static ProgramProcess StartScenario(string brokerUrl, params string[] arguments) =>
+        ProgramProcess.StartExecutable(Executable, ["client.py", .. arguments], Variables(brokerUrl, null), Directory);
+
+    /// <summary>Waits for a scenario to end and returns the JSON it prints last, failing with its output if it failed.</summary>
+    public static async Task<JsonElement> ResultAsync(ProgramProcess script, string[] arguments)
+    {
         await script.WaitForExitAsync();
         string output = string.Join("\n", script.Lines);
         string? last = script.Lines.LastOrDefault(line => line.StartsWith('{'));

@@ -84,22 +84,22 @@ public sealed class ToolsTests(RabbitMqFixture broker) : IntegrationTest(broker)
     public async Task CeleryEventReceiverSeesTaskGenWorkerAndTaskEvents()
     {
         int before = await EventQueuesAsync();
-        Task<JsonElement> receiving = Python.ScenarioAsync(Broker.Url, "events", "12", "evented@");
+        string[] scenario = ["events", "12", "evented@"];
+        await using ProgramProcess receiver = Python.StartScenario(Broker.Url, scenario);
 
         // worker-online goes out once, as the worker starts: start it only when the receiver's queue is bound.
-        for (var clock = System.Diagnostics.Stopwatch.StartNew(); await EventQueuesAsync() <= before;)
-        {
-            Assert.True(clock.Elapsed < Guard && !receiving.IsCompleted, "The Python event receiver never bound its queue.");
-            await Task.Delay(100);
-        }
+        await Poll.UntilAsync(EventQueuesAsync, n => n > before, "the Python event receiver to bind its queue");
 
         await using (ProgramProcess worker = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work", "evented@%h", 2, (System.Collections.Generic.IReadOnlyDictionary<string, string>?)null, "-E"))
         {
             Assert.Equal(12, await App.Send(Jobs.Add.Signature(5, 7)).GetAsync(Guard));
-            await Task.Delay(TimeSpan.FromSeconds(2.5));
+
+            // Kept up until the receiver has its first heartbeat (every 2 s) and the task's events; stopping it then sends worker-offline.
+            await receiver.WaitForLineAsync(line => line == "seen worker-heartbeat", "the receiver to see a heartbeat");
+            await receiver.WaitForLineAsync(line => line == "seen task-succeeded", "the receiver to see task-succeeded");
         }
 
-        JsonElement seen = await receiving;
+        JsonElement seen = await Python.ResultAsync(receiver, scenario);
         string[] types = seen.GetProperty("types").EnumerateArray().Select(t => t.GetString()!).ToArray();
         Assert.Contains("worker-online", types);
         Assert.Contains("worker-heartbeat", types);

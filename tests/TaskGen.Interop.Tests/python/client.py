@@ -113,6 +113,9 @@ def events(seconds, prefix):
 
         def on_event(event):
             if event.get('hostname', '').startswith(prefix):
+                if all(e['type'] != event['type'] for e in seen):
+                    # Said as it happens, so the test can stop the worker once what it waits for has been seen.
+                    print('seen ' + event['type'], flush=True)
                 seen.append(event)
             if time.time() > deadline:
                 receiver.should_stop = True
