@@ -299,7 +299,7 @@ public sealed class TaskAppOptions
 }
 
 /// <summary>Raised at startup when the configuration asks for something TaskGen will not do.</summary>
-public sealed class TaskAppConfigurationException : Exception
+public sealed class TaskAppConfigurationException : TaskGenException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="message">What is wrong and what to do.</param>
