@@ -209,7 +209,7 @@ public sealed partial class TaskApp : IAsyncDisposable
         // sends it, unless the call names its own exchange or routing key.
         (string exchange, string routingKey) = options is { } named && (named.Exchange is not null || named.RoutingKey is not null)
             ? (named.Exchange ?? (queue.Broadcast ? queue.Name : string.Empty), named.RoutingKey ?? (queue.Broadcast ? string.Empty : queue.Name))
-            : DelayedDelivery.Address(queue.Name, queue.Broadcast, TaskQueueTopology.DelaysInBroker(Transport, queue, Options.DefaultQueueType), eta, now);
+            : DelayedDelivery.Address(queue.Name, queue.Broadcast, TaskQueueTopology.DelaysInBroker(Transport, queue, Options.TaskDefaultQueueType), eta, now);
         var envelope = new TaskEnvelope
         {
             Id = id,
