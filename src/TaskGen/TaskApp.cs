@@ -103,7 +103,7 @@ public sealed partial class TaskApp : IAsyncDisposable
     /// <param name="configure">Adds the program's tasks and options.</param>
     /// <param name="cancellationToken">Stops the command, as a signal does.</param>
     public static Task<int> RunAsync(string[] args, Action<TaskAppBuilder>? configure = null, CancellationToken cancellationToken = default) =>
-        Hosting.TaskAppHost.RunAsync(args, configure, cancellationToken);
+        Cli.TaskAppHost.RunAsync(args, configure, cancellationToken);
 
     /// <summary>
     /// Sends a task without waiting: the result is returned at once, publishing continues in the
