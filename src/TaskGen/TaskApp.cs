@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
@@ -128,6 +129,7 @@ public sealed partial class TaskApp : IAsyncDisposable
     /// <param name="cancellationToken">Cancels waiting for the broker.</param>
     /// <exception cref="TaskRoutingException">The call is routed to a queue no assembly declared.</exception>
     /// <exception cref="MessageNotRoutedException">The broker had no queue for the message.</exception>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads take the typed and the untyped signature, so no call is ambiguous; the token is optional as on every async API.")]
     public async Task<AsyncResult> SendAsync(Signature signature, CancellationToken cancellationToken = default)
     {
         (TaskEnvelope envelope, QueueDeclaration queue, AsyncResult result) = Prepare(signature);
@@ -139,6 +141,7 @@ public sealed partial class TaskApp : IAsyncDisposable
     /// <typeparam name="TResult">The result type.</typeparam>
     /// <param name="signature">The call.</param>
     /// <param name="cancellationToken">Cancels waiting for the broker.</param>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads take the typed and the untyped signature, so no call is ambiguous; the token is optional as on every async API.")]
     public async Task<AsyncResult<TResult>> SendAsync<TResult>(Signature<TResult> signature, CancellationToken cancellationToken = default) =>
         (AsyncResult<TResult>)await SendAsync((Signature)signature, cancellationToken).ConfigureAwait(false);
 
