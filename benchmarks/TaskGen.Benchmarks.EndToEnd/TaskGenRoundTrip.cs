@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.Threading.Tasks;
+using TaskGen.Transport.RabbitMq;
 using TaskGen.Worker;
 
 namespace TaskGen.Benchmarks.EndToEnd;
@@ -33,10 +34,10 @@ internal static class TaskGenRoundTrip
             return sum == 2 * i ? Stopwatch.GetTimestamp() - start : throw new InvalidOperationException($"TaskGen: expected {2 * i}, got {sum}.");
         }
 
-        (long finished, long frames) before = TaskGen.Transport.RabbitMqAckBatch.Tally;
+        (long finished, long frames) before = RabbitMqAckBatch.Tally;
         Measurement measured = await Harness.MeasureAsync(retryOnce ? "taskgen-retry" : ackBatchSize == 1 ? "taskgen-single-acks" : "taskgen", retryOnce ? "retried-once" : workload, tasks, warmup, CallAsync, inFlight);
         await worker.StopAsync();
-        (long finished, long frames) after = TaskGen.Transport.RabbitMqAckBatch.Tally;
+        (long finished, long frames) after = RabbitMqAckBatch.Tally;
         return after.finished > before.finished ? measured with { AckFramesPerTask = (double)(after.frames - before.frames) / (after.finished - before.finished) } : measured;
     }
 }

@@ -6,7 +6,9 @@ namespace TaskGen;
 /// </summary>
 public enum QueueType
 {
-    /// <summary>The app's <see cref="TaskAppOptions.TaskDefaultQueueType"/>.</summary>
+    /// <summary>
+    /// The app's <see cref="TaskAppOptions.TaskDefaultQueueType"/>: meaningful on one queue only, so that setting refuses it.
+    /// </summary>
     Default,
 
     /// <summary>A classic queue, declared with no arguments, as kombu declares it by default.</summary>

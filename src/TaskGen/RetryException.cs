@@ -7,7 +7,7 @@ namespace TaskGen;
 /// queue with one more retry counted, unless the task's retries are spent, in which case <see cref="Exception.InnerException"/>
 /// (or a <see cref="MaxRetriesExceededException"/>) fails it. <see cref="TaskContext.Retry"/> builds one.
 /// </summary>
-public sealed class RetryException : Exception
+public sealed class RetryException : TaskGenException
 {
     /// <summary>Asks for a retry after the task's default delay.</summary>
     public RetryException()
@@ -62,7 +62,7 @@ public sealed class RetryException : Exception
 /// Fails a task that asked for a retry without a reason once its retries are spent (Celery's
 /// <c>MaxRetriesExceededError</c>, the type name callers see).
 /// </summary>
-public sealed class MaxRetriesExceededException : Exception
+public sealed class MaxRetriesExceededException : TaskGenException
 {
     /// <summary>Creates the exception.</summary>
     public MaxRetriesExceededException()

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
@@ -38,12 +39,14 @@ public sealed partial class TaskApp
     /// <typeparam name="TResult">The result type.</typeparam>
     /// <param name="signature">The call; its queue must be a broadcast queue.</param>
     /// <param name="cancellationToken">Cancels waiting for the broker.</param>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads take the typed and the untyped signature, so no call is ambiguous; the token is optional as on every async API.")]
     public async Task<BroadcastResult<TResult>> BroadcastAsync<TResult>(Signature<TResult> signature, CancellationToken cancellationToken = default) =>
         (BroadcastResult<TResult>)await BroadcastAsync((Signature)signature, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Sends a task without a result value to a broadcast queue and completes once the broker has confirmed it.</summary>
     /// <param name="signature">The call; its queue must be a broadcast queue.</param>
     /// <param name="cancellationToken">Cancels waiting for the broker.</param>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads take the typed and the untyped signature, so no call is ambiguous; the token is optional as on every async API.")]
     public async Task<BroadcastResult> BroadcastAsync(Signature signature, CancellationToken cancellationToken = default)
     {
         (TaskEnvelope envelope, QueueDeclaration queue, BroadcastResult result) = PrepareBroadcast(signature);

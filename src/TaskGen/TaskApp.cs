@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
@@ -106,7 +107,7 @@ public sealed partial class TaskApp : IAsyncDisposable
     /// <param name="configure">Adds the program's tasks and options.</param>
     /// <param name="cancellationToken">Stops the command, as a signal does.</param>
     public static Task<int> RunAsync(string[] args, Action<TaskAppBuilder>? configure = null, CancellationToken cancellationToken = default) =>
-        Hosting.TaskAppHost.RunAsync(args, configure, cancellationToken);
+        Cli.TaskAppHost.RunAsync(args, configure, cancellationToken);
 
     /// <summary>
     /// Sends a task without waiting: the result is returned at once, publishing continues in the
@@ -131,6 +132,7 @@ public sealed partial class TaskApp : IAsyncDisposable
     /// <param name="cancellationToken">Cancels waiting for the broker.</param>
     /// <exception cref="TaskRoutingException">The call is routed to a queue no assembly declared.</exception>
     /// <exception cref="MessageNotRoutedException">The broker had no queue for the message.</exception>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads take the typed and the untyped signature, so no call is ambiguous; the token is optional as on every async API.")]
     public async Task<AsyncResult> SendAsync(Signature signature, CancellationToken cancellationToken = default)
     {
         (TaskEnvelope envelope, QueueDeclaration queue, AsyncResult result) = Prepare(signature);
@@ -142,6 +144,7 @@ public sealed partial class TaskApp : IAsyncDisposable
     /// <typeparam name="TResult">The result type.</typeparam>
     /// <param name="signature">The call.</param>
     /// <param name="cancellationToken">Cancels waiting for the broker.</param>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads take the typed and the untyped signature, so no call is ambiguous; the token is optional as on every async API.")]
     public async Task<AsyncResult<TResult>> SendAsync<TResult>(Signature<TResult> signature, CancellationToken cancellationToken = default) =>
         (AsyncResult<TResult>)await SendAsync((Signature)signature, cancellationToken).ConfigureAwait(false);
 
@@ -213,7 +216,7 @@ public sealed partial class TaskApp : IAsyncDisposable
         // sends it, unless the call names its own exchange or routing key.
         (string exchange, string routingKey) = options is { } named && (named.Exchange is not null || named.RoutingKey is not null)
             ? (named.Exchange ?? (queue.Broadcast ? queue.Name : string.Empty), named.RoutingKey ?? (queue.Broadcast ? string.Empty : queue.Name))
-            : DelayedDelivery.Address(queue.Name, queue.Broadcast, TaskQueueTopology.DelaysInBroker(Transport, queue, Options.DefaultQueueType), eta, now);
+            : DelayedDelivery.Address(queue.Name, queue.Broadcast, TaskQueueTopology.DelaysInBroker(Transport, queue, Options.TaskDefaultQueueType), eta, now);
         var envelope = new TaskEnvelope
         {
             Id = id,

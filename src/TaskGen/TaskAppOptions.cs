@@ -108,15 +108,11 @@ public sealed class TaskAppOptions
     public string TaskDefaultQueue { get; set; } = "celery";
 
     /// <summary>
-    /// The RabbitMQ type of task queues that declare none (Celery's <c>task_default_queue_type</c>): <c>classic</c>
-    /// (the default) or <c>quorum</c>, the replicated type a cluster needs. Python Celery declaring the same queue
+    /// The RabbitMQ type of task queues that declare none (Celery's <c>task_default_queue_type</c>): <see cref="QueueType.Classic"/>
+    /// (the default) or <see cref="QueueType.Quorum"/>, the replicated type a cluster needs. Python Celery declaring the same queue
     /// must use the same type, or the broker refuses the second declaration.
     /// </summary>
-    public string TaskDefaultQueueType { get; set; } = "classic";
-
-    /// <summary>The <see cref="TaskDefaultQueueType"/> as a <see cref="QueueType"/>; classic for anything not yet validated.</summary>
-    internal QueueType DefaultQueueType =>
-        string.Equals(TaskDefaultQueueType, "quorum", StringComparison.OrdinalIgnoreCase) ? QueueType.Quorum : QueueType.Classic;
+    public QueueType TaskDefaultQueueType { get; set; } = QueueType.Classic;
 
     /// <summary>Routes by task name or glob (<c>tasks.*</c>) to a queue, consulted before a task's declared queue.</summary>
     public IDictionary<string, string> TaskRoutes { get; set; } = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -269,10 +265,11 @@ public sealed class TaskAppOptions
             errors.Add($"ResultExpires must be above zero, not {ResultExpires}.");
         }
 
-        if (!string.Equals(TaskDefaultQueueType, "classic", StringComparison.OrdinalIgnoreCase)
-            && !string.Equals(TaskDefaultQueueType, "quorum", StringComparison.OrdinalIgnoreCase))
+        if (TaskDefaultQueueType is not (QueueType.Classic or QueueType.Quorum))
         {
-            errors.Add($"TaskDefaultQueueType '{TaskDefaultQueueType}' is not supported: use 'classic' or 'quorum', as Celery's task_default_queue_type.");
+            // QueueType.Default means "the app's default" on one queue: as the app's default it would name itself.
+            string why = TaskDefaultQueueType == QueueType.Default ? " QueueType.Default only lets one queue follow this setting;" : string.Empty;
+            errors.Add($"TaskDefaultQueueType '{TaskDefaultQueueType}' is refused:{why} use QueueType.Classic or QueueType.Quorum ('classic' or 'quorum' in configuration), as Celery's task_default_queue_type.");
         }
 
         if (errors.Count == 1)
@@ -299,7 +296,7 @@ public sealed class TaskAppOptions
 }
 
 /// <summary>Raised at startup when the configuration asks for something TaskGen will not do.</summary>
-public sealed class TaskAppConfigurationException : Exception
+public sealed class TaskAppConfigurationException : TaskGenException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="message">What is wrong and what to do.</param>

@@ -1,12 +1,10 @@
-using System;
-
 namespace TaskGen;
 
 /// <summary>
 /// Raised by a result when its task failed on a worker. The remote exception is described by strings
 /// only: no remote type name is ever turned into a local type.
 /// </summary>
-public sealed class TaskFailedException : Exception
+public sealed class TaskFailedException : TaskGenException
 {
     /// <summary>Creates the exception from a failure result.</summary>
     /// <param name="taskId">The id of the failed task.</param>
@@ -41,7 +39,7 @@ public sealed class TaskFailedException : Exception
 }
 
 /// <summary>Raised by a result whose task was revoked, or expired before a worker ran it.</summary>
-public sealed class TaskRevokedException : Exception
+public sealed class TaskRevokedException : TaskGenException
 {
     /// <summary>Creates the exception for the task <paramref name="taskId"/>.</summary>
     /// <param name="taskId">The revoked task's id.</param>

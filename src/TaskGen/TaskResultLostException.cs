@@ -1,5 +1,3 @@
-using System;
-
 namespace TaskGen;
 
 /// <summary>
@@ -7,7 +5,7 @@ namespace TaskGen;
 /// queue was lost while the task was pending, and a result sent in that gap is gone. The task may still
 /// have run; the exception says so rather than leaving the caller waiting.
 /// </summary>
-public sealed class TaskResultLostException : Exception
+public sealed class TaskResultLostException : TaskGenException
 {
     /// <summary>Creates the exception for a task whose result was lost.</summary>
     /// <param name="taskId">The task id.</param>

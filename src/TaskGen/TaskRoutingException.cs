@@ -1,9 +1,7 @@
-using System;
-
 namespace TaskGen;
 
 /// <summary>Raised when a call is routed to a queue that no assembly declared and missing queues are not created.</summary>
-public sealed class TaskRoutingException : Exception
+public sealed class TaskRoutingException : TaskGenException
 {
     /// <summary>Creates the exception for the queue <paramref name="queue"/>.</summary>
     /// <param name="queue">The undeclared queue.</param>

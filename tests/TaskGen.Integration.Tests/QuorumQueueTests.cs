@@ -196,7 +196,7 @@ public sealed class QuorumQueueTests(RabbitMqFixture broker) : IntegrationTest(b
         {
             b.Options.BrokerUrl = Broker.Url;
             b.Options.TaskDefaultQueue = queue;
-            b.Options.TaskDefaultQueueType = "quorum";
+            b.Options.TaskDefaultQueueType = QueueType.Quorum;
             b.AddTaskGenIntegrationWorkerTasks();
         });
         await app.Transport.PurgeAsync(queue, CancellationToken.None);

@@ -17,8 +17,9 @@ public static class TaskAppConfiguration
     private const string ArgumentPrefix = "--" + TaskAppOptions.SectionName;
 
     // Settings written the way Celery writes them, which the binder would misread: durations in seconds
-    // (TimeSpan's own parser reads "86400" as days), a content-type list as one comma-separated value, and
-    // routes as {"queue": "name"} objects.
+    // (TimeSpan's own parser reads "86400" as days), a content-type list as one comma-separated value,
+    // routes as {"queue": "name"} objects, and a queue type by Celery's name only (the binder also takes
+    // "default" and any number as an enum value).
     private static readonly HashSet<string> s_celeryForms = new(StringComparer.OrdinalIgnoreCase)
     {
         nameof(TaskAppOptions.BrokerUrl),
@@ -28,6 +29,7 @@ public static class TaskAppConfiguration
         nameof(TaskAppOptions.WorkerResultStoreRetryTime),
         nameof(TaskAppOptions.AcceptContent),
         nameof(TaskAppOptions.TaskRoutes),
+        nameof(TaskAppOptions.TaskDefaultQueueType),
     };
 
     /// <summary>
@@ -99,6 +101,11 @@ public static class TaskAppConfiguration
         if (ReadDuration(section.GetSection(nameof(TaskAppOptions.WorkerResultStoreRetryTime))) is { } storeRetryTime)
         {
             options.WorkerResultStoreRetryTime = storeRetryTime;
+        }
+
+        if (ReadQueueType(section.GetSection(nameof(TaskAppOptions.TaskDefaultQueueType))) is { } queueType)
+        {
+            options.TaskDefaultQueueType = queueType;
         }
 
         ReadRoutes(section.GetSection(nameof(TaskAppOptions.TaskRoutes)), options.TaskRoutes);
@@ -180,6 +187,14 @@ public static class TaskAppConfiguration
             routes[route.Key] = queue;
         }
     }
+
+    private static QueueType? ReadQueueType(IConfigurationSection section) => section.Value?.Trim() switch
+    {
+        null => null,
+        var text when text.Equals("classic", StringComparison.OrdinalIgnoreCase) => QueueType.Classic,
+        var text when text.Equals("quorum", StringComparison.OrdinalIgnoreCase) => QueueType.Quorum,
+        var text => throw Invalid(section, text, "is not a queue type: use 'classic' or 'quorum', as Celery's task_default_queue_type"),
+    };
 
     private static TimeSpan? ReadDuration(IConfigurationSection section)
     {

@@ -6,7 +6,7 @@ namespace TaskGen.Protocol;
 /// Raised when a message cannot be read as a Celery protocol v2 task; the worker rejects such a message
 /// without requeue and logs <see cref="TaskId"/> and the reason.
 /// </summary>
-public sealed class MalformedMessageException : Exception
+public sealed class MalformedMessageException : TaskGenException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="taskId">The task id, when the message carried one.</param>

@@ -33,7 +33,7 @@ internal sealed class ResultBackends : IAsyncDisposable
         ILogger logger = loggerFactory.CreateLogger("TaskGen.Results");
         if (options.ResultBackend == "rpc://")
         {
-            return new ResultBackends(options, transport, new RpcResultBackend(transport, options.ResultExpires, options.DefaultQueueType, logger), null);
+            return new ResultBackends(options, transport, new RpcResultBackend(transport, options.ResultExpires, options.TaskDefaultQueueType, logger), null);
         }
 
         if (RedisUrl.IsRedis(options.ResultBackend))

@@ -3,7 +3,7 @@ using System;
 namespace TaskGen.Transport;
 
 /// <summary>Raised when the broker cannot be reached or refuses an operation; the message never contains a password.</summary>
-public sealed class BrokerException : Exception
+public sealed class BrokerException : TaskGenException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="message">What failed, with the broker's reason.</param>

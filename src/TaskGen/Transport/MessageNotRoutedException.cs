@@ -1,9 +1,7 @@
-using System;
-
 namespace TaskGen.Transport;
 
 /// <summary>Raised when the broker returns a message because no queue is bound to receive it.</summary>
-public sealed class MessageNotRoutedException : Exception
+public sealed class MessageNotRoutedException : TaskGenException
 {
     /// <summary>Creates the exception for a message sent to <paramref name="exchange"/> with <paramref name="routingKey"/>.</summary>
     /// <param name="exchange">The exchange the message was published to.</param>

@@ -1,5 +1,6 @@
 using System;
 using Microsoft.Extensions.Logging;
+using TaskGen.Transport.RabbitMq;
 
 namespace TaskGen.Transport;
 

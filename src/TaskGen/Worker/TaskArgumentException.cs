@@ -7,7 +7,7 @@ namespace TaskGen.Worker;
 /// type. The message names the argument, and the failure reaches the caller as a <c>TypeError</c>, as it
 /// would in Python.
 /// </summary>
-public sealed class TaskArgumentException : Exception
+public sealed class TaskArgumentException : TaskGenException
 {
     private TaskArgumentException(string taskName, string? argument, string message, Exception? inner = null)
         : base(message, inner)

@@ -51,7 +51,7 @@ internal sealed class TaskRouter(TaskAppOptions options, TaskRegistry tasks, Tas
     /// <summary>Declares a task queue once per app, so that publishing never races its declaration.</summary>
     public Task EnsureDeclaredAsync(QueueDeclaration queue, CancellationToken cancellationToken)
     {
-        Task declared = _declared.GetOrAdd(queue.Name, _ => TaskQueueTopology.DeclareAsync(publisher.Transport, queue, options.DefaultQueueType, CancellationToken.None).AsTask());
+        Task declared = _declared.GetOrAdd(queue.Name, _ => TaskQueueTopology.DeclareAsync(publisher.Transport, queue, options.TaskDefaultQueueType, CancellationToken.None).AsTask());
         return declared.IsCompletedSuccessfully ? Task.CompletedTask : AwaitDeclarationAsync(queue.Name, declared, cancellationToken);
     }
 

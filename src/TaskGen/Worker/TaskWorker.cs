@@ -137,7 +137,7 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
         // Known before the first delivery, so the retries of every queue read one finished set.
         QueueDeclaration[] declarations = Queues.Select(_dependencies.Router.ResolveQueue).ToArray();
         _context.DelayedQueues = declarations
-            .Where(queue => TaskQueueTopology.DelaysInBroker(_dependencies.Transport, queue, _settings.DefaultQueueType))
+            .Where(queue => TaskQueueTopology.DelaysInBroker(_dependencies.Transport, queue, _settings.TaskDefaultQueueType))
             .Select(queue => queue.Name).ToHashSet(StringComparer.Ordinal);
 
         // Each consumer opens a channel of its own in four broker round trips, so they are opened several at a time:
@@ -181,7 +181,7 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
         // queue that went with its channel, is declared again before consuming resumes.
         Prepare = async ct =>
         {
-            await TaskQueueTopology.DeclareAsync(_dependencies.Transport, queue, _settings.DefaultQueueType, ct).ConfigureAwait(false);
+            await TaskQueueTopology.DeclareAsync(_dependencies.Transport, queue, _settings.TaskDefaultQueueType, ct).ConfigureAwait(false);
             return queue.Broadcast
                 ? await TaskQueueTopology.DeclareBroadcastConsumerAsync(_dependencies.Transport, queue, ct).ConfigureAwait(false)
                 : queue.Name;

@@ -174,7 +174,7 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
     private TaskApp QuorumApp() => TaskApp.Create(b =>
     {
         b.Options.BrokerUrl = string.Join(";", _urls);
-        b.Options.TaskDefaultQueueType = "quorum";
+        b.Options.TaskDefaultQueueType = QueueType.Quorum;
         b.AddTaskGenIntegrationWorkerTasks();
     });
 

@@ -7,7 +7,7 @@ namespace TaskGen.Tests.Architecture;
 
 /// <summary>
 /// Pins the runtime's layers, lowest first: Serialization → Protocol → Transport → {Client, Worker, Results}
-/// → {Control, Events} → Hosting. A namespace may use the ones before it, never one after it, so each fault
+/// → {Control, Events} → {Hosting, Cli}. A namespace may use the ones before it, never one after it, so each fault
 /// has one home and no part reaches around another.
 /// </summary>
 public sealed class LayerTests
@@ -19,7 +19,7 @@ public sealed class LayerTests
         "TaskGen.Transport",
         "TaskGen.Worker|TaskGen.Results",
         "TaskGen.Control|TaskGen.Events",
-        "TaskGen.Hosting",
+        "TaskGen.Hosting|TaskGen.Cli",
     ];
 
     public static TheoryData<string, string> Pairs()
@@ -49,6 +49,14 @@ public sealed class LayerTests
             .GetResult();
 
         Assert.True(result.IsSuccessful, $"{layer} uses {higher}: {Names(result.FailingTypes)}");
+    }
+
+    [Fact]
+    public void HostingDoesNotUseTheCommandLine()
+    {
+        // The command line runs on the hosting pieces; an app that hosts a worker itself never reaches the command line.
+        TestResult result = Types.InAssembly(typeof(TaskApp).Assembly).That().ResideInNamespace("TaskGen.Hosting").ShouldNot().HaveDependencyOn("TaskGen.Cli").GetResult();
+        Assert.True(result.IsSuccessful, Names(result.FailingTypes));
     }
 
     [Fact]

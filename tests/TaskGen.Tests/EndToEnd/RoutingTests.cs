@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using TaskGen.Transport;
+using TaskGen.Transport.RabbitMq;
 
 namespace TaskGen.Tests.EndToEnd;
 

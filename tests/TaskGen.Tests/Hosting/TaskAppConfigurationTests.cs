@@ -58,7 +58,7 @@ public sealed class TaskAppConfigurationTests
         Assert.Equal(250, options.WorkerEtaTaskLimit);
         Assert.False(options.TaskAcksLate);
         Assert.Equal("default-q", options.TaskDefaultQueue);
-        Assert.Equal("quorum", options.TaskDefaultQueueType);
+        Assert.Equal(QueueType.Quorum, options.TaskDefaultQueueType);
         Assert.Equal("math", Assert.Contains("tasks.add", options.TaskRoutes));
         Assert.True(options.TaskCreateMissingQueues);
         Assert.Equal(TimeSpan.FromMinutes(2), options.WorkerShutdownTimeout);

@@ -9,6 +9,7 @@ using TaskGen.Control;
 using TaskGen.Hosting;
 using TaskGen.Tests.EndToEnd;
 using TaskGen.Transport;
+using TaskGen.Transport.RabbitMq;
 
 namespace TaskGen.Tests.Transport;
 

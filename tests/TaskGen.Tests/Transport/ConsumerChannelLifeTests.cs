@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
 using TaskGen.Transport;
+using TaskGen.Transport.RabbitMq;
 
 namespace TaskGen.Tests.Transport;
 

@@ -75,7 +75,7 @@ public sealed class DelayedDeliveryTests
         await using TaskApp app = TaskApp.Create(b =>
         {
             b.Options.BrokerUrl = "memory://" + Guid.NewGuid().ToString("N");
-            b.Options.TaskDefaultQueueType = "quorum";
+            b.Options.TaskDefaultQueueType = QueueType.Quorum;
             b.Transport = transport;
             b.AddTaskGenTestsTasks();
         });

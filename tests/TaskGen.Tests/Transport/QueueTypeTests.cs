@@ -44,48 +44,60 @@ public sealed class QueueTypeTests
     {
         var options = new TaskAppOptions();
 
-        Assert.Equal("classic", options.TaskDefaultQueueType);
+        Assert.Equal(QueueType.Classic, options.TaskDefaultQueueType);
         options.Validate();
     }
 
     [Theory]
-    [InlineData("classic")]
-    [InlineData("quorum")]
-    [InlineData("Quorum")]
-    public void TaskDefaultQueueType_ClassicOrQuorum_IsAccepted(string value) =>
+    [InlineData(QueueType.Classic)]
+    [InlineData(QueueType.Quorum)]
+    public void TaskDefaultQueueType_ClassicOrQuorum_IsAccepted(QueueType value) =>
         new TaskAppOptions { TaskDefaultQueueType = value }.Validate();
 
     [Theory]
-    [InlineData("stream")]
-    [InlineData("")]
-    [InlineData("lazy")]
-    public void TaskDefaultQueueType_AnythingElse_IsRefusedNamingTheSettingAndTheChoices(string value)
+    [InlineData(QueueType.Default)]
+    [InlineData((QueueType)7)]
+    public void TaskDefaultQueueType_AnythingElse_IsRefusedNamingTheSettingAndTheChoices(QueueType value)
     {
         var ex = Assert.Throws<TaskAppConfigurationException>(new TaskAppOptions { TaskDefaultQueueType = value }.Validate);
 
         Assert.Contains("TaskDefaultQueueType", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("'classic' or 'quorum'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("QueueType.Classic or QueueType.Quorum", ex.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void TaskDefaultQueueType_BindsFromConfiguration()
+    [Theory]
+    [InlineData("quorum", QueueType.Quorum)]
+    [InlineData("Quorum", QueueType.Quorum)]
+    [InlineData("CLASSIC", QueueType.Classic)]
+    [InlineData(" classic ", QueueType.Classic)]
+    public void TaskDefaultQueueType_BindsFromConfigurationByCelerysName(string value, QueueType expected)
     {
-        var options = new TaskAppOptions();
-        IConfiguration configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["TaskGen:TaskDefaultQueueType"] = "quorum" })
-            .Build();
+        var options = new TaskAppOptions { TaskDefaultQueueType = expected == QueueType.Classic ? QueueType.Quorum : QueueType.Classic };
 
-        TaskAppConfiguration.Bind(configuration, options);
+        TaskAppConfiguration.Bind(Configuration(value), options);
 
-        Assert.Equal("quorum", options.TaskDefaultQueueType);
+        Assert.Equal(expected, options.TaskDefaultQueueType);
         options.Validate();
+    }
+
+    [Theory]
+    [InlineData("stream")]
+    [InlineData("")]
+    [InlineData("default")]
+    [InlineData("2")]
+    public void TaskDefaultQueueType_AnythingElseInConfiguration_IsRefusedNamingTheSettingAndTheChoices(string value)
+    {
+        var ex = Assert.Throws<TaskAppConfigurationException>(() => TaskAppConfiguration.Bind(Configuration(value), new TaskAppOptions()));
+
+        Assert.Contains("TaskGen:TaskDefaultQueueType", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'classic' or 'quorum'", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task AQuorumDefault_DeclaresTaskQueuesAsKombuDoes_AndLeavesTypedQueuesAlone()
     {
         var declared = new ConcurrentQueue<QueueSpecification>();
-        await using TaskApp app = CreateApp(declared, "quorum");
+        await using TaskApp app = CreateApp(declared, QueueType.Quorum);
         await using TaskWorker worker = app.CreateWorker(new WorkerOptions { Queues = ["celery", "ledger", "audit"], Concurrency = 1, NodeName = "quorum@unit" });
         await worker.StartAsync();
 
@@ -102,7 +114,7 @@ public sealed class QueueTypeTests
     public async Task AClassicDefault_DeclaresNoType_ButAQuorumDeclarationStillDeclaresAQuorumQueue()
     {
         var declared = new ConcurrentQueue<QueueSpecification>();
-        await using TaskApp app = CreateApp(declared, "classic");
+        await using TaskApp app = CreateApp(declared, QueueType.Classic);
         await using TaskWorker worker = app.CreateWorker(new WorkerOptions { Queues = ["celery", "ledger"], Concurrency = 1, NodeName = "classic@unit" });
         await worker.StartAsync();
 
@@ -115,7 +127,7 @@ public sealed class QueueTypeTests
     public async Task AProducer_DeclaresTheQueueItSendsToWithTheAppsDefaultType()
     {
         var declared = new ConcurrentQueue<QueueSpecification>();
-        await using TaskApp app = CreateApp(declared, "quorum");
+        await using TaskApp app = CreateApp(declared, QueueType.Quorum);
 
         await app.SendAsync(EndToEnd.Remote.TestTasks.Add.Signature(1, 2));
 
@@ -126,7 +138,7 @@ public sealed class QueueTypeTests
     public async Task EveryQueueAWorkerAndAClientDeclare_IsExclusiveOrDurable()
     {
         var declared = new ConcurrentQueue<QueueSpecification>();
-        await using TaskApp app = CreateApp(declared, "quorum");
+        await using TaskApp app = CreateApp(declared, QueueType.Quorum);
         await using TaskWorker worker = app.CreateWorker(new WorkerOptions { Queues = ["celery", "fleet"], Concurrency = 1, NodeName = "ready@unit" });
         await worker.StartAsync();
 
@@ -145,13 +157,17 @@ public sealed class QueueTypeTests
         Assert.All(declared.Where(q => q.Type == QueueType.Quorum && q.Name != replyQueue), q => Assert.True(q is { Durable: true, Exclusive: false, AutoDelete: false, Expires: null, MessageTtl: null }, $"{q} is not declared as kombu declares a quorum queue."));
     }
 
-    private static TaskApp CreateApp(ConcurrentQueue<QueueSpecification> declared, string defaultType) => TaskApp.Create(builder =>
+    private static TaskApp CreateApp(ConcurrentQueue<QueueSpecification> declared, QueueType defaultType) => TaskApp.Create(builder =>
     {
         builder.Options.BrokerUrl = "memory://" + Guid.NewGuid().ToString("N");
         builder.Options.TaskDefaultQueueType = defaultType;
         builder.AddTaskGenTestsTasks();
         builder.Transport = new DeclarationRecordingTransport(new InMemoryTransport(InMemoryBroker.Named(builder.Options.BrokerUrl["memory://".Length..])), declared);
     });
+
+    private static IConfiguration Configuration(string queueType) => new ConfigurationBuilder()
+        .AddInMemoryCollection(new Dictionary<string, string?> { ["TaskGen:TaskDefaultQueueType"] = queueType })
+        .Build();
 
     private static QueueSpecification Single(IEnumerable<QueueSpecification> declared, string name) =>
         declared.Where(q => q.Name == name).Distinct().Single();

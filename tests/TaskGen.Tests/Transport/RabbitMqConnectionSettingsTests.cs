@@ -3,6 +3,7 @@ using System.IO;
 using System.Net.Security;
 using RabbitMQ.Client;
 using TaskGen.Transport;
+using TaskGen.Transport.RabbitMq;
 
 namespace TaskGen.Tests.Transport;
 

@@ -5,6 +5,7 @@ using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
 using TaskGen.Protocol;
 using TaskGen.Transport;
+using TaskGen.Transport.RabbitMq;
 
 namespace TaskGen.Tests.Transport;
 

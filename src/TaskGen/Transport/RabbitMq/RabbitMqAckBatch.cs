@@ -5,7 +5,7 @@ using System.Threading.Tasks;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
-namespace TaskGen.Transport;
+namespace TaskGen.Transport.RabbitMq;
 
 /// <summary>
 /// Acknowledges the finished deliveries of one consumer channel several at a time, with one <c>basic.ack</c>

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
-namespace TaskGen.Transport;
+namespace TaskGen.Transport.RabbitMq;
 
 /// <summary>
 /// One of the process's connections to RabbitMQ, for consuming, for publishing, or for unconfirmed results: opened on

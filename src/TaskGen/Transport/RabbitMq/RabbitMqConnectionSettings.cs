@@ -8,7 +8,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using RabbitMQ.Client;
 
-namespace TaskGen.Transport;
+namespace TaskGen.Transport.RabbitMq;
 
 /// <summary>
 /// Turns a broker URL into RabbitMQ.Client's connection settings. For <c>amqps://</c> it verifies the broker's

@@ -5,7 +5,7 @@ using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using TaskGen.Protocol;
 
-namespace TaskGen.Transport;
+namespace TaskGen.Transport.RabbitMq;
 
 /// <content>What a delivery is tied to: the life of the channel it came on, and the settling of it on that channel alone.</content>
 internal sealed partial class RabbitMqConsumer

@@ -7,7 +7,7 @@ using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
 using TaskGen.Protocol;
 
-namespace TaskGen.Transport;
+namespace TaskGen.Transport.RabbitMq;
 
 /// <summary>
 /// One consumer on its own channel, with the one path that brings it back: when the broker closes the

@@ -2,7 +2,7 @@ using System.Collections.Generic;
 using RabbitMQ.Client;
 using TaskGen.Protocol;
 
-namespace TaskGen.Transport;
+namespace TaskGen.Transport.RabbitMq;
 
 /// <summary>Maps TaskGen's message properties to AMQP's basic properties and back.</summary>
 internal static class RabbitMqProperties

@@ -6,7 +6,7 @@ using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using TaskGen.Protocol;
 
-namespace TaskGen.Transport;
+namespace TaskGen.Transport.RabbitMq;
 
 /// <summary>
 /// Publishes on four channels kept apart by how much a failure may cost: a confirming channel for tasks and results

@@ -6,7 +6,7 @@ using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using TaskGen.Protocol;
 
-namespace TaskGen.Transport;
+namespace TaskGen.Transport.RabbitMq;
 
 /// <summary>
 /// Reads a queue with <c>basic.get</c> on a confirming channel of its own, which also publishes the copies that

@@ -9,7 +9,7 @@ using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
 using TaskGen.Protocol;
 
-namespace TaskGen.Transport;
+namespace TaskGen.Transport.RabbitMq;
 
 /// <summary>
 /// The transport for <c>amqp://</c> and <c>amqps://</c> URLs, on RabbitMQ.Client 7: a consuming and a publishing

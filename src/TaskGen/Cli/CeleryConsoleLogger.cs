@@ -2,7 +2,7 @@ using System;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 
-namespace TaskGen.Hosting;
+namespace TaskGen.Cli;
 
 /// <summary>
 /// Writes log lines in Celery's own format (<c>[2026-01-01 12:00:00,000: INFO/MainProcess] message</c>),

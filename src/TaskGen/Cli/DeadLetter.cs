@@ -5,7 +5,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using TaskGen.Protocol;
 
-namespace TaskGen.Hosting;
+namespace TaskGen.Cli;
 
 /// <summary>
 /// One message in a dead-letter queue as the <c>deadletters</c> command reads it: the task its headers name, and

@@ -4,9 +4,10 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
-using TaskGen.Hosting;
+using TaskGen.Cli;
+using TaskGen.Tests.Hosting;
 
-namespace TaskGen.Tests.Hosting;
+namespace TaskGen.Tests.Cli;
 
 /// <summary>
 /// The command line: usage errors exit 64 before any broker is reached, naming the option, argument or

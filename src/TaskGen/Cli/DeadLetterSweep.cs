@@ -4,7 +4,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using TaskGen.Transport;
 
-namespace TaskGen.Hosting;
+namespace TaskGen.Cli;
 
 /// <summary>
 /// One walk through a dead-letter queue, as every <c>deadletters</c> command makes it: each message there at the

@@ -13,10 +13,11 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TaskGen.Control;
+using TaskGen.Hosting;
 using TaskGen.Serialization;
 using TaskGen.Worker;
 
-namespace TaskGen.Hosting;
+namespace TaskGen.Cli;
 
 /// <summary>Runs the commands of a TaskGen program, as <c>celery -A app</c> does for Python.</summary>
 public static class TaskAppHost
@@ -292,14 +293,14 @@ public static class TaskAppHost
                 all[reply.Node] = reply.Reply;
             }
 
-            await output.WriteLineAsync(JsonSerializer.Serialize(all, HostJson.Default.DictionaryStringJsonElement)).ConfigureAwait(false);
+            await output.WriteLineAsync(JsonSerializer.Serialize(all, CommandJson.Default.DictionaryStringJsonElement)).ConfigureAwait(false);
             return 0;
         }
 
         foreach (ControlReply reply in replies.OrderBy(r => r.Node, StringComparer.Ordinal))
         {
             await output.WriteLineAsync(reply.Error is null ? $"-> {reply.Node}: OK" : $"-> {reply.Node}: ERROR").ConfigureAwait(false);
-            await output.WriteLineAsync("    " + JsonSerializer.Serialize(reply.Reply, HostJson.Indented.JsonElement).Replace("\n", "\n    ", StringComparison.Ordinal)).ConfigureAwait(false);
+            await output.WriteLineAsync("    " + JsonSerializer.Serialize(reply.Reply, CommandJson.Indented.JsonElement).Replace("\n", "\n    ", StringComparison.Ordinal)).ConfigureAwait(false);
         }
 
         await output.WriteLineAsync().ConfigureAwait(false);

@@ -7,10 +7,11 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using TaskGen.Diagnostics;
+using TaskGen.Hosting;
 using TaskGen.Protocol;
 using TaskGen.Transport;
 
-namespace TaskGen.Hosting;
+namespace TaskGen.Cli;
 
 /// <summary>
 /// The <c>deadletters</c> commands: list, show and replay what workers rejected. Each walks the dead-letter queue once

@@ -7,11 +7,12 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using RabbitMQ.Client;
-using TaskGen.Hosting;
+using TaskGen.Cli;
 using TaskGen.Protocol;
+using TaskGen.Tests.Hosting;
 using TaskGen.Transport;
 
-namespace TaskGen.Tests.Hosting;
+namespace TaskGen.Tests.Cli;
 
 /// <summary>
 /// <c>deadletters list|show|replay</c> on a private <c>memory://</c> broker per test, with messages carrying the
