@@ -94,11 +94,16 @@ internal sealed class RedisResultConnection : IAsyncDisposable
             }
             catch (RedisConnectionException ex)
             {
-                // The library's own message is about its endpoints and never holds the password; the URL is redacted.
-                // It keeps a refused certificate to itself (sentinels that fail their handshakes read as "not a Sentinel
-                // connection"), so the refusal leads: it is what the user has to mend.
-                string why = _tlsRefusal is { } refusal ? $"{refusal} ({ex.Message})" : ex.Message;
-                throw new RedisException($"The result backend {Url.Redacted} could not be reached: {why}", ex);
+                throw Unreachable(ex);
+            }
+
+            if (!multiplexer.IsConnected && _tlsRefusal is not null)
+            {
+                // A refused certificate stays refused: fail now with the reason, rather than let every command time out
+                // in the library's backlog without it. The next use dials again, in case the setting has been mended.
+                await multiplexer.CloseAsync().ConfigureAwait(false);
+                multiplexer.Dispose();
+                throw Unreachable(null);
             }
 
             multiplexer.ConnectionRestored += (_, args) =>
@@ -115,6 +120,20 @@ internal sealed class RedisResultConnection : IAsyncDisposable
         {
             _gate.Release();
         }
+    }
+
+    // The library's own message is about its endpoints and never holds the password; the URL is redacted. The library
+    // keeps a refused certificate to itself (sentinels that fail their handshakes read as "not a Sentinel connection"),
+    // so the refusal leads: it is what the user has to mend.
+    private RedisException Unreachable(RedisConnectionException? library)
+    {
+        string why = (_tlsRefusal, library) switch
+        {
+            ({ } refusal, { } ex) => $"{refusal} ({ex.Message})",
+            ({ } refusal, null) => refusal,
+            _ => library?.Message ?? "no server answered",
+        };
+        return new RedisException($"The result backend {Url.Redacted} could not be reached: {why}", library);
     }
 
     private ConfigurationOptions CreateOptions()
