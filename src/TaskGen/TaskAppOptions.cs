@@ -24,8 +24,8 @@ public sealed class TaskAppOptions
 
     /// <summary>
     /// Where results go: <c>rpc://</c> (a reply queue per client), <c>redis://[:password@]host:port/db</c> (stored by
-    /// task id, readable from any process), <c>sentinel://[:password@]host:port/db;sentinel://...</c> (the same, on
-    /// the primary that Redis Sentinel names, with <see cref="ResultBackendMasterName"/>), or <c>none</c>.
+    /// task id, readable from any process; <c>rediss://</c> over TLS), <c>sentinel://[:password@]host:port/db;sentinel://...</c>
+    /// (the same, on the primary that Redis Sentinel names, with <see cref="ResultBackendMasterName"/>), or <c>none</c>.
     /// </summary>
     public string ResultBackend { get; set; } = "rpc://";
 
@@ -34,6 +34,18 @@ public sealed class TaskAppOptions
     /// (Celery's <c>result_backend_transport_options['master_name']</c>); required with Sentinel, unused otherwise.
     /// </summary>
     public string? ResultBackendMasterName { get; set; }
+
+    /// <summary>
+    /// Whether the Redis result backend speaks TLS (Celery's <c>redis_backend_use_ssl</c>): required to speak TLS to the
+    /// sentinels of a <c>sentinel://</c> <see cref="ResultBackend"/> and to the primary they name; implied by <c>rediss://</c>.
+    /// </summary>
+    public bool ResultBackendUseTls { get; set; }
+
+    /// <summary>
+    /// For a Redis result backend over TLS, a PEM file of the CA certificates that issue the Redis servers' (and sentinels')
+    /// certificates, trusted instead of the system's roots (Celery's <c>redis_backend_use_ssl['ssl_ca_certs']</c>). The host name is verified either way.
+    /// </summary>
+    public string? ResultBackendTlsCaCertificate { get; set; }
 
     /// <summary>The task body serializer; only <c>json</c> is supported.</summary>
     public string TaskSerializer { get; set; } = "json";
@@ -209,6 +221,8 @@ public sealed class TaskAppOptions
             errors.Add($"ResultBackend '{Transport.BrokerUrls.Redact(ResultBackend)}' is not supported: use 'rpc://', 'redis://host:port/db', 'sentinel://host:port/db;sentinel://...' or 'none'.");
         }
 
+        ValidateResultBackendTls(errors);
+
         if (WorkerConcurrency < 1)
         {
             errors.Add($"WorkerConcurrency must be at least 1, not {WorkerConcurrency}.");
@@ -280,6 +294,32 @@ public sealed class TaskAppOptions
         if (errors.Count > 1)
         {
             throw new TaskAppConfigurationException($"{errors.Count} settings are refused:{string.Concat(errors.Select(error => Environment.NewLine + "- " + error))}");
+        }
+    }
+
+    // A TLS setting that cannot apply means someone believes results travel encrypted; say that they do not.
+    private void ValidateResultBackendTls(List<string> errors)
+    {
+        bool caSet = !string.IsNullOrWhiteSpace(ResultBackendTlsCaCertificate);
+        string shown = Transport.BrokerUrls.Redact(ResultBackend);
+        if (!Results.RedisUrl.IsRedis(ResultBackend))
+        {
+            string notRedis = $" is set but ResultBackend '{shown}' is not Redis: it applies to a redis://, rediss:// or sentinel:// result backend only " +
+                "(results over rpc:// travel on the broker's connection, which an amqps:// BrokerUrl encrypts); remove the setting.";
+            if (ResultBackendUseTls)
+            {
+                errors.Add(nameof(ResultBackendUseTls) + notRedis);
+            }
+
+            if (caSet)
+            {
+                errors.Add(nameof(ResultBackendTlsCaCertificate) + notRedis);
+            }
+        }
+        else if (caSet && !ResultBackendUseTls && !ResultBackend.StartsWith("rediss://", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add(
+                $"ResultBackendTlsCaCertificate is set but ResultBackend '{shown}' does not use TLS: set ResultBackendUseTls (Celery's redis_backend_use_ssl) or use a rediss:// URL, or remove the setting.");
         }
     }
 

@@ -22,33 +22,9 @@ install_if_missing() {
 }
 
 # A throwaway CA and a server certificate that names DNS:localhost only (not 127.0.0.1), so tests
-# can connect by a name the certificate lists and by one it does not. EC keys keep this fast.
+# can connect by a name the certificate lists and by one it does not.
 make_certificates() {
-  local tls="$dir/tls"
-  mkdir -p "$tls"
-  cat > "$tls/openssl.cnf" <<'CNF'
-[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = TaskGen test
-[ca]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-[server]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost
-authorityKeyIdentifier = keyid
-CNF
-  openssl req -x509 -config "$tls/openssl.cnf" -extensions ca -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
-    -nodes -keyout "$tls/ca.key" -out "$dir/ca.pem" -days 7 -subj "/CN=TaskGen test CA" 2> "$tls/openssl.log"
-  openssl req -new -config "$tls/openssl.cnf" -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
-    -nodes -keyout "$tls/server.key" -out "$tls/server.csr" -subj "/CN=TaskGen test broker" 2>> "$tls/openssl.log"
-  openssl x509 -req -in "$tls/server.csr" -CA "$dir/ca.pem" -CAkey "$tls/ca.key" -CAserial "$tls/ca.srl" -CAcreateserial \
-    -extfile "$tls/openssl.cnf" -extensions server -days 7 -out "$tls/server.pem" 2>> "$tls/openssl.log"
+  "$(dirname "$0")/test-certificates.sh" "$dir" DNS:localhost "TaskGen test broker"
 }
 
 free_port() {

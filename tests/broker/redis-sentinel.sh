@@ -2,14 +2,39 @@
 # Starts or stops a private Redis Sentinel group for the test suite: a primary, one replica and three
 # sentinels watching them, all on free loopback ports with one random password and their files in one
 # temporary folder, so that a test can kill the primary and watch the sentinels promote the replica.
-#   redis-sentinel.sh start DIR   -> starts the five servers, writes DIR/url (sentinel://:password@127.0.0.1:port;... for
-#                                    each sentinel), DIR/master-name, and DIR/primary.pid and DIR/replica.pid
+#   redis-sentinel.sh start DIR [--tls] -> starts the five servers, writes DIR/url (sentinel://:password@127.0.0.1:port;...
+#                                    for each sentinel), DIR/master-name, and DIR/primary.pid and DIR/replica.pid
+#                                    With --tls every server, sentinels included, listens for TLS only, with a
+#                                    certificate naming localhost and 127.0.0.1 from a private CA written to DIR/ca.pem,
+#                                    and replicates and monitors over TLS (redis-server must be built with TLS, as Debian's is).
 #   redis-sentinel.sh stop DIR    -> stops every server of the group
 set -euo pipefail
 
-command=${1:?usage: redis-sentinel.sh start|stop DIR}
-dir=${2:?usage: redis-sentinel.sh start|stop DIR}
+usage="usage: redis-sentinel.sh start DIR [--tls] | stop DIR"
+command=${1:?$usage}
+dir=${2:?$usage}
+tls=${3:-}
 master=taskgen-results
+
+# What redis-cli needs to reach the group, and the lines that make a server listen for TLS only: "port 0" closes the
+# plain port, and tls-replication makes replicas and sentinels dial the data servers over TLS as well.
+cli_tls=()
+listen() {
+  local port=$1
+  if [ -n "$tls" ]; then
+    cat <<CONF
+port 0
+tls-port $port
+tls-cert-file $dir/tls/server.pem
+tls-key-file $dir/tls/server.key
+tls-ca-cert-file $dir/ca.pem
+tls-auth-clients no
+tls-replication yes
+CONF
+  else
+    echo "port $port"
+  fi
+}
 
 install_if_missing() {
   if ! command -v redis-server > /dev/null 2>&1 || ! command -v redis-sentinel > /dev/null 2>&1; then
@@ -27,7 +52,7 @@ free_port() {
 wait_for() {
   local port=$1 log=$2
   for _ in $(seq 1 100); do
-    if REDISCLI_AUTH=$password redis-cli -h 127.0.0.1 -p "$port" ping 2> /dev/null | grep -q PONG; then
+    if REDISCLI_AUTH=$password redis-cli "${cli_tls[@]}" -h 127.0.0.1 -p "$port" ping 2> /dev/null | grep -q PONG; then
       return 0
     fi
     sleep 0.1
@@ -41,7 +66,7 @@ data_node() {
   local name=$1 port=$2 extra=$3
   cat > "$dir/$name.conf" <<CONF
 bind 127.0.0.1
-port $port
+$(listen "$port")
 protected-mode yes
 requirepass $password
 masterauth $password
@@ -63,6 +88,17 @@ case "$command" in
   start)
     install_if_missing
     mkdir -p "$dir"
+    case "$tls" in
+      "") ;;
+      --tls)
+        "$(dirname "$0")/test-certificates.sh" "$dir" DNS:localhost,IP:127.0.0.1 "TaskGen test Redis"
+        cli_tls=(--tls --cacert "$dir/ca.pem")
+        ;;
+      *)
+        echo "$usage" >&2
+        exit 64
+        ;;
+    esac
     password=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
     primary=$(free_port)
     replica=$(free_port)
@@ -74,7 +110,7 @@ case "$command" in
       # Sentinels rewrite their own file, so each gets one; a short down-after keeps a failover within seconds.
       cat > "$dir/sentinel$i.conf" <<CONF
 bind 127.0.0.1
-port $port
+$(listen "$port")
 protected-mode yes
 requirepass $password
 daemonize yes
@@ -97,7 +133,7 @@ CONF
       ready=0
       for i in 1 2 3; do
         port=$(echo "${urls[$((i - 1))]}" | sed -E 's/.*:([0-9]+)\/0$/\1/')
-        info=$(REDISCLI_AUTH=$password redis-cli -h 127.0.0.1 -p "$port" sentinel master "$master" 2> /dev/null | tr '\n' ' ')
+        info=$(REDISCLI_AUTH=$password redis-cli "${cli_tls[@]}" -h 127.0.0.1 -p "$port" sentinel master "$master" 2> /dev/null | tr '\n' ' ')
         if echo "$info" | grep -Eq 'num-slaves 1 .*num-other-sentinels 2 '; then
           ready=$((ready + 1))
         fi
@@ -105,7 +141,7 @@ CONF
       if [ "$ready" -eq 3 ]; then
         (IFS=';'; echo "${urls[*]}") > "$dir/url"
         echo "$master" > "$dir/master-name"
-        echo "Redis Sentinel group: primary 127.0.0.1:$primary, replica 127.0.0.1:$replica, three sentinels" >&2
+        echo "Redis Sentinel group${tls:+ (TLS)}: primary 127.0.0.1:$primary, replica 127.0.0.1:$replica, three sentinels" >&2
         exit 0
       fi
       sleep 0.1
@@ -122,7 +158,7 @@ CONF
     done
     ;;
   *)
-    echo "usage: redis-sentinel.sh start|stop DIR" >&2
+    echo "$usage" >&2
     exit 64
     ;;
 esac

@@ -1,8 +1,12 @@
 using System;
 using System.Net;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Threading;
 using System.Threading.Tasks;
 using StackExchange.Redis;
+using TaskGen.Transport;
 
 namespace TaskGen.Results;
 
@@ -16,17 +20,32 @@ internal sealed class RedisResultConnection : IAsyncDisposable
     public const string KeyPrefix = "celery-task-meta-";
 
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly ServerCertificateTrust? _tls;
     private ConnectionMultiplexer? _multiplexer;
+    private volatile string? _tlsRefusal;
     private volatile bool _disposed;
 
-    public RedisResultConnection(RedisUrl url, string clientName, string? masterName = null)
+    /// <summary>Prepares the connection without dialling; a TLS CA file is read now, so that a bad one stops the start.</summary>
+    /// <param name="url">The Redis server, or the sentinels that name the primary.</param>
+    /// <param name="clientName">The name Redis shows for this process's connections.</param>
+    /// <param name="masterName">The name the sentinels know the primary by, for a Sentinel URL.</param>
+    /// <param name="useTls">Whether to speak TLS even though the URL is not <c>rediss://</c> (<see cref="TaskAppOptions.ResultBackendUseTls"/>).</param>
+    /// <param name="tlsCaCertificate">A PEM file of the CA that issues the servers' certificates; null for the system's roots.</param>
+    /// <exception cref="TaskAppConfigurationException">The CA file cannot be read or holds no certificate.</exception>
+    public RedisResultConnection(RedisUrl url, string clientName, string? masterName = null, bool useTls = false, string? tlsCaCertificate = null)
     {
         Url = url;
         ClientName = clientName;
         MasterName = masterName;
+        _tls = url.Tls || useTls
+            ? ServerCertificateTrust.Create("Redis server", nameof(TaskAppOptions.ResultBackendTlsCaCertificate), tlsCaCertificate)
+            : null;
     }
 
     public RedisUrl Url { get; }
+
+    /// <summary>Whether every connection, to the sentinels and to the primary alike, speaks TLS.</summary>
+    public bool Tls => _tls is not null;
 
     public string ClientName { get; }
 
@@ -68,14 +87,23 @@ internal sealed class RedisResultConnection : IAsyncDisposable
             }
 
             ConnectionMultiplexer multiplexer;
+            _tlsRefusal = null;
             try
             {
                 multiplexer = await ConnectionMultiplexer.ConnectAsync(CreateOptions()).ConfigureAwait(false);
             }
             catch (RedisConnectionException ex)
             {
-                // The library's own message is about its endpoints and never holds the password; the URL is redacted.
-                throw new RedisException($"The result backend {Url.Redacted} could not be reached: {ex.Message}", ex);
+                throw Unreachable(ex);
+            }
+
+            if (!multiplexer.IsConnected && _tlsRefusal is not null)
+            {
+                // A refused certificate stays refused: fail now with the reason, rather than let every command time out
+                // in the library's backlog without it. The next use dials again, in case the setting has been mended.
+                await multiplexer.CloseAsync().ConfigureAwait(false);
+                multiplexer.Dispose();
+                throw Unreachable(null);
             }
 
             multiplexer.ConnectionRestored += (_, args) =>
@@ -94,6 +122,20 @@ internal sealed class RedisResultConnection : IAsyncDisposable
         }
     }
 
+    // The library's own message is about its endpoints and never holds the password; the URL is redacted. The library
+    // keeps a refused certificate to itself (sentinels that fail their handshakes read as "not a Sentinel connection"),
+    // so the refusal leads: it is what the user has to mend.
+    private RedisException Unreachable(RedisConnectionException? library)
+    {
+        string why = (_tlsRefusal, library) switch
+        {
+            ({ } refusal, { } ex) => $"{refusal} ({ex.Message})",
+            ({ } refusal, null) => refusal,
+            _ => library?.Message ?? "no server answered",
+        };
+        return new RedisException($"The result backend {Url.Redacted} could not be reached: {why}", library);
+    }
+
     private ConfigurationOptions CreateOptions()
     {
         var options = new ConfigurationOptions
@@ -101,8 +143,10 @@ internal sealed class RedisResultConnection : IAsyncDisposable
             User = Url.User,
             Password = Url.Password,
             DefaultDatabase = Url.Database,
-            Ssl = Url.Tls,
-            SslHost = Url.Tls ? Url.Host : null,
+
+            // No SslHost: each server is checked against the name it is dialled by, a sentinel by its URL's host and
+            // the primary by the address the sentinels announce, since the library reuses these options for the primary.
+            Ssl = Tls,
             ClientName = ClientName,
 
             // Connecting is tried once here and then in the background: a Redis that is down at startup fails
@@ -114,6 +158,11 @@ internal sealed class RedisResultConnection : IAsyncDisposable
             options.EndPoints.Add(IPAddress.TryParse(endpoint.Host, out IPAddress? address) ? new IPEndPoint(address, endpoint.Port) : endpoint);
         }
 
+        if (_tls is not null)
+        {
+            options.CertificateValidation += VerifyServer;
+        }
+
         if (Url.IsSentinel)
         {
             // The library asks the sentinels for the primary, connects to it, and follows each failover they announce.
@@ -121,6 +170,20 @@ internal sealed class RedisResultConnection : IAsyncDisposable
         }
 
         return options;
+    }
+
+    private bool VerifyServer(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        string host = sender is SslStream { TargetHostName: { Length: > 0 } target } ? target : Url.Host;
+        try
+        {
+            return _tls!.Verify(certificate, chain, errors, host);
+        }
+        catch (AuthenticationException ex)
+        {
+            _tlsRefusal = ex.Message;
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsync()

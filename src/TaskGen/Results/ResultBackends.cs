@@ -28,6 +28,7 @@ internal sealed class ResultBackends : IAsyncDisposable
     public IResultBackend? Client { get; }
 
     /// <summary>Chooses the backend for <see cref="TaskAppOptions.ResultBackend"/>; a Redis backend dials nothing until first used.</summary>
+    /// <exception cref="TaskAppConfigurationException">The Redis backend's TLS CA file cannot be read or holds no certificate.</exception>
     public static ResultBackends Create(TaskAppOptions options, ITransport transport, ILoggerFactory loggerFactory)
     {
         ILogger logger = loggerFactory.CreateLogger("TaskGen.Results");
@@ -38,7 +39,12 @@ internal sealed class ResultBackends : IAsyncDisposable
 
         if (RedisUrl.IsRedis(options.ResultBackend))
         {
-            var redis = new RedisResultConnection(RedisUrl.Parse(options.ResultBackend), $"taskgen-{Environment.ProcessId}", options.ResultBackendMasterName);
+            var redis = new RedisResultConnection(
+                RedisUrl.Parse(options.ResultBackend),
+                $"taskgen-{Environment.ProcessId}",
+                options.ResultBackendMasterName,
+                options.ResultBackendUseTls,
+                options.ResultBackendTlsCaCertificate);
             return new ResultBackends(options, transport, new RedisResultBackend(redis, options.ResultExpires, logger), redis);
         }
 

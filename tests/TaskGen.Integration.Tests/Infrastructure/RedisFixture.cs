@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Net.Sockets;
@@ -105,15 +106,17 @@ public sealed class RedisFixture : IAsyncLifetime
         }
     }
 
-    private static Task<(int Code, string Output)> RunScriptAsync(string command, string directory) => RunScriptAsync("redis-node.sh", command, directory);
+    private static Task<(int Code, string Output)> RunScriptAsync(string command, string directory) => RunScriptAsync("redis-node.sh", [command, directory]);
 
     /// <summary>Runs one of the test Redis scripts in <c>tests/broker</c> and returns its exit code and everything it printed.</summary>
-    internal static async Task<(int Code, string Output)> RunScriptAsync(string script, string command, string directory)
+    internal static async Task<(int Code, string Output)> RunScriptAsync(string script, IEnumerable<string> arguments)
     {
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         start.ArgumentList.Add(Path.Combine(RabbitMqFixture.RepositoryRoot, "tests", "broker", script));
-        start.ArgumentList.Add(command);
-        start.ArgumentList.Add(directory);
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
         using Process process = Process.Start(start)!;
         process.StandardInput.Close();
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();

@@ -79,6 +79,24 @@ public sealed class TaskAppConfigurationTests
     }
 
     [Fact]
+    public void Bind_ResultBackendTlsSettings_AreReadFromTheirNames()
+    {
+        TaskAppOptions options = BindFrom(new()
+        {
+            ["TaskGen:ResultBackend"] = "sentinel://:pw@127.0.0.1:26379/0;sentinel://:pw@127.0.0.1:26380/0",
+            ["TaskGen:ResultBackendMasterName"] = "results",
+            ["TaskGen:ResultBackendUseTls"] = "true",
+            ["TaskGen:ResultBackendTlsCaCertificate"] = "certs/redis-ca.pem",
+        });
+
+        Assert.True(options.ResultBackendUseTls);
+        Assert.Equal("certs/redis-ca.pem", options.ResultBackendTlsCaCertificate);
+        options.Validate();
+        Assert.False(BindFrom(new() { ["TaskGen:ResultBackend"] = "redis://cache/0" }).ResultBackendUseTls);
+        Assert.Null(BindFrom(new() { ["TaskGen:ResultBackend"] = "rediss://cache/0" }).ResultBackendTlsCaCertificate);
+    }
+
+    [Fact]
     public void Bind_KeysInAnyCase_AreTheSameSetting()
     {
         TaskAppOptions options = BindFrom(new()
@@ -218,6 +236,7 @@ public sealed class TaskAppConfigurationTests
     [InlineData("WorkerMaxBodySize", "99999999999")]
     [InlineData("WorkerMaxBodySize", "")]
     [InlineData("WorkerConfirmResults", "on")]
+    [InlineData("ResultBackendUseTls", "yes")]
     public void Bind_BadBoolOrNumber_ThrowsNamingTheKeyAndValue(string key, string value)
     {
         var ex = Assert.Throws<TaskAppConfigurationException>(() => BindFrom(new() { ["TaskGen:" + key] = value }));

@@ -1,11 +1,7 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
 using System.Net.Security;
-using System.Security.Authentication;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using RabbitMQ.Client;
 
 namespace TaskGen.Transport.RabbitMq;
@@ -92,115 +88,11 @@ internal static class RabbitMqConnectionSettings
 
         // IdnHost drops an IPv6 literal's brackets and spells international names as certificates do.
         string host = uri.IdnHost;
-        X509Certificate2Collection? roots = caPath is null ? null : LoadRoots(caPath);
+        ServerCertificateTrust trust = ServerCertificateTrust.Create("broker", nameof(TaskAppOptions.BrokerTlsCaCertificate), caPath);
         factory.Ssl.Enabled = true;
         factory.Ssl.ServerName = host;
         factory.Ssl.AcceptablePolicyErrors = SslPolicyErrors.None;
-        factory.Ssl.CertificateValidationCallback = (_, certificate, chain, errors) => Verify(certificate, chain, errors, host, roots, caPath);
+        factory.Ssl.CertificateValidationCallback = (_, certificate, chain, errors) => trust.Verify(certificate, chain, errors, host);
         return factory;
-    }
-
-    private static X509Certificate2Collection LoadRoots(string path)
-    {
-        var roots = new X509Certificate2Collection();
-        try
-        {
-            roots.ImportFromPemFile(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
-        {
-            throw new TaskAppConfigurationException($"BrokerTlsCaCertificate '{path}' cannot be read: {ex.Message}");
-        }
-
-        return roots.Count > 0
-            ? roots
-            : throw new TaskAppConfigurationException($"BrokerTlsCaCertificate '{path}' holds no certificate: it must be a PEM file with one or more '-----BEGIN CERTIFICATE-----' blocks.");
-    }
-
-    // Throwing rather than returning false: SslStream passes the exception on, so the connection error names
-    // the actual problem instead of "the remote certificate was rejected". The transport's connection error
-    // already names the broker, so these messages do not repeat its URL.
-    private static bool Verify(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors, string host, X509Certificate2Collection? roots, string? caPath)
-    {
-        if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
-        {
-            throw new AuthenticationException("The broker presented no TLS certificate.");
-        }
-
-        var problems = new List<string>(2);
-        if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
-        {
-            problems.Add(
-                $"The broker's TLS certificate does not match the host name '{host}': it names {DescribeNames(certificate)}. " +
-                $"Connect by a name the certificate lists, or give the broker a certificate whose subject alternative names include '{host}'.");
-        }
-
-        string? untrusted = roots is null ? SystemTrustProblem(chain, errors) : CustomTrustProblem(certificate, chain, roots);
-        if (untrusted is not null)
-        {
-            problems.Add(roots is null
-                ? $"The broker's TLS certificate is not trusted ({untrusted}). If a private CA issued it, set TaskGen:BrokerTlsCaCertificate to that CA's PEM file."
-                : $"The broker's TLS certificate is not issued by the CA in BrokerTlsCaCertificate '{caPath}' ({untrusted}). Point the setting at the CA that issued the broker's certificate.");
-        }
-
-        return problems.Count == 0 ? true : throw new AuthenticationException(string.Join(" ", problems));
-    }
-
-    private static string? SystemTrustProblem(X509Chain? chain, SslPolicyErrors errors)
-    {
-        if (!errors.HasFlag(SslPolicyErrors.RemoteCertificateChainErrors))
-        {
-            return null;
-        }
-
-        return chain is null ? "its chain could not be built" : DescribeStatus(chain.ChainStatus);
-    }
-
-    private static string? CustomTrustProblem(X509Certificate certificate, X509Chain? presented, X509Certificate2Collection roots)
-    {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-
-        // A private CA rarely publishes revocation lists; an online check would fail every connection.
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-
-        // Intermediates the broker sent along are candidates for the path, never anchors.
-        if (presented is not null)
-        {
-            foreach (X509ChainElement element in presented.ChainElements.Skip(1))
-            {
-                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
-            }
-        }
-
-        using X509Certificate2 leaf = new(certificate);
-        return chain.Build(leaf) ? null : DescribeStatus(chain.ChainStatus);
-    }
-
-    private static string DescribeStatus(X509ChainStatus[] status) =>
-        status.Length == 0 ? "its chain is not valid" : string.Join(", ", status.Select(s => s.Status.ToString()).Distinct(StringComparer.Ordinal));
-
-    private static string DescribeNames(X509Certificate certificate)
-    {
-        using X509Certificate2 certificate2 = new(certificate);
-        var names = new List<string>();
-        foreach (X509Extension extension in certificate2.Extensions)
-        {
-            if (extension.Oid?.Value == "2.5.29.17")
-            {
-                var alternativeNames = new X509SubjectAlternativeNameExtension(extension.RawData, extension.Critical);
-                names.AddRange(alternativeNames.EnumerateDnsNames().Select(n => "DNS:" + n));
-                names.AddRange(alternativeNames.EnumerateIPAddresses().Select(a => "IP:" + a));
-            }
-        }
-
-        if (names.Count > 0)
-        {
-            return string.Join(", ", names);
-        }
-
-        string commonName = certificate2.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
-        return string.IsNullOrEmpty(commonName) ? "no host at all" : $"only the common name '{commonName}'";
     }
 }
