@@ -17,7 +17,7 @@ public sealed class ResultStoreRetryTimeTests
         TaskAppConfiguration.Bind(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["TaskGen:WorkerResultStoreRetryTime"] = "00:05:00" }).Build(), options);
 
         Assert.Equal(TimeSpan.FromMinutes(5), options.WorkerResultStoreRetryTime);
-        options.Validate();
+        Assert.Null(Record.Exception(options.Validate));
 
         // In seconds, as Celery writes durations.
         TaskAppConfiguration.Bind(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["TaskGen:WorkerResultStoreRetryTime"] = "90" }).Build(), options);
@@ -33,6 +33,6 @@ public sealed class ResultStoreRetryTimeTests
             Assert.Contains("WorkerResultStoreRetryTime", Assert.Throws<TaskAppConfigurationException>(options.Validate).Message, StringComparison.Ordinal);
         }
 
-        new TaskAppOptions { WorkerResultStoreRetryTime = TimeSpan.Zero }.Validate();
+        Assert.Null(Record.Exception(new TaskAppOptions { WorkerResultStoreRetryTime = TimeSpan.Zero }.Validate));
     }
 }

@@ -68,7 +68,7 @@ public sealed class TaskAppConfigurationTests
         Assert.False(options.TaskAcksOnFailureOrTimeout);
         Assert.True(options.TaskRejectOnWorkerLost);
         Assert.Equal("graveyard", options.DeadLetterQueue);
-        options.Validate();
+        Assert.Null(Record.Exception(options.Validate));
     }
 
     [Fact]
@@ -91,7 +91,7 @@ public sealed class TaskAppConfigurationTests
 
         Assert.True(options.ResultBackendUseTls);
         Assert.Equal("certs/redis-ca.pem", options.ResultBackendTlsCaCertificate);
-        options.Validate();
+        Assert.Null(Record.Exception(options.Validate));
         Assert.False(BindFrom(new() { ["TaskGen:ResultBackend"] = "redis://cache/0" }).ResultBackendUseTls);
         Assert.Null(BindFrom(new() { ["TaskGen:ResultBackend"] = "rediss://cache/0" }).ResultBackendTlsCaCertificate);
     }

@@ -54,8 +54,8 @@ public sealed class TaskAppOptionsLimitsTests
     [Fact]
     public void WorkerShutdownTimeout_AtTheMaximum_IsAccepted()
     {
-        new TaskAppOptions { WorkerShutdownTimeout = TaskAppOptions.MaxWaitDuration }.Validate();
-        new TaskAppOptions { WorkerShutdownTimeout = TimeSpan.Zero }.Validate();
+        Assert.Null(Record.Exception(new TaskAppOptions { WorkerShutdownTimeout = TaskAppOptions.MaxWaitDuration }.Validate));
+        Assert.Null(Record.Exception(new TaskAppOptions { WorkerShutdownTimeout = TimeSpan.Zero }.Validate));
     }
 
     [Theory]

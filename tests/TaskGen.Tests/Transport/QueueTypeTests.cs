@@ -45,14 +45,14 @@ public sealed class QueueTypeTests
         var options = new TaskAppOptions();
 
         Assert.Equal(QueueType.Classic, options.TaskDefaultQueueType);
-        options.Validate();
+        Assert.Null(Record.Exception(options.Validate));
     }
 
     [Theory]
     [InlineData(QueueType.Classic)]
     [InlineData(QueueType.Quorum)]
     public void TaskDefaultQueueType_ClassicOrQuorum_IsAccepted(QueueType value) =>
-        new TaskAppOptions { TaskDefaultQueueType = value }.Validate();
+        Assert.Null(Record.Exception(new TaskAppOptions { TaskDefaultQueueType = value }.Validate));
 
     [Theory]
     [InlineData(QueueType.Default)]
@@ -77,7 +77,7 @@ public sealed class QueueTypeTests
         TaskAppConfiguration.Bind(Configuration(value), options);
 
         Assert.Equal(expected, options.TaskDefaultQueueType);
-        options.Validate();
+        Assert.Null(Record.Exception(options.Validate));
     }
 
     [Theory]
