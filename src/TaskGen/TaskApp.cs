@@ -198,14 +198,25 @@ public sealed partial class TaskApp : IAsyncDisposable
     private (TaskEnvelope, QueueDeclaration) CreateEnvelope(Signature signature, bool ignoreResult)
     {
         TaskDescriptor task = signature.Task;
-        if (task.DeclaredQueues.Count > 0 && _seenQueueLists.TryAdd(task.DeclaredQueues, true))
-        {
-            Tasks.AddQueues(task.DeclaredQueues);
-        }
-
         TaskOptions? options = signature.Options;
-        string queueName = options?.Queue ?? Router.Route(task.Name) ?? (string.IsNullOrEmpty(task.Queue) ? Options.TaskDefaultQueue : task.Queue);
-        QueueDeclaration queue = Router.ResolveQueue(queueName);
+        string? elsewhere = options?.Queue ?? Router.Route(task.Name);
+        QueueDeclaration queue;
+        if (elsewhere is null && task.QueueDeclaration is { } own)
+        {
+            // The task's own queue, as its assembly declares it: known to the stub, so the registry is not asked.
+            queue = own;
+        }
+        else
+        {
+            // Another queue by name: the declarations of the stub's assembly are learnt once, so that one of its
+            // queues named in a call or a route is declared as the assembly says.
+            if (task.DeclaredQueues.Count > 0 && _seenQueueLists.TryAdd(task.DeclaredQueues, true))
+            {
+                Tasks.AddQueues(task.DeclaredQueues);
+            }
+
+            queue = Router.ResolveQueue(elsewhere ?? (string.IsNullOrEmpty(task.Queue) ? Options.TaskDefaultQueue : task.Queue));
+        }
 
         DateTimeOffset now = DateTimeOffset.UtcNow;
         options?.Validate(now);

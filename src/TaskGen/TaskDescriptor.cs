@@ -21,6 +21,14 @@ public class TaskDescriptor
         Name = name;
         Queue = queue;
         DeclaredQueues = declaredQueues ?? Array.Empty<QueueDeclaration>();
+        foreach (QueueDeclaration declared in DeclaredQueues)
+        {
+            if (declared.Name == queue)
+            {
+                QueueDeclaration = declared;
+                break;
+            }
+        }
     }
 
     /// <summary>The task name.</summary>
@@ -31,6 +39,12 @@ public class TaskDescriptor
 
     /// <summary>The queues the declaring assembly declares (empty for a call by name).</summary>
     public IReadOnlyList<QueueDeclaration> DeclaredQueues { get; }
+
+    /// <summary>
+    /// The declaration of <see cref="Queue"/> among <see cref="DeclaredQueues"/>, found once per task, or null when its
+    /// assembly does not declare it: a call that goes to the task's own queue then needs no lookup by name.
+    /// </summary>
+    public QueueDeclaration? QueueDeclaration { get; }
 }
 
 /// <summary>The descriptor of a task whose result is a <typeparamref name="TResult"/>.</summary>
