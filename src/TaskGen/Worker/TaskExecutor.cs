@@ -78,7 +78,24 @@ internal sealed partial class TaskExecutor
                 _processed.AddOrUpdate(request.Name, 1, static (_, n) => n + 1);
             }
 
-            await EndAsync(run, outcome).ConfigureAwait(false);
+            if (outcome.End != RunEnd.Succeeded)
+            {
+                await EndAsync(run, outcome).ConfigureAwait(false);
+                return;
+            }
+
+            // The outcome step of a success, in place: it waits for the broker's confirm of the result, and as a
+            // method of its own its state would be boxed on every task.
+            run.Finished(null, outcome.Runtime);
+            LogSucceeded(_logger, LogText.Escape(request.Id), LogText.Escape(request.Name));
+            run.Answered = await AnswerOrKeepAsync(run, TaskState.Success, outcome.Result).ConfigureAwait(false);
+            if (run.Answered)
+            {
+                await _worker.FollowUps.SendAsync(request, outcome.Result).ConfigureAwait(false);
+                await run.SucceededAsync(outcome.Result, outcome.Runtime).ConfigureAwait(false);
+            }
+
+            await SettleAnsweredAsync(run).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -146,10 +163,9 @@ internal sealed partial class TaskExecutor
         await SettleAnsweredAsync(run).ConfigureAwait(false);
     }
 
-    /// <summary>The outcome step: tells the caller, sends what follows, and settles the message once that is safe.</summary>
+    /// <summary>The outcome step of a run that did not succeed: tells the caller, and settles the message once that is safe.</summary>
     private async ValueTask EndAsync(TaskRunContext run, RunOutcome outcome)
     {
-        TaskRequest request = run.Request;
         switch (outcome.End)
         {
             case RunEnd.Requeue:
@@ -163,24 +179,13 @@ internal sealed partial class TaskExecutor
             case RunEnd.Retry:
                 await RetryAsync(run, outcome.Retry, outcome.Runtime).ConfigureAwait(false);
                 return;
-            case RunEnd.Failed:
+            default:
                 run.Finished(outcome.Failure, outcome.Runtime);
                 run.Answered = await FailAsync(run, outcome.Failure!, outcome.Traceback).ConfigureAwait(false)
                     || await KeepAsync(run, TaskState.Failure, ResultCodec.EncodeException(outcome.Failure!), outcome.Traceback).ConfigureAwait(false);
                 await SettleFailedAsync(run).ConfigureAwait(false);
                 return;
         }
-
-        run.Finished(null, outcome.Runtime);
-        LogSucceeded(_logger, LogText.Escape(request.Id), LogText.Escape(request.Name));
-        run.Answered = await AnswerOrKeepAsync(run, TaskState.Success, outcome.Result).ConfigureAwait(false);
-        if (run.Answered)
-        {
-            await _worker.FollowUps.SendAsync(request, outcome.Result).ConfigureAwait(false);
-            await run.SucceededAsync(outcome.Result, outcome.Runtime).ConfigureAwait(false);
-        }
-
-        await SettleAnsweredAsync(run).ConfigureAwait(false);
     }
 
     /// <summary>
