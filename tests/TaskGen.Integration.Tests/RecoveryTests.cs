@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Threading.Tasks;
 using TaskGen.IntegrationWorker.Remote;
 
@@ -18,19 +17,21 @@ public sealed class RecoveryTests(RabbitMqFixture broker) : IntegrationTest(brok
         await worker.WaitForLineAsync(line => line.Contains("recovered", StringComparison.Ordinal), "the worker's connection to recover");
 
         // The producer's connection recovers too, on its own schedule; calls fail until it has.
-        var clock = Stopwatch.StartNew();
-        int? sum = null;
-        while (sum is null)
-        {
-            try
+        int? sum = await Poll.UntilAsync(
+            async () =>
             {
-                sum = await App.Send(Jobs.Add.Signature(20, 22)).GetAsync(TimeSpan.FromSeconds(5));
-            }
-            catch (Exception ex) when (clock.Elapsed < Guard && ex is not Xunit.Sdk.XunitException)
-            {
-                await Task.Delay(200);
-            }
-        }
+                try
+                {
+                    return (int?)await App.Send(Jobs.Add.Signature(20, 22)).GetAsync(TimeSpan.FromSeconds(5));
+                }
+                catch (Exception ex) when (ex is not Xunit.Sdk.XunitException)
+                {
+                    return null;
+                }
+            },
+            value => value is not null,
+            "a call to succeed once the producer's connection is back",
+            TimeSpan.FromMilliseconds(200));
 
         Assert.Equal(42, sum);
     }
