@@ -35,12 +35,7 @@ public sealed class EtaFaultTests(RabbitMqFixture broker) : IntegrationTest(brok
         }
 
         // Every message is out with the worker, held for its ETA, when the connection goes.
-        for (int attempt = 0; attempt < 200 && await ReadyAsync("work") > 0; attempt++)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.Equal(0u, await ReadyAsync("work"));
+        await Poll.UntilAsync(() => ReadyAsync("work"), ready => ready == 0, "every message to be out with the worker", TimeSpan.FromMilliseconds(50));
         await Broker.CtlAsync("close_all_connections", "fault test: connection blip");
         await worker.WaitForLineAsync(line => line.Contains("recovered", StringComparison.Ordinal), "the worker's connection to recover");
 
