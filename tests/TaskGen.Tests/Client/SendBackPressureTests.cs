@@ -1,11 +1,12 @@
 using System;
 using System.Threading;
 using System.Threading.Tasks;
+using TaskGen.Protocol;
+using TaskGen.Tests.EndToEnd;
 using TaskGen.Tests.Transport;
 using TaskGen.Transport;
-using TaskGen.Protocol;
 
-namespace TaskGen.Tests.EndToEnd;
+namespace TaskGen.Tests.Client;
 
 /// <summary>
 /// <see cref="TaskApp.Send(Signature)"/> and <see cref="TaskApp.Broadcast(Signature)"/> keep at most <see cref="TaskAppOptions.ProducerMaxPendingPublishes"/>
@@ -42,11 +43,11 @@ public sealed class SendBackPressureTests
             {
                 if (broadcast)
                 {
-                    app.Broadcast(Remote.TestTasks.Hello.Signature("hi"));
+                    app.Broadcast(EndToEnd.Remote.TestTasks.Hello.Signature("hi"));
                 }
                 else
                 {
-                    app.Send(Remote.TestTasks.Add.Signature(i, i));
+                    app.Send(EndToEnd.Remote.TestTasks.Add.Signature(i, i));
                 }
 
                 Interlocked.Increment(ref returned);

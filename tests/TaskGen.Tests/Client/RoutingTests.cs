@@ -3,10 +3,11 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
+using TaskGen.Tests.EndToEnd;
 using TaskGen.Transport;
 using TaskGen.Transport.RabbitMq;
 
-namespace TaskGen.Tests.EndToEnd;
+namespace TaskGen.Tests.Client;
 
 /// <summary>Routes from configuration, result backends, and what a failed connection may say.</summary>
 public sealed class RoutingTests
@@ -16,8 +17,8 @@ public sealed class RoutingTests
     {
         await using MemoryEnvironment env = await MemoryEnvironment.StartAsync(startWorker: false, configure: b => b.Options.TaskRoutes["TaskGen.Tests.EndToEnd.TestTasks.A*"] = "slow");
 
-        AsyncResult<int> routed = await env.App.SendAsync(Remote.TestTasks.Add.Signature(1, 2));
-        AsyncResult<double> notRouted = await env.App.SendAsync(Remote.TestTasks.Divide.Signature(1, 2));
+        AsyncResult<int> routed = await env.App.SendAsync(EndToEnd.Remote.TestTasks.Add.Signature(1, 2));
+        AsyncResult<double> notRouted = await env.App.SendAsync(EndToEnd.Remote.TestTasks.Divide.Signature(1, 2));
 
         Assert.Equal(1, env.Broker.CountReady("slow"));
         Assert.Equal(1, env.Broker.CountReady("celery"));
@@ -30,7 +31,7 @@ public sealed class RoutingTests
         await using MemoryEnvironment env = await MemoryEnvironment.StartAsync(configure: b => b.Options.ResultBackend = "none");
         string note = Guid.NewGuid().ToString();
 
-        AsyncResult result = await env.App.SendAsync(Remote.TestTasks.Record.Signature(note));
+        AsyncResult result = await env.App.SendAsync(EndToEnd.Remote.TestTasks.Record.Signature(note));
 
         await TestTasks.Recorded.GetOrAdd(note, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task.WaitAsync(MemoryEnvironment.Guard);
         InvalidOperationException refused = await Assert.ThrowsAsync<InvalidOperationException>(() => result.GetAsync(MemoryEnvironment.Guard));
