@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -25,7 +24,8 @@ public sealed class TaskGenBuilderTests
     [Fact]
     public async Task TheBuilderRegistersTasksAndANamedWorkerThatRunsThem()
     {
-        HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        // The broker is set in code here, as the chain would be written in an app; the builder's own is replaced.
+        HostApplicationBuilder builder = MemoryHost.CreateBuilder();
         string broker = "memory://" + Guid.NewGuid().ToString("N");
         TaskGenBuilder taskGen = builder.Services
             .AddTaskGen(o => o.BrokerUrl = broker)
@@ -135,9 +135,7 @@ public sealed class TaskGenBuilderTests
 
     private static IHost Build(Dictionary<string, string?> settings, Action<TaskGenBuilder> taskGen)
     {
-        HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        settings.TryAdd("TaskGen:BrokerUrl", "memory://" + Guid.NewGuid().ToString("N"));
-        builder.Configuration.AddInMemoryCollection(settings);
+        HostApplicationBuilder builder = MemoryHost.CreateBuilder(settings);
         taskGen(builder.Services.AddTaskGen().AddTasks(b => b.AddTaskGenTestsTasks()));
         return builder.Build();
     }
