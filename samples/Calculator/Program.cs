@@ -18,16 +18,12 @@ HostApplicationBuilder builder = Host.CreateApplicationBuilder(args);
 // appsettings.json and TaskGen__* environment variables come with the host; --broker wins over both.
 builder.Configuration.AddCommandLine(args, new Dictionary<string, string> { ["--broker"] = "TaskGen:BrokerUrl" });
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
-builder.Services.AddTaskGen(configure: b => b.AddCeleryAppTasks());
+TaskGenBuilder taskGen = builder.Services.AddTaskGen().AddTasks(b => b.AddCeleryAppTasks());
 
 bool local = (builder.Configuration["TaskGen:BrokerUrl"] ?? "memory://").StartsWith("memory://", StringComparison.Ordinal);
 if (local)
 {
-    builder.Services.AddTaskGenWorker(w =>
-    {
-        w.Queues = ["calc", "celery", "broadcast_calc"];
-        w.NodeName = "local@%h";
-    });
+    taskGen.AddWorker("local", w => w.Queues = ["calc", "celery", "broadcast_calc"]);
 }
 
 using IHost host = builder.Build();

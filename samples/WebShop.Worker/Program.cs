@@ -6,12 +6,11 @@ using WebShop.Tasks;
 // The worker service that sends the shop's email: it consumes the 'mail' queue that the web app publishes to.
 HostApplicationBuilder builder = Host.CreateApplicationBuilder(args);
 builder.Services.AddSingleton<Outbox>();
-builder.Services.AddTaskGen(configure: b => b.AddWebShopTasksTasks());
-builder.Services.AddTaskGenWorker(w =>
-{
-    w.Queues = [Queues.Mail];
-    w.NodeName = "webshop-mail@%h";
-});
+
+// Its concurrency and node name can be set under TaskGen:Workers:webshop-mail in appsettings.json.
+builder.Services.AddTaskGen()
+    .AddTasks(b => b.AddWebShopTasksTasks())
+    .AddWorker("webshop-mail", w => w.Queues = [Queues.Mail]);
 
 using IHost host = builder.Build();
 await host.RunAsync();

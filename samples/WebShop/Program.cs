@@ -7,7 +7,7 @@ using WebShop.Tasks;
 
 // The shop's web front: a contact form whose emails are sent by the WebShop.Worker service through the 'mail' queue.
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
-builder.Services.AddTaskGen(configure: b => b.AddWebShopTasksTasks());
+TaskGenBuilder taskGen = builder.Services.AddTaskGen().AddTasks(b => b.AddWebShopTasksTasks());
 builder.Services.AddHealthChecks().AddTaskGen();
 builder.Services.AddAntiforgery();
 builder.Services.AddSingleton<SentTasks>();
@@ -18,11 +18,7 @@ string broker = builder.Configuration["TaskGen:BrokerUrl"] ?? "memory://";
 if (broker.StartsWith("memory://", StringComparison.OrdinalIgnoreCase))
 {
     builder.Services.AddSingleton<Outbox>();
-    builder.Services.AddTaskGenWorker(w =>
-    {
-        w.Queues = [Queues.Mail];
-        w.NodeName = "webshop-local@%h";
-    });
+    taskGen.AddWorker("webshop-local", w => w.Queues = [Queues.Mail]);
 }
 
 WebApplication app = builder.Build();

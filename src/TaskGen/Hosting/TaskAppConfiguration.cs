@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
+using TaskGen.Worker;
 
 namespace TaskGen.Hosting;
 
@@ -14,6 +15,9 @@ namespace TaskGen.Hosting;
 /// </summary>
 public static class TaskAppConfiguration
 {
+    /// <summary>The subsection of <c>TaskGen</c> that holds one section per named worker.</summary>
+    internal const string WorkersSectionName = "Workers";
+
     private const string ArgumentPrefix = "--" + TaskAppOptions.SectionName;
 
     // Settings written the way Celery writes them, which the binder would misread: durations in seconds
@@ -78,7 +82,7 @@ public static class TaskAppConfiguration
             options.BrokerUrl = string.Join(";", urls);
         }
 
-        if (ReadList(section.GetSection(nameof(TaskAppOptions.AcceptContent))) is { } acceptContent)
+        if (ReadList(section.GetSection(nameof(TaskAppOptions.AcceptContent)), "content type", "json") is { } acceptContent)
         {
             options.AcceptContent = acceptContent;
         }
@@ -143,7 +147,70 @@ public static class TaskAppConfiguration
         return builder.Build();
     }
 
-    private static List<string>? ReadList(IConfigurationSection section)
+    /// <summary>
+    /// Copies the settings present in the <c>TaskGen:Workers:<paramref name="name"/></c> section onto
+    /// <paramref name="options"/>: <c>Queues</c> (a list, or one comma-separated value), <c>Concurrency</c>,
+    /// <c>NodeName</c> and <c>SendTaskEvents</c>.
+    /// </summary>
+    /// <exception cref="TaskAppConfigurationException">A key is not a worker setting, or a value is not of its setting's type; every one is named.</exception>
+    internal static void BindWorker(IConfiguration configuration, string name, WorkerOptions options)
+    {
+        // By hand rather than through the binder: four settings, and a typo'd key in a section this small is
+        // better refused than ignored.
+        IConfigurationSection section = configuration.GetSection(WorkerSectionPath(name));
+        var errors = new List<string>();
+        foreach (IConfigurationSection setting in section.GetChildren())
+        {
+            try
+            {
+                switch (setting.Key)
+                {
+                    case var key when key.Equals(nameof(WorkerOptions.Queues), StringComparison.OrdinalIgnoreCase):
+                        options.Queues = ReadList(setting, "queue name", "celery") ?? options.Queues;
+                        break;
+                    case var key when key.Equals(nameof(WorkerOptions.Concurrency), StringComparison.OrdinalIgnoreCase):
+                        options.Concurrency = Read(setting, static (string text, out int value) => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value), "is not a whole number") ?? options.Concurrency;
+                        break;
+                    case var key when key.Equals(nameof(WorkerOptions.NodeName), StringComparison.OrdinalIgnoreCase):
+                        options.NodeName = setting.Value ?? options.NodeName;
+                        break;
+                    case var key when key.Equals(nameof(WorkerOptions.SendTaskEvents), StringComparison.OrdinalIgnoreCase):
+                        options.SendTaskEvents = Read(setting, static (string text, out bool value) => bool.TryParse(text, out value), "is not true or false") ?? options.SendTaskEvents;
+                        break;
+                    default:
+                        errors.Add($"{setting.Path} is not a worker setting: use Queues, Concurrency, NodeName or SendTaskEvents.");
+                        break;
+                }
+            }
+            catch (TaskAppConfigurationException ex)
+            {
+                errors.Add(ex.Message);
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new TaskAppConfigurationException(string.Join(Environment.NewLine, errors));
+        }
+    }
+
+    /// <summary>The configuration path of a named worker's section, <c>TaskGen:Workers:name</c>.</summary>
+    internal static string WorkerSectionPath(string name) => ConfigurationPath.Combine(TaskAppOptions.SectionName, WorkersSectionName, name);
+
+    private delegate bool TryParse<T>(string text, out T value);
+
+    private static T? Read<T>(IConfigurationSection section, TryParse<T> parse, string why)
+        where T : struct
+    {
+        if (section.Value is not { } text)
+        {
+            return null;
+        }
+
+        return parse(text.Trim(), out T value) ? value : throw Invalid(section, text, why);
+    }
+
+    private static List<string>? ReadList(IConfigurationSection section, string item, string example)
     {
         // A flat value wins over children: it can only come from a flat source (an environment variable or
         // an argument), and those are layered over the JSON files that hold arrays.
@@ -152,7 +219,7 @@ public static class TaskAppConfiguration
             var items = new List<string>(flat.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
             if (items.Count == 0)
             {
-                throw Invalid(section, flat, "names nothing: give at least one content type, e.g. json");
+                throw Invalid(section, flat, $"names nothing: give at least one {item}, e.g. {example}");
             }
 
             return items;
@@ -163,7 +230,7 @@ public static class TaskAppConfiguration
         {
             if (string.IsNullOrWhiteSpace(child.Value))
             {
-                throw Invalid(child, child.Value ?? string.Empty, "is not a content type");
+                throw Invalid(child, child.Value ?? string.Empty, $"is not a {item}");
             }
 
             (children ??= []).Add(child.Value.Trim());

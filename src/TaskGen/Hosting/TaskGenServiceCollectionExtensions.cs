@@ -24,10 +24,15 @@ public static class TaskGenServiceCollectionExtensions
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configureOptions">Changes the options after configuration has been bound; null for none.</param>
-    /// <param name="configure">Adds task modules (<c>b =&gt; b.AddCeleryAppTasks()</c>) or a transport; null for none.</param>
-    /// <returns>The service collection, to chain calls.</returns>
+    /// <param name="configure">Adds task modules (<c>b =&gt; b.AddCeleryAppTasks()</c>) or a transport; null for none. The same as <see cref="TaskGenBuilder.AddTasks"/>.</param>
+    /// <returns>
+    /// A builder that adds tasks, named workers and filters to this app (<c>.AddTasks(...).AddWorker("calc")</c>), and
+    /// whose <see cref="TaskGenBuilder.Services"/> goes back to the collection. One method with optional parameters,
+    /// rather than a second overload returning the builder, so that <c>AddTaskGen()</c>, <c>AddTaskGen(o =&gt; ...)</c>
+    /// and <c>AddTaskGen(configure: b =&gt; ...)</c> keep their meaning and none of them is ambiguous.
+    /// </returns>
     /// <exception cref="InvalidOperationException">TaskGen is already registered in <paramref name="services"/>.</exception>
-    public static IServiceCollection AddTaskGen(this IServiceCollection services, Action<TaskAppOptions>? configureOptions = null, Action<TaskAppBuilder>? configure = null)
+    public static TaskGenBuilder AddTaskGen(this IServiceCollection services, Action<TaskAppOptions>? configureOptions = null, Action<TaskAppBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
 
@@ -68,13 +73,23 @@ public static class TaskGenServiceCollectionExtensions
                 builder.AddFilter(filter);
             }
 
-            configure?.Invoke(builder);
+            foreach (TaskAppSetup setup in provider.GetServices<TaskAppSetup>())
+            {
+                setup.Apply(builder);
+            }
+
             return builder.Build();
         });
 
         // Registered before any worker, so the app exists (and stubs work) before a worker's first task runs.
         services.AddHostedService<TaskAppHostedService>();
-        return services;
+        var taskGen = new TaskGenBuilder(services);
+        if (configure is not null)
+        {
+            taskGen.AddTasks(configure);
+        }
+
+        return taskGen;
     }
 
     /// <summary>
@@ -97,6 +112,7 @@ public static class TaskGenServiceCollectionExtensions
     /// Runs a worker with the host: it consumes before the host reports itself started, drains running tasks when
     /// the host stops (within the host's shutdown timeout and <see cref="TaskAppOptions.WorkerShutdownTimeout"/>),
     /// and stops the host with exit code 70 if it can no longer consume. Call once per worker (e.g. per queue set).
+    /// Its options are set in code only; <see cref="TaskGenBuilder.AddWorker"/> also reads them from configuration.
     /// </summary>
     /// <param name="services">The service collection; <see cref="AddTaskGen"/> must be called too.</param>
     /// <param name="configure">Sets the worker's queues, concurrency and node name; null for the defaults.</param>
@@ -106,13 +122,18 @@ public static class TaskGenServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         var workerOptions = new WorkerOptions();
         configure?.Invoke(workerOptions);
+        AddWorkerService(services, _ => workerOptions);
+        return services;
+    }
 
+    /// <summary>Adds one hosted worker whose options are taken from the container when the host creates it.</summary>
+    internal static void AddWorkerService(IServiceCollection services, Func<IServiceProvider, WorkerOptions> options)
+    {
         // A factory registration rather than AddHostedService<T>, which adds a type once: each call is its own worker.
         services.AddSingleton<IHostedService>(provider => new TaskWorkerService(
             provider.GetRequiredService<TaskApp>(),
-            workerOptions,
+            options(provider),
             provider.GetRequiredService<IHostApplicationLifetime>(),
             provider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
-        return services;
     }
 }

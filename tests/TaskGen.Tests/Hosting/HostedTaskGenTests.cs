@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -184,9 +183,7 @@ public sealed class HostedTaskGenTests
 
     private static IHost Build(Dictionary<string, string?> settings, Action<IServiceCollection>? services = null, Action<TaskAppOptions>? configureOptions = null)
     {
-        HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        settings.TryAdd("TaskGen:BrokerUrl", "memory://" + Guid.NewGuid().ToString("N"));
-        builder.Configuration.AddInMemoryCollection(settings);
+        HostApplicationBuilder builder = MemoryHost.CreateBuilder(settings);
         builder.Services.AddTaskGen(configureOptions, b => b.AddTaskGenTestsTasks());
         services?.Invoke(builder.Services);
         return builder.Build();

@@ -1,9 +1,7 @@
 using System;
 using System.Collections.Concurrent;
-using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using TaskGen.Tests.EndToEnd;
@@ -72,8 +70,7 @@ public sealed class TaskFilterTests
     [Fact]
     public async Task AFilterRegisteredWithTheHostRunsInTheRunsServiceScope()
     {
-        HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["TaskGen:BrokerUrl"] = "memory://" + Guid.NewGuid().ToString("N") });
+        HostApplicationBuilder builder = MemoryHost.CreateBuilder();
         builder.Services.AddTaskGen(configure: b => b.AddTaskGenTestsTasks());
         builder.Services.AddScoped<RunScope>();
         builder.Services.AddSingleton<RunLog>();
