@@ -22,6 +22,7 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
     private readonly string _role;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private static readonly CancellationTokenSource s_ended = CreateEnded();
     private CancellationTokenSource _life = new();
     private IConnection? _connection;
     private bool _disposed;
@@ -51,11 +52,20 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
     public bool IsOpen => _connection?.IsOpen == true;
 
     /// <summary>
-    /// Cancelled when the connection as it is now is lost. A channel taken with it knows its life ended even when
-    /// RabbitMQ.Client has recovered it in place since, with delivery tags that no longer mean what they did (an ack of
-    /// a tag below the recovered channel's offset is dropped without a word). Read it before opening the channel.
+    /// Cancelled when the connection as it is now is lost, and already cancelled from then until RabbitMQ.Client has
+    /// finished recovering it. A channel taken with it knows its life ended even when the client has recovered it in
+    /// place since, with delivery tags that no longer mean what they did (an ack of a tag below the recovered channel's
+    /// offset is dropped without a word). Read it before opening a channel, and open none while it is cancelled: the
+    /// recovery reopens the old channels, and a channel opened or closed in the middle of it can take or end another's number.
     /// </summary>
     public CancellationToken Life => Volatile.Read(ref _life).Token;
+
+    private static CancellationTokenSource CreateEnded()
+    {
+        var ended = new CancellationTokenSource();
+        ended.Cancel();
+        return ended;
+    }
 
     /// <summary>Channel options with every setting explicit: RabbitMQ.Client's defaults override the factory's.</summary>
     public static CreateChannelOptions Plain { get; } =
@@ -97,12 +107,14 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
                     LogConnectionLost(_logger, Description, _role, args.ReplyText);
                 }
 
-                // Ended here, whether or not the client recovers the connection and its channels in place afterwards.
-                await Interlocked.Exchange(ref _life, new CancellationTokenSource()).CancelAsync().ConfigureAwait(false);
+                // Ended here, whether or not the client recovers the connection and its channels in place afterwards;
+                // no new life begins until that recovery is over.
+                await Interlocked.Exchange(ref _life, s_ended).CancelAsync().ConfigureAwait(false);
             };
             connection.RecoverySucceededAsync += (_, _) =>
             {
                 LogConnectionRecovered(_logger, Description, _role);
+                Interlocked.Exchange(ref _life, new CancellationTokenSource());
                 return Task.CompletedTask;
             };
             connection.ConnectionBlockedAsync += (_, args) =>

@@ -208,10 +208,11 @@ internal sealed class RabbitMqQueueReader : IQueueReader
     {
         while (_life.IsOver)
         {
-            if (_connection.IsOpen)
+            if (_connection.IsOpen && !_connection.Life.IsCancellationRequested)
             {
-                // The old channel is closed for good even if the client recovered it, so that nothing is ever
-                // acknowledged on it again; its life stays over for the deliveries that hold it.
+                // Only once the client has finished recovering the connection (and reopened the old channel in
+                // place): the old channel is closed for good, so that nothing is ever acknowledged on it again, and
+                // its life stays over for the deliveries that hold it.
                 await _life.EndAsync().ConfigureAwait(false);
                 try
                 {
