@@ -117,10 +117,7 @@ internal sealed class DeadLetterSweep(IQueueReader reader, uint count)
         }
 
         // A move whose channel ended after it may have lost its acknowledgement with it, even when every later one is proven.
-        foreach (CancellationToken lost in _moved.Values)
-        {
-            LostChannel |= lost.IsCancellationRequested;
-        }
+        LostChannel |= UnprovenMoves > 0;
     }
 
     /// <summary>

@@ -241,6 +241,7 @@ internal sealed class RabbitMqQueueReader : IQueueReader
     private sealed class Life
     {
         private readonly CancellationTokenSource _over = new();
+        private readonly CancellationTokenRegistration _connectionLife;
         private int _ended;
 
         public Life(IChannel channel, CancellationToken connectionLife)
@@ -250,7 +251,7 @@ internal sealed class RabbitMqQueueReader : IQueueReader
 
             // The connection's loss ends the life too, even if the channel's own shutdown is not reported or the
             // client has already reopened it in place by the time anyone looks.
-            connectionLife.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), _over);
+            _connectionLife = connectionLife.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), _over);
         }
 
         public IChannel Channel { get; }
@@ -265,6 +266,9 @@ internal sealed class RabbitMqQueueReader : IQueueReader
             {
                 return;
             }
+
+            // The connection outlives its readers' channels: a registration left on it would keep this life alive.
+            await _connectionLife.DisposeAsync().ConfigureAwait(false);
 
             // Cancelled, not disposed: deliveries of this life keep reading its token.
             await _over.CancelAsync().ConfigureAwait(false);
