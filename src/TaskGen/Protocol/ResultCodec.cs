@@ -48,6 +48,32 @@ public static class ResultCodec
         return scratch.ToArray();
     }
 
+    /// <summary>Where the value starts in a message of <see cref="EncodeSuccess{T}"/>: after <c>{"result":</c>.</summary>
+    internal const int SuccessValueStart = 10;
+
+    /// <summary>
+    /// Encodes a success's message with the value written by <paramref name="write"/> first, in place, so the value
+    /// needs no array of its own: it is the slice from <see cref="SuccessValueStart"/> to <paramref name="valueEnd"/>.
+    /// </summary>
+    internal static byte[] EncodeSuccess<T>(string taskId, T value, JsonValueWriter<T> write, out int valueEnd)
+    {
+        using JsonScratch scratch = JsonScratch.Rent();
+        Utf8JsonWriter writer = scratch.Writer;
+        writer.WriteStartObject();
+        writer.WritePropertyName("result"u8);
+        write(writer, value);
+        valueEnd = scratch.WrittenCount;
+        writer.WriteString("task_id"u8, taskId);
+        writer.WriteString("status"u8, "SUCCESS"u8);
+        writer.WriteNull("traceback"u8);
+        writer.WriteStartArray("children"u8);
+        writer.WriteEndArray();
+        Span<byte> dateDone = stackalloc byte[DateDoneBufferLength];
+        writer.WriteString("date_done"u8, FormatDateDone(DateTime.UtcNow, dateDone));
+        writer.WriteEndObject();
+        return scratch.ToArray();
+    }
+
     /// <summary>Encodes the <c>result</c> member of a failure: <c>{"exc_type", "exc_message": [message], "exc_module"}</c>.</summary>
     /// <param name="exception">The exception description.</param>
     public static byte[] EncodeException(RemoteException exception)

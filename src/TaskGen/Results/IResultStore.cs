@@ -1,6 +1,7 @@
 using System;
 using System.Threading;
 using System.Threading.Tasks;
+using TaskGen.Protocol;
 
 namespace TaskGen.Results;
 
@@ -21,10 +22,10 @@ internal interface IResultStore
     /// <param name="taskId">The task id.</param>
     /// <param name="replyTo">Where the caller listens (<c>reply_to</c>), for backends that send rather than store.</param>
     /// <param name="state">The state.</param>
-    /// <param name="resultJson">The result value, or the encoded exception for a failure.</param>
+    /// <param name="resultJson">The result value, or the encoded exception for a failure; a success may carry its message already written.</param>
     /// <param name="traceback">The traceback of a failure.</param>
     /// <param name="broadcastNode">This worker's node name when the task came from a broadcast queue, so that a backend storing by id keeps each worker's reply; null otherwise.</param>
     /// <param name="cancellationToken">Cancels storing.</param>
     /// <exception cref="Transport.MessageNotRoutedException">Nobody listens at <paramref name="replyTo"/> any more.</exception>
-    ValueTask StoreAsync(string taskId, string replyTo, TaskState state, ReadOnlyMemory<byte> resultJson, string? traceback, string? broadcastNode, CancellationToken cancellationToken);
+    ValueTask StoreAsync(string taskId, string replyTo, TaskState state, ResultBody resultJson, string? traceback, string? broadcastNode, CancellationToken cancellationToken);
 }

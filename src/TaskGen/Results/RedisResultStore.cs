@@ -58,9 +58,9 @@ internal sealed class RedisResultStore : IResultStore
 
     public bool StoresById => true;
 
-    public async ValueTask StoreAsync(string taskId, string replyTo, TaskState state, ReadOnlyMemory<byte> resultJson, string? traceback, string? broadcastNode, CancellationToken cancellationToken)
+    public async ValueTask StoreAsync(string taskId, string replyTo, TaskState state, ResultBody resultJson, string? traceback, string? broadcastNode, CancellationToken cancellationToken)
     {
-        byte[] body = ResultCodec.Encode(taskId, state, resultJson.Span, traceback);
+        byte[] body = resultJson.Encode(taskId, state, traceback);
         if (body.Length > _maxSize)
         {
             throw new BrokerException($"The result of task {taskId} is {body.Length} bytes, more than the {_maxSize} bytes WorkerMaxResultSize allows.") { MessageRefused = true };

@@ -35,7 +35,7 @@ internal sealed class RpcResultStore : IResultStore
 
     // A reply already names its worker in the hostname header, broadcast or not.
 
-    public ValueTask StoreAsync(string taskId, string replyTo, TaskState state, ReadOnlyMemory<byte> resultJson, string? traceback, string? broadcastNode, CancellationToken cancellationToken)
+    public ValueTask StoreAsync(string taskId, string replyTo, TaskState state, ResultBody resultJson, string? traceback, string? broadcastNode, CancellationToken cancellationToken)
     {
         var properties = new MessageProperties
         {
@@ -44,7 +44,7 @@ internal sealed class RpcResultStore : IResultStore
             ContentEncoding = "utf-8",
             DeliveryMode = 1,
         };
-        byte[] body = ResultCodec.Encode(taskId, state, resultJson.Span, traceback);
+        byte[] body = resultJson.Encode(taskId, state, traceback);
         if (body.Length > _maxSize)
         {
             // The broker would close the channel on it, and with it every result sent since that is not yet routed.

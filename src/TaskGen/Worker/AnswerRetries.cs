@@ -36,7 +36,7 @@ internal sealed partial class AnswerRetries(WorkerContext worker, ILogger logger
     /// stored (the caller settles the message as answered); false when the message is already settled here:
     /// dead-lettered with its outcome and acknowledged, or, when that cannot be done, handed back to the broker.
     /// </summary>
-    public async ValueTask<bool> KeepAsync(Delivery delivery, TaskRequest request, TaskState state, ReadOnlyMemory<byte> resultJson, string? traceback, Func<ValueTask<bool>> store)
+    public async ValueTask<bool> KeepAsync(Delivery delivery, TaskRequest request, TaskState state, ResultBody resultJson, string? traceback, Func<ValueTask<bool>> store)
     {
         TimeSpan bound = worker.ResultStoreRetryTime;
         LogHolding(logger, LogText.Escape(request.Id), LogText.Escape(request.Name), bound.TotalSeconds);
@@ -93,7 +93,7 @@ internal sealed partial class AnswerRetries(WorkerContext worker, ILogger logger
         return false;
     }
 
-    private async ValueTask DeadLetterAsync(Delivery delivery, TaskRequest request, TaskState state, ReadOnlyMemory<byte> resultJson, string? traceback)
+    private async ValueTask DeadLetterAsync(Delivery delivery, TaskRequest request, TaskState state, ResultBody resultJson, string? traceback)
     {
         string stateName = state.ToString().ToUpperInvariant();
         if (string.IsNullOrEmpty(worker.DeadLetterQueue))
@@ -114,7 +114,7 @@ internal sealed partial class AnswerRetries(WorkerContext worker, ILogger logger
             ["x-first-death-reason"] = "result-not-stored",
             ["x-first-death-exchange"] = original.Exchange,
         };
-        byte[] outcome = ResultCodec.Encode(request.Id, state, resultJson.Span, traceback);
+        byte[] outcome = resultJson.Encode(request.Id, state, traceback);
         if (outcome.Length <= MaxResultHeaderBytes)
         {
             headers[ResultHeader] = Encoding.UTF8.GetString(outcome);

@@ -32,8 +32,8 @@ internal readonly record struct RunOutcome(RunEnd End, RemoteException? Failure 
     /// <summary>How long the task's code ran, from its start to its end or abandonment.</summary>
     public TimeSpan Runtime { get; init; }
 
-    /// <summary>The result's JSON, for <see cref="RunEnd.Succeeded"/>; empty for a task without a result.</summary>
-    public ReadOnlyMemory<byte> Result { get; init; }
+    /// <summary>The result, for <see cref="RunEnd.Succeeded"/>, with the message already written around it; empty for a task without a result.</summary>
+    public ResultBody Result { get; init; }
 
     /// <summary>Whether the task ran to an end that counts in <c>inspect stats</c> (not refused, not handed back).</summary>
     public bool Counted => End is RunEnd.Succeeded or RunEnd.Failed or RunEnd.Retry;

@@ -91,8 +91,8 @@ internal sealed partial class TaskExecutor
             run.Answered = await AnswerOrKeepAsync(run, TaskState.Success, outcome.Result).ConfigureAwait(false);
             if (run.Answered)
             {
-                await _worker.FollowUps.SendAsync(request, outcome.Result).ConfigureAwait(false);
-                await run.SucceededAsync(outcome.Result, outcome.Runtime).ConfigureAwait(false);
+                await _worker.FollowUps.SendAsync(request, outcome.Result.Value).ConfigureAwait(false);
+                await run.SucceededAsync(outcome.Result.Value, outcome.Runtime).ConfigureAwait(false);
             }
 
             await SettleAnsweredAsync(run).ConfigureAwait(false);
@@ -247,11 +247,11 @@ internal sealed partial class TaskExecutor
     /// Stores an outcome and, when the backend cannot take it, holds the message while storing is tried again:
     /// the task is not run again because of the store. True once the caller can read it.
     /// </summary>
-    private async ValueTask<bool> AnswerOrKeepAsync(TaskRunContext run, TaskState state, ReadOnlyMemory<byte> resultJson) =>
+    private async ValueTask<bool> AnswerOrKeepAsync(TaskRunContext run, TaskState state, ResultBody resultJson) =>
         await AnswerAsync(run.Request, state, resultJson, null).ConfigureAwait(false)
         || await KeepAsync(run, state, resultJson, null).ConfigureAwait(false);
 
-    private ValueTask<bool> KeepAsync(TaskRunContext run, TaskState state, ReadOnlyMemory<byte> resultJson, string? traceback) =>
+    private ValueTask<bool> KeepAsync(TaskRunContext run, TaskState state, ResultBody resultJson, string? traceback) =>
         _answers.KeepAsync(run.Delivery, run.Request, state, resultJson, traceback, () => AnswerAsync(run.Request, state, resultJson, traceback));
 
     /// <summary>Sends a failure, and fails every remaining step of its chain as Celery does, so their waiters do not hang.</summary>
@@ -268,7 +268,7 @@ internal sealed partial class TaskExecutor
     /// Stores a state for the caller and says whether the caller can now read an answer (or nobody waits).
     /// A result that cannot be stored is replaced by a small failure naming why, so the caller never hangs.
     /// </summary>
-    public async ValueTask<bool> AnswerAsync(TaskRequest request, TaskState state, ReadOnlyMemory<byte> resultJson, string? traceback)
+    public async ValueTask<bool> AnswerAsync(TaskRequest request, TaskState state, ResultBody resultJson, string? traceback)
     {
         if (_worker.ResultAddress(request.ReplyTo) is not { } replyTo || request.IgnoreResult)
         {

@@ -12,7 +12,10 @@ namespace TaskGen.Worker;
 /// <summary>One run of one task on a worker: the decoded request, what the task may receive, and its result.</summary>
 public sealed class TaskInvocation
 {
-    private byte[]? _result;
+    // A success's whole result message, with the value written first in place (ResultCodec.EncodeSuccess): the
+    // value is a slice of it, so it is written once and has no array of its own.
+    private byte[]? _resultMessage;
+    private int _resultEnd;
     private IServiceScope? _scope;
     private TaskContext? _context;
 
@@ -145,7 +148,11 @@ public sealed class TaskInvocation
     public ReadOnlySpan<byte> Kwargs => Request.Kwargs.Span;
 
     /// <summary>The result's JSON once the task has returned; empty until then, and for tasks without a result.</summary>
-    public ReadOnlyMemory<byte> ResultJson => _result;
+    public ReadOnlyMemory<byte> ResultJson =>
+        _resultMessage is { } message ? message.AsMemory(ResultCodec.SuccessValueStart, _resultEnd - ResultCodec.SuccessValueStart) : default;
+
+    /// <summary>The success's result message around <see cref="ResultJson"/>, which the worker's backend stores as it is.</summary>
+    internal ResultBody Result => new(ResultJson, _resultMessage);
 
     /// <summary>Records the task's return value.</summary>
     /// <typeparam name="T">The result type.</typeparam>
@@ -153,11 +160,9 @@ public sealed class TaskInvocation
     /// <param name="write">Writes the value as JSON.</param>
     public void SetResult<T>(T value, JsonValueWriter<T> write)
     {
-        // Written on the thread's scratch and kept as an exact copy: the result's bytes are the only
-        // allocation, and a writer that throws leaves no half-written result behind.
-        using JsonScratch scratch = JsonScratch.Rent();
-        write(scratch.Writer, value);
-        _result = scratch.ToArray();
+        // Written once, into the message the backend stores, on the thread's scratch and kept as an exact copy: a
+        // writer that throws leaves no half-written result behind.
+        _resultMessage = ResultCodec.EncodeSuccess(Request.Id, value, write, out _resultEnd);
     }
 
     /// <summary>Counts the positional arguments sent, for the error that says there were too many.</summary>

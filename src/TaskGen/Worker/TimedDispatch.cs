@@ -106,7 +106,7 @@ internal sealed partial class TimedDispatch
             run.ReleaseSlot();
         }
 
-        return outcome with { Runtime = Stopwatch.GetElapsedTime(started), Result = outcome.End == RunEnd.Succeeded ? invocation.ResultJson : default };
+        return outcome with { Runtime = Stopwatch.GetElapsedTime(started), Result = outcome.End == RunEnd.Succeeded ? invocation.Result : default };
     }
 
     private async ValueTask<RunOutcome> RunToEndAsync(TaskInvocation invocation)

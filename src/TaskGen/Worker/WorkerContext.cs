@@ -81,7 +81,7 @@ internal sealed partial class WorkerContext : IDisposable
     /// Tells the caller of a state that is not the task's last (RETRY), as far as that goes: the run that follows
     /// answers in the end, so a state that cannot be sent is only logged and never turned into a failure.
     /// </summary>
-    public async ValueTask NotifyAsync(string taskId, string replyTo, TaskState state, ReadOnlyMemory<byte> resultJson, string? traceback)
+    public async ValueTask NotifyAsync(string taskId, string replyTo, TaskState state, ResultBody resultJson, string? traceback)
     {
         try
         {
@@ -98,7 +98,7 @@ internal sealed partial class WorkerContext : IDisposable
     /// more). A result that cannot be stored is replaced by a small failure naming why, so the caller does
     /// not hang; false means not even that went through. A reply to a broadcast is kept as this worker's own.
     /// </summary>
-    public async ValueTask<bool> AnswerAsync(string taskId, string replyTo, TaskState state, ReadOnlyMemory<byte> resultJson, string? traceback, bool broadcast = false)
+    public async ValueTask<bool> AnswerAsync(string taskId, string replyTo, TaskState state, ResultBody resultJson, string? traceback, bool broadcast = false)
     {
         string? broadcastNode = broadcast ? NodeName : null;
         try

@@ -216,7 +216,7 @@ public sealed class RedisResultBackendTests
 
         public bool StoresById => storesById;
 
-        public ValueTask StoreAsync(string taskId, string replyTo, TaskState state, ReadOnlyMemory<byte> resultJson, string? traceback, string? broadcastNode, CancellationToken cancellationToken)
+        public ValueTask StoreAsync(string taskId, string replyTo, TaskState state, ResultBody resultJson, string? traceback, string? broadcastNode, CancellationToken cancellationToken)
         {
             Stored.Enqueue($"{taskId}:{broadcastNode}");
             return ValueTask.CompletedTask;

@@ -55,7 +55,7 @@ public sealed class ResultAnswerTests
 
         public bool StoresById => false;
 
-        public ValueTask StoreAsync(string taskId, string replyTo, TaskState state, ReadOnlyMemory<byte> resultJson, string? traceback, string? broadcastNode, CancellationToken cancellationToken)
+        public ValueTask StoreAsync(string taskId, string replyTo, TaskState state, ResultBody resultJson, string? traceback, string? broadcastNode, CancellationToken cancellationToken)
         {
             Tried.Add(state);
             if (Tried.Count == 1)
@@ -63,7 +63,7 @@ public sealed class ResultAnswerTests
                 return ValueTask.FromException(first);
             }
 
-            Stored = System.Text.Encoding.UTF8.GetString(resultJson.Span);
+            Stored = System.Text.Encoding.UTF8.GetString(resultJson.Value.Span);
             return ValueTask.CompletedTask;
         }
     }

@@ -79,6 +79,42 @@ public sealed class TaskInvocationTests
     }
 
     [Fact]
+    public void SetResult_WritesTheSuccessMessageTheBackendStores_WithTheValueInsideIt()
+    {
+        TaskInvocation invocation = Create();
+
+        invocation.SetResult(new[] { 4, 2 }, static (writer, value) => TaskGen.Serialization.TaskJson.WriteArray(writer, value, static (w, v) => w.WriteNumberValue(v)));
+        ResultBody result = invocation.Result;
+        byte[] stored = result.Encode(invocation.Request.Id, TaskState.Success, null);
+
+        // The value is not copied into a second message: the array stored is the one the task's writer wrote into.
+        Assert.Same(result.Message, stored);
+        Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(invocation.ResultJson, out ArraySegment<byte> value));
+        Assert.Same(stored, value.Array);
+        ResultMessage decoded = ResultCodec.Decode(stored);
+        Assert.Equal(invocation.Request.Id, decoded.TaskId);
+        Assert.Equal(TaskState.Success, decoded.State);
+        Assert.Equal("[4,2]", Encoding.UTF8.GetString(decoded.Result.Span));
+        Assert.Null(decoded.Traceback);
+    }
+
+    [Fact]
+    public void Result_ForAnotherStateOrWithATraceback_IsEncodedAroundTheValueInstead()
+    {
+        TaskInvocation invocation = Create();
+        invocation.SetResult(7, static (writer, value) => writer.WriteNumberValue(value));
+        ResultBody result = invocation.Result;
+
+        byte[] retry = result.Encode(invocation.Request.Id, TaskState.Retry, null);
+        byte[] traced = result.Encode(invocation.Request.Id, TaskState.Success, "trace");
+
+        Assert.NotSame(result.Message, retry);
+        Assert.Equal(TaskState.Retry, ResultCodec.Decode(retry).State);
+        Assert.Equal("trace", ResultCodec.Decode(traced).Traceback);
+        Assert.Equal("7", Encoding.UTF8.GetString(ResultCodec.Decode(traced).Result.Span));
+    }
+
+    [Fact]
     public void Context_FromTheWorkersConstructor_IsMadeFromTheRequestOnceAndKept()
     {
         var eta = new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero);
