@@ -10,7 +10,7 @@ public sealed partial class TaskApp
 
     /// <summary>
     /// Returns the result of a task sent by any process, by its id, as Celery's <c>AsyncResult(id)</c>; it waits
-    /// for the task if it has not finished. Needs a backend that stores results by id (<c>redis://</c>).
+    /// for the task if it has not finished. Needs a backend that stores results by id (<c>redis://</c>, from TaskGen.Redis).
     /// </summary>
     /// <typeparam name="TResult">The result type.</typeparam>
     /// <param name="task">The task's descriptor (a stub's <c>Descriptor</c>), which reads its value.</param>
@@ -33,7 +33,7 @@ public sealed partial class TaskApp
 
     /// <summary>
     /// Returns the replies to a broadcast sent by any process, by its id: the replies stored so far, and those that come
-    /// while it is collected. Needs a backend that stores results by id (<c>redis://</c>) on the workers and on this app.
+    /// while it is collected. Needs a backend that stores results by id (<c>redis://</c>, from TaskGen.Redis) on the workers and on this app.
     /// </summary>
     /// <typeparam name="TResult">The result type.</typeparam>
     /// <param name="task">The task's descriptor (a stub's <c>Descriptor</c>), which reads each worker's value.</param>
@@ -63,5 +63,5 @@ public sealed partial class TaskApp
             : throw new NotSupportedException(
                 $"Results cannot be read by id with ResultBackend '{(string.IsNullOrEmpty(Options.ResultBackend) ? "none" : Options.ResultBackend)}': "
                 + "rpc:// sends each result only to the reply queue of the app that sent the task, and it goes with that app's connection. "
-                + "Reading a result by id needs a durable backend: set ResultBackend to redis://host:port/db on the workers and on this app.");
+                + "Reading a result by id needs a durable backend: set ResultBackend to redis://host:port/db on the workers and on this app, with the TaskGen.Redis package and AddRedisResults().");
 }

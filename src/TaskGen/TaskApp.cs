@@ -28,7 +28,7 @@ public sealed partial class TaskApp : IAsyncDisposable
     private readonly ConcurrentDictionary<IReadOnlyList<QueueDeclaration>, bool> _seenQueueLists = new(ReferenceEqualityComparer.Instance);
     private SemaphoreSlim? _publishSlots;
 
-    internal TaskApp(TaskAppOptions options, ITransport transport, TaskRegistry tasks, ILoggerFactory loggerFactory)
+    internal TaskApp(TaskAppOptions options, ITransport transport, TaskRegistry tasks, ILoggerFactory loggerFactory, IReadOnlyDictionary<string, IResultBackendProvider> resultBackends)
     {
         Options = options;
         Transport = transport;
@@ -37,7 +37,7 @@ public sealed partial class TaskApp : IAsyncDisposable
         Tasks = tasks;
         LoggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("TaskGen.TaskApp");
-        _backends = ResultBackends.Create(options, transport, loggerFactory);
+        _backends = ResultBackends.Create(options, transport, loggerFactory, resultBackends);
         _results = _backends.Client;
         _waits = new ResultWaits(_results, options.ResultExpires, transport);
         Origin = $"gen{Environment.ProcessId}@{Environment.MachineName}";

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using TaskGen.Results;
 using TaskGen.Transport;
 using TaskGen.Worker;
 
@@ -23,6 +24,9 @@ public sealed class TaskAppBuilder
     internal TaskAppBuilder(TaskAppOptions options) => Options = options;
 
     private readonly List<ITaskFilter> _filters = [];
+
+    // Case-insensitive as URL schemes are; a package's registration replaces an earlier one for the same scheme.
+    private readonly Dictionary<string, IResultBackendProvider> _resultBackends = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The options; change them in place.</summary>
     public TaskAppOptions Options { get; }
@@ -62,6 +66,13 @@ public sealed class TaskAppBuilder
         return this;
     }
 
+    /// <summary>Registers a result backend for a <c>ResultBackend</c> URL scheme; what a backend package's <c>Add...Results()</c> calls.</summary>
+    internal TaskAppBuilder AddResultBackend(string scheme, IResultBackendProvider provider)
+    {
+        _resultBackends[scheme] = provider;
+        return this;
+    }
+
     /// <summary>Changes the options.</summary>
     /// <param name="configure">Changes the options in place.</param>
     public TaskAppBuilder Configure(Action<TaskAppOptions> configure)
@@ -71,11 +82,11 @@ public sealed class TaskAppBuilder
     }
 
     /// <summary>Builds the app; the options are validated first.</summary>
-    /// <exception cref="TaskAppConfigurationException">A setting is refused.</exception>
+    /// <exception cref="TaskAppConfigurationException">A setting is refused, or the result backend's package is not registered.</exception>
     public TaskApp Build()
     {
-        Options.Validate();
+        Options.ValidateWithBackends(_resultBackends);
         ITransport transport = Transport ?? TransportFactory.Create(Options.BrokerUrl, LoggerFactory, Options.BrokerTlsCaCertificate);
-        return new TaskApp(Options, transport, Tasks, LoggerFactory) { Services = Services, Filters = [.. _filters] };
+        return new TaskApp(Options, transport, Tasks, LoggerFactory, _resultBackends) { Services = Services, Filters = [.. _filters] };
     }
 }

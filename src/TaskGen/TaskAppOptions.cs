@@ -26,6 +26,7 @@ public sealed class TaskAppOptions
     /// Where results go: <c>rpc://</c> (a reply queue per client), <c>redis://[:password@]host:port/db</c> (stored by
     /// task id, readable from any process; <c>rediss://</c> over TLS), <c>sentinel://[:password@]host:port/db;sentinel://...</c>
     /// (the same, on the primary that Redis Sentinel names, with <see cref="ResultBackendMasterName"/>), or <c>none</c>.
+    /// The Redis forms need the TaskGen.Redis package and its <c>AddRedisResults()</c>.
     /// </summary>
     public string ResultBackend { get; set; } = "rpc://";
 
@@ -181,8 +182,16 @@ public sealed class TaskAppOptions
     /// <summary>
     /// Checks the settings that cannot work, with a message that says why; every refused setting is named at once.
     /// </summary>
+    /// <remarks>
+    /// Which result backends exist depends on the packages an app registers, so a <see cref="ResultBackend"/> of a
+    /// TaskGen package (<c>redis://</c>) is checked further when <see cref="TaskAppBuilder.Build"/> knows them.
+    /// </remarks>
     /// <exception cref="TaskAppConfigurationException">A setting is refused; with several, the message lists each on a line of its own.</exception>
-    public void Validate()
+    public void Validate() => ValidateWithBackends(null);
+
+    /// <summary>Checks the settings as <see cref="Validate"/> does, and the result backend against the registered ones.</summary>
+    /// <param name="resultBackends">The backends the app's builder registered, by scheme; null where they are not known yet (the host's options check).</param>
+    internal void ValidateWithBackends(IReadOnlyDictionary<string, Results.IResultBackendProvider>? resultBackends)
     {
         // Every refused setting is collected, so that one start names them all instead of one per attempt.
         var errors = new List<string>();
@@ -198,29 +207,7 @@ public sealed class TaskAppOptions
             errors.Add($"Timezone '{Timezone}' is not supported: TaskGen writes every date in UTC.");
         }
 
-        if (Results.RedisUrl.IsRedis(ResultBackend))
-        {
-            Results.RedisUrl? url = null;
-            try
-            {
-                url = Results.RedisUrl.Parse(ResultBackend);
-            }
-            catch (TaskAppConfigurationException ex)
-            {
-                errors.Add(ex.Message);
-            }
-
-            if (url is { IsSentinel: true } && string.IsNullOrWhiteSpace(ResultBackendMasterName))
-            {
-                errors.Add(
-                    $"ResultBackend '{Transport.BrokerUrls.Redact(ResultBackend)}' names Redis sentinels, which need the name they monitor the primary under: set ResultBackendMasterName (Celery's master_name).");
-            }
-        }
-        else if (ResultBackend is not ("rpc://" or "none" or ""))
-        {
-            errors.Add($"ResultBackend '{Transport.BrokerUrls.Redact(ResultBackend)}' is not supported: use 'rpc://', 'redis://host:port/db', 'sentinel://host:port/db;sentinel://...' or 'none'.");
-        }
-
+        ValidateResultBackend(errors, resultBackends);
         ValidateResultBackendTls(errors);
 
         if (WorkerConcurrency < 1)
@@ -297,12 +284,41 @@ public sealed class TaskAppOptions
         }
     }
 
+    private void ValidateResultBackend(List<string> errors, IReadOnlyDictionary<string, Results.IResultBackendProvider>? registered)
+    {
+        if (ResultBackend is "rpc://" or "none" or "")
+        {
+            return;
+        }
+
+        string shown = Transport.BrokerUrls.Redact(ResultBackend);
+        string? scheme = Results.ResultBackends.Scheme(ResultBackend);
+        bool redis = Results.ResultBackends.IsRedis(ResultBackend);
+        if (redis && scheme!.Equals("sentinel", StringComparison.OrdinalIgnoreCase) && string.IsNullOrWhiteSpace(ResultBackendMasterName))
+        {
+            errors.Add($"ResultBackend '{shown}' names Redis sentinels, which need the name they monitor the primary under: set ResultBackendMasterName (Celery's master_name).");
+        }
+
+        if (scheme is not null && registered is not null && registered.TryGetValue(scheme, out Results.IResultBackendProvider? provider))
+        {
+            provider.Validate(this, errors);
+        }
+        else if (redis && registered is not null)
+        {
+            errors.Add($"ResultBackend '{shown}' needs the TaskGen.Redis package: add it and call AddRedisResults() on the app's builder (services.AddTaskGen(...).AddRedisResults() in a host).");
+        }
+        else if (!redis)
+        {
+            errors.Add($"ResultBackend '{shown}' is not supported: use 'rpc://', 'none', or 'redis://host:port/db' or 'sentinel://host:port/db;sentinel://...' with the TaskGen.Redis package.");
+        }
+    }
+
     // A TLS setting that cannot apply means someone believes results travel encrypted; say that they do not.
     private void ValidateResultBackendTls(List<string> errors)
     {
         bool caSet = !string.IsNullOrWhiteSpace(ResultBackendTlsCaCertificate);
         string shown = Transport.BrokerUrls.Redact(ResultBackend);
-        if (!Results.RedisUrl.IsRedis(ResultBackend))
+        if (!Results.ResultBackends.IsRedis(ResultBackend))
         {
             string notRedis = $" is set but ResultBackend '{shown}' is not Redis: it applies to a redis://, rediss:// or sentinel:// result backend only " +
                 "(results over rpc:// travel on the broker's connection, which an amqps:// BrokerUrl encrypts); remove the setting.";

@@ -74,7 +74,7 @@ public sealed class RedisResultTests(RabbitMqFixture broker, RedisFixture redis)
         await server.ExecuteAsync("ACL", "SETUSER", user, "on", ">" + password, "~*", "&*", "+@all");
         try
         {
-            Results.RedisUrl url = Results.RedisUrl.Parse(redis.Url);
+            Redis.RedisUrl url = Redis.RedisUrl.Parse(redis.Url);
             await using TaskApp app = CreateRedisApp($"redis://{user}:{password}@{url.Host}:{url.Port}/{url.Database}");
 
             AsyncResult<int> sent = await app.SendAsync(Jobs.Slow.Signature(11, 1000));
@@ -228,12 +228,13 @@ public sealed class RedisResultTests(RabbitMqFixture broker, RedisFixture redis)
     {
         b.Options.BrokerUrl = Broker.Url;
         b.Options.ResultBackend = resultBackend ?? redis.Url;
+        b.AddRedisResults();
         b.AddTaskGenIntegrationWorkerTasks();
     });
 
     private async Task<ConnectionMultiplexer> ConnectAsync()
     {
-        Results.RedisUrl url = Results.RedisUrl.Parse(redis.Url);
+        Redis.RedisUrl url = Redis.RedisUrl.Parse(redis.Url);
         return await ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions { EndPoints = { { url.Host, url.Port } }, Password = url.Password, DefaultDatabase = url.Database, AllowAdmin = true });
     }
 }

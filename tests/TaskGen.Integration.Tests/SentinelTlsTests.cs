@@ -22,6 +22,7 @@ public sealed class SentinelTlsTests(RabbitMqFixture broker, RedisSentinelTlsFix
         {
             b.Options.BrokerUrl = Broker.Url;
             sentinel.UseAsResultBackend(b.Options);
+            b.AddRedisResults();
             b.AddTaskGenIntegrationWorkerTasks();
         });
 
@@ -39,6 +40,7 @@ public sealed class SentinelTlsTests(RabbitMqFixture broker, RedisSentinelTlsFix
         {
             b.Options.BrokerUrl = Broker.Url;
             sentinel.UseAsResultBackend(b.Options);
+            b.AddRedisResults();
             b.Options.ResultBackendTlsCaCertificate = null;
             b.AddTaskGenIntegrationWorkerTasks();
         });
@@ -58,6 +60,7 @@ public sealed class SentinelTlsTests(RabbitMqFixture broker, RedisSentinelTlsFix
         {
             b.Options.BrokerUrl = Broker.Url;
             b.Options.ResultBackend = url;
+            b.AddRedisResults();
             b.AddTaskGenIntegrationWorkerTasks();
         }))
         {
@@ -70,6 +73,7 @@ public sealed class SentinelTlsTests(RabbitMqFixture broker, RedisSentinelTlsFix
         {
             b.Options.BrokerUrl = Broker.Url;
             b.Options.ResultBackend = url;
+            b.AddRedisResults();
             b.Options.ResultBackendTlsCaCertificate = sentinel.TlsCaCertificate;
             b.AddTaskGenIntegrationWorkerTasks();
         });

@@ -7,4 +7,4 @@ if (args is ["send-then-hang", ..])
     return await SendThenHang.RunAsync(args[1..]);
 }
 
-return await TaskApp.RunAsync(args, app => app.AddTaskGenIntegrationWorkerTasks());
+return await TaskApp.RunAsync(args, app => app.AddTaskGenIntegrationWorkerTasks().AddRedisResults());

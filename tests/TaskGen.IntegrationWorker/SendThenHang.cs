@@ -25,6 +25,7 @@ public static class SendThenHang
         {
             b.Options.BrokerUrl = args[0];
             b.Options.ResultBackend = args[1];
+            b.AddRedisResults();
             b.AddTaskGenIntegrationWorkerTasks();
         });
         int count = int.Parse(args[2], CultureInfo.InvariantCulture);

@@ -80,6 +80,7 @@ public sealed class RedisInteropTests(RabbitMqFixture broker, RedisFixture redis
     {
         b.Options.BrokerUrl = Broker.Url;
         b.Options.ResultBackend = redis.Url;
+        b.AddRedisResults();
         b.AddTaskGenIntegrationWorkerTasks();
     });
 }

@@ -1,53 +1,24 @@
 using System;
 using System.Diagnostics;
 using System.IO;
-using System.Linq;
 using System.Threading.Tasks;
 using Xunit.Abstractions;
 
 namespace TaskGen.Package.Tests;
 
 /// <summary>
-/// Packs the TaskGen package and builds a fresh project from it, so a file missing from lib/ or
-/// analyzers/dotnet/cs is caught: the stubs must be generated and the analyzers must report.
+/// Builds a fresh project from each combination of the packages, TaskGen alone and TaskGen with TaskGen.Redis, so a
+/// file missing from lib/ or analyzers/dotnet/cs, or a dependency missing between the two, is caught: the stubs must be
+/// generated, the analyzers must report, and a Redis backend must work with its package and be refused without it.
 /// </summary>
-public sealed class PackageTests(ITestOutputHelper output) : IDisposable
+public sealed class PackageTests(PackedFeed feed, ITestOutputHelper output) : IClassFixture<PackedFeed>, IDisposable
 {
     private readonly string _work = Path.Combine(Path.GetTempPath(), "taskgen-package-" + Guid.NewGuid().ToString("N")[..8]);
 
     [Fact]
     public async Task AFreshProjectGetsStubsAndDiagnosticsFromOnePackageReference()
     {
-        string root = FindRoot();
-        string feed = Path.Combine(_work, "feed");
-        string version = "0.0.0-test." + DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture) + "." + Environment.ProcessId;
-        (int packed, string packLog) = await RunAsync(root, "pack", Path.Combine(root, "src", "TaskGen", "TaskGen.csproj"), "-c", "Release", "-o", feed, $"-p:Version={version}");
-        Assert.True(packed == 0, packLog);
-
-        string app = Path.Combine(_work, "app");
-        Directory.CreateDirectory(app);
-        await File.WriteAllTextAsync(Path.Combine(app, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <add key="local" value="{feed}" />
-              </packageSources>
-            </configuration>
-            """);
-        await File.WriteAllTextAsync(Path.Combine(app, "App.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <OutputType>Exe</OutputType>
-                <TargetFramework>net10.0</TargetFramework>
-                <Nullable>enable</Nullable>
-                <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
-                <NoWarn>NU1603;NU1608</NoWarn>
-              </PropertyGroup>
-              <ItemGroup>
-                <PackageReference Include="TaskGen" Version="{version}" />
-              </ItemGroup>
-            </Project>
-            """);
+        string app = await CreateAppAsync("app", "TaskGen");
         await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), """
             using System;
             using Shop.Remote;
@@ -57,22 +28,25 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
             await using var worker = app.CreateWorker();
             await worker.StartAsync();
             Console.WriteLine("sum=" + await Cart.Total.Delay(40, 2));
-            """);
-        await File.WriteAllTextAsync(Path.Combine(app, "Cart.cs"), """
-            using TaskGen;
 
-            namespace Shop;
-
-            public static class Cart
+            // Redis ships in its own package: without it a redis:// backend is refused, saying what to add.
+            try
             {
-                [Task]
-                public static int Total(int a, int b) => a + b;
+                await using TaskApp redis = TaskApp.Create(b => b.Options.ResultBackend = "redis://:s3cret@127.0.0.1:1/0");
+                Console.WriteLine("redis accepted");
+            }
+            catch (TaskAppConfigurationException refused)
+            {
+                Console.WriteLine("refused: " + refused.Message);
             }
             """);
 
         (int built, string buildLog) = await RunAsync(app, "run", "--project", Path.Combine(app, "App.csproj"));
         Assert.True(built == 0, buildLog);
         Assert.Contains("sum=42", buildLog, StringComparison.Ordinal);
+        Assert.Contains("refused: ResultBackend 'redis://:***@127.0.0.1:1/0' needs the TaskGen.Redis package: add it and call AddRedisResults()", buildLog, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", buildLog, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(app, "bin", "Debug", "net10.0", "StackExchange.Redis.dll")), "the core package brought StackExchange.Redis");
 
         // The analyzers travel in the same package: a task mistake fails the build with its ID and location.
         await File.WriteAllTextAsync(Path.Combine(app, "Broken.cs"), """
@@ -91,6 +65,56 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("Broken.cs(8,16): error TG0001", failLog, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AFreshProjectWithTheRedisPackageAcceptsARedisBackend()
+    {
+        // A real round trip through Redis when the test run has one (CI starts it); otherwise the app is only built,
+        // which dials nothing, since Redis is dialled on first use.
+        string? redisUrl = Environment.GetEnvironmentVariable("TASKGEN_TEST_REDIS_URL");
+        string app = await CreateAppAsync("redis-app", "TaskGen", "TaskGen.Redis");
+        await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), """
+            using System;
+            using Microsoft.Extensions.DependencyInjection;
+            using Shop.Remote;
+            using TaskGen;
+
+            string? url = Environment.GetEnvironmentVariable("TASKGEN_TEST_REDIS_URL");
+            await using TaskApp app = TaskApp.Configure(b =>
+            {
+                b.Options.ResultBackend = url ?? "redis://127.0.0.1:1/0";
+                b.AddRedisResults().AddAppTasks();
+            });
+            Console.WriteLine("built on " + (url is null ? "redis" : "a real redis"));
+            if (url is not null)
+            {
+                await using var worker = app.CreateWorker();
+                await worker.StartAsync();
+                Console.WriteLine("sum=" + await Cart.Total.Delay(40, 2));
+            }
+
+            // The host's chain reaches the same backend.
+            await using ServiceProvider services = new ServiceCollection()
+                .AddTaskGen(o => o.ResultBackend = "redis://127.0.0.1:1/0")
+                .AddRedisResults()
+                .Services.BuildServiceProvider();
+            Console.WriteLine("host built: " + (services.GetRequiredService<TaskApp>() is not null));
+            """);
+
+        // The app reads the same variable, inherited, so that the password stays off its command line.
+        (int built, string log) = await RunAsync(app, "run", "--project", Path.Combine(app, "App.csproj"));
+        Assert.True(built == 0, log);
+        Assert.Contains("host built: True", log, StringComparison.Ordinal);
+        if (redisUrl is null)
+        {
+            Assert.Contains("built on redis", log, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Contains("built on a real redis", log, StringComparison.Ordinal);
+            Assert.Contains("sum=42", log, StringComparison.Ordinal);
+        }
+    }
+
     public void Dispose()
     {
         try
@@ -102,18 +126,89 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    private async Task<(int ExitCode, string Output)> RunAsync(string directory, params string[] arguments)
+    /// <summary>Writes a project referencing <paramref name="packages"/> from the shared feed, with one task.</summary>
+    private async Task<string> CreateAppAsync(string name, params string[] packages)
     {
-        var start = new ProcessStartInfo("dotnet", arguments) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        string text = await stdout + await stderr;
-        output.WriteLine($"dotnet {string.Join(' ', arguments)} -> {process.ExitCode}\n{text}");
-        return (process.ExitCode, text);
+        string app = Path.Combine(_work, name);
+        Directory.CreateDirectory(app);
+        await File.WriteAllTextAsync(Path.Combine(app, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <add key="local" value="{feed.Directory}" />
+              </packageSources>
+            </configuration>
+            """);
+        string references = string.Concat(Array.ConvertAll(packages, p => $"""
+                <PackageReference Include="{p}" Version="{feed.Version}" />
+
+            """));
+        await File.WriteAllTextAsync(Path.Combine(app, "App.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                <NoWarn>NU1603;NU1608</NoWarn>
+              </PropertyGroup>
+              <ItemGroup>
+            {references}  </ItemGroup>
+            </Project>
+            """);
+        await File.WriteAllTextAsync(Path.Combine(app, "Cart.cs"), """
+            using TaskGen;
+
+            namespace Shop;
+
+            public static class Cart
+            {
+                [Task]
+                public static int Total(int a, int b) => a + b;
+            }
+            """);
+        return app;
+    }
+
+    private Task<(int ExitCode, string Output)> RunAsync(string directory, params string[] arguments) => Dotnet.RunAsync(directory, output.WriteLine, arguments);
+}
+
+/// <summary>Both packages, packed once per test run into one local feed at one test version, for every fresh project.</summary>
+public sealed class PackedFeed : IAsyncLifetime
+{
+    private readonly string _work = Path.Combine(Path.GetTempPath(), "taskgen-feed-" + Guid.NewGuid().ToString("N")[..8]);
+
+    /// <summary>The folder the packages are in.</summary>
+    public string Directory => Path.Combine(_work, "feed");
+
+    /// <summary>The version both packages carry, unique to this run so that no cached package answers for it.</summary>
+    public string Version { get; } = "0.0.0-test." + DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture) + "." + Environment.ProcessId;
+
+    /// <inheritdoc />
+    public async Task InitializeAsync()
+    {
+        string root = FindRoot();
+
+        // TaskGen.Redis depends on TaskGen at the version it is packed with, so both are packed at one version.
+        foreach (string project in new[] { Path.Combine(root, "src", "TaskGen", "TaskGen.csproj"), Path.Combine(root, "src", "TaskGen.Redis", "TaskGen.Redis.csproj") })
+        {
+            (int packed, string log) = await Dotnet.RunAsync(root, _ => { }, "pack", project, "-c", "Release", "-o", Directory, $"-p:Version={Version}");
+            Assert.True(packed == 0, log);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task DisposeAsync()
+    {
+        try
+        {
+            System.IO.Directory.Delete(_work, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+
+        return Task.CompletedTask;
     }
 
     private static string FindRoot()
@@ -127,5 +222,23 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
         }
 
         throw new InvalidOperationException("TaskGen.sln was not found above the test binaries.");
+    }
+}
+
+/// <summary>Runs the dotnet command line and keeps what it printed.</summary>
+internal static class Dotnet
+{
+    public static async Task<(int ExitCode, string Output)> RunAsync(string directory, Action<string> log, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet", arguments) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        using Process process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        string text = await stdout + await stderr;
+        log($"dotnet {string.Join(' ', arguments)} -> {process.ExitCode}\n{text}");
+        return (process.ExitCode, text);
     }
 }

@@ -68,6 +68,7 @@ public sealed class RedisOutageFaultTests(RabbitMqFixture broker, RedisFixture r
         {
             b.Options.BrokerUrl = Broker.Url;
             b.Options.ResultBackend = redis.Url;
+            b.AddRedisResults();
             b.AddTaskGenIntegrationWorkerTasks();
         });
 

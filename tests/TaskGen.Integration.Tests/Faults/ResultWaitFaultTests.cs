@@ -95,12 +95,13 @@ public sealed class ResultWaitFaultTests(RabbitMqFixture broker, RedisFixture re
     {
         b.Options.BrokerUrl = Broker.Url;
         b.Options.ResultBackend = redis.Url;
+        b.AddRedisResults();
         b.AddTaskGenIntegrationWorkerTasks();
     });
 
     private async Task<ConnectionMultiplexer> ConnectAsync()
     {
-        Results.RedisUrl url = Results.RedisUrl.Parse(redis.Url);
+        Redis.RedisUrl url = Redis.RedisUrl.Parse(redis.Url);
         return await ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions { EndPoints = { { url.Host, url.Port } }, Password = url.Password, DefaultDatabase = url.Database, AllowAdmin = true });
     }
 

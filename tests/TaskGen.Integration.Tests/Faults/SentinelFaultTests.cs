@@ -30,6 +30,7 @@ public sealed class SentinelFaultTests(RabbitMqFixture broker, RedisSentinelFixt
         {
             b.Options.BrokerUrl = broker.Url;
             sentinel.UseAsResultBackend(b.Options);
+            b.AddRedisResults();
             b.AddTaskGenIntegrationWorkerTasks();
         });
 

@@ -22,7 +22,7 @@ public sealed class RedisFixture : IAsyncLifetime
     public string Url { get; private set; } = string.Empty;
 
     /// <summary>The password in <see cref="Url"/>, for tests that check it is shown nowhere.</summary>
-    public string Password => Results.RedisUrl.Parse(Url).Password ?? string.Empty;
+    public string Password => Redis.RedisUrl.Parse(Url).Password ?? string.Empty;
 
     /// <inheritdoc />
     public async Task InitializeAsync()
@@ -93,7 +93,7 @@ public sealed class RedisFixture : IAsyncLifetime
 
     private async Task<bool> ListeningAsync()
     {
-        Results.RedisUrl url = Results.RedisUrl.Parse(Url);
+        Redis.RedisUrl url = Redis.RedisUrl.Parse(Url);
         using var client = new TcpClient();
         try
         {

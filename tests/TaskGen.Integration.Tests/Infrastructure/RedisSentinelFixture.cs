@@ -34,7 +34,7 @@ public class RedisSentinelFixture : IAsyncLifetime
     public string MasterName { get; private set; } = string.Empty;
 
     /// <summary>The password in <see cref="Url"/>, for tests that check it is shown nowhere.</summary>
-    public string Password => Results.RedisUrl.Parse(Url).Password ?? string.Empty;
+    public string Password => Redis.RedisUrl.Parse(Url).Password ?? string.Empty;
 
     /// <summary>For a TLS group, the PEM file of the private CA that issued every server's certificate; null otherwise.</summary>
     public string? TlsCaCertificate => _tls ? Path.Combine(_directory, "ca.pem") : null;

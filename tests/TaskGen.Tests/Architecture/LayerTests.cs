@@ -60,6 +60,15 @@ public sealed class LayerTests
     }
 
     [Fact]
+    public void TheCoreNeverReferencesTheRedisClient()
+    {
+        // Redis ships in TaskGen.Redis, so that an app whose results travel over rpc:// does not carry StackExchange.Redis.
+        Assert.DoesNotContain(typeof(TaskApp).Assembly.GetReferencedAssemblies(), name => name.Name == "StackExchange.Redis");
+        TestResult result = Types.InAssembly(typeof(TaskApp).Assembly).ShouldNot().HaveDependencyOn("StackExchange.Redis").GetResult();
+        Assert.True(result.IsSuccessful, Names(result.FailingTypes));
+    }
+
+    [Fact]
     public void WorkersAndResultsDoNotKnowEachOther()
     {
         Assert.True(Types.InAssembly(typeof(TaskApp).Assembly).That().ResideInNamespace("TaskGen.Results").ShouldNot().HaveDependencyOn("TaskGen.Worker").GetResult().IsSuccessful);

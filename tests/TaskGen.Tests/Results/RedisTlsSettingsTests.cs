@@ -1,6 +1,6 @@
 using System;
 using System.IO;
-using TaskGen.Results;
+using TaskGen.Redis;
 
 namespace TaskGen.Tests.Results;
 
@@ -76,6 +76,7 @@ public sealed class RedisTlsSettingsTests
         {
             b.Options.BrokerUrl = "memory://redis-tls-settings";
             b.Options.ResultBackend = Sentinels;
+            b.AddRedisResults();
             b.Options.ResultBackendMasterName = "results";
             b.Options.ResultBackendUseTls = true;
             b.Options.ResultBackendTlsCaCertificate = path;

@@ -3,9 +3,10 @@ using System.Threading;
 using System.Threading.Tasks;
 using StackExchange.Redis;
 using TaskGen.Protocol;
+using TaskGen.Results;
 using TaskGen.Transport;
 
-namespace TaskGen.Results;
+namespace TaskGen.Redis;
 
 /// <summary>
 /// The <c>redis://</c> backend, worker side, on Celery's layout: each state is the JSON Celery stores, set at key

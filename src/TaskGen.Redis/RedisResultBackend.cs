@@ -7,8 +7,9 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 using TaskGen.Protocol;
+using TaskGen.Results;
 
-namespace TaskGen.Results;
+namespace TaskGen.Redis;
 
 /// <summary>
 /// The <c>redis://</c> result backend, client side, as Celery's: for each awaited id it subscribes to the channel

@@ -6,9 +6,10 @@ using System.Security.Cryptography.X509Certificates;
 using System.Threading;
 using System.Threading.Tasks;
 using StackExchange.Redis;
+using TaskGen.Results;
 using TaskGen.Transport;
 
-namespace TaskGen.Results;
+namespace TaskGen.Redis;
 
 /// <summary>
 /// One app's connection to its Redis result backend, shared by its client and worker halves and opened on

@@ -4,14 +4,14 @@ using System.Globalization;
 using System.Net;
 using TaskGen.Transport;
 
-namespace TaskGen.Results;
+namespace TaskGen.Redis;
 
 /// <summary>
 /// A <c>redis://[[user]:password@]host[:port][/db]</c> result backend URL, Celery's form, parsed once at startup
 /// so that a mistyped URL is refused with a reason instead of failing the first result. Celery's Sentinel form,
 /// <c>sentinel://:password@host:port[/db];sentinel://...</c>, names the sentinels that know the current primary.
 /// </summary>
-public sealed class RedisUrl
+internal sealed class RedisUrl
 {
     private const int DefaultPort = 6379;
     private const int DefaultSentinelPort = 26379;

@@ -2,8 +2,9 @@ using System;
 using System.Collections.Generic;
 using StackExchange.Redis;
 using TaskGen.Protocol;
+using TaskGen.Results;
 
-namespace TaskGen.Results;
+namespace TaskGen.Redis;
 
 /// <summary>
 /// The readers of one awaited id (the one that registered it, and any that joined it later) and its subscription,
