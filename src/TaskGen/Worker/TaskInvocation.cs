@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.ComponentModel;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
@@ -24,7 +25,7 @@ public sealed class TaskInvocation
     /// <param name="request">The decoded request.</param>
     /// <param name="context">The context handed to tasks that ask for it.</param>
     /// <param name="cancellationToken">Signalled when the task should stop.</param>
-    public TaskInvocation(TaskRequest request, TaskContext context, CancellationToken cancellationToken)
+    internal TaskInvocation(TaskRequest request, TaskContext context, CancellationToken cancellationToken)
     {
         Request = request;
         _context = context;
@@ -39,7 +40,7 @@ public sealed class TaskInvocation
     /// <param name="hostname">The node name (<c>name@host</c>) of the worker running the task.</param>
     /// <param name="queue">The queue the message was consumed from.</param>
     /// <param name="cancellationToken">Signalled when the task should stop; also the context's token.</param>
-    public TaskInvocation(TaskRequest request, string hostname, string? queue, CancellationToken cancellationToken)
+    internal TaskInvocation(TaskRequest request, string hostname, string? queue, CancellationToken cancellationToken)
     {
         Request = request;
         _hostname = hostname;
@@ -147,10 +148,11 @@ public sealed class TaskInvocation
     /// <summary>The result's JSON once the task has returned; empty until then, and for tasks without a result.</summary>
     public ReadOnlyMemory<byte> ResultJson => _result;
 
-    /// <summary>Records the task's return value.</summary>
+    /// <summary>Records the task's return value; it exists for generated code.</summary>
     /// <typeparam name="T">The result type.</typeparam>
     /// <param name="value">The value.</param>
     /// <param name="write">Writes the value as JSON.</param>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public void SetResult<T>(T value, JsonValueWriter<T> write)
     {
         // Written on the thread's scratch and kept as an exact copy: the result's bytes are the only
@@ -161,7 +163,7 @@ public sealed class TaskInvocation
     }
 
     /// <summary>Counts the positional arguments sent, for the error that says there were too many.</summary>
-    public int CountArgs()
+    internal int CountArgs()
     {
         var reader = new Utf8JsonReader(Args);
         int count = 0;
