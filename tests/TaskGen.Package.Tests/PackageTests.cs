@@ -57,9 +57,13 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
             await using var worker = app.CreateWorker();
             await worker.StartAsync();
             Console.WriteLine("sum=" + await Cart.Total.Delay(40, 2));
+            Console.WriteLine("area-queue=" + Cart.Area.Descriptor.QueueDeclaration?.Name);
             """);
         await File.WriteAllTextAsync(Path.Combine(app, "Cart.cs"), """
+            using System.Collections.Generic;
             using TaskGen;
+
+            [assembly: TaskQueue("calc")]
 
             namespace Shop;
 
@@ -67,12 +71,17 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
             {
                 [Task]
                 public static int Total(int a, int b) => a + b;
+
+                // A declared queue and a list: the generated descriptor and codec use what the package makes public.
+                [Task(Queue = "calc")]
+                public static double Area(List<double> sides, double scale = 1) => sides[0] * sides[1] * scale;
             }
             """);
 
         (int built, string buildLog) = await RunAsync(app, "run", "--project", Path.Combine(app, "App.csproj"));
         Assert.True(built == 0, buildLog);
         Assert.Contains("sum=42", buildLog, StringComparison.Ordinal);
+        Assert.Contains("area-queue=calc", buildLog, StringComparison.Ordinal);
 
         // The analyzers travel in the same package: a task mistake fails the build with its ID and location.
         await File.WriteAllTextAsync(Path.Combine(app, "Broken.cs"), """
