@@ -197,13 +197,18 @@ public sealed partial class TaskGenerator
             w.Indent();
             foreach (QueueSpec queue in queues)
             {
-                // The type only when written, so that declarations of untyped queues read as they always have.
-                string type = queue.Type is null ? string.Empty : $", global::TaskGen.QueueType.{queue.Type}";
-                w.WriteLine($"new global::TaskGen.Transport.QueueDeclaration({Literal(queue.Name)}, {(queue.Broadcast ? "true" : "false")}{type}),");
+                w.WriteLine(QueueDeclaration(queue) + ",");
             }
 
             w.Unindent();
             w.WriteLine("};");
+        }
+
+        private static string QueueDeclaration(QueueSpec queue)
+        {
+            // The type only when written, so that declarations of untyped queues read as they always have.
+            string type = queue.Type is null ? string.Empty : $", global::TaskGen.QueueType.{queue.Type}";
+            return $"new global::TaskGen.Transport.QueueDeclaration({Literal(queue.Name)}, {(queue.Broadcast ? "true" : "false")}{type})";
         }
 
         private static void WriteStub(SourceWriter w, TaskSpec task, EmitContext context)
@@ -211,8 +216,12 @@ public sealed partial class TaskGenerator
             ParameterSpec[] values = task.Parameters.Where(p => p.Role == ParameterRole.Value).ToArray();
             string optionsName = UniqueName("options", values);
             string tokenName = UniqueName("cancellationToken", values);
+            // The task's queue as this assembly declares it, so that a send to it asks no registry at run time. A queue
+            // declared only by a referenced assembly (or none, for the app's default queue) is still found by name.
+            QueueSpec? queue = task.Queue is null ? null : context.Queues.FirstOrDefault(q => q.Name == task.Queue);
+
             // A task routed to a broadcast queue runs on every worker: its stub collects one reply per worker.
-            bool broadcast = task.Queue is not null && context.BroadcastQueues.Contains(task.Queue);
+            bool broadcast = queue?.Broadcast == true;
             string resultKind = broadcast ? "global::TaskGen.BroadcastResult" : "global::TaskGen.AsyncResult";
             string resultType = task.Result is null ? resultKind : $"{resultKind}<{task.Result.FullName}>";
             string send = broadcast ? "Broadcast" : "Send";
@@ -233,7 +242,8 @@ public sealed partial class TaskGenerator
             w.WriteLine($"public const string Name = {Literal(task.TaskName)};");
             w.WriteLine();
             w.WriteLine("/// <summary>Describes the task to senders.</summary>");
-            string descriptorArguments = $"Name, {Literal(task.Queue ?? string.Empty)}, global::TaskGen.Generated.{context.ModuleName}.DeclaredQueues";
+            string descriptorQueue = queue is null ? Literal(task.Queue ?? string.Empty) : QueueDeclaration(queue);
+            string descriptorArguments = $"Name, {descriptorQueue}, global::TaskGen.Generated.{context.ModuleName}.DeclaredQueues";
             if (task.Result is not null)
             {
                 descriptorArguments += ", " + ResultReader(task.Result, context.ModuleName);

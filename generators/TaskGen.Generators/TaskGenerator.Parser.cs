@@ -243,7 +243,7 @@ public sealed partial class TaskGenerator
             string assemblyName = compilation.AssemblyName ?? "Tasks";
             string identifier = TaskNames.ToIdentifier(assemblyName.Replace(".", string.Empty));
             return new AssemblySpec(
-                new EmitContext(identifier + "TaskModule", jsonContext, queues.Where(q => q.Broadcast).Select(q => q.Name).ToEquatableArray()),
+                new EmitContext(identifier + "TaskModule", jsonContext, queues.ToEquatableArray()),
                 QueueNames.QueuesNamespace(assemblyName),
                 "Add" + identifier + "Tasks",
                 queues.ToEquatableArray());

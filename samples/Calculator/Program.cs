@@ -60,7 +60,7 @@ try
         + string.Concat(replies.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{Environment.NewLine}  {r.Key}: {r.Value}")));
 
     // The same ping `status` and Python's `celery status` send.
-    IReadOnlyList<ControlReply> pongs = await new RemoteControlClient(app.Transport).PingAsync(TimeSpan.FromSeconds(1));
+    IReadOnlyList<ControlReply> pongs = await new RemoteControlClient(app).PingAsync(TimeSpan.FromSeconds(1));
     Console.WriteLine($"Ping: {pongs.Count} {(pongs.Count == 1 ? "node" : "nodes")} online"
         + string.Concat(pongs.OrderBy(p => p.Node, StringComparer.Ordinal).Select(p => $"{Environment.NewLine}  -> {p.Node}: {p.Reply}")));
     return 0;

@@ -56,10 +56,10 @@ public sealed partial class TaskApp : IAsyncDisposable
     public TaskAppOptions Options { get; }
 
     /// <summary>The transport to the broker.</summary>
-    public ITransport Transport { get; }
+    internal ITransport Transport { get; }
 
     /// <summary>The known tasks and queues.</summary>
-    public TaskRegistry Tasks { get; }
+    internal TaskRegistry Tasks { get; }
 
     /// <summary>The one road this app's task messages, and its workers', take to the broker.</summary>
     internal TaskPublisher Publisher { get; }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.ComponentModel;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TaskGen.Results;
@@ -32,7 +33,7 @@ public sealed class TaskAppBuilder
     public TaskAppOptions Options { get; }
 
     /// <summary>The tasks and queues the app knows.</summary>
-    public TaskRegistry Tasks { get; } = new();
+    internal TaskRegistry Tasks { get; } = new();
 
     /// <summary>The logger factory; no logging unless set.</summary>
     public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
@@ -43,11 +44,12 @@ public sealed class TaskAppBuilder
     /// </summary>
     public IServiceProvider? Services { get; set; }
 
-    /// <summary>A transport to use instead of the one <see cref="TaskAppOptions.BrokerUrl"/> names.</summary>
-    public ITransport? Transport { get; set; }
+    /// <summary>A transport to use instead of the one <see cref="TaskAppOptions.BrokerUrl"/> names, for tests.</summary>
+    internal ITransport? Transport { get; set; }
 
-    /// <summary>Adds the tasks and queues of a generated module.</summary>
+    /// <summary>Adds the tasks and queues of a generated module; it exists for generated code (<c>Add&lt;Assembly&gt;Tasks()</c>).</summary>
     /// <param name="module">The module.</param>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public TaskAppBuilder AddTasks(TaskModule module)
     {
         Tasks.Add(module);

@@ -1,25 +1,28 @@
 using System;
+using System.ComponentModel;
 using System.Globalization;
 
 namespace TaskGen;
 
 /// <summary>
 /// What a task declares about failing: when it is retried, how long each retry waits, and how fast a worker may
-/// start it. The generator builds one per task from <see cref="TaskAttribute"/>, so the worker reads no attributes.
+/// start it. The generator builds one per task from <see cref="TaskAttribute"/>, so the worker reads no attributes;
+/// it exists for generated code.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class TaskPolicy
 {
     /// <summary>Celery's default <c>max_retries</c>.</summary>
-    public const int DefaultMaxRetries = 3;
+    internal const int DefaultMaxRetries = 3;
 
     /// <summary>Celery's default <c>retry_backoff_max</c>, in seconds.</summary>
-    public const double DefaultRetryBackoffMax = 600;
+    internal const double DefaultRetryBackoffMax = 600;
 
     /// <summary>Celery's default <c>default_retry_delay</c>, in seconds.</summary>
-    public const double DefaultDefaultRetryDelay = 180;
+    internal const double DefaultDefaultRetryDelay = 180;
 
     /// <summary>The policy of a task that declares nothing: three explicit retries, three minutes apart, no automatic retry, no rate limit.</summary>
-    public static TaskPolicy Default { get; } = new();
+    internal static TaskPolicy Default { get; } = new();
 
     private readonly string? _rateLimit;
 
@@ -54,7 +57,7 @@ public sealed class TaskPolicy
     }
 
     /// <summary>The rate limit as runs per period, or null for none.</summary>
-    public (double Runs, TimeSpan Per)? Rate { get; private init; }
+    internal (double Runs, TimeSpan Per)? Rate { get; private init; }
 
     /// <summary>
     /// The delay before automatic retry number <paramref name="retries"/> + 1, as Celery computes it:
@@ -62,7 +65,7 @@ public sealed class TaskPolicy
     /// </summary>
     /// <param name="retries">How many times the task has been retried already.</param>
     /// <param name="random">The source of jitter.</param>
-    public TimeSpan BackoffDelay(int retries, Random random)
+    internal TimeSpan BackoffDelay(int retries, Random random)
     {
         if (RetryBackoff is not { } factor)
         {
@@ -84,7 +87,7 @@ public sealed class TaskPolicy
     /// </summary>
     /// <param name="text">The rate, such as <c>"10/s"</c>.</param>
     /// <exception cref="FormatException">The text is not such a rate.</exception>
-    public static (double Runs, TimeSpan Per) ParseRate(string text)
+    internal static (double Runs, TimeSpan Per) ParseRate(string text)
     {
         string trimmed = text.Trim();
         int slash = trimmed.IndexOf('/', StringComparison.Ordinal);

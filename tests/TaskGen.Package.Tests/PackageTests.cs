@@ -28,6 +28,7 @@ public sealed class PackageTests(PackedFeed feed, ITestOutputHelper output) : IC
             await using var worker = app.CreateWorker();
             await worker.StartAsync();
             Console.WriteLine("sum=" + await Cart.Total.Delay(40, 2));
+            Console.WriteLine("area-queue=" + Cart.Area.Descriptor.QueueDeclaration?.Name);
 
             // Redis ships in its own package: without it a redis:// backend is refused, saying what to add.
             try
@@ -44,6 +45,7 @@ public sealed class PackageTests(PackedFeed feed, ITestOutputHelper output) : IC
         (int built, string buildLog) = await RunAsync(app, "run", "--project", Path.Combine(app, "App.csproj"));
         Assert.True(built == 0, buildLog);
         Assert.Contains("sum=42", buildLog, StringComparison.Ordinal);
+        Assert.Contains("area-queue=calc", buildLog, StringComparison.Ordinal);
         Assert.Contains("refused: ResultBackend 'redis://:***@127.0.0.1:1/0' needs the TaskGen.Redis package: add it and call AddRedisResults()", buildLog, StringComparison.Ordinal);
         Assert.DoesNotContain("s3cret", buildLog, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(app, "bin", "Debug", "net10.0", "StackExchange.Redis.dll")), "the core package brought StackExchange.Redis");
@@ -157,7 +159,10 @@ public sealed class PackageTests(PackedFeed feed, ITestOutputHelper output) : IC
             </Project>
             """);
         await File.WriteAllTextAsync(Path.Combine(app, "Cart.cs"), """
+            using System.Collections.Generic;
             using TaskGen;
+
+            [assembly: TaskQueue("calc")]
 
             namespace Shop;
 
@@ -165,6 +170,10 @@ public sealed class PackageTests(PackedFeed feed, ITestOutputHelper output) : IC
             {
                 [Task]
                 public static int Total(int a, int b) => a + b;
+
+                // A declared queue and a list: the generated descriptor and codec use what the package makes public.
+                [Task(Queue = "calc")]
+                public static double Area(List<double> sides, double scale = 1) => sides[0] * sides[1] * scale;
             }
             """);
         return app;

@@ -7,7 +7,7 @@ using TaskGen.Transport;
 namespace TaskGen.Benchmarks.Worker;
 
 /// <summary>Task messages as a worker receives them, built once per benchmark run.</summary>
-public static class TaskMessages
+internal static class TaskMessages
 {
     /// <summary>The node name a worker reports, as <c>celery@host</c>.</summary>
     public const string NodeName = "celery@bench";

@@ -19,5 +19,8 @@ internal sealed record AssemblySpec(EmitContext Emit, string QueuesNamespace, st
 /// <summary>The few compilation facts every per-task file depends on; kept small so that per-task files rarely re-emit.</summary>
 /// <param name="ModuleName">The generated module class's name in <c>TaskGen.Generated</c>.</param>
 /// <param name="JsonContext">The <c>global::</c>-qualified JSON context type, or null when none is declared.</param>
-/// <param name="BroadcastQueues">The names of the declared broadcast queues, whose tasks' stubs return broadcast results.</param>
-internal sealed record EmitContext(string ModuleName, string? JsonContext, EquatableArray<string> BroadcastQueues);
+/// <param name="Queues">
+/// The declared queues: a task's descriptor carries its own queue's declaration, and a task on a broadcast queue gets a
+/// stub that returns broadcast results.
+/// </param>
+internal sealed record EmitContext(string ModuleName, string? JsonContext, EquatableArray<QueueSpec> Queues);

@@ -8,7 +8,7 @@ namespace TaskGen.Cli;
 /// Writes log lines in Celery's own format (<c>[2026-01-01 12:00:00,000: INFO/MainProcess] message</c>),
 /// so that operators reading worker logs see what they are used to.
 /// </summary>
-public sealed class CeleryConsoleLoggerProvider : ILoggerProvider
+internal sealed class CeleryConsoleLoggerProvider : ILoggerProvider
 {
     private readonly LogLevel _minimum;
     private readonly object _gate = new();

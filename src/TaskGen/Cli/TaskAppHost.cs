@@ -20,7 +20,7 @@ using TaskGen.Worker;
 namespace TaskGen.Cli;
 
 /// <summary>Runs the commands of a TaskGen program, as <c>celery -A app</c> does for Python.</summary>
-public static class TaskAppHost
+internal static class TaskAppHost
 {
     /// <summary>Runs the command in <paramref name="args"/> and returns the process exit code.</summary>
     /// <param name="args">The program's arguments.</param>

@@ -7,7 +7,7 @@ namespace TaskGen.Control;
 /// The names and flags of Celery's remote-control mailbox (kombu's pidbox), so that <c>celery status</c>
 /// sees TaskGen workers and TaskGen's <c>status</c> sees Python workers.
 /// </summary>
-public static class Pidbox
+internal static class Pidbox
 {
     /// <summary>The fanout exchange requests are published to.</summary>
     public const string Exchange = "celery.pidbox";

@@ -18,9 +18,16 @@ public sealed class RemoteControlClient
 {
     private readonly ITransport _transport;
 
+    /// <summary>Creates a client that reaches the workers through <paramref name="app"/>'s broker.</summary>
+    /// <param name="app">The app whose broker the workers use.</param>
+    public RemoteControlClient(TaskApp app)
+        : this((app ?? throw new ArgumentNullException(nameof(app))).Transport)
+    {
+    }
+
     /// <summary>Creates a client over <paramref name="transport"/>.</summary>
     /// <param name="transport">The transport to the broker the workers use.</param>
-    public RemoteControlClient(ITransport transport) => _transport = transport;
+    internal RemoteControlClient(ITransport transport) => _transport = transport;
 
     /// <summary>Asks every node (or the named ones) whether it is alive.</summary>
     /// <param name="timeout">How long to wait for replies.</param>

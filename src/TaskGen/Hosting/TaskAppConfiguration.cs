@@ -13,7 +13,7 @@ namespace TaskGen.Hosting;
 /// Reads <see cref="TaskAppOptions"/> from configuration (<c>appsettings.json</c>, environment variables),
 /// as Celery reads its <c>celeryconfig</c>, with binding code generated at compile time so trimmed and AOT apps keep working.
 /// </summary>
-public static class TaskAppConfiguration
+internal static class TaskAppConfiguration
 {
     /// <summary>The subsection of <c>TaskGen</c> that holds one section per named worker.</summary>
     internal const string WorkersSectionName = "Workers";

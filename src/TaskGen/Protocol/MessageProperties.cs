@@ -1,7 +1,7 @@
 namespace TaskGen.Protocol;
 
 /// <summary>The AMQP basic properties a task or result message carries.</summary>
-public sealed class MessageProperties
+internal sealed class MessageProperties
 {
     /// <summary>The task id, by which results are matched to calls.</summary>
     public string? CorrelationId { get; set; }

@@ -7,7 +7,7 @@ using TaskGen.Serialization;
 namespace TaskGen.Protocol;
 
 /// <summary>Encodes and decodes the result messages of the <c>rpc://</c> backend.</summary>
-public static class ResultCodec
+internal static class ResultCodec
 {
     /// <summary>Encodes a result message whose <c>result</c> member is the given raw JSON.</summary>
     /// <param name="taskId">The task id.</param>

@@ -3,7 +3,7 @@ using System;
 namespace TaskGen.Protocol;
 
 /// <summary>A decoded result message: <c>{"task_id", "status", "result", "traceback", "children"}</c>.</summary>
-public sealed class ResultMessage
+internal sealed class ResultMessage
 {
     /// <summary>The task id.</summary>
     public required string TaskId { get; init; }
@@ -25,4 +25,4 @@ public sealed class ResultMessage
 /// <param name="Type">The exception type name (<c>exc_type</c>).</param>
 /// <param name="Message">The exception message (<c>exc_message</c>, joined when it has several parts).</param>
 /// <param name="Module">The exception's module or namespace (<c>exc_module</c>).</param>
-public sealed record RemoteException(string Type, string Message, string? Module);
+internal sealed record RemoteException(string Type, string Message, string? Module);

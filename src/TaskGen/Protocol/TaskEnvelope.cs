@@ -5,7 +5,7 @@ using TaskGen.Serialization;
 namespace TaskGen.Protocol;
 
 /// <summary>Everything a producer puts into one task message, before it is encoded; a follow-up is a copy made with <c>with</c>.</summary>
-public sealed record TaskEnvelope
+internal sealed record TaskEnvelope
 {
     /// <summary>The task id.</summary>
     public required string Id { get; init; }

@@ -11,7 +11,7 @@ using TaskGen.Transport;
 
 namespace TaskGen.Protocol;
 /// <summary>Reading the protocol's headers: AMQP long strings, numbers of any width, dates, time limits and expirations.</summary>
-public static partial class TaskMessageCodec
+internal static partial class TaskMessageCodec
 {
     /// <summary>Reads a header as a string, decoding AMQP long strings (UTF-8 bytes).</summary>
     /// <param name="headers">The headers.</param>

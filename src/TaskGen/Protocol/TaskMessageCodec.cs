@@ -15,7 +15,7 @@ namespace TaskGen.Protocol;
 /// Encodes and decodes Celery task protocol v2 messages with JSON bodies: the headers, the properties
 /// and the <c>[args, kwargs, embed]</c> body, exactly as Celery 5.2 writes and reads them.
 /// </summary>
-public static partial class TaskMessageCodec
+internal static partial class TaskMessageCodec
 {
     /// <summary>The only content type TaskGen accepts or sends.</summary>
     public const string JsonContentType = "application/json";

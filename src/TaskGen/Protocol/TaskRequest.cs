@@ -25,44 +25,49 @@ public sealed class TaskRequest
     // Set by the decoder: lang, group, origin and the reprs are read from the headers on first use.
     private bool _stringsFromHeaders;
 
+    /// <summary>Creates an empty request; the decoder fills it in, and tests build one by hand.</summary>
+    internal TaskRequest()
+    {
+    }
+
     /// <summary>The task id.</summary>
-    public required string Id { get; init; }
+    public string Id { get; internal init; } = string.Empty;
 
     /// <summary>The task name.</summary>
-    public required string Name { get; init; }
+    public string Name { get; internal init; } = string.Empty;
 
     /// <summary>The positional arguments, as the raw bytes of a JSON array.</summary>
-    public required ReadOnlyMemory<byte> Args { get; init; }
+    public ReadOnlyMemory<byte> Args { get; internal init; }
 
     /// <summary>The keyword arguments, as the raw bytes of a JSON object.</summary>
-    public required ReadOnlyMemory<byte> Kwargs { get; init; }
+    public ReadOnlyMemory<byte> Kwargs { get; internal init; }
 
     /// <summary>The embedded workflow (<c>callbacks</c>, <c>errbacks</c>, <c>chain</c>, <c>chord</c>) as raw JSON, or empty when null.</summary>
-    public ReadOnlyMemory<byte> Embed { get; init; }
+    public ReadOnlyMemory<byte> Embed { get; internal init; }
 
     /// <summary>The language of the producer (<c>py</c>, <c>dotnet</c>).</summary>
     public string? Lang
     {
         get => Strings()?.Lang;
-        init => Writable().Lang = value;
+        internal init => Writable().Lang = value;
     }
 
     /// <summary>The earliest moment to run the task.</summary>
     public DateTimeOffset? Eta
     {
         get => _seldom?.Eta;
-        init => Writable().Eta = value;
+        internal init => Writable().Eta = value;
     }
 
     /// <summary>The moment after which the task must not run.</summary>
     public DateTimeOffset? Expires
     {
         get => _seldom?.Expires;
-        init => Writable().Expires = value;
+        internal init => Writable().Expires = value;
     }
 
     /// <summary>How many times the task has been retried.</summary>
-    public int Retries { get; init; }
+    public int Retries { get; internal init; }
 
     /// <summary>
     /// Whether the worker took the task from a broadcast queue, where every worker runs it: its reply is kept per
@@ -74,46 +79,46 @@ public sealed class TaskRequest
     public string? RootId
     {
         get => Text(ref _rootId);
-        init => _rootId = value;
+        internal init => _rootId = value;
     }
 
     /// <summary>The id of the task that sent this one.</summary>
     public string? ParentId
     {
         get => Text(ref _parentId);
-        init => _parentId = value;
+        internal init => _parentId = value;
     }
 
     /// <summary>The group id, when the task is part of a group.</summary>
     public string? Group
     {
         get => Strings()?.Group;
-        init => Writable().Group = value;
+        internal init => Writable().Group = value;
     }
 
     /// <summary>The producer's node name.</summary>
     public string? Origin
     {
         get => Strings()?.Origin;
-        init => Writable().Origin = value;
+        internal init => Writable().Origin = value;
     }
 
     /// <summary>The display form of the positional arguments.</summary>
     public string? ArgsRepr
     {
         get => Strings()?.ArgsRepr;
-        init => Writable().ArgsRepr = value;
+        internal init => Writable().ArgsRepr = value;
     }
 
     /// <summary>The display form of the keyword arguments.</summary>
     public string? KwargsRepr
     {
         get => Strings()?.KwargsRepr;
-        init => Writable().KwargsRepr = value;
+        internal init => Writable().KwargsRepr = value;
     }
 
     /// <summary>Whether the producer asked for no result.</summary>
-    public bool IgnoreResult { get; init; }
+    public bool IgnoreResult { get; internal init; }
 
     /// <summary>
     /// The hard and soft time limits in seconds, when set. A limit sent as zero, negative or not finite reads
@@ -122,14 +127,14 @@ public sealed class TaskRequest
     public (double? Hard, double? Soft) TimeLimit
     {
         get => _seldom?.TimeLimit ?? default;
-        init => Writable().TimeLimit = value;
+        internal init => Writable().TimeLimit = value;
     }
 
     /// <summary>The queue results go to, or null.</summary>
-    public string? ReplyTo { get; init; }
+    public string? ReplyTo { get; internal init; }
 
     /// <summary>The correlation id results carry (the task id).</summary>
-    public string? CorrelationId { get; init; }
+    public string? CorrelationId { get; internal init; }
 
     /// <summary>Every header as received, for tasks and tools that read custom headers.</summary>
     public IDictionary<string, object?> Headers
@@ -137,7 +142,7 @@ public sealed class TaskRequest
         // Created on first read when not given: the decoder always gives it, and an initializer would
         // allocate a dictionary per message only to drop it.
         get => _headers ??= new Dictionary<string, object?>();
-        init => _headers = value;
+        internal init => _headers = value;
     }
 
     /// <summary>Set by the decoder: the root id as received (an AMQP long string stays bytes until read).</summary>

@@ -4,7 +4,7 @@ using System.Collections.Generic;
 namespace TaskGen.Protocol;
 
 /// <summary>A message as a transport carries it: where it goes, its properties, headers and body.</summary>
-public sealed class TransportMessage
+internal sealed class TransportMessage
 {
     /// <summary>Creates a message.</summary>
     /// <param name="exchange">The exchange; empty for the default exchange.</param>

@@ -7,7 +7,7 @@ namespace TaskGen.Serialization;
 /// ISO-8601 dates as Celery reads and writes them: Python parses the fraction as microseconds, so
 /// TaskGen writes exactly six fractional digits, never .NET's seven-digit round-trip format.
 /// </summary>
-public static class IsoDates
+internal static class IsoDates
 {
     private static readonly string[] s_offsetFormats =
     [

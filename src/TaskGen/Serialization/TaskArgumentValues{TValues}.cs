@@ -10,7 +10,7 @@ namespace TaskGen.Serialization;
 /// </summary>
 /// <typeparam name="TValues">The task's sent parameters: one value, or a tuple of them in declaration order.</typeparam>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed class TaskArgumentValues<TValues> : TaskArguments
+internal sealed class TaskArgumentValues<TValues> : TaskArguments
 {
     private readonly TValues _values;
     private readonly Action<Utf8JsonWriter, TValues> _write;

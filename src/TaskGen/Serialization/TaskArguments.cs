@@ -11,7 +11,8 @@ namespace TaskGen.Serialization;
 /// </summary>
 public abstract class TaskArguments
 {
-    /// <summary>The arguments of a task that takes none, shared because they hold nothing.</summary>
+    /// <summary>The arguments of a task that takes none, shared because they hold nothing; it exists for generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public static TaskArguments None { get; } = new NoArguments();
 
     /// <summary>Wraps a generated call's values and writer; the type argument is inferred, so stubs need not spell out the tuple.</summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.ComponentModel;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -13,9 +14,11 @@ namespace TaskGen.Serialization;
 /// The value readers and writers that generated task codecs call. Each reader accepts what Python
 /// Celery sends for the type (kombu 5.2 plain strings and kombu 5.3 <c>__type__</c>/<c>__value__</c>
 /// objects), and each writer writes what Python reads back.
+///  They exist for generated code.
 /// </summary>
 // Longer than the house's ~400 lines on purpose: one read/write pair per wire type, called by generated code,
 // reads best as one table where a missing or asymmetric pair stands out; the shared helpers are in TaskJson.Helpers.cs.
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static partial class TaskJson
 {
     /// <summary>Reads a boolean.</summary>

@@ -5,7 +5,7 @@ using System.Linq;
 namespace TaskGen.Transport;
 
 /// <summary>Broker URL helpers that keep passwords out of logs and messages.</summary>
-public static class BrokerUrls
+internal static class BrokerUrls
 {
     private const string Unparseable = "(unparseable broker URL)";
 

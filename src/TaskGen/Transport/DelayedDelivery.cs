@@ -14,7 +14,7 @@ namespace TaskGen.Transport;
 /// routing-key format as kombu's, so Celery and TaskGen producers and workers share delayed tasks, and no worker holds
 /// a far-off ETA task in memory.
 /// </summary>
-public static class DelayedDelivery
+internal static class DelayedDelivery
 {
     /// <summary>How many levels, hence bits of the countdown in seconds (about 8.5 years at most).</summary>
     public const int Levels = 28;

@@ -5,7 +5,7 @@ using TaskGen.Protocol;
 namespace TaskGen.Transport;
 
 /// <summary>A message handed to a consumer, to be acknowledged or rejected exactly once.</summary>
-public abstract class Delivery
+internal abstract class Delivery
 {
     /// <summary>Creates a delivery of <paramref name="message"/> from <paramref name="queue"/>.</summary>
     /// <param name="message">The message. Its body must stay valid until the delivery is settled.</param>

@@ -14,7 +14,7 @@ namespace TaskGen.Transport;
 /// been delivered more often than its delivery limit (20 by default on RabbitMQ 4). So a tool leaves a message in
 /// place with <see cref="PassAsync"/>, which never returns it, rather than by leaving it unsettled.
 /// </remarks>
-public interface IQueueReader : IAsyncDisposable
+internal interface IQueueReader : IAsyncDisposable
 {
     /// <summary>The queue being read.</summary>
     string Queue { get; }
@@ -52,7 +52,7 @@ public interface IQueueReader : IAsyncDisposable
 }
 
 /// <summary>How <see cref="IQueueReader.MoveAsync"/> or <see cref="IQueueReader.PassAsync"/> ended.</summary>
-public enum MoveOutcome
+internal enum MoveOutcome
 {
     /// <summary>The copy is confirmed and the message taken is acknowledged.</summary>
     Moved,

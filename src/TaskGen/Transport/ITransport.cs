@@ -11,7 +11,7 @@ namespace TaskGen.Transport;
 /// confirmed publishing, consuming), so that tasks, results, remote control and events all run over
 /// RabbitMQ or the in-memory broker alike.
 /// </summary>
-public interface ITransport : IAsyncDisposable
+internal interface ITransport : IAsyncDisposable
 {
     /// <summary>A description of the broker for logs and <c>inspect stats</c>; never contains a password.</summary>
     string Description { get; }
@@ -89,7 +89,7 @@ public interface ITransport : IAsyncDisposable
 }
 
 /// <summary>The short forms of <see cref="ITransport"/> calls.</summary>
-public static class TransportExtensions
+internal static class TransportExtensions
 {
     /// <summary>Starts consuming <paramref name="queue"/> with nothing to restore it but the transport's own recovery.</summary>
     /// <param name="transport">The transport.</param>
@@ -103,14 +103,14 @@ public static class TransportExtensions
 }
 
 /// <summary>A running consumer: cancel it to stop deliveries, dispose it once its deliveries are settled.</summary>
-public interface ITransportConsumer : IAsyncDisposable
+internal interface ITransportConsumer : IAsyncDisposable
 {
     /// <summary>Stops new deliveries while leaving delivered messages able to be acknowledged.</summary>
     ValueTask CancelAsync();
 }
 
 /// <summary>The kinds of exchange TaskGen uses.</summary>
-public enum ExchangeKind
+internal enum ExchangeKind
 {
     /// <summary>Routes to queues bound with the message's routing key.</summary>
     Direct,
@@ -127,7 +127,7 @@ public enum ExchangeKind
 /// <param name="Kind">The exchange type.</param>
 /// <param name="Durable">Whether the exchange survives a broker restart.</param>
 /// <param name="AutoDelete">Whether the exchange is deleted when its last binding goes.</param>
-public sealed record ExchangeSpecification(string Name, ExchangeKind Kind, bool Durable = true, bool AutoDelete = false);
+internal sealed record ExchangeSpecification(string Name, ExchangeKind Kind, bool Durable = true, bool AutoDelete = false);
 
 /// <summary>
 /// A queue to declare. Queues that Python Celery also declares must carry exactly its flags and arguments: none
@@ -144,7 +144,7 @@ public sealed record ExchangeSpecification(string Name, ExchangeKind Kind, bool 
 /// Further <c>x-</c> arguments, for queues that kombu declares with more than a type and TTLs; sent as given, after
 /// those the other members set, so they must match what every other declarer sends.
 /// </param>
-public sealed record QueueSpecification(
+internal sealed record QueueSpecification(
     string? Name,
     bool Durable = true,
     bool Exclusive = false,
@@ -157,7 +157,7 @@ public sealed record QueueSpecification(
 /// <summary>A consumer to start: its queue, window and handler, and the hooks that keep it alive across broker faults.</summary>
 /// <param name="Queue">The queue to consume (replaced by what <see cref="Prepare"/> returns, when given).</param>
 /// <param name="Handler">Receives each delivery; deliveries to one consumer arrive one at a time.</param>
-public sealed record ConsumerSpecification(string Queue, Func<Delivery, ValueTask> Handler)
+internal sealed record ConsumerSpecification(string Queue, Func<Delivery, ValueTask> Handler)
 {
     /// <summary>How many unacknowledged messages the consumer may hold (per consumer, never global QoS).</summary>
     public int Prefetch { get; init; } = 1;

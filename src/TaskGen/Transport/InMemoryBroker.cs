@@ -12,7 +12,7 @@ namespace TaskGen.Transport;
 /// fanout and topic exchanges, competing consumers, reject without requeue). It exists for the quick
 /// start and unit tests; integration tests always use a real RabbitMQ.
 /// </summary>
-public sealed class InMemoryBroker
+internal sealed class InMemoryBroker
 {
     private static readonly ConcurrentDictionary<string, InMemoryBroker> s_named = new(StringComparer.Ordinal);
 

@@ -12,7 +12,7 @@ namespace TaskGen.Transport;
 /// The transport for <c>memory://</c> URLs: every app in the process that names the same broker shares
 /// its queues. Message TTLs, queue expiry, exclusivity, queue types and priorities are not modelled.
 /// </summary>
-public sealed partial class InMemoryTransport : ITransport
+internal sealed partial class InMemoryTransport : ITransport
 {
     private readonly InMemoryBroker _broker;
     private readonly ILogger _logger;

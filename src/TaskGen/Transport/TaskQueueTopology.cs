@@ -7,7 +7,7 @@ namespace TaskGen.Transport;
 /// Declares task queues exactly as kombu does, so that Python Celery can declare the same entities on the
 /// same broker without a 406 PRECONDITION_FAILED.
 /// </summary>
-public static class TaskQueueTopology
+internal static class TaskQueueTopology
 {
     // kombu's Broadcast names its queues so too, so a Python worker's broadcast queue reads the same way.
     private const string BroadcastConsumerPrefix = "bcast.";

@@ -5,7 +5,7 @@ using TaskGen.Transport.RabbitMq;
 namespace TaskGen.Transport;
 
 /// <summary>Creates the transport a broker URL names.</summary>
-public static class TransportFactory
+internal static class TransportFactory
 {
     /// <summary>Creates the transport for <paramref name="brokerUrl"/>.</summary>
     /// <param name="brokerUrl"><c>amqp://user:password@host:port/vhost</c>, <c>amqps://...</c>, <c>memory://</c> or <c>memory://name</c>.</param>

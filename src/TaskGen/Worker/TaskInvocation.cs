@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.ComponentModel;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
@@ -27,7 +28,7 @@ public sealed class TaskInvocation
     /// <param name="request">The decoded request.</param>
     /// <param name="context">The context handed to tasks that ask for it.</param>
     /// <param name="cancellationToken">Signalled when the task should stop.</param>
-    public TaskInvocation(TaskRequest request, TaskContext context, CancellationToken cancellationToken)
+    internal TaskInvocation(TaskRequest request, TaskContext context, CancellationToken cancellationToken)
     {
         Request = request;
         _context = context;
@@ -42,7 +43,7 @@ public sealed class TaskInvocation
     /// <param name="hostname">The node name (<c>name@host</c>) of the worker running the task.</param>
     /// <param name="queue">The queue the message was consumed from.</param>
     /// <param name="cancellationToken">Signalled when the task should stop; also the context's token.</param>
-    public TaskInvocation(TaskRequest request, string hostname, string? queue, CancellationToken cancellationToken)
+    internal TaskInvocation(TaskRequest request, string hostname, string? queue, CancellationToken cancellationToken)
     {
         Request = request;
         _hostname = hostname;
@@ -154,10 +155,11 @@ public sealed class TaskInvocation
     /// <summary>The success's result message around <see cref="ResultJson"/>, which the worker's backend stores as it is.</summary>
     internal ResultBody Result => new(ResultJson, _resultMessage);
 
-    /// <summary>Records the task's return value.</summary>
+    /// <summary>Records the task's return value; it exists for generated code.</summary>
     /// <typeparam name="T">The result type.</typeparam>
     /// <param name="value">The value.</param>
     /// <param name="write">Writes the value as JSON.</param>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public void SetResult<T>(T value, JsonValueWriter<T> write)
     {
         // Written once, into the message the backend stores, on the thread's scratch and kept as an exact copy: a
@@ -166,7 +168,7 @@ public sealed class TaskInvocation
     }
 
     /// <summary>Counts the positional arguments sent, for the error that says there were too many.</summary>
-    public int CountArgs()
+    internal int CountArgs()
     {
         var reader = new Utf8JsonReader(Args);
         int count = 0;

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.ComponentModel;
 using System.Threading.Tasks;
 using TaskGen.Transport;
 
@@ -7,7 +8,9 @@ namespace TaskGen.Worker;
 /// <summary>
 /// The tasks of one assembly and their dispatch table. The generator emits exactly one subclass per
 /// assembly that declares tasks; its <see cref="DispatchAsync"/> is a switch over task names.
+///  It exists for generated code.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public abstract class TaskModule
 {
     /// <summary>The tasks this module can run.</summary>

@@ -6,7 +6,7 @@ using TaskGen.Transport;
 namespace TaskGen.Worker;
 
 /// <summary>The tasks and queues an app knows, gathered from the generated modules of its task assemblies.</summary>
-public sealed class TaskRegistry
+internal sealed class TaskRegistry
 {
     private readonly Dictionary<string, (TaskModule Module, TaskDefinition Definition)> _tasks = new(StringComparer.Ordinal);
     private readonly Dictionary<string, QueueDeclaration> _queues = new(StringComparer.Ordinal);

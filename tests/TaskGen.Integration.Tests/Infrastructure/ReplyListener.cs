@@ -11,7 +11,7 @@ namespace TaskGen.Integration.Tests;
 /// A reply queue of the test's own, read without an app's result backend, so a test can give any
 /// <c>reply_to</c> to a hand-built message (a chain step, say) and see exactly which results arrive there.
 /// </summary>
-public sealed class ReplyListener : IAsyncDisposable
+internal sealed class ReplyListener : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, TaskCompletionSource<JsonElement>> _results = new(StringComparer.Ordinal);
     private ITransportConsumer? _consumer;

@@ -13,13 +13,29 @@ namespace TaskGen.Tests.Client;
 public sealed class SendRoutingTests
 {
     [Fact]
-    public void TheDescriptorFindsItsOwnQueuesDeclarationOnce()
+    public void TheGeneratedDescriptorCarriesItsQueuesDeclaration()
     {
         TaskDescriptor broadcast = EndToEnd.Remote.TestTasks.Hello.Descriptor;
 
-        Assert.Equal("fleet", broadcast.QueueDeclaration?.Name);
-        Assert.True(broadcast.QueueDeclaration!.Broadcast);
-        Assert.Null(new TaskDescriptor("t", "undeclared", [new QueueDeclaration("other")]).QueueDeclaration);
+        Assert.Equal("fleet", broadcast.Queue);
+        Assert.Equal(new QueueDeclaration("fleet", Broadcast: true), broadcast.QueueDeclaration);
+        Assert.Null(new TaskDescriptor("t", "other", [new QueueDeclaration("other")]).QueueDeclaration);
+    }
+
+    [Fact]
+    public async Task ARouteInTheOptionsWinsOverTheQueueTheGeneratorEmitted()
+    {
+        await using TaskApp app = TaskApp.Create(b =>
+        {
+            b.Options.BrokerUrl = "memory://" + Guid.NewGuid().ToString("N");
+            b.Options.TaskRoutes[EndToEnd.Remote.TestTasks.Slow.Name] = "celery";
+        });
+
+        await app.SendAsync(EndToEnd.Remote.TestTasks.Slow.Signature(1));
+
+        InMemoryBroker broker = InMemoryBroker.Named(app.Options.BrokerUrl["memory://".Length..]);
+        Assert.Equal(1, broker.CountReady("celery"));
+        Assert.Null(broker.CountReady("slow"));
     }
 
     [Fact]

@@ -19,7 +19,7 @@ namespace TaskGen.Transport.RabbitMq;
 /// with one bounded restart path (<see cref="RabbitMqConsumer"/>), and a separate channel for declarations so
 /// that a refused declaration never takes publishing down.
 /// </summary>
-public sealed class RabbitMqTransport : ITransport
+internal sealed class RabbitMqTransport : ITransport
 {
     /// <summary>The most publishes awaiting a broker confirmation at once; further publishes wait.</summary>
     public const int MaxOutstandingConfirms = 4096;

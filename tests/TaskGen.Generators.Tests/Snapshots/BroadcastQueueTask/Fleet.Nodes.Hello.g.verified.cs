@@ -13,7 +13,7 @@ namespace Fleet.Remote
             public const string Name = "Fleet.Nodes.Hello";
 
             /// <summary>Describes the task to senders.</summary>
-            public static readonly global::TaskGen.TaskDescriptor<string> Descriptor = new(Name, "broadcast_calc", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, global::TaskGen.Serialization.TaskJson.ReadString);
+            public static readonly global::TaskGen.TaskDescriptor<string> Descriptor = new(Name, new global::TaskGen.Transport.QueueDeclaration("broadcast_calc", true), global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, global::TaskGen.Serialization.TaskJson.ReadString);
 
             /// <summary>Sends the task to every worker of its queue without waiting.</summary>
             public static global::TaskGen.BroadcastResult<string> Delay(string greeting) =>

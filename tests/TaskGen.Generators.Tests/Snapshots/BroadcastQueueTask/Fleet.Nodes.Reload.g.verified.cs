@@ -13,7 +13,7 @@ namespace Fleet.Remote
             public const string Name = "Fleet.Nodes.Reload";
 
             /// <summary>Describes the task to senders.</summary>
-            public static readonly global::TaskGen.TaskDescriptor Descriptor = new(Name, "broadcast_calc", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues);
+            public static readonly global::TaskGen.TaskDescriptor Descriptor = new(Name, new global::TaskGen.Transport.QueueDeclaration("broadcast_calc", true), global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues);
 
             /// <summary>Sends the task to every worker of its queue without waiting.</summary>
             public static global::TaskGen.BroadcastResult Delay() =>

@@ -13,7 +13,7 @@ namespace Books.Remote
             public const string Name = "Books.Ledger.Check";
 
             /// <summary>Describes the task to senders.</summary>
-            public static readonly global::TaskGen.TaskDescriptor Descriptor = new(Name, "audit", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues);
+            public static readonly global::TaskGen.TaskDescriptor Descriptor = new(Name, new global::TaskGen.Transport.QueueDeclaration("audit", false, global::TaskGen.QueueType.Classic), global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues);
 
             /// <summary>Sends the task through the default app without waiting.</summary>
             public static global::TaskGen.AsyncResult Delay() =>

@@ -13,7 +13,7 @@ namespace Books.Remote
             public const string Name = "Books.Ledger.Post";
 
             /// <summary>Describes the task to senders.</summary>
-            public static readonly global::TaskGen.TaskDescriptor<decimal> Descriptor = new(Name, "ledger", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, global::TaskGen.Serialization.TaskJson.ReadDecimal);
+            public static readonly global::TaskGen.TaskDescriptor<decimal> Descriptor = new(Name, new global::TaskGen.Transport.QueueDeclaration("ledger", false, global::TaskGen.QueueType.Quorum), global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, global::TaskGen.Serialization.TaskJson.ReadDecimal);
 
             /// <summary>Sends the task through the default app without waiting.</summary>
             public static global::TaskGen.AsyncResult<decimal> Delay(decimal amount) =>

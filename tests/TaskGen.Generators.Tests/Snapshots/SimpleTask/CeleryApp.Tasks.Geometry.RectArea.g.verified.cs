@@ -13,7 +13,7 @@ namespace CeleryApp.Tasks.Remote
             public const string Name = "CeleryApp.Tasks.Geometry.RectArea";
 
             /// <summary>Describes the task to senders.</summary>
-            public static readonly global::TaskGen.TaskDescriptor<double> Descriptor = new(Name, "calc", global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, global::TaskGen.Serialization.TaskJson.ReadDouble);
+            public static readonly global::TaskGen.TaskDescriptor<double> Descriptor = new(Name, new global::TaskGen.Transport.QueueDeclaration("calc", false), global::TaskGen.Generated.TestAssemblyTaskModule.DeclaredQueues, global::TaskGen.Serialization.TaskJson.ReadDouble);
 
             /// <summary>Sends the task through the default app without waiting.</summary>
             public static global::TaskGen.AsyncResult<double> Delay(double h, double w) =>
