@@ -46,12 +46,7 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
         _settings = dependencies.Options;
         _options = options;
         _logger = dependencies.LoggerFactory.CreateLogger("TaskGen.Worker");
-        Concurrency = options.Concurrency ?? _settings.WorkerConcurrency;
-        if (Concurrency < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), $"Concurrency must be at least 1, not {Concurrency}.");
-        }
-
+        Concurrency = options.Concurrency;
         NodeName = WorkerOptions.ResolveNodeName(options.NodeName);
         Queues = options.Queues.Count > 0 ? options.Queues.Distinct(StringComparer.Ordinal).ToArray() : [_settings.TaskDefaultQueue];
         _context = new WorkerContext(NodeName, Concurrency, _settings.TaskAcksLate, dependencies.Results.CreateStore(NodeName), dependencies.LoggerFactory.CreateLogger("TaskGen.Results"))
@@ -158,7 +153,7 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
 
         if (_dependencies.AddOns is { } addOns)
         {
-            WorkerAddOns built = addOns(this, _options.SendTaskEvents ?? _settings.WorkerSendTaskEvents);
+            WorkerAddOns built = addOns(this, _options.SendTaskEvents);
             _context.Observer = built.Observer;
             _services = built.Services;
             foreach (IWorkerService service in _services)
