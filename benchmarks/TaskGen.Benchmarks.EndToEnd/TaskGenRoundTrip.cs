@@ -18,13 +18,12 @@ internal static class TaskGenRoundTrip
         await using TaskApp workerApp = TaskApp.Create(b =>
         {
             b.Options.BrokerUrl = brokerUrl;
-            b.Options.WorkerConcurrency = concurrency;
             b.Options.WorkerAckBatchSize = ackBatchSize ?? b.Options.WorkerAckBatchSize;
             b.AddTaskGenBenchmarksEndToEndTasks();
         });
         await using TaskApp producer = TaskApp.Create(b => b.Options.BrokerUrl = brokerUrl);
         await workerApp.Transport.PurgeAsync("bench.taskgen", default);
-        await using TaskWorker worker = workerApp.CreateWorker(new WorkerOptions { Queues = ["bench.taskgen"], NodeName = "bench@%h" });
+        await using TaskWorker worker = workerApp.CreateWorker(new WorkerOptions { Queues = ["bench.taskgen"], Concurrency = concurrency, NodeName = "bench@%h" });
         await worker.StartAsync();
 
         async Task<long> CallAsync(int i)

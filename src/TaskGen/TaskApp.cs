@@ -150,8 +150,17 @@ public sealed partial class TaskApp : IAsyncDisposable
 
     /// <summary>Creates a worker that consumes this app's broker and runs its registered tasks.</summary>
     /// <param name="options">The worker's queues, concurrency and name; null for the defaults.</param>
-    public TaskWorker CreateWorker(WorkerOptions? options = null) =>
-        new(
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="WorkerOptions.Concurrency"/> is below 1.</exception>
+    public TaskWorker CreateWorker(WorkerOptions? options = null)
+    {
+        // Checked here as well as by the host's options validation: a worker made in code never passes through the host.
+        options ??= new WorkerOptions();
+        if (options.Concurrency < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"WorkerOptions.Concurrency must be at least 1, not {options.Concurrency}.");
+        }
+
+        return new(
             new WorkerDependencies(Publisher, Router, Options, Tasks, LoggerFactory, Origin)
             {
                 Services = Services,
@@ -166,7 +175,8 @@ public sealed partial class TaskApp : IAsyncDisposable
                     return new WorkerAddOns(events, [control, events]);
                 },
             },
-            options ?? new WorkerOptions());
+            options);
+    }
 
     /// <summary>Stops receiving results and closes the transport.</summary>
     public async ValueTask DisposeAsync()

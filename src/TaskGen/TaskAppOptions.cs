@@ -63,9 +63,6 @@ public sealed class TaskAppOptions
     /// <summary>The time zone dates are written in; only UTC is supported.</summary>
     public string Timezone { get; set; } = "UTC";
 
-    /// <summary>How many tasks a worker runs at once.</summary>
-    public int WorkerConcurrency { get; set; } = Environment.ProcessorCount;
-
     /// <summary>How many messages a worker holds per concurrency slot (prefetch = concurrency × this).</summary>
     public int WorkerPrefetchMultiplier { get; set; } = 4;
 
@@ -136,13 +133,6 @@ public sealed class TaskAppOptions
     /// </summary>
     public bool TaskCreateMissingQueues { get; set; }
 
-    /// <summary>
-    /// Whether workers send task events (<c>task-received</c>, <c>task-started</c>, <c>task-succeeded</c>,
-    /// <c>task-failed</c>) for monitors such as <c>celery events</c>, as Celery's <c>-E</c>. Worker events
-    /// (online, heartbeat, offline) are always sent.
-    /// </summary>
-    public bool WorkerSendTaskEvents { get; set; }
-
     /// <summary>How long a stopping worker lets running tasks finish before cancelling them.</summary>
     public TimeSpan WorkerShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -209,11 +199,6 @@ public sealed class TaskAppOptions
 
         ValidateResultBackend(errors, resultBackends);
         ValidateResultBackendTls(errors);
-
-        if (WorkerConcurrency < 1)
-        {
-            errors.Add($"WorkerConcurrency must be at least 1, not {WorkerConcurrency}.");
-        }
 
         if (WorkerPrefetchMultiplier < 1)
         {

@@ -71,7 +71,7 @@ internal sealed partial class CommandLine
         WorkerQueues = QueueListOption("The queues to consume; the default queue (TaskGen:TaskDefaultQueue, celery) when omitted.");
         Concurrency = new Option<int?>("--concurrency", "-c")
         {
-            Description = "How many tasks run at once; TaskGen:WorkerConcurrency when omitted.",
+            Description = "How many tasks run at once; the number of processors when omitted.",
             HelpName = "n",
             CustomParser = ParseWholeNumber,
         };
@@ -176,7 +176,7 @@ internal sealed partial class CommandLine
 
         Root = new RootCommand(
             "Runs a TaskGen program's commands, as celery -A app does. Settings come from appsettings.json (section TaskGen), "
-            + "then environment variables (TaskGen__BrokerUrl, TaskGen__WorkerConcurrency, ...), then --TaskGen:Name=value "
+            + "then environment variables (TaskGen__BrokerUrl, TaskGen__WorkerPrefetchMultiplier, ...), then --TaskGen:Name=value "
             + "arguments and the options below. Usage errors exit with code 64.")
         {
             Broker, Level, Worker, Call, Status, Inspect, Revoke, Purge, DeadLetters, Help,

@@ -163,9 +163,13 @@ internal static class TaskAppHost
     private static Action<WorkerOptions> ConfigureWorker(ParseResult parsed, CommandLine line) => worker =>
     {
         worker.Queues = CommandLine.Names(parsed, line.WorkerQueues) ?? [];
-        worker.Concurrency = parsed.GetValue(line.Concurrency);
+        if (parsed.GetValue(line.Concurrency) is { } concurrency)
+        {
+            worker.Concurrency = concurrency;
+        }
+
         worker.NodeName = parsed.GetValue(line.Hostname);
-        worker.SendTaskEvents = parsed.GetValue(line.TaskEvents) ? true : null;
+        worker.SendTaskEvents = parsed.GetValue(line.TaskEvents);
     };
 
     /// <summary>
@@ -209,7 +213,19 @@ internal static class TaskAppHost
         builder.Services.AddOptions<HostOptions>().Configure<IOptions<TaskAppOptions>>(static (host, taskGen) =>
             host.ShutdownTimeout = taskGen.Value.WorkerShutdownTimeout + TimeSpan.FromSeconds(10));
 
-        using IHost host = builder.Build();
+        // Building reads the options already (the shutdown timeout above), so a refused setting can surface there too.
+        IHost host;
+        try
+        {
+            host = builder.Build();
+        }
+        catch (Exception ex) when (Failure(ex) is { } failure)
+        {
+            await error.WriteLineAsync(failure.Message).ConfigureAwait(false);
+            return failure.ExitCode;
+        }
+
+        using IHost started = host;
         try
         {
             await host.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -36,6 +36,7 @@ internal sealed partial class WorkerEvents : IWorkerService, ITaskObserver
     private readonly Diagnostics.LogThrottle _failures;
     private Task? _heartbeats;
     private long _clock;
+    private volatile bool _online;
 
     public WorkerEvents(ITransport transport, IWorkerState worker, bool taskEvents, ILogger logger, TimeProvider? time = null)
     {
@@ -52,6 +53,10 @@ internal sealed partial class WorkerEvents : IWorkerService, ITaskObserver
     /// <summary>Whether task events are sent as well as worker events; <c>enable_events</c>/<c>disable_events</c> switch it.</summary>
     public bool TaskEvents { get; set; }
 
+    // The worker holds this observer from its construction, but its tasks are only reported once the worker is
+    // online: monitors hear worker-online first, and nothing is published before the exchange is declared.
+    private bool SendsTaskEvents => TaskEvents && _online;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         try
@@ -65,6 +70,7 @@ internal sealed partial class WorkerEvents : IWorkerService, ITaskObserver
         }
 
         await SendWorkerEventAsync("worker-online").ConfigureAwait(false);
+        _online = true;
         _heartbeats = HeartbeatAsync(_stop.Token);
     }
 
@@ -80,7 +86,7 @@ internal sealed partial class WorkerEvents : IWorkerService, ITaskObserver
         _stop.Dispose();
     }
 
-    public ValueTask TaskReceivedAsync(TaskRequest request) => !TaskEvents ? ValueTask.CompletedTask : SendAsync("task-received", w =>
+    public ValueTask TaskReceivedAsync(TaskRequest request) => !SendsTaskEvents ? ValueTask.CompletedTask : SendAsync("task-received", w =>
     {
         w.WriteString("uuid", request.Id);
         w.WriteString("name", request.Name);
@@ -93,22 +99,22 @@ internal sealed partial class WorkerEvents : IWorkerService, ITaskObserver
         WriteDate(w, "expires", request.Expires);
     });
 
-    public ValueTask TaskStartedAsync(TaskRequest request) => !TaskEvents ? ValueTask.CompletedTask : SendAsync("task-started", w =>
+    public ValueTask TaskStartedAsync(TaskRequest request) => !SendsTaskEvents ? ValueTask.CompletedTask : SendAsync("task-started", w =>
     {
         w.WriteString("uuid", request.Id);
         w.WriteNumber("pid", Environment.ProcessId);
     });
 
-    public ValueTask TaskSucceededAsync(TaskRequest request, ReadOnlyMemory<byte> resultJson, TimeSpan runtime) => !TaskEvents ? ValueTask.CompletedTask : SendAsync("task-succeeded", w =>
+    public ValueTask TaskSucceededAsync(TaskRequest request, ReadOnlyMemory<byte> resultJson, TimeSpan runtime) => !SendsTaskEvents ? ValueTask.CompletedTask : SendAsync("task-succeeded", w =>
     {
         w.WriteString("uuid", request.Id);
         w.WriteString("result", resultJson.IsEmpty ? "None" : EventRepr.Truncate(resultJson.Span));
         w.WriteNumber("runtime", runtime.TotalSeconds);
     });
 
-    public ValueTask TaskFailedAsync(TaskRequest request, RemoteException exception, string? traceback) => !TaskEvents ? ValueTask.CompletedTask : SendAsync("task-failed", w => WriteException(w, request, exception, traceback));
+    public ValueTask TaskFailedAsync(TaskRequest request, RemoteException exception, string? traceback) => !SendsTaskEvents ? ValueTask.CompletedTask : SendAsync("task-failed", w => WriteException(w, request, exception, traceback));
 
-    public ValueTask TaskRetriedAsync(TaskRequest request, RemoteException exception, string? traceback) => !TaskEvents ? ValueTask.CompletedTask : SendAsync("task-retried", w => WriteException(w, request, exception, traceback));
+    public ValueTask TaskRetriedAsync(TaskRequest request, RemoteException exception, string? traceback) => !SendsTaskEvents ? ValueTask.CompletedTask : SendAsync("task-retried", w => WriteException(w, request, exception, traceback));
 
     /// <summary>The fields <c>task-failed</c> and <c>task-retried</c> share, with the exception in Python's repr form as Celery sends it.</summary>
     private static void WriteException(Utf8JsonWriter w, TaskRequest request, RemoteException exception, string? traceback)

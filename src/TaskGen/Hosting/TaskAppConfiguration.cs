@@ -36,19 +36,31 @@ internal static class TaskAppConfiguration
         nameof(TaskAppOptions.TaskDefaultQueueType),
     };
 
+    // Settings that each worker now holds in its own WorkerOptions. The binder would drop them without a word, leaving
+    // a worker at the default its configuration meant to change, so they are refused with the place they went to.
+    private static readonly (string Key, string WorkerKey, string Flag)[] s_movedToWorkers =
+    [
+        ("WorkerConcurrency", nameof(WorkerOptions.Concurrency), "-c"),
+        ("WorkerSendTaskEvents", nameof(WorkerOptions.SendTaskEvents), "-E"),
+    ];
+
     /// <summary>
     /// Copies the settings present in the <c>TaskGen</c> section of <paramref name="configuration"/> onto
     /// <paramref name="options"/>, leaving the others as they are.
     /// </summary>
     /// <param name="configuration">The configuration to read; its <c>TaskGen</c> section may be absent.</param>
     /// <param name="options">The options to fill in.</param>
-    /// <exception cref="TaskAppConfigurationException">A value is not of its setting's type.</exception>
+    /// <exception cref="TaskAppConfigurationException">
+    /// A value is not of its setting's type, or a setting that moved to each worker's section (<c>WorkerConcurrency</c>,
+    /// <c>WorkerSendTaskEvents</c>) is present; the message says where it went.
+    /// </exception>
     public static void Bind(IConfiguration configuration, TaskAppOptions options)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(options);
 
         IConfigurationSection section = configuration.GetSection(TaskAppOptions.SectionName);
+        RefuseMovedSettings(section);
 
         // Everything but Celery's own forms goes through the configuration binder, whose source generator
         // writes the binding code at compile time (no reflection, so trimmed and AOT apps keep working).
@@ -185,6 +197,23 @@ internal static class TaskAppConfiguration
             catch (TaskAppConfigurationException ex)
             {
                 errors.Add(ex.Message);
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new TaskAppConfigurationException(string.Join(Environment.NewLine, errors));
+        }
+    }
+
+    private static void RefuseMovedSettings(IConfigurationSection section)
+    {
+        var errors = new List<string>();
+        foreach ((string key, string workerKey, string flag) in s_movedToWorkers)
+        {
+            if (section.GetSection(key).Exists())
+            {
+                errors.Add($"{ConfigurationPath.Combine(section.Path, key)} moved to {WorkerSectionPath("<name>")}:{workerKey} (or the worker command's {flag}): each worker has its own.");
             }
         }
 

@@ -55,9 +55,9 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
         {
             LogRejected(logger, LogText.Escape(ex.TaskId), LogText.Escape(ex.TaskName), delivery.Queue, LogText.Escape(ex.Message));
             await delivery.RejectAsync(requeue: false).ConfigureAwait(false);
-            if (ex.TaskId is not null && worker.ResultAddress(delivery.Message.Properties.ReplyTo) is { } replyTo)
+            if (ex.TaskId is not null && worker.Answers.ResultAddress(delivery.Message.Properties.ReplyTo) is { } replyTo)
             {
-                await worker.AnswerAsync(ex.TaskId, replyTo, TaskState.Failure, ResultCodec.EncodeException(new RemoteException("MalformedMessage", ex.Message, "TaskGen.Protocol")), null).ConfigureAwait(false);
+                await worker.Answers.AnswerAsync(ex.TaskId, replyTo, TaskState.Failure, ResultCodec.EncodeException(new RemoteException("MalformedMessage", ex.Message, "TaskGen.Protocol")), null).ConfigureAwait(false);
             }
 
             return;

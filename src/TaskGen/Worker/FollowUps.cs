@@ -12,7 +12,7 @@ namespace TaskGen.Worker;
 /// Sends what a finished task's workflow asks for next (links and chain steps), and fails a chain's
 /// remaining steps when a step fails or cannot be sent, so a chain either goes on or its end hears why not.
 /// </summary>
-internal sealed partial class FollowUps(WorkerContext worker, TaskRouter router, string origin, ILogger logger)
+internal sealed partial class FollowUps(TaskAnswers answers, TaskRouter router, string origin, ILogger logger)
 {
     public async ValueTask SendAsync(TaskRequest request, ReadOnlyMemory<byte> resultJson)
     {
@@ -51,9 +51,9 @@ internal sealed partial class FollowUps(WorkerContext worker, TaskRouter router,
                 // The step cannot go out: whoever waits for it, and for the chain's end, hears why.
                 LogFollowUpFailed(logger, ex, LogText.Escape(next.Id), LogText.Escape(next.Name), LogText.Escape(request.Id));
                 var remote = new RemoteException("FollowUpNotSent", $"Task {next.Id} ({next.Name}), the next step after task {request.Id}, could not be sent: {ex.Message}", "TaskGen.Worker");
-                if (worker.ResultAddress(next.ReplyTo) is { } replyTo)
+                if (answers.ResultAddress(next.ReplyTo) is { } replyTo)
                 {
-                    await worker.AnswerAsync(next.Id, replyTo, TaskState.Failure, ResultCodec.EncodeException(remote), null).ConfigureAwait(false);
+                    await answers.AnswerAsync(next.Id, replyTo, TaskState.Failure, ResultCodec.EncodeException(remote), null).ConfigureAwait(false);
                 }
 
                 await FailChainAsync(next.Id, next.Name, next.Embed, remote, null).ConfigureAwait(false);
@@ -81,9 +81,9 @@ internal sealed partial class FollowUps(WorkerContext worker, TaskRouter router,
 
         foreach ((string id, string? replyTo) in steps)
         {
-            if (worker.ResultAddress(replyTo) is { } address)
+            if (answers.ResultAddress(replyTo) is { } address)
             {
-                await worker.AnswerAsync(id, address, TaskState.Failure, ResultCodec.EncodeException(remote), traceback).ConfigureAwait(false);
+                await answers.AnswerAsync(id, address, TaskState.Failure, ResultCodec.EncodeException(remote), traceback).ConfigureAwait(false);
             }
         }
     }

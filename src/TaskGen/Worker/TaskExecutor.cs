@@ -220,9 +220,9 @@ internal sealed partial class TaskExecutor
         }
 
         run.Retried(runtime);
-        if (_worker.ResultAddress(request.ReplyTo) is { } replyTo && !request.IgnoreResult)
+        if (_worker.Answers.ResultAddress(request.ReplyTo) is { } replyTo && !request.IgnoreResult)
         {
-            await _worker.NotifyAsync(request.Id, replyTo, TaskState.Retry, ResultCodec.EncodeException(remote), traceback).ConfigureAwait(false);
+            await _worker.Answers.NotifyAsync(request.Id, replyTo, TaskState.Retry, ResultCodec.EncodeException(remote), traceback).ConfigureAwait(false);
         }
 
         await run.RetriedAsync(remote, traceback).ConfigureAwait(false);
@@ -270,12 +270,12 @@ internal sealed partial class TaskExecutor
     /// </summary>
     public async ValueTask<bool> AnswerAsync(TaskRequest request, TaskState state, ResultBody resultJson, string? traceback)
     {
-        if (_worker.ResultAddress(request.ReplyTo) is not { } replyTo || request.IgnoreResult)
+        if (_worker.Answers.ResultAddress(request.ReplyTo) is not { } replyTo || request.IgnoreResult)
         {
             return true;
         }
 
-        return await _worker.AnswerAsync(request.Id, replyTo, state, resultJson, traceback, request.FromBroadcast).ConfigureAwait(false);
+        return await _worker.Answers.AnswerAsync(request.Id, replyTo, state, resultJson, traceback, request.FromBroadcast).ConfigureAwait(false);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "TaskRejectOnWorkerLost has no effect without TaskAcksLate: a task is acknowledged when it starts, so one cut off by shutdown fails with WorkerLostError. Set TaskAcksLate to true to have it run again.")]

@@ -48,6 +48,12 @@ internal sealed class TaskRouter(TaskAppOptions options, TaskRegistry tasks, Tas
         throw new TaskRoutingException(name);
     }
 
+    /// <summary>
+    /// The declaration queue <paramref name="name"/> has if it may be used at all: as an assembly declared it, else a
+    /// plain queue. For what is known of a queue before <see cref="ResolveQueue"/> is asked whether it may be used.
+    /// </summary>
+    public QueueDeclaration DeclarationOf(string name) => tasks.TryGetQueue(name, out QueueDeclaration declared) ? declared : new QueueDeclaration(name);
+
     /// <summary>Declares a task queue once per app, so that publishing never races its declaration.</summary>
     public Task EnsureDeclaredAsync(QueueDeclaration queue, CancellationToken cancellationToken)
     {

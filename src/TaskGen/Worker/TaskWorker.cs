@@ -23,7 +23,7 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
     private readonly WorkerDependencies _dependencies;
     private readonly TaskAppOptions _settings;
     private readonly ILogger _logger;
-    private readonly WorkerOptions _options;
+    private readonly WorkerAddOns? _addOns;
     private readonly WorkerContext _context;
     private readonly TaskExecutor _executor;
     private readonly EtaScheduler _eta;
@@ -44,26 +44,32 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
     {
         _dependencies = dependencies;
         _settings = dependencies.Options;
-        _options = options;
         _logger = dependencies.LoggerFactory.CreateLogger("TaskGen.Worker");
-        Concurrency = options.Concurrency ?? _settings.WorkerConcurrency;
-        if (Concurrency < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), $"Concurrency must be at least 1, not {Concurrency}.");
-        }
-
+        Concurrency = options.Concurrency;
         NodeName = WorkerOptions.ResolveNodeName(options.NodeName);
         Queues = options.Queues.Count > 0 ? options.Queues.Distinct(StringComparer.Ordinal).ToArray() : [_settings.TaskDefaultQueue];
-        _context = new WorkerContext(NodeName, Concurrency, _settings.TaskAcksLate, dependencies.Results.CreateStore(NodeName), dependencies.LoggerFactory.CreateLogger("TaskGen.Results"))
-        {
-            Publisher = dependencies.Publisher,
-            AcksOnFailureOrTimeout = _settings.TaskAcksOnFailureOrTimeout,
-            RejectOnWorkerLost = _settings.TaskRejectOnWorkerLost,
-            ResultStoreRetryTime = _settings.WorkerResultStoreRetryTime,
-            DeadLetterQueue = _settings.DeadLetterQueue,
-        };
-        _context.FollowUps = new FollowUps(_context, dependencies.Router, dependencies.Origin, _logger);
-        _context.Services = dependencies.Services;
+
+        // Known before the first delivery, so the retries of every queue read one finished set. A queue that routing
+        // refuses is still refused by StartAsync, which resolves each queue before consuming it.
+        HashSet<string> delayedQueues = Queues
+            .Where(queue => TaskQueueTopology.DelaysInBroker(dependencies.Transport, dependencies.Router.DeclarationOf(queue), _settings.TaskDefaultQueueType))
+            .ToHashSet(StringComparer.Ordinal);
+
+        // Remote control and events are built now, on this worker's state, and started once it consumes: the
+        // events send no task event before they are online, as before the worker consumed there was no observer.
+        _addOns = dependencies.AddOns?.Invoke(this, options.SendTaskEvents);
+
+        var answers = new TaskAnswers(NodeName, dependencies.Results.CreateStore(NodeName), dependencies.LoggerFactory.CreateLogger("TaskGen.Results"));
+        _context = new WorkerContext(
+            NodeName,
+            Concurrency,
+            _settings,
+            dependencies.Publisher,
+            answers,
+            new FollowUps(answers, dependencies.Router, dependencies.Origin, _logger),
+            delayedQueues,
+            _addOns?.Observer,
+            dependencies.Services);
         _executor = new TaskExecutor(_context, dependencies.Filters, _logger);
         _eta = new EtaScheduler(_context, _settings.WorkerEtaTaskLimit, _settings.WorkerMaxHoldTime, _logger);
         _handler = new DeliveryHandler(_context, dependencies.Tasks, _settings.WorkerMaxBodySize, _eta, _rates, _executor, _logger);
@@ -134,11 +140,7 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
             }
         }
 
-        // Known before the first delivery, so the retries of every queue read one finished set.
         QueueDeclaration[] declarations = Queues.Select(_dependencies.Router.ResolveQueue).ToArray();
-        _context.DelayedQueues = declarations
-            .Where(queue => TaskQueueTopology.DelaysInBroker(_dependencies.Transport, queue, _settings.TaskDefaultQueueType))
-            .Select(queue => queue.Name).ToHashSet(StringComparer.Ordinal);
 
         // Each consumer opens a channel of its own in four broker round trips, so they are opened several at a time:
         // one after another, a worker on 1,000 queues took 8-31 s to be ready. A failure ends the start as before.
@@ -156,11 +158,9 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
             _consumers.AddRange(started.OfType<ITransportConsumer>());
         }
 
-        if (_dependencies.AddOns is { } addOns)
+        if (_addOns is { } addOns)
         {
-            WorkerAddOns built = addOns(this, _options.SendTaskEvents ?? _settings.WorkerSendTaskEvents);
-            _context.Observer = built.Observer;
-            _services = built.Services;
+            _services = addOns.Services;
             foreach (IWorkerService service in _services)
             {
                 await service.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -37,12 +37,13 @@ public sealed class AckBatchFaultTests(RabbitMqFixture broker) : IntegrationTest
 
             // Before the ETA: everything but the held message is acknowledged, though it sits below them all.
             Assert.True(DateTimeOffset.UtcNow < eta, "the tasks took longer than the ETA's lead; raise it");
-            Assert.Equal((0, 1), await CountsAsync("work", eta));
-            Assert.Equal((0, 0), await CountsAsync("slow", eta));
+            await Poll.UntilAsync(() => CountsAsync("work"), counts => counts == (0, 1), "the work queue to hold only the ETA task, unacknowledged", TimeSpan.FromMilliseconds(300));
+            await Poll.UntilAsync(() => CountsAsync("slow"), counts => counts == (0, 0), "the slow queue to be empty and acknowledged", TimeSpan.FromMilliseconds(300));
+            Assert.True(DateTimeOffset.UtcNow < eta, "the queues were not settled before the ETA; raise its lead");
 
             int[] runs = await EtaFaultTests.RunsAsync(path, Count + 1, eta.AddSeconds(1));
             Assert.Equal(Enumerable.Range(0, Count + 1), runs.Order());
-            Assert.Equal((0, 0), await CountsAsync("work", DateTimeOffset.UtcNow.AddSeconds(10)));
+            await Poll.UntilAsync(() => CountsAsync("work"), counts => counts == (0, 0), "the work queue to be empty and acknowledged", TimeSpan.FromMilliseconds(300));
             Assert.DoesNotContain(worker.Lines, line => line.Contains("was interrupted", StringComparison.Ordinal));
         }
         finally
@@ -51,22 +52,11 @@ public sealed class AckBatchFaultTests(RabbitMqFixture broker) : IntegrationTest
         }
     }
 
-    /// <summary>The queue's ready and unacknowledged counts once they are steady (the broker's figures lag a little), or at <paramref name="until"/>.</summary>
-    private async Task<(int Ready, int Unacked)> CountsAsync(string queue, DateTimeOffset until)
+    /// <summary>The queue's ready and unacknowledged counts as the broker reports them now; its figures lag a little, so callers poll for the ones they expect.</summary>
+    private async Task<(int Ready, int Unacked)> CountsAsync(string queue)
     {
-        (int, int) last = (-1, -1);
-        while (true)
-        {
-            string listing = await Broker.CtlAsync("list_queues", "name", "messages_ready", "messages_unacknowledged");
-            (int, int) now = listing.Split('\n').Select(line => line.Trim().Split('\t')).Where(f => f.Length == 3 && f[0] == queue)
-                .Select(f => (int.Parse(f[1]), int.Parse(f[2]))).Single();
-            if (now == last || DateTimeOffset.UtcNow >= until)
-            {
-                return now;
-            }
-
-            last = now;
-            await Task.Delay(300);
-        }
+        string listing = await Broker.CtlAsync("list_queues", "name", "messages_ready", "messages_unacknowledged");
+        return listing.Split('\n').Select(line => line.Trim().Split('\t')).Where(f => f.Length == 3 && f[0] == queue)
+            .Select(f => (int.Parse(f[1]), int.Parse(f[2]))).Single();
     }
 }

@@ -116,9 +116,21 @@ public sealed class AlarmFaultTests(RabbitMqFixture broker, ITestOutputHelper ou
                     listing => listing.Split('\n').Any(line => line.Contains(prefix, StringComparison.Ordinal) && line.TrimEnd().EndsWith("\tblocked", StringComparison.Ordinal)),
                     "the broker to block the worker's result publishes");
 
-                // Long past the ack batch's timer: whatever the worker would acknowledge has reached the broker.
-                await Task.Delay(TimeSpan.FromSeconds(3));
-                acknowledged = Count - await HeldAsync("work");
+                // The broker's count read twice, a second apart, the same: that is a hundred ack-batch timers, so whatever
+                // the worker would acknowledge has reached the broker.
+                int? previous = null;
+                (int held, _) = await Poll.UntilAsync(
+                    async () =>
+                    {
+                        int now = await HeldAsync("work");
+                        (int Held, bool Steady) read = (now, now == previous);
+                        previous = now;
+                        return read;
+                    },
+                    read => read.Steady,
+                    "the work queue's count to stop changing",
+                    TimeSpan.FromSeconds(1));
+                acknowledged = Count - held;
                 Process.GetProcessById(victim.Id).Kill();
                 await victim.WaitForExitAsync();
             }
@@ -128,6 +140,7 @@ public sealed class AlarmFaultTests(RabbitMqFixture broker, ITestOutputHelper ou
 
             // What the victim left unacknowledged runs again on the survivor; what it acknowledged is answered only
             // if its result reached the broker before the kill.
+            // A bounded wait for every answer; what is still missing after it is counted, not waited for.
             Task all = Task.WhenAll(results);
             await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(20)));
             int unanswered = results.Count(r => !r.IsCompletedSuccessfully);

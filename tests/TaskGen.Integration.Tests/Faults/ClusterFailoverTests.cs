@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Threading;
@@ -68,18 +67,23 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
                     // Sent again with the same id until the broker confirms it: a send lost with its node is the
                     // producer's to repeat, and a repeat that duplicates one that did arrive is counted below.
                     var options = new TaskOptions { TaskId = $"cluster-{i}", IgnoreResult = true };
-                    for (var clock = Stopwatch.StartNew(); ; await Task.Delay(200))
-                    {
-                        try
+                    await Poll.UntilAsync(
+                        async () =>
                         {
-                            await producer.SendAsync(Jobs.Record.Signature(path, i, options));
-                            return;
-                        }
-                        catch (Exception ex) when (clock.Elapsed < ProgramProcess.Guard && ex is not OutOfMemoryException)
-                        {
-                            Interlocked.Increment(ref resent);
-                        }
-                    }
+                            try
+                            {
+                                await producer.SendAsync(Jobs.Record.Signature(path, i, options));
+                                return null;
+                            }
+                            catch (Exception ex) when (ex is not OutOfMemoryException)
+                            {
+                                Interlocked.Increment(ref resent);
+                                return ex.Message;
+                            }
+                        },
+                        failure => failure is null,
+                        $"the broker to confirm task {i}",
+                        TimeSpan.FromMilliseconds(200));
                 }
                 finally
                 {
@@ -91,7 +95,8 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
             int stopped = Array.IndexOf(_nodes, leader);
             Assert.True(stopped >= 0, $"The leader '{leader}' of queue {Queue} is not a node of the cluster ({string.Join(", ", _nodes)}).");
 
-            // Paced at about 500 a second, so the stop lands mid-run however fast the workers are.
+            // Paced at about 500 a second, so the stop lands mid-run however fast the workers are: the pause between
+            // batches sets the load, it waits for nothing.
             async Task SendPacedAsync()
             {
                 var batches = new List<Task>();

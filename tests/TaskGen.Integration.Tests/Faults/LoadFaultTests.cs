@@ -51,15 +51,8 @@ public sealed class LoadFaultTests(RabbitMqFixture broker, ITestOutputHelper out
         Report(path, Count, "broker stop_app/start_app");
     }
 
-    private static async Task WaitForRunsAsync(string path, int runs)
-    {
-        var clock = Stopwatch.StartNew();
-        while (EtaFaultTests.ReadRuns(path).Length < runs)
-        {
-            Assert.True(clock.Elapsed < ProgramProcess.Guard, $"Fewer than {runs} tasks ran within {ProgramProcess.Guard}.");
-            await Task.Delay(20);
-        }
-    }
+    private static Task<int> WaitForRunsAsync(string path, int runs) =>
+        Poll.UntilAsync(() => Task.FromResult(EtaFaultTests.ReadRuns(path).Length), n => n >= runs, $"{runs} tasks to run", TimeSpan.FromMilliseconds(20));
 
     private void Report(string path, int count, string fault)
     {

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
@@ -89,16 +88,22 @@ public sealed class RedisOutageFaultTests(RabbitMqFixture broker, RedisFixture r
             // Every id is either answered or in the dead letters, or the wait gives up and the figures say what is missing.
             Task<int>[] waits = results.Select(r => r.GetAsync(TimeSpan.FromSeconds(40))).ToArray();
             var dead = new Dictionary<int, string?>();
-            var deadline = Stopwatch.StartNew();
-            while (deadline.Elapsed < TimeSpan.FromSeconds(40))
+            try
             {
-                await DrainDeadLettersAsync(letter => Collect(letter, path, dead));
-                if (waits.Count(w => w.IsCompletedSuccessfully) + dead.Count >= Count && await ReadyAsync("work") == 0)
-                {
-                    break;
-                }
-
-                await Task.Delay(200);
+                await Poll.UntilAsync(
+                    async () =>
+                    {
+                        await DrainDeadLettersAsync(letter => Collect(letter, path, dead));
+                        return (Settled: waits.Count(w => w.IsCompletedSuccessfully) + dead.Count, Ready: await ReadyAsync("work"));
+                    },
+                    now => now.Settled >= Count && now.Ready == 0,
+                    "every task to be answered or dead-lettered, and the work queue to be empty",
+                    TimeSpan.FromMilliseconds(200));
+            }
+            catch (TimeoutException ex)
+            {
+                // The figures below say what is missing.
+                output.WriteLine(ex.Message);
             }
 
             await DrainDeadLettersAsync(letter => Collect(letter, path, dead));

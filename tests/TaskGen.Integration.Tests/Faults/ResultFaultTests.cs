@@ -56,7 +56,8 @@ public sealed class ResultFaultTests(RabbitMqFixture broker, ITestOutputHelper o
         AsyncResult<int> pending = await App.SendAsync(Jobs.Slow.Signature(7, 0));
         Task<int> outage = Broker.KeepConnectionsOfThisProcessClosedAsync(TimeSpan.FromSeconds(8));
         Task<int> waiting = pending.GetAsync(Guard);
-        await Task.WhenAny(waiting, outage, Task.Delay(TimeSpan.FromSeconds(3)));
+        string own = $"TaskGen {Environment.MachineName}:{Environment.ProcessId} (";
+        await Poll.UntilAsync(() => Broker.CtlAsync("list_connections", "client_properties"), listing => !listing.Contains(own, StringComparison.Ordinal), "the caller's connections to be closed");
         Assert.False(outage.IsCompleted, "The outage ended before the worker could send the result into it.");
 
         await using ProgramProcess worker = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "slow", "gap@%h");

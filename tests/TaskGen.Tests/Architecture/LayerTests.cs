@@ -123,6 +123,55 @@ public sealed class LayerTests
         Assert.Empty(failing.Select(t => t.FullName));
     }
 
+    [Theory]
+    [InlineData("IFollowUpSender")]
+    [InlineData("IResultWaitContext")]
+    public void TheSeamsTheAppOnceImplementedForTheWorkerAndItsResultsStayGone(string name)
+    {
+        // The worker sent follow-ups and results waited through interfaces the app implemented: the router and
+        // ResultWaits replaced them. Whatever comes back under such a name is a back-edge to look at again.
+        Assert.Empty(typeof(TaskApp).Assembly.GetTypes().Where(t => t.Name == name).Select(t => t.FullName));
+        Assert.DoesNotContain(name, typeof(TaskApp).GetInterfaces().Select(i => i.Name));
+    }
+
+    [Fact]
+    public void TheWorkerContextIsBuiltWhole()
+    {
+        // Parts set after construction leave a window in which a part reads one that is not there yet.
+        Type context = WorkerType("WorkerContext");
+        const System.Reflection.BindingFlags Instance = System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance;
+        Assert.Empty(context.GetProperties(Instance).Where(p => p.SetMethod is not null).Select(p => p.Name));
+        Assert.Empty(context.GetFields(Instance).Where(f => !f.IsInitOnly).Select(f => f.Name));
+    }
+
+    [Fact]
+    public void NoPartTheWorkerContextHoldsRefersBackToIt()
+    {
+        // FollowUps once took the context that held it; a part that needs what the context shares takes that part.
+        Type context = WorkerType("WorkerContext");
+        const System.Reflection.BindingFlags Instance = System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance;
+        string[] parts = [.. context.GetProperties(Instance).Select(p => p.PropertyType)
+            .Concat(context.GetConstructors().SelectMany(c => c.GetParameters()).Select(p => p.ParameterType))
+            .SelectMany(Flatten)
+            .Where(t => t.Assembly == context.Assembly && t != context)
+            .Select(t => t.Name)
+            .Distinct()];
+        Assert.Contains("FollowUps", parts);
+        Assert.Contains("TaskAnswers", parts);
+
+        // By name, as NetArchTest selects: a namesake elsewhere is checked too, which errs on the strict side.
+        TestResult result = Types.InAssembly(typeof(TaskApp).Assembly)
+            .That().HaveNameMatching("^(" + string.Join("|", parts) + ")$")
+            .ShouldNot().HaveDependencyOn(context.FullName)
+            .GetResult();
+        Assert.True(result.IsSuccessful, $"parts of the worker context that refer back to it: {Names(result.FailingTypes)}");
+
+        // The same check does see a type that uses the context, so its passing above says something.
+        Assert.False(Types.InAssembly(typeof(TaskApp).Assembly).That().HaveName("TaskExecutor").ShouldNot().HaveDependencyOn(context.FullName).GetResult().IsSuccessful);
+    }
+
+    private static Type WorkerType(string name) => typeof(TaskApp).Assembly.GetType("TaskGen.Worker." + name, throwOnError: true)!;
+
     private static string Names(IEnumerable<Type>? types) => string.Join(", ", types?.Select(t => t.FullName) ?? []);
 
     /// <summary>

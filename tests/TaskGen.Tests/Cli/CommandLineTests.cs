@@ -261,7 +261,7 @@ public sealed class CommandLineTests
     public void SettingsArgumentsAreLeftToTheConfiguration()
     {
         var line = new CommandLine();
-        ParseResult parsed = line.Parse(["--TaskGen:WorkerConcurrency=3", "worker", "--TaskGen__TaskDefaultQueue", "jobs", "-c", "2"]);
+        ParseResult parsed = line.Parse(["--TaskGen:WorkerPrefetchMultiplier=3", "worker", "--TaskGen__TaskDefaultQueue", "jobs", "-c", "2"]);
 
         Assert.Empty(parsed.Errors);
         Assert.Equal(2, parsed.GetValue(line.Concurrency));
@@ -271,11 +271,20 @@ public sealed class CommandLineTests
     public async Task ABadSettingIsStillAConfigurationError()
     {
         // 78 (EX_CONFIG), as before: the command line lets the setting through and the configuration refuses it.
-        (int code, string output, string error) = await RunAsync(["status", "--TaskGen:WorkerConcurrency=many"]);
+        (int code, string output, string error) = await RunAsync(["status", "--TaskGen:WorkerPrefetchMultiplier=many"]);
 
         Assert.Equal(78, code);
         Assert.Equal(string.Empty, output);
-        Assert.Contains("Configuration error: TaskGen:WorkerConcurrency 'many' is not a whole number.", error, StringComparison.Ordinal);
+        Assert.Contains("Configuration error: TaskGen:WorkerPrefetchMultiplier 'many' is not a whole number.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ASettingThatMovedToEachWorkerIsAConfigurationErrorSayingWhereItWent()
+    {
+        (int code, _, string error) = await RunAsync(["worker", "--TaskGen:WorkerConcurrency=3"]);
+
+        Assert.Equal(78, code);
+        Assert.Contains("TaskGen:WorkerConcurrency moved to TaskGen:Workers:<name>:Concurrency (or the worker command's -c)", error, StringComparison.Ordinal);
     }
 
     private static async Task<(int Code, string Output, string Error)> RunAsync(string[] args, CancellationToken cancellationToken = default)

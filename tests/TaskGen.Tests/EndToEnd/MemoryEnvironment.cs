@@ -23,7 +23,7 @@ internal sealed class MemoryEnvironment : IAsyncDisposable
 
     public InMemoryBroker Broker { get; }
 
-    public static async Task<MemoryEnvironment> StartAsync(bool startWorker = true, int concurrency = 4, Action<TaskAppBuilder>? configure = null)
+    public static async Task<MemoryEnvironment> StartAsync(bool startWorker = true, int concurrency = 4, Action<TaskAppBuilder>? configure = null, bool sendTaskEvents = false)
     {
         string name = Guid.NewGuid().ToString("N");
         TaskApp app = TaskApp.Create(builder =>
@@ -35,7 +35,7 @@ internal sealed class MemoryEnvironment : IAsyncDisposable
         TaskWorker? worker = null;
         if (startWorker)
         {
-            worker = app.CreateWorker(new WorkerOptions { Queues = ["celery"], Concurrency = concurrency, NodeName = "test@unit" });
+            worker = app.CreateWorker(new WorkerOptions { Queues = ["celery"], Concurrency = concurrency, NodeName = "test@unit", SendTaskEvents = sendTaskEvents });
             await worker.StartAsync();
         }
 

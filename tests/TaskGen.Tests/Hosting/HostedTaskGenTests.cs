@@ -44,12 +44,12 @@ public sealed class HostedTaskGenTests
     public async Task OptionsComeFromTheTaskGenSectionWithDurationsInSecondsThenFromCode()
     {
         using IHost host = Build(
-            new() { ["TaskGen:WorkerConcurrency"] = "3", ["TaskGen:WorkerShutdownTimeout"] = "7.5", ["TaskGen:TaskDefaultQueue"] = "from-config" },
+            new() { ["TaskGen:WorkerPrefetchMultiplier"] = "3", ["TaskGen:WorkerShutdownTimeout"] = "7.5", ["TaskGen:TaskDefaultQueue"] = "from-config" },
             configureOptions: o => o.TaskDefaultQueue = "from-code");
         await host.StartAsync();
 
         TaskAppOptions bound = host.Services.GetRequiredService<IOptions<TaskAppOptions>>().Value;
-        Assert.Equal(3, bound.WorkerConcurrency);
+        Assert.Equal(3, bound.WorkerPrefetchMultiplier);
         Assert.Equal(TimeSpan.FromSeconds(7.5), bound.WorkerShutdownTimeout);
         Assert.Equal("from-code", bound.TaskDefaultQueue);
         Assert.Same(bound, host.Services.GetRequiredService<TaskApp>().Options);
@@ -59,11 +59,32 @@ public sealed class HostedTaskGenTests
     [Fact]
     public async Task ARefusedSettingStopsTheHostAtStartNamingIt()
     {
-        using IHost host = Build(new() { ["TaskGen:WorkerConcurrency"] = "0" });
+        using IHost host = Build(new() { ["TaskGen:WorkerPrefetchMultiplier"] = "0" });
 
         OptionsValidationException refused = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
-        Assert.Contains("WorkerConcurrency must be at least 1, not 0", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("WorkerPrefetchMultiplier must be at least 1, not 0", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ASettingThatMovedToEachWorkerStopsTheHostAtStartSayingWhereItWent()
+    {
+        using IHost host = Build(new() { ["TaskGen:WorkerConcurrency"] = "3" }, services => services.AddTaskGenWorker());
+
+        TaskAppConfigurationException refused = await Assert.ThrowsAsync<TaskAppConfigurationException>(() => host.StartAsync());
+
+        Assert.Contains("TaskGen:WorkerConcurrency moved to TaskGen:Workers:<name>:Concurrency", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AWorkerAddedInCodeWithAConcurrencyBelowOneIsRefusedAtStart()
+    {
+        // No options validation sees a worker set in code only: the app refuses to create it.
+        using IHost host = Build(new(), services => services.AddTaskGenWorker(w => w.Concurrency = 0));
+
+        ArgumentOutOfRangeException refused = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => host.StartAsync());
+
+        Assert.Contains("WorkerOptions.Concurrency must be at least 1, not 0", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -28,7 +28,6 @@ public sealed class TaskAppConfigurationTests
             ["TaskGen:AcceptContent:0"] = "application/json",
             ["TaskGen:ResultExpires"] = "3600",
             ["TaskGen:Timezone"] = "utc",
-            ["TaskGen:WorkerConcurrency"] = "123",
             ["TaskGen:WorkerPrefetchMultiplier"] = "7",
             ["TaskGen:WorkerEtaTaskLimit"] = "250",
             ["TaskGen:TaskAcksLate"] = "false",
@@ -53,7 +52,6 @@ public sealed class TaskAppConfigurationTests
         Assert.Equal(["application/json"], options.AcceptContent);
         Assert.Equal(TimeSpan.FromHours(1), options.ResultExpires);
         Assert.Equal("utc", options.Timezone);
-        Assert.Equal(123, options.WorkerConcurrency);
         Assert.Equal(7, options.WorkerPrefetchMultiplier);
         Assert.Equal(250, options.WorkerEtaTaskLimit);
         Assert.False(options.TaskAcksLate);
@@ -101,11 +99,11 @@ public sealed class TaskAppConfigurationTests
     {
         TaskAppOptions options = BindFrom(new()
         {
-            ["taskgen:workerconcurrency"] = "5",
+            ["taskgen:workerprefetchmultiplier"] = "5",
             ["TASKGEN:TASKACKSLATE"] = "False",
         });
 
-        Assert.Equal(5, options.WorkerConcurrency);
+        Assert.Equal(5, options.WorkerPrefetchMultiplier);
         Assert.False(options.TaskAcksLate);
     }
 
@@ -115,7 +113,7 @@ public sealed class TaskAppConfigurationTests
         var options = new TaskAppOptions
         {
             BrokerUrl = "memory://set-in-code",
-            WorkerConcurrency = 3,
+            WorkerPrefetchMultiplier = 3,
             ResultExpires = TimeSpan.FromMinutes(9),
             AcceptContent = ["application/json"],
             TaskAcksLate = false,
@@ -126,7 +124,7 @@ public sealed class TaskAppConfigurationTests
 
         Assert.Equal("bound", options.TaskDefaultQueue);
         Assert.Equal("memory://set-in-code", options.BrokerUrl);
-        Assert.Equal(3, options.WorkerConcurrency);
+        Assert.Equal(3, options.WorkerPrefetchMultiplier);
         Assert.Equal(TimeSpan.FromMinutes(9), options.ResultExpires);
         Assert.Equal(["application/json"], options.AcceptContent);
         Assert.False(options.TaskAcksLate);
@@ -231,7 +229,7 @@ public sealed class TaskAppConfigurationTests
     [Theory]
     [InlineData("TaskAcksLate", "yes")]
     [InlineData("TaskCreateMissingQueues", "1")]
-    [InlineData("WorkerConcurrency", "four")]
+    [InlineData("WorkerEtaTaskLimit", "four")]
     [InlineData("WorkerPrefetchMultiplier", "1.5")]
     [InlineData("WorkerMaxBodySize", "99999999999")]
     [InlineData("WorkerMaxBodySize", "")]
@@ -246,12 +244,26 @@ public sealed class TaskAppConfigurationTests
     }
 
     [Fact]
+    public void Bind_SettingsThatMovedToEachWorker_AreRefusedSayingWhereTheyWent()
+    {
+        // Either would otherwise be dropped without a word, leaving every worker at its default.
+        var ex = Assert.Throws<TaskAppConfigurationException>(() => BindFrom(new()
+        {
+            ["taskgen:workerconcurrency"] = "8",
+            ["TaskGen:WorkerSendTaskEvents"] = "true",
+        }));
+
+        Assert.Contains("TaskGen:WorkerConcurrency moved to TaskGen:Workers:<name>:Concurrency (or the worker command's -c)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("TaskGen:WorkerSendTaskEvents moved to TaskGen:Workers:<name>:SendTaskEvents (or the worker command's -E)", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Bind_BadValueNextToBrokerPassword_DoesNotShowThePassword()
     {
         var ex = Assert.Throws<TaskAppConfigurationException>(() => BindFrom(new()
         {
             ["TaskGen:BrokerUrl"] = $"amqp://worker:{Password}@rabbit:5672/prod",
-            ["TaskGen:WorkerConcurrency"] = "lots",
+            ["TaskGen:WorkerPrefetchMultiplier"] = "lots",
         }));
 
         Assert.Contains("lots", ex.Message, StringComparison.Ordinal);
@@ -321,11 +333,11 @@ public sealed class TaskAppConfigurationTests
               "TaskGen": {
                 "BrokerUrl": "amqp://from-file:5672/",
                 "TaskDefaultQueue": "from-file",
-                "WorkerConcurrency": 2
+                "WorkerPrefetchMultiplier": 2
               }
             }
             """);
-        folder.Write("appsettings.TaskGenConfigTest.json", """{ "TaskGen": { "WorkerConcurrency": 9 } }""");
+        folder.Write("appsettings.TaskGenConfigTest.json", """{ "TaskGen": { "WorkerPrefetchMultiplier": 9 } }""");
 
         string? oldBroker = Environment.GetEnvironmentVariable("TaskGen__BrokerUrl");
         string? oldEnvironment = Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT");
@@ -343,7 +355,7 @@ public sealed class TaskAppConfigurationTests
         }
 
         Assert.Equal("amqp://from-env:5672/", options.BrokerUrl);
-        Assert.Equal(9, options.WorkerConcurrency);
+        Assert.Equal(9, options.WorkerPrefetchMultiplier);
         Assert.Equal("from-file", options.TaskDefaultQueue);
     }
 

@@ -26,7 +26,7 @@ public sealed class TaskAppOptionsLimitsTests
     {
         var options = new TaskAppOptions
         {
-            WorkerConcurrency = 0,
+            WorkerPrefetchMultiplier = 0,
             TaskSerializer = "pickle",
             ResultBackend = "sentinel://:s3cret@a:26379/0",
             ResultExpires = TimeSpan.Zero,
@@ -35,7 +35,7 @@ public sealed class TaskAppOptionsLimitsTests
         string message = Assert.Throws<TaskAppConfigurationException>(options.Validate).Message;
 
         Assert.StartsWith("4 settings are refused:", message, StringComparison.Ordinal);
-        foreach (string setting in new[] { "WorkerConcurrency", "TaskSerializer", "ResultBackendMasterName", "ResultExpires" })
+        foreach (string setting in new[] { "WorkerPrefetchMultiplier", "TaskSerializer", "ResultBackendMasterName", "ResultExpires" })
         {
             Assert.Contains(setting, message, StringComparison.Ordinal);
         }

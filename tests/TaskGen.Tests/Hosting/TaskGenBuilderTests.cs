@@ -53,7 +53,6 @@ public sealed class TaskGenBuilderTests
                 ["TaskGen:Workers:calc:Concurrency"] = "3",
                 ["TaskGen:Workers:calc:NodeName"] = "from-config@unit",
                 ["TaskGen:Workers:other:Queues:0"] = "slow",
-                ["TaskGen:WorkerConcurrency"] = "2",
             },
             taskGen => taskGen
                 .AddWorker("calc", w => w.NodeName = "from-code@unit")
@@ -65,7 +64,7 @@ public sealed class TaskGenBuilderTests
         Assert.Equal(3, calc.Concurrency);
         TaskWorker other = Worker(host, "other@" + Environment.MachineName);
         Assert.Equal(["slow"], other.Queues);
-        Assert.Equal(2, other.Concurrency);
+        Assert.Equal(Environment.ProcessorCount, other.Concurrency);
         Assert.Equal(3, await host.Services.GetRequiredService<TaskApp>().Send(EndToEnd.Remote.TestTasks.Add.Signature(1, 2)).GetAsync(Guard));
         await host.StopAsync();
     }
@@ -125,7 +124,7 @@ public sealed class TaskGenBuilderTests
         IOptionsMonitor<WorkerOptions> options = host.Services.GetRequiredService<IOptionsMonitor<WorkerOptions>>();
 
         Assert.True(options.Get("a").SendTaskEvents);
-        Assert.Null(options.Get("a").Concurrency);
+        Assert.Equal(Environment.ProcessorCount, options.Get("a").Concurrency);
         Assert.False(options.Get("b").SendTaskEvents);
         Assert.Equal(7, options.Get("b").Concurrency);
     }

@@ -144,8 +144,8 @@ public sealed class RedisResultBackendTests
     [Fact]
     public void AWorkerOnADurableBackendAnswersTasksWithoutReplyTo()
     {
-        using var durable = new WorkerContext("w@h", 1, true, new FakeStore(storesById: true), NullLogger.Instance);
-        using var rpc = new WorkerContext("w@h", 1, true, new FakeStore(storesById: false), NullLogger.Instance);
+        var durable = new TaskAnswers("w@h", new FakeStore(storesById: true), NullLogger.Instance);
+        var rpc = new TaskAnswers("w@h", new FakeStore(storesById: false), NullLogger.Instance);
 
         Assert.Equal(string.Empty, durable.ResultAddress(null));
         Assert.Equal("reply", durable.ResultAddress("reply"));
@@ -184,7 +184,7 @@ public sealed class RedisResultBackendTests
     public async Task ABroadcastsReplyIsStoredAsTheWorkersOwnAndOtherResultsAreNot()
     {
         var store = new FakeStore(storesById: true);
-        using var worker = new WorkerContext("w@h", 1, true, store, NullLogger.Instance);
+        var worker = new TaskAnswers("w@h", store, NullLogger.Instance);
 
         Assert.True(await worker.AnswerAsync("b", string.Empty, TaskState.Success, "1"u8.ToArray(), null, broadcast: true));
         Assert.True(await worker.AnswerAsync("t", string.Empty, TaskState.Success, "1"u8.ToArray(), null));

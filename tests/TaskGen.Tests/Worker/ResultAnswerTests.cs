@@ -20,9 +20,9 @@ public sealed class ResultAnswerTests
     public async Task AResultRefusedForItselfIsReplacedByAFailureThatSaysSo()
     {
         var store = new ScriptedStore(new BrokerException("too large") { MessageRefused = true });
-        using var worker = new WorkerContext("w@h", 1, acksLate: true, store, NullLogger.Instance);
+        var answers = new TaskAnswers("w@h", store, NullLogger.Instance);
 
-        bool answered = await worker.AnswerAsync("id-1", "reply", TaskState.Success, "42"u8.ToArray(), null);
+        bool answered = await answers.AnswerAsync("id-1", "reply", TaskState.Success, "42"u8.ToArray(), null);
 
         Assert.True(answered);
         Assert.Equal([TaskState.Success, TaskState.Failure], store.Tried);
@@ -37,9 +37,9 @@ public sealed class ResultAnswerTests
         // The second store would succeed (a failover that just finished): it must not carry a false failure.
         Exception failure = why.StartsWith("a connection", StringComparison.Ordinal) ? new TimeoutException(why) : new BrokerException(why);
         var store = new ScriptedStore(failure);
-        using var worker = new WorkerContext("w@h", 1, acksLate: true, store, NullLogger.Instance);
+        var answers = new TaskAnswers("w@h", store, NullLogger.Instance);
 
-        bool answered = await worker.AnswerAsync("id-2", "reply", TaskState.Success, "42"u8.ToArray(), null);
+        bool answered = await answers.AnswerAsync("id-2", "reply", TaskState.Success, "42"u8.ToArray(), null);
 
         Assert.False(answered);
         Assert.Equal([TaskState.Success], store.Tried);

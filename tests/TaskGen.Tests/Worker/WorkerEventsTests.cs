@@ -23,9 +23,8 @@ public sealed class WorkerEventsTests
     public async Task TaskEventsCarryArgumentsAndResultsCutAt1024Characters()
     {
         // A producer that does not cut its reprs (or sends none, as kombu's older clients do) must not make the events large.
-        await using MemoryEnvironment env = await MemoryEnvironment.StartAsync(configure: b =>
+        await using MemoryEnvironment env = await MemoryEnvironment.StartAsync(sendTaskEvents: true, configure: b =>
         {
-            b.Options.WorkerSendTaskEvents = true;
             b.Transport = new HookedTransport(Memory(b), message =>
             {
                 if (message.Headers.ContainsKey("task"))
@@ -62,7 +61,7 @@ public sealed class WorkerEventsTests
     [Fact]
     public async Task ARetriedRunSendsTaskRetriedWithItsExceptionAndTheLastRunTaskSucceeded()
     {
-        await using MemoryEnvironment env = await MemoryEnvironment.StartAsync(configure: b => b.Options.WorkerSendTaskEvents = true);
+        await using MemoryEnvironment env = await MemoryEnvironment.StartAsync(sendTaskEvents: true);
         var events = Channel.CreateUnbounded<JsonElement>();
         await using ITransportConsumer consumer = await MonitorTaskEventsAsync(env.App.Transport, events.Writer);
 
@@ -94,10 +93,9 @@ public sealed class WorkerEventsTests
     public async Task AWorkerWhoseEventsAllFailStillRunsItsTasks()
     {
         var log = new CapturedLog();
-        await using MemoryEnvironment env = await MemoryEnvironment.StartAsync(configure: b =>
+        await using MemoryEnvironment env = await MemoryEnvironment.StartAsync(sendTaskEvents: true, configure: b =>
         {
             b.LoggerFactory = log;
-            b.Options.WorkerSendTaskEvents = true;
             b.Transport = new HookedTransport(Memory(b), RefuseEvents);
         });
 
