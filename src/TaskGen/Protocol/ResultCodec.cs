@@ -19,8 +19,6 @@ internal static class ResultCodec
         using JsonScratch scratch = JsonScratch.Rent();
         Utf8JsonWriter writer = scratch.Writer;
         writer.WriteStartObject();
-        writer.WriteString("task_id"u8, taskId);
-        writer.WriteString("status"u8, TaskStates.ToCelery(state));
         writer.WritePropertyName("result"u8);
         if (resultJson.IsEmpty)
         {
@@ -31,20 +29,7 @@ internal static class ResultCodec
             writer.WriteRawValue(resultJson, skipInputValidation: true);
         }
 
-        if (traceback is null)
-        {
-            writer.WriteNull("traceback"u8);
-        }
-        else
-        {
-            writer.WriteString("traceback"u8, traceback);
-        }
-
-        writer.WriteStartArray("children"u8);
-        writer.WriteEndArray();
-        Span<byte> dateDone = stackalloc byte[DateDoneBufferLength];
-        writer.WriteString("date_done"u8, FormatDateDone(DateTime.UtcNow, dateDone));
-        writer.WriteEndObject();
+        WriteAfterResult(writer, taskId, state, traceback);
         return scratch.ToArray();
     }
 
@@ -63,15 +48,29 @@ internal static class ResultCodec
         writer.WritePropertyName("result"u8);
         write(writer, value);
         valueEnd = scratch.WrittenCount;
+        WriteAfterResult(writer, taskId, TaskState.Success, null);
+        return scratch.ToArray();
+    }
+
+    // Every result message has the result first, so a success's value can be written in place before the rest is known.
+    private static void WriteAfterResult(Utf8JsonWriter writer, string taskId, TaskState state, string? traceback)
+    {
         writer.WriteString("task_id"u8, taskId);
-        writer.WriteString("status"u8, "SUCCESS"u8);
-        writer.WriteNull("traceback"u8);
+        writer.WriteString("status"u8, TaskStates.ToCelery(state));
+        if (traceback is null)
+        {
+            writer.WriteNull("traceback"u8);
+        }
+        else
+        {
+            writer.WriteString("traceback"u8, traceback);
+        }
+
         writer.WriteStartArray("children"u8);
         writer.WriteEndArray();
         Span<byte> dateDone = stackalloc byte[DateDoneBufferLength];
         writer.WriteString("date_done"u8, FormatDateDone(DateTime.UtcNow, dateDone));
         writer.WriteEndObject();
-        return scratch.ToArray();
     }
 
     /// <summary>Encodes the <c>result</c> member of a failure: <c>{"exc_type", "exc_message": [message], "exc_module"}</c>.</summary>
