@@ -76,7 +76,7 @@ public sealed class RabbitMqTransport : ITransport
 
         if (queue.MessageTtl is { } ttl)
         {
-            (arguments ??= [])["x-message-ttl"] = (int)Math.Min(int.MaxValue, ttl.TotalMilliseconds);
+            (arguments ??= [])["x-message-ttl"] = MessageTtlArgument(ttl);
         }
 
         if (queue.Type == QueueType.Quorum)
@@ -181,6 +181,16 @@ public sealed class RabbitMqTransport : ITransport
         await _consuming.DisposeAsync().ConfigureAwait(false);
         await _publishing.DisposeAsync().ConfigureAwait(false);
         await _results.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <c>x-message-ttl</c> as py-amqp encodes kombu's: a signed 32-bit integer while it fits, a long beyond (kombu's delay
+    /// levels 22 to 27, up to 2^27 s); never capped, since RabbitMQ refuses a second declaration whose value differs.
+    /// </summary>
+    internal static object MessageTtlArgument(TimeSpan ttl)
+    {
+        long milliseconds = (long)ttl.TotalMilliseconds;
+        return milliseconds <= int.MaxValue ? (object)(int)milliseconds : milliseconds;
     }
 
     private static string KindName(ExchangeKind kind) => kind switch
