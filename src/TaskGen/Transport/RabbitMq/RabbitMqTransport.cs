@@ -210,6 +210,11 @@ public sealed class RabbitMqTransport : ITransport
         catch (OperationInterruptedException ex)
         {
             // A refused declaration closes the channel; the next operation gets a new one.
+            if (ex.ShutdownReason is { ReplyCode: 406 } reason && DeclarationConflict.Describe(Description, reason.ReplyText) is { } conflict)
+            {
+                throw new BrokerException(conflict, ex, reason.ReplyCode);
+            }
+
             throw RabbitMqConnection.Refused($"RabbitMQ at {Description} refused the operation", ex);
         }
     }
