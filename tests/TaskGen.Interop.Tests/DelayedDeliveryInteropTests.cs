@@ -53,7 +53,7 @@ public sealed class DelayedDeliveryInteropTests(RabbitMqFixture broker) : Integr
         await using ProgramProcess dotnet = await StartTaskGenWorkerAsync(vhost.Url, "net56a@%h");
 
         await AssertTaskGenCountdownWaitsInTheLevelsAsync(vhost.Url);
-        await AssertCeleryCountdownWaitsInTheLevelsAsync(vhost.Url);
+        await AssertCeleryCountdownWaitsInTheLevelsAsync(vhost.Url, python);
         AssertNoRefusal(python, dotnet);
     }
 
@@ -66,7 +66,7 @@ public sealed class DelayedDeliveryInteropTests(RabbitMqFixture broker) : Integr
 
         // The worker binds its queue's exchange to celery_delayed_delivery only once it has declared the levels.
         await vhost.WaitForCeleryBindingAsync();
-        await AssertCeleryCountdownWaitsInTheLevelsAsync(vhost.Url);
+        await AssertCeleryCountdownWaitsInTheLevelsAsync(vhost.Url, python);
         await AssertTaskGenCountdownWaitsInTheLevelsAsync(vhost.Url);
         AssertNoRefusal(python, dotnet);
     }
@@ -128,15 +128,21 @@ public sealed class DelayedDeliveryInteropTests(RabbitMqFixture broker) : Integr
         Assert.True(DateTimeOffset.UtcNow - sent >= TimeSpan.FromSeconds(2.9), "The TaskGen countdown task ran before it was due.");
     }
 
-    private static async Task AssertCeleryCountdownWaitsInTheLevelsAsync(string url)
+    private static async Task AssertCeleryCountdownWaitsInTheLevelsAsync(string url, ProgramProcess worker)
     {
+        // The run is read from the worker's log rather than through rpc://, whose reply to the sending script was
+        // seen lost now and then while the task itself ran on time.
         await using TaskApp app = TaskApp.Create(b => b.Options.BrokerUrl = url);
-        string[] arguments = ["countdown", "3"];
-        await using ProgramProcess script = Python.StartCelery56Scenario(url, arguments);
-        int delayed = await Poll.UntilAsync(() => DelayedMessagesAsync(app.Transport), n => n > 0 || script.Lines.Any(line => line.StartsWith('{')), "the Celery countdown task to wait in a delay level", TimeSpan.FromMilliseconds(20));
-        JsonElement result = await Python.ResultAsync(script, arguments);
+        JsonElement sent = await Python.Celery56ScenarioAsync(url, "send_countdown", "3");
+        string id = sent.GetProperty("id").GetString()!;
+        int delayed = await Poll.UntilAsync(
+            () => DelayedMessagesAsync(app.Transport), n => n > 0 || worker.Lines.Any(line => line.Contains(id, StringComparison.Ordinal)), "the Celery countdown task to wait in a delay level", TimeSpan.FromMilliseconds(20));
         Assert.True(delayed > 0, "The Celery 5.6 countdown task never waited in a delay level.");
-        Assert.True(result.GetProperty("waited").GetDouble() >= 2.9, $"The Celery 5.6 countdown task ran before it was due: {result}");
+
+        // "Task py56.stamp[id] succeeded in 0.001s: 1796631171.37", the value being when it ran.
+        string line = await worker.WaitForLineAsync(l => l.Contains($"py56.stamp[{id}] succeeded", StringComparison.Ordinal), "the Celery countdown task to run");
+        double ran = double.Parse(line[(line.LastIndexOf(": ", StringComparison.Ordinal) + 2)..], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(ran - sent.GetProperty("sent").GetDouble() >= 2.9, $"The Celery 5.6 countdown task ran before it was due: {line}");
     }
 
     private static void AssertNoRefusal(ProgramProcess python, ProgramProcess dotnet)

@@ -7,14 +7,11 @@ from kombu.transport.native_delayed_delivery import declare_native_delayed_deliv
 
 from pytasks56 import app, stamp
 
-TIMEOUT = 60
 
-
-def countdown(seconds):
-    """Sends py56.stamp with a countdown and waits for it: how long after the send it ran."""
+def send_countdown(seconds):
+    """Sends py56.stamp with a countdown and returns at once: its id and when it was sent."""
     sent = time.time()
-    ran = stamp.apply_async(countdown=seconds).get(timeout=TIMEOUT)
-    return {'waited': ran - sent}
+    return {'id': stamp.apply_async(countdown=seconds).id, 'sent': sent}
 
 
 def declare_levels():
@@ -26,8 +23,8 @@ def declare_levels():
 
 if __name__ == '__main__':
     scenario = sys.argv[1]
-    if scenario == 'countdown':
-        result = countdown(int(sys.argv[2]))
+    if scenario == 'send_countdown':
+        result = send_countdown(int(sys.argv[2]))
     else:
         result = {'declare_levels': declare_levels}[scenario]()
     print(json.dumps(result))
