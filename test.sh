@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole TaskGen test suite on a fresh machine: builds the solution in Release (warnings are
 # errors), starts a private RabbitMQ node and a private Redis server on loopback (installing rabbitmq-server,
-# redis-server, redis-sentinel, python3-celery and python3-redis with apt-get when they are missing), runs every test project
+# redis-server, redis-sentinel, python3-celery, python3-redis and Celery 5.6's Debian dependencies with apt-get when they are missing), runs every test project
 # and the deployment check, stops both, and prints one closing line with the totals.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -25,6 +25,19 @@ if ! /usr/bin/python3 -c 'import celery' > /dev/null 2>&1; then
   echo "==> Installing python3-celery"
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-celery
+fi
+
+# The delayed-delivery interop tests run Celery 5.6 from ../shared/third_party/celery-5.6 on PYTHONPATH; these
+# Debian packages supply the rest of its dependencies.
+celery56_packages=(python3-click python3-click-didyoumean python3-click-plugins python3-click-repl python3-dateutil python3-tzlocal python3-packaging python3-async-timeout)
+missing=()
+for package in "${celery56_packages[@]}"; do
+  [[ "$(dpkg-query -W -f='${Status}' "$package" 2> /dev/null)" == "install ok installed" ]] || missing+=("$package")
+done
+if ((${#missing[@]} > 0)); then
+  echo "==> Installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
 echo "==> Starting a private RabbitMQ node"

@@ -8,7 +8,10 @@ using TaskGen.Integration.Tests;
 
 namespace TaskGen.Interop.Tests;
 
-/// <summary>Runs Debian's Python Celery 5.2: workers, the <c>celery</c> command, and the scenario scripts in <c>python/</c>.</summary>
+/// <summary>
+/// Runs Debian's Python Celery 5.2 (workers, the <c>celery</c> command, the scenario scripts in <c>python/</c>), and Celery
+/// 5.6 from its sources for the tests that need a current release.
+/// </summary>
 internal static class Python
 {
     /// <summary>The interpreter that has <c>python3-celery</c>; TASKGEN_PYTHON overrides it.</summary>
@@ -47,6 +50,52 @@ internal static class Python
             Directory);
         await worker.WaitForLineAsync(line => line.Contains(" ready.", StringComparison.Ordinal), $"Python worker {nodeName} to be ready");
         return worker;
+    }
+
+    /// <summary>
+    /// Celery 5.6.3's sources, with kombu 5.6.2 and py-amqp 5.3.1, in <c>../shared/third_party/celery-5.6</c> beside the
+    /// repository (Debian ships only 5.2); null when that folder is missing.
+    /// </summary>
+    public static string? Celery56 { get; } = FindCelery56();
+
+    /// <summary>Why the Celery 5.6 tests cannot run here, or null when they can.</summary>
+    public static string? Celery56Missing => Celery56 is null ? $"Celery 5.6's sources are not at {Path.GetFullPath(Path.Combine(RabbitMqFixture.RepositoryRoot, "..", "shared", "third_party", "celery-5.6"))}." : null;
+
+    /// <summary>Starts a Celery 5.6 worker of <c>pytasks56</c> and waits until it says it is ready.</summary>
+    public static async Task<ProgramProcess> StartCelery56WorkerAsync(string brokerUrl, string queues, string nodeName)
+    {
+        ProgramProcess worker = ProgramProcess.StartExecutable(
+            Executable,
+            ["-m", "celery", "-A", "pytasks56", "worker", "-Q", queues, "-n", nodeName, "-c", "2", "--loglevel", "info", "--without-mingle", "--without-gossip"],
+            Celery56Variables(brokerUrl),
+            Directory);
+        await worker.WaitForLineAsync(line => line.Contains(" ready.", StringComparison.Ordinal), $"Celery 5.6 worker {nodeName} to be ready");
+        return worker;
+    }
+
+    /// <summary>Runs a scenario of <c>client56.py</c> on Celery 5.6 and returns the JSON it prints last.</summary>
+    public static async Task<JsonElement> Celery56ScenarioAsync(string brokerUrl, params string[] arguments)
+    {
+        await using ProgramProcess script = StartCelery56Scenario(brokerUrl, arguments);
+        return await ResultAsync(script, arguments);
+    }
+
+    /// <summary>Starts a scenario of <c>client56.py</c> on Celery 5.6 that a test follows; <see cref="ResultAsync"/> reads its JSON.</summary>
+    public static ProgramProcess StartCelery56Scenario(string brokerUrl, params string[] arguments) =>
+        ProgramProcess.StartExecutable(Executable, ["client56.py", .. arguments], Celery56Variables(brokerUrl), Directory);
+
+    // The python/ folder holds no amqp.py, kombu.py or celery.py, so these imports come from the sources on PYTHONPATH.
+    private static Dictionary<string, string> Celery56Variables(string brokerUrl)
+    {
+        Dictionary<string, string> variables = Variables(brokerUrl);
+        variables["PYTHONPATH"] = Celery56 ?? throw new InvalidOperationException(Celery56Missing);
+        return variables;
+    }
+
+    private static string? FindCelery56()
+    {
+        string path = Path.GetFullPath(Path.Combine(RabbitMqFixture.RepositoryRoot, "..", "shared", "third_party", "celery-5.6"));
+        return System.IO.Directory.Exists(Path.Combine(path, "celery")) ? path : null;
     }
 
     /// <summary>Runs <c>python -m celery -A pytasks ARGS</c> to its end.</summary>

@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using TaskGen.Protocol;
 using TaskGen.Tests.EndToEnd;
 using TaskGen.Transport;
+using TaskGen.Transport.RabbitMq;
 
 namespace TaskGen.Tests.Transport;
 
@@ -66,6 +67,23 @@ public sealed class DelayedDeliveryTests
         Assert.Contains(("celery_delayed_0", "celery_delayed_1", string.Concat(Enumerable.Repeat("*.", 26)) + "0.#"), transport.ExchangeBindings);
         Assert.Contains(("celery_delayed_delivery", "celery_delayed_0", string.Concat(Enumerable.Repeat("*.", 27)) + "0.#"), transport.ExchangeBindings);
         Assert.Equal(28, transport.ExchangeBindings.Count);
+    }
+
+    [Theory]
+    [InlineData(0, 1_000)]
+    [InlineData(21, 2_097_152_000)]
+    public void ALevelsTtlThatFitsThirtyTwoBitsGoesToRabbitMqAsAnInt(int level, int expected)
+    {
+        Assert.Equal(expected, Assert.IsType<int>(RabbitMqTransport.MessageTtlArgument(TimeSpan.FromSeconds(1L << level))));
+    }
+
+    [Theory]
+    [InlineData(22, 4_194_304_000L)]
+    [InlineData(27, 134_217_728_000L)]
+    public void ALevelsTtlBeyondThirtyTwoBitsGoesToRabbitMqAsALongUncapped(int level, long expected)
+    {
+        // kombu declares 2^level * 1000 ms; a capped value made RabbitMQ refuse whichever side declared second.
+        Assert.Equal(expected, Assert.IsType<long>(RabbitMqTransport.MessageTtlArgument(TimeSpan.FromSeconds(1L << level))));
     }
 
     [Fact]

@@ -76,7 +76,7 @@ internal sealed class RabbitMqTransport : ITransport
 
         if (queue.MessageTtl is { } ttl)
         {
-            (arguments ??= [])["x-message-ttl"] = (int)Math.Min(int.MaxValue, ttl.TotalMilliseconds);
+            (arguments ??= [])["x-message-ttl"] = MessageTtlArgument(ttl);
         }
 
         if (queue.Type == QueueType.Quorum)
@@ -183,6 +183,16 @@ internal sealed class RabbitMqTransport : ITransport
         await _results.DisposeAsync().ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// <c>x-message-ttl</c> as py-amqp encodes kombu's: a signed 32-bit integer while it fits, a long beyond (kombu's delay
+    /// levels 22 to 27, up to 2^27 s); never capped, since RabbitMQ refuses a second declaration whose value differs.
+    /// </summary>
+    internal static object MessageTtlArgument(TimeSpan ttl)
+    {
+        long milliseconds = (long)ttl.TotalMilliseconds;
+        return milliseconds <= int.MaxValue ? (object)(int)milliseconds : milliseconds;
+    }
+
     private static string KindName(ExchangeKind kind) => kind switch
     {
         ExchangeKind.Fanout => ExchangeType.Fanout,
@@ -200,6 +210,11 @@ internal sealed class RabbitMqTransport : ITransport
         catch (OperationInterruptedException ex)
         {
             // A refused declaration closes the channel; the next operation gets a new one.
+            if (ex.ShutdownReason is { ReplyCode: 406 } reason && DeclarationConflict.Describe(Description, reason.ReplyText) is { } conflict)
+            {
+                throw new BrokerException(conflict, ex, reason.ReplyCode);
+            }
+
             throw RabbitMqConnection.Refused($"RabbitMQ at {Description} refused the operation", ex);
         }
     }
