@@ -46,14 +46,18 @@ public sealed class ControlTests(RabbitMqFixture broker) : IntegrationTest(broke
         Assert.Contains(Jobs.Add.Name, registered, StringComparison.Ordinal);
         Assert.Contains(Jobs.Slow.Name, registered, StringComparison.Ordinal);
 
-        // A task that is running shows in 'active' with its id and arguments.
-        AsyncResult<int> slow = App.Send(Jobs.Slow.Signature(7, 3000));
-        string active = string.Empty;
-        for (int attempt = 0; attempt < 50 && !active.Contains(slow.Id, StringComparison.Ordinal); attempt++)
-        {
-            (code, active) = await ProgramProcess.RunAsync(WorkerProgram, "inspect", "active", "--broker", Broker.Url);
-            Assert.True(code == 0, active);
-        }
+        // A task that is running shows in 'active' with its id and arguments. It runs long enough that starting an
+        // 'inspect' process on a busy machine (seconds) cannot outlast it.
+        AsyncResult<int> slow = App.Send(Jobs.Slow.Signature(7, 15_000));
+        string active = await Poll.UntilAsync(
+            async () =>
+            {
+                (int exit, string output) = await ProgramProcess.RunAsync(WorkerProgram, "inspect", "active", "--broker", Broker.Url);
+                Assert.True(exit == 0, output);
+                return output;
+            },
+            output => output.Contains(slow.Id, StringComparison.Ordinal),
+            "the running task in 'inspect active'");
 
         Assert.Contains(slow.Id, active, StringComparison.Ordinal);
         Assert.Contains(Jobs.Slow.Name, active, StringComparison.Ordinal);
