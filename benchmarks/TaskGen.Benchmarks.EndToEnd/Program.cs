@@ -23,7 +23,8 @@ const string Usage = """
       --in-flight N          calls each contender keeps outstanding (default 500)
       --only LIST            any of raw,taskgen,raw-batched,taskgen-single-acks,latency,taskgen-retry,masstransit,
                              celery,publish,footprint,startup,scale-queues,scale-workers,pending,aot (default: all
-                             of these), or raw-direct-reply (the raw floor answering by direct reply-to), or soak
+                             of these), or raw-direct-reply (the raw floor answering by direct reply-to), or
+                             taskgen-unconfirmed (results sent unconfirmed, WorkerConfirmResults = false), or soak
                              (connection drops under a consumer timeout; about 2 minutes, never part of the default)
       --soak-tasks N         tasks sent in the soak (default 10000)
       --soak-task-ms N       how long each soak task runs (default 50)
@@ -116,6 +117,7 @@ try
     await Run("raw-batched", () => RawRoundTrip.RunAsync(broker, tasks, concurrency, warmup, batchedAcks: true));
     await Run("raw-direct-reply", () => RawRoundTrip.RunAsync(broker, tasks, concurrency, warmup, directReply: true));
     await Run("taskgen-single-acks", () => TaskGenRoundTrip.RunAsync(broker, tasks, concurrency, warmup, ackBatchSize: 1));
+    await Run("taskgen-unconfirmed", () => TaskGenRoundTrip.RunAsync(broker, tasks, concurrency, warmup, confirmResults: false));
     foreach ((int inFlight, int calls) in new[] { (1, 1.0), (10, 2.5), (500, 5.0) }.Select(l => (l.Item1, (int)(Number("--latency-calls", 2_000) * l.Item2))))
     {
         await Run("latency", () => RawRoundTrip.RunAsync(broker, calls, concurrency, Math.Min(warmup, 500), $"latency-{inFlight}", inFlight));

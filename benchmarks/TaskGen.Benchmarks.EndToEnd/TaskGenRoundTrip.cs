@@ -13,12 +13,14 @@ internal static class TaskGenRoundTrip
     /// <param name="workload">The workload's name in the report; round-trip unless a latency run names its calls in flight.</param>
     /// <param name="inFlight">Overrides the harness's calls in flight, for the latency workloads.</param>
     /// <param name="ackBatchSize">The worker's <see cref="TaskAppOptions.WorkerAckBatchSize"/>; 1 acknowledges each task on its own.</param>
-    public static async Task<Measurement> RunAsync(string brokerUrl, int tasks, int concurrency, int warmup, bool retryOnce = false, string workload = "round-trip", int? inFlight = null, int? ackBatchSize = null)
+    /// <param name="confirmResults">The worker's <see cref="TaskAppOptions.WorkerConfirmResults"/>; false sends results unconfirmed, as Celery does.</param>
+    public static async Task<Measurement> RunAsync(string brokerUrl, int tasks, int concurrency, int warmup, bool retryOnce = false, string workload = "round-trip", int? inFlight = null, int? ackBatchSize = null, bool confirmResults = true)
     {
         await using TaskApp workerApp = TaskApp.Create(b =>
         {
             b.Options.BrokerUrl = brokerUrl;
             b.Options.WorkerAckBatchSize = ackBatchSize ?? b.Options.WorkerAckBatchSize;
+            b.Options.WorkerConfirmResults = confirmResults;
             b.AddTaskGenBenchmarksEndToEndTasks();
         });
         await using TaskApp producer = TaskApp.Create(b => b.Options.BrokerUrl = brokerUrl);
@@ -34,7 +36,7 @@ internal static class TaskGenRoundTrip
         }
 
         (long finished, long frames) before = RabbitMqAckBatch.Tally;
-        Measurement measured = await Harness.MeasureAsync(retryOnce ? "taskgen-retry" : ackBatchSize == 1 ? "taskgen-single-acks" : "taskgen", retryOnce ? "retried-once" : workload, tasks, warmup, CallAsync, inFlight);
+        Measurement measured = await Harness.MeasureAsync(retryOnce ? "taskgen-retry" : ackBatchSize == 1 ? "taskgen-single-acks" : confirmResults ? "taskgen" : "taskgen-unconfirmed", retryOnce ? "retried-once" : workload, tasks, warmup, CallAsync, inFlight);
         await worker.StopAsync();
         (long finished, long frames) after = RabbitMqAckBatch.Tally;
         return after.finished > before.finished ? measured with { AckFramesPerTask = (double)(after.frames - before.frames) / (after.finished - before.finished) } : measured;
