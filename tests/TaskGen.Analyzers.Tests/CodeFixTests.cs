@@ -8,7 +8,7 @@ namespace TaskGen.Analyzers.Tests;
 public sealed class CodeFixTests
 {
     [Fact]
-    public Task DeclareQueue_AddsTheAssemblyAttributeAfterTheUsings() =>
+    public Task DeclareQueueAddsTheAssemblyAttributeAfterTheUsings() =>
         CodeFixTest<QueueAnalyzer, DeclareQueueCodeFixProvider>.VerifyAsync(
             """
             using TaskGen;
@@ -36,7 +36,7 @@ public sealed class CodeFixTests
             """);
 
     [Fact]
-    public Task DeclareQueue_FromACallSite_GoesAfterTheExistingDeclarations() =>
+    public Task DeclareQueueFromACallSiteGoesAfterTheExistingDeclarations() =>
         CodeFixTest<QueueAnalyzer, DeclareQueueCodeFixProvider>.VerifyAsync(
             """
             using TaskGen;
@@ -65,7 +65,7 @@ public sealed class CodeFixTests
             """);
 
     [Fact]
-    public Task MakeStatic_AddsTheModifierInItsPlace() =>
+    public Task MakeStaticAddsTheModifierInItsPlace() =>
         CodeFixTest<TaskShapeAnalyzer, MakeTaskStaticCodeFixProvider>.VerifyAsync(
             """
             using TaskGen;
@@ -91,7 +91,7 @@ public sealed class CodeFixTests
             """);
 
     [Fact]
-    public Task RemoveRef_PassesTheParameterByValue() =>
+    public Task RemoveRefPassesTheParameterByValue() =>
         CodeFixTest<TaskShapeAnalyzer, RemoveRefModifierCodeFixProvider>.VerifyAsync(
             """
             using TaskGen;
@@ -117,7 +117,7 @@ public sealed class CodeFixTests
             """);
 
     [Fact]
-    public Task AddToJsonContext_AddsJsonSerializableToTheContextClass() =>
+    public Task AddToJsonContextAddsJsonSerializableToTheContextClass() =>
         CodeFixTest<SerializationAnalyzer, AddToJsonContextCodeFixProvider>.VerifyAsync(
             """
             using System.Text.Json.Serialization;
@@ -172,7 +172,7 @@ public sealed class CodeFixTests
             """);
 
     [Fact]
-    public Task AddToJsonContext_OnAContextWithoutAttributes_KeepsItsComment()
+    public Task AddToJsonContextOnAContextWithoutAttributesKeepsItsComment()
     {
         var test = new CodeFixTest<SerializationAnalyzer, AddToJsonContextCodeFixProvider>();
         test.TestState.Sources.Add("""
@@ -232,7 +232,7 @@ public sealed class CodeFixTests
     }
 
     [Fact]
-    public Task UseQueuesConstant_ReplacesTheLiteral()
+    public Task UseQueuesConstantReplacesTheLiteral()
     {
         const string queues = """
             namespace TestProject

@@ -31,7 +31,7 @@ public sealed class CompilerTests
     [InlineData("public static int Send(object x) => 0;", "TG0105")]
     [InlineData("public static int Send(Letter x) => 0;", "TG0109")]
     [InlineData("public static int Send(System.Collections.Generic.Dictionary<int, int> x) => 0;", "TG0110")]
-    public async Task InvalidTask_GetsNoGeneratedCode_AndExactlyOneDiagnostic(string method, string id)
+    public async Task InvalidTaskGetsNoGeneratedCodeAndExactlyOneDiagnostic(string method, string id)
     {
         string source = $$"""
             using TaskGen;
@@ -58,7 +58,7 @@ public sealed class CompilerTests
     }
 
     [Fact]
-    public async Task BrokenSample_ShowsEachDiagnosticWithFileLineAndColumn()
+    public async Task BrokenSampleShowsEachDiagnosticWithFileLineAndColumn()
     {
         const string broken = """
             using System;
@@ -112,7 +112,7 @@ public sealed class CompilerTests
     }
 
     [Fact]
-    public async Task ThousandTasks_AnalyzerTime()
+    public async Task ThousandTasksAnalyzerTime()
     {
         const int classes = 50, perClass = 20;
         var sources = new List<(string, string)>

@@ -7,7 +7,7 @@ namespace TaskGen.Analyzers.Tests;
 public sealed class OptionsAnalyzerTests
 {
     [Fact]
-    public Task NegativeCountdown_IsReported() => Verify.VerifyAsync("""
+    public Task NegativeCountdownIsReported() => Verify.VerifyAsync("""
         using System;
         using TaskGen;
         namespace App;
@@ -23,7 +23,7 @@ public sealed class OptionsAnalyzerTests
         """);
 
     [Fact]
-    public Task ExpiryBeforeTheRunTime_IsReported() => Verify.VerifyAsync("""
+    public Task ExpiryBeforeTheRunTimeIsReported() => Verify.VerifyAsync("""
         using System;
         using TaskGen;
         namespace App;
@@ -46,7 +46,7 @@ public sealed class OptionsAnalyzerTests
         """);
 
     [Fact]
-    public Task ExpiryAfterTheRunTime_OrNotComparable_IsNotReported() => Verify.VerifyAsync("""
+    public Task ExpiryAfterTheRunTimeOrNotComparableIsNotReported() => Verify.VerifyAsync("""
         using System;
         using TaskGen;
         namespace App;
@@ -65,7 +65,7 @@ public sealed class OptionsAnalyzerTests
         """);
 
     [Fact]
-    public Task NonPositiveExpiresIn_IsReported() => Verify.VerifyAsync("""
+    public Task NonPositiveExpiresInIsReported() => Verify.VerifyAsync("""
         using System;
         using TaskGen;
         namespace App;
@@ -78,7 +78,7 @@ public sealed class OptionsAnalyzerTests
         """);
 
     [Fact]
-    public Task NonPositiveResultTimeout_IsReported() => Verify.VerifyAsync("""
+    public Task NonPositiveResultTimeoutIsReported() => Verify.VerifyAsync("""
         using System;
         using System.Threading;
         using System.Threading.Tasks;

@@ -39,7 +39,7 @@ public sealed class QueueAnalyzerTests
         """;
 
     [Fact]
-    public Task TaskOnAnUndeclaredQueue_IsReportedOnTheQueueLiteral() => Verify.VerifyAsync("""
+    public Task TaskOnAnUndeclaredQueueIsReportedOnTheQueueLiteral() => Verify.VerifyAsync("""
         using TaskGen;
         [assembly: TaskQueue("calc")]
         namespace App;
@@ -53,7 +53,7 @@ public sealed class QueueAnalyzerTests
         """);
 
     [Fact]
-    public async Task QueueDeclaredInAReferencedAssembly_IsDeclared()
+    public async Task QueueDeclaredInAReferencedAssemblyIsDeclared()
     {
         MetadataReference library = await TestReferences.CompileLibraryAsync("Lib", """
             using TaskGen;
@@ -75,7 +75,7 @@ public sealed class QueueAnalyzerTests
     }
 
     [Fact]
-    public Task CallSiteQueueConstant_NamingAnUndeclaredQueue_IsReported() => new Verify("""
+    public Task CallSiteQueueConstantNamingAnUndeclaredQueueIsReported() => new Verify("""
         using TaskGen;
         [assembly: TaskQueue("calc")]
         namespace App;
@@ -92,7 +92,7 @@ public sealed class QueueAnalyzerTests
         """).RunAsync();
 
     [Fact]
-    public Task RoutingKeyOnTheDefaultExchange_NamingNoQueue_IsReported() => Verify.VerifyAsync("""
+    public Task RoutingKeyOnTheDefaultExchangeNamingNoQueueIsReported() => Verify.VerifyAsync("""
         using TaskGen;
         [assembly: TaskQueue("calc")]
         namespace App;
@@ -105,7 +105,7 @@ public sealed class QueueAnalyzerTests
         """);
 
     [Fact]
-    public async Task QueueDeclaredWithTwoKinds_IsReported()
+    public async Task QueueDeclaredWithTwoKindsIsReported()
     {
         MetadataReference library = await TestReferences.CompileLibraryAsync("Lib", """
             using TaskGen;
@@ -127,7 +127,7 @@ public sealed class QueueAnalyzerTests
     }
 
     [Fact]
-    public Task QueueDeclaredTwiceWithTwoKinds_InOneAssembly_IsReportedOnBoth() => Verify.VerifyAsync("""
+    public Task QueueDeclaredTwiceWithTwoKindsInOneAssemblyIsReportedOnBoth() => Verify.VerifyAsync("""
         using TaskGen;
         [assembly: TaskQueue({|TG0204:"fleet"|})]
         [assembly: TaskQueue({|TG0204:"fleet"|}, Broadcast = true)]
@@ -138,7 +138,7 @@ public sealed class QueueAnalyzerTests
         """);
 
     [Fact]
-    public Task QueueDeclaredTwiceWithTwoTypes_IsReportedOnBoth_AndAnUntypedDeclarationClashesWithNeither() => Verify.VerifyAsync("""
+    public Task QueueDeclaredTwiceWithTwoTypesIsReportedOnBothAndAnUntypedDeclarationClashesWithNeither() => Verify.VerifyAsync("""
         using TaskGen;
         [assembly: TaskQueue({|TG0204:"ledger"|}, Type = QueueType.Quorum)]
         [assembly: TaskQueue({|TG0204:"ledger"|}, Type = QueueType.Classic)]
@@ -151,7 +151,7 @@ public sealed class QueueAnalyzerTests
         """);
 
     [Fact]
-    public Task BroadcastQueueDeclaredAsQuorum_IsReported() => Verify.VerifyAsync("""
+    public Task BroadcastQueueDeclaredAsQuorumIsReported() => Verify.VerifyAsync("""
         using TaskGen;
         [assembly: TaskQueue("fleet", Broadcast = true, Type = {|TG0210:QueueType.Quorum|})]
         namespace App;
@@ -159,7 +159,7 @@ public sealed class QueueAnalyzerTests
         """);
 
     [Fact]
-    public Task BroadcastQueueOfDefaultOrClassicType_AndQuorumDirectQueue_AreNotReported() => Verify.VerifyAsync("""
+    public Task BroadcastQueueOfDefaultOrClassicTypeAndQuorumDirectQueueAreNotReported() => Verify.VerifyAsync("""
         using TaskGen;
         [assembly: TaskQueue("fleet", Broadcast = true, Type = QueueType.Classic)]
         [assembly: TaskQueue("crowd", Broadcast = true, Type = QueueType.Default)]
@@ -169,7 +169,7 @@ public sealed class QueueAnalyzerTests
         """);
 
     [Fact]
-    public Task InvalidQueueNames_AreReported() => Verify.VerifyAsync($$"""
+    public Task InvalidQueueNamesAreReported() => Verify.VerifyAsync($$"""
         using TaskGen;
         [assembly: TaskQueue({|TG0205:""|})]
         [assembly: TaskQueue({|TG0205:"amq.work"|})]
@@ -185,7 +185,7 @@ public sealed class QueueAnalyzerTests
         """);
 
     [Fact]
-    public Task SingleResultAwaitedFromABroadcastQueue_IsReported() => new Verify(Declarations, Stub + """
+    public Task SingleResultAwaitedFromABroadcastQueueIsReported() => new Verify(Declarations, Stub + """
         namespace App
         {
             using System.Threading.Tasks;
@@ -207,7 +207,7 @@ public sealed class QueueAnalyzerTests
         """).RunAsync();
 
     [Fact]
-    public Task BroadcastToADirectQueue_IsReported() => new Verify(Declarations, Stub + """
+    public Task BroadcastToADirectQueueIsReported() => new Verify(Declarations, Stub + """
         namespace App
         {
             using TaskGen;
@@ -220,7 +220,7 @@ public sealed class QueueAnalyzerTests
         """).RunAsync();
 
     [Fact]
-    public Task GeneratedConstantInATaskAttribute_IsReported() => new Verify("""
+    public Task GeneratedConstantInATaskAttributeIsReported() => new Verify("""
         using TaskGen;
         [assembly: TaskQueue("calc")]
         namespace App;
@@ -233,7 +233,7 @@ public sealed class QueueAnalyzerTests
         """, GeneratedQueues).RunAsync();
 
     [Fact]
-    public Task QueueLiteralWithAGeneratedConstant_SuggestsTheConstant() => new Verify("""
+    public Task QueueLiteralWithAGeneratedConstantSuggestsTheConstant() => new Verify("""
         using TaskGen;
         [assembly: TaskQueue("calc")]
         namespace App;
@@ -245,7 +245,7 @@ public sealed class QueueAnalyzerTests
         """, GeneratedQueues).RunAsync();
 
     [Fact]
-    public Task QueueLiteralWithoutAGeneratedConstant_SuggestsNothing() => Verify.VerifyAsync("""
+    public Task QueueLiteralWithoutAGeneratedConstantSuggestsNothing() => Verify.VerifyAsync("""
         using TaskGen;
         [assembly: TaskQueue("calc")]
         namespace App;

@@ -15,7 +15,7 @@ public sealed class RetryPolicyAnalyzerTests
         """;
 
     [Fact]
-    public Task RetryForANonExceptionType_IsReportedOnItsTypeof() => Verify.VerifyAsync("""
+    public Task RetryForANonExceptionTypeIsReportedOnItsTypeof() => Verify.VerifyAsync("""
         using System;
         using TaskGen;
         namespace App;
@@ -28,7 +28,7 @@ public sealed class RetryPolicyAnalyzerTests
         """);
 
     [Fact]
-    public Task RetryForExceptionTypes_IsNotReported() => Verify.VerifyAsync("""
+    public Task RetryForExceptionTypesIsNotReported() => Verify.VerifyAsync("""
         using System;
         using TaskGen;
         namespace App;
@@ -43,7 +43,7 @@ public sealed class RetryPolicyAnalyzerTests
         """);
 
     [Fact]
-    public Task RetrySettingsOutOfRange_AreReportedOnTheirValues() => Verify.VerifyAsync("""
+    public Task RetrySettingsOutOfRangeAreReportedOnTheirValues() => Verify.VerifyAsync("""
         using TaskGen;
         namespace App;
         public static class Jobs
@@ -60,7 +60,7 @@ public sealed class RetryPolicyAnalyzerTests
         """);
 
     [Fact]
-    public async Task RetrySettingOutOfRange_NamesTheSettingItsValueAndWhatIsValid()
+    public async Task RetrySettingOutOfRangeNamesTheSettingItsValueAndWhatIsValid()
     {
         var test = new Verify("""
             using TaskGen;
@@ -82,7 +82,7 @@ public sealed class RetryPolicyAnalyzerTests
     }
 
     [Fact]
-    public Task RetrySettingsInRange_OrLeftUnset_AreNotReported() => Verify.VerifyAsync("""
+    public Task RetrySettingsInRangeOrLeftUnsetAreNotReported() => Verify.VerifyAsync("""
         using TaskGen;
         namespace App;
         public static class Jobs
@@ -95,7 +95,7 @@ public sealed class RetryPolicyAnalyzerTests
         """);
 
     [Fact]
-    public Task RateLimitThatDoesNotParse_IsReportedOnTheString() => Verify.VerifyAsync("""
+    public Task RateLimitThatDoesNotParseIsReportedOnTheString() => Verify.VerifyAsync("""
         using TaskGen;
         namespace App;
         public static class Jobs
@@ -112,7 +112,7 @@ public sealed class RetryPolicyAnalyzerTests
         """);
 
     [Fact]
-    public Task RateLimitThatParses_IsNotReported() => Verify.VerifyAsync("""
+    public Task RateLimitThatParsesIsNotReported() => Verify.VerifyAsync("""
         using TaskGen;
         namespace App;
         public static class Jobs
@@ -143,7 +143,7 @@ public sealed class RetryPolicyAnalyzerTests
     [InlineData("/s")]
     [InlineData("10/")]
     [InlineData("")]
-    public void RateRule_AgreesWithTheRuntime(string text)
+    public void RateRuleAgreesWithTheRuntime(string text)
     {
         bool runtime;
         try
@@ -160,7 +160,7 @@ public sealed class RetryPolicyAnalyzerTests
     }
 
     [Fact]
-    public Task RetrySettingsOnABroadcastTask_AreReportedOnTheFirst() => new Verify(Declarations, """
+    public Task RetrySettingsOnABroadcastTaskAreReportedOnTheFirst() => new Verify(Declarations, """
         using System;
         using TaskGen;
         namespace App;
@@ -173,7 +173,7 @@ public sealed class RetryPolicyAnalyzerTests
         """).RunAsync();
 
     [Fact]
-    public async Task RetrySettingsOnABroadcastTask_NameTheTaskTheQueueAndTheSettings()
+    public async Task RetrySettingsOnABroadcastTaskNameTheTaskTheQueueAndTheSettings()
     {
         var test = new Verify(Declarations, """
             using TaskGen;
@@ -189,7 +189,7 @@ public sealed class RetryPolicyAnalyzerTests
     }
 
     [Fact]
-    public async Task RetrySettingsOnATaskOfABroadcastQueueDeclaredInAReferencedAssembly_AreReported()
+    public async Task RetrySettingsOnATaskOfABroadcastQueueDeclaredInAReferencedAssemblyAreReported()
     {
         MetadataReference library = await TestReferences.CompileLibraryAsync("Lib", """
             using TaskGen;
@@ -208,7 +208,7 @@ public sealed class RetryPolicyAnalyzerTests
     }
 
     [Fact]
-    public Task RetrySettingsOnADirectTask_OrABroadcastTaskWithoutThem_AreNotReported() => new Verify(Declarations, """
+    public Task RetrySettingsOnADirectTaskOrABroadcastTaskWithoutThemAreNotReported() => new Verify(Declarations, """
         using System;
         using TaskGen;
         namespace App;

@@ -22,7 +22,7 @@ public sealed class SerializationAnalyzerTests
         """;
 
     [Fact]
-    public Task Delegates_AreReported_AlsoInsideCollections() => Verify.VerifyAsync("""
+    public Task DelegatesAreReportedAlsoInsideCollections() => Verify.VerifyAsync("""
         using System;
         using System.Collections.Generic;
         using System.Linq.Expressions;
@@ -38,7 +38,7 @@ public sealed class SerializationAnalyzerTests
         """);
 
     [Fact]
-    public Task Primitives_AreNotReported() => Verify.VerifyAsync("""
+    public Task PrimitivesAreNotReported() => Verify.VerifyAsync("""
         using System;
         using System.Collections.Generic;
         using System.Threading.Tasks;
@@ -53,7 +53,7 @@ public sealed class SerializationAnalyzerTests
         """);
 
     [Fact]
-    public Task PointersRefStructsAndHandles_AreReported() => Verify.VerifyAsync("""
+    public Task PointersRefStructsAndHandlesAreReported() => Verify.VerifyAsync("""
         using System;
         using TaskGen;
         namespace App;
@@ -67,7 +67,7 @@ public sealed class SerializationAnalyzerTests
         """);
 
     [Fact]
-    public Task DisposableHandles_AreReported() => Verify.VerifyAsync("""
+    public Task DisposableHandlesAreReported() => Verify.VerifyAsync("""
         using System.IO;
         using System.Net.Http;
         using TaskGen;
@@ -83,7 +83,7 @@ public sealed class SerializationAnalyzerTests
         """);
 
     [Fact]
-    public Task TasksTokensAndContextsAsData_AreReported() => Verify.VerifyAsync("""
+    public Task TasksTokensAndContextsAsDataAreReported() => Verify.VerifyAsync("""
         using System.Collections.Generic;
         using System.Threading;
         using System.Threading.Tasks;
@@ -100,7 +100,7 @@ public sealed class SerializationAnalyzerTests
         """);
 
     [Fact]
-    public Task ObjectAndDynamic_AreReported() => Verify.VerifyAsync("""
+    public Task ObjectAndDynamicAreReported() => Verify.VerifyAsync("""
         using System.Collections.Generic;
         using TaskGen;
         namespace App;
@@ -114,7 +114,7 @@ public sealed class SerializationAnalyzerTests
         """);
 
     [Fact]
-    public Task InterfacesAndAbstractClasses_AreReported() => Verify.VerifyAsync(Context + """
+    public Task InterfacesAndAbstractClassesAreReported() => Verify.VerifyAsync(Context + """
 
         public static class Jobs
         {
@@ -125,7 +125,7 @@ public sealed class SerializationAnalyzerTests
         """);
 
     [Fact]
-    public Task TypeParameters_AreReported() => Verify.VerifyAsync("""
+    public Task TypeParametersAreReported() => Verify.VerifyAsync("""
         using TaskGen;
         namespace App;
         public static class Jobs
@@ -136,7 +136,7 @@ public sealed class SerializationAnalyzerTests
         """);
 
     [Fact]
-    public async Task RecordMissingFromTheContext_IsReportedWithTheContextToAddItTo()
+    public async Task RecordMissingFromTheContextIsReportedWithTheContextToAddItTo()
     {
         var test = new Verify(Context + """
 
@@ -152,7 +152,7 @@ public sealed class SerializationAnalyzerTests
     }
 
     [Fact]
-    public Task RecordWithoutAnyContext_IsReported() => Verify.VerifyAsync("""
+    public Task RecordWithoutAnyContextIsReported() => Verify.VerifyAsync("""
         using TaskGen;
         namespace App;
         public sealed record Invoice(int Id);
@@ -165,7 +165,7 @@ public sealed class SerializationAnalyzerTests
         """);
 
     [Fact]
-    public Task NonStringDictionaryKeys_AreReported() => Verify.VerifyAsync("""
+    public Task NonStringDictionaryKeysAreReported() => Verify.VerifyAsync("""
         using System.Collections.Generic;
         using TaskGen;
         namespace App;
@@ -178,7 +178,7 @@ public sealed class SerializationAnalyzerTests
         """);
 
     [Fact]
-    public Task FrameworkTypesWithoutAWireFormat_AreReported() => Verify.VerifyAsync("""
+    public Task FrameworkTypesWithoutAWireFormatAreReported() => Verify.VerifyAsync("""
         using System;
         using System.Collections.Generic;
         using TaskGen;

@@ -8,7 +8,7 @@ namespace TaskGen.Analyzers.Tests;
 public sealed class TaskShapeAnalyzerTests
 {
     [Fact]
-    public Task InstanceMethod_IsReported() => Verify.VerifyAsync("""
+    public Task InstanceMethodIsReported() => Verify.VerifyAsync("""
         using TaskGen;
         namespace App;
         public class Jobs
@@ -18,7 +18,7 @@ public sealed class TaskShapeAnalyzerTests
         """);
 
     [Fact]
-    public Task StaticMethod_IsNotReported() => Verify.VerifyAsync("""
+    public Task StaticMethodIsNotReported() => Verify.VerifyAsync("""
         using TaskGen;
         namespace App;
         public class Jobs
@@ -29,7 +29,7 @@ public sealed class TaskShapeAnalyzerTests
         """);
 
     [Fact]
-    public Task GenericMethodAndGenericType_AreReported() => Verify.VerifyAsync("""
+    public Task GenericMethodAndGenericTypeAreReported() => Verify.VerifyAsync("""
         using TaskGen;
         namespace App;
         public static class Jobs
@@ -43,7 +43,7 @@ public sealed class TaskShapeAnalyzerTests
         """);
 
     [Fact]
-    public Task MethodInNonGenericNestedType_IsNotReported() => Verify.VerifyAsync("""
+    public Task MethodInNonGenericNestedTypeIsNotReported() => Verify.VerifyAsync("""
         using TaskGen;
         namespace App;
         public static class Outer
@@ -56,7 +56,7 @@ public sealed class TaskShapeAnalyzerTests
         """);
 
     [Fact]
-    public Task RefOutInParameters_AreReportedOnTheModifier() => Verify.VerifyAsync("""
+    public Task RefOutInParametersAreReportedOnTheModifier() => Verify.VerifyAsync("""
         using TaskGen;
         namespace App;
         public static class Jobs
@@ -66,7 +66,7 @@ public sealed class TaskShapeAnalyzerTests
         """);
 
     [Fact]
-    public Task ParamsAndThisParameters_AreNotReported() => Verify.VerifyAsync("""
+    public Task ParamsAndThisParametersAreNotReported() => Verify.VerifyAsync("""
         using TaskGen;
         namespace App;
         public static class Jobs
@@ -76,7 +76,7 @@ public sealed class TaskShapeAnalyzerTests
         """);
 
     [Fact]
-    public Task RefReturn_IsReported() => Verify.VerifyAsync("""
+    public Task RefReturnIsReported() => Verify.VerifyAsync("""
         using TaskGen;
         namespace App;
         public static class Jobs
@@ -88,7 +88,7 @@ public sealed class TaskShapeAnalyzerTests
         """);
 
     [Fact]
-    public Task PrivateMethodOrContainer_IsReported() => Verify.VerifyAsync("""
+    public Task PrivateMethodOrContainerIsReported() => Verify.VerifyAsync("""
         using TaskGen;
         namespace App;
         public class Jobs
@@ -103,7 +103,7 @@ public sealed class TaskShapeAnalyzerTests
         """);
 
     [Fact]
-    public Task FileLocalContainer_IsReported() => Verify.VerifyAsync("""
+    public Task FileLocalContainerIsReported() => Verify.VerifyAsync("""
         using TaskGen;
         namespace App;
         file static class Jobs
@@ -117,7 +117,7 @@ public sealed class TaskShapeAnalyzerTests
         """);
 
     [Fact]
-    public Task InternalAndProtectedInternal_AreNotReported() => Verify.VerifyAsync("""
+    public Task InternalAndProtectedInternalAreNotReported() => Verify.VerifyAsync("""
         using TaskGen;
         namespace App;
         internal class Jobs
@@ -132,7 +132,7 @@ public sealed class TaskShapeAnalyzerTests
         """);
 
     [Fact]
-    public Task MethodInInterface_IsReported() => Verify.VerifyAsync("""
+    public Task MethodInInterfaceIsReported() => Verify.VerifyAsync("""
         using TaskGen;
         namespace App;
         public interface IJobs
@@ -146,7 +146,7 @@ public sealed class TaskShapeAnalyzerTests
         """);
 
     [Fact]
-    public Task AsyncStreamReturn_IsReported() => Verify.VerifyAsync("""
+    public Task AsyncStreamReturnIsReported() => Verify.VerifyAsync("""
         using System.Collections.Generic;
         using System.Threading.Tasks;
         using TaskGen;
@@ -159,7 +159,7 @@ public sealed class TaskShapeAnalyzerTests
         """);
 
     [Fact]
-    public Task TaskTypes_AreNotReported() => Verify.VerifyAsync("""
+    public Task TaskTypesAreNotReported() => Verify.VerifyAsync("""
         using System.Threading.Tasks;
         using TaskGen;
         namespace App;
@@ -174,7 +174,7 @@ public sealed class TaskShapeAnalyzerTests
         """);
 
     [Fact]
-    public Task DuplicateNames_AreReportedOnEachTask() => Verify.VerifyAsync("""
+    public Task DuplicateNamesAreReportedOnEachTask() => Verify.VerifyAsync("""
         using TaskGen;
         namespace App;
         public static class A
@@ -188,7 +188,7 @@ public sealed class TaskShapeAnalyzerTests
         """);
 
     [Fact]
-    public Task DistinctNames_AreNotReported() => Verify.VerifyAsync("""
+    public Task DistinctNamesAreNotReported() => Verify.VerifyAsync("""
         using TaskGen;
         namespace App;
         public static class A
@@ -203,7 +203,7 @@ public sealed class TaskShapeAnalyzerTests
         """);
 
     [Fact]
-    public async Task NameOfATaskInAReferencedAssembly_IsReported()
+    public async Task NameOfATaskInAReferencedAssemblyIsReported()
     {
         Microsoft.CodeAnalysis.MetadataReference library = await TestReferences.CompileLibraryAsync("Lib", """
             using TaskGen;
@@ -227,7 +227,7 @@ public sealed class TaskShapeAnalyzerTests
     }
 
     [Fact]
-    public Task EmptyName_IsReportedOnTheLiteral() => Verify.VerifyAsync("""
+    public Task EmptyNameIsReportedOnTheLiteral() => Verify.VerifyAsync("""
         using TaskGen;
         namespace App;
         public static class Jobs
@@ -238,7 +238,7 @@ public sealed class TaskShapeAnalyzerTests
         """);
 
     [Fact]
-    public Task SecondTokenOrContext_IsReportedOnItsType() => Verify.VerifyAsync("""
+    public Task SecondTokenOrContextIsReportedOnItsType() => Verify.VerifyAsync("""
         using System.Threading;
         using TaskGen;
         namespace App;
@@ -251,7 +251,7 @@ public sealed class TaskShapeAnalyzerTests
         """);
 
     [Fact]
-    public Task UnresolvableServiceParameters_AreReportedOnTheParameter() => Verify.VerifyAsync("""
+    public Task UnresolvableServiceParametersAreReportedOnTheParameter() => Verify.VerifyAsync("""
         using System.Threading;
         using TaskGen;
         namespace App;
@@ -266,7 +266,7 @@ public sealed class TaskShapeAnalyzerTests
         """);
 
     [Fact]
-    public Task ServiceParameters_AreNeitherReportedNorCheckedAsData() => Verify.VerifyAsync("""
+    public Task ServiceParametersAreNeitherReportedNorCheckedAsData() => Verify.VerifyAsync("""
         using System;
         using System.Threading;
         using TaskGen;
@@ -280,7 +280,7 @@ public sealed class TaskShapeAnalyzerTests
         """);
 
     [Fact]
-    public Task OverloadedTasks_AreReported() => Verify.VerifyAsync("""
+    public Task OverloadedTasksAreReported() => Verify.VerifyAsync("""
         using TaskGen;
         namespace App;
         public static class Jobs
@@ -291,7 +291,7 @@ public sealed class TaskShapeAnalyzerTests
         """);
 
     [Fact]
-    public Task SameMethodNameInTwoClasses_OrOverloadThatIsNoTask_IsNotReported() => Verify.VerifyAsync("""
+    public Task SameMethodNameInTwoClassesOrOverloadThatIsNoTaskIsNotReported() => Verify.VerifyAsync("""
         using TaskGen;
         namespace App;
         public static class A

@@ -15,7 +15,7 @@ namespace TaskGen.Integration.Tests;
 public sealed class SentinelTlsTests(RabbitMqFixture broker, RedisSentinelTlsFixture sentinel, ITestOutputHelper output) : IntegrationTest(broker), IClassFixture<RedisSentinelTlsFixture>
 {
     [Fact]
-    public async Task WithThePrivateCaTrusted_AResultRoundTripsThroughTheSentinels()
+    public async Task WithThePrivateCaTrustedAResultRoundTripsThroughTheSentinels()
     {
         await using ProgramProcess worker = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work", "sentinel-tls@%h", 2, sentinel.WorkerEnvironment);
         await using TaskApp app = TaskApp.Create(b =>
@@ -30,11 +30,11 @@ public sealed class SentinelTlsTests(RabbitMqFixture broker, RedisSentinelTlsFix
     }
 
     [Fact]
-    public Task KillingThePrimaryMidStreamOverTls_LosesNoResultAndRunsNoTaskTwice() =>
+    public Task KillingThePrimaryMidStreamOverTlsLosesNoResultAndRunsNoTaskTwice() =>
         SentinelFaultTests.KillThePrimaryMidStreamAsync(Broker, sentinel, 100, output);
 
     [Fact]
-    public async Task WithoutThePrivateCa_TheCallerIsToldTheCertificateIsUntrustedAndWhatToSet()
+    public async Task WithoutThePrivateCaTheCallerIsToldTheCertificateIsUntrustedAndWhatToSet()
     {
         await using TaskApp app = TaskApp.Create(b =>
         {
@@ -52,7 +52,7 @@ public sealed class SentinelTlsTests(RabbitMqFixture broker, RedisSentinelTlsFix
     }
 
     [Fact]
-    public async Task ARedissUrlWithoutThePrivateCa_IsRefusedInTheSameWordsAndWithItARoundTrip()
+    public async Task ARedissUrlWithoutThePrivateCaIsRefusedInTheSameWordsAndWithItARoundTrip()
     {
         // One server dialled directly: the library would otherwise time its commands out without saying why.
         string url = await sentinel.ReadPrimaryUrlAsync();

@@ -18,7 +18,7 @@ namespace TaskGen.Integration.Tests;
 public sealed class TlsTests(RabbitMqFixture broker) : IntegrationTest(broker)
 {
     [Fact]
-    public async Task WithThePrivateCaTrusted_ATaskRoundTripsOverTls()
+    public async Task WithThePrivateCaTrustedATaskRoundTripsOverTls()
     {
         var environment = new Dictionary<string, string> { ["TaskGen__BrokerTlsCaCertificate"] = Broker.TlsCaCertificate };
         await using ProgramProcess worker = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.TlsUrl, "work", "tls@%h", 2, environment);
@@ -33,7 +33,7 @@ public sealed class TlsTests(RabbitMqFixture broker) : IntegrationTest(broker)
     }
 
     [Fact]
-    public async Task AHostTheCertificateDoesNotName_IsRefusedEvenWithTheCaTrusted()
+    public async Task AHostTheCertificateDoesNotNameIsRefusedEvenWithTheCaTrusted()
     {
         // The same listener by address: the chain is trusted, only the name is wrong.
         string byAddress = Broker.TlsUrl.Replace("@localhost:", "@127.0.0.1:", StringComparison.Ordinal);
@@ -53,7 +53,7 @@ public sealed class TlsTests(RabbitMqFixture broker) : IntegrationTest(broker)
     }
 
     [Fact]
-    public async Task WithoutThePrivateCa_TheBrokerIsRefusedAsUntrusted()
+    public async Task WithoutThePrivateCaTheBrokerIsRefusedAsUntrusted()
     {
         await using TaskApp app = TaskApp.Create(b => b.Options.BrokerUrl = Broker.TlsUrl);
 
@@ -66,7 +66,7 @@ public sealed class TlsTests(RabbitMqFixture broker) : IntegrationTest(broker)
     }
 
     [Fact]
-    public async Task WithAnotherCaTrusted_TheBrokerIsRefusedAsNotIssuedByIt()
+    public async Task WithAnotherCaTrustedTheBrokerIsRefusedAsNotIssuedByIt()
     {
         // A CA that issued nothing on this node, so only a real chain check can tell it from the right one.
         using ECDsa key = ECDsa.Create(ECCurve.NamedCurves.nistP256);

@@ -9,7 +9,7 @@ namespace TaskGen.Tests.Hosting;
 public sealed class ResultStoreRetryTimeTests
 {
     [Fact]
-    public void WorkerResultStoreRetryTime_DefaultsToAMinuteAndBindsFromConfiguration()
+    public void WorkerResultStoreRetryTimeDefaultsToAMinuteAndBindsFromConfiguration()
     {
         Assert.Equal(TimeSpan.FromSeconds(60), new TaskAppOptions().WorkerResultStoreRetryTime);
 
@@ -25,7 +25,7 @@ public sealed class ResultStoreRetryTimeTests
     }
 
     [Fact]
-    public void WorkerResultStoreRetryTime_OutOfRange_IsRefusedNamingIt()
+    public void WorkerResultStoreRetryTimeOutOfRangeIsRefusedNamingIt()
     {
         foreach (TimeSpan refused in new[] { TimeSpan.FromSeconds(-1), TaskAppOptions.MaxWaitDuration + TimeSpan.FromSeconds(1) })
         {

@@ -16,7 +16,7 @@ public sealed class TaskAppConfigurationTests
     private const string Password = "s3cr3t-Pa55";
 
     [Fact]
-    public void Bind_EveryOption_IsReadFromItsName()
+    public void BindEveryOptionIsReadFromItsName()
     {
         TaskAppOptions options = BindFrom(new()
         {
@@ -70,14 +70,14 @@ public sealed class TaskAppConfigurationTests
     }
 
     [Fact]
-    public void Bind_BrokerTlsCaCertificate_IsUnsetUnlessConfigured()
+    public void BindBrokerTlsCaCertificateIsUnsetUnlessConfigured()
     {
         Assert.Null(BindFrom(new() { ["TaskGen:BrokerUrl"] = "amqps://rabbit/" }).BrokerTlsCaCertificate);
         Assert.Equal("ca/private.pem", BindFrom(new() { ["taskgen:brokertlscacertificate"] = "ca/private.pem" }).BrokerTlsCaCertificate);
     }
 
     [Fact]
-    public void Bind_ResultBackendTlsSettings_AreReadFromTheirNames()
+    public void BindResultBackendTlsSettingsAreReadFromTheirNames()
     {
         TaskAppOptions options = BindFrom(new()
         {
@@ -95,7 +95,7 @@ public sealed class TaskAppConfigurationTests
     }
 
     [Fact]
-    public void Bind_KeysInAnyCase_AreTheSameSetting()
+    public void BindKeysInAnyCaseAreTheSameSetting()
     {
         TaskAppOptions options = BindFrom(new()
         {
@@ -108,7 +108,7 @@ public sealed class TaskAppConfigurationTests
     }
 
     [Fact]
-    public void Bind_UnsetValues_AreLeftAlone()
+    public void BindUnsetValuesAreLeftAlone()
     {
         var options = new TaskAppOptions
         {
@@ -138,7 +138,7 @@ public sealed class TaskAppConfigurationTests
     [InlineData("1.00:00:00", 86_400_000)]
     [InlineData("00:00:30", 30_000)]
     [InlineData("00:01:00.250", 60_250)]
-    public void Bind_Durations_AcceptSecondsOrTimeSpanText(string text, long milliseconds)
+    public void BindDurationsAcceptSecondsOrTimeSpanText(string text, long milliseconds)
     {
         TaskAppOptions options = BindFrom(new()
         {
@@ -155,7 +155,7 @@ public sealed class TaskAppConfigurationTests
     [InlineData("ResultExpires", "-5")]
     [InlineData("WorkerShutdownTimeout", "-00:00:01")]
     [InlineData("WorkerShutdownTimeout", "1e300")]
-    public void Bind_BadDuration_ThrowsNamingTheKeyAndValue(string key, string value)
+    public void BindBadDurationThrowsNamingTheKeyAndValue(string key, string value)
     {
         var ex = Assert.Throws<TaskAppConfigurationException>(() => BindFrom(new() { ["TaskGen:" + key] = value }));
 
@@ -164,7 +164,7 @@ public sealed class TaskAppConfigurationTests
     }
 
     [Fact]
-    public void Bind_AcceptContentArray_KeepsEveryItemInOrder()
+    public void BindAcceptContentArrayKeepsEveryItemInOrder()
     {
         TaskAppOptions options = BindFrom(new()
         {
@@ -177,7 +177,7 @@ public sealed class TaskAppConfigurationTests
     }
 
     [Fact]
-    public void Bind_AcceptContentCommaList_IsSplitAndTrimmed()
+    public void BindAcceptContentCommaListIsSplitAndTrimmed()
     {
         TaskAppOptions options = BindFrom(new() { ["TaskGen:AcceptContent"] = " json, application/json ,," });
 
@@ -185,7 +185,7 @@ public sealed class TaskAppConfigurationTests
     }
 
     [Fact]
-    public void Bind_AcceptContentEmpty_ThrowsRatherThanAcceptingNothing()
+    public void BindAcceptContentEmptyThrowsRatherThanAcceptingNothing()
     {
         var ex = Assert.Throws<TaskAppConfigurationException>(() => BindFrom(new() { ["TaskGen:AcceptContent"] = " , " }));
 
@@ -193,7 +193,7 @@ public sealed class TaskAppConfigurationTests
     }
 
     [Fact]
-    public void Bind_TaskRoutes_KeepDottedAndGlobKeysWhole()
+    public void BindTaskRoutesKeepDottedAndGlobKeysWhole()
     {
         var options = new TaskAppOptions();
         options.TaskRoutes["from.code"] = "code-q";
@@ -219,7 +219,7 @@ public sealed class TaskAppConfigurationTests
     }
 
     [Fact]
-    public void Bind_TaskRouteWithoutQueue_ThrowsNamingTheRoute()
+    public void BindTaskRouteWithoutQueueThrowsNamingTheRoute()
     {
         var ex = Assert.Throws<TaskAppConfigurationException>(() => BindFrom(new() { ["TaskGen:TaskRoutes:tasks.*:Exchange"] = "x" }));
 
@@ -235,7 +235,7 @@ public sealed class TaskAppConfigurationTests
     [InlineData("WorkerMaxBodySize", "")]
     [InlineData("WorkerConfirmResults", "on")]
     [InlineData("ResultBackendUseTls", "yes")]
-    public void Bind_BadBoolOrNumber_ThrowsNamingTheKeyAndValue(string key, string value)
+    public void BindBadBoolOrNumberThrowsNamingTheKeyAndValue(string key, string value)
     {
         var ex = Assert.Throws<TaskAppConfigurationException>(() => BindFrom(new() { ["TaskGen:" + key] = value }));
 
@@ -244,7 +244,7 @@ public sealed class TaskAppConfigurationTests
     }
 
     [Fact]
-    public void Bind_SettingsThatMovedToEachWorker_AreRefusedSayingWhereTheyWent()
+    public void BindSettingsThatMovedToEachWorkerAreRefusedSayingWhereTheyWent()
     {
         // Either would otherwise be dropped without a word, leaving every worker at its default.
         var ex = Assert.Throws<TaskAppConfigurationException>(() => BindFrom(new()
@@ -258,7 +258,7 @@ public sealed class TaskAppConfigurationTests
     }
 
     [Fact]
-    public void Bind_BadValueNextToBrokerPassword_DoesNotShowThePassword()
+    public void BindBadValueNextToBrokerPasswordDoesNotShowThePassword()
     {
         var ex = Assert.Throws<TaskAppConfigurationException>(() => BindFrom(new()
         {
@@ -271,7 +271,7 @@ public sealed class TaskAppConfigurationTests
     }
 
     [Fact]
-    public void Bind_BrokerUrlUnderTheWrongKey_ShowsItRedacted()
+    public void BindBrokerUrlUnderTheWrongKeyShowsItRedacted()
     {
         var ex = Assert.Throws<TaskAppConfigurationException>(() => BindFrom(new()
         {
@@ -283,7 +283,7 @@ public sealed class TaskAppConfigurationTests
     }
 
     [Fact]
-    public void Bind_PickleSerializer_IsRefusedByValidate()
+    public void BindPickleSerializerIsRefusedByValidate()
     {
         TaskAppOptions options = BindFrom(new() { ["TaskGen:TaskSerializer"] = "pickle" });
 
@@ -302,7 +302,7 @@ public sealed class TaskAppConfigurationTests
     [InlineData("amqp://host:5672/vh", "amqp://host:5672/vh")]
     [InlineData("memory://", "memory://")]
     [InlineData("memory://tests", "memory://tests")]
-    public void RedactUrl_HidesOnlyThePassword(string url, string expected)
+    public void RedactUrlHidesOnlyThePassword(string url, string expected)
     {
         Assert.Equal(expected, TaskGen.Transport.BrokerUrls.Redact(url));
     }
@@ -313,7 +313,7 @@ public sealed class TaskAppConfigurationTests
     [InlineData("user:secret@host")]
     [InlineData("://user:secret@host")]
     [InlineData("amqp://user:secret@[::1")]
-    public void RedactUrl_Garbage_GivesAPlaceholderWithoutEchoingIt(string url)
+    public void RedactUrlGarbageGivesAPlaceholderWithoutEchoingIt(string url)
     {
         string shown = TaskGen.Transport.BrokerUrls.Redact(url);
 
@@ -323,7 +323,7 @@ public sealed class TaskAppConfigurationTests
     }
 
     [Fact]
-    public void Load_AppSettingsThenEnvironmentFileThenEnvironmentVariables()
+    public void LoadAppSettingsThenEnvironmentFileThenEnvironmentVariables()
     {
         // The only test that sets environment variables; tests in one class never run in parallel, and no
         // other class reads these two.
@@ -360,7 +360,7 @@ public sealed class TaskAppConfigurationTests
     }
 
     [Fact]
-    public void Load_JsonNumbersArraysAndRoutes_BindAsCeleryWritesThem()
+    public void LoadJsonNumbersArraysAndRoutesBindAsCeleryWritesThem()
     {
         using var folder = new TempFolder();
         folder.Write("appsettings.json", """
@@ -384,7 +384,7 @@ public sealed class TaskAppConfigurationTests
     }
 
     [Fact]
-    public void Load_TaskGenArguments_OverrideTheFileAndOthersAreIgnored()
+    public void LoadTaskGenArgumentsOverrideTheFileAndOthersAreIgnored()
     {
         using var folder = new TempFolder();
         folder.Write("appsettings.json", """{ "TaskGen": { "TaskDefaultQueue": "from-file", "WorkerPrefetchMultiplier": 2 } }""");
@@ -401,7 +401,7 @@ public sealed class TaskAppConfigurationTests
     }
 
     [Fact]
-    public void Load_MissingFolder_IsAnEmptySection()
+    public void LoadMissingFolderIsAnEmptySection()
     {
         string missing = Path.Combine(Path.GetTempPath(), "taskgen-missing-" + Guid.NewGuid().ToString("N"));
 

@@ -11,7 +11,7 @@ public sealed class TaskAppOptionsLimitsTests
     [Theory]
     [InlineData("4320000")]          // 50 days, in seconds
     [InlineData("60.00:00:00")]
-    public void WorkerShutdownTimeout_BeyondWhatATimerWaits_IsRefusedNamingTheMaximum(string value)
+    public void WorkerShutdownTimeoutBeyondWhatATimerWaitsIsRefusedNamingTheMaximum(string value)
     {
         TaskAppOptions options = BindFrom("WorkerShutdownTimeout", value);
 
@@ -44,7 +44,7 @@ public sealed class TaskAppOptionsLimitsTests
     }
 
     [Fact]
-    public void WorkerShutdownTimeout_Negative_IsRefused()
+    public void WorkerShutdownTimeoutNegativeIsRefused()
     {
         var options = new TaskAppOptions { WorkerShutdownTimeout = TimeSpan.FromSeconds(-1) };
 
@@ -52,7 +52,7 @@ public sealed class TaskAppOptionsLimitsTests
     }
 
     [Fact]
-    public void WorkerShutdownTimeout_AtTheMaximum_IsAccepted()
+    public void WorkerShutdownTimeoutAtTheMaximumIsAccepted()
     {
         Assert.Null(Record.Exception(new TaskAppOptions { WorkerShutdownTimeout = TaskAppOptions.MaxWaitDuration }.Validate));
         Assert.Null(Record.Exception(new TaskAppOptions { WorkerShutdownTimeout = TimeSpan.Zero }.Validate));
@@ -62,7 +62,7 @@ public sealed class TaskAppOptionsLimitsTests
     [InlineData("ResultExpires")]
     [InlineData("WorkerMaxResultSize")]
     [InlineData("WorkerMaxHoldTime")]
-    public void ZeroFor_ASettingThatMustBePositive_IsRefusedNamingIt(string setting)
+    public void ZeroForASettingThatMustBePositiveIsRefusedNamingIt(string setting)
     {
         TaskAppOptions options = BindFrom(setting, "0");
 
@@ -70,7 +70,7 @@ public sealed class TaskAppOptionsLimitsTests
     }
 
     [Fact]
-    public void WorkerMaxHoldTime_DefaultsToHalfTheBrokersConsumerTimeout_AndReadsSeconds()
+    public void WorkerMaxHoldTimeDefaultsToHalfTheBrokersConsumerTimeoutAndReadsSeconds()
     {
         Assert.Equal(TimeSpan.FromMinutes(15), new TaskAppOptions().WorkerMaxHoldTime);
         Assert.Equal(TimeSpan.FromSeconds(90), BindFrom("WorkerMaxHoldTime", "90").WorkerMaxHoldTime);
@@ -79,7 +79,7 @@ public sealed class TaskAppOptionsLimitsTests
     }
 
     [Fact]
-    public void ProducerMaxPendingPublishes_IsBoundAndMustBePositive()
+    public void ProducerMaxPendingPublishesIsBoundAndMustBePositive()
     {
         Assert.Equal(250, BindFrom("ProducerMaxPendingPublishes", "250").ProducerMaxPendingPublishes);
 
@@ -88,7 +88,7 @@ public sealed class TaskAppOptionsLimitsTests
     }
 
     [Fact]
-    public void CreatingAnApp_WithAnAbsurdShutdownTimeout_Fails()
+    public void CreatingAnAppWithAnAbsurdShutdownTimeoutFails()
     {
         Assert.Throws<TaskAppConfigurationException>(() => TaskApp.Create(b => b.Options.WorkerShutdownTimeout = TimeSpan.FromDays(60)));
     }

@@ -20,7 +20,7 @@ public sealed class AbsurdValueTests
     private static readonly double MaxSeconds = TaskMessageCodec.MaxTimeLimit.TotalSeconds;
 
     [Fact]
-    public void MaxTimeLimit_IsTheLongestWaitTheRuntimeTimersTake()
+    public void MaxTimeLimitIsTheLongestWaitTheRuntimeTimersTake()
     {
         using var cts = new CancellationTokenSource();
         cts.CancelAfter(TaskMessageCodec.MaxTimeLimit);
@@ -39,7 +39,7 @@ public sealed class AbsurdValueTests
     [InlineData(double.PositiveInfinity, double.NegativeInfinity, false, false)]
     [InlineData(-5.0, 0.0, false, false)]
     [InlineData(5_000_000.0, 30.0, true, false)]
-    public void Decode_AbsurdTimeLimit_IsClampedOrDropped(double hard, double soft, bool hardClamped, bool softClamped)
+    public void DecodeAbsurdTimeLimitIsClampedOrDropped(double hard, double soft, bool hardClamped, bool softClamped)
     {
         TaskRequest request = TaskMessageCodec.Decode(WithHeader("timelimit", new List<object?> { hard, soft }));
 
@@ -58,7 +58,7 @@ public sealed class AbsurdValueTests
     }
 
     [Fact]
-    public void Decode_TimeLimitsAsTextAndSmallValues_AreKept()
+    public void DecodeTimeLimitsAsTextAndSmallValuesAreKept()
     {
         TaskRequest request = TaskMessageCodec.Decode(WithHeader("timelimit", new List<object?> { "1e300"u8.ToArray(), 2.5 }));
 
@@ -70,13 +70,13 @@ public sealed class AbsurdValueTests
     [InlineData(1e300)]
     [InlineData(double.NaN)]
     [InlineData(-3.0)]
-    public void Decode_AbsurdRetries_ReadAsZero(double retries)
+    public void DecodeAbsurdRetriesReadAsZero(double retries)
     {
         Assert.Equal(0, TaskMessageCodec.Decode(WithHeader("retries", retries)).Retries);
     }
 
     [Fact]
-    public void Encode_ExpiresBeyondRabbitMqsLongestTtl_SendsNoExpiration()
+    public void EncodeExpiresBeyondRabbitMqsLongestTtlSendsNoExpiration()
     {
         TransportMessage message = TaskMessageCodec.Encode(Envelope(DateTimeOffset.UtcNow.AddDays(60)));
 
@@ -86,7 +86,7 @@ public sealed class AbsurdValueTests
     }
 
     [Fact]
-    public void Encode_ExpiresJustWithinTheLongestTtl_SendsItsExpiration()
+    public void EncodeExpiresJustWithinTheLongestTtlSendsItsExpiration()
     {
         TransportMessage message = TaskMessageCodec.Encode(Envelope(DateTimeOffset.UtcNow.AddDays(49)));
 
@@ -99,7 +99,7 @@ public sealed class AbsurdValueTests
     [InlineData(nameof(TaskOptions.TimeLimit), -1.0)]
     [InlineData(nameof(TaskOptions.SoftTimeLimit), 60.0 * 86_400)]
     [InlineData(nameof(TaskOptions.SoftTimeLimit), 0.0)]
-    public async Task Send_TimeLimitOutOfRange_IsRefusedNamingTheOption(string option, double seconds)
+    public async Task SendTimeLimitOutOfRangeIsRefusedNamingTheOption(string option, double seconds)
     {
         await using MemoryEnvironment env = await MemoryEnvironment.StartAsync(startWorker: false);
         TimeSpan value = TimeSpan.FromSeconds(seconds);
@@ -113,7 +113,7 @@ public sealed class AbsurdValueTests
     }
 
     [Fact]
-    public async Task Send_CountdownBeyondTheLastDate_IsRefusedNamingTheOption()
+    public async Task SendCountdownBeyondTheLastDateIsRefusedNamingTheOption()
     {
         await using MemoryEnvironment env = await MemoryEnvironment.StartAsync(startWorker: false);
 
@@ -124,7 +124,7 @@ public sealed class AbsurdValueTests
     }
 
     [Fact]
-    public async Task Send_LongestTimeLimit_IsAccepted()
+    public async Task SendLongestTimeLimitIsAccepted()
     {
         await using MemoryEnvironment env = await MemoryEnvironment.StartAsync();
 
@@ -134,7 +134,7 @@ public sealed class AbsurdValueTests
     }
 
     [Fact]
-    public async Task Worker_TimeLimitOf1e300_RunsTheTaskAndAnswers()
+    public async Task WorkerTimeLimitOf1e300RunsTheTaskAndAnswers()
     {
         string name = Guid.NewGuid().ToString("N");
         var transport = new HeaderRewritingTransport(new InMemoryTransport(InMemoryBroker.Named(name)), "timelimit", new List<object?> { 1e300, 1e300 });

@@ -16,7 +16,7 @@ public sealed class ResultCodecTests
     private const string TaskId = "9a7c2e1b-3f4d-4b5a-8c6d-7e8f9a0b1c2d";
 
     [Fact]
-    public void Encode_Success_WritesTheCeleryResultObject()
+    public void EncodeSuccessWritesTheCeleryResultObject()
     {
         byte[] body = ResultCodec.Encode(TaskId, TaskState.Success, "{\"sum\":[4,5.5]}"u8);
 
@@ -32,7 +32,7 @@ public sealed class ResultCodecTests
     }
 
     [Fact]
-    public void Encode_DateDone_IsPythonsIsoformatOfTheUtcTime()
+    public void EncodeDateDoneIsPythonsIsoformatOfTheUtcTime()
     {
         DateTime before = DateTime.UtcNow;
         using JsonDocument document = JsonDocument.Parse(ResultCodec.Encode(TaskId, TaskState.Success, "5"u8));
@@ -45,7 +45,7 @@ public sealed class ResultCodecTests
     }
 
     [Fact]
-    public void Encode_AfterARaggedTraceback_StartsClean()
+    public void EncodeAfterARaggedTracebackStartsClean()
     {
         // Results on one thread share a writer; each must be a complete object of its own.
         byte[] first = ResultCodec.Encode(TaskId, TaskState.Failure, "{\"exc_type\":\"E\"}"u8, new string('x', 100_000));
@@ -59,7 +59,7 @@ public sealed class ResultCodecTests
     }
 
     [Fact]
-    public void Encode_EmptyResult_WritesNull()
+    public void EncodeEmptyResultWritesNull()
     {
         using JsonDocument document = JsonDocument.Parse(ResultCodec.Encode(TaskId, TaskState.Started, ReadOnlySpan<byte>.Empty));
         Assert.Equal("STARTED", document.RootElement.GetProperty("status").GetString());
@@ -67,7 +67,7 @@ public sealed class ResultCodecTests
     }
 
     [Fact]
-    public void Encode_Failure_WritesTheKombuExceptionAndTraceback()
+    public void EncodeFailureWritesTheKombuExceptionAndTraceback()
     {
         byte[] exception = ResultCodec.EncodeException(new RemoteException("DivideByZeroException", "Attempted to divide by zero.", "System"));
         Assert.Equal(
@@ -82,14 +82,14 @@ public sealed class ResultCodecTests
     }
 
     [Fact]
-    public void EncodeException_WithoutModule_SaysBuiltins()
+    public void EncodeExceptionWithoutModuleSaysBuiltins()
     {
         using JsonDocument document = JsonDocument.Parse(ResultCodec.EncodeException(new RemoteException("Oops", "bad", null)));
         Assert.Equal("builtins", document.RootElement.GetProperty("exc_module").GetString());
     }
 
     [Fact]
-    public void EncodeThenDecode_RoundTrips()
+    public void EncodeThenDecodeRoundTrips()
     {
         byte[] exception = ResultCodec.EncodeException(new RemoteException("KeyError", "missing", "builtins"));
         ResultMessage message = ResultCodec.Decode(ResultCodec.Encode(TaskId, TaskState.Failure, exception, "trace"), "celery@node1");
@@ -102,7 +102,7 @@ public sealed class ResultCodecTests
     }
 
     [Fact]
-    public void Decode_IgnoresUnknownKeys()
+    public void DecodeIgnoresUnknownKeys()
     {
         const string body = """
             {"status": "SUCCESS", "result": 4, "traceback": null, "children": [],
@@ -120,7 +120,7 @@ public sealed class ResultCodecTests
     }
 
     [Fact]
-    public void Decode_APythonFailure()
+    public void DecodeAPythonFailure()
     {
         const string body = """
             {"status": "FAILURE",
@@ -139,7 +139,7 @@ public sealed class ResultCodecTests
     }
 
     [Fact]
-    public void DecodeException_PlainStringMessage()
+    public void DecodeExceptionPlainStringMessage()
     {
         RemoteException exception = ResultCodec.DecodeException(
             Encoding.UTF8.GetBytes("{\"exc_type\": \"ValueError\", \"exc_message\": \"bad value\", \"exc_module\": \"builtins\"}"));
@@ -147,7 +147,7 @@ public sealed class ResultCodecTests
     }
 
     [Fact]
-    public void DecodeException_SeveralArguments_AreJoined()
+    public void DecodeExceptionSeveralArgumentsAreJoined()
     {
         RemoteException exception = ResultCodec.DecodeException(
             Encoding.UTF8.GetBytes("{\"exc_type\": \"OSError\", \"exc_message\": [2, \"No such file\", null], \"exc_module\": \"builtins\"}"));
@@ -155,7 +155,7 @@ public sealed class ResultCodecTests
     }
 
     [Fact]
-    public void DecodeException_NotAnObject_IsDescribedAsItIs()
+    public void DecodeExceptionNotAnObjectIsDescribedAsItIs()
     {
         RemoteException exception = ResultCodec.DecodeException(Encoding.UTF8.GetBytes("\"it broke\""));
         Assert.Equal("Exception", exception.Type);
@@ -164,7 +164,7 @@ public sealed class ResultCodecTests
     }
 
     [Fact]
-    public void Decode_APythonResultWithNaN()
+    public void DecodeAPythonResultWithNaN()
     {
         const string body = """
             {"task_id": "9a7c2e1b-3f4d-4b5a-8c6d-7e8f9a0b1c2d", "status": "SUCCESS",
@@ -183,7 +183,7 @@ public sealed class ResultCodecTests
     [InlineData("[]")]
     [InlineData("{\"status\": \"SUCCESS\", \"result\": 1}")]
     [InlineData("{\"task_id\": ")]
-    public void Decode_NotAResult_Throws(string body)
+    public void DecodeNotAResultThrows(string body)
     {
         Assert.ThrowsAny<JsonException>(() => ResultCodec.Decode(Encoding.UTF8.GetBytes(body)));
     }
@@ -195,7 +195,7 @@ public sealed class ResultCodecTests
     [InlineData("SUCCESS", TaskState.Success)]
     [InlineData("FAILURE", TaskState.Failure)]
     [InlineData("REVOKED", TaskState.Revoked)]
-    public void Decode_ReadsEveryState(string status, TaskState state)
+    public void DecodeReadsEveryState(string status, TaskState state)
     {
         string body = "{\"task_id\": \"" + TaskId + "\", \"status\": \"" + status + "\", \"result\": null}";
         Assert.Equal(state, ResultCodec.Decode(Encoding.UTF8.GetBytes(body)).State);

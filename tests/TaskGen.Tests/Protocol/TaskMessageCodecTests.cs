@@ -26,7 +26,7 @@ public sealed class TaskMessageCodecTests
     // ---- Encode ----
 
     [Fact]
-    public void Encode_SendsExactlyTheProtocolHeaders()
+    public void EncodeSendsExactlyTheProtocolHeaders()
     {
         TransportMessage message = TaskMessageCodec.Encode(Envelope());
 
@@ -39,7 +39,7 @@ public sealed class TaskMessageCodecTests
     }
 
     [Fact]
-    public void Encode_HeaderValues()
+    public void EncodeHeaderValues()
     {
         TransportMessage message = TaskMessageCodec.Encode(Envelope());
         IDictionary<string, object?> headers = message.Headers;
@@ -66,7 +66,7 @@ public sealed class TaskMessageCodecTests
     }
 
     [Fact]
-    public void Encode_WorkflowIdsAndRetries_AreSent()
+    public void EncodeWorkflowIdsAndRetriesAreSent()
     {
         var envelope = new TaskEnvelope
         {
@@ -87,7 +87,7 @@ public sealed class TaskMessageCodecTests
     }
 
     [Fact]
-    public void Encode_AfterArgumentsThatThrew_WritesACleanBody()
+    public void EncodeAfterArgumentsThatThrewWritesACleanBody()
     {
         // Bodies on one thread share a writer; a failed encode must not leak into the next one.
         var failing = new TaskEnvelope { Id = TaskId, Name = TaskName, Arguments = new ThrowingArguments(), RoutingKey = "celery" };
@@ -99,7 +99,7 @@ public sealed class TaskMessageCodecTests
     }
 
     [Fact]
-    public void Encode_Properties()
+    public void EncodeProperties()
     {
         TransportMessage message = TaskMessageCodec.Encode(Envelope());
         MessageProperties properties = message.Properties;
@@ -116,7 +116,7 @@ public sealed class TaskMessageCodecTests
     }
 
     [Fact]
-    public void Encode_WithoutReplyToOrPriority_LeavesThemUnset()
+    public void EncodeWithoutReplyToOrPriorityLeavesThemUnset()
     {
         var envelope = new TaskEnvelope { Id = TaskId, Name = TaskName, Arguments = new AddArguments(1, 2), RoutingKey = "celery" };
         MessageProperties properties = TaskMessageCodec.Encode(envelope).Properties;
@@ -125,14 +125,14 @@ public sealed class TaskMessageCodecTests
     }
 
     [Fact]
-    public void Encode_BodyIsArgsKwargsAndNullEmbed()
+    public void EncodeBodyIsArgsKwargsAndNullEmbed()
     {
         TransportMessage message = TaskMessageCodec.Encode(Envelope());
         Assert.Equal("[[2,2],{},null]", Encoding.UTF8.GetString(message.Body.Span));
     }
 
     [Fact]
-    public void Encode_KeywordArguments_GoToKwargsAndKwargsRepr()
+    public void EncodeKeywordArgumentsGoToKwargsAndKwargsRepr()
     {
         var envelope = new TaskEnvelope { Id = TaskId, Name = TaskName, Arguments = new KeywordArguments(), RoutingKey = "celery" };
         TransportMessage message = TaskMessageCodec.Encode(envelope);
@@ -142,7 +142,7 @@ public sealed class TaskMessageCodecTests
     }
 
     [Fact]
-    public void Encode_EtaAndExpires_HaveSixFractionalDigitsInUtc()
+    public void EncodeEtaAndExpiresHaveSixFractionalDigitsInUtc()
     {
         DateTimeOffset eta = new DateTimeOffset(2030, 1, 2, 5, 4, 5, TimeSpan.FromHours(2)).AddTicks(1_234_567);
         DateTimeOffset expires = eta.AddHours(1);
@@ -157,7 +157,7 @@ public sealed class TaskMessageCodecTests
     }
 
     [Fact]
-    public void Encode_Expiration_IsSetOnlyWhenExpiresIsGiven()
+    public void EncodeExpirationIsSetOnlyWhenExpiresIsGiven()
     {
         Assert.Null(TaskMessageCodec.Encode(Envelope(eta: DateTimeOffset.UtcNow.AddHours(1))).Properties.Expiration);
 
@@ -168,7 +168,7 @@ public sealed class TaskMessageCodecTests
     }
 
     [Fact]
-    public void Encode_ExpiresInThePast_SendsNoExpiration_SoTheWorkerReportsRevoked()
+    public void EncodeExpiresInThePastSendsNoExpirationSoTheWorkerReportsRevoked()
     {
         // A zero TTL would let the broker drop the message silently; the expires header still travels.
         TransportMessage message = TaskMessageCodec.Encode(Envelope(expires: DateTimeOffset.UtcNow.AddHours(-1)));
@@ -177,7 +177,7 @@ public sealed class TaskMessageCodecTests
     }
 
     [Fact]
-    public void Encode_HugeArgument_TruncatesArgsReprTo1024Characters()
+    public void EncodeHugeArgumentTruncatesArgsReprTo1024Characters()
     {
         string huge = new('x', 100_000);
         var envelope = new TaskEnvelope { Id = TaskId, Name = TaskName, Arguments = new StringArguments(huge), RoutingKey = "celery" };
@@ -193,7 +193,7 @@ public sealed class TaskMessageCodecTests
     }
 
     [Fact]
-    public void Encode_ExtraHeaders_AreAddedButNeverReplaceProtocolHeaders()
+    public void EncodeExtraHeadersAreAddedButNeverReplaceProtocolHeaders()
     {
         var envelope = new TaskEnvelope
         {
@@ -209,7 +209,7 @@ public sealed class TaskMessageCodecTests
     }
 
     [Fact]
-    public void EncodeThenDecode_RoundTrips()
+    public void EncodeThenDecodeRoundTrips()
     {
         DateTimeOffset eta = new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero).AddTicks(1_234_560);
         TaskRequest request = TaskMessageCodec.Decode(TaskMessageCodec.Encode(Envelope(eta: eta)));
@@ -231,7 +231,7 @@ public sealed class TaskMessageCodecTests
     // ---- Decode: what Python sends ----
 
     [Fact]
-    public void Decode_APythonCelery52Message()
+    public void DecodeAPythonCelery52Message()
     {
         TransportMessage message = PythonMessage("[[2, 2], {}, {\"callbacks\": null, \"errbacks\": null, \"chain\": null, \"chord\": null}]");
         TaskRequest request = TaskMessageCodec.Decode(message);
@@ -263,14 +263,14 @@ public sealed class TaskMessageCodecTests
     }
 
     [Fact]
-    public void Decode_TimeLimit_IsHardThenSoft()
+    public void DecodeTimeLimitIsHardThenSoft()
     {
         TransportMessage message = PythonMessage("[[], {}, null]", headers => headers["timelimit"] = new List<object?> { 30, 10.5 });
         Assert.Equal((30.0, 10.5), TaskMessageCodec.Decode(message).TimeLimit);
     }
 
     [Fact]
-    public void Decode_KwargsOnlyBody()
+    public void DecodeKwargsOnlyBody()
     {
         TaskRequest request = TaskMessageCodec.Decode(PythonMessage("[[], {\"x\": 2, \"y\": [1, 2]}, null]"));
         Assert.Equal("[]", Text(request.Args));
@@ -279,21 +279,21 @@ public sealed class TaskMessageCodecTests
     }
 
     [Fact]
-    public void Decode_EmptyReplyTo_IsNull()
+    public void DecodeEmptyReplyToIsNull()
     {
         TransportMessage message = PythonMessage("[[], {}, null]", replyTo: string.Empty);
         Assert.Null(TaskMessageCodec.Decode(message).ReplyTo);
     }
 
     [Fact]
-    public void Decode_IdFallsBackToCorrelationId()
+    public void DecodeIdFallsBackToCorrelationId()
     {
         TransportMessage message = PythonMessage("[[], {}, null]", headers => headers.Remove("id"));
         Assert.Equal(TaskId, TaskMessageCodec.Decode(message).Id);
     }
 
     [Fact]
-    public void Decode_ZlibCompressedBody()
+    public void DecodeZlibCompressedBody()
     {
         byte[] compressed = Zlib("[[2, 2], {}, null]");
         TransportMessage message = PythonMessage(compressed, headers => headers["compression"] = Utf8("application/x-gzip"));
@@ -303,7 +303,7 @@ public sealed class TaskMessageCodecTests
     }
 
     [Fact]
-    public void Decode_CompressedBodyThatDecompressesPastTheLimit_IsRefused()
+    public void DecodeCompressedBodyThatDecompressesPastTheLimitIsRefused()
     {
         byte[] compressed = Zlib("[[\"" + new string('a', 10_000) + "\"], {}, null]");
         TransportMessage message = PythonMessage(compressed, headers => headers["compression"] = Utf8("application/x-gzip"));
@@ -315,7 +315,7 @@ public sealed class TaskMessageCodecTests
     }
 
     [Fact]
-    public void Decode_BareNaNAndInfinity_ReadAsDoubles()
+    public void DecodeBareNaNAndInfinityReadAsDoubles()
     {
         TaskRequest request = TaskMessageCodec.Decode(PythonMessage("[[NaN, Infinity, -Infinity, \"NaN is a word\"], {\"y\": NaN}, null]"));
 
@@ -336,7 +336,7 @@ public sealed class TaskMessageCodecTests
     }
 
     [Fact]
-    public void Decode_NaNInsideAnEscapedString_IsLeftAlone()
+    public void DecodeNaNInsideAnEscapedStringIsLeftAlone()
     {
         TaskRequest request = TaskMessageCodec.Decode(PythonMessage("[[\"say \\\"NaN\\\" Infinity\", NaN], {}, null]"));
         Assert.Equal("[\"say \\\"NaN\\\" Infinity\",\"NaN\"]", Text(request.Args).Replace(", ", ",", StringComparison.Ordinal));
@@ -361,7 +361,7 @@ public sealed class TaskMessageCodecTests
     [InlineData("[[NaN], [], null]", "kwargs item must be an object")]
     [InlineData("[[NaN], {}]", "three items")]
     [InlineData("[[NaN], {}, null] x", "not valid JSON")]
-    public void Decode_MalformedBody_IsRefusedWithTheTaskIdAndAReason(string body, string reason)
+    public void DecodeMalformedBodyIsRefusedWithTheTaskIdAndAReason(string body, string reason)
     {
         MalformedMessageException error = Assert.Throws<MalformedMessageException>(() => TaskMessageCodec.Decode(PythonMessage(body)));
         Assert.Equal(TaskId, error.TaskId);
@@ -370,7 +370,7 @@ public sealed class TaskMessageCodecTests
     }
 
     [Fact]
-    public void Decode_MissingTaskHeader_IsRefused()
+    public void DecodeMissingTaskHeaderIsRefused()
     {
         TransportMessage message = PythonMessage("[[], {}, null]", headers => headers.Remove("task"));
         MalformedMessageException error = Assert.Throws<MalformedMessageException>(() => TaskMessageCodec.Decode(message));
@@ -379,7 +379,7 @@ public sealed class TaskMessageCodecTests
     }
 
     [Fact]
-    public void Decode_ProtocolV1Message_IsRefusedAsV1()
+    public void DecodeProtocolV1MessageIsRefusedAsV1()
     {
         // Protocol v1 carries the task name and id in a dict body, and no protocol headers.
         string body = "{\"task\": \"" + TaskName + "\", \"id\": \"" + TaskId + "\", \"args\": [2, 2], \"kwargs\": {}}";
@@ -390,7 +390,7 @@ public sealed class TaskMessageCodecTests
     }
 
     [Fact]
-    public void Decode_MissingId_IsRefused()
+    public void DecodeMissingIdIsRefused()
     {
         TransportMessage message = PythonMessage("[[], {}, null]", headers => headers.Remove("id"), correlationId: null);
         MalformedMessageException error = Assert.Throws<MalformedMessageException>(() => TaskMessageCodec.Decode(message));
@@ -400,7 +400,7 @@ public sealed class TaskMessageCodecTests
     }
 
     [Fact]
-    public void Decode_PickleContentType_IsRefusedNamingJson()
+    public void DecodePickleContentTypeIsRefusedNamingJson()
     {
         TransportMessage message = PythonMessage("[[], {}, null]", contentType: "application/x-python-serialize");
         MalformedMessageException error = Assert.Throws<MalformedMessageException>(() => TaskMessageCodec.Decode(message));
@@ -411,7 +411,7 @@ public sealed class TaskMessageCodecTests
     }
 
     [Fact]
-    public void Decode_YamlContentType_IsRefused()
+    public void DecodeYamlContentTypeIsRefused()
     {
         TransportMessage message = PythonMessage("[[], {}, null]", contentType: "application/x-yaml");
         MalformedMessageException error = Assert.Throws<MalformedMessageException>(() => TaskMessageCodec.Decode(message));
@@ -421,7 +421,7 @@ public sealed class TaskMessageCodecTests
     }
 
     [Fact]
-    public void Decode_NonUtf8ContentEncoding_IsRefused()
+    public void DecodeNonUtf8ContentEncodingIsRefused()
     {
         TransportMessage message = PythonMessage("[[], {}, null]", contentEncoding: "binary");
         MalformedMessageException error = Assert.Throws<MalformedMessageException>(() => TaskMessageCodec.Decode(message));
@@ -432,7 +432,7 @@ public sealed class TaskMessageCodecTests
     [Theory]
     [InlineData("eta")]
     [InlineData("expires")]
-    public void Decode_BadDate_IsRefusedNamingTheHeader(string header)
+    public void DecodeBadDateIsRefusedNamingTheHeader(string header)
     {
         TransportMessage message = PythonMessage("[[], {}, null]", headers => headers[header] = Utf8("next tuesday"));
         MalformedMessageException error = Assert.Throws<MalformedMessageException>(() => TaskMessageCodec.Decode(message));
@@ -442,7 +442,7 @@ public sealed class TaskMessageCodecTests
     }
 
     [Fact]
-    public void Decode_BodyOverTheMaximumSize_IsRefused()
+    public void DecodeBodyOverTheMaximumSizeIsRefused()
     {
         TransportMessage message = PythonMessage("[[\"" + new string('a', 100) + "\"], {}, null]");
         MalformedMessageException error = Assert.Throws<MalformedMessageException>(() => TaskMessageCodec.Decode(message, maxBodySize: 64));
@@ -451,7 +451,7 @@ public sealed class TaskMessageCodecTests
     }
 
     [Fact]
-    public void Decode_UnknownCompression_IsRefused()
+    public void DecodeUnknownCompressionIsRefused()
     {
         TransportMessage message = PythonMessage("[[], {}, null]", headers => headers["compression"] = Utf8("application/x-bz2"));
         MalformedMessageException error = Assert.Throws<MalformedMessageException>(() => TaskMessageCodec.Decode(message));
@@ -460,7 +460,7 @@ public sealed class TaskMessageCodecTests
     }
 
     [Fact]
-    public void Decode_CorruptCompressedBody_IsRefused()
+    public void DecodeCorruptCompressedBodyIsRefused()
     {
         TransportMessage message = PythonMessage("[[], {}, null]", headers => headers["compression"] = Utf8("application/x-gzip"));
         MalformedMessageException error = Assert.Throws<MalformedMessageException>(() => TaskMessageCodec.Decode(message));

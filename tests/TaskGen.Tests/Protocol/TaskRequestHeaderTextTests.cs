@@ -17,7 +17,7 @@ public sealed class TaskRequestHeaderTextTests
     private const string TaskId = "9a7c2e1b-3f4d-4b5a-8c6d-7e8f9a0b1c2d";
 
     [Fact]
-    public void Decode_RootIdEqualToTheId_IsTheIdString()
+    public void DecodeRootIdEqualToTheIdIsTheIdString()
     {
         TaskRequest request = TaskMessageCodec.Decode(AmqpMessage());
 
@@ -25,7 +25,7 @@ public sealed class TaskRequestHeaderTextTests
     }
 
     [Fact]
-    public void Decode_RootIdOfAnotherTask_IsItsOwnText()
+    public void DecodeRootIdOfAnotherTaskIsItsOwnText()
     {
         TaskRequest request = TaskMessageCodec.Decode(AmqpMessage(headers => headers["root_id"] = Utf8("root-7")));
 
@@ -34,7 +34,7 @@ public sealed class TaskRequestHeaderTextTests
     }
 
     [Fact]
-    public void Decode_HeaderStringsReadAsSentAndOnceMadeStaySame()
+    public void DecodeHeaderStringsReadAsSentAndOnceMadeStaySame()
     {
         TaskRequest request = TaskMessageCodec.Decode(AmqpMessage(headers =>
         {
@@ -53,7 +53,7 @@ public sealed class TaskRequestHeaderTextTests
     }
 
     [Fact]
-    public void Decode_NonStringHeaderValues_ReadAsTheirInvariantText()
+    public void DecodeNonStringHeaderValuesReadAsTheirInvariantText()
     {
         TaskRequest request = TaskMessageCodec.Decode(AmqpMessage(headers =>
         {
@@ -66,7 +66,7 @@ public sealed class TaskRequestHeaderTextTests
     }
 
     [Fact]
-    public void Decode_HeaderStringsReadFromManyThreads_AllSeeTheSameText()
+    public void DecodeHeaderStringsReadFromManyThreadsAllSeeTheSameText()
     {
         TaskRequest request = TaskMessageCodec.Decode(AmqpMessage());
         var seen = new string?[16];
@@ -77,7 +77,7 @@ public sealed class TaskRequestHeaderTextTests
     }
 
     [Fact]
-    public void Decode_TheSameTaskNameTwice_GivesOneString()
+    public void DecodeTheSameTaskNameTwiceGivesOneString()
     {
         TaskRequest first = TaskMessageCodec.Decode(AmqpMessage());
         TaskRequest second = TaskMessageCodec.Decode(AmqpMessage());
@@ -89,7 +89,7 @@ public sealed class TaskRequestHeaderTextTests
     }
 
     [Fact]
-    public void Decode_ANameWhoseBytesChangeAfterwards_KeepsItsText()
+    public void DecodeANameWhoseBytesChangeAfterwardsKeepsItsText()
     {
         byte[] name = Utf8("proj.tasks.sub");
         TaskRequest first = TaskMessageCodec.Decode(AmqpMessage(headers => headers["task"] = name));
@@ -102,7 +102,7 @@ public sealed class TaskRequestHeaderTextTests
     }
 
     [Fact]
-    public void Decode_WithoutEtaExpiresOrTimeLimit_ReadsNone()
+    public void DecodeWithoutEtaExpiresOrTimeLimitReadsNone()
     {
         TaskRequest request = TaskMessageCodec.Decode(AmqpMessage(headers => headers["eta"] = null));
 
@@ -112,7 +112,7 @@ public sealed class TaskRequestHeaderTextTests
     }
 
     [Fact]
-    public void Decode_WithExpiresAndTimeLimit_ReadsThem()
+    public void DecodeWithExpiresAndTimeLimitReadsThem()
     {
         TaskRequest request = TaskMessageCodec.Decode(AmqpMessage(headers =>
         {
@@ -127,7 +127,7 @@ public sealed class TaskRequestHeaderTextTests
     }
 
     [Fact]
-    public void BuiltByHand_ReadsWhatItWasGivenAndNotItsHeaders()
+    public void BuiltByHandReadsWhatItWasGivenAndNotItsHeaders()
     {
         var eta = new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.FromHours(2));
         var given = new TaskRequest
@@ -157,7 +157,7 @@ public sealed class TaskRequestHeaderTextTests
     }
 
     [Fact]
-    public void BuiltByHand_WithNothingOptional_ReadsNulls()
+    public void BuiltByHandWithNothingOptionalReadsNulls()
     {
         var given = new TaskRequest { Id = TaskId, Name = "proj.tasks.add", Args = "[]"u8.ToArray(), Kwargs = "{}"u8.ToArray() };
 

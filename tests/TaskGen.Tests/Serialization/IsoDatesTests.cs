@@ -15,7 +15,7 @@ public sealed class IsoDatesTests
     private static readonly DateTimeOffset s_moment = new DateTimeOffset(2024, 5, 6, 7, 8, 9, TimeSpan.Zero).AddTicks(1_234_560);
 
     [Fact]
-    public void Format_WritesExactlySixFractionalDigits()
+    public void FormatWritesExactlySixFractionalDigits()
     {
         string text = IsoDates.Format(s_moment);
         Assert.Matches(CeleryDatePattern, text);
@@ -23,14 +23,14 @@ public sealed class IsoDatesTests
     }
 
     [Fact]
-    public void Format_TruncatesTheSeventhDigit_AndPadsAWholeSecond()
+    public void FormatTruncatesTheSeventhDigitAndPadsAWholeSecond()
     {
         Assert.Equal("2024-05-06T07:08:09.123456+00:00", IsoDates.Format(s_moment.AddTicks(9)));
         Assert.Equal("2024-05-06T07:08:09.000000+00:00", IsoDates.Format(new DateTimeOffset(2024, 5, 6, 7, 8, 9, TimeSpan.Zero)));
     }
 
     [Fact]
-    public void Format_ConvertsOtherOffsetsToUtc()
+    public void FormatConvertsOtherOffsetsToUtc()
     {
         string text = IsoDates.Format(s_moment.ToOffset(TimeSpan.FromHours(-5.5)));
         Assert.Matches(CeleryDatePattern, text);
@@ -38,21 +38,21 @@ public sealed class IsoDatesTests
     }
 
     [Fact]
-    public void Format_DateTime_UtcAndLocal_AreWrittenInUtc()
+    public void FormatDateTimeUtcAndLocalAreWrittenInUtc()
     {
         Assert.Equal("2024-05-06T07:08:09.123456+00:00", IsoDates.Format(s_moment.UtcDateTime));
         Assert.Equal("2024-05-06T07:08:09.123456+00:00", IsoDates.Format(s_moment.UtcDateTime.ToLocalTime()));
     }
 
     [Fact]
-    public void Format_DateTime_Unspecified_IsWrittenNaive()
+    public void FormatDateTimeUnspecifiedIsWrittenNaive()
     {
         var naive = DateTime.SpecifyKind(s_moment.UtcDateTime, DateTimeKind.Unspecified);
         Assert.Equal("2024-05-06T07:08:09.123456", IsoDates.Format(naive));
     }
 
     [Fact]
-    public void Format_DateAndTimeOfDay()
+    public void FormatDateAndTimeOfDay()
     {
         Assert.Equal("2024-05-06", IsoDates.Format(new DateOnly(2024, 5, 6)));
         Assert.Equal("07:08:09.123456", IsoDates.Format(TimeOnly.FromTimeSpan(s_moment.TimeOfDay)));
@@ -67,21 +67,21 @@ public sealed class IsoDatesTests
     [InlineData("2024-05-06 07:08:09.123456+00:00")]
     [InlineData("2024-05-06 07:08:09.123456")]
     [InlineData("2024-05-06T07:08:09.123456")]
-    public void TryParse_AcceptsWhatPythonWrites(string text)
+    public void TryParseAcceptsWhatPythonWrites(string text)
     {
         Assert.True(IsoDates.TryParse(text, out DateTimeOffset value));
         Assert.Equal(s_moment.UtcDateTime, value.UtcDateTime);
     }
 
     [Fact]
-    public void TryParse_KeepsTheOffset()
+    public void TryParseKeepsTheOffset()
     {
         Assert.True(IsoDates.TryParse("2024-05-06T09:08:09.123456+02:00", out DateTimeOffset value));
         Assert.Equal(TimeSpan.FromHours(2), value.Offset);
     }
 
     [Fact]
-    public void TryParse_TakesANaiveValueAsUtc()
+    public void TryParseTakesANaiveValueAsUtc()
     {
         Assert.True(IsoDates.TryParse("2024-05-06T07:08:09", out DateTimeOffset value));
         Assert.Equal(TimeSpan.Zero, value.Offset);
@@ -89,21 +89,21 @@ public sealed class IsoDatesTests
     }
 
     [Fact]
-    public void TryParse_AcceptsSevenFractionalDigits()
+    public void TryParseAcceptsSevenFractionalDigits()
     {
         Assert.True(IsoDates.TryParse("2024-05-06T07:08:09.1234567Z", out DateTimeOffset value));
         Assert.Equal(s_moment.AddTicks(7), value);
     }
 
     [Fact]
-    public void TryParse_AcceptsNoFraction()
+    public void TryParseAcceptsNoFraction()
     {
         Assert.True(IsoDates.TryParse("2024-05-06T07:08:09+00:00", out DateTimeOffset value));
         Assert.Equal(new DateTimeOffset(2024, 5, 6, 7, 8, 9, TimeSpan.Zero), value);
     }
 
     [Fact]
-    public void TryParse_ReadsWhatFormatWrites()
+    public void TryParseReadsWhatFormatWrites()
     {
         Assert.True(IsoDates.TryParse(IsoDates.Format(s_moment), out DateTimeOffset value));
         Assert.Equal(s_moment, value);
@@ -119,20 +119,20 @@ public sealed class IsoDatesTests
     [InlineData("2024-05-06T25:00:00+00:00")]
     [InlineData("06/05/2024 07:08:09")]
     [InlineData("2024-05-06T07:08:09.123456+00:00 trailing")]
-    public void TryParse_RejectsGarbage(string? text)
+    public void TryParseRejectsGarbage(string? text)
     {
         Assert.False(IsoDates.TryParse(text, out _));
     }
 
     [Fact]
-    public void Parse_Garbage_QuotesTheText()
+    public void ParseGarbageQuotesTheText()
     {
         FormatException error = Assert.Throws<FormatException>(() => IsoDates.Parse("not a date"));
         Assert.Contains("'not a date'", error.Message);
     }
 
     [Fact]
-    public void Pattern_IsTheOneCeleryNeeds()
+    public void PatternIsTheOneCeleryNeeds()
     {
         // Guards the guard: the pattern refuses .NET's seven-digit "o" format.
         Assert.DoesNotMatch(CeleryDatePattern, s_moment.ToString("o"));

@@ -12,7 +12,7 @@ namespace TaskGen.Tests.Serialization;
 public sealed class TaskArgumentsTests
 {
     [Fact]
-    public void Of_WritesTheValuesThroughTheWriter_AsOnePositionalArray()
+    public void OfWritesTheValuesThroughTheWriterAsOnePositionalArray()
     {
         TaskArguments arguments = TaskArguments.Of((2.5, "x"), static (writer, args) =>
         {

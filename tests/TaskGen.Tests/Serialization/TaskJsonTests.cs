@@ -49,7 +49,7 @@ public sealed class TaskJsonTests
     // ---- integers ----
 
     [Fact]
-    public void Boolean_RoundTrips()
+    public void BooleanRoundTrips()
     {
         Assert.Equal("true", Write(true, TaskJson.WriteBoolean));
         Assert.Equal("false", Write(false, TaskJson.WriteBoolean));
@@ -62,52 +62,52 @@ public sealed class TaskJsonTests
     [InlineData(byte.MinValue)]
     [InlineData((byte)7)]
     [InlineData(byte.MaxValue)]
-    public void Byte_RoundTrips(byte value) => AssertRoundTrip(value, TaskJson.WriteByte, TaskJson.ReadByte, Invariant(value));
+    public void ByteRoundTrips(byte value) => AssertRoundTrip(value, TaskJson.WriteByte, TaskJson.ReadByte, Invariant(value));
 
     [Theory]
     [InlineData(sbyte.MinValue)]
     [InlineData((sbyte)0)]
     [InlineData(sbyte.MaxValue)]
-    public void SByte_RoundTrips(sbyte value) => AssertRoundTrip(value, TaskJson.WriteSByte, TaskJson.ReadSByte, Invariant(value));
+    public void SByteRoundTrips(sbyte value) => AssertRoundTrip(value, TaskJson.WriteSByte, TaskJson.ReadSByte, Invariant(value));
 
     [Theory]
     [InlineData(short.MinValue)]
     [InlineData((short)-1)]
     [InlineData(short.MaxValue)]
-    public void Int16_RoundTrips(short value) => AssertRoundTrip(value, TaskJson.WriteInt16, TaskJson.ReadInt16, Invariant(value));
+    public void Int16RoundTrips(short value) => AssertRoundTrip(value, TaskJson.WriteInt16, TaskJson.ReadInt16, Invariant(value));
 
     [Theory]
     [InlineData(ushort.MinValue)]
     [InlineData(ushort.MaxValue)]
-    public void UInt16_RoundTrips(ushort value) => AssertRoundTrip(value, TaskJson.WriteUInt16, TaskJson.ReadUInt16, Invariant(value));
+    public void UInt16RoundTrips(ushort value) => AssertRoundTrip(value, TaskJson.WriteUInt16, TaskJson.ReadUInt16, Invariant(value));
 
     [Theory]
     [InlineData(int.MinValue)]
     [InlineData(0)]
     [InlineData(42)]
     [InlineData(int.MaxValue)]
-    public void Int32_RoundTrips(int value) => AssertRoundTrip(value, TaskJson.WriteInt32, TaskJson.ReadInt32, Invariant(value));
+    public void Int32RoundTrips(int value) => AssertRoundTrip(value, TaskJson.WriteInt32, TaskJson.ReadInt32, Invariant(value));
 
     [Theory]
     [InlineData(uint.MinValue)]
     [InlineData(uint.MaxValue)]
-    public void UInt32_RoundTrips(uint value) => AssertRoundTrip(value, TaskJson.WriteUInt32, TaskJson.ReadUInt32, Invariant(value));
+    public void UInt32RoundTrips(uint value) => AssertRoundTrip(value, TaskJson.WriteUInt32, TaskJson.ReadUInt32, Invariant(value));
 
     [Theory]
     [InlineData(long.MinValue)]
     [InlineData(-1L)]
     [InlineData(long.MaxValue)]
-    public void Int64_RoundTrips(long value) => AssertRoundTrip(value, TaskJson.WriteInt64, TaskJson.ReadInt64, Invariant(value));
+    public void Int64RoundTrips(long value) => AssertRoundTrip(value, TaskJson.WriteInt64, TaskJson.ReadInt64, Invariant(value));
 
     [Theory]
     [InlineData(ulong.MinValue)]
     [InlineData(ulong.MaxValue)]
-    public void UInt64_RoundTrips(ulong value) => AssertRoundTrip(value, TaskJson.WriteUInt64, TaskJson.ReadUInt64, Invariant(value));
+    public void UInt64RoundTrips(ulong value) => AssertRoundTrip(value, TaskJson.WriteUInt64, TaskJson.ReadUInt64, Invariant(value));
 
     // ---- integer errors ----
 
     [Fact]
-    public void Int64_WiderThan64Bits_SaysItDoesNotFit()
+    public void Int64WiderThan64BitsSaysItDoesNotFit()
     {
         JsonException error = Assert.Throws<JsonException>(() => Read("123456789012345678901234567890", TaskJson.ReadInt64));
         Assert.Contains("does not fit", error.Message);
@@ -115,14 +115,14 @@ public sealed class TaskJsonTests
     }
 
     [Fact]
-    public void Int32_WithARealFraction_SaysItIsNotAnInteger()
+    public void Int32WithARealFractionSaysItIsNotAnInteger()
     {
         JsonException error = Assert.Throws<JsonException>(() => Read("2.5", TaskJson.ReadInt32));
         Assert.Contains("not an integer", error.Message);
     }
 
     [Fact]
-    public void Int32_FromAPythonFloatHoldingAnInteger_ReadsTheInteger()
+    public void Int32FromAPythonFloatHoldingAnIntegerReadsTheInteger()
     {
         Assert.Equal(2, Read("2.0", TaskJson.ReadInt32));
         Assert.Equal(100, Read("1e2", TaskJson.ReadInt32));
@@ -130,14 +130,14 @@ public sealed class TaskJsonTests
     }
 
     [Fact]
-    public void Int32_FromAString_SaysWhatItGot()
+    public void Int32FromAStringSaysWhatItGot()
     {
         JsonException error = Assert.Throws<JsonException>(() => Read("\"5\"", TaskJson.ReadInt32));
         Assert.Equal("Expected an integer, got a string.", error.Message);
     }
 
     [Fact]
-    public void Byte_OutOfRange_SaysItDoesNotFit()
+    public void ByteOutOfRangeSaysItDoesNotFit()
     {
         JsonException error = Assert.Throws<JsonException>(() => Read("300", TaskJson.ReadByte));
         Assert.Contains("does not fit", error.Message);
@@ -145,7 +145,7 @@ public sealed class TaskJsonTests
     }
 
     [Fact]
-    public void UInt64_Negative_SaysItDoesNotFit()
+    public void UInt64NegativeSaysItDoesNotFit()
     {
         JsonException error = Assert.Throws<JsonException>(() => Read("-1", TaskJson.ReadUInt64));
         Assert.Contains("does not fit", error.Message);
@@ -157,7 +157,7 @@ public sealed class TaskJsonTests
     [InlineData(1.5f, "1.5")]
     [InlineData(-0.25f, "-0.25")]
     [InlineData(float.MaxValue, null)]
-    public void Single_RoundTrips(float value, string? expected)
+    public void SingleRoundTrips(float value, string? expected)
     {
         string json = Write(value, TaskJson.WriteSingle);
         if (expected is not null)
@@ -173,7 +173,7 @@ public sealed class TaskJsonTests
     [InlineData(-1e300)]
     [InlineData(double.Epsilon)]
     [InlineData(3.0)]
-    public void Double_RoundTrips(double value)
+    public void DoubleRoundTrips(double value)
     {
         string json = Write(value, TaskJson.WriteDouble);
         Assert.Equal(value, Read(json, TaskJson.ReadDouble));
@@ -183,7 +183,7 @@ public sealed class TaskJsonTests
     [InlineData(double.NaN, "NaN")]
     [InlineData(double.PositiveInfinity, "Infinity")]
     [InlineData(double.NegativeInfinity, "-Infinity")]
-    public void Double_NonFinite_IsWrittenAsPythonsBareLiteral_AndReadsBackOnceQuoted(double value, string literal)
+    public void DoubleNonFiniteIsWrittenAsPythonsBareLiteralAndReadsBackOnceQuoted(double value, string literal)
     {
         string json = Write(value, TaskJson.WriteDouble);
         Assert.Equal(literal, json);
@@ -197,7 +197,7 @@ public sealed class TaskJsonTests
     [InlineData(float.NaN, "NaN")]
     [InlineData(float.PositiveInfinity, "Infinity")]
     [InlineData(float.NegativeInfinity, "-Infinity")]
-    public void Single_NonFinite_IsWrittenAsPythonsBareLiteral_AndReadsBackOnceQuoted(float value, string literal)
+    public void SingleNonFiniteIsWrittenAsPythonsBareLiteralAndReadsBackOnceQuoted(float value, string literal)
     {
         string json = Write(value, TaskJson.WriteSingle);
         Assert.Equal(literal, json);
@@ -205,7 +205,7 @@ public sealed class TaskJsonTests
     }
 
     [Fact]
-    public void Double_NonFiniteInsideAList_ReadsBackOnceQuoted()
+    public void DoubleNonFiniteInsideAListReadsBackOnceQuoted()
     {
         string json = Write(new List<double> { 1.5, double.NaN, double.NegativeInfinity, double.PositiveInfinity }, ListWriter<double>(TaskJson.WriteDouble));
         Assert.Equal("[1.5,NaN,-Infinity,Infinity]", json);
@@ -215,7 +215,7 @@ public sealed class TaskJsonTests
     }
 
     [Fact]
-    public void Double_FromAnOrdinaryString_IsRefused()
+    public void DoubleFromAnOrdinaryStringIsRefused()
     {
         Assert.Throws<JsonException>(() => Read("\"1.5\"", TaskJson.ReadDouble));
     }
@@ -223,7 +223,7 @@ public sealed class TaskJsonTests
     // ---- decimal ----
 
     [Fact]
-    public void Decimal_IsWrittenAsAString_KeepingItsScale()
+    public void DecimalIsWrittenAsAStringKeepingItsScale()
     {
         Assert.Equal("\"1.50\"", Write(1.50m, TaskJson.WriteDecimal));
         Assert.Equal("\"-79228162514264337593543950335\"", Write(decimal.MinValue, TaskJson.WriteDecimal));
@@ -234,7 +234,7 @@ public sealed class TaskJsonTests
     [InlineData("1.50")]
     [InlineData("\"1.50\"")]
     [InlineData("{\"__type__\":\"decimal\",\"__value__\":\"1.50\"}")]
-    public void Decimal_ReadsNumberStringAndKombuTaggedValue(string json)
+    public void DecimalReadsNumberStringAndKombuTaggedValue(string json)
     {
         decimal value = Read(json, TaskJson.ReadDecimal);
         Assert.Equal(1.50m, value);
@@ -242,7 +242,7 @@ public sealed class TaskJsonTests
     }
 
     [Fact]
-    public void Decimal_WithTheWrongTag_IsRefused()
+    public void DecimalWithTheWrongTagIsRefused()
     {
         JsonException error = Assert.Throws<JsonException>(() => Read("{\"__type__\":\"uuid\",\"__value__\":\"1.50\"}", TaskJson.ReadDecimal));
         Assert.Contains("decimal", error.Message);
@@ -254,14 +254,14 @@ public sealed class TaskJsonTests
     [InlineData("")]
     [InlineData("plain")]
     [InlineData("quote \" backslash \\ newline \n unicode é ✓ 😀")]
-    public void String_RoundTrips(string value)
+    public void StringRoundTrips(string value)
     {
         string json = Write(value, TaskJson.WriteString);
         Assert.Equal(value, Read(json, TaskJson.ReadString));
     }
 
     [Fact]
-    public void String_Null_RoundTrips()
+    public void StringNullRoundTrips()
     {
         Assert.Equal("null", Write<string?>(null, TaskJson.WriteString));
         Assert.Null(Read("null", TaskJson.ReadString));
@@ -271,7 +271,7 @@ public sealed class TaskJsonTests
     [InlineData('x')]
     [InlineData('é')]
     [InlineData('"')]
-    public void Char_RoundTrips(char value)
+    public void CharRoundTrips(char value)
     {
         string json = Write(value, TaskJson.WriteChar);
         Assert.Equal(value.ToString(), StringValue(json));
@@ -279,7 +279,7 @@ public sealed class TaskJsonTests
     }
 
     [Fact]
-    public void Char_FromALongerString_IsRefused()
+    public void CharFromALongerStringIsRefused()
     {
         Assert.Throws<JsonException>(() => Read("\"ab\"", TaskJson.ReadChar));
     }
@@ -289,7 +289,7 @@ public sealed class TaskJsonTests
     private static readonly Guid s_guid = Guid.Parse("6f1c8a3e-2b4d-4e5f-9a0b-1c2d3e4f5a6b");
 
     [Fact]
-    public void Guid_IsWrittenLowerCaseWithDashes_AndRoundTrips()
+    public void GuidIsWrittenLowerCaseWithDashesAndRoundTrips()
     {
         string json = Write(s_guid, TaskJson.WriteGuid);
         Assert.Equal("\"6f1c8a3e-2b4d-4e5f-9a0b-1c2d3e4f5a6b\"", json);
@@ -301,13 +301,13 @@ public sealed class TaskJsonTests
     [InlineData("{\"__type__\":\"uuid\",\"__value__\":{\"hex\":\"6f1c8a3e2b4d4e5f9a0b1c2d3e4f5a6b\"}}")]
     [InlineData("{\"__value__\":{\"hex\":\"6f1c8a3e2b4d4e5f9a0b1c2d3e4f5a6b\"},\"__type__\":\"uuid\"}")]
     [InlineData("{\"__type__\":\"uuid\",\"__value__\":\"6f1c8a3e-2b4d-4e5f-9a0b-1c2d3e4f5a6b\"}")]
-    public void Guid_ReadsStringAndKombuTaggedValues(string json)
+    public void GuidReadsStringAndKombuTaggedValues(string json)
     {
         Assert.Equal(s_guid, Read(json, TaskJson.ReadGuid));
     }
 
     [Fact]
-    public void Guid_Garbage_SaysItIsNotAUuid()
+    public void GuidGarbageSaysItIsNotAUuid()
     {
         JsonException error = Assert.Throws<JsonException>(() => Read("\"not-a-uuid\"", TaskJson.ReadGuid));
         Assert.Contains("not a UUID", error.Message);
@@ -319,7 +319,7 @@ public sealed class TaskJsonTests
     private static readonly DateTime s_utc = new DateTime(2024, 5, 6, 7, 8, 9, DateTimeKind.Utc).AddTicks(1_234_560);
 
     [Fact]
-    public void DateTime_IsWrittenWithSixFractionalDigitsInUtc_AndRoundTrips()
+    public void DateTimeIsWrittenWithSixFractionalDigitsInUtcAndRoundTrips()
     {
         string json = Write(s_utc, TaskJson.WriteDateTime);
         Assert.Equal("2024-05-06T07:08:09.123456+00:00", StringValue(json));
@@ -330,7 +330,7 @@ public sealed class TaskJsonTests
     }
 
     [Fact]
-    public void DateTime_Local_IsWrittenInUtc()
+    public void DateTimeLocalIsWrittenInUtc()
     {
         Assert.Equal("2024-05-06T07:08:09.123456+00:00", StringValue(Write(s_utc.ToLocalTime(), TaskJson.WriteDateTime)));
     }
@@ -341,7 +341,7 @@ public sealed class TaskJsonTests
     [InlineData("\"2024-05-06T09:08:09.123456+02:00\"")]
     [InlineData("\"2024-05-06T07:08:09.123456\"")]
     [InlineData("{\"__type__\":\"datetime\",\"__value__\":\"2024-05-06T07:08:09.123456+00:00\"}")]
-    public void DateTime_ReadsEveryFormPythonSends_AsUtc(string json)
+    public void DateTimeReadsEveryFormPythonSendsAsUtc(string json)
     {
         DateTime read = Read(json, TaskJson.ReadDateTime);
         Assert.Equal(s_utc, read);
@@ -349,7 +349,7 @@ public sealed class TaskJsonTests
     }
 
     [Fact]
-    public void DateTimeOffset_IsWrittenInUtcWithSixFractionalDigits_AndRoundTrips()
+    public void DateTimeOffsetIsWrittenInUtcWithSixFractionalDigitsAndRoundTrips()
     {
         var value = new DateTimeOffset(s_utc).ToOffset(TimeSpan.FromHours(2));
         string json = Write(value, TaskJson.WriteDateTimeOffset);
@@ -363,7 +363,7 @@ public sealed class TaskJsonTests
     [InlineData("\"2024-05-06T09:08:09.123456+02:00\"", 2)]
     [InlineData("\"2024-05-06T07:08:09.123456\"", 0)]
     [InlineData("{\"__type__\":\"datetime\",\"__value__\":\"2024-05-06T09:08:09.123456+02:00\"}", 2)]
-    public void DateTimeOffset_ReadsEveryFormPythonSends(string json, int offsetHours)
+    public void DateTimeOffsetReadsEveryFormPythonSends(string json, int offsetHours)
     {
         DateTimeOffset read = Read(json, TaskJson.ReadDateTimeOffset);
         Assert.Equal(s_utc, read.UtcDateTime);
@@ -371,7 +371,7 @@ public sealed class TaskJsonTests
     }
 
     [Fact]
-    public void DateTime_Garbage_IsRefusedWithTheText()
+    public void DateTimeGarbageIsRefusedWithTheText()
     {
         JsonException error = Assert.Throws<JsonException>(() => Read("\"yesterday\"", TaskJson.ReadDateTime));
         Assert.Contains("yesterday", error.Message);
@@ -380,7 +380,7 @@ public sealed class TaskJsonTests
     [Theory]
     [InlineData("\"2024-02-29\"")]
     [InlineData("{\"__type__\":\"date\",\"__value__\":\"2024-02-29\"}")]
-    public void DateOnly_RoundTripsAndReadsTaggedDate(string json)
+    public void DateOnlyRoundTripsAndReadsTaggedDate(string json)
     {
         var value = new DateOnly(2024, 2, 29);
         Assert.Equal("\"2024-02-29\"", Write(value, TaskJson.WriteDateOnly));
@@ -391,7 +391,7 @@ public sealed class TaskJsonTests
     [InlineData("\"07:08:09.123456\"", 123456)]
     [InlineData("{\"__type__\":\"time\",\"__value__\":\"07:08:09.123456\"}", 123456)]
     [InlineData("\"07:08:09\"", 0)]
-    public void TimeOnly_RoundTripsAndReadsTaggedTime(string json, int microseconds)
+    public void TimeOnlyRoundTripsAndReadsTaggedTime(string json, int microseconds)
     {
         var value = new TimeOnly(7, 8, 9).Add(TimeSpan.FromTicks(microseconds * 10L));
         Assert.Equal(value, Read(json, TaskJson.ReadTimeOnly));
@@ -399,13 +399,13 @@ public sealed class TaskJsonTests
     }
 
     [Fact]
-    public void TimeOnly_IsWrittenWithSixFractionalDigits()
+    public void TimeOnlyIsWrittenWithSixFractionalDigits()
     {
         Assert.Equal("\"07:08:09.000000\"", Write(new TimeOnly(7, 8, 9), TaskJson.WriteTimeOnly));
     }
 
     [Fact]
-    public void TimeSpan_IsWrittenAsSeconds_AndRoundTrips()
+    public void TimeSpanIsWrittenAsSecondsAndRoundTrips()
     {
         TimeSpan value = TimeSpan.FromMilliseconds(90_500);
         string json = Write(value, TaskJson.WriteTimeSpan);
@@ -417,7 +417,7 @@ public sealed class TaskJsonTests
     }
 
     [Fact]
-    public void TimeSpan_ReadsPythonTotalSeconds()
+    public void TimeSpanReadsPythonTotalSeconds()
     {
         Assert.Equal(TimeSpan.FromSeconds(1.25), Read("1.25", TaskJson.ReadTimeSpan));
         Assert.Equal(TimeSpan.FromDays(1), Read("86400", TaskJson.ReadTimeSpan));
@@ -426,7 +426,7 @@ public sealed class TaskJsonTests
     // ---- bytes ----
 
     [Fact]
-    public void Bytes_AreWrittenAsBase64_AndRoundTrip()
+    public void BytesAreWrittenAsBase64AndRoundTrip()
     {
         byte[] value = [0, 1, 2, 255];
         string json = Write(value, TaskJson.WriteBytes);
@@ -439,7 +439,7 @@ public sealed class TaskJsonTests
     [Theory]
     [InlineData("{\"__type__\":\"bytes\",\"__value__\":\"hi\"}")]
     [InlineData("{\"__type__\":\"base64\",\"__value__\":\"aGk=\"}")]
-    public void Bytes_ReadKombuTaggedValues(string json)
+    public void BytesReadKombuTaggedValues(string json)
     {
         Assert.Equal("hi"u8.ToArray(), Read(json, TaskJson.ReadBytes));
     }
@@ -447,7 +447,7 @@ public sealed class TaskJsonTests
     // ---- enums ----
 
     [Fact]
-    public void Enum_IsWrittenAsItsNumber_AndReadFromNumberOrName()
+    public void EnumIsWrittenAsItsNumberAndReadFromNumberOrName()
     {
         Assert.Equal("2", Write(Color.Green, TaskJson.WriteEnum));
         Assert.Equal(Color.Green, Read("2", TaskJson.ReadEnum<Color>));
@@ -459,14 +459,14 @@ public sealed class TaskJsonTests
     [InlineData("\"Purple\"")]
     [InlineData("\"2\"")]
     [InlineData("\"-1\"")]
-    public void Enum_UnknownOrNumericName_IsRefused(string json)
+    public void EnumUnknownOrNumericNameIsRefused(string json)
     {
         JsonException error = Assert.Throws<JsonException>(() => Read(json, TaskJson.ReadEnum<Color>));
         Assert.Contains("not a member of Color", error.Message);
     }
 
     [Fact]
-    public void Enum_OfEveryUnderlyingWidth_RoundTrips()
+    public void EnumOfEveryUnderlyingWidthRoundTrips()
     {
         AssertRoundTrip(Tiny.High, TaskJson.WriteEnum, TaskJson.ReadEnum<Tiny>, "200");
         AssertRoundTrip(Signed.Negative, TaskJson.WriteEnum, TaskJson.ReadEnum<Signed>, "-5");
@@ -478,7 +478,7 @@ public sealed class TaskJsonTests
     // ---- nullable ----
 
     [Fact]
-    public void Nullable_RoundTripsValueAndNull()
+    public void NullableRoundTripsValueAndNull()
     {
         Assert.Equal("null", Write<int?>(null, NullableWriter<int>(TaskJson.WriteInt32)));
         Assert.Equal("5", Write<int?>(5, NullableWriter<int>(TaskJson.WriteInt32)));
@@ -492,7 +492,7 @@ public sealed class TaskJsonTests
     // ---- collections ----
 
     [Fact]
-    public void Array_RoundTrips()
+    public void ArrayRoundTrips()
     {
         int[] values = [1, -2, 3];
         string json = Write(values, static (w, v) => TaskJson.WriteArray(w, v, TaskJson.WriteInt32));
@@ -504,7 +504,7 @@ public sealed class TaskJsonTests
     }
 
     [Fact]
-    public void List_RoundTrips()
+    public void ListRoundTrips()
     {
         List<string> values = ["a", "b"];
         string json = Write(values, ListWriter<string>(TaskJson.WriteString));
@@ -514,21 +514,21 @@ public sealed class TaskJsonTests
     }
 
     [Fact]
-    public void List_FromAnObject_IsRefused()
+    public void ListFromAnObjectIsRefused()
     {
         JsonException error = Assert.Throws<JsonException>(() => Read("{}", ListReader<int>(TaskJson.ReadInt32)));
         Assert.Equal("Expected an array, got an object.", error.Message);
     }
 
     [Fact]
-    public void Sequence_IsWrittenAsAnArray()
+    public void SequenceIsWrittenAsAnArray()
     {
         Assert.Equal("[1,2,3]", Write(Enumerable.Range(1, 3), static (w, v) => TaskJson.WriteSequence(w, v, TaskJson.WriteInt32)));
         Assert.Equal("null", Write<IEnumerable<int>?>(null, static (w, v) => TaskJson.WriteSequence(w, v, TaskJson.WriteInt32)));
     }
 
     [Fact]
-    public void Dictionary_RoundTrips()
+    public void DictionaryRoundTrips()
     {
         var values = new Dictionary<string, long> { ["a"] = 1, ["b"] = long.MaxValue };
         string json = Write(values, DictionaryWriter<long>(TaskJson.WriteInt64));
@@ -538,7 +538,7 @@ public sealed class TaskJsonTests
     }
 
     [Fact]
-    public void NestedListOfDictionaries_RoundTrips()
+    public void NestedListOfDictionariesRoundTrips()
     {
         List<Dictionary<string, List<double>>> values =
         [
@@ -565,7 +565,7 @@ public sealed class TaskJsonTests
     }
 
     [Fact]
-    public void TaggedValuesInsideAList_LeaveTheReaderInPlace()
+    public void TaggedValuesInsideAListLeaveTheReaderInPlace()
     {
         const string json = "[{\"__type__\":\"uuid\",\"__value__\":{\"hex\":\"6f1c8a3e2b4d4e5f9a0b1c2d3e4f5a6b\"},\"extra\":[1,{\"a\":2}]},\"6f1c8a3e-2b4d-4e5f-9a0b-1c2d3e4f5a6b\"]";
         Assert.Equal(new[] { s_guid, s_guid }, Read(json, ListReader<Guid>(TaskJson.ReadGuid)));

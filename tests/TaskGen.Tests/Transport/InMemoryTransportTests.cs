@@ -20,7 +20,7 @@ public sealed class InMemoryTransportTests
     private static readonly TimeSpan s_hangGuard = TimeSpan.FromSeconds(30);
 
     [Fact]
-    public async Task Publish_ToTheDefaultExchange_GoesToTheQueueNamedByTheRoutingKey()
+    public async Task PublishToTheDefaultExchangeGoesToTheQueueNamedByTheRoutingKey()
     {
         InMemoryTransport transport = NewTransport();
         await TaskQueueTopology.DeclareAsync(transport, new QueueDeclaration("alpha"), CancellationToken.None);
@@ -43,7 +43,7 @@ public sealed class InMemoryTransportTests
     }
 
     [Fact]
-    public async Task Publish_ToTheTaskQueuesOwnExchange_IsRoutedByKey()
+    public async Task PublishToTheTaskQueuesOwnExchangeIsRoutedByKey()
     {
         InMemoryTransport transport = NewTransport();
         await TaskQueueTopology.DeclareAsync(transport, new QueueDeclaration("alpha"), CancellationToken.None);
@@ -55,7 +55,7 @@ public sealed class InMemoryTransportTests
     }
 
     [Fact]
-    public async Task Publish_ToAMissingQueue_ThrowsMessageNotRouted()
+    public async Task PublishToAMissingQueueThrowsMessageNotRouted()
     {
         InMemoryTransport transport = NewTransport();
 
@@ -67,7 +67,7 @@ public sealed class InMemoryTransportTests
     }
 
     [Fact]
-    public async Task Fanout_DeliversToEveryBoundQueue()
+    public async Task FanoutDeliversToEveryBoundQueue()
     {
         InMemoryTransport transport = NewTransport();
         await TaskQueueTopology.DeclareAsync(transport, new QueueDeclaration("broadcast", Broadcast: true), CancellationToken.None);
@@ -89,7 +89,7 @@ public sealed class InMemoryTransportTests
     }
 
     [Fact]
-    public async Task Fanout_WithNoQueueBound_IsNotRouted()
+    public async Task FanoutWithNoQueueBoundIsNotRouted()
     {
         InMemoryTransport transport = NewTransport();
         await TaskQueueTopology.DeclareAsync(transport, new QueueDeclaration("broadcast", Broadcast: true), CancellationToken.None);
@@ -98,7 +98,7 @@ public sealed class InMemoryTransportTests
     }
 
     [Fact]
-    public async Task DeclareQueue_WithoutAName_ChoosesAUniqueOne()
+    public async Task DeclareQueueWithoutANameChoosesAUniqueOne()
     {
         InMemoryTransport transport = NewTransport();
         string first = await transport.DeclareQueueAsync(new QueueSpecification(null), CancellationToken.None);
@@ -109,7 +109,7 @@ public sealed class InMemoryTransportTests
     }
 
     [Fact]
-    public async Task TwoConsumers_OnOneQueue_EachMessageIsDeliveredOnce()
+    public async Task TwoConsumersOnOneQueueEachMessageIsDeliveredOnce()
     {
         const int count = 50;
         InMemoryTransport transport = NewTransport();
@@ -144,7 +144,7 @@ public sealed class InMemoryTransportTests
     }
 
     [Fact]
-    public async Task TwoConsumers_WithPrefetchOne_ShareTheWork()
+    public async Task TwoConsumersWithPrefetchOneShareTheWork()
     {
         InMemoryTransport transport = NewTransport();
         await TaskQueueTopology.DeclareAsync(transport, new QueueDeclaration("work"), CancellationToken.None);
@@ -166,7 +166,7 @@ public sealed class InMemoryTransportTests
     }
 
     [Fact]
-    public async Task Reject_WithoutRequeue_DeadLetters()
+    public async Task RejectWithoutRequeueDeadLetters()
     {
         InMemoryTransport transport = NewTransport();
         await TaskQueueTopology.DeclareAsync(transport, new QueueDeclaration("work"), CancellationToken.None);
@@ -191,7 +191,7 @@ public sealed class InMemoryTransportTests
     }
 
     [Fact]
-    public async Task Reject_WithRequeue_RedeliversMarkedRedelivered()
+    public async Task RejectWithRequeueRedeliversMarkedRedelivered()
     {
         InMemoryTransport transport = NewTransport();
         await TaskQueueTopology.DeclareAsync(transport, new QueueDeclaration("work"), CancellationToken.None);
@@ -215,7 +215,7 @@ public sealed class InMemoryTransportTests
     }
 
     [Fact]
-    public async Task Prefetch_HoldsTheNextMessageUntilTheFirstIsAcked()
+    public async Task PrefetchHoldsTheNextMessageUntilTheFirstIsAcked()
     {
         InMemoryTransport transport = NewTransport();
         await TaskQueueTopology.DeclareAsync(transport, new QueueDeclaration("work"), CancellationToken.None);
@@ -250,7 +250,7 @@ public sealed class InMemoryTransportTests
     }
 
     [Fact]
-    public async Task AutoAck_DoesNotWaitForAcks()
+    public async Task AutoAckDoesNotWaitForAcks()
     {
         InMemoryTransport transport = NewTransport();
         await TaskQueueTopology.DeclareAsync(transport, new QueueDeclaration("replies"), CancellationToken.None);
@@ -266,7 +266,7 @@ public sealed class InMemoryTransportTests
     }
 
     [Fact]
-    public async Task Purge_EmptiesTheQueue()
+    public async Task PurgeEmptiesTheQueue()
     {
         InMemoryTransport transport = NewTransport();
         await TaskQueueTopology.DeclareAsync(transport, new QueueDeclaration("work"), CancellationToken.None);
@@ -283,7 +283,7 @@ public sealed class InMemoryTransportTests
     }
 
     [Fact]
-    public async Task InspectQueue_ReportsMessagesAndConsumers()
+    public async Task InspectQueueReportsMessagesAndConsumers()
     {
         InMemoryTransport transport = NewTransport();
         Assert.Null(await transport.InspectQueueAsync("work", CancellationToken.None));
@@ -304,7 +304,7 @@ public sealed class InMemoryTransportTests
     }
 
     [Fact]
-    public async Task Consume_AMissingQueue_Throws()
+    public async Task ConsumeAMissingQueueThrows()
     {
         InMemoryTransport transport = NewTransport();
         InvalidOperationException error = await Assert.ThrowsAsync<InvalidOperationException>(
@@ -313,7 +313,7 @@ public sealed class InMemoryTransportTests
     }
 
     [Fact]
-    public void Named_ReturnsTheSameBrokerForTheSameName()
+    public void NamedReturnsTheSameBrokerForTheSameName()
     {
         string name = Guid.NewGuid().ToString();
         Assert.Same(InMemoryBroker.Named(name), InMemoryBroker.Named(name));
@@ -329,7 +329,7 @@ public sealed class InMemoryTransportTests
     [InlineData("task.*", "task.a.b", false)]
     [InlineData("#", "anything.at.all", true)]
     [InlineData("worker.online", "worker.offline", false)]
-    public async Task TopicExchange_RoutesByPattern(string bindingKey, string routingKey, bool routed)
+    public async Task TopicExchangeRoutesByPattern(string bindingKey, string routingKey, bool routed)
     {
         InMemoryTransport transport = NewTransport();
         await transport.DeclareExchangeAsync(new ExchangeSpecification("events", ExchangeKind.Topic), CancellationToken.None);
@@ -342,7 +342,7 @@ public sealed class InMemoryTransportTests
     }
 
     [Fact]
-    public async Task DisposingAConsumer_RequeuesWhatItNeverSettled()
+    public async Task DisposingAConsumerRequeuesWhatItNeverSettled()
     {
         InMemoryTransport transport = NewTransport();
         await TaskQueueTopology.DeclareAsync(transport, new QueueDeclaration("work"), CancellationToken.None);
@@ -362,7 +362,7 @@ public sealed class InMemoryTransportTests
     }
 
     [Fact]
-    public async Task Consume_AHandlerThatThrows_IsLoggedAndTheNextDeliveryIsHandled()
+    public async Task ConsumeAHandlerThatThrowsIsLoggedAndTheNextDeliveryIsHandled()
     {
         var log = new TaskGen.Tests.EndToEnd.CapturedLog();
         var transport = new InMemoryTransport(new InMemoryBroker(), log.CreateLogger("TaskGen.Transport"));

@@ -40,7 +40,7 @@ public sealed class QueueTypeTests
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(30);
 
     [Fact]
-    public void TaskDefaultQueueType_IsClassicByDefault()
+    public void TaskDefaultQueueTypeIsClassicByDefault()
     {
         var options = new TaskAppOptions();
 
@@ -51,13 +51,13 @@ public sealed class QueueTypeTests
     [Theory]
     [InlineData(QueueType.Classic)]
     [InlineData(QueueType.Quorum)]
-    public void TaskDefaultQueueType_ClassicOrQuorum_IsAccepted(QueueType value) =>
+    public void TaskDefaultQueueTypeClassicOrQuorumIsAccepted(QueueType value) =>
         Assert.Null(Record.Exception(new TaskAppOptions { TaskDefaultQueueType = value }.Validate));
 
     [Theory]
     [InlineData(QueueType.Default)]
     [InlineData((QueueType)7)]
-    public void TaskDefaultQueueType_AnythingElse_IsRefusedNamingTheSettingAndTheChoices(QueueType value)
+    public void TaskDefaultQueueTypeAnythingElseIsRefusedNamingTheSettingAndTheChoices(QueueType value)
     {
         var ex = Assert.Throws<TaskAppConfigurationException>(new TaskAppOptions { TaskDefaultQueueType = value }.Validate);
 
@@ -70,7 +70,7 @@ public sealed class QueueTypeTests
     [InlineData("Quorum", QueueType.Quorum)]
     [InlineData("CLASSIC", QueueType.Classic)]
     [InlineData(" classic ", QueueType.Classic)]
-    public void TaskDefaultQueueType_BindsFromConfigurationByCelerysName(string value, QueueType expected)
+    public void TaskDefaultQueueTypeBindsFromConfigurationByCelerysName(string value, QueueType expected)
     {
         var options = new TaskAppOptions { TaskDefaultQueueType = expected == QueueType.Classic ? QueueType.Quorum : QueueType.Classic };
 
@@ -85,7 +85,7 @@ public sealed class QueueTypeTests
     [InlineData("")]
     [InlineData("default")]
     [InlineData("2")]
-    public void TaskDefaultQueueType_AnythingElseInConfiguration_IsRefusedNamingTheSettingAndTheChoices(string value)
+    public void TaskDefaultQueueTypeAnythingElseInConfigurationIsRefusedNamingTheSettingAndTheChoices(string value)
     {
         var ex = Assert.Throws<TaskAppConfigurationException>(() => TaskAppConfiguration.Bind(Configuration(value), new TaskAppOptions()));
 
@@ -94,7 +94,7 @@ public sealed class QueueTypeTests
     }
 
     [Fact]
-    public async Task AQuorumDefault_DeclaresTaskQueuesAsKombuDoes_AndLeavesTypedQueuesAlone()
+    public async Task AQuorumDefaultDeclaresTaskQueuesAsKombuDoesAndLeavesTypedQueuesAlone()
     {
         var declared = new ConcurrentQueue<QueueSpecification>();
         await using TaskApp app = CreateApp(declared, QueueType.Quorum);
@@ -111,7 +111,7 @@ public sealed class QueueTypeTests
     }
 
     [Fact]
-    public async Task AClassicDefault_DeclaresNoType_ButAQuorumDeclarationStillDeclaresAQuorumQueue()
+    public async Task AClassicDefaultDeclaresNoTypeButAQuorumDeclarationStillDeclaresAQuorumQueue()
     {
         var declared = new ConcurrentQueue<QueueSpecification>();
         await using TaskApp app = CreateApp(declared, QueueType.Classic);
@@ -124,7 +124,7 @@ public sealed class QueueTypeTests
     }
 
     [Fact]
-    public async Task AProducer_DeclaresTheQueueItSendsToWithTheAppsDefaultType()
+    public async Task AProducerDeclaresTheQueueItSendsToWithTheAppsDefaultType()
     {
         var declared = new ConcurrentQueue<QueueSpecification>();
         await using TaskApp app = CreateApp(declared, QueueType.Quorum);
@@ -135,7 +135,7 @@ public sealed class QueueTypeTests
     }
 
     [Fact]
-    public async Task EveryQueueAWorkerAndAClientDeclare_IsExclusiveOrDurable()
+    public async Task EveryQueueAWorkerAndAClientDeclareIsExclusiveOrDurable()
     {
         var declared = new ConcurrentQueue<QueueSpecification>();
         await using TaskApp app = CreateApp(declared, QueueType.Quorum);

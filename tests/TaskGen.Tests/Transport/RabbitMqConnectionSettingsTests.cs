@@ -17,7 +17,7 @@ public sealed class RabbitMqConnectionSettingsTests
     private const string Password = "s3cr3t-Pa55";
 
     [Fact]
-    public void Amqps_VerifiesTheUrlHostAndAcceptsNoPolicyError()
+    public void AmqpsVerifiesTheUrlHostAndAcceptsNoPolicyError()
     {
         string url = $"amqps://worker:{Password}@rabbit.example:5671/prod";
         ConnectionFactory factory = RabbitMqConnectionSettings.CreateFactory(url, "test", BrokerUrls.Redact(url));
@@ -32,14 +32,14 @@ public sealed class RabbitMqConnectionSettingsTests
     }
 
     [Fact]
-    public void Amqp_HasNoTls()
+    public void AmqpHasNoTls()
     {
         string url = "amqp://guest:guest@rabbit.example/";
         Assert.False(RabbitMqConnectionSettings.CreateFactory(url, "test", BrokerUrls.Redact(url)).Ssl.Enabled);
     }
 
     [Fact]
-    public void CaCertificate_OnAPlainUrl_IsRefusedWithoutThePassword()
+    public void CaCertificateOnAPlainUrlIsRefusedWithoutThePassword()
     {
         string url = $"amqp://worker:{Password}@rabbit.example/";
         var ex = Assert.Throws<TaskAppConfigurationException>(() => RabbitMqConnectionSettings.CreateFactory(url, "test", BrokerUrls.Redact(url), "ca.pem"));
@@ -49,7 +49,7 @@ public sealed class RabbitMqConnectionSettingsTests
     }
 
     [Fact]
-    public void CaCertificate_Missing_NamesTheFile()
+    public void CaCertificateMissingNamesTheFile()
     {
         string path = Path.Combine(Path.GetTempPath(), "taskgen-no-such-ca-" + Guid.NewGuid().ToString("N") + ".pem");
         string url = $"amqps://worker:{Password}@rabbit.example/";
@@ -61,7 +61,7 @@ public sealed class RabbitMqConnectionSettingsTests
     }
 
     [Fact]
-    public void CaCertificate_WithoutACertificate_SaysWhatItMustHold()
+    public void CaCertificateWithoutACertificateSaysWhatItMustHold()
     {
         string path = Path.GetTempFileName();
         try
@@ -79,7 +79,7 @@ public sealed class RabbitMqConnectionSettingsTests
     }
 
     [Fact]
-    public void UnparseableUrl_IsAConfigurationErrorWithoutThePassword()
+    public void UnparseableUrlIsAConfigurationErrorWithoutThePassword()
     {
         string url = $"amqps://worker:{Password}@rabbit.example:notaport/";
         var ex = Assert.Throws<TaskAppConfigurationException>(() => RabbitMqConnectionSettings.CreateFactory(url, "test", BrokerUrls.Redact(url)));

@@ -38,7 +38,7 @@ public sealed class ServerCertificateTrustTests : IDisposable
     }
 
     [Fact]
-    public void AServerCertificateFromThePrivateCa_IsTrustedThroughIt()
+    public void AServerCertificateFromThePrivateCaIsTrustedThroughIt()
     {
         ServerCertificateTrust trust = ServerCertificateTrust.Create("Redis server", "ResultBackendTlsCaCertificate", _caPath);
 
@@ -47,7 +47,7 @@ public sealed class ServerCertificateTrustTests : IDisposable
     }
 
     [Fact]
-    public void WithoutTheCa_ItIsRefusedAsUntrustedNamingTheSetting()
+    public void WithoutTheCaItIsRefusedAsUntrustedNamingTheSetting()
     {
         ServerCertificateTrust trust = ServerCertificateTrust.Create("Redis server", "ResultBackendTlsCaCertificate", null);
         using var chain = new X509Chain();
@@ -61,7 +61,7 @@ public sealed class ServerCertificateTrustTests : IDisposable
     }
 
     [Fact]
-    public void ThroughAnotherCa_ItIsRefusedAsNotIssuedByIt()
+    public void ThroughAnotherCaItIsRefusedAsNotIssuedByIt()
     {
         using ECDsa otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=TaskGen other CA", otherKey, HashAlgorithmName.SHA256);
@@ -84,7 +84,7 @@ public sealed class ServerCertificateTrustTests : IDisposable
     }
 
     [Fact]
-    public void AHostTheCertificateDoesNotName_IsRefusedWithTheNamesItHas()
+    public void AHostTheCertificateDoesNotNameIsRefusedWithTheNamesItHas()
     {
         ServerCertificateTrust trust = ServerCertificateTrust.Create("Redis server", "ResultBackendTlsCaCertificate", _caPath);
 
@@ -96,7 +96,7 @@ public sealed class ServerCertificateTrustTests : IDisposable
     }
 
     [Fact]
-    public void NoCertificate_IsRefusedNamingTheServer()
+    public void NoCertificateIsRefusedNamingTheServer()
     {
         ServerCertificateTrust trust = ServerCertificateTrust.Create("Redis server", "ResultBackendTlsCaCertificate", null);
 

@@ -18,7 +18,7 @@ public sealed class TaskArgumentReaderTests
     private static readonly string[] s_names = Enumerable.Range(0, 70).Select(i => "p" + i).ToArray();
 
     [Fact]
-    public void Read_BeyondSixtyFourParameters_ReadsPositionalAndKeywordValues()
+    public void ReadBeyondSixtyFourParametersReadsPositionalAndKeywordValues()
     {
         string args = "[" + string.Join(",", Enumerable.Range(0, 65)) + "]";
         int[] values = TaskArgumentReader.Read(Create(args, "{\"p69\": 690, \"p66\": 660}"), "wide", s_names, 65, new int[70], Set);
@@ -30,7 +30,7 @@ public sealed class TaskArgumentReaderTests
     }
 
     [Fact]
-    public void Read_BeyondSixtyFourParameters_AKeywordAlsoSentByPositionIsADuplicate()
+    public void ReadBeyondSixtyFourParametersAKeywordAlsoSentByPositionIsADuplicate()
     {
         string args = "[" + string.Join(",", Enumerable.Range(0, 66)) + "]";
 
@@ -41,7 +41,7 @@ public sealed class TaskArgumentReaderTests
     }
 
     [Fact]
-    public void Read_BeyondSixtyFourParameters_AMissingRequiredArgumentIsNamed()
+    public void ReadBeyondSixtyFourParametersAMissingRequiredArgumentIsNamed()
     {
         string args = "[" + string.Join(",", Enumerable.Range(0, 64)) + "]";
 

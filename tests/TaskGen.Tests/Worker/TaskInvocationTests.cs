@@ -14,7 +14,7 @@ namespace TaskGen.Tests.Worker;
 public sealed class TaskInvocationTests
 {
     [Fact]
-    public void SetResult_KeepsExactlyTheWrittenJson()
+    public void SetResultKeepsExactlyTheWrittenJson()
     {
         TaskInvocation invocation = Create();
 
@@ -24,13 +24,13 @@ public sealed class TaskInvocationTests
     }
 
     [Fact]
-    public void ResultJson_IsEmptyUntilSet()
+    public void ResultJsonIsEmptyUntilSet()
     {
         Assert.True(Create().ResultJson.IsEmpty);
     }
 
     [Fact]
-    public void SetResult_WhenTheWriterThrows_LeavesNoResultAndTheNextResultIsClean()
+    public void SetResultWhenTheWriterThrowsLeavesNoResultAndTheNextResultIsClean()
     {
         TaskInvocation failed = Create();
         Assert.Throws<InvalidOperationException>(() => failed.SetResult("x", static (writer, _) =>
@@ -47,7 +47,7 @@ public sealed class TaskInvocationTests
     }
 
     [Fact]
-    public void SetResult_InsideAnotherResultsWriter_KeepsBothApart()
+    public void SetResultInsideAnotherResultsWriterKeepsBothApart()
     {
         TaskInvocation outer = Create();
         TaskInvocation inner = Create();
@@ -66,7 +66,7 @@ public sealed class TaskInvocationTests
     }
 
     [Fact]
-    public void SetResult_LargeThenSmall_BothExact()
+    public void SetResultLargeThenSmallBothExact()
     {
         var large = new string('y', 200_000);
         TaskInvocation first = Create();
@@ -79,7 +79,7 @@ public sealed class TaskInvocationTests
     }
 
     [Fact]
-    public void SetResult_WritesTheSuccessMessageTheBackendStores_WithTheValueInsideIt()
+    public void SetResultWritesTheSuccessMessageTheBackendStoresWithTheValueInsideIt()
     {
         TaskInvocation invocation = Create();
 
@@ -99,7 +99,7 @@ public sealed class TaskInvocationTests
     }
 
     [Fact]
-    public void Result_ForAnotherStateOrWithATraceback_IsEncodedAroundTheValueInstead()
+    public void ResultForAnotherStateOrWithATracebackIsEncodedAroundTheValueInstead()
     {
         TaskInvocation invocation = Create();
         invocation.SetResult(7, static (writer, value) => writer.WriteNumberValue(value));
@@ -115,7 +115,7 @@ public sealed class TaskInvocationTests
     }
 
     [Fact]
-    public void Context_FromTheWorkersConstructor_IsMadeFromTheRequestOnceAndKept()
+    public void ContextFromTheWorkersConstructorIsMadeFromTheRequestOnceAndKept()
     {
         var eta = new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero);
         var headers = new Dictionary<string, object?> { ["x-tenant"] = "acme" };
@@ -151,7 +151,7 @@ public sealed class TaskInvocationTests
     }
 
     [Fact]
-    public void Context_GivenToTheConstructor_IsTheOneReturned()
+    public void ContextGivenToTheConstructorIsTheOneReturned()
     {
         var request = new TaskRequest { Id = "id-1", Name = "proj.tasks.add", Args = "[]"u8.ToArray(), Kwargs = "{}"u8.ToArray() };
         var given = new TaskContext(request.Id, request.Name, "celery@test");
