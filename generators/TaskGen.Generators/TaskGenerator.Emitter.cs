@@ -263,7 +263,21 @@ public sealed partial class TaskGenerator
             w.WriteLine();
             w.WriteLine("/// <summary>Creates the call without sending it.</summary>");
             w.WriteLine($"public static {signatureType} Signature({declared}{separator}global::TaskGen.TaskOptions? {optionsName} = null) =>");
-            WriteSignatureBody(w, values, signatureType, optionsName, context);
+            WriteSignatureBody(w, values, optionsName, string.Empty, context);
+            if (values.Length > 0)
+            {
+                // The first parameter is left for the previous result; its type (and its element type, for a chord
+                // body's list) travels as typeof so a canvas built at run time is checked without reflection.
+                TypeRef input = values[0].Type!;
+                string element = input.Kind is WireKind.Array or WireKind.List or WireKind.Sequence ? $"typeof({input.Arguments[0].NonNullableName})" : "null";
+                string partialType = task.Result is null ? "global::TaskGen.PartialSignature" : $"global::TaskGen.PartialSignature<{task.Result.FullName}>";
+                ParameterSpec[] rest = values.Skip(1).ToArray();
+                w.WriteLine();
+                w.WriteLine($"/// <summary>Creates the call without its first argument (<c>{values[0].Name}</c>), which the previous result fills: a chain step, a chord body or a callback.</summary>");
+                w.WriteLine($"public static {partialType} Partial({string.Join(", ", rest.Select(p => $"{p.Type!.FullName} {p.Identifier}{(p.DefaultValue is null ? string.Empty : " = " + p.DefaultValue)}").Append($"global::TaskGen.TaskOptions? {optionsName} = null"))}) =>");
+                WriteSignatureBody(w, rest, optionsName, $"typeof({input.NonNullableName}), {element}, ", context);
+            }
+
             w.CloseBlock();
         }
 
@@ -272,17 +286,17 @@ public sealed partial class TaskGenerator
         /// the task's own: the runtime owns the array brackets, each task writes only its values, and the
         /// tuple's type is inferred instead of written out once more.
         /// </summary>
-        private static void WriteSignatureBody(SourceWriter w, ParameterSpec[] values, string signatureType, string optionsName, EmitContext context)
+        private static void WriteSignatureBody(SourceWriter w, ParameterSpec[] values, string optionsName, string beforeOptions, EmitContext context)
         {
             w.Indent();
             if (values.Length == 0)
             {
-                w.WriteLine($"new(Descriptor, global::TaskGen.Serialization.TaskArguments.None, {optionsName});");
+                w.WriteLine($"new(Descriptor, global::TaskGen.Serialization.TaskArguments.None, {beforeOptions}{optionsName});");
             }
             else if (values.Length == 1)
             {
                 string write = WriteExpression(values[0].Type!, "writer", "args", 1, context.ModuleName);
-                w.WriteLine($"new(Descriptor, global::TaskGen.Serialization.TaskArguments.Of({values[0].Identifier}, static (writer, args) => {write}), {optionsName});");
+                w.WriteLine($"new(Descriptor, global::TaskGen.Serialization.TaskArguments.Of({values[0].Identifier}, static (writer, args) => {write}), {beforeOptions}{optionsName});");
             }
             else
             {
@@ -296,7 +310,7 @@ public sealed partial class TaskGenerator
                 }
 
                 w.Unindent();
-                w.WriteLine($"}}), {optionsName});");
+                w.WriteLine($"}}), {beforeOptions}{optionsName});");
             }
 
             w.Unindent();

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using TaskGen.Serialization;
 
 namespace TaskGen;
@@ -28,6 +29,17 @@ public class Signature
     /// <summary>The call's options, or null for the defaults.</summary>
     public TaskOptions? Options { get; }
 
+    /// <summary>The callbacks sent with this call's result as their first argument when it succeeds (Celery's <c>link</c>).</summary>
+    public IReadOnlyList<PartialSignature> Callbacks { get; private protected init; } = [];
+
+    /// <summary>The error callbacks sent with this call's task id as their first argument when it fails (Celery's <c>link_error</c>).</summary>
+    public IReadOnlyList<PartialSignature> ErrorCallbacks { get; private protected init; } = [];
+
+    /// <summary>Returns a copy of this call that, when it fails, sends <paramref name="errback"/> with the failed task's id as its first argument.</summary>
+    /// <param name="errback">The error callback, whose first parameter takes a <see cref="string"/>.</param>
+    /// <exception cref="System.ArgumentException">The error callback's first parameter cannot take a task id.</exception>
+    public Signature OnError(PartialSignature errback) => throw new System.NotImplementedException();
+
     /// <summary>Creates the result object a send of this signature returns.</summary>
     /// <param name="id">The task id.</param>
     /// <param name="ignoreResult">Whether no result will arrive.</param>
@@ -54,6 +66,27 @@ public sealed class Signature<TResult> : Signature
 
     /// <summary>The task.</summary>
     public new TaskDescriptor<TResult> Task => (TaskDescriptor<TResult>)base.Task;
+
+    /// <summary>Starts a chain: <paramref name="next"/> runs after this call, with its result as the first argument.</summary>
+    /// <typeparam name="TNext">The next step's result type.</typeparam>
+    /// <param name="next">The next step, without its first argument.</param>
+    /// <exception cref="System.ArgumentException">The next step's first parameter cannot take a <typeparamref name="TResult"/>.</exception>
+    public TaskChain<TNext> Then<TNext>(PartialSignature<TNext> next) => throw new System.NotImplementedException();
+
+    /// <summary>Starts a chain whose next step runs after this call without its result (Celery's immutable signature).</summary>
+    /// <typeparam name="TNext">The next step's result type.</typeparam>
+    /// <param name="next">The next step with all its arguments.</param>
+    public TaskChain<TNext> Then<TNext>(Signature<TNext> next) => throw new System.NotImplementedException();
+
+    /// <summary>Returns a copy of this call that, when it succeeds, sends <paramref name="callback"/> with the result as its first argument.</summary>
+    /// <param name="callback">The callback, without its first argument.</param>
+    /// <exception cref="System.ArgumentException">The callback's first parameter cannot take a <typeparamref name="TResult"/>.</exception>
+    public Signature<TResult> OnSuccess(PartialSignature callback) => throw new System.NotImplementedException();
+
+    /// <summary>Returns a copy of this call that, when it fails, sends <paramref name="errback"/> with the failed task's id as its first argument.</summary>
+    /// <param name="errback">The error callback, whose first parameter takes a <see cref="string"/>.</param>
+    /// <exception cref="System.ArgumentException">The error callback's first parameter cannot take a task id.</exception>
+    public new Signature<TResult> OnError(PartialSignature errback) => throw new System.NotImplementedException();
 
     internal override AsyncResult CreateResult(string id, bool ignoreResult) => new AsyncResult<TResult>(id, Task, ignoreResult);
 

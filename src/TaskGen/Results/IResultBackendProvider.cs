@@ -30,4 +30,7 @@ internal interface IOpenResultBackend : IAsyncDisposable
 
     /// <summary>The store a worker named <paramref name="nodeName"/> answers into.</summary>
     IResultStore CreateStore(string nodeName);
+
+    /// <summary>The group and chord keys, or null when the backend keeps no results by id (<c>rpc://</c>).</summary>
+    IGroupStore? Groups => null;
 }

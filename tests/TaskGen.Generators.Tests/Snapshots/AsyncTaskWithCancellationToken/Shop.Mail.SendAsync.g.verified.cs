@@ -30,6 +30,10 @@ namespace Shop.Remote
                     global::TaskGen.Serialization.TaskJson.WriteString(writer, args.Item1);
                     global::TaskGen.Serialization.TaskJson.WriteString(writer, args.Item2);
                 }), options);
+
+            /// <summary>Creates the call without its first argument (<c>to</c>), which the previous result fills: a chain step, a chord body or a callback.</summary>
+            public static global::TaskGen.PartialSignature<bool> Partial(string subject, global::TaskGen.TaskOptions? options = null) =>
+                new(Descriptor, global::TaskGen.Serialization.TaskArguments.Of(subject, static (writer, args) => global::TaskGen.Serialization.TaskJson.WriteString(writer, args)), typeof(string), null, options);
         }
     }
 }

@@ -59,6 +59,42 @@ namespace Wire.Remote
                     global::TaskGen.Serialization.TaskJson.WriteString(writer, args.Item30);
                     global::TaskGen.Serialization.TaskJson.WriteInt32(writer, args.Item31);
                 }), options_);
+
+            /// <summary>Creates the call without its first argument (<c>a</c>), which the previous result fills: a chain step, a chord body or a callback.</summary>
+            public static global::TaskGen.PartialSignature<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<int?>>> Partial(byte b, sbyte c, short d, ushort e, int f, uint g, long h, ulong i, float j, double k, decimal l, string m, char n, global::System.Guid o, global::System.DateTime p, global::System.DateTimeOffset q, global::System.DateOnly r, global::System.TimeOnly s, global::System.TimeSpan t, byte[] u, global::Wire.Color v, int? w, int[] x, global::System.Collections.Generic.List<string> y, global::System.Collections.Generic.IReadOnlyList<global::System.Guid> z, global::System.Collections.Generic.IEnumerable<double> aa, global::System.Collections.Generic.Dictionary<string, int> bb, global::System.Collections.Generic.IReadOnlyDictionary<string, global::System.Collections.Generic.List<global::Wire.Color>> cc, string options, int cancellationToken, global::TaskGen.TaskOptions? options_ = null) =>
+                new(Descriptor, global::TaskGen.Serialization.TaskArguments.Of((b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, s, t, u, v, w, x, y, z, aa, bb, cc, options, cancellationToken), static (writer, args) =>
+                {
+                    global::TaskGen.Serialization.TaskJson.WriteByte(writer, args.Item1);
+                    global::TaskGen.Serialization.TaskJson.WriteSByte(writer, args.Item2);
+                    global::TaskGen.Serialization.TaskJson.WriteInt16(writer, args.Item3);
+                    global::TaskGen.Serialization.TaskJson.WriteUInt16(writer, args.Item4);
+                    global::TaskGen.Serialization.TaskJson.WriteInt32(writer, args.Item5);
+                    global::TaskGen.Serialization.TaskJson.WriteUInt32(writer, args.Item6);
+                    global::TaskGen.Serialization.TaskJson.WriteInt64(writer, args.Item7);
+                    global::TaskGen.Serialization.TaskJson.WriteUInt64(writer, args.Item8);
+                    global::TaskGen.Serialization.TaskJson.WriteSingle(writer, args.Item9);
+                    global::TaskGen.Serialization.TaskJson.WriteDouble(writer, args.Item10);
+                    global::TaskGen.Serialization.TaskJson.WriteDecimal(writer, args.Item11);
+                    global::TaskGen.Serialization.TaskJson.WriteString(writer, args.Item12);
+                    global::TaskGen.Serialization.TaskJson.WriteChar(writer, args.Item13);
+                    global::TaskGen.Serialization.TaskJson.WriteGuid(writer, args.Item14);
+                    global::TaskGen.Serialization.TaskJson.WriteDateTime(writer, args.Item15);
+                    global::TaskGen.Serialization.TaskJson.WriteDateTimeOffset(writer, args.Item16);
+                    global::TaskGen.Serialization.TaskJson.WriteDateOnly(writer, args.Item17);
+                    global::TaskGen.Serialization.TaskJson.WriteTimeOnly(writer, args.Item18);
+                    global::TaskGen.Serialization.TaskJson.WriteTimeSpan(writer, args.Item19);
+                    global::TaskGen.Serialization.TaskJson.WriteBytes(writer, args.Item20);
+                    global::TaskGen.Serialization.TaskJson.WriteEnum<global::Wire.Color>(writer, args.Item21);
+                    global::TaskGen.Serialization.TaskJson.WriteNullable<int>(writer, args.Item22, static (w1, v1) => global::TaskGen.Serialization.TaskJson.WriteInt32(w1, v1));
+                    global::TaskGen.Serialization.TaskJson.WriteArray<int>(writer, args.Item23, static (w1, v1) => global::TaskGen.Serialization.TaskJson.WriteInt32(w1, v1));
+                    global::TaskGen.Serialization.TaskJson.WriteList<string>(writer, args.Item24, static (w1, v1) => global::TaskGen.Serialization.TaskJson.WriteString(w1, v1));
+                    global::TaskGen.Serialization.TaskJson.WriteSequence<global::System.Guid>(writer, args.Item25, static (w1, v1) => global::TaskGen.Serialization.TaskJson.WriteGuid(w1, v1));
+                    global::TaskGen.Serialization.TaskJson.WriteSequence<double>(writer, args.Item26, static (w1, v1) => global::TaskGen.Serialization.TaskJson.WriteDouble(w1, v1));
+                    global::TaskGen.Serialization.TaskJson.WriteDictionary<int>(writer, args.Item27, static (w1, v1) => global::TaskGen.Serialization.TaskJson.WriteInt32(w1, v1));
+                    global::TaskGen.Serialization.TaskJson.WriteDictionary<global::System.Collections.Generic.List<global::Wire.Color>>(writer, args.Item28, static (w1, v1) => global::TaskGen.Serialization.TaskJson.WriteList<global::Wire.Color>(w1, v1, static (w2, v2) => global::TaskGen.Serialization.TaskJson.WriteEnum<global::Wire.Color>(w2, v2)));
+                    global::TaskGen.Serialization.TaskJson.WriteString(writer, args.Item29);
+                    global::TaskGen.Serialization.TaskJson.WriteInt32(writer, args.Item30);
+                }), typeof(bool), null, options_);
         }
     }
 }

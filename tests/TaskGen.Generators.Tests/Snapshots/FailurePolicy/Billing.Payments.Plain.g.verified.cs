@@ -26,6 +26,10 @@ namespace Billing.Remote
             /// <summary>Creates the call without sending it.</summary>
             public static global::TaskGen.Signature<int> Signature(int cents, global::TaskGen.TaskOptions? options = null) =>
                 new(Descriptor, global::TaskGen.Serialization.TaskArguments.Of(cents, static (writer, args) => global::TaskGen.Serialization.TaskJson.WriteInt32(writer, args)), options);
+
+            /// <summary>Creates the call without its first argument (<c>cents</c>), which the previous result fills: a chain step, a chord body or a callback.</summary>
+            public static global::TaskGen.PartialSignature<int> Partial(global::TaskGen.TaskOptions? options = null) =>
+                new(Descriptor, global::TaskGen.Serialization.TaskArguments.None, typeof(int), null, options);
         }
     }
 }

@@ -37,6 +37,20 @@ namespace Reports.Remote
                     global::TaskGen.Serialization.TaskJson.WriteInt64(writer, args.Item8);
                     global::TaskGen.Serialization.TaskJson.WriteChar(writer, args.Item9);
                 }), options);
+
+            /// <summary>Creates the call without its first argument (<c>title</c>), which the previous result fills: a chain step, a chord body or a callback.</summary>
+            public static global::TaskGen.PartialSignature<string> Partial(int copies = 1, double scale = 1.5D, string? footer = null, global::Reports.Format format = (global::Reports.Format)(5), bool draft = false, decimal price = 9.99M, long big = 10000000000L, char mark = '\'', global::TaskGen.TaskOptions? options = null) =>
+                new(Descriptor, global::TaskGen.Serialization.TaskArguments.Of((copies, scale, footer, format, draft, price, big, mark), static (writer, args) =>
+                {
+                    global::TaskGen.Serialization.TaskJson.WriteInt32(writer, args.Item1);
+                    global::TaskGen.Serialization.TaskJson.WriteDouble(writer, args.Item2);
+                    global::TaskGen.Serialization.TaskJson.WriteString(writer, args.Item3);
+                    global::TaskGen.Serialization.TaskJson.WriteEnum<global::Reports.Format>(writer, args.Item4);
+                    global::TaskGen.Serialization.TaskJson.WriteBoolean(writer, args.Item5);
+                    global::TaskGen.Serialization.TaskJson.WriteDecimal(writer, args.Item6);
+                    global::TaskGen.Serialization.TaskJson.WriteInt64(writer, args.Item7);
+                    global::TaskGen.Serialization.TaskJson.WriteChar(writer, args.Item8);
+                }), typeof(string), null, options);
         }
     }
 }

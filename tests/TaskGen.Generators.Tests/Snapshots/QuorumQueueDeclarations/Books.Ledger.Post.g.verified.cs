@@ -26,6 +26,10 @@ namespace Books.Remote
             /// <summary>Creates the call without sending it.</summary>
             public static global::TaskGen.Signature<decimal> Signature(decimal amount, global::TaskGen.TaskOptions? options = null) =>
                 new(Descriptor, global::TaskGen.Serialization.TaskArguments.Of(amount, static (writer, args) => global::TaskGen.Serialization.TaskJson.WriteDecimal(writer, args)), options);
+
+            /// <summary>Creates the call without its first argument (<c>amount</c>), which the previous result fills: a chain step, a chord body or a callback.</summary>
+            public static global::TaskGen.PartialSignature<decimal> Partial(global::TaskGen.TaskOptions? options = null) =>
+                new(Descriptor, global::TaskGen.Serialization.TaskArguments.None, typeof(decimal), null, options);
         }
     }
 }

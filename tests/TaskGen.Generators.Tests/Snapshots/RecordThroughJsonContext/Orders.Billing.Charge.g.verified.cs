@@ -30,6 +30,10 @@ namespace Orders.Remote
                     global::TaskGen.Serialization.TaskJson.WriteObject<global::Orders.Order>(writer, args.Item1, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Order>.Info);
                     global::TaskGen.Serialization.TaskJson.WriteList<global::Orders.Order>(writer, args.Item2, static (w1, v1) => global::TaskGen.Serialization.TaskJson.WriteObject<global::Orders.Order>(w1, v1, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Order>.Info));
                 }), options);
+
+            /// <summary>Creates the call without its first argument (<c>order</c>), which the previous result fills: a chain step, a chord body or a callback.</summary>
+            public static global::TaskGen.PartialSignature<global::Orders.Receipt> Partial(global::System.Collections.Generic.List<global::Orders.Order>? history, global::TaskGen.TaskOptions? options = null) =>
+                new(Descriptor, global::TaskGen.Serialization.TaskArguments.Of(history, static (writer, args) => global::TaskGen.Serialization.TaskJson.WriteList<global::Orders.Order>(writer, args, static (w1, v1) => global::TaskGen.Serialization.TaskJson.WriteObject<global::Orders.Order>(w1, v1, global::TaskGen.Generated.TestAssemblyTaskModule.Contract<global::Orders.Order>.Info))), typeof(global::Orders.Order), null, options);
         }
     }
 }

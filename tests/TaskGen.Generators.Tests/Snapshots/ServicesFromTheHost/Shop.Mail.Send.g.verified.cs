@@ -26,6 +26,10 @@ namespace Shop.Remote
             /// <summary>Creates the call without sending it.</summary>
             public static global::TaskGen.Signature<string> Signature(string to, global::TaskGen.TaskOptions? options = null) =>
                 new(Descriptor, global::TaskGen.Serialization.TaskArguments.Of(to, static (writer, args) => global::TaskGen.Serialization.TaskJson.WriteString(writer, args)), options);
+
+            /// <summary>Creates the call without its first argument (<c>to</c>), which the previous result fills: a chain step, a chord body or a callback.</summary>
+            public static global::TaskGen.PartialSignature<string> Partial(global::TaskGen.TaskOptions? options = null) =>
+                new(Descriptor, global::TaskGen.Serialization.TaskArguments.None, typeof(string), null, options);
         }
     }
 }

@@ -30,6 +30,10 @@ namespace CeleryApp.Tasks.Remote
                     global::TaskGen.Serialization.TaskJson.WriteDouble(writer, args.Item1);
                     global::TaskGen.Serialization.TaskJson.WriteDouble(writer, args.Item2);
                 }), options);
+
+            /// <summary>Creates the call without its first argument (<c>h</c>), which the previous result fills: a chain step, a chord body or a callback.</summary>
+            public static global::TaskGen.PartialSignature<double> Partial(double w, global::TaskGen.TaskOptions? options = null) =>
+                new(Descriptor, global::TaskGen.Serialization.TaskArguments.Of(w, static (writer, args) => global::TaskGen.Serialization.TaskJson.WriteDouble(writer, args)), typeof(double), null, options);
         }
     }
 }

@@ -26,6 +26,10 @@ namespace Audit.Remote
             /// <summary>Creates the call without sending it.</summary>
             public static global::TaskGen.Signature Signature(string message, global::TaskGen.TaskOptions? options = null) =>
                 new(Descriptor, global::TaskGen.Serialization.TaskArguments.Of(message, static (writer, args) => global::TaskGen.Serialization.TaskJson.WriteString(writer, args)), options);
+
+            /// <summary>Creates the call without its first argument (<c>message</c>), which the previous result fills: a chain step, a chord body or a callback.</summary>
+            public static global::TaskGen.PartialSignature Partial(global::TaskGen.TaskOptions? options = null) =>
+                new(Descriptor, global::TaskGen.Serialization.TaskArguments.None, typeof(string), null, options);
         }
     }
 }
