@@ -25,7 +25,11 @@ const string Usage = """
                              celery,publish,footprint,startup,scale-queues,scale-workers,pending,aot (default: all
                              of these), or raw-direct-reply (the raw floor answering by direct reply-to), or
                              taskgen-unconfirmed (results sent unconfirmed, WorkerConfirmResults = false), or soak
-                             (connection drops under a consumer timeout; about 2 minutes, never part of the default)
+                             (connection drops under a consumer timeout; about 2 minutes, never part of the default),
+                             or chord (one chord per --chord-parts size on TaskGen and Celery 5.6.3 with Redis results;
+                             never part of the default)
+      --chord-parts LIST     header sizes of the chord workload (default 1000,10000)
+      --redis URL            the Redis of the chord workload; without it a private server is started on loopback
       --soak-tasks N         tasks sent in the soak (default 10000)
       --soak-task-ms N       how long each soak task runs (default 50)
       --soak-drop-every S    seconds between drops of the soak worker's connections (default 3)
@@ -47,7 +51,7 @@ if (args.Length > 0 && args[0] == "worker")
 {
     // The footprint and scale measurements run this program as a plain TaskGen worker; the scale queues it is
     // given with -Q are declared at run time rather than as a thousand assembly attributes.
-    return await TaskApp.RunAsync(args, app => ScaleCurves.DeclareQueuesNamedIn(app.AddTaskGenBenchmarksEndToEndTasks(), args));
+    return await TaskApp.RunAsync(args, app => ScaleCurves.DeclareQueuesNamedIn(app.AddTaskGenBenchmarksEndToEndTasks().AddRedisResults(), args));
 }
 
 if (args.Length == 3 && args[0] == PendingResults.Mode)
@@ -85,6 +89,7 @@ HashSet<string> only = (options.GetValueOrDefault("--only") ?? "raw,taskgen,raw-
 string jsonPath = options.GetValueOrDefault("--json") ?? "end-to-end.json";
 
 string? nodeDirectory = null;
+string? redisDirectory = null;
 string broker = options.GetValueOrDefault("--broker") ?? StartPrivateBroker(out nodeDirectory);
 BrokerCpu.Pid = BrokerCpu.FromNodeDirectory(nodeDirectory ?? (options.ContainsKey("--broker") ? Environment.GetEnvironmentVariable("TASKGEN_TEST_BROKER_DIR") : null));
 try
@@ -186,6 +191,21 @@ try
         Soak.Print(soak);
     }
 
+    List<ChordBench.ChordFigures>? chords = null;
+    if (only.Contains(ChordBench.Name))
+    {
+        Console.WriteLine($"  {ChordBench.Name,-12} ... ");
+        string redis = options.GetValueOrDefault("--redis") ?? StartPrivateRedis(out redisDirectory);
+        chords = await ChordBench.RunAsync(broker, redis, (options.GetValueOrDefault("--chord-parts") ?? "1000,10000").Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray(), concurrency);
+        Console.WriteLine();
+        Console.WriteLine("| contender | chord parts | send to body result, s | worker peak RSS, MB |");
+        Console.WriteLine("| --- | ---: | ---: | ---: |");
+        foreach (ChordBench.ChordFigures c in chords)
+        {
+            Console.WriteLine($"| {c.Contender} | {c.Parts:N0} | {c.Seconds:N2} | {c.WorkerPeakRssMegabytes:N1} |");
+        }
+    }
+
     Console.WriteLine();
     Console.WriteLine("| contender | workload | tasks | tasks/s | p50 ms | p99 ms | × raw | p50 × raw | broker CPU ms/task | client CPU ms/task |");
     Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
@@ -194,7 +214,7 @@ try
         Console.WriteLine($"| {m.Name} | {m.Workload} | {m.Tasks:N0} | {m.TasksPerSecond:N0} | {m.P50Milliseconds:N2} | {m.P99Milliseconds:N2} | {m.RatioToRaw?.ToString("0.00", CultureInfo.InvariantCulture)} | {m.P50RatioToRaw?.ToString("0.00", CultureInfo.InvariantCulture)} | {m.BrokerCpuMillisecondsPerTask?.ToString("0.000", CultureInfo.InvariantCulture)} | {m.ClientCpuMillisecondsPerTask.ToString("0.000", CultureInfo.InvariantCulture)} |");
     }
 
-    var report = new Report(DateTimeOffset.UtcNow, Environment.ProcessorCount, concurrency, results, footprint, startup, scale, soak);
+    var report = new Report(DateTimeOffset.UtcNow, Environment.ProcessorCount, concurrency, results, footprint, startup, scale, soak, chords);
     await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(report, ReportJson.Default.Report));
     Console.WriteLine($"\nFigures written to {Path.GetFullPath(jsonPath)}.");
     if (soak is { Lost: > 0 })
@@ -211,6 +231,23 @@ finally
     {
         RunNodeScript("stop", nodeDirectory);
     }
+
+    if (redisDirectory is not null)
+    {
+        RunNodeScript("stop", redisDirectory, "redis-node.sh");
+    }
+}
+
+static string StartPrivateRedis(out string? directory)
+{
+    directory = Path.Combine(Path.GetTempPath(), "taskgen-bench-redis-" + Guid.NewGuid().ToString("N")[..8]);
+    Directory.CreateDirectory(directory);
+    if (RunNodeScript("start", directory, "redis-node.sh") != 0)
+    {
+        throw new InvalidOperationException("The private Redis server did not start; pass --redis URL instead.");
+    }
+
+    return File.ReadAllText(Path.Combine(directory, "url")).Trim();
 }
 
 static string StartPrivateBroker(out string? directory)
@@ -225,11 +262,11 @@ static string StartPrivateBroker(out string? directory)
     return File.ReadAllText(Path.Combine(directory, "url")).Trim();
 }
 
-static int RunNodeScript(string command, string directory)
+static int RunNodeScript(string command, string directory, string script = "rabbitmq-node.sh")
 {
     string root = Repository.Root();
-    using Process script = Process.Start(new ProcessStartInfo("bash", [Path.Combine(root, "tests", "broker", "rabbitmq-node.sh"), command, directory]) { RedirectStandardInput = true })!;
-    script.StandardInput.Close();
-    script.WaitForExit();
-    return script.ExitCode;
+    using Process node = Process.Start(new ProcessStartInfo("bash", [Path.Combine(root, "tests", "broker", script), command, directory]) { RedirectStandardInput = true })!;
+    node.StandardInput.Close();
+    node.WaitForExit();
+    return node.ExitCode;
 }

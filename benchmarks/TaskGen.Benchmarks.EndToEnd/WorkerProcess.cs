@@ -13,16 +13,23 @@ namespace TaskGen.Benchmarks.EndToEnd;
 /// </summary>
 internal sealed class WorkerProcess : IAsyncDisposable
 {
-    private const string ReadyText = " ready: queues ";
+    private const string TaskGenReadyText = " ready: queues ";
 
     private readonly Process _process;
     private readonly List<string> _output = [];
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly long _launched;
+    private readonly string _readyText;
 
-    private WorkerProcess(string file, IEnumerable<string> arguments)
+    private WorkerProcess(string file, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment, string readyText)
     {
+        _readyText = readyText;
         var start = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (KeyValuePair<string, string> variable in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[variable.Key] = variable.Value;
+        }
+
         _launched = Stopwatch.GetTimestamp();
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, e) => See(e.Data);
@@ -47,10 +54,10 @@ internal sealed class WorkerProcess : IAsyncDisposable
     public static Task<WorkerProcess> StartHarnessAsync(string brokerUrl, string queues, int concurrency, string name) =>
         StartAsync("dotnet", [typeof(WorkerProcess).Assembly.Location, "worker", "-Q", queues, "-c", concurrency.ToString(CultureInfo.InvariantCulture), "-n", name + "@%h", "--broker", brokerUrl]);
 
-    /// <summary>Starts <paramref name="file"/> and waits for its ready line.</summary>
-    public static async Task<WorkerProcess> StartAsync(string file, IEnumerable<string> arguments)
+    /// <summary>Starts <paramref name="file"/> and waits for its ready line (a TaskGen worker's unless <paramref name="readyText"/> names another's).</summary>
+    public static async Task<WorkerProcess> StartAsync(string file, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string readyText = TaskGenReadyText)
     {
-        var worker = new WorkerProcess(file, arguments);
+        var worker = new WorkerProcess(file, arguments, environment, readyText);
         try
         {
             await worker._ready.Task.WaitAsync(TimeSpan.FromSeconds(120));
@@ -95,7 +102,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
             }
         }
 
-        if (line.Contains(ReadyText, StringComparison.Ordinal) && !_ready.Task.IsCompleted)
+        if (line.Contains(_readyText, StringComparison.Ordinal) && !_ready.Task.IsCompleted)
         {
             ReadyMilliseconds = Stopwatch.GetElapsedTime(_launched).TotalMilliseconds;
             _ready.TrySetResult();
