@@ -5,7 +5,7 @@ namespace TaskGen.Analyzers;
 /// <summary>
 /// Every TaskGen diagnostic, in one place so that IDs stay stable and are never reused. IDs are
 /// <c>TG</c> and four digits: 0001-0099 task shape, 0100-0199 serialization, 0200-0299 queues and
-/// routing, 0300-0399 options.
+/// routing, 0300-0399 options, 0400-0499 canvas (chains, groups, chords and callbacks).
 /// </summary>
 internal static class DiagnosticDescriptors
 {
@@ -15,6 +15,7 @@ internal static class DiagnosticDescriptors
     private const string Serialization = "TaskGen.Serialization";
     private const string Queues = "TaskGen.Queues";
     private const string Options = "TaskGen.Options";
+    private const string Canvas = "TaskGen.Canvas";
 
     // Task shape: the generator skips every one of these silently, so each is an error.
 
@@ -232,6 +233,39 @@ internal static class DiagnosticDescriptors
         "TG0308", Options, DiagnosticSeverity.Warning,
         "Retry policy on a broadcast task",
         "Task '{0}' runs on the broadcast queue '{1}', where a worker never retries it, because a retry would run again on every worker: remove its retry settings ({2}), or route the task to a direct queue");
+
+    // Canvas: a workflow whose parts do not fit together; the app rejects the same canvas when it is sent, but only
+    // on the code path that sends it.
+
+    internal static readonly DiagnosticDescriptor ChordBodyDoesNotTakeHeaderResults = Create(
+        "TG0401", Canvas, DiagnosticSeverity.Error,
+        "Chord body does not take the header's results",
+        "The chord body '{0}' takes {1} first, but its header's tasks return {2}: give {3} a first parameter of List<{2}> (or IReadOnlyList<{2}>), or change the header");
+
+    internal static readonly DiagnosticDescriptor StepDoesNotTakePreviousResult = Create(
+        "TG0402", Canvas, DiagnosticSeverity.Error,
+        "Next step does not take the previous result",
+        "The {0} '{1}' takes {2} first, but the call before it returns {3}: give {4} a first parameter of {3}, or put a step between them that turns {3} into {2}");
+
+    internal static readonly DiagnosticDescriptor ChordBodyDropsHeaderResults = Create(
+        "TG0403", Canvas, DiagnosticSeverity.Info,
+        "Chord body drops the header's results",
+        "The chord body '{0}' is a full signature, so it runs without the header's results: use {0}.Partial(...) without the first argument if it needs them");
+
+    internal static readonly DiagnosticDescriptor ChordHeaderIgnoresResult = Create(
+        "TG0404", Canvas, DiagnosticSeverity.Error,
+        "Chord header member ignores its result",
+        "The header member '{0}' is sent with IgnoreResult = true, so the chord never counts it and its body never runs: remove IgnoreResult from this call");
+
+    internal static readonly DiagnosticDescriptor ChordBodyOnBroadcastQueue = Create(
+        "TG0405", Canvas, DiagnosticSeverity.Error,
+        "Chord body on a broadcast queue",
+        "The chord body '{0}' goes to the broadcast queue '{1}', where every worker would run it and answer for the one chord: route the body to a direct queue with new TaskOptions {{ Queue = ... }}, or use a task of a direct queue");
+
+    internal static readonly DiagnosticDescriptor ErrbackDoesNotTakeTaskId = Create(
+        "TG0406", Canvas, DiagnosticSeverity.Error,
+        "Error callback does not take a task id",
+        "The error callback '{0}' takes {1} first, but an error callback receives the failed task's id, a string: give {2} a first parameter of string");
 
     private static DiagnosticDescriptor Create(string id, string category, DiagnosticSeverity severity, string title, string message, params string[] tags) =>
         new(id, title, message, category, severity, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id + ".md", customTags: tags);

@@ -273,4 +273,45 @@ public sealed class CodeFixTests
         test.FixedState.Sources.Add(("Queues.g.cs", queues));
         return test.RunAsync();
     }
+
+    [Fact]
+    public Task UsePartialDropsTheFirstArgumentOfAnImmutableChordBody()
+    {
+        var test = new CodeFixTest<CanvasAnalyzer, UsePartialChordBodyCodeFixProvider>();
+        test.TestState.Sources.Add("""
+            using TaskGen;
+            using Shop.Remote;
+
+            namespace App;
+
+            public static class Caller
+            {
+                public static object Chord() =>
+                    TaskChord.Of(TaskGroup.Of(Reports.Price.Signature(1)), {|TG0403:Reports.Sum.Signature(new(), 2)|});
+            }
+            """);
+        test.FixedState.Sources.Add("""
+            using TaskGen;
+            using Shop.Remote;
+
+            namespace App;
+
+            public static class Caller
+            {
+                public static object Chord() =>
+                    TaskChord.Of(TaskGroup.Of(Reports.Price.Signature(1)), Reports.Sum.Partial(2));
+            }
+            """);
+        string[] generated = GeneratedStubs.For(CanvasAnalyzerTests.Tasks);
+        foreach (SolutionState state in new[] { test.TestState, test.FixedState })
+        {
+            state.Sources.Add(("Tasks.cs", CanvasAnalyzerTests.Tasks));
+            for (int i = 0; i < generated.Length; i++)
+            {
+                state.Sources.Add(($"Generated{i}.g.cs", generated[i]));
+            }
+        }
+
+        return test.RunAsync();
+    }
 }

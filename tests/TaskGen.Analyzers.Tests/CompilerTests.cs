@@ -112,6 +112,68 @@ public sealed class CompilerTests
     }
 
     [Fact]
+    public async Task BrokenCanvasCompilesAndShowsEachCanvasDiagnosticWithFileLineAndColumn()
+    {
+        const string tasks = """
+            using System.Collections.Generic;
+            using TaskGen;
+
+            [assembly: TaskQueue("fleet", Broadcast = true)]
+
+            namespace Shop;
+
+            public static class Reports
+            {
+                [Task] public static double Price(int item) => item;
+                [Task] public static int Count(List<string> labels) => labels.Count;
+                [Task] public static double Sum(List<double> values, int scale) => scale;
+                [Task] public static void Retry(int attempt) { }
+                [Task(Queue = "fleet")] public static double Announce(List<double> values) => 0;
+            }
+            """;
+        const string caller = """
+            using TaskGen;
+            using Shop.Remote;
+
+            namespace App;
+
+            public static class Caller
+            {
+                public static object Wrong() => TaskChord.Of(TaskGroup.Of(Reports.Price.Signature(1)), Reports.Count.Partial());
+                public static object Step() => Reports.Price.Signature(1).Then(Reports.Count.Partial());
+                public static object Immutable() => TaskChord.Of(TaskGroup.Of(Reports.Price.Signature(1)), Reports.Sum.Signature(new(), 2));
+                public static object Ignored() => TaskChord.Of(TaskGroup.Of(Reports.Price.Signature(1, new() { IgnoreResult = true })), Reports.Sum.Partial(2));
+                public static object Everyone() => TaskChord.Of(TaskGroup.Of(Reports.Price.Signature(1)), Reports.Announce.Partial());
+                public static object Errback() => Reports.Price.Signature(1).OnError(Reports.Retry.Partial());
+            }
+            """;
+        CSharpCompilation compilation = Compilations.Create("Shop", ("Reports.cs", tasks), ("Caller.cs", caller));
+        CSharpGeneratorDriver.Create(new[] { new TaskGenerator().AsSourceGenerator() }, parseOptions: Compilations.ParseOptions)
+            .RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out _);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+
+        ImmutableArray<Diagnostic> diagnostics = await Compilations.AnalyzeAsync(output);
+
+        string[] shown = Compilations.Sorted(diagnostics).Select(d => d.ToString()).ToArray();
+        foreach (string line in shown)
+        {
+            _output.WriteLine(line);
+        }
+
+        Assert.Equal(
+            new[]
+            {
+                "Caller.cs(8,92): error TG0401: The chord body 'Reports.Count' takes List<string> first, but its header's tasks return double: give Count a first parameter of List<double> (or IReadOnlyList<double>), or change the header",
+                "Caller.cs(9,68): error TG0402: The next step 'Reports.Count' takes List<string> first, but the call before it returns double: give Count a first parameter of double, or put a step between them that turns double into List<string>",
+                "Caller.cs(10,96): info TG0403: The chord body 'Reports.Sum' is a full signature, so it runs without the header's results: use Reports.Sum.Partial(...) without the first argument if it needs them",
+                "Caller.cs(11,65): error TG0404: The header member 'Reports.Price' is sent with IgnoreResult = true, so the chord never counts it and its body never runs: remove IgnoreResult from this call",
+                "Caller.cs(12,95): error TG0405: The chord body 'Reports.Announce' goes to the broadcast queue 'fleet', where every worker would run it and answer for the one chord: route the body to a direct queue with new TaskOptions { Queue = ... }, or use a task of a direct queue",
+                "Caller.cs(13,74): error TG0406: The error callback 'Reports.Retry' takes int first, but an error callback receives the failed task's id, a string: give Retry a first parameter of string",
+            },
+            shown);
+    }
+
+    [Fact]
     public async Task ThousandTasksAnalyzerTime()
     {
         const int classes = 50, perClass = 20;

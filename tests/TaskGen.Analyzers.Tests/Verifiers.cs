@@ -145,11 +145,48 @@ internal static class Compilations
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 
     public static ImmutableArray<DiagnosticAnalyzer> AllAnalyzers { get; } = ImmutableArray.Create<DiagnosticAnalyzer>(
-        new TaskShapeAnalyzer(), new SerializationAnalyzer(), new QueueAnalyzer(), new OptionsAnalyzer(), new RetryPolicyAnalyzer());
+        new TaskShapeAnalyzer(), new SerializationAnalyzer(), new QueueAnalyzer(), new OptionsAnalyzer(), new RetryPolicyAnalyzer(), new CanvasAnalyzer());
 
     public static Task<ImmutableArray<Diagnostic>> AnalyzeAsync(Compilation compilation) =>
         compilation.WithAnalyzers(AllAnalyzers).GetAnalyzerDiagnosticsAsync();
 
     public static IEnumerable<Diagnostic> Sorted(IEnumerable<Diagnostic> diagnostics) =>
         diagnostics.OrderBy(d => d.Location.SourceTree?.FilePath, StringComparer.Ordinal).ThenBy(d => d.Location.SourceSpan.Start).ThenBy(d => d.Id, StringComparer.Ordinal);
+}
+
+/// <summary>The generator's real output for a task source, so that analyzer tests see stubs exactly as a build does.</summary>
+internal static class GeneratedStubs
+{
+    /// <summary>The generated files for <paramref name="source"/> compiled as <paramref name="assemblyName"/>; the analyzer tests' project is TestProject.</summary>
+    public static string[] For(string source, string assemblyName = "TestProject")
+    {
+        CSharpCompilation compilation = Compilations.Create(assemblyName, ("Tasks.cs", source));
+        Compilation output = Run(compilation);
+        return output.SyntaxTrees.Skip(1).Select(tree => tree.ToString()).ToArray();
+    }
+
+    /// <summary>Compiles a task library with its generated stubs against the reference pack, for tests of stubs in a referenced assembly.</summary>
+    public static async Task<MetadataReference> CompileLibraryAsync(string assemblyName, string source)
+    {
+        ImmutableArray<MetadataReference> platform = await TestReferences.Net80.ResolveAsync(LanguageNames.CSharp, CancellationToken.None);
+        CSharpCompilation library = CSharpCompilation.Create(
+            assemblyName,
+            new[] { CSharpSyntaxTree.ParseText(source, Compilations.ParseOptions) },
+            platform.Add(TestReferences.TaskGen).Add(TestReferences.Logging),
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        Compilation output = Run(library);
+        using var stream = new MemoryStream();
+        Microsoft.CodeAnalysis.Emit.EmitResult result = output.Emit(stream);
+        Assert.True(result.Success, string.Join(Environment.NewLine, result.Diagnostics));
+        return MetadataReference.CreateFromImage(stream.ToArray());
+    }
+
+    private static Compilation Run(CSharpCompilation compilation)
+    {
+        CSharpGeneratorDriver.Create(new[] { new TaskGen.Generators.TaskGenerator().AsSourceGenerator() }, parseOptions: Compilations.ParseOptions)
+            .RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
+        Assert.Empty(diagnostics);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        return output;
+    }
 }

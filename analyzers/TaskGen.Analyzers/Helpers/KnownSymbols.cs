@@ -21,6 +21,14 @@ internal sealed class KnownSymbols
         BroadcastResult = compilation.GetTypeByMetadataName("TaskGen.BroadcastResult");
         BroadcastResultOfT = compilation.GetTypeByMetadataName("TaskGen.BroadcastResult`1");
         Signature = compilation.GetTypeByMetadataName("TaskGen.Signature");
+        SignatureOfT = compilation.GetTypeByMetadataName("TaskGen.Signature`1");
+        PartialSignature = compilation.GetTypeByMetadataName("TaskGen.PartialSignature");
+        PartialSignatureOfT = compilation.GetTypeByMetadataName("TaskGen.PartialSignature`1");
+        TaskChainOfT = compilation.GetTypeByMetadataName("TaskGen.TaskChain`1");
+        TaskGroup = compilation.GetTypeByMetadataName("TaskGen.TaskGroup");
+        TaskGroupOfT = compilation.GetTypeByMetadataName("TaskGen.TaskGroup`1");
+        TaskChord = compilation.GetTypeByMetadataName("TaskGen.TaskChord");
+        JsonElement = compilation.GetTypeByMetadataName("System.Text.Json.JsonElement");
         CancellationToken = compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
         Task = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task");
         TaskOfT = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task`1");
@@ -60,6 +68,22 @@ internal sealed class KnownSymbols
     public INamedTypeSymbol? BroadcastResultOfT { get; }
 
     public INamedTypeSymbol? Signature { get; }
+
+    public INamedTypeSymbol? SignatureOfT { get; }
+
+    public INamedTypeSymbol? PartialSignature { get; }
+
+    public INamedTypeSymbol? PartialSignatureOfT { get; }
+
+    public INamedTypeSymbol? TaskChainOfT { get; }
+
+    public INamedTypeSymbol? TaskGroup { get; }
+
+    public INamedTypeSymbol? TaskGroupOfT { get; }
+
+    public INamedTypeSymbol? TaskChord { get; }
+
+    public INamedTypeSymbol? JsonElement { get; }
 
     public INamedTypeSymbol? CancellationToken { get; }
 
