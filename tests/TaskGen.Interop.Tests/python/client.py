@@ -14,6 +14,7 @@ import amqp
 import celery
 import kombu
 from celery import chain
+from celery.result import ResultSet
 
 from pytasks import app, add, stamp
 
@@ -108,7 +109,10 @@ def redis_call_dotnet(path):
 
 def redis_read(ids):
     """Reads results by id that TaskGen stored, without having sent their tasks."""
-    return {'values': [app.AsyncResult(i).get(timeout=TIMEOUT) for i in ids]}
+    # One ResultSet rather than AsyncResult(id).get() one by one: Celery 5.6's redis result consumer, once subscribed,
+    # only subscribes to a later id's channel, so a result stored before that get() is never read and it waits
+    # forever, whoever stored it (Celery 5.2 reads the key first). A ResultSet reads every key, then waits for the rest.
+    return {'values': ResultSet([app.AsyncResult(i) for i in ids]).get(timeout=TIMEOUT)}
 
 
 def versions():

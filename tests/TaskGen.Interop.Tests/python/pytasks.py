@@ -36,7 +36,8 @@ QUEUES = [
 # worker that knows any quorum queue sets up native delayed delivery and binds every queue it knows to it, which
 # the tests of other features should not depend on.
 consumed = os.environ.get('PYTASKS_QUEUES')
-app.conf.task_queues = [q for q in QUEUES if consumed is None or q.name in consumed.split(',')]
+# A Broadcast queue's name is bcast.<uuid>; -Q names it by its alias.
+app.conf.task_queues = [q for q in QUEUES if consumed is None or (q.alias or q.name) in consumed.split(',')]
 
 if os.environ.get('PYTASKS_PER_CONSUMER_QOS') == '1' and celery.VERSION < (5, 5):
     # RabbitMQ refuses global QoS on a channel that consumes a quorum queue, and Celery 5.2 asks for it on
