@@ -20,15 +20,15 @@ trap cleanup EXIT
 echo "==> Building TaskGen.sln (Release)"
 dotnet build TaskGen.sln -c Release -nologo -v minimal
 
-# The interop tests talk to Debian's Python Celery 5.2.
+# Every interop test runs twice: against Debian's Python Celery 5.2 and against Celery 5.6.
 if ! /usr/bin/python3 -c 'import celery' > /dev/null 2>&1; then
   echo "==> Installing python3-celery"
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-celery
 fi
 
-# The delayed-delivery interop tests run Celery 5.6 from ../shared/third_party/celery-5.6 on PYTHONPATH; these
-# Debian packages supply the rest of its dependencies.
+# Celery 5.6 runs from ../shared/third_party/celery-5.6 on PYTHONPATH; these Debian packages supply the rest of
+# its dependencies.
 celery56_packages=(python3-click python3-click-didyoumean python3-click-plugins python3-click-repl python3-dateutil python3-tzlocal python3-packaging python3-async-timeout)
 missing=()
 for package in "${celery56_packages[@]}"; do

@@ -8,11 +8,24 @@ using System.Threading.Tasks;
 
 namespace TaskGen.Benchmarks.EndToEnd;
 
-/// <summary>Python Celery 5.2 (Debian's python3-celery): a prefork worker and a Python producer on the same broker.</summary>
+/// <summary>
+/// Python Celery: a prefork worker and a Python producer on the same broker, at one of two releases: 5.6.3 from its
+/// sources in <c>../shared/third_party/celery-5.6</c> (contender <c>celery</c>, what users run today) and Debian's
+/// python3-celery 5.2.6 (contender <c>celery-5.2</c>).
+/// </summary>
 internal static class CeleryRoundTrip
 {
     private static readonly string s_python = Environment.GetEnvironmentVariable("TASKGEN_PYTHON") is { Length: > 0 } given ? given : "/usr/bin/python3";
     private static readonly string s_directory = Path.Combine(AppContext.BaseDirectory, "python");
+
+    /// <summary>Celery 5.6.3 (kombu 5.6.2) from its sources beside the repository.</summary>
+    public static readonly Release Current = new("celery", "5.6.3", "celery-5.6");
+
+    /// <summary>Debian's python3-celery 5.2.6 (kombu 5.2.4).</summary>
+    public static readonly Release Debian = new("celery-5.2", "5.2.6", null);
+
+    /// <summary>Both releases, the contender named <c>celery</c> first.</summary>
+    public static IReadOnlyList<Release> Releases { get; } = [Current, Debian];
 
     /// <summary>The Python interpreter with Celery.</summary>
     public static string Python => s_python;
@@ -20,12 +33,18 @@ internal static class CeleryRoundTrip
     /// <summary>The folder of the Python side's modules, the working directory of every Python process.</summary>
     public static string ScriptDirectory => s_directory;
 
-    /// <summary>Whether Python Celery is installed, so the harness can say it skipped Celery rather than fail.</summary>
-    public static bool IsAvailable()
+    /// <summary>Whether <paramref name="release"/> imports here, so the harness can say it skipped it rather than fail.</summary>
+    public static bool IsAvailable(Release release)
     {
         try
         {
-            using Process? probe = Process.Start(new ProcessStartInfo(s_python, ["-c", "import celery"]) { RedirectStandardError = true, RedirectStandardOutput = true });
+            var start = new ProcessStartInfo(s_python, ["-c", $"import celery, sys; sys.exit(celery.__version__ != '{release.Version}')"]) { RedirectStandardError = true, RedirectStandardOutput = true };
+            foreach (KeyValuePair<string, string> variable in release.Environment(string.Empty))
+            {
+                start.Environment[variable.Key] = variable.Value;
+            }
+
+            using Process? probe = Process.Start(start);
             probe?.WaitForExit();
             return probe?.ExitCode == 0;
         }
@@ -35,9 +54,9 @@ internal static class CeleryRoundTrip
         }
     }
 
-    public static async Task<Measurement> RunAsync(string brokerUrl, int tasks, int concurrency, int warmup)
+    public static async Task<Measurement> RunAsync(Release release, string brokerUrl, int tasks, int concurrency, int warmup)
     {
-        var environment = new Dictionary<string, string> { ["BROKER_URL"] = brokerUrl, ["PYTHONDONTWRITEBYTECODE"] = "1" };
+        Dictionary<string, string> environment = release.Environment(brokerUrl);
         using Process worker = Start(["-m", "celery", "-A", "benchtasks", "worker", "-Q", "bench.celery", "-c", concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "-P", "prefork", "-n", "bench-celery@%h", "--loglevel", "info", "--without-mingle", "--without-gossip", "--purge"], environment);
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -61,12 +80,12 @@ internal static class CeleryRoundTrip
             string? last = output.Split('\n').LastOrDefault(l => l.StartsWith('{'));
             if (producer.ExitCode != 0 || last is null)
             {
-                throw new InvalidOperationException($"The Celery producer failed (exit {producer.ExitCode}):\n{errors}");
+                throw new InvalidOperationException($"The Celery {release.Version} producer failed (exit {producer.ExitCode}):\n{errors}");
             }
 
             using JsonDocument figures = JsonDocument.Parse(last);
             JsonElement root = figures.RootElement;
-            return new Measurement("celery", "round-trip", root.GetProperty("tasks").GetInt32(), root.GetProperty("seconds").GetDouble(),
+            return new Measurement(release.Contender, "round-trip", root.GetProperty("tasks").GetInt32(), root.GetProperty("seconds").GetDouble(),
                 root.GetProperty("p50_ms").GetDouble(), root.GetProperty("p99_ms").GetDouble());
         }
         finally
@@ -85,5 +104,22 @@ internal static class CeleryRoundTrip
         }
 
         return Process.Start(start) ?? throw new InvalidOperationException("Python could not be started.");
+    }
+
+    /// <summary>A Celery release the harness runs: its contender name, its version, and where its sources are when not Debian's.</summary>
+    /// <param name="Contender">The name <c>--only</c> selects and the table shows.</param>
+    /// <param name="Version">What <c>celery.__version__</c> says.</param>
+    /// <param name="Sources">The folder under <c>../shared/third_party</c> put on PYTHONPATH, or null for Debian's package.</param>
+    internal sealed record Release(string Contender, string Version, string? Sources)
+    {
+        /// <summary>The environment of every Python process of this release on <paramref name="brokerUrl"/>.</summary>
+        public Dictionary<string, string> Environment(string brokerUrl) => new()
+        {
+            ["BROKER_URL"] = brokerUrl,
+            ["PYTHONDONTWRITEBYTECODE"] = "1",
+
+            // Empty for Debian's, so that a PYTHONPATH the harness inherited cannot put another Celery first.
+            ["PYTHONPATH"] = Sources is null ? string.Empty : Path.GetFullPath(Path.Combine(Repository.Root(), "..", "shared", "third_party", Sources)),
+        };
     }
 }

@@ -4,7 +4,7 @@ using System.Linq;
 namespace TaskGen.Benchmarks.EndToEnd;
 
 /// <summary>One contender's figures for one workload.</summary>
-/// <param name="Name">The contender (taskgen, raw, masstransit, celery).</param>
+/// <param name="Name">The contender (taskgen, raw, masstransit, celery, celery-5.2).</param>
 /// <param name="Workload">round-trip, publish-only, or latency-N (N calls in flight).</param>
 /// <param name="Tasks">How many tasks were measured.</param>
 /// <param name="Seconds">Wall time of the measured run.</param>

@@ -10,19 +10,20 @@ using TaskGen;
 using TaskGen.Benchmarks.EndToEnd;
 
 const string Usage = """
-    End-to-end benchmarks: TaskGen, raw RabbitMQ.Client 7, MassTransit 8 and Python Celery 5.2 doing the same
+    End-to-end benchmarks: TaskGen, raw RabbitMQ.Client 7, MassTransit 8 and Python Celery 5.6 doing the same
     Add(a, b) round trip on the same RabbitMQ (persistent messages, publisher confirms, rpc-style replies).
 
     Usage: dotnet run -c Release --project benchmarks/TaskGen.Benchmarks.EndToEnd -- [options]
 
       --broker URL           the RabbitMQ to use; without it a private node is started on loopback
       -n, --tasks N          round trips per contender (default 20000)
-      --celery-tasks N       round trips for Python Celery, which is much slower (default 3000)
+      --celery-tasks N       round trips for Python Celery (celery: 5.6.3, celery-5.2: Debian's 5.2.6), which is much
+                             slower (default 3000)
       -c, --concurrency N    worker concurrency for every contender; prefetch is 4 x this (default 8)
       --warmup N             unmeasured calls before each run (default 2000)
       --in-flight N          calls each contender keeps outstanding (default 500)
       --only LIST            any of raw,taskgen,raw-batched,taskgen-single-acks,latency,taskgen-retry,masstransit,
-                             celery,publish,footprint,startup,scale-queues,scale-workers,pending,aot (default: all
+                             celery,celery-5.2,publish,footprint,startup,scale-queues,scale-workers,pending,aot (default: all
                              of these), or raw-direct-reply (the raw floor answering by direct reply-to), or
                              taskgen-unconfirmed (results sent unconfirmed, WorkerConfirmResults = false), or soak
                              (connection drops under a consumer timeout; about 2 minutes, never part of the default),
@@ -85,7 +86,7 @@ int concurrency = Number("--concurrency", 8);
 int warmup = Number("--warmup", 2_000);
 int footprintTasks = Number("--footprint-tasks", 100_000);
 Harness.InFlight = Number("--in-flight", 500);
-HashSet<string> only = (options.GetValueOrDefault("--only") ?? "raw,taskgen,raw-batched,taskgen-single-acks,latency,taskgen-retry,masstransit,celery,publish,footprint,startup,scale-queues,scale-workers,pending,aot").Split(',').ToHashSet(StringComparer.Ordinal);
+HashSet<string> only = (options.GetValueOrDefault("--only") ?? "raw,taskgen,raw-batched,taskgen-single-acks,latency,taskgen-retry,masstransit,celery,celery-5.2,publish,footprint,startup,scale-queues,scale-workers,pending,aot").Split(',').ToHashSet(StringComparer.Ordinal);
 string jsonPath = options.GetValueOrDefault("--json") ?? "end-to-end.json";
 
 string? nodeDirectory = null;
@@ -131,13 +132,19 @@ try
 
     await Run("taskgen-retry", () => TaskGenRoundTrip.RunAsync(broker, tasks, concurrency, warmup, retryOnce: true));
     await Run("masstransit", () => MassTransitRoundTrip.RunAsync(broker, tasks, concurrency, warmup));
-    if (only.Contains("celery") && !CeleryRoundTrip.IsAvailable())
+    List<CeleryRoundTrip.Release> celeryReleases = only.Overlaps(["startup", .. CeleryRoundTrip.Releases.Select(r => r.Contender)])
+        ? CeleryRoundTrip.Releases.Where(CeleryRoundTrip.IsAvailable).ToList()
+        : [];
+    foreach (CeleryRoundTrip.Release release in CeleryRoundTrip.Releases)
     {
-        Console.WriteLine("  celery       ... skipped: python3-celery is not installed");
-        only.Remove("celery");
-    }
+        if (only.Contains(release.Contender) && !celeryReleases.Contains(release))
+        {
+            Console.WriteLine($"  {release.Contender,-12} ... skipped: Celery {release.Version} does not import (python3-celery, or its sources in ../shared/third_party)");
+            only.Remove(release.Contender);
+        }
 
-    await Run("celery", () => CeleryRoundTrip.RunAsync(broker, celeryTasks, Math.Min(concurrency, Environment.ProcessorCount), Math.Min(warmup, 300)));
+        await Run(release.Contender, () => CeleryRoundTrip.RunAsync(release, broker, celeryTasks, Math.Min(concurrency, Environment.ProcessorCount), Math.Min(warmup, 300)));
+    }
     if (only.Contains("publish"))
     {
         only.Add("publish-raw");
@@ -168,7 +175,7 @@ try
     if (only.Contains("startup"))
     {
         Console.Write("  startup      ... ");
-        startup = await Startup.RunAsync(broker, Number("--startup-runs", 5), options.GetValueOrDefault("--aot-worker"), CeleryRoundTrip.IsAvailable());
+        startup = await Startup.RunAsync(broker, Number("--startup-runs", 5), options.GetValueOrDefault("--aot-worker"), celeryReleases);
         Console.WriteLine("done");
         Console.WriteLine();
         Console.WriteLine("| worker | runs | ready ms (median) | RSS MB, main process | PSS MB, process tree |");

@@ -11,7 +11,7 @@ namespace TaskGen.Benchmarks.EndToEnd;
 
 /// <summary>
 /// How fast a worker is ready and how much memory it holds idle: the sample worker under the JIT, the same
-/// worker published with native AOT, and a Python Celery prefork worker, alternated in one run.
+/// worker published with native AOT, and a Python Celery prefork worker of each release given, alternated in one run.
 /// </summary>
 internal static class Startup
 {
@@ -34,7 +34,7 @@ internal static class Startup
     /// <param name="PssMegabytes">Median proportional memory of the whole process tree (Celery's pool children included), 2 s after ready.</param>
     public sealed record StartupFigures(string Worker, int Runs, double ReadyMilliseconds, double RssMegabytes, double PssMegabytes);
 
-    public static async Task<IReadOnlyList<StartupFigures>> RunAsync(string brokerUrl, int runs, string? aotWorker, bool celery)
+    public static async Task<IReadOnlyList<StartupFigures>> RunAsync(string brokerUrl, int runs, string? aotWorker, IReadOnlyList<CeleryRoundTrip.Release> celery)
     {
         string root = Repository.Root();
         string jit = Path.Combine(root, "samples", "CeleryApp", "bin", "Release", "net10.0", "CeleryApp.dll");
@@ -46,15 +46,15 @@ internal static class Startup
         aotWorker ??= await NativeWorkerAsync();
 
         string[] worker = ["worker", "-Q", Queue, "-c", "2", "--broker", brokerUrl];
-        var contenders = new List<(string Name, string File, string[] Arguments, string ReadyText, string? Directory)>
+        var contenders = new List<(string Name, string File, string[] Arguments, string ReadyText, string? Directory, Dictionary<string, string> Environment)>
         {
-            ("taskgen (JIT)", "dotnet", [jit, .. worker, "-n", "jit@%h"], " ready: queues ", null),
-            ("taskgen (native AOT)", aotWorker, [.. worker, "-n", "aot@%h"], " ready: queues ", null),
+            ("taskgen (JIT)", "dotnet", [jit, .. worker, "-n", "jit@%h"], " ready: queues ", null, []),
+            ("taskgen (native AOT)", aotWorker, [.. worker, "-n", "aot@%h"], " ready: queues ", null, []),
         };
-        if (celery)
+        foreach (CeleryRoundTrip.Release release in celery)
         {
-            contenders.Add(("celery (prefork, -c 2)", CeleryRoundTrip.Python, ["-m", "celery", "-A", "benchtasks", "worker", "-Q", Queue, "-c", "2", "-P", "prefork", "-n", "celery@%h",
-                "--loglevel", "info", "--without-mingle", "--without-gossip", "--without-heartbeat"], " ready.", CeleryRoundTrip.ScriptDirectory));
+            contenders.Add(($"{release.Contender} (prefork, -c 2)", CeleryRoundTrip.Python, ["-m", "celery", "-A", "benchtasks", "worker", "-Q", Queue, "-c", "2", "-P", "prefork", "-n", $"{release.Contender}@%h",
+                "--loglevel", "info", "--without-mingle", "--without-gossip", "--without-heartbeat"], " ready.", CeleryRoundTrip.ScriptDirectory, release.Environment(brokerUrl)));
         }
 
         var samples = contenders.ToDictionary(c => c.Name, _ => new List<(double Ready, double Rss, double Pss)>());
@@ -62,9 +62,9 @@ internal static class Startup
         // Alternated, so that a busy moment on the machine falls on every contender alike.
         for (int run = 0; run < runs; run++)
         {
-            foreach ((string name, string file, string[] arguments, string readyText, string? directory) in contenders)
+            foreach ((string name, string file, string[] arguments, string readyText, string? directory, Dictionary<string, string> environment) in contenders)
             {
-                samples[name].Add(await MeasureAsync(file, arguments, readyText, directory, brokerUrl));
+                samples[name].Add(await MeasureAsync(file, arguments, readyText, directory, brokerUrl, environment));
             }
         }
 
@@ -76,7 +76,7 @@ internal static class Startup
             Median(samples[c.Name].Select(s => s.Pss)))).ToArray();
     }
 
-    private static async Task<(double Ready, double Rss, double Pss)> MeasureAsync(string file, string[] arguments, string readyText, string? directory, string brokerUrl)
+    private static async Task<(double Ready, double Rss, double Pss)> MeasureAsync(string file, string[] arguments, string readyText, string? directory, string brokerUrl, Dictionary<string, string> environment)
     {
         var start = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (directory is not null)
@@ -86,6 +86,10 @@ internal static class Startup
 
         start.Environment["BROKER_URL"] = brokerUrl;
         start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
+        foreach (KeyValuePair<string, string> variable in environment)
+        {
+            start.Environment[variable.Key] = variable.Value;
+        }
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var output = new List<string>();
         void See(string? line)

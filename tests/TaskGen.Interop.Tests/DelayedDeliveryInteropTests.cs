@@ -10,7 +10,7 @@ using TaskGen.IntegrationWorker.Remote;
 using TaskGen.Transport;
 
 // The TaskGen side's own queue in the delayed-delivery tests, quorum as a Celery 5.5+ deployment's are.
-[assembly: TaskQueue("net56", Type = QueueType.Quorum)]
+[assembly: TaskQueue("netdelayed", Type = QueueType.Quorum)]
 
 namespace TaskGen.Interop.Tests;
 
@@ -22,17 +22,18 @@ namespace TaskGen.Interop.Tests;
 /// </summary>
 public sealed class DelayedDeliveryInteropTests(RabbitMqFixture broker) : IntegrationTest(broker)
 {
-    private const string DotnetQueue = "net56";
-    private const string PythonQueue = "py56";
+    private const string DotnetQueue = "netdelayed";
+    private const string PythonQueue = "pydelayed";
+    private const string NoNativeDelayedDelivery = "kombu 5.2 has no native delayed delivery; kombu 5.5 (Celery 5.5) added it.";
     private static readonly string[] s_refusals = ["PRECONDITION_FAILED", "inequivalent arg", "Failed to setup delayed delivery", "Failed to declare exchanges"];
 
-    [Celery56Fact]
-    public async Task TaskGenDeclaresTheLevelsExactlyAsKombuDoesDownToTheArgumentTypes()
+    [CeleryTheory(Unsupported = Python.Celery52, Because = NoNativeDelayedDelivery)]
+    public async Task TaskGenDeclaresTheLevelsExactlyAsKombuDoesDownToTheArgumentTypes(string celery)
     {
         await using PrivateVhost kombu = await PrivateVhost.CreateAsync(Broker, "kombu");
         await using PrivateVhost taskgen = await PrivateVhost.CreateAsync(Broker, "taskgen");
 
-        Assert.True((await Python.Celery56ScenarioAsync(kombu.Url, "declare_levels")).GetProperty("declared").GetBoolean());
+        Assert.True((await Python.ScenarioAsync(celery, kombu.Url, "declare_levels")).GetProperty("declared").GetBoolean());
         await using (TaskApp app = TaskApp.Create(b => b.Options.BrokerUrl = taskgen.Url))
         {
             await DelayedDelivery.DeclareAsync(app.Transport, CancellationToken.None);
@@ -44,31 +45,31 @@ public sealed class DelayedDeliveryInteropTests(RabbitMqFixture broker) : Integr
         Assert.Equal(expected, await taskgen.LayoutAsync());
     }
 
-    [Celery56Fact]
-    public async Task ATaskGenWorkerStartsAfterACelery56WorkerDeclaredTheLevelsAndItsCountdownWaitsInThem()
+    [CeleryTheory(Unsupported = Python.Celery52, Because = NoNativeDelayedDelivery)]
+    public async Task ATaskGenWorkerStartsAfterACeleryWorkerDeclaredTheLevelsAndItsCountdownWaitsInThem(string celery)
     {
         await using PrivateVhost vhost = await PrivateVhost.CreateAsync(Broker, "celeryfirst");
-        await using ProgramProcess python = await Python.StartCelery56WorkerAsync(vhost.Url, PythonQueue, "py56a@%h");
+        await using ProgramProcess python = await Python.StartWorkerAsync(celery, vhost.Url, PythonQueue, "pydelayeda@%h");
         await vhost.WaitForCeleryBindingAsync();
-        await using ProgramProcess dotnet = await StartTaskGenWorkerAsync(vhost.Url, "net56a@%h");
+        await using ProgramProcess dotnet = await StartTaskGenWorkerAsync(vhost.Url, "netdelayeda@%h");
 
         await AssertTaskGenCountdownWaitsInTheLevelsAsync(vhost.Url);
-        await AssertCeleryCountdownWaitsInTheLevelsAsync(vhost.Url, python);
-        AssertNoRefusal(python, dotnet);
+        await AssertCeleryCountdownWaitsInTheLevelsAsync(celery, vhost.Url, python);
+        AssertNoRefusal(celery, python, dotnet);
     }
 
-    [Celery56Fact]
-    public async Task ACelery56WorkerStartsAfterATaskGenWorkerDeclaredTheLevelsAndItsCountdownWaitsInThem()
+    [CeleryTheory(Unsupported = Python.Celery52, Because = NoNativeDelayedDelivery)]
+    public async Task ACeleryWorkerStartsAfterATaskGenWorkerDeclaredTheLevelsAndItsCountdownWaitsInThem(string celery)
     {
         await using PrivateVhost vhost = await PrivateVhost.CreateAsync(Broker, "taskgenfirst");
-        await using ProgramProcess dotnet = await StartTaskGenWorkerAsync(vhost.Url, "net56b@%h");
-        await using ProgramProcess python = await Python.StartCelery56WorkerAsync(vhost.Url, PythonQueue, "py56b@%h");
+        await using ProgramProcess dotnet = await StartTaskGenWorkerAsync(vhost.Url, "netdelayedb@%h");
+        await using ProgramProcess python = await Python.StartWorkerAsync(celery, vhost.Url, PythonQueue, "pydelayedb@%h");
 
         // The worker binds its queue's exchange to celery_delayed_delivery only once it has declared the levels.
         await vhost.WaitForCeleryBindingAsync();
-        await AssertCeleryCountdownWaitsInTheLevelsAsync(vhost.Url, python);
+        await AssertCeleryCountdownWaitsInTheLevelsAsync(celery, vhost.Url, python);
         await AssertTaskGenCountdownWaitsInTheLevelsAsync(vhost.Url);
-        AssertNoRefusal(python, dotnet);
+        AssertNoRefusal(celery, python, dotnet);
     }
 
     [Fact]
@@ -128,26 +129,26 @@ public sealed class DelayedDeliveryInteropTests(RabbitMqFixture broker) : Integr
         Assert.True(DateTimeOffset.UtcNow - sent >= TimeSpan.FromSeconds(2.9), "The TaskGen countdown task ran before it was due.");
     }
 
-    private static async Task AssertCeleryCountdownWaitsInTheLevelsAsync(string url, ProgramProcess worker)
+    private static async Task AssertCeleryCountdownWaitsInTheLevelsAsync(string celery, string url, ProgramProcess worker)
     {
         // The run is read from the worker's log rather than through rpc://, whose reply to the sending script was
         // seen lost now and then while the task itself ran on time.
         await using TaskApp app = TaskApp.Create(b => b.Options.BrokerUrl = url);
-        JsonElement sent = await Python.Celery56ScenarioAsync(url, "send_countdown", "3");
+        JsonElement sent = await Python.ScenarioAsync(celery, url, "send_countdown", "3");
         string id = sent.GetProperty("id").GetString()!;
         int delayed = await Poll.UntilAsync(
             () => DelayedMessagesAsync(app.Transport), n => n > 0 || worker.Lines.Any(line => line.Contains(id, StringComparison.Ordinal)), "the Celery countdown task to wait in a delay level", TimeSpan.FromMilliseconds(20));
-        Assert.True(delayed > 0, "The Celery 5.6 countdown task never waited in a delay level.");
+        Assert.True(delayed > 0, $"The Celery {celery} countdown task never waited in a delay level.");
 
-        // "Task py56.stamp[id] succeeded in 0.001s: 1796631171.37", the value being when it ran.
-        string line = await worker.WaitForLineAsync(l => l.Contains($"py56.stamp[{id}] succeeded", StringComparison.Ordinal), "the Celery countdown task to run");
+        // "Task delayed.stamp[id] succeeded in 0.001s: 1796631171.37", the value being when it ran.
+        string line = await worker.WaitForLineAsync(l => l.Contains($"delayed.stamp[{id}] succeeded", StringComparison.Ordinal), "the Celery countdown task to run");
         double ran = double.Parse(line[(line.LastIndexOf(": ", StringComparison.Ordinal) + 2)..], System.Globalization.CultureInfo.InvariantCulture);
-        Assert.True(ran - sent.GetProperty("sent").GetDouble() >= 2.9, $"The Celery 5.6 countdown task ran before it was due: {line}");
+        Assert.True(ran - sent.GetProperty("sent").GetDouble() >= 2.9, $"The Celery {celery} countdown task ran before it was due: {line}");
     }
 
-    private static void AssertNoRefusal(ProgramProcess python, ProgramProcess dotnet)
+    private static void AssertNoRefusal(string celery, ProgramProcess python, ProgramProcess dotnet)
     {
-        foreach ((string side, ProgramProcess process) in new[] { ("Celery 5.6", python), ("TaskGen", dotnet) })
+        foreach ((string side, ProgramProcess process) in new[] { ($"Celery {celery}", python), ("TaskGen", dotnet) })
         {
             string output = string.Join("\n", process.Lines);
             Assert.False(s_refusals.Any(refusal => output.Contains(refusal, StringComparison.Ordinal)), $"The {side} worker was refused a declaration:\n{output}");
@@ -201,23 +202,16 @@ public sealed class DelayedDeliveryInteropTests(RabbitMqFixture broker) : Integr
             return string.Join("\n", queues.Trim(), Sorted(exchanges), Sorted(bindings));
         }
 
-        /// <summary>Waits until a Celery 5.6 worker has finished its delayed-delivery setup: its exchange bound to celery_delayed_delivery.</summary>
+        /// <summary>Waits until a Celery 5.5+ worker has finished its delayed-delivery setup: its exchange bound to celery_delayed_delivery.</summary>
         public Task WaitForCeleryBindingAsync() =>
             Poll.UntilAsync(
                 () => _broker.CtlAsync("list_bindings", "-p", Name, "source_name", "destination_name", "routing_key"),
                 listing => listing.Split('\n').Any(line => line.Trim() == $"{DelayedDelivery.DeliveryExchange}\t{PythonQueue}\t#.{PythonQueue}"),
-                "the Celery 5.6 worker to bind its queue's exchange to the delivery exchange");
+                "the Celery worker to bind its queue's exchange to the delivery exchange");
 
         public async ValueTask DisposeAsync() => await _broker.CtlAsync("delete_vhost", Name);
 
         private static string Sorted(string listing) =>
             string.Join("\n", listing.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal));
     }
-}
-
-/// <summary>A test that needs Celery 5.6's sources beside the repository; skipped, saying where they were looked for, when they are missing.</summary>
-public sealed class Celery56FactAttribute : FactAttribute
-{
-    /// <summary>Skips the test when <see cref="Python.Celery56"/> is missing.</summary>
-    public Celery56FactAttribute() => Skip = Python.Celery56Missing;
 }

@@ -9,10 +9,10 @@ namespace TaskGen.Interop.Tests;
 /// <summary>.NET producers calling tasks that a Python Celery worker runs.</summary>
 public sealed class DotnetCallsPythonTests(RabbitMqFixture broker) : IntegrationTest(broker)
 {
-    [Fact]
-    public async Task TypedCallsPositionalAndKeywordArgumentsAndPythonExceptions()
+    [CeleryTheory]
+    public async Task TypedCallsPositionalAndKeywordArgumentsAndPythonExceptions(string celery)
     {
-        await using ProgramProcess python = await Python.StartWorkerAsync(Broker.Url, "py", "py@%h");
+        await using ProgramProcess python = await Python.StartWorkerAsync(celery, Broker.Url, "py", "py@%h");
 
         Assert.Equal(5, await App.Send(Remote.PythonTasks.Add.Signature(2, 3)).GetAsync(Guard));
         Assert.Equal("Hello, Ada!", await App.Send(Remote.PythonTasks.Greet.Signature("Ada")).GetAsync(Guard));
@@ -27,10 +27,10 @@ public sealed class DotnetCallsPythonTests(RabbitMqFixture broker) : Integration
         Assert.Contains("Traceback", failure.RemoteTraceback, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task OptionsReachThePythonWorker()
+    [CeleryTheory]
+    public async Task OptionsReachThePythonWorker(string celery)
     {
-        await using ProgramProcess python = await Python.StartWorkerAsync(Broker.Url, "py", "py@%h");
+        await using ProgramProcess python = await Python.StartWorkerAsync(celery, Broker.Url, "py", "py@%h");
 
         // Six-digit eta: Python waits for it rather than dropping the task.
         DateTimeOffset sent = DateTimeOffset.UtcNow;

@@ -10,10 +10,10 @@ namespace TaskGen.Interop.Tests;
 /// <summary>Python and TaskGen workers on the same queues.</summary>
 public sealed class MixedWorkerTests(RabbitMqFixture broker) : IntegrationTest(broker)
 {
-    [Fact]
-    public async Task PythonAndTaskGenWorkersShareOneQueue()
+    [CeleryTheory]
+    public async Task PythonAndTaskGenWorkersShareOneQueue(string celery)
     {
-        await using ProgramProcess python = await Python.StartWorkerAsync(Broker.Url, "mixed", "pymix@%h");
+        await using ProgramProcess python = await Python.StartWorkerAsync(celery, Broker.Url, "mixed", "pymix@%h");
         await using ProgramProcess dotnet = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "mixed", "netmix@%h", concurrency: 2);
 
         AsyncResult<string>[] results = Enumerable.Range(0, 60).Select(_ => App.Send(Jobs.WhoAmIInterop.Signature())).ToArray();
@@ -24,10 +24,10 @@ public sealed class MixedWorkerTests(RabbitMqFixture broker) : IntegrationTest(b
         Assert.Equal(60, answers.Length);
     }
 
-    [Fact]
-    public async Task ABroadcastQueueReachesBothKinds()
+    [CeleryTheory]
+    public async Task ABroadcastQueueReachesBothKinds(string celery)
     {
-        await using ProgramProcess python = await Python.StartWorkerAsync(Broker.Url, "interop_fleet", "pyfleet@%h");
+        await using ProgramProcess python = await Python.StartWorkerAsync(celery, Broker.Url, "interop_fleet", "pyfleet@%h");
         await using ProgramProcess dotnet = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "interop_fleet", "netfleet@%h");
 
         BroadcastResult<string> result = await App.BroadcastAsync(Jobs.WhoAmIInterop.Signature(new TaskOptions { Queue = "interop_fleet" }));

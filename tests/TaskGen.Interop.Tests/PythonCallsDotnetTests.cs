@@ -9,13 +9,13 @@ namespace TaskGen.Interop.Tests;
 /// <summary>Python producers calling tasks that TaskGen workers run.</summary>
 public sealed class PythonCallsDotnetTests(RabbitMqFixture broker) : IntegrationTest(broker)
 {
-    [Fact]
-    public async Task ArgumentsResultsExceptionsAndUnknownNames()
+    [CeleryTheory]
+    public async Task ArgumentsResultsExceptionsAndUnknownNames(string celery)
     {
         await using ProgramProcess sample = await ProgramProcess.StartWorkerAsync(CeleryAppProgram, Broker.Url, "calc,celery", "sample@%h");
         await using ProgramProcess jobs = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work", "jobs@%h");
 
-        JsonElement result = await Python.ScenarioAsync(Broker.Url, "call_dotnet");
+        JsonElement result = await Python.ScenarioAsync(celery, Broker.Url, "call_dotnet");
 
         Assert.Equal(4.0, result.GetProperty("args").GetDouble());
         Assert.Equal(15.0, result.GetProperty("kwargs").GetDouble());
@@ -26,13 +26,13 @@ public sealed class PythonCallsDotnetTests(RabbitMqFixture broker) : Integration
         Assert.Equal("NotRegistered", result.GetProperty("unknown").GetProperty("raised").GetString());
     }
 
-    [Fact]
-    public async Task CountdownEtaExpiresPriorityIgnoreResultAndHeaders()
+    [CeleryTheory]
+    public async Task CountdownEtaExpiresPriorityIgnoreResultAndHeaders(string celery)
     {
         await using ProgramProcess sample = await ProgramProcess.StartWorkerAsync(CeleryAppProgram, Broker.Url, "calc,celery", "sample@%h");
         await using ProgramProcess jobs = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work", "jobs@%h");
 
-        JsonElement result = await Python.ScenarioAsync(Broker.Url, "options");
+        JsonElement result = await Python.ScenarioAsync(celery, Broker.Url, "options");
 
         Assert.Equal(2, result.GetProperty("countdown").GetInt32());
         Assert.True(result.GetProperty("countdown_seconds").GetDouble() >= 1.4, "The TaskGen worker ran the task before its countdown.");
@@ -49,17 +49,17 @@ public sealed class PythonCallsDotnetTests(RabbitMqFixture broker) : Integration
         Assert.DoesNotContain(jobs.Lines, line => line.Contains(ignoredId, StringComparison.Ordinal) && line.Contains("could not be sent", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task PythonChainsAndLinksThroughTaskGenTasks()
+    [CeleryTheory]
+    public async Task PythonChainsAndLinksThroughTaskGenTasks(string celery)
     {
-        await using ProgramProcess python = await Python.StartWorkerAsync(Broker.Url, "py", "py@%h");
+        await using ProgramProcess python = await Python.StartWorkerAsync(celery, Broker.Url, "py", "py@%h");
         await using ProgramProcess sample = await ProgramProcess.StartWorkerAsync(
             CeleryAppProgram, Broker.Url, "calc,celery", "sample@%h", 4,
             new System.Collections.Generic.Dictionary<string, string> { ["TaskGen__TaskRoutes__tasks.*"] = "py" });
 
         await using ProgramProcess jobs = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work", "jobs@%h");
 
-        JsonElement result = await Python.ScenarioAsync(Broker.Url, "chains");
+        JsonElement result = await Python.ScenarioAsync(celery, Broker.Url, "chains");
 
         // A step that fails on a TaskGen worker fails the rest of the chain, so the Python caller hears of it.
         Assert.Equal("InvalidOperationException", result.GetProperty("failed_chain").GetProperty("raised").GetString());

@@ -20,8 +20,8 @@ public sealed class QuorumInteropTests(RabbitMqFixture broker) : IntegrationTest
 {
     private const string Queue = "qq";
 
-    [Fact]
-    public async Task PythonAndTaskGenDeclareTheSameQuorumQueueAndCallEachOtherOnIt()
+    [CeleryTheory]
+    public async Task PythonAndTaskGenDeclareTheSameQuorumQueueAndCallEachOtherOnIt(string celery)
     {
         // From scratch, so that TaskGen declares the queue first and Python declares it second, then TaskGen again.
         try
@@ -40,7 +40,7 @@ public sealed class QuorumInteropTests(RabbitMqFixture broker) : IntegrationTest
             "netqq@%h",
             2,
             new Dictionary<string, string> { ["TaskGen__TaskDefaultQueue"] = Queue, ["TaskGen__TaskDefaultQueueType"] = "quorum" });
-        await using ProgramProcess python = await Python.StartWorkerAsync(Broker.Url, Queue, "pyqq@%h", new Dictionary<string, string> { ["PYTASKS_PER_CONSUMER_QOS"] = "1" });
+        await using ProgramProcess python = await Python.StartWorkerAsync(celery, Broker.Url, Queue, "pyqq@%h", new Dictionary<string, string> { ["PYTASKS_PER_CONSUMER_QOS"] = "1" });
 
         await using TaskApp app = TaskApp.Create(b =>
         {
@@ -55,7 +55,7 @@ public sealed class QuorumInteropTests(RabbitMqFixture broker) : IntegrationTest
         Assert.Equal(["dotnet", "python"], answers.Distinct().Order(StringComparer.Ordinal));
 
         // And Python's producer, declaring the queue once more with its arguments, reaches the .NET task.
-        JsonElement fromPython = await Python.ScenarioAsync(Broker.Url, "quorum_whoami", "60");
+        JsonElement fromPython = await Python.ScenarioAsync(celery, Broker.Url, "quorum_whoami", "60");
         Assert.Equal(["dotnet", "python"], fromPython.GetProperty("answers").EnumerateArray().Select(a => a.GetString()!));
 
         string types = await Broker.CtlAsync("list_queues", "name", "type", "arguments");

@@ -9,13 +9,13 @@ using TaskGen.Integration.Tests;
 namespace TaskGen.Interop.Tests;
 
 /// <summary>
-/// The redis:// result backend between Python Celery 5.2 and TaskGen: each reads what the other's workers stored,
+/// The redis:// result backend between Python Celery and TaskGen: each reads what the other's workers stored,
 /// by waiting on a call or by id alone.
 /// </summary>
 public sealed class RedisInteropTests(RabbitMqFixture broker, RedisFixture redis) : IntegrationTest(broker), IClassFixture<RedisFixture>
 {
-    [Fact]
-    public async Task PythonReadsResultsATaskGenWorkerStored()
+    [CeleryTheory]
+    public async Task PythonReadsResultsATaskGenWorkerStored(string celery)
     {
         await using ProgramProcess jobs = await ProgramProcess.StartWorkerAsync(
             WorkerProgram, Broker.Url, "work", "jobs@%h", 4, new Dictionary<string, string> { ["TaskGen__ResultBackend"] = redis.Url });
@@ -23,7 +23,7 @@ public sealed class RedisInteropTests(RabbitMqFixture broker, RedisFixture redis
         JsonElement result;
         try
         {
-            result = await Python.ScenarioOnBackendAsync(Broker.Url, redis.Url, "redis_call_dotnet", Path.Combine(records.FullName, "flaky"));
+            result = await Python.ScenarioOnBackendAsync(celery, Broker.Url, redis.Url, "redis_call_dotnet", Path.Combine(records.FullName, "flaky"));
         }
         finally
         {
@@ -38,8 +38,8 @@ public sealed class RedisInteropTests(RabbitMqFixture broker, RedisFixture redis
         Assert.Equal(2, result.GetProperty("retried").GetInt32());
     }
 
-    [Fact]
-    public async Task PythonReadsByIdWhatATaskGenCallerSent()
+    [CeleryTheory]
+    public async Task PythonReadsByIdWhatATaskGenCallerSent(string celery)
     {
         await using ProgramProcess jobs = await ProgramProcess.StartWorkerAsync(
             WorkerProgram, Broker.Url, "work", "jobs@%h", 4, new Dictionary<string, string> { ["TaskGen__ResultBackend"] = redis.Url });
@@ -50,15 +50,15 @@ public sealed class RedisInteropTests(RabbitMqFixture broker, RedisFixture redis
             sent.Add(await app.SendAsync(IntegrationWorker.Remote.Jobs.Add.Signature(i, 100)));
         }
 
-        JsonElement result = await Python.ScenarioOnBackendAsync(Broker.Url, redis.Url, ["redis_read", .. sent.Select(s => s.Id)]);
+        JsonElement result = await Python.ScenarioOnBackendAsync(celery, Broker.Url, redis.Url, ["redis_read", .. sent.Select(s => s.Id)]);
 
         Assert.Equal([100, 101, 102, 103, 104], result.GetProperty("values").EnumerateArray().Select(v => v.GetInt32()).ToArray());
     }
 
-    [Fact]
-    public async Task TaskGenReadsResultsAPythonWorkerStored()
+    [CeleryTheory]
+    public async Task TaskGenReadsResultsAPythonWorkerStored(string celery)
     {
-        await using ProgramProcess python = await Python.StartWorkerAsync(Broker.Url, "py", "py@%h", resultBackend: redis.Url);
+        await using ProgramProcess python = await Python.StartWorkerAsync(celery, Broker.Url, "py", "py@%h", resultBackend: redis.Url);
         await using TaskApp app = CreateRedisApp();
 
         AsyncResult<int> added = await app.SendAsync(Remote.PythonTasks.Add.Signature(2, 3));

@@ -10,10 +10,10 @@ namespace TaskGen.Interop.Tests;
 /// <summary>Retries across languages: each side retries what the other sent, and the caller gets the right end.</summary>
 public sealed class RetryInteropTests(RabbitMqFixture broker) : IntegrationTest(broker)
 {
-    [Fact]
-    public async Task APythonWorkerRetriesATaskThatDotnetSentAndTheCallerSeesRetryThenTheResult()
+    [CeleryTheory]
+    public async Task APythonWorkerRetriesATaskThatDotnetSentAndTheCallerSeesRetryThenTheResult(string celery)
     {
-        await using ProgramProcess python = await Python.StartWorkerAsync(Broker.Url, "py", "py@%h");
+        await using ProgramProcess python = await Python.StartWorkerAsync(celery, Broker.Url, "py", "py@%h");
 
         (int value, bool sawRetry) = await Poll.ValueNotingRetryAsync(await App.SendAsync(Remote.PythonTasks.Flaky.Signature(2)));
 
@@ -29,14 +29,14 @@ public sealed class RetryInteropTests(RabbitMqFixture broker) : IntegrationTest(
         Assert.Equal("ValueError", explicitSpent.RemoteType);
     }
 
-    [Fact]
-    public async Task ATaskGenWorkerRetriesATaskThatPythonSentAndPythonGetsTheResult()
+    [CeleryTheory]
+    public async Task ATaskGenWorkerRetriesATaskThatPythonSentAndPythonGetsTheResult(string celery)
     {
         await using ProgramProcess jobs = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work", "jobs@%h");
         string path = Path.Combine(Path.GetTempPath(), "taskgen-pyretry-" + Guid.NewGuid().ToString("N"));
         try
         {
-            JsonElement result = await Python.ScenarioAsync(Broker.Url, "retry_dotnet", path);
+            JsonElement result = await Python.ScenarioAsync(celery, Broker.Url, "retry_dotnet", path);
 
             Assert.Equal(2, result.GetProperty("recovered").GetInt32());
             JsonElement spent = result.GetProperty("spent");

@@ -10,24 +10,24 @@ namespace TaskGen.Interop.Tests;
 /// <summary>Celery's own tools and TaskGen's see each other's workers; Celery's event receiver sees TaskGen's events.</summary>
 public sealed class ToolsTests(RabbitMqFixture broker) : IntegrationTest(broker)
 {
-    [Fact]
-    public async Task CeleryStatusAndInspectListTheTaskGenWorkerBesideAPythonWorker()
+    [CeleryTheory]
+    public async Task CeleryStatusAndInspectListTheTaskGenWorkerBesideAPythonWorker(string celery)
     {
-        await using ProgramProcess python = await Python.StartWorkerAsync(Broker.Url, "py", "pyinspect@%h");
+        await using ProgramProcess python = await Python.StartWorkerAsync(celery, Broker.Url, "py", "pyinspect@%h");
         await using ProgramProcess dotnet = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work,slow", "netinspect@%h");
         string host = Environment.MachineName;
 
-        (int code, string status) = await Python.CeleryAsync(Broker.Url, "status");
+        (int code, string status) = await Python.CeleryAsync(celery, Broker.Url, "status");
         Assert.True(code == 0, status);
         Assert.Contains($"netinspect@{host}: OK", status, StringComparison.Ordinal);
         Assert.Contains($"pyinspect@{host}: OK", status, StringComparison.Ordinal);
         Assert.Contains("2 nodes online.", status, StringComparison.Ordinal);
 
-        (code, string ping) = await Python.CeleryAsync(Broker.Url, "inspect", "ping");
+        (code, string ping) = await Python.CeleryAsync(celery, Broker.Url, "inspect", "ping");
         Assert.True(code == 0, ping);
         Assert.Contains("pong", ping, StringComparison.Ordinal);
 
-        (code, string registered) = await Python.CeleryAsync(Broker.Url, "inspect", "registered");
+        (code, string registered) = await Python.CeleryAsync(celery, Broker.Url, "inspect", "registered");
         Assert.True(code == 0, registered);
         Assert.Contains(Jobs.Add.Name, registered, StringComparison.Ordinal);
         Assert.Contains("tasks.add", registered, StringComparison.Ordinal);
@@ -36,7 +36,7 @@ public sealed class ToolsTests(RabbitMqFixture broker) : IntegrationTest(broker)
         string active = string.Empty;
         for (int attempt = 0; attempt < 40 && !active.Contains(running.Id, StringComparison.Ordinal); attempt++)
         {
-            (code, active) = await Python.CeleryAsync(Broker.Url, "inspect", "active", "--json");
+            (code, active) = await Python.CeleryAsync(celery, Broker.Url, "inspect", "active", "--json");
         }
 
         Assert.Contains(running.Id, active, StringComparison.Ordinal);
@@ -47,7 +47,7 @@ public sealed class ToolsTests(RabbitMqFixture broker) : IntegrationTest(broker)
             Assert.Equal(3, task.GetProperty("args")[0].GetInt32());
         }
 
-        (code, string stats) = await Python.CeleryAsync(Broker.Url, "inspect", "stats", "--json");
+        (code, string stats) = await Python.CeleryAsync(celery, Broker.Url, "inspect", "stats", "--json");
         Assert.True(code == 0, stats);
         using (JsonDocument parsed = JsonDocument.Parse(stats.Split('\n').Last(l => l.StartsWith('{'))))
         {
@@ -60,10 +60,10 @@ public sealed class ToolsTests(RabbitMqFixture broker) : IntegrationTest(broker)
         Assert.Equal(3, await running.GetAsync(Guard));
     }
 
-    [Fact]
-    public async Task TaskGenStatusAndInspectListThePythonWorker()
+    [CeleryTheory]
+    public async Task TaskGenStatusAndInspectListThePythonWorker(string celery)
     {
-        await using ProgramProcess python = await Python.StartWorkerAsync(Broker.Url, "py", "pyseen@%h");
+        await using ProgramProcess python = await Python.StartWorkerAsync(celery, Broker.Url, "py", "pyseen@%h");
         string node = $"pyseen@{Environment.MachineName}";
 
         (int code, string status) = await ProgramProcess.RunAsync(WorkerProgram, "status", "--broker", Broker.Url);
@@ -80,12 +80,12 @@ public sealed class ToolsTests(RabbitMqFixture broker) : IntegrationTest(broker)
         Assert.Contains("\"total\"", stats, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task CeleryEventReceiverSeesTaskGenWorkerAndTaskEvents()
+    [CeleryTheory]
+    public async Task CeleryEventReceiverSeesTaskGenWorkerAndTaskEvents(string celery)
     {
         int before = await EventQueuesAsync();
         string[] scenario = ["events", "12", "evented@"];
-        await using ProgramProcess receiver = Python.StartScenario(Broker.Url, scenario);
+        await using ProgramProcess receiver = Python.StartScenario(celery, Broker.Url, scenario);
 
         // worker-online goes out once, as the worker starts: start it only when the receiver's queue is bound.
         await Poll.UntilAsync(EventQueuesAsync, n => n > before, "the Python event receiver to bind its queue");

@@ -1,4 +1,8 @@
-"""Python producers and monitors for the interop tests; each scenario prints one JSON line."""
+"""Python producers and monitors for the interop tests; each scenario prints one JSON line.
+
+Runs on Debian's Celery 5.2.6 and on Celery 5.6.3, like pytasks; the scenarios about native delayed delivery
+need 5.5+.
+"""
 import json
 import os
 import sys
@@ -6,10 +10,13 @@ import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 
+import amqp
+import celery
+import kombu
 from celery import chain
-from celery.exceptions import TaskRevokedError, TimeoutError as CeleryTimeout
+from celery.result import ResultSet
 
-from pytasks import app, add
+from pytasks import app, add, stamp
 
 TIMEOUT = 30
 
@@ -102,7 +109,31 @@ def redis_call_dotnet(path):
 
 def redis_read(ids):
     """Reads results by id that TaskGen stored, without having sent their tasks."""
-    return {'values': [app.AsyncResult(i).get(timeout=TIMEOUT) for i in ids]}
+    # One ResultSet rather than AsyncResult(id).get() one by one: Celery 5.6's redis result consumer, once subscribed,
+    # only subscribes to a later id's channel, so a result stored before that get() is never read and it waits
+    # forever, whoever stored it (Celery 5.2 reads the key first). A ResultSet reads every key, then waits for the rest.
+    return {'values': ResultSet([app.AsyncResult(i) for i in ids]).get(timeout=TIMEOUT)}
+
+
+def versions():
+    """The releases this interpreter imported, so a test can tell which Celery it ran."""
+    return {'celery': celery.__version__, 'kombu': kombu.__version__, 'amqp': amqp.__version__}
+
+
+def send_countdown(seconds):
+    """Sends delayed.stamp with a countdown and returns at once: its id and when it was sent."""
+    sent = time.time()
+    return {'id': stamp.apply_async(countdown=seconds).id, 'sent': sent}
+
+
+def declare_levels():
+    """Declares the delay levels exactly as a Celery 5.5+ worker with quorum queues does at start."""
+    # kombu 5.5 added the module; imported here so that the other scenarios run on 5.2.
+    from kombu.transport.native_delayed_delivery import declare_native_delayed_delivery_exchanges_and_queues
+
+    with app.connection_for_write() as connection:
+        declare_native_delayed_delivery_exchanges_and_queues(connection, 'quorum')
+    return {'declared': True}
 
 
 def events(seconds, prefix):
@@ -147,6 +178,8 @@ if __name__ == '__main__':
         result = redis_call_dotnet(sys.argv[2])
     elif scenario == 'redis_read':
         result = redis_read(sys.argv[2:])
+    elif scenario == 'send_countdown':
+        result = send_countdown(int(sys.argv[2]))
     else:
-        result = {'call_dotnet': call_dotnet, 'options': options, 'chains': chains}[scenario]()
+        result = {'call_dotnet': call_dotnet, 'options': options, 'chains': chains, 'versions': versions, 'declare_levels': declare_levels}[scenario]()
     print(json.dumps(result))
