@@ -32,27 +32,20 @@ internal static class ChordBench
             Print(figures[^1]);
         }
 
-        if (Celery56Directory() is { } celery56)
+        if (CeleryRoundTrip.IsAvailable(CeleryRoundTrip.Current))
         {
             foreach (int parts in sizes)
             {
-                figures.Add(await CeleryAsync(brokerUrl, redisUrl, parts, celery56));
+                figures.Add(await CeleryAsync(brokerUrl, redisUrl, parts));
                 Print(figures[^1]);
             }
         }
         else
         {
-            Console.WriteLine("    celery 5.6.3 skipped: its sources are not beside the repository");
+            Console.WriteLine("    celery 5.6.3 skipped: it does not import here");
         }
 
         return figures;
-    }
-
-    /// <summary>Celery 5.6.3's unmodified sources beside the repository, which run on Debian's Python when put on its path.</summary>
-    private static string? Celery56Directory()
-    {
-        string directory = Path.GetFullPath(Path.Combine(Repository.Root(), "..", "shared", "third_party", "celery-5.6"));
-        return Directory.Exists(Path.Combine(directory, "celery")) ? directory : null;
     }
 
     private static void Print(ChordFigures f) =>
@@ -78,9 +71,10 @@ internal static class ChordBench
         return total == expected ? new ChordFigures("taskgen", parts, seconds, peak.Stop()) : throw new InvalidOperationException($"TaskGen chord: expected {expected}, got {total}.");
     }
 
-    private static async Task<ChordFigures> CeleryAsync(string brokerUrl, string redisUrl, int parts, string celery56)
+    private static async Task<ChordFigures> CeleryAsync(string brokerUrl, string redisUrl, int parts)
     {
-        var environment = new Dictionary<string, string> { ["BROKER_URL"] = brokerUrl, ["REDIS_URL"] = redisUrl, ["PYTHONDONTWRITEBYTECODE"] = "1", ["PYTHONPATH"] = celery56 };
+        Dictionary<string, string> environment = CeleryRoundTrip.Current.Environment(brokerUrl);
+        environment["REDIS_URL"] = redisUrl;
         await using WorkerProcess worker = await WorkerProcess.StartAsync(CeleryRoundTrip.Python, ["-m", "celery", "--workdir", CeleryRoundTrip.ScriptDirectory, "-A", "chordtasks", "worker", "-Q", "bench.chord.celery", "-c", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture), "-P", "prefork", "-n", "bench-chord-celery@%h", "--loglevel", "info", "--without-mingle", "--without-gossip", "--purge"], environment, " ready.");
         using var peak = new PeakMemory(worker.Id);
         var start = new ProcessStartInfo(CeleryRoundTrip.Python, ["chord_celery.py", parts.ToString(CultureInfo.InvariantCulture)]) { WorkingDirectory = CeleryRoundTrip.ScriptDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -100,7 +94,7 @@ internal static class ChordBench
         }
 
         using JsonDocument json = JsonDocument.Parse(last);
-        return new ChordFigures("celery-5.6.3", parts, json.RootElement.GetProperty("seconds").GetDouble(), peak.Stop());
+        return new ChordFigures("celery (5.6.3)", parts, json.RootElement.GetProperty("seconds").GetDouble(), peak.Stop());
     }
 
     /// <summary>Samples a process tree's resident memory every 50 ms and keeps the highest sum.</summary>
