@@ -92,7 +92,7 @@ internal static class CanvasDispatch
     }
 
     /// <summary>The id a chord body's result is stored under (its <c>options.task_id</c>), or null when it has none.</summary>
-    public static string? TaskId(JsonNode? signature) => signature is JsonObject sig ? Option(sig, "task_id") : null;
+    public static string? TaskId(JsonNode? signature) => signature is JsonObject sig ? Option(sig["options"] as JsonObject, "task_id") : null;
 
     /// <summary>The errbacks (<c>options.link_error</c>) a signature carries, as a list.</summary>
     public static IReadOnlyList<JsonNode?> ErrorCallbacks(JsonNode? signature) =>

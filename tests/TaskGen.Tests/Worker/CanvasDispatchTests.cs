@@ -125,6 +125,15 @@ public sealed class CanvasDispatchTests
     }
 
     [Fact]
+    public void ABodysIdAndErrbacksAreReadFromItsOptions()
+    {
+        JsonNode body = JsonNode.Parse(Sig("body", options: $$"""{"task_id": "b1", "link_error": {{Sig("bad")}}}"""))!;
+
+        Assert.Equal("b1", CanvasDispatch.TaskId(body));
+        Assert.Equal("bad", Assert.Single(CanvasDispatch.ErrorCallbacks(body))!["task"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void AChordOverAnEmptyHeaderCallsTheBodyWithAnEmptyList()
     {
         TaskEnvelope sent = Assert.Single(Sent(CanvasDispatch.Start(Chord(Group(), Sig("body")), null, From)));
