@@ -146,32 +146,6 @@ public sealed class CanvasTests(RabbitMqFixture broker, RedisFixture redis) : In
         }
     }
 
-    /// <summary>The worker's log lines, kept so that a test that times out can say what the worker saw.</summary>
-    private sealed class CapturedLogs : Microsoft.Extensions.Logging.ILoggerFactory, Microsoft.Extensions.Logging.ILogger
-    {
-        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
-
-        public string Text => string.Join(Environment.NewLine, _lines);
-
-        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => this;
-
-        public void AddProvider(Microsoft.Extensions.Logging.ILoggerProvider provider)
-        {
-        }
-
-        public void Dispose()
-        {
-        }
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
-
-        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            _lines.Enqueue($"{logLevel}: {formatter(state, exception)} {exception}");
-    }
-
     // A chord that never joins is a bug to explain, not a hang: the wait is bounded and its failure shows the worker's log.
     private async Task<JsonElement> ResultAsync(TaskApp app, string id)
     {
