@@ -51,8 +51,9 @@ public sealed class CanvasInteropTests(RabbitMqFixture broker, RedisFixture redi
     {
         JsonElement value = await RunAsync(version, "nested_groups");
 
-        // Celery unrolls nested header groups into one and counts four parts, not two: the body gets one flat list, in order.
-        Assert.Equal([1, 4, 9, 16], value.EnumerateArray().Select(v => v.GetInt32()));
+        // Celery unrolls nested header groups into one and counts four parts, not two; its unrolling reverses each nested
+        // group (square(1), then 4, 3, 2), and the body gets one flat list in that group_index order.
+        Assert.Equal([1, 16, 9, 4], value.EnumerateArray().Select(v => v.GetInt32()));
     }
 
     [Theory]

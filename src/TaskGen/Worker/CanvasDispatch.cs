@@ -279,17 +279,24 @@ internal static class CanvasDispatch
         Start(group, immutable ? null : prepend, new Place(null, null, bodySig, null), origin, steps);
     }
 
+    // Celery's _freeze_unroll: a stack whose nested groups are pushed back on its left one member at a time, which
+    // reverses each nested group's members. The group_index order (and so the order a chord's body sees) must be Celery's.
     private static void Unroll(JsonObject group, List<JsonNode> members)
     {
-        foreach (JsonNode? member in Members(group, "tasks"))
+        var stack = new LinkedList<JsonNode?>(Members(group, "tasks"));
+        while (stack.First is { } first)
         {
-            if (member is JsonObject inner && SubtaskType(inner) == "group")
+            stack.RemoveFirst();
+            if (first.Value is JsonObject inner && SubtaskType(inner) == "group")
             {
-                Unroll(inner, members);
+                foreach (JsonNode? member in Members(inner, "tasks"))
+                {
+                    stack.AddFirst(member);
+                }
             }
-            else if (member is not null)
+            else if (first.Value is not null)
             {
-                members.Add(member);
+                members.Add(first.Value);
             }
         }
     }

@@ -96,10 +96,19 @@ public sealed class CanvasDispatchTests
     {
         List<TaskEnvelope> sent = Sent(CanvasDispatch.Start(GroupWithId("g1", Sig("a", "[1]"), Group(Sig("b"), Sig("c"))), "9", From));
 
-        Assert.Equal(["a", "b", "c"], sent.Select(e => e.Name));
+        Assert.Equal(["a", "c", "b"], sent.Select(e => e.Name));
         Assert.All(sent, e => Assert.Equal("g1", e.Group));
         Assert.Equal([0, 1, 2], sent.Select(e => e.GroupIndex ?? -1));
         Assert.Equal(["[9,1]", "[9]", "[9]"], sent.Select(Args));
+    }
+
+    [Fact]
+    public void NestedGroupsAreUnrolledInCelerysOrderWhichReversesEachNestedGroup()
+    {
+        List<TaskEnvelope> sent = Sent(CanvasDispatch.Start(Group(Sig("1"), Group(Sig("2"), Group(Sig("3"), Sig("4")))), null, From));
+
+        // Celery pushes a nested group's members back onto the left of its stack one by one: 1, then 4, 3, 2.
+        Assert.Equal(["1", "4", "3", "2"], sent.Select(e => e.Name));
     }
 
     [Fact]
