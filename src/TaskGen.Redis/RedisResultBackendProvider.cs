@@ -41,12 +41,14 @@ internal sealed class RedisResultBackendProvider : IResultBackendProvider
             options.ResultBackendUseTls,
             options.ResultBackendTlsCaCertificate);
         var client = new RedisResultBackend(connection, options.ResultExpires, loggerFactory.CreateLogger("TaskGen.Results"));
-        return new OpenBackend(connection, client, options);
+        return new OpenBackend(connection, client, new RedisGroupStore(connection, options.ResultExpires), options);
     }
 
-    private sealed class OpenBackend(RedisResultConnection connection, RedisResultBackend client, TaskAppOptions options) : IOpenResultBackend
+    private sealed class OpenBackend(RedisResultConnection connection, RedisResultBackend client, RedisGroupStore groups, TaskAppOptions options) : IOpenResultBackend
     {
         public IResultBackend Client => client;
+
+        public IGroupStore Groups => groups;
 
         // Stored by task id, so a worker's node name plays no part.
         public IResultStore CreateStore(string nodeName) => new RedisResultStore(connection, options.WorkerMaxResultSize, options.ResultExpires);

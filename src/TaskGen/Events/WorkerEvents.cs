@@ -97,6 +97,17 @@ internal sealed partial class WorkerEvents : IWorkerService, ITaskObserver
         w.WriteNumber("retries", request.Retries);
         WriteDate(w, "eta", request.Eta);
         WriteDate(w, "expires", request.Expires);
+
+        // Not in Celery's own event, which a monitor would otherwise have to fetch from the result backend to draw a canvas;
+        // written only for group members, so the event of a plain task stays what Celery sends.
+        if (request.Group is { } group)
+        {
+            w.WriteString("group", group);
+            if (request.GroupIndex is { } index)
+            {
+                w.WriteNumber("group_index", index);
+            }
+        }
     });
 
     public ValueTask TaskStartedAsync(TaskRequest request) => !SendsTaskEvents ? ValueTask.CompletedTask : SendAsync("task-started", w =>

@@ -55,6 +55,12 @@ internal sealed record TaskEnvelope
     /// <summary>The body's third item, <c>{"callbacks", "errbacks", "chain", "chord"}</c>, as raw JSON; empty writes null.</summary>
     public ReadOnlyMemory<byte> Embed { get; init; }
 
+    /// <summary>The id of the group the task is a member of (the <c>group</c> header), or null.</summary>
+    public string? Group { get; init; }
+
+    /// <summary>The task's place in its group (the <c>group_index</c> header), which orders a chord's results; null outside a group.</summary>
+    public int? GroupIndex { get; init; }
+
     /// <summary>Extra headers sent beside the protocol's own.</summary>
     public IDictionary<string, object?>? ExtraHeaders { get; init; }
 }

@@ -96,6 +96,13 @@ public sealed class TaskRequest
         internal init => Writable().Group = value;
     }
 
+    /// <summary>The task's place in its group (<c>group_index</c>), which orders a chord's results; null outside a group.</summary>
+    public int? GroupIndex
+    {
+        get => Strings()?.GroupIndex;
+        internal init => Writable().GroupIndex = value;
+    }
+
     /// <summary>The producer's node name.</summary>
     public string? Origin
     {
@@ -184,6 +191,19 @@ public sealed class TaskRequest
         return text;
     }
 
+    // AMQP gives integers as their CLR type of the width they were sent in; anything else reads as no index.
+    private static int? GroupIndexOf(object? value) => value switch
+    {
+        int i => i,
+        long l when l is >= int.MinValue and <= int.MaxValue => (int)l,
+        short s => s,
+        byte b => b,
+        sbyte sb => sb,
+        ushort us => us,
+        uint ui when ui <= int.MaxValue => (int)ui,
+        _ => null,
+    };
+
     private Seldom Writable() => _seldom ??= new Seldom();
 
     private Seldom? Strings()
@@ -203,6 +223,7 @@ public sealed class TaskRequest
         IDictionary<string, object?> headers = Headers;
         seldom.Lang = TaskMessageCodec.HeaderString(headers, "lang");
         seldom.Group = TaskMessageCodec.HeaderString(headers, "group");
+        seldom.GroupIndex = headers.TryGetValue("group_index", out object? index) ? GroupIndexOf(index) : null;
         seldom.Origin = TaskMessageCodec.HeaderString(headers, "origin");
         seldom.ArgsRepr = TaskMessageCodec.HeaderString(headers, "argsrepr");
         seldom.KwargsRepr = TaskMessageCodec.HeaderString(headers, "kwargsrepr");
@@ -215,6 +236,7 @@ public sealed class TaskRequest
     {
         public string? Lang;
         public string? Group;
+        public int? GroupIndex;
         public string? Origin;
         public string? ArgsRepr;
         public string? KwargsRepr;

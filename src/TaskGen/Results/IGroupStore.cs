@@ -23,10 +23,16 @@ internal interface IGroupStore
 
     /// <summary>
     /// Records that one chord part finished (Celery's <c>on_chord_part_return</c>, atomically) and, when it was the last,
-    /// returns every part's state and result in <c>group_index</c> order and deletes the chord's keys; null otherwise.
+    /// returns every part's state and result in <c>group_index</c> order and deletes the chord's keys.
     /// </summary>
-    ValueTask<IReadOnlyList<ChordPart>?> OnChordPartReturnAsync(string groupId, string taskId, int? groupIndex, TaskState state, ResultBody result, CancellationToken cancellationToken);
+    ValueTask<ChordPartReturn> OnChordPartReturnAsync(string groupId, string taskId, int? groupIndex, TaskState state, ResultBody result, CancellationToken cancellationToken);
 }
 
 /// <summary>One finished chord part as the last part reads it back: its id, state, and the result or encoded exception.</summary>
 internal readonly record struct ChordPart(string TaskId, TaskState State, System.ReadOnlyMemory<byte> ResultJson);
+
+/// <summary>
+/// What one part's return found: how many parts are in, how many the chord waits for (null while its size is not set,
+/// which is normal until the producer sends the last header message), and, for the part that completed it, every part.
+/// </summary>
+internal readonly record struct ChordPartReturn(int Ready, int? Total, IReadOnlyList<ChordPart>? Parts);

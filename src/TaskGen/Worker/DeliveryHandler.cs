@@ -65,7 +65,15 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
 
         if (!tasks.TryGet(request.Name, out _, out TaskDefinition definition))
         {
-            LogUnknownTask(logger, LogText.Escape(request.Id), LogText.Escape(request.Name), delivery.Queue);
+            if (request.Name == "celery.chord_unlock")
+            {
+                LogChordUnlock(logger, LogText.Escape(request.Id), delivery.Queue);
+            }
+            else
+            {
+                LogUnknownTask(logger, LogText.Escape(request.Id), LogText.Escape(request.Name), delivery.Queue);
+            }
+
             await delivery.RejectAsync(requeue: false).ConfigureAwait(false);
             await executor.AnswerAsync(request, TaskState.Failure, ResultCodec.EncodeException(new RemoteException("NotRegistered", request.Name, "celery.exceptions")), null).ConfigureAwait(false);
             return;
@@ -169,6 +177,11 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Rejected task {TaskId}: task '{TaskName}' from queue {Queue} is not registered on this worker.")]
     private static partial void LogUnknownTask(ILogger logger, string taskId, string taskName, string queue);
+
+    // Celery sends chord_unlock only from a backend without chord counters (rpc://, a database); TaskGen has no poll
+    // to run for it, so the producer is told where chords do work.
+    [LoggerMessage(Level = LogLevel.Error, Message = "Rejected task {TaskId}: celery.chord_unlock from queue {Queue} polls for a chord's header, which TaskGen workers do not do; TaskGen joins chords through the Redis result backend's counters, so the producer should use a redis:// result backend.")]
+    private static partial void LogChordUnlock(ILogger logger, string taskId, string queue);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A message from queue {Queue} could not be handled; it is rejected without requeue.")]
     private static partial void LogHandlerError(ILogger logger, Exception exception, string queue);

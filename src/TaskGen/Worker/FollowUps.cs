@@ -1,19 +1,25 @@
 using System;
 using System.Collections.Generic;
+using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 using TaskGen.Diagnostics;
 using TaskGen.Protocol;
+using TaskGen.Results;
 
 namespace TaskGen.Worker;
 
 /// <summary>
-/// Sends what a finished task's workflow asks for next (links and chain steps), and fails a chain's
-/// remaining steps when a step fails or cannot be sent, so a chain either goes on or its end hears why not.
+/// Carries out what a finished task's workflow asks for next: its links and chain step after a success, its errbacks
+/// and the failure of its chain's remaining steps after a failure, and, for a chord's header part, the chord's count,
+/// whose last part starts the body (or fails it). Signatures of every kind start through <see cref="CanvasDispatch"/>.
 /// </summary>
-internal sealed partial class FollowUps(TaskAnswers answers, TaskRouter router, string origin, ILogger logger)
+internal sealed partial class FollowUps(TaskAnswers answers, TaskRouter router, IGroupStore? groups, string origin, ILogger logger)
 {
+    /// <summary>Sends the links and the next chain step of a task that succeeded with <paramref name="resultJson"/>, and counts its chord part.</summary>
     public async ValueTask SendAsync(TaskRequest request, ReadOnlyMemory<byte> resultJson)
     {
         if (request.Embed.IsEmpty)
@@ -21,43 +27,69 @@ internal sealed partial class FollowUps(TaskAnswers answers, TaskRouter router, 
             return;
         }
 
-        List<Workflow.FollowUp> followUps;
-        List<string> unsupported;
-        try
+        if (ReadEmbed(request) is not { } embed)
         {
-            followUps = Workflow.AfterSuccess(request, resultJson, origin, out unsupported);
-        }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or ArgumentException)
-        {
-            LogWorkflowUnreadable(logger, LogText.Escape(request.Id), LogText.Escape(request.Name), LogText.Escape(ex.Message));
             return;
         }
 
-        foreach (string kind in unsupported)
+        string result = resultJson.IsEmpty ? "null" : Encoding.UTF8.GetString(resultJson.Span);
+        var steps = new List<CanvasDispatch.Step>();
+        try
         {
-            LogWorkflowUnsupported(logger, LogText.Escape(request.Id), LogText.Escape(request.Name), LogText.Escape(kind));
-        }
-
-        foreach (Workflow.FollowUp followUp in followUps)
-        {
-            TaskEnvelope next = followUp.Envelope;
-            try
+            foreach (JsonNode? callback in List(embed["callbacks"]))
             {
-                await router.SendFollowUpAsync(next, followUp.Queue).ConfigureAwait(false);
-                LogFollowUpSent(logger, LogText.Escape(next.Id), LogText.Escape(next.Name), LogText.Escape(request.Id));
+                steps.AddRange(CanvasDispatch.Start(callback, result, OriginOf(request)));
             }
-            catch (Exception ex)
+
+            if (embed["chain"] is JsonArray { Count: > 0 } chain)
             {
-                // The step cannot go out: whoever waits for it, and for the chain's end, hears why.
-                LogFollowUpFailed(logger, ex, LogText.Escape(next.Id), LogText.Escape(next.Name), LogText.Escape(request.Id));
-                var remote = new RemoteException("FollowUpNotSent", $"Task {next.Id} ({next.Name}), the next step after task {request.Id}, could not be sent: {ex.Message}", "TaskGen.Worker");
-                if (answers.ResultAddress(next.ReplyTo) is { } replyTo)
+                // Celery keeps the chain last step first: the next step is the last element, and the rest travels on with it.
+                var forward = new JsonArray();
+                for (int i = chain.Count - 1; i >= 0; i--)
                 {
-                    await answers.AnswerAsync(next.Id, replyTo, TaskState.Failure, ResultCodec.EncodeException(remote), null).ConfigureAwait(false);
+                    forward.Add(chain[i]?.DeepClone());
                 }
 
-                await FailChainAsync(next.Id, next.Name, next.Embed, remote, null).ConfigureAwait(false);
+                var wrapper = new JsonObject
+                {
+                    ["task"] = "celery.chain",
+                    ["kwargs"] = new JsonObject { ["tasks"] = forward },
+                    ["subtask_type"] = "chain",
+                };
+                steps.AddRange(CanvasDispatch.Start(wrapper, result, OriginOf(request)));
             }
+        }
+        catch (FormatException ex)
+        {
+            LogWorkflowUnreadable(logger, LogText.Escape(request.Id), LogText.Escape(request.Name), LogText.Escape(ex.Message));
+        }
+
+        await RunAsync(steps, request.Id).ConfigureAwait(false);
+        await ChordPartAsync(request, embed, TaskState.Success, resultJson).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// After a task failed: fails the rest of its chain, sends its errbacks, and counts its chord part, whose failure
+    /// fails the chord's body once the last part is in, as Celery's does.
+    /// </summary>
+    public async ValueTask FailedAsync(TaskRequest request, RemoteException remote, string? traceback)
+    {
+        await FailChainAsync(request.Id, request.Name, request.Embed, remote, traceback).ConfigureAwait(false);
+        if (request.Embed.IsEmpty || ReadEmbed(request) is not { } embed)
+        {
+            return;
+        }
+
+        await SendErrbacksAsync(request.Id, List(embed["errbacks"]), OriginOf(request)).ConfigureAwait(false);
+        await ChordPartAsync(request, embed, TaskState.Failure, ResultCodec.EncodeException(remote)).ConfigureAwait(false);
+    }
+
+    /// <summary>Counts a revoked chord part, which fails the chord's body as Celery's <c>mark_as_revoked</c> does; nothing else follows a revoked task.</summary>
+    public async ValueTask RevokedAsync(TaskRequest request, ReadOnlyMemory<byte> exceptionJson)
+    {
+        if (!request.Embed.IsEmpty && ReadEmbed(request) is { } embed)
+        {
+            await ChordPartAsync(request, embed, TaskState.Revoked, exceptionJson).ConfigureAwait(false);
         }
     }
 
@@ -67,11 +99,7 @@ internal sealed partial class FollowUps(TaskAnswers answers, TaskRouter router, 
         List<(string Id, string? ReplyTo)> steps;
         try
         {
-            steps = Workflow.RemainingChainSteps(embed, out bool hasErrbacks);
-            if (hasErrbacks)
-            {
-                LogWorkflowUnsupported(logger, LogText.Escape(taskId), LogText.Escape(taskName), "errback");
-            }
+            steps = Workflow.RemainingChainSteps(embed, out _);
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
@@ -88,15 +116,251 @@ internal sealed partial class FollowUps(TaskAnswers answers, TaskRouter router, 
         }
     }
 
+    /// <summary>
+    /// Counts one chord part (Celery's <c>on_chord_part_return</c>) through the result backend's group store; the part that
+    /// completes the chord starts the body with every part's result in <c>group_index</c> order, or fails it with
+    /// Celery's <c>ChordError</c> when a part failed.
+    /// </summary>
+    private async ValueTask ChordPartAsync(TaskRequest request, JsonObject embed, TaskState state, ReadOnlyMemory<byte> resultJson)
+    {
+        JsonNode? body = embed["chord"];
+        if (body is null)
+        {
+            return;
+        }
+
+        string? groupId = request.Group;
+        string bodyId = LogText.Escape(CanvasDispatch.TaskId(body) ?? "(none)");
+        if (groupId is null)
+        {
+            // Celery does nothing for a chord part without a group; it cannot be counted, so the body would never run.
+            LogChordPartWithoutGroup(logger, LogText.Escape(request.Id), LogText.Escape(request.Name), bodyId);
+            return;
+        }
+
+        if (groups is null)
+        {
+            LogChordNeedsRedis(logger, LogText.Escape(request.Id), LogText.Escape(groupId), bodyId);
+            return;
+        }
+
+        if (body is not JsonObject)
+        {
+            LogChordBodyUnreadable(logger, LogText.Escape(groupId), LogText.Escape(request.Id), "the body is not a signature object");
+            return;
+        }
+
+        ChordPartReturn returned;
+        try
+        {
+            returned = await groups.OnChordPartReturnAsync(groupId, request.Id, request.GroupIndex, state, resultJson, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogChordPartNotCounted(logger, ex, LogText.Escape(request.Id), LogText.Escape(groupId), bodyId);
+            return;
+        }
+
+        if (request.GroupIndex is { } index && returned.Total is { } total && (index < 0 || index >= total))
+        {
+            LogChordIndexOutOfRange(logger, LogText.Escape(groupId), LogText.Escape(request.Id), index, total);
+            await FailBodyAsync(request, groupId, body, new RemoteException("ChordError", $"Chord part {request.Id} has group_index {index}, outside the chord's {total} parts.", "celery.exceptions")).ConfigureAwait(false);
+            return;
+        }
+
+        if (returned.Parts is not { } parts)
+        {
+            LogChordPartCounted(logger, LogText.Escape(request.Id), LogText.Escape(groupId), returned.Ready, returned.Total);
+            return;
+        }
+
+        foreach (ChordPart part in parts)
+        {
+            if (part.State is TaskState.Failure or TaskState.Revoked)
+            {
+                string message = $"Dependency {part.TaskId} raised {ChordErrors.Repr(part.ResultJson.Span)}";
+                LogChordDependencyFailed(logger, LogText.Escape(groupId), bodyId, LogText.Escape(message));
+                await FailBodyAsync(request, groupId, body, new RemoteException("ChordError", message, "celery.exceptions")).ConfigureAwait(false);
+                return;
+            }
+        }
+
+        var results = new StringBuilder("[");
+        for (int i = 0; i < parts.Count; i++)
+        {
+            results.Append(i == 0 ? string.Empty : ", ").Append(parts[i].ResultJson.IsEmpty ? "null" : Encoding.UTF8.GetString(parts[i].ResultJson.Span));
+        }
+
+        List<CanvasDispatch.Step> steps;
+        try
+        {
+            steps = CanvasDispatch.Start(body, results.Append(']').ToString(), OriginOf(request));
+        }
+        catch (FormatException ex)
+        {
+            LogChordBodyUnreadable(logger, LogText.Escape(groupId), LogText.Escape(request.Id), LogText.Escape(ex.Message));
+            await FailBodyAsync(request, groupId, body, new RemoteException("ChordError", $"The chord body could not be started: {ex.Message}", "celery.exceptions")).ConfigureAwait(false);
+            return;
+        }
+
+        LogChordJoined(logger, LogText.Escape(groupId), parts.Count, bodyId);
+        await RunAsync(steps, request.Id).ConfigureAwait(false);
+    }
+
+    /// <summary>Stores FAILURE for a chord's body and sends its errbacks, as Celery's <c>chord_error_from_stack</c> does.</summary>
+    private async ValueTask FailBodyAsync(TaskRequest request, string groupId, JsonNode body, RemoteException remote)
+    {
+        if (CanvasDispatch.TaskId(body) is not { } bodyId)
+        {
+            LogChordBodyWithoutId(logger, LogText.Escape(groupId), LogText.Escape(remote.Message));
+            return;
+        }
+
+        string? replyTo = body is JsonObject sig && sig["options"] is JsonObject options && options["reply_to"] is JsonValue r && r.TryGetValue(out string? text) ? text : null;
+        if (answers.ResultAddress(replyTo) is { } address)
+        {
+            await answers.AnswerAsync(bodyId, address, TaskState.Failure, ResultCodec.EncodeException(remote), null).ConfigureAwait(false);
+        }
+
+        await SendErrbacksAsync(bodyId, CanvasDispatch.ErrorCallbacks(body), new CanvasDispatch.Origin(request.Id, request.RootId ?? request.Id, origin)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends errbacks as tasks with the failed task's id as their one argument: Celery's old-style errback. Celery 5 calls a
+    /// new-style errback (request, exc, traceback) in-process, but only for a Python task it has locally; a TaskGen worker has
+    /// no Python task to call, and every errback a Python producer can name is a task it can also receive as a message.
+    /// </summary>
+    private async ValueTask SendErrbacksAsync(string failedId, IReadOnlyList<JsonNode?> errbacks, CanvasDispatch.Origin from)
+    {
+        if (errbacks.Count == 0)
+        {
+            return;
+        }
+
+        var steps = new List<CanvasDispatch.Step>();
+        string argument = "\"" + JsonEncodedText.Encode(failedId).ToString() + "\"";
+        foreach (JsonNode? errback in errbacks)
+        {
+            try
+            {
+                steps.AddRange(CanvasDispatch.Start(errback, argument, from));
+            }
+            catch (FormatException ex)
+            {
+                LogErrbackUnreadable(logger, LogText.Escape(failedId), LogText.Escape(ex.Message));
+            }
+        }
+
+        await RunAsync(steps, failedId).ConfigureAwait(false);
+    }
+
+    /// <summary>Carries out started signatures in order: chord sizes set, messages sent; a message that cannot go out fails its waiters.</summary>
+    private async ValueTask RunAsync(List<CanvasDispatch.Step> steps, string parentId)
+    {
+        foreach (CanvasDispatch.Step step in steps)
+        {
+            if (step.ChordGroupId is { } chordGroup)
+            {
+                if (groups is null)
+                {
+                    LogChordNeedsRedis(logger, LogText.Escape(parentId), LogText.Escape(chordGroup), "(not yet sent)");
+                    continue;
+                }
+
+                try
+                {
+                    await groups.SetChordSizeAsync(chordGroup, step.ChordSize, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogChordSizeNotSet(logger, ex, LogText.Escape(chordGroup), LogText.Escape(parentId));
+                }
+
+                continue;
+            }
+
+            TaskEnvelope next = step.Send!.Envelope;
+            try
+            {
+                await router.SendFollowUpAsync(next, step.Send.Queue).ConfigureAwait(false);
+                LogFollowUpSent(logger, LogText.Escape(next.Id), LogText.Escape(next.Name), LogText.Escape(parentId));
+            }
+            catch (Exception ex)
+            {
+                // The step cannot go out: whoever waits for it, and for the chain's end, hears why.
+                LogFollowUpFailed(logger, ex, LogText.Escape(next.Id), LogText.Escape(next.Name), LogText.Escape(parentId));
+                var remote = new RemoteException("FollowUpNotSent", $"Task {next.Id} ({next.Name}), the next step after task {parentId}, could not be sent: {ex.Message}", "TaskGen.Worker");
+                if (answers.ResultAddress(next.ReplyTo) is { } replyTo)
+                {
+                    await answers.AnswerAsync(next.Id, replyTo, TaskState.Failure, ResultCodec.EncodeException(remote), null).ConfigureAwait(false);
+                }
+
+                await FailChainAsync(next.Id, next.Name, next.Embed, remote, null).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private JsonObject? ReadEmbed(TaskRequest request)
+    {
+        try
+        {
+            return JsonNode.Parse(request.Embed.Span) as JsonObject;
+        }
+        catch (JsonException ex)
+        {
+            LogWorkflowUnreadable(logger, LogText.Escape(request.Id), LogText.Escape(request.Name), LogText.Escape(ex.Message));
+            return null;
+        }
+    }
+
+    private CanvasDispatch.Origin OriginOf(TaskRequest request) => new(request.Id, request.RootId ?? request.Id, origin);
+
+    private static IReadOnlyList<JsonNode?> List(JsonNode? value) => value switch
+    {
+        JsonArray list => [.. list],
+        JsonObject one => [one],
+        _ => [],
+    };
+
     [LoggerMessage(Level = LogLevel.Error, Message = "The workflow of task {TaskId} ({TaskName}) could not be read, so its callbacks and chain do not run: {Reason}")]
     private static partial void LogWorkflowUnreadable(ILogger logger, string taskId, string taskName, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId} ({TaskName}) carries a {Kind} in its workflow, which TaskGen workers do not run.")]
-    private static partial void LogWorkflowUnsupported(ILogger logger, string taskId, string taskName, string kind);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Sent task {TaskId} ({TaskName}) on from task {ParentId}.")]
     private static partial void LogFollowUpSent(ILogger logger, string taskId, string taskName, string parentId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Task {TaskId} ({TaskName}), the next step after task {ParentId}, could not be sent; it and the rest of its chain are reported as failed.")]
     private static partial void LogFollowUpFailed(ILogger logger, Exception exception, string taskId, string taskName, string parentId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Task {TaskId} ({TaskName}) is a chord part without a group header, so it cannot be counted and the chord body {BodyId} will not run; the producer must send chord parts with their group id.")]
+    private static partial void LogChordPartWithoutGroup(ILogger logger, string taskId, string taskName, string bodyId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Task {TaskId} is a part of chord {GroupId}, but this worker's result backend keeps no chord counters, so the body {BodyId} will not run: chords need a redis:// result backend, as Celery's do.")]
+    private static partial void LogChordNeedsRedis(ILogger logger, string taskId, string groupId, string bodyId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Chord {GroupId}: the body carried by part {TaskId} cannot be started: {Reason}")]
+    private static partial void LogChordBodyUnreadable(ILogger logger, string groupId, string taskId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Chord {GroupId}: part {TaskId} could not be counted in the result backend, so the body {BodyId} may never run.")]
+    private static partial void LogChordPartNotCounted(ILogger logger, Exception exception, string taskId, string groupId, string bodyId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Chord {GroupId}: part {TaskId} has group_index {Index}, outside the chord's {Total} parts; the body fails.")]
+    private static partial void LogChordIndexOutOfRange(ILogger logger, string groupId, string taskId, int index, int total);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Chord {GroupId}: part {TaskId} counted, {Ready} of {Total} in.")]
+    private static partial void LogChordPartCounted(ILogger logger, string taskId, string groupId, int ready, int? total);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Chord {GroupId}: the body {BodyId} fails: {Reason}")]
+    private static partial void LogChordDependencyFailed(ILogger logger, string groupId, string bodyId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Chord {GroupId}: the body has no task id, so its failure cannot be stored: {Reason}")]
+    private static partial void LogChordBodyWithoutId(ILogger logger, string groupId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Chord {GroupId}: all {Count} parts are in; starting the body {BodyId}.")]
+    private static partial void LogChordJoined(ILogger logger, string groupId, int count, string bodyId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Chord {GroupId}: its size could not be set in the result backend, so its body may never run (the header started by task {ParentId} is sent all the same).")]
+    private static partial void LogChordSizeNotSet(ILogger logger, Exception exception, string groupId, string parentId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "An errback of failed task {TaskId} cannot be started: {Reason}")]
+    private static partial void LogErrbackUnreadable(ILogger logger, string taskId, string reason);
 }

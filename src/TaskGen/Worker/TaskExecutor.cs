@@ -159,7 +159,9 @@ internal sealed partial class TaskExecutor
         run.ReleaseSlot();
         run.Revoked();
         string reason = verdict == GateVerdict.Revoked ? "revoked" : "expired";
-        run.Answered = await AnswerOrKeepAsync(run, TaskState.Revoked, ResultCodec.EncodeException(new RemoteException("TaskRevokedError", reason, "celery.exceptions"))).ConfigureAwait(false);
+        byte[] revoked = ResultCodec.EncodeException(new RemoteException("TaskRevokedError", reason, "celery.exceptions"));
+        run.Answered = await AnswerOrKeepAsync(run, TaskState.Revoked, revoked).ConfigureAwait(false);
+        await _worker.FollowUps.RevokedAsync(run.Request, revoked).ConfigureAwait(false);
         await SettleAnsweredAsync(run).ConfigureAwait(false);
     }
 
@@ -259,7 +261,7 @@ internal sealed partial class TaskExecutor
     {
         TaskRequest request = run.Request;
         bool answered = await AnswerAsync(request, TaskState.Failure, ResultCodec.EncodeException(remote), traceback).ConfigureAwait(false);
-        await _worker.FollowUps.FailChainAsync(request.Id, request.Name, request.Embed, remote, traceback).ConfigureAwait(false);
+        await _worker.FollowUps.FailedAsync(request, remote, traceback).ConfigureAwait(false);
         await run.FailedAsync(remote, traceback).ConfigureAwait(false);
         return answered;
     }

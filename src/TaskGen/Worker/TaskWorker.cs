@@ -66,7 +66,7 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
             _settings,
             dependencies.Publisher,
             answers,
-            new FollowUps(answers, dependencies.Router, dependencies.Origin, _logger),
+            new FollowUps(answers, dependencies.Router, dependencies.Results.Groups, dependencies.Origin, _logger),
             delayedQueues,
             _addOns?.Observer,
             dependencies.Services);

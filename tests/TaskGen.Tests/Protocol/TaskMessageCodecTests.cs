@@ -602,4 +602,30 @@ public sealed class TaskMessageCodecTests
             writer.WriteEndObject();
         }
     }
+
+    [Fact]
+    public void AGroupMembersGroupIdAndIndexTravelInTheHeadersAndAreReadBack()
+    {
+        var envelope = new TaskEnvelope { Id = "t1", Name = "tasks.add", Arguments = new TaskGen.Serialization.RawJsonArguments("[1, 2]"), RoutingKey = "celery", Group = "g1", GroupIndex = 3 };
+
+        TransportMessage message = TaskMessageCodec.Encode(envelope);
+        TaskRequest request = TaskMessageCodec.Decode(message);
+
+        Assert.Equal("g1", message.Headers["group"]);
+        Assert.Equal(3, message.Headers["group_index"]);
+        Assert.Equal("g1", request.Group);
+        Assert.Equal(3, request.GroupIndex);
+    }
+
+    [Theory]
+    [InlineData(2L, 2)]
+    [InlineData((short)5, 5)]
+    [InlineData("7", null)]
+    public void AGroupIndexIsReadFromTheIntegerWidthAmqpGivesIt(object sent, int? read)
+    {
+        var message = TaskMessageCodec.Encode(new TaskEnvelope { Id = "t1", Name = "tasks.add", Arguments = new TaskGen.Serialization.RawJsonArguments("[]"), RoutingKey = "celery", Group = "g" });
+        message.Headers["group_index"] = sent;
+
+        Assert.Equal(read, TaskMessageCodec.Decode(message).GroupIndex);
+    }
 }

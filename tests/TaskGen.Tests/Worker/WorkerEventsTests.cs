@@ -59,6 +59,32 @@ public sealed class WorkerEventsTests
     }
 
     [Fact]
+    public async Task TaskReceivedOfAGroupMemberNamesItsGroupAndPlaceAndThatOfAPlainTaskDoesNot()
+    {
+        await using MemoryEnvironment env = await MemoryEnvironment.StartAsync(sendTaskEvents: true);
+        var events = Channel.CreateUnbounded<JsonElement>();
+        await using ITransportConsumer consumer = await MonitorTaskEventsAsync(env.App.Transport, events.Writer);
+        var member = new TaskEnvelope { Id = Guid.NewGuid().ToString(), Name = TaskGen.Tests.EndToEnd.Remote.TestTasks.Add.Name, Arguments = new TaskGen.Serialization.RawJsonArguments("[1, 2]"), RoutingKey = "celery", Group = "g-events", GroupIndex = 2 };
+
+        await env.App.Router.SendFollowUpAsync(member, "celery");
+        AsyncResult<int> plain = env.App.Send(TaskGen.Tests.EndToEnd.Remote.TestTasks.Add.Signature(3, 4));
+
+        var received = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        while (!received.ContainsKey(member.Id) || !received.ContainsKey(plain.Id))
+        {
+            JsonElement next = await events.Reader.ReadAsync().AsTask().WaitAsync(MemoryEnvironment.Guard);
+            if (next.GetProperty("type").GetString() == "task-received")
+            {
+                received[next.GetProperty("uuid").GetString()!] = next;
+            }
+        }
+
+        Assert.Equal("g-events", received[member.Id].GetProperty("group").GetString());
+        Assert.Equal(2, received[member.Id].GetProperty("group_index").GetInt32());
+        Assert.False(received[plain.Id].TryGetProperty("group", out _));
+    }
+
+    [Fact]
     public async Task ARetriedRunSendsTaskRetriedWithItsExceptionAndTheLastRunTaskSucceeded()
     {
         await using MemoryEnvironment env = await MemoryEnvironment.StartAsync(sendTaskEvents: true);
