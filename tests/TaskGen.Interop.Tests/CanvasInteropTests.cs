@@ -16,51 +16,44 @@ namespace TaskGen.Interop.Tests;
 /// </summary>
 public sealed class CanvasInteropTests(RabbitMqFixture broker, RedisFixture redis) : IntegrationTest(broker), IClassFixture<RedisFixture>
 {
-    public static TheoryData<string> Versions => new() { "5.2", "5.6" };
-
-    [Theory]
-    [MemberData(nameof(Versions))]
-    public async Task APythonChordWhoseHeaderRunsOnTaskGenCallsItsPythonBody(string version)
+    [CeleryTheory]
+    public async Task APythonChordWhoseHeaderRunsOnTaskGenCallsItsPythonBody(string celery)
     {
-        JsonElement value = await RunAsync(version, "tg_header");
+        JsonElement value = await RunAsync(celery, "tg_header");
 
         Assert.Equal(1 + 4 + 9 + 16, value.GetInt32());
     }
 
-    [Theory]
-    [MemberData(nameof(Versions))]
-    public async Task AHeaderOfPythonAndTaskGenPartsJoinsInHeaderOrder(string version)
+    [CeleryTheory]
+    public async Task AHeaderOfPythonAndTaskGenPartsJoinsInHeaderOrder(string celery)
     {
-        JsonElement value = await RunAsync(version, "mixed_header");
+        JsonElement value = await RunAsync(celery, "mixed_header");
 
         Assert.Equal("1,4,9,16,25", value.GetString());
     }
 
-    [Theory]
-    [MemberData(nameof(Versions))]
-    public async Task APythonChainOfAGroupAndAChordRunsOnTaskGenAsCeleryUpgradesIt(string version)
+    [CeleryTheory]
+    public async Task APythonChainOfAGroupAndAChordRunsOnTaskGenAsCeleryUpgradesIt(string celery)
     {
-        JsonElement value = await RunAsync(version, "chain_group_chord");
+        JsonElement value = await RunAsync(celery, "chain_group_chord");
 
         Assert.Equal("6,6", value.GetString());
     }
 
-    [Theory]
-    [MemberData(nameof(Versions))]
-    public async Task NestedGroupsInAHeaderAreCountedAsCelerysDescendCountsThem(string version)
+    [CeleryTheory]
+    public async Task NestedGroupsInAHeaderAreCountedAsCelerysDescendCountsThem(string celery)
     {
-        JsonElement value = await RunAsync(version, "nested_groups");
+        JsonElement value = await RunAsync(celery, "nested_groups");
 
         // Celery unrolls nested header groups into one and counts four parts, not two; its unrolling reverses each nested
         // group (square(1), then 4, 3, 2), and the body gets one flat list in that group_index order.
         Assert.Equal([1, 16, 9, 4], value.EnumerateArray().Select(v => v.GetInt32()));
     }
 
-    [Theory]
-    [MemberData(nameof(Versions))]
-    public async Task AFailingTaskGenPartFailsThePythonBodyWithChordError(string version)
+    [CeleryTheory]
+    public async Task AFailingTaskGenPartFailsThePythonBodyWithChordError(string celery)
     {
-        JsonElement value = await RunAsync(version, "failing_part");
+        JsonElement value = await RunAsync(celery, "failing_part");
 
         Assert.Equal("ChordError", value.GetProperty("raised").GetString());
         Assert.Matches("^Dependency [0-9a-f-]{36} raised InvalidOperationException\\('bad input'\\)$", value.GetProperty("message").GetString());
@@ -74,13 +67,9 @@ public sealed class CanvasInteropTests(RabbitMqFixture broker, RedisFixture redi
         string suffix = Guid.NewGuid().ToString("N")[..8];
         string tgQueue = $"canvas-tg-{suffix}";
         string pyQueue = $"canvas-py-{suffix}";
-        Dictionary<string, string> variables = Python.Variables(Broker.Url, redis.Url);
+        Dictionary<string, string> variables = Python.Variables(version, Broker.Url, redis.Url);
         variables["CANVAS_TG_QUEUE"] = tgQueue;
         variables["CANVAS_PY_QUEUE"] = pyQueue;
-        if (version == "5.6")
-        {
-            variables["PYTHONPATH"] = Python.Celery56 ?? throw new InvalidOperationException(Python.Celery56Missing);
-        }
 
         var logs = new CapturedLogs();
         await using TaskApp app = TaskApp.Create(b =>
@@ -116,7 +105,7 @@ public sealed class CanvasInteropTests(RabbitMqFixture broker, RedisFixture redi
             throw new InvalidOperationException($"{ex.Message}{Environment.NewLine}The TaskGen worker's log:{Environment.NewLine}{logs.Text}{Environment.NewLine}The Python worker's log:{Environment.NewLine}{string.Join(Environment.NewLine, python.Lines)}", ex);
         }
 
-        Assert.StartsWith(version, printed.GetProperty("celery").GetString(), StringComparison.Ordinal);
+        Assert.Equal(version, printed.GetProperty("celery").GetString());
         return printed.GetProperty("value");
     }
 }
