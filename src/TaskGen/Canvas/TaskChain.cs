@@ -30,15 +30,40 @@ public sealed class TaskChain<TResult> : TaskChain
     /// <typeparam name="TNext">The step's result type.</typeparam>
     /// <param name="next">The step, without its first argument.</param>
     /// <exception cref="ArgumentException">The step's first parameter cannot take a <typeparamref name="TResult"/>.</exception>
-    public TaskChain<TNext> Then<TNext>(PartialSignature<TNext> next) => throw new NotImplementedException();
+    public TaskChain<TNext> Then<TNext>(PartialSignature<TNext> next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        CheckFits(next, LastTaskName);
+        return new TaskChain<TNext>([.. Steps, next]);
+    }
 
     /// <summary>Adds a step that ignores this chain's result (Celery's immutable signature).</summary>
     /// <typeparam name="TNext">The step's result type.</typeparam>
     /// <param name="next">The step with all its arguments.</param>
-    public TaskChain<TNext> Then<TNext>(Signature<TNext> next) => throw new NotImplementedException();
+    public TaskChain<TNext> Then<TNext>(Signature<TNext> next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        return new TaskChain<TNext>([.. Steps, next]);
+    }
 
     /// <summary>Sends the chain through <see cref="TaskApp.Default"/>; completes once the broker confirms its first message.</summary>
     /// <param name="cancellationToken">Cancels waiting for the broker.</param>
     /// <returns>The result of the last step.</returns>
     public Task<AsyncResult<TResult>> ApplyAsync(CancellationToken cancellationToken = default) => TaskApp.Default.SendAsync(this, cancellationToken);
+
+    /// <summary>Throws when <paramref name="step"/>'s first parameter cannot take the <typeparamref name="TResult"/> that <paramref name="previousTask"/> returns.</summary>
+    internal static void CheckFits(PartialSignature step, string previousTask)
+    {
+        if (!CanvasMessages.Accepts(step.InputType, typeof(TResult)))
+        {
+            throw new ArgumentException(CanvasMessages.StepDoesNotFit(step.Task.Name, step.InputType, previousTask, typeof(TResult)), nameof(step));
+        }
+    }
+
+    private string LastTaskName => Steps[^1] switch
+    {
+        Signature signature => signature.Task.Name,
+        PartialSignature partial => partial.Task.Name,
+        _ => string.Empty,
+    };
 }
