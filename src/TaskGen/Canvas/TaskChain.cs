@@ -33,7 +33,7 @@ public sealed class TaskChain<TResult> : TaskChain
     public TaskChain<TNext> Then<TNext>(PartialSignature<TNext> next)
     {
         ArgumentNullException.ThrowIfNull(next);
-        CheckFits(next, LastTaskName);
+        CheckFits(next, LastTaskName, nameof(next));
         return new TaskChain<TNext>([.. Steps, next]);
     }
 
@@ -52,11 +52,11 @@ public sealed class TaskChain<TResult> : TaskChain
     public Task<AsyncResult<TResult>> ApplyAsync(CancellationToken cancellationToken = default) => TaskApp.Default.SendAsync(this, cancellationToken);
 
     /// <summary>Throws when <paramref name="step"/>'s first parameter cannot take the <typeparamref name="TResult"/> that <paramref name="previousTask"/> returns.</summary>
-    internal static void CheckFits(PartialSignature step, string previousTask)
+    internal static void CheckFits(PartialSignature step, string previousTask, string parameterName)
     {
         if (!CanvasMessages.Accepts(step.InputType, typeof(TResult)))
         {
-            throw new ArgumentException(CanvasMessages.StepDoesNotFit(step.Task.Name, step.InputType, previousTask, typeof(TResult)), nameof(step));
+            throw new ArgumentException(CanvasMessages.StepDoesNotFit(step.Task.Name, step.InputType, previousTask, typeof(TResult)), parameterName);
         }
     }
 
