@@ -10,8 +10,8 @@ using Py = TaskGen.Interop.Tests.Remote.PythonTasks;
 namespace TaskGen.Interop.Tests;
 
 /// <summary>
-/// Chains, groups, callbacks and chords that a TaskGen producer sends and Python Celery 5.2 workers run, alone or with
-/// TaskGen workers: each reads the signatures the other writes.
+/// Chains, groups, callbacks and chords that a TaskGen producer sends and Python Celery 5.2 and 5.6 workers run, alone or
+/// with TaskGen workers: each reads the signatures the other writes.
 /// </summary>
 public sealed class CanvasInteropTests(RabbitMqFixture broker, RedisFixture redis) : IntegrationTest(broker), IClassFixture<RedisFixture>
 {
@@ -76,6 +76,50 @@ public sealed class CanvasInteropTests(RabbitMqFixture broker, RedisFixture redi
     public async Task PythonWorkersJoinATaskGenChordAndRunItsBodyOnTheResultsInHeaderOrder()
     {
         await using ProgramProcess python = await Python.StartWorkerAsync(Broker.Url, "py", "py@%h", resultBackend: redis.Url);
+        await using TaskApp app = CreateRedisApp();
+
+        AsyncResult<string> result = await app.SendAsync(TaskChord.Of(TaskGroup.Of(Py.Add.Signature(1, 1), Py.Add.Signature(2, 2), Py.Add.Signature(3, 3)), Py.Collect.Partial("py")));
+        AsyncResult<string> empty = await app.SendAsync(TaskChord.Of(TaskGroup.Of<int>(), Py.Collect.Partial("none")));
+
+        Assert.Equal("py:2,4,6", await result.GetAsync(Guard));
+        Assert.Equal("none:", await empty.GetAsync(Guard));
+    }
+
+    [Celery56Fact]
+    public async Task ACelery56WorkerRunsTaskGenChainsGroupsAndCallbacks()
+    {
+        await using ProgramProcess python = await Python.StartCelery56PytasksWorkerAsync(Broker.Url, "py", "py56@%h", redis.Url);
+        await using ProgramProcess dotnet = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work", "jobs@%h", 4, new Dictionary<string, string> { ["TaskGen__ResultBackend"] = redis.Url });
+        await using TaskApp app = CreateRedisApp();
+        DirectoryInfo notes = Directory.CreateTempSubdirectory("taskgen-canvas-");
+        try
+        {
+            string value = Path.Combine(notes.FullName, "value");
+            string failure = Path.Combine(notes.FullName, "failure");
+
+            AsyncResult<int> chain = await app.SendAsync(Py.Add.Signature(1, 2).Then(Py.Add.Partial(10)).Then(Py.Add.Signature(100, 1)).Then(Py.Add.Partial(5)));
+            AsyncResult<int> across = await app.SendAsync(Py.Add.Signature(1, 2).Then(CanvasJobs.Times.Partial(10)).Then(Py.Add.Partial(4)));
+            GroupResult<int> group = await app.SendAsync(TaskGroup.Of(Enumerable.Range(0, 10).Select(i => Py.Add.Signature(i, i))));
+            await app.SendAsync(Py.Add.Signature(2, 3).OnSuccess(CanvasJobs.NoteValue.Partial(value)));
+            AsyncResult<double> failed = await app.SendAsync(Py.Div.Signature(1, 0).OnError(CanvasJobs.NoteFailure.Partial(failure)));
+
+            Assert.Equal(106, await chain.GetAsync(Guard));
+            Assert.Equal(34, await across.GetAsync(Guard));
+            Assert.Equal(Enumerable.Range(0, 10).Select(i => 2 * i), await group.GetAsync(Guard));
+            Assert.Equal("5", await Poll.UntilAsync(() => Task.FromResult(File.Exists(value) ? File.ReadAllText(value) : null), text => !string.IsNullOrEmpty(text), "the success callback to run"));
+            Assert.Equal(failed.Id, await Poll.UntilAsync(() => Task.FromResult(File.Exists(failure) ? File.ReadAllText(failure) : null), text => !string.IsNullOrEmpty(text), "the error callback to run"));
+        }
+        finally
+        {
+            notes.Delete(recursive: true);
+        }
+    }
+
+    // Waits for the Redis group store, as the 5.2 chord test does.
+    [Celery56Fact]
+    public async Task Celery56WorkersJoinATaskGenChordAndRunItsBodyOnTheResultsInHeaderOrder()
+    {
+        await using ProgramProcess python = await Python.StartCelery56PytasksWorkerAsync(Broker.Url, "py", "py56@%h", redis.Url);
         await using TaskApp app = CreateRedisApp();
 
         AsyncResult<string> result = await app.SendAsync(TaskChord.Of(TaskGroup.Of(Py.Add.Signature(1, 1), Py.Add.Signature(2, 2), Py.Add.Signature(3, 3)), Py.Collect.Partial("py")));

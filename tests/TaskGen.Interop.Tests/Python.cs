@@ -73,6 +73,23 @@ internal static class Python
         return worker;
     }
 
+    /// <summary>
+    /// Starts the 5.2 tests' <c>pytasks</c> app on Celery 5.6's sources, with its result backend, and waits until it says it is
+    /// ready: the same tasks on the current release, for the canvases both releases must read alike.
+    /// </summary>
+    public static async Task<ProgramProcess> StartCelery56PytasksWorkerAsync(string brokerUrl, string queues, string nodeName, string resultBackend)
+    {
+        Dictionary<string, string> variables = Celery56Variables(brokerUrl);
+        variables["RESULT_BACKEND"] = resultBackend;
+        ProgramProcess worker = ProgramProcess.StartExecutable(
+            Executable,
+            ["-m", "celery", "-A", "pytasks", "worker", "-Q", queues, "-n", nodeName, "-c", "2", "--loglevel", "info", "--without-mingle", "--without-gossip"],
+            variables,
+            Directory);
+        await worker.WaitForLineAsync(line => line.Contains(" ready.", StringComparison.Ordinal), $"Celery 5.6 worker {nodeName} to be ready");
+        return worker;
+    }
+
     /// <summary>Runs a scenario of <c>client56.py</c> on Celery 5.6 and returns the JSON it prints last.</summary>
     public static async Task<JsonElement> Celery56ScenarioAsync(string brokerUrl, params string[] arguments)
     {
