@@ -13,7 +13,7 @@ namespace TaskGen.Interop.Tests;
 /// Chains, groups, callbacks and chords that a TaskGen producer sends and Python Celery 5.2 and 5.6 workers run, alone or
 /// with TaskGen workers: each reads the signatures the other writes.
 /// </summary>
-public sealed class CanvasInteropTests(RabbitMqFixture broker, RedisFixture redis) : IntegrationTest(broker), IClassFixture<RedisFixture>
+public sealed class CanvasClientInteropTests(RabbitMqFixture broker, RedisFixture redis) : IntegrationTest(broker), IClassFixture<RedisFixture>
 {
     [Fact]
     public async Task APythonWorkerRunsATaskGenChainToItsLastStep()
@@ -31,7 +31,7 @@ public sealed class CanvasInteropTests(RabbitMqFixture broker, RedisFixture redi
         await using ProgramProcess python = await Python.StartWorkerAsync(Broker.Url, "py", "py@%h");
         await using ProgramProcess dotnet = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work", "jobs@%h");
 
-        AsyncResult<int> result = await App.SendAsync(Py.Add.Signature(1, 2).Then(CanvasJobs.Times.Partial(10)).Then(Py.Add.Partial(4)));
+        AsyncResult<int> result = await App.SendAsync(Py.Add.Signature(1, 2).Then(CanvasSteps.Times.Partial(10)).Then(Py.Add.Partial(4)));
 
         Assert.Equal(34, await result.GetAsync(Guard));
     }
@@ -59,8 +59,8 @@ public sealed class CanvasInteropTests(RabbitMqFixture broker, RedisFixture redi
             string value = Path.Combine(notes.FullName, "value");
             string failure = Path.Combine(notes.FullName, "failure");
 
-            await App.SendAsync(Py.Add.Signature(2, 3).OnSuccess(CanvasJobs.NoteValue.Partial(value)));
-            AsyncResult<double> failed = await App.SendAsync(Py.Div.Signature(1, 0).OnError(CanvasJobs.NoteFailure.Partial(failure)));
+            await App.SendAsync(Py.Add.Signature(2, 3).OnSuccess(CanvasSteps.NoteValue.Partial(value)));
+            AsyncResult<double> failed = await App.SendAsync(Py.Div.Signature(1, 0).OnError(CanvasSteps.NoteFailure.Partial(failure)));
 
             Assert.Equal("5", await Poll.UntilAsync(() => Task.FromResult(File.Exists(value) ? File.ReadAllText(value) : null), text => !string.IsNullOrEmpty(text), "the success callback to run"));
             Assert.Equal(failed.Id, await Poll.UntilAsync(() => Task.FromResult(File.Exists(failure) ? File.ReadAllText(failure) : null), text => !string.IsNullOrEmpty(text), "the error callback to run"));
@@ -98,10 +98,10 @@ public sealed class CanvasInteropTests(RabbitMqFixture broker, RedisFixture redi
             string failure = Path.Combine(notes.FullName, "failure");
 
             AsyncResult<int> chain = await app.SendAsync(Py.Add.Signature(1, 2).Then(Py.Add.Partial(10)).Then(Py.Add.Signature(100, 1)).Then(Py.Add.Partial(5)));
-            AsyncResult<int> across = await app.SendAsync(Py.Add.Signature(1, 2).Then(CanvasJobs.Times.Partial(10)).Then(Py.Add.Partial(4)));
+            AsyncResult<int> across = await app.SendAsync(Py.Add.Signature(1, 2).Then(CanvasSteps.Times.Partial(10)).Then(Py.Add.Partial(4)));
             GroupResult<int> group = await app.SendAsync(TaskGroup.Of(Enumerable.Range(0, 10).Select(i => Py.Add.Signature(i, i))));
-            await app.SendAsync(Py.Add.Signature(2, 3).OnSuccess(CanvasJobs.NoteValue.Partial(value)));
-            AsyncResult<double> failed = await app.SendAsync(Py.Div.Signature(1, 0).OnError(CanvasJobs.NoteFailure.Partial(failure)));
+            await app.SendAsync(Py.Add.Signature(2, 3).OnSuccess(CanvasSteps.NoteValue.Partial(value)));
+            AsyncResult<double> failed = await app.SendAsync(Py.Div.Signature(1, 0).OnError(CanvasSteps.NoteFailure.Partial(failure)));
 
             Assert.Equal(106, await chain.GetAsync(Guard));
             Assert.Equal(34, await across.GetAsync(Guard));

@@ -12,14 +12,14 @@ namespace TaskGen.Integration.Tests;
 /// Chains, groups and chords from a TaskGen producer to TaskGen workers over a real broker, with results on rpc:// and
 /// on a real Redis, where groups are saved and chords are joined.
 /// </summary>
-public sealed class CanvasTests(RabbitMqFixture broker, RedisFixture redis, ITestOutputHelper output) : IntegrationTest(broker), IClassFixture<RedisFixture>
+public sealed class CanvasClientTests(RabbitMqFixture broker, RedisFixture redis, ITestOutputHelper output) : IntegrationTest(broker), IClassFixture<RedisFixture>
 {
     [Fact]
     public async Task AChainOverRpcEndsWithItsLastStepsResult()
     {
         await using ProgramProcess worker = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work", "chain-rpc@%h");
 
-        AsyncResult<int> result = await App.SendAsync(Jobs.Add.Signature(1, 2).Then(CanvasJobs.Times.Partial(10)).Then(Jobs.Add.Signature(4, 5)).Then(CanvasJobs.Times.Partial(3)));
+        AsyncResult<int> result = await App.SendAsync(Jobs.Add.Signature(1, 2).Then(CanvasSteps.Times.Partial(10)).Then(Jobs.Add.Signature(4, 5)).Then(CanvasSteps.Times.Partial(3)));
 
         Assert.Equal(27, await result.GetAsync(Guard));
     }
@@ -30,7 +30,7 @@ public sealed class CanvasTests(RabbitMqFixture broker, RedisFixture redis, ITes
         await using ProgramProcess worker = await StartRedisWorkerAsync("chain-redis@%h");
         await using TaskApp app = CreateRedisApp();
 
-        AsyncResult<int> result = await app.SendAsync(Jobs.Add.Signature(1, 2).Then(CanvasJobs.Times.Partial(10)).Then(CanvasJobs.Times.Partial(2)));
+        AsyncResult<int> result = await app.SendAsync(Jobs.Add.Signature(1, 2).Then(CanvasSteps.Times.Partial(10)).Then(CanvasSteps.Times.Partial(2)));
 
         Assert.Equal(60, await result.GetAsync(Guard));
     }
@@ -82,7 +82,7 @@ public sealed class CanvasTests(RabbitMqFixture broker, RedisFixture redis, ITes
 
         // The first member finishes last, so arrival order and header order differ.
         TaskGroup<int> header = TaskGroup.Of(Jobs.Slow.Signature(1, 900), Jobs.Slow.Signature(2, 300), Jobs.Slow.Signature(3, 0));
-        AsyncResult<string> result = await app.SendAsync(TaskChord.Of(header, CanvasJobs.Ordered.Partial("joined")));
+        AsyncResult<string> result = await app.SendAsync(TaskChord.Of(header, CanvasSteps.Ordered.Partial("joined")));
 
         Assert.Equal("joined:1,2,3", await result.GetAsync(Guard));
     }
@@ -94,7 +94,7 @@ public sealed class CanvasTests(RabbitMqFixture broker, RedisFixture redis, ITes
         await using ProgramProcess worker = await StartRedisWorkerAsync("chord-empty@%h");
         await using TaskApp app = CreateRedisApp();
 
-        AsyncResult<string> result = await app.SendAsync(TaskChord.Of(TaskGroup.Of<int>(), CanvasJobs.Ordered.Partial("empty")));
+        AsyncResult<string> result = await app.SendAsync(TaskChord.Of(TaskGroup.Of<int>(), CanvasSteps.Ordered.Partial("empty")));
 
         Assert.Equal("empty:", await result.GetAsync(Guard));
     }

@@ -4,7 +4,7 @@ using TaskGen;
 namespace TaskGen.IntegrationWorker;
 
 /// <summary>Tasks that chord and chain tests end with: they show which values arrived, and in what order.</summary>
-public static class CanvasJobs
+public static class CanvasSteps
 {
     /// <summary>A chord body: its label and the values it received, in the order received.</summary>
     [Task(Queue = "work")]
