@@ -52,14 +52,14 @@ internal sealed record TaskEnvelope
     /// <summary>The hard and soft time limits, sent as the <c>timelimit</c> header <c>[hard, soft]</c>.</summary>
     public (TimeSpan? Hard, TimeSpan? Soft) TimeLimit { get; init; }
 
-    /// <summary>The id of the group this task is a member of (the <c>group</c> header), or null.</summary>
-    public string? Group { get; init; }
-
-    /// <summary>The task's place in its group (the <c>group_index</c> header), by which a chord orders its results; null outside a group.</summary>
-    public int? GroupIndex { get; init; }
-
     /// <summary>The body's third item, <c>{"callbacks", "errbacks", "chain", "chord"}</c>, as raw JSON; empty writes null.</summary>
     public ReadOnlyMemory<byte> Embed { get; init; }
+
+    /// <summary>The id of the group the task is a member of (the <c>group</c> header), or null.</summary>
+    public string? Group { get; init; }
+
+    /// <summary>The task's place in its group (the <c>group_index</c> header), which orders a chord's results; null outside a group.</summary>
+    public int? GroupIndex { get; init; }
 
     /// <summary>Extra headers sent beside the protocol's own.</summary>
     public IDictionary<string, object?>? ExtraHeaders { get; init; }

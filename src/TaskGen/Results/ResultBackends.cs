@@ -29,7 +29,7 @@ internal sealed class ResultBackends : IAsyncDisposable
     /// <summary>What callers wait on for results, or null when the app keeps none (<c>none</c>).</summary>
     public IResultBackend? Client { get; }
 
-    /// <summary>The group and chord keys of the app's backend, or null when it keeps no results by id (<c>rpc://</c>, <c>none</c>).</summary>
+    /// <summary>The backend's group and chord keys, or null when it keeps none (<c>rpc://</c>, <c>none</c>), where chords are refused.</summary>
     public IGroupStore? Groups => _opened?.Groups;
 
     /// <summary>Chooses the backend for <see cref="TaskAppOptions.ResultBackend"/> among the built-in ones and <paramref name="providers"/>.</summary>
