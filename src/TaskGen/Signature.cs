@@ -90,7 +90,7 @@ public sealed class Signature<TResult> : Signature
     public TaskChain<TNext> Then<TNext>(PartialSignature<TNext> next)
     {
         System.ArgumentNullException.ThrowIfNull(next);
-        TaskChain<TResult>.CheckFits(next, Task.Name, nameof(next));
+        TaskChain<TResult>.CheckFits(next, "next step", nameof(next));
         return new TaskChain<TNext>([this, next]);
     }
 
@@ -109,7 +109,7 @@ public sealed class Signature<TResult> : Signature
     public Signature<TResult> OnSuccess(PartialSignature callback)
     {
         System.ArgumentNullException.ThrowIfNull(callback);
-        TaskChain<TResult>.CheckFits(callback, Task.Name, nameof(callback));
+        TaskChain<TResult>.CheckFits(callback, "callback", nameof(callback));
         return (Signature<TResult>)With([.. Callbacks, callback], ErrorCallbacks);
     }
 

@@ -5,8 +5,10 @@ using System.Text.Json;
 namespace TaskGen;
 
 /// <summary>
-/// The wording of every refusal of a canvas (chain, chord, callback), in one place: the run-time checks throw it and the
-/// analyzers (TG0401, TG0402) report the same sentences at compile time, so a user meets one message for one mistake.
+/// The wording of every refusal of a canvas (chain, chord, callback), in one place: the run-time checks throw the sentences
+/// the analyzers (TG0401, TG0402, TG0404, TG0405, TG0406) report at compile time, so a user meets one message for one
+/// mistake whether the canvas is built in code the analyzers see or at run time. The analyzers name a task by its class
+/// and method; at run time only the task's name is known, so that names it.
 /// </summary>
 internal static class CanvasMessages
 {
@@ -29,27 +31,28 @@ internal static class CanvasMessages
         [typeof(object)] = "object",
     };
 
-    /// <summary>A chain step, or a success callback, whose first parameter cannot take the previous result (TG0402).</summary>
-    public static string StepDoesNotFit(string stepTask, Type inputType, string previousTask, Type resultType) =>
-        $"{stepTask}'s first parameter takes {TypeName(inputType)}, but {previousTask} returns {TypeName(resultType)}: "
-        + $"give the step a first parameter that takes {TypeName(resultType)}, or pass a full Signature so that the step runs without the previous result.";
+    /// <summary>A chain step (<paramref name="kind"/> "next step") or a success callback ("callback") whose first parameter cannot take the previous result (TG0402).</summary>
+    public static string StepDoesNotFit(string kind, string stepTask, Type inputType, Type resultType) =>
+        $"The {kind} '{stepTask}' takes {TypeName(inputType)} first, but the call before it returns {TypeName(resultType)}: "
+        + $"give {ShortName(stepTask)} a first parameter of {TypeName(resultType)}, or put a step between them that turns {TypeName(resultType)} into {TypeName(inputType)}";
 
     /// <summary>A chord body whose first parameter is not a list that takes the header's results (TG0401).</summary>
     public static string BodyDoesNotFit(string bodyTask, Type inputType, Type memberResultType) =>
-        $"{bodyTask}'s first parameter takes {TypeName(inputType)}, but the chord's header returns a list of {TypeName(memberResultType)}: "
-        + $"give the body a first parameter that is a list or an array of {TypeName(memberResultType)}, or pass a full Signature as the body so that it runs without the header's results.";
+        $"The chord body '{bodyTask}' takes {TypeName(inputType)} first, but its header's tasks return {TypeName(memberResultType)}: "
+        + $"give {ShortName(bodyTask)} a first parameter of List<{TypeName(memberResultType)}> (or IReadOnlyList<{TypeName(memberResultType)}>), or change the header";
 
-    /// <summary>An error callback whose first parameter cannot take the failed task's id.</summary>
-    public static string ErrbackDoesNotFit(string errbackTask, Type inputType) =>
-        $"{errbackTask}'s first parameter takes {TypeName(inputType)}, but an error callback receives the failed task's id, a string: give it a first parameter of type string.";
+    /// <summary>A chord header member that keeps no result, so the body would never run (TG0404).</summary>
+    public static string HeaderMemberIgnoresResult(string task) =>
+        $"The header member '{task}' is sent with IgnoreResult = true, so the chord never counts it and its body never runs: remove IgnoreResult from this call";
 
-    /// <summary>A chord body routed to a broadcast queue, which every worker would run.</summary>
+    /// <summary>A chord body routed to a broadcast queue, which every worker would run (TG0405).</summary>
     public static string BroadcastBody(string bodyTask, string queue) =>
-        $"{bodyTask} goes to broadcast queue '{queue}', so every worker would run the chord's body: route the body to an ordinary queue.";
+        $"The chord body '{bodyTask}' goes to the broadcast queue '{queue}', where every worker would run it and answer for the one chord: "
+        + "route the body to a direct queue with new TaskOptions { Queue = ... }, or use a task of a direct queue";
 
-    /// <summary>A chord header member that keeps no result, so the body would never run.</summary>
-    public static string HeaderMemberIgnoresResult(int index, string task) =>
-        $"Header member {index} ({task}) is sent with IgnoreResult, so its result would never reach the chord's body: send it without IgnoreResult.";
+    /// <summary>An error callback whose first parameter cannot take the failed task's id (TG0406).</summary>
+    public static string ErrbackDoesNotFit(string errbackTask, Type inputType) =>
+        $"The error callback '{errbackTask}' takes {TypeName(inputType)} first, but an error callback receives the failed task's id, a string: give {ShortName(errbackTask)} a first parameter of string";
 
     /// <summary>A chord on a result backend that keeps no results by id. Never holds the backend's URL, which may hold a password.</summary>
     public const string ChordNeedsResultsById =
@@ -70,6 +73,9 @@ internal static class CanvasMessages
         || inputType == typeof(JsonElement)
         || inputType.IsAssignableFrom(valueType)
         || Nullable.GetUnderlyingType(inputType) == valueType;
+
+    /// <summary>The last part of a task name, the method's name for a task named after it.</summary>
+    private static string ShortName(string task) => task[(task.LastIndexOf('.') + 1)..];
 
     /// <summary>A type as C# source spells it (<c>List&lt;double&gt;</c>, <c>int?</c>), as the analyzers print it.</summary>
     public static string TypeName(Type type)

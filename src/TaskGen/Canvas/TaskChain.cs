@@ -33,7 +33,7 @@ public sealed class TaskChain<TResult> : TaskChain
     public TaskChain<TNext> Then<TNext>(PartialSignature<TNext> next)
     {
         ArgumentNullException.ThrowIfNull(next);
-        CheckFits(next, LastTaskName, nameof(next));
+        CheckFits(next, "next step", nameof(next));
         return new TaskChain<TNext>([.. Steps, next]);
     }
 
@@ -51,19 +51,12 @@ public sealed class TaskChain<TResult> : TaskChain
     /// <returns>The result of the last step.</returns>
     public Task<AsyncResult<TResult>> ApplyAsync(CancellationToken cancellationToken = default) => TaskApp.Default.SendAsync(this, cancellationToken);
 
-    /// <summary>Throws when <paramref name="step"/>'s first parameter cannot take the <typeparamref name="TResult"/> that <paramref name="previousTask"/> returns.</summary>
-    internal static void CheckFits(PartialSignature step, string previousTask, string parameterName)
+    /// <summary>Throws when the first parameter of <paramref name="step"/> (a "next step" or a "callback", as <paramref name="kind"/> says) cannot take a <typeparamref name="TResult"/>.</summary>
+    internal static void CheckFits(PartialSignature step, string kind, string parameterName)
     {
         if (!CanvasMessages.Accepts(step.InputType, typeof(TResult)))
         {
-            throw new ArgumentException(CanvasMessages.StepDoesNotFit(step.Task.Name, step.InputType, previousTask, typeof(TResult)), parameterName);
+            throw new ArgumentException(CanvasMessages.StepDoesNotFit(kind, step.Task.Name, step.InputType, typeof(TResult)), parameterName);
         }
     }
-
-    private string LastTaskName => Steps[^1] switch
-    {
-        Signature signature => signature.Task.Name,
-        PartialSignature partial => partial.Task.Name,
-        _ => string.Empty,
-    };
 }

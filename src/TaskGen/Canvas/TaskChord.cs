@@ -61,7 +61,7 @@ public class TaskChord
         {
             if (header.Members[i].Options?.IgnoreResult == true)
             {
-                throw new ArgumentException(CanvasMessages.HeaderMemberIgnoresResult(i, header.Members[i].Task.Name), nameof(header));
+                throw new ArgumentException(CanvasMessages.HeaderMemberIgnoresResult(header.Members[i].Task.Name), nameof(header));
             }
         }
 
