@@ -60,6 +60,9 @@ public class AsyncResult : Results.IResultSink
     /// <summary>Lets <c>await result</c> wait for the task without a timeout.</summary>
     public TaskAwaiter GetAwaiter() => GetAsync().GetAwaiter();
 
+    /// <summary>Waits until the task has finished in any state, without throwing for a failure: a group's wait for all its members.</summary>
+    internal Task WaitFinishedAsync(TimeSpan? timeout, CancellationToken cancellationToken) => WaitAsync(timeout, cancellationToken);
+
     bool Results.IResultSink.OnResult(ResultMessage message)
     {
         Volatile.Write(ref _state, (int)message.State);

@@ -38,7 +38,23 @@ public class Signature
     /// <summary>Returns a copy of this call that, when it fails, sends <paramref name="errback"/> with the failed task's id as its first argument.</summary>
     /// <param name="errback">The error callback, whose first parameter takes a <see cref="string"/>.</param>
     /// <exception cref="System.ArgumentException">The error callback's first parameter cannot take a task id.</exception>
-    public Signature OnError(PartialSignature errback) => throw new System.NotImplementedException();
+    public Signature OnError(PartialSignature errback) => WithErrback(errback);
+
+    /// <summary>A copy of this call with the same task, arguments and options and the given callbacks, of this call's own type.</summary>
+    private protected virtual Signature With(IReadOnlyList<PartialSignature> callbacks, IReadOnlyList<PartialSignature> errorCallbacks) =>
+        new(Task, Arguments, Options) { Callbacks = callbacks, ErrorCallbacks = errorCallbacks };
+
+    /// <summary>Checks an error callback and returns a copy of this call that sends it.</summary>
+    private protected Signature WithErrback(PartialSignature errback)
+    {
+        System.ArgumentNullException.ThrowIfNull(errback);
+        if (!CanvasMessages.Accepts(errback.InputType, typeof(string)))
+        {
+            throw new System.ArgumentException(CanvasMessages.ErrbackDoesNotFit(errback.Task.Name, errback.InputType), nameof(errback));
+        }
+
+        return With(Callbacks, [.. ErrorCallbacks, errback]);
+    }
 
     /// <summary>Creates the result object a send of this signature returns.</summary>
     /// <param name="id">The task id.</param>
@@ -71,22 +87,39 @@ public sealed class Signature<TResult> : Signature
     /// <typeparam name="TNext">The next step's result type.</typeparam>
     /// <param name="next">The next step, without its first argument.</param>
     /// <exception cref="System.ArgumentException">The next step's first parameter cannot take a <typeparamref name="TResult"/>.</exception>
-    public TaskChain<TNext> Then<TNext>(PartialSignature<TNext> next) => throw new System.NotImplementedException();
+    public TaskChain<TNext> Then<TNext>(PartialSignature<TNext> next)
+    {
+        System.ArgumentNullException.ThrowIfNull(next);
+        TaskChain<TResult>.CheckFits(next, "next step", nameof(next));
+        return new TaskChain<TNext>([this, next]);
+    }
 
     /// <summary>Starts a chain whose next step runs after this call without its result (Celery's immutable signature).</summary>
     /// <typeparam name="TNext">The next step's result type.</typeparam>
     /// <param name="next">The next step with all its arguments.</param>
-    public TaskChain<TNext> Then<TNext>(Signature<TNext> next) => throw new System.NotImplementedException();
+    public TaskChain<TNext> Then<TNext>(Signature<TNext> next)
+    {
+        System.ArgumentNullException.ThrowIfNull(next);
+        return new TaskChain<TNext>([this, next]);
+    }
 
     /// <summary>Returns a copy of this call that, when it succeeds, sends <paramref name="callback"/> with the result as its first argument.</summary>
     /// <param name="callback">The callback, without its first argument.</param>
     /// <exception cref="System.ArgumentException">The callback's first parameter cannot take a <typeparamref name="TResult"/>.</exception>
-    public Signature<TResult> OnSuccess(PartialSignature callback) => throw new System.NotImplementedException();
+    public Signature<TResult> OnSuccess(PartialSignature callback)
+    {
+        System.ArgumentNullException.ThrowIfNull(callback);
+        TaskChain<TResult>.CheckFits(callback, "callback", nameof(callback));
+        return (Signature<TResult>)With([.. Callbacks, callback], ErrorCallbacks);
+    }
 
     /// <summary>Returns a copy of this call that, when it fails, sends <paramref name="errback"/> with the failed task's id as its first argument.</summary>
     /// <param name="errback">The error callback, whose first parameter takes a <see cref="string"/>.</param>
     /// <exception cref="System.ArgumentException">The error callback's first parameter cannot take a task id.</exception>
-    public new Signature<TResult> OnError(PartialSignature errback) => throw new System.NotImplementedException();
+    public new Signature<TResult> OnError(PartialSignature errback) => (Signature<TResult>)WithErrback(errback);
+
+    private protected override Signature With(IReadOnlyList<PartialSignature> callbacks, IReadOnlyList<PartialSignature> errorCallbacks) =>
+        new Signature<TResult>(Task, Arguments, Options) { Callbacks = callbacks, ErrorCallbacks = errorCallbacks };
 
     internal override AsyncResult CreateResult(string id, bool ignoreResult) => new AsyncResult<TResult>(id, Task, ignoreResult);
 

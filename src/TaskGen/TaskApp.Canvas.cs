@@ -1,12 +1,27 @@
 using System;
+using System.Buffers;
+using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
+using System.Text;
+using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using TaskGen.Protocol;
+using TaskGen.Results;
+using TaskGen.Serialization;
+using TaskGen.Transport;
 
 namespace TaskGen;
 
+/// <content>Canvases: chains, groups and chords, sent as Celery's producer sends them.</content>
 public sealed partial class TaskApp
 {
+    /// <summary>
+    /// How many messages of one group or chord are in flight to the broker at once: enough to keep publisher confirms
+    /// pipelined, few enough that a group of many thousands does not hold a task per member.
+    /// </summary>
+    private const int CanvasPublishWindow = 512;
+
     private const string CanvasOverloads = "Each overload takes another canvas type, so no call is ambiguous; the token is optional as on every async API.";
 
     /// <summary>Sends a chain and completes once the broker has confirmed its first message.</summary>
@@ -15,14 +30,49 @@ public sealed partial class TaskApp
     /// <param name="cancellationToken">Cancels waiting for the broker.</param>
     /// <returns>The result of the last step.</returns>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = CanvasOverloads)]
-    public Task<AsyncResult<TResult>> SendAsync<TResult>(TaskChain<TResult> chain, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public async Task<AsyncResult<TResult>> SendAsync<TResult>(TaskChain<TResult> chain, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        var first = (Signature)chain.Steps[0];
+
+        // Every later step is frozen now, as Celery's prepare_steps does, so the last step's id is known before anything runs.
+        var rest = new FrozenSignature[chain.Steps.Count - 1];
+        for (int i = 1; i < chain.Steps.Count; i++)
+        {
+            rest[i - 1] = chain.Steps[i] switch
+            {
+                PartialSignature partial => Freeze(partial.Task, partial.Arguments, partial.Options, immutable: false, withId: true, [], []),
+                Signature full => Freeze(full.Task, full.Arguments, full.Options, immutable: true, withId: true, full.Callbacks, full.ErrorCallbacks),
+                _ => throw new ArgumentException($"Step {i} of the chain is neither a Signature nor a PartialSignature.", nameof(chain)),
+            };
+        }
+
+        (TaskEnvelope envelope, QueueDeclaration queue) = CreateEnvelope(first, (first.Options?.IgnoreResult ?? false) || _results is null);
+        envelope = envelope with { Embed = SignatureWriter.Embed(FreezeCallbacks(first.Callbacks), FreezeCallbacks(first.ErrorCallbacks), rest, null) };
+
+        FrozenSignature last = rest[^1];
+        TaskDescriptor<TResult> lastTask = chain.Steps[^1] switch
+        {
+            PartialSignature<TResult> partial => partial.Task,
+            Signature<TResult> full => full.Task,
+            _ => throw new ArgumentException("The chain's last step does not return its result type.", nameof(chain)),
+        };
+        AsyncResult<TResult> result = Watch(last.TaskId!, lastTask, last.IgnoreResult, last.Queue);
+        await PublishWatchedAsync(result, envelope, queue, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
 
     /// <summary>Sends every member of a group and completes once the broker has confirmed them all.</summary>
     /// <typeparam name="TResult">The members' result type.</typeparam>
     /// <param name="group">The group.</param>
     /// <param name="cancellationToken">Cancels waiting for the broker.</param>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = CanvasOverloads)]
-    public Task<GroupResult<TResult>> SendAsync<TResult>(TaskGroup<TResult> group, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public async Task<GroupResult<TResult>> SendAsync<TResult>(TaskGroup<TResult> group, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        (string id, AsyncResult[] members) = await SendMembersAsync(group.Members, cancellationToken).ConfigureAwait(false);
+        return new GroupResult<TResult>(id, Array.ConvertAll(members, static member => (AsyncResult<TResult>)member), _backends.Groups);
+    }
 
     /// <summary>Sends both members of a mixed group and completes once the broker has confirmed them.</summary>
     /// <typeparam name="T1">The first call's result type.</typeparam>
@@ -30,7 +80,12 @@ public sealed partial class TaskApp
     /// <param name="group">The group.</param>
     /// <param name="cancellationToken">Cancels waiting for the broker.</param>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = CanvasOverloads)]
-    public Task<GroupResult<T1, T2>> SendAsync<T1, T2>(TaskGroup<T1, T2> group, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public async Task<GroupResult<T1, T2>> SendAsync<T1, T2>(TaskGroup<T1, T2> group, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        (string id, AsyncResult[] members) = await SendMembersAsync(group.Members, cancellationToken).ConfigureAwait(false);
+        return new GroupResult<T1, T2>(id, (AsyncResult<T1>)members[0], (AsyncResult<T2>)members[1], _backends.Groups);
+    }
 
     /// <summary>Sends the three members of a mixed group and completes once the broker has confirmed them.</summary>
     /// <typeparam name="T1">The first call's result type.</typeparam>
@@ -39,7 +94,12 @@ public sealed partial class TaskApp
     /// <param name="group">The group.</param>
     /// <param name="cancellationToken">Cancels waiting for the broker.</param>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = CanvasOverloads)]
-    public Task<GroupResult<T1, T2, T3>> SendAsync<T1, T2, T3>(TaskGroup<T1, T2, T3> group, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public async Task<GroupResult<T1, T2, T3>> SendAsync<T1, T2, T3>(TaskGroup<T1, T2, T3> group, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        (string id, AsyncResult[] members) = await SendMembersAsync(group.Members, cancellationToken).ConfigureAwait(false);
+        return new GroupResult<T1, T2, T3>(id, (AsyncResult<T1>)members[0], (AsyncResult<T2>)members[1], (AsyncResult<T3>)members[2], _backends.Groups);
+    }
 
     /// <summary>Sends a chord: sets its size on the result backend, then sends every header member carrying the body.</summary>
     /// <typeparam name="TResult">The body's result type.</typeparam>
@@ -48,7 +108,73 @@ public sealed partial class TaskApp
     /// <returns>The body's result.</returns>
     /// <exception cref="NotSupportedException">The result backend cannot join a chord (<c>rpc://</c>); use <c>redis://</c>.</exception>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = CanvasOverloads)]
-    public Task<AsyncResult<TResult>> SendAsync<TResult>(TaskChord<TResult> chord, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public async Task<AsyncResult<TResult>> SendAsync<TResult>(TaskChord<TResult> chord, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(chord);
+        IGroupStore store = _backends.Groups ?? throw new NotSupportedException(CanvasMessages.ChordNeedsResultsById);
+        (TaskDescriptor<TResult> bodyTask, TaskArguments bodyArguments, TaskOptions? bodyOptions, bool immutable, IReadOnlyList<PartialSignature> callbacks, IReadOnlyList<PartialSignature> errbacks) = chord.Body switch
+        {
+            PartialSignature<TResult> partial => (partial.Task, partial.Arguments, partial.Options, false, (IReadOnlyList<PartialSignature>)[], (IReadOnlyList<PartialSignature>)[]),
+            Signature<TResult> full => (full.Task, full.Arguments, full.Options, true, full.Callbacks, full.ErrorCallbacks),
+            _ => throw new ArgumentException("The chord's body does not return its result type.", nameof(chord)),
+        };
+
+        // The app's routes may send the body somewhere its own assembly does not, so the broadcast check is made again here.
+        QueueDeclaration bodyQueue = ResolveQueue(bodyTask, bodyOptions);
+        if (bodyQueue.Broadcast)
+        {
+            throw new ArgumentException(CanvasMessages.BroadcastBody(bodyTask.Name, bodyQueue.Name), nameof(chord));
+        }
+
+        string groupId = Guid.NewGuid().ToString();
+        FrozenSignature body = Freeze(bodyTask, bodyArguments, bodyOptions, immutable, withId: true, callbacks, errbacks, groupId);
+        AsyncResult<TResult> result = Watch(body.TaskId!, bodyTask, body.IgnoreResult, bodyQueue.Name);
+        IReadOnlyList<Signature> members = chord.Header.Members;
+        if (members.Count == 0)
+        {
+            // Nothing would ever complete the header, so the body is sent at once with an empty list, as Celery sends it.
+            TaskArguments arguments = immutable ? bodyArguments : WithFirstArgument(bodyArguments, "[]");
+            (TaskEnvelope bodyEnvelope, QueueDeclaration queue) = CreateEnvelope(new Signature(bodyTask, arguments, bodyOptions), body.IgnoreResult || _results is null);
+            bodyEnvelope = bodyEnvelope with
+            {
+                Id = body.TaskId!,
+                Group = groupId,
+                Embed = body.Link.Count + body.LinkError.Count > 0 ? SignatureWriter.Embed(body.Link, body.LinkError, [], null) : default,
+            };
+            await PublishWatchedAsync(result, bodyEnvelope, queue, cancellationToken).ConfigureAwait(false);
+            return result;
+        }
+
+        // Members without callbacks of their own share one embed: a large chord writes its body once, not once per member.
+        ReadOnlyMemory<byte> shared = SignatureWriter.Embed([], [], [], body);
+        var messages = new (TaskEnvelope, QueueDeclaration)[members.Count];
+        for (int i = 0; i < messages.Length; i++)
+        {
+            Signature member = members[i];
+            (TaskEnvelope envelope, QueueDeclaration queue) = CreateEnvelope(member, ignoreResult: false);
+            ReadOnlyMemory<byte> embed = member.Callbacks.Count + member.ErrorCallbacks.Count > 0
+                ? SignatureWriter.Embed(FreezeCallbacks(member.Callbacks), FreezeCallbacks(member.ErrorCallbacks), [], body)
+                : shared;
+            messages[i] = (envelope with { Group = groupId, GroupIndex = i, Embed = embed }, queue);
+        }
+
+        try
+        {
+            await _results!.EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
+
+            // Celery's group._apply_tasks sets the size just before the last header message; setting it before the first
+            // is as safe (no part can finish the chord before the size is known) and lets the members go out together.
+            await store.SetChordSizeAsync(groupId, messages.Length, cancellationToken).ConfigureAwait(false);
+            await PublishAllAsync(messages, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _results?.Unregister(result.Id);
+            throw;
+        }
+
+        return result;
+    }
 
     /// <summary>Restores a group saved with <see cref="GroupResult.SaveAsync"/>, by id, with its members' results read as <typeparamref name="TResult"/>.</summary>
     /// <typeparam name="TResult">The members' result type.</typeparam>
@@ -57,5 +183,196 @@ public sealed partial class TaskApp
     /// <param name="cancellationToken">Cancels reading.</param>
     /// <returns>The group, or null when no group with that id was saved (or it expired).</returns>
     /// <exception cref="NotSupportedException">The result backend keeps no results by id (<c>rpc://</c>).</exception>
-    public Task<GroupResult<TResult>?> RestoreGroupAsync<TResult>(TaskDescriptor<TResult> task, string groupId, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public async Task<GroupResult<TResult>?> RestoreGroupAsync<TResult>(TaskDescriptor<TResult> task, string groupId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentException.ThrowIfNullOrEmpty(groupId);
+        IGroupStore store = _backends.Groups ?? throw new NotSupportedException(CanvasMessages.GroupNeedsResultsById);
+        IReadOnlyList<string>? ids = await store.RestoreGroupAsync(groupId, cancellationToken).ConfigureAwait(false);
+        if (ids is null)
+        {
+            return null;
+        }
+
+        var results = new AsyncResult<TResult>[ids.Count];
+        for (int i = 0; i < results.Length; i++)
+        {
+            results[i] = GetResult(task, ids[i]);
+        }
+
+        return new GroupResult<TResult>(groupId, results, store);
+    }
+
+    /// <summary>Freezes the callbacks of a call: no task id, since the worker that sends a callback gives it one, as Celery's does.</summary>
+    private FrozenSignature[] FreezeCallbacks(IReadOnlyList<PartialSignature> callbacks)
+    {
+        if (callbacks.Count == 0)
+        {
+            return [];
+        }
+
+        var frozen = new FrozenSignature[callbacks.Count];
+        for (int i = 0; i < frozen.Length; i++)
+        {
+            PartialSignature callback = callbacks[i];
+            frozen[i] = Freeze(callback.Task, callback.Arguments, callback.Options, immutable: false, withId: false, [], []);
+        }
+
+        return frozen;
+    }
+
+    /// <summary>
+    /// Turns a call that another message carries into the signature dict a worker sends it from: its queue resolved here,
+    /// since the worker may not share this app's routes, and, when frozen, its task id and the reply queue its result goes to.
+    /// </summary>
+    private FrozenSignature Freeze(TaskDescriptor task, TaskArguments arguments, TaskOptions? options, bool immutable, bool withId, IReadOnlyList<PartialSignature> callbacks, IReadOnlyList<PartialSignature> errbacks, string? groupId = null)
+    {
+        options?.Validate(DateTimeOffset.UtcNow);
+        QueueDeclaration queue = ResolveQueue(task, options);
+        bool ignoreResult = options?.IgnoreResult ?? false;
+        return new FrozenSignature
+        {
+            Task = task.Name,
+            Arguments = arguments,
+            Immutable = immutable,
+            Queue = queue.Name,
+            Exchange = options?.Exchange,
+            RoutingKey = options?.RoutingKey,
+            Priority = options?.Priority,
+            Countdown = options?.Countdown,
+            Eta = options?.Eta,
+            Expires = options?.Expires ?? (options?.ExpiresIn is { } expiresIn ? DateTimeOffset.UtcNow + expiresIn : null),
+            TimeLimit = options?.TimeLimit,
+            SoftTimeLimit = options?.SoftTimeLimit,
+            IgnoreResult = ignoreResult,
+            TaskId = withId ? options?.TaskId ?? Guid.NewGuid().ToString() : null,
+            ReplyTo = withId && !ignoreResult ? _results?.ReplyQueue : null,
+            GroupId = groupId,
+            Link = FreezeCallbacks(callbacks),
+            LinkError = FreezeCallbacks(errbacks),
+        };
+    }
+
+    /// <summary>The result of a task that another message will send (a chain's last step, a chord's body), watched from now on.</summary>
+    private AsyncResult<TResult> Watch<TResult>(string id, TaskDescriptor<TResult> task, bool ignoreResult, string? queue)
+    {
+        ignoreResult |= _results is null;
+        var result = new AsyncResult<TResult>(id, task, ignoreResult) { Waits = _waits, Queue = queue };
+        if (!ignoreResult)
+        {
+            _results!.Register(result);
+        }
+
+        return result;
+    }
+
+    /// <summary>Publishes the message that starts a canvas and, when that fails, stops watching the result it promised.</summary>
+    private async Task PublishWatchedAsync(AsyncResult result, TaskEnvelope envelope, QueueDeclaration queue, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // The result may come to the reply queue though the first message asks for none (an ignored first step).
+            if (_results is not null)
+            {
+                await _results.EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await PublishAsync(envelope, queue, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _results?.Unregister(result.Id);
+            throw;
+        }
+    }
+
+    /// <summary>Sends each member of a group as an ordinary message carrying the group's id and the member's place in it.</summary>
+    private async Task<(string Id, AsyncResult[] Members)> SendMembersAsync(IReadOnlyList<Signature> members, CancellationToken cancellationToken)
+    {
+        string groupId = Guid.NewGuid().ToString();
+        var results = new AsyncResult[members.Count];
+        var messages = new (TaskEnvelope, QueueDeclaration)[members.Count];
+        try
+        {
+            for (int i = 0; i < messages.Length; i++)
+            {
+                (TaskEnvelope envelope, QueueDeclaration queue, AsyncResult result) = Prepare(members[i]);
+                results[i] = result;
+                messages[i] = (envelope with { Group = groupId, GroupIndex = i }, queue);
+            }
+
+            await PublishAllAsync(messages, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // No GroupResult is returned, so nothing would ever read these.
+            foreach (AsyncResult? result in results)
+            {
+                if (result is not null)
+                {
+                    _results?.Unregister(result.Id);
+                }
+            }
+
+            throw;
+        }
+
+        return (groupId, results);
+    }
+
+    /// <summary>
+    /// Publishes many messages through the one outgoing path, <see cref="CanvasPublishWindow"/> at a time, so the broker's
+    /// confirms overlap instead of each publish waiting for the last; throws the first failure once all have ended.
+    /// </summary>
+    private async Task PublishAllAsync((TaskEnvelope Envelope, QueueDeclaration Queue)[] messages, CancellationToken cancellationToken)
+    {
+        using var window = new SemaphoreSlim(Math.Min(CanvasPublishWindow, Options.ProducerMaxPendingPublishes));
+        var sends = new List<Task>(messages.Length);
+        try
+        {
+            foreach ((TaskEnvelope envelope, QueueDeclaration queue) in messages)
+            {
+                await window.WaitAsync(cancellationToken).ConfigureAwait(false);
+                sends.Add(PublishReleasingAsync(envelope, queue, window, cancellationToken));
+            }
+        }
+        finally
+        {
+            // Even when the loop stops early, no publish is left running against a disposed window.
+            await Task.WhenAll(sends).ConfigureAwait(false);
+        }
+    }
+
+    private async Task PublishReleasingAsync(TaskEnvelope envelope, QueueDeclaration queue, SemaphoreSlim window, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await PublishAsync(envelope, queue, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            window.Release();
+        }
+    }
+
+    /// <summary>The arguments of a partial call with its missing first argument, given as JSON, put in front.</summary>
+    private static RawJsonArguments WithFirstArgument(TaskArguments arguments, string firstJson)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            arguments.WriteArgs(writer);
+        }
+
+        string rest = Encoding.UTF8.GetString(buffer.WrittenSpan).Trim();
+        buffer.Clear();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            arguments.WriteKwargs(writer);
+        }
+
+        string kwargs = Encoding.UTF8.GetString(buffer.WrittenSpan);
+        string args = rest.Length <= 2 ? $"[{firstJson}]" : $"[{firstJson}, {rest[1..]}";
+        return RawJsonArguments.FromWorker(args, kwargs);
+    }
 }

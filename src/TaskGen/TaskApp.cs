@@ -209,24 +209,7 @@ public sealed partial class TaskApp : IAsyncDisposable
     {
         TaskDescriptor task = signature.Task;
         TaskOptions? options = signature.Options;
-        string? elsewhere = options?.Queue ?? Router.Route(task.Name);
-        QueueDeclaration queue;
-        if (elsewhere is null && task.QueueDeclaration is { } own)
-        {
-            // The task's own queue, as its assembly declares it: known to the stub, so the registry is not asked.
-            queue = own;
-        }
-        else
-        {
-            // Another queue by name: the declarations of the stub's assembly are learnt once, so that one of its
-            // queues named in a call or a route is declared as the assembly says.
-            if (task.DeclaredQueues.Count > 0 && _seenQueueLists.TryAdd(task.DeclaredQueues, true))
-            {
-                Tasks.AddQueues(task.DeclaredQueues);
-            }
-
-            queue = Router.ResolveQueue(elsewhere ?? (string.IsNullOrEmpty(task.Queue) ? Options.TaskDefaultQueue : task.Queue));
-        }
+        QueueDeclaration queue = ResolveQueue(task, options);
 
         DateTimeOffset now = DateTimeOffset.UtcNow;
         options?.Validate(now);
@@ -255,8 +238,36 @@ public sealed partial class TaskApp : IAsyncDisposable
                 ? new Dictionary<string, object?>(options.Headers ?? new Dictionary<string, object?>(), StringComparer.Ordinal) { [Worker.TaskRetries.MaxRetriesHeader] = maxRetries }
                 : options?.Headers,
             TimeLimit = (options?.TimeLimit, options?.SoftTimeLimit),
+            Embed = signature.Callbacks.Count + signature.ErrorCallbacks.Count > 0
+                ? SignatureWriter.Embed(FreezeCallbacks(signature.Callbacks), FreezeCallbacks(signature.ErrorCallbacks), [], null)
+                : default,
         };
         return (envelope, queue);
+    }
+
+    /// <summary>The queue a call of <paramref name="task"/> goes to: the call's, the app's route, or the task's own.</summary>
+    private QueueDeclaration ResolveQueue(TaskDescriptor task, TaskOptions? options)
+    {
+        string? elsewhere = options?.Queue ?? Router.Route(task.Name);
+        QueueDeclaration queue;
+        if (elsewhere is null && task.QueueDeclaration is { } own)
+        {
+            // The task's own queue, as its assembly declares it: known to the stub, so the registry is not asked.
+            queue = own;
+        }
+        else
+        {
+            // Another queue by name: the declarations of the stub's assembly are learnt once, so that one of its
+            // queues named in a call or a route is declared as the assembly says.
+            if (task.DeclaredQueues.Count > 0 && _seenQueueLists.TryAdd(task.DeclaredQueues, true))
+            {
+                Tasks.AddQueues(task.DeclaredQueues);
+            }
+
+            queue = Router.ResolveQueue(elsewhere ?? (string.IsNullOrEmpty(task.Queue) ? Options.TaskDefaultQueue : task.Queue));
+        }
+
+        return queue;
     }
 
     private async Task PublishAsync(TaskEnvelope envelope, QueueDeclaration queue, CancellationToken cancellationToken)

@@ -35,5 +35,9 @@ public static class PythonTasks
     [Task(Name = "tasks.retry_explicitly", Queue = "py")]
     public static int RetryExplicitly(int failures) => throw RunsInPython();
 
+    /// <summary>Python's <c>tasks.collect(values, label)</c>: a chord body that returns its label and the values it received, in order.</summary>
+    [Task(Name = "tasks.collect", Queue = "py")]
+    public static string Collect(System.Collections.Generic.List<int> values, string label) => throw RunsInPython();
+
     private static NotSupportedException RunsInPython() => new("This task runs on Python workers.");
 }

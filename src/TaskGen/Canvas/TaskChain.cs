@@ -30,15 +30,33 @@ public sealed class TaskChain<TResult> : TaskChain
     /// <typeparam name="TNext">The step's result type.</typeparam>
     /// <param name="next">The step, without its first argument.</param>
     /// <exception cref="ArgumentException">The step's first parameter cannot take a <typeparamref name="TResult"/>.</exception>
-    public TaskChain<TNext> Then<TNext>(PartialSignature<TNext> next) => throw new NotImplementedException();
+    public TaskChain<TNext> Then<TNext>(PartialSignature<TNext> next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        CheckFits(next, "next step", nameof(next));
+        return new TaskChain<TNext>([.. Steps, next]);
+    }
 
     /// <summary>Adds a step that ignores this chain's result (Celery's immutable signature).</summary>
     /// <typeparam name="TNext">The step's result type.</typeparam>
     /// <param name="next">The step with all its arguments.</param>
-    public TaskChain<TNext> Then<TNext>(Signature<TNext> next) => throw new NotImplementedException();
+    public TaskChain<TNext> Then<TNext>(Signature<TNext> next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        return new TaskChain<TNext>([.. Steps, next]);
+    }
 
     /// <summary>Sends the chain through <see cref="TaskApp.Default"/>; completes once the broker confirms its first message.</summary>
     /// <param name="cancellationToken">Cancels waiting for the broker.</param>
     /// <returns>The result of the last step.</returns>
     public Task<AsyncResult<TResult>> ApplyAsync(CancellationToken cancellationToken = default) => TaskApp.Default.SendAsync(this, cancellationToken);
+
+    /// <summary>Throws when the first parameter of <paramref name="step"/> (a "next step" or a "callback", as <paramref name="kind"/> says) cannot take a <typeparamref name="TResult"/>.</summary>
+    internal static void CheckFits(PartialSignature step, string kind, string parameterName)
+    {
+        if (!CanvasMessages.Accepts(step.InputType, typeof(TResult)))
+        {
+            throw new ArgumentException(CanvasMessages.StepDoesNotFit(kind, step.Task.Name, step.InputType, typeof(TResult)), parameterName);
+        }
+    }
 }

@@ -28,14 +28,53 @@ public class TaskChord
     /// <param name="header">The tasks run in parallel.</param>
     /// <param name="body">The task run after them, without its first argument.</param>
     /// <exception cref="ArgumentException">The body's first parameter is not a list that takes the header's results, or the body is a broadcast task.</exception>
-    public static TaskChord<TResult> Of<TResult>(TaskGroup header, PartialSignature<TResult> body) => throw new NotImplementedException();
+    public static TaskChord<TResult> Of<TResult>(TaskGroup header, PartialSignature<TResult> body)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        ArgumentNullException.ThrowIfNull(body);
+        if (body.InputElementType is not { } element || !CanvasMessages.Accepts(element, header.MemberResultType))
+        {
+            throw new ArgumentException(CanvasMessages.BodyDoesNotFit(body.Task.Name, body.InputType, header.MemberResultType), nameof(body));
+        }
+
+        Check(header, body.Task, body.Options);
+        return new TaskChord<TResult>(header, body);
+    }
 
     /// <summary>Creates a chord whose body runs after the header without its results (an immutable body).</summary>
     /// <typeparam name="TResult">The body's result type.</typeparam>
     /// <param name="header">The tasks run in parallel.</param>
     /// <param name="body">The task run after them, with all its arguments.</param>
     /// <exception cref="ArgumentException">The body is a broadcast task.</exception>
-    public static TaskChord<TResult> Of<TResult>(TaskGroup header, Signature<TResult> body) => throw new NotImplementedException();
+    public static TaskChord<TResult> Of<TResult>(TaskGroup header, Signature<TResult> body)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        ArgumentNullException.ThrowIfNull(body);
+        Check(header, body.Task, body.Options);
+        return new TaskChord<TResult>(header, body);
+    }
+
+    /// <summary>Refuses a header member whose result would never reach the body, and a body its own assembly routes to a broadcast queue.</summary>
+    private static void Check(TaskGroup header, TaskDescriptor body, TaskOptions? bodyOptions)
+    {
+        for (int i = 0; i < header.Members.Count; i++)
+        {
+            if (header.Members[i].Options?.IgnoreResult == true)
+            {
+                throw new ArgumentException(CanvasMessages.HeaderMemberIgnoresResult(header.Members[i].Task.Name), nameof(header));
+            }
+        }
+
+        // The app's routes are checked again when the chord is sent; here only what the task's own assembly declares.
+        string queue = bodyOptions?.Queue ?? body.Queue;
+        foreach (Transport.QueueDeclaration declared in body.DeclaredQueues)
+        {
+            if (declared.Broadcast && declared.Name == queue)
+            {
+                throw new ArgumentException(CanvasMessages.BroadcastBody(body.Name, queue), nameof(body));
+            }
+        }
+    }
 }
 
 /// <summary>A chord whose body returns a <typeparamref name="TResult"/>.</summary>

@@ -26,19 +26,37 @@ public class TaskGroup
     /// <summary>Creates a group of calls of tasks with the same result type.</summary>
     /// <typeparam name="TResult">The members' result type.</typeparam>
     /// <param name="members">The calls, in the order their results are wanted.</param>
-    public static TaskGroup<TResult> Of<TResult>(IEnumerable<Signature<TResult>> members) => throw new NotImplementedException();
+    public static TaskGroup<TResult> Of<TResult>(IEnumerable<Signature<TResult>> members)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        Signature<TResult>[] list = [.. members];
+        for (int i = 0; i < list.Length; i++)
+        {
+            if (list[i] is null)
+            {
+                throw new ArgumentException($"Member {i} of the group is null.", nameof(members));
+            }
+        }
+
+        return new TaskGroup<TResult>(list);
+    }
 
     /// <summary>Creates a group of calls of tasks with the same result type.</summary>
     /// <typeparam name="TResult">The members' result type.</typeparam>
     /// <param name="members">The calls, in the order their results are wanted.</param>
-    public static TaskGroup<TResult> Of<TResult>(params Signature<TResult>[] members) => throw new NotImplementedException();
+    public static TaskGroup<TResult> Of<TResult>(params Signature<TResult>[] members) => Of((IEnumerable<Signature<TResult>>)members);
 
     /// <summary>Creates a group of two calls with different result types, whose result is a tuple.</summary>
     /// <typeparam name="T1">The first call's result type.</typeparam>
     /// <typeparam name="T2">The second call's result type.</typeparam>
     /// <param name="first">The first call.</param>
     /// <param name="second">The second call.</param>
-    public static TaskGroup<T1, T2> Mixed<T1, T2>(Signature<T1> first, Signature<T2> second) => throw new NotImplementedException();
+    public static TaskGroup<T1, T2> Mixed<T1, T2>(Signature<T1> first, Signature<T2> second)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
+        return new TaskGroup<T1, T2>(first, second);
+    }
 
     /// <summary>Creates a group of three calls with different result types, whose result is a tuple.</summary>
     /// <typeparam name="T1">The first call's result type.</typeparam>
@@ -47,7 +65,13 @@ public class TaskGroup
     /// <param name="first">The first call.</param>
     /// <param name="second">The second call.</param>
     /// <param name="third">The third call.</param>
-    public static TaskGroup<T1, T2, T3> Mixed<T1, T2, T3>(Signature<T1> first, Signature<T2> second, Signature<T3> third) => throw new NotImplementedException();
+    public static TaskGroup<T1, T2, T3> Mixed<T1, T2, T3>(Signature<T1> first, Signature<T2> second, Signature<T3> third)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
+        ArgumentNullException.ThrowIfNull(third);
+        return new TaskGroup<T1, T2, T3>(first, second, third);
+    }
 }
 
 /// <summary>A group whose members all return a <typeparamref name="TResult"/>.</summary>

@@ -84,6 +84,12 @@ def retry_explicitly(self, failures):
     return self.request.retries
 
 
+@app.task(name='tasks.collect')
+def collect(values, label):
+    """A chord body: its label and the values it received, in the order received."""
+    return label + ':' + ','.join(str(v) for v in values)
+
+
 @app.task(name='interop.whoami')
 def whoami():
     return 'python'
