@@ -84,6 +84,24 @@ public sealed class CanvasClientInteropTests(RabbitMqFixture broker, RedisFixtur
         Assert.Equal("none:", await empty.GetAsync(Guard));
     }
 
+    [CeleryTheory]
+    public async Task ATaskGenChordOfPythonAndMixedHeadersRunsItsTaskGenBodyOnTheResultsInHeaderOrder(string celery)
+    {
+        await using ProgramProcess python = await Python.StartWorkerAsync(celery, Broker.Url, "py", "py@%h", resultBackend: redis.Url);
+        await using ProgramProcess dotnet = await ProgramProcess.StartWorkerAsync(
+            WorkerProgram, Broker.Url, "work", "jobs@%h", 4, new Dictionary<string, string> { ["TaskGen__ResultBackend"] = redis.Url });
+        await using TaskApp app = CreateRedisApp();
+
+        // Python parts only: the Python worker that finishes the last one sends the TaskGen body to its queue.
+        AsyncResult<string> pythonHeader = await app.SendAsync(TaskChord.Of(TaskGroup.Of(Py.Add.Signature(1, 1), Py.Add.Signature(2, 2), Py.Add.Signature(3, 3)), CanvasSteps.Ordered.Partial("tg")));
+
+        // Parts of both languages count in one chord; whichever finishes last starts the body.
+        AsyncResult<string> mixedHeader = await app.SendAsync(TaskChord.Of(TaskGroup.Of(Py.Add.Signature(1, 1), CanvasSteps.Times.Signature(2, 10), Py.Add.Signature(3, 3), CanvasSteps.Times.Signature(4, 10)), CanvasSteps.Ordered.Partial("mixed")));
+
+        Assert.Equal("tg:2,4,6", await pythonHeader.GetAsync(Guard));
+        Assert.Equal("mixed:2,20,6,40", await mixedHeader.GetAsync(Guard));
+    }
+
     private TaskApp CreateRedisApp() => TaskApp.Create(b =>
     {
         b.Options.BrokerUrl = Broker.Url;
