@@ -25,26 +25,59 @@ internal sealed class RedisGroupStore : IGroupStore
 
     // Celery sends ZADD, ZCOUNT, GET .t, GET .s and the EXPIREs in one pipeline, and deletes the keys after reading the
     // parts; one script makes the count and, for the last part, the read and the delete a single step, so that exactly
-    // one part sees the chord complete even when two finish at once. The reply is {ready, size or false, diff, parts...}.
+    // one part sees the chord complete even when two finish at once. The same step ends a chord that cannot complete: it
+    // deletes .j and .t and leaves .s at -1 until it expires, so that no later part, TaskGen's or Python's, can
+    // start the already-failed body. A Python worker reads -1 as a total no count ever equals, and does nothing.
+    // ARGV: the part, its score, the expiry in ms, the carried size (empty for none), the group_index (empty for none).
+    // The reply is {outcome, ready, total or false, 1 when the total came from the carried size, parts...}.
     private const string PartReturnScript = """
+        local ttl = tonumber(ARGV[3])
+        local size = redis.call('GET', KEYS[3])
+        if size == '-1' then
+          return {'ended', redis.call('ZCARD', KEYS[1]), false, 0}
+        end
+        local diff = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
+        local carried = tonumber(ARGV[4])
+        local total = false
+        local fromMessage = 0
+        if size then
+          total = (tonumber(size) or -1) + diff
+        elseif carried then
+          total = carried + diff
+          fromMessage = 1
+        end
+        local function finish(outcome, ready)
+          redis.call('DEL', KEYS[1], KEYS[2])
+          redis.call('SET', KEYS[3], '-1', 'PX', ttl)
+          return {outcome, ready, total, fromMessage}
+        end
+        if size and carried and tonumber(size) ~= carried then
+          return finish('conflict', redis.call('ZCARD', KEYS[1]))
+        end
+        local index = tonumber(ARGV[5])
+        if total and index and (index < 0 or index >= total) then
+          return finish('out', redis.call('ZCARD', KEYS[1]))
+        end
         redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
         local ready = redis.call('ZCOUNT', KEYS[1], '-inf', '+inf')
-        local diff = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
-        local size = redis.call('GET', KEYS[3])
-        local ttl = tonumber(ARGV[3])
-        if ttl > 0 then
-          redis.call('PEXPIRE', KEYS[1], ttl)
-          redis.call('PEXPIRE', KEYS[2], ttl)
-          redis.call('PEXPIRE', KEYS[3], ttl)
+        redis.call('PEXPIRE', KEYS[1], ttl)
+        redis.call('PEXPIRE', KEYS[2], ttl)
+        redis.call('PEXPIRE', KEYS[3], ttl)
+        if not total then
+          return {'wait', ready, false, 0}
         end
-        if not size then
-          return {ready, false, diff}
+        if ready > total then
+          return finish('over', ready)
         end
-        local total = (tonumber(size) or -1) + diff
-        if ready ~= total then
-          return {ready, size, diff}
+        if ready < total then
+          return {'count', ready, total, fromMessage}
         end
-        local reply = {ready, size, diff}
+        -- A part counted before the size was known was not checked for its index; check every part now.
+        local inRange = redis.call('ZCOUNT', KEYS[1], 0, total - 1) + redis.call('ZCOUNT', KEYS[1], '+inf', '+inf')
+        if inRange ~= ready then
+          return finish('out', ready)
+        end
+        local reply = {'joined', ready, total, fromMessage}
         for _, part in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
           table.insert(reply, part)
         end
@@ -89,7 +122,7 @@ internal sealed class RedisGroupStore : IGroupStore
         await database.ScriptEvaluateAsync(SetScript, [Key(groupId) + ".s"], [size.ToString(CultureInfo.InvariantCulture), _expiresMilliseconds]).ConfigureAwait(false);
     }
 
-    public async ValueTask<ChordPartReturn> OnChordPartReturnAsync(string groupId, string taskId, int? groupIndex, TaskState state, ResultBody result, CancellationToken cancellationToken)
+    public async ValueTask<ChordPartReturn> OnChordPartReturnAsync(string groupId, string taskId, int? groupIndex, int? carriedSize, TaskState state, ResultBody result, CancellationToken cancellationToken)
     {
         IDatabase database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
         string key = Key(groupId);
@@ -99,28 +132,41 @@ internal sealed class RedisGroupStore : IGroupStore
         RedisResult reply = await database.ScriptEvaluateAsync(
             PartReturnScript,
             [key + ".j", key + ".t", key + ".s"],
-            [EncodePart(taskId, state, result.Value.Span), score, _expiresMilliseconds]).ConfigureAwait(false);
+            [
+                EncodePart(taskId, state, result.Value.Span),
+                score,
+                _expiresMilliseconds,
+                carriedSize is { } carried ? carried.ToString(CultureInfo.InvariantCulture) : string.Empty,
+                groupIndex is { } i ? i.ToString(CultureInfo.InvariantCulture) : string.Empty,
+            ]).ConfigureAwait(false);
         RedisResult[] items = (RedisResult[])reply!;
-        int ready = (int)items[0];
-        if (items[1].IsNull)
+        ChordPartOutcome outcome = (string?)items[0] switch
         {
-            return new ChordPartReturn(ready, null, null);
+            "ended" => ChordPartOutcome.AlreadyEnded,
+            "conflict" => ChordPartOutcome.SizeConflict,
+            "out" => ChordPartOutcome.IndexOutOfRange,
+            "wait" => ChordPartOutcome.WaitingForSize,
+            "over" => ChordPartOutcome.SizeExceeded,
+            "count" => ChordPartOutcome.Counted,
+            "joined" => ChordPartOutcome.Joined,
+            string other => throw new InvalidOperationException($"The chord script answered '{other}', which this version does not know."),
+            null => throw new InvalidOperationException("The chord script answered nothing."),
+        };
+        int ready = (int)items[1];
+        int? total = items[2].IsNull ? null : (int)items[2];
+        bool fromMessage = (int)items[3] == 1;
+        if (outcome != ChordPartOutcome.Joined)
+        {
+            return new ChordPartReturn(outcome, ready, total, null, fromMessage);
         }
 
-        int size = int.TryParse((string?)items[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int parsed) ? parsed : -1;
-        int total = size + (int)items[2];
-        if (items.Length == 3)
+        var parts = new List<ChordPart>(items.Length - 4);
+        for (int p = 4; p < items.Length; p++)
         {
-            return new ChordPartReturn(ready, total, null);
+            parts.Add(DecodePart((byte[])items[p]!));
         }
 
-        var parts = new List<ChordPart>(items.Length - 3);
-        for (int i = 3; i < items.Length; i++)
-        {
-            parts.Add(DecodePart((byte[])items[i]!));
-        }
-
-        return new ChordPartReturn(ready, total, parts);
+        return new ChordPartReturn(outcome, ready, total, parts, fromMessage);
     }
 
     /// <summary>

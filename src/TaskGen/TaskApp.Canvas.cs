@@ -148,6 +148,7 @@ public sealed partial class TaskApp
         // Members without callbacks of their own share one embed: a large chord writes its body once, not once per member.
         ReadOnlyMemory<byte> shared = SignatureWriter.Embed([], [], [], body);
         var messages = new (TaskEnvelope, QueueDeclaration)[members.Count];
+        Dictionary<string, object?> sized = WithChordSize(null, messages.Length);
         for (int i = 0; i < messages.Length; i++)
         {
             Signature member = members[i];
@@ -155,7 +156,7 @@ public sealed partial class TaskApp
             ReadOnlyMemory<byte> embed = member.Callbacks.Count + member.ErrorCallbacks.Count > 0
                 ? SignatureWriter.Embed(FreezeCallbacks(member.Callbacks), FreezeCallbacks(member.ErrorCallbacks), [], body)
                 : shared;
-            messages[i] = (envelope with { Group = groupId, GroupIndex = i, Embed = embed }, queue);
+            messages[i] = (envelope with { Group = groupId, GroupIndex = i, Embed = embed, ExtraHeaders = envelope.ExtraHeaders is null ? sized : WithChordSize(envelope.ExtraHeaders, messages.Length) }, queue);
         }
 
         try
@@ -285,6 +286,13 @@ public sealed partial class TaskApp
             throw;
         }
     }
+
+    /// <summary>
+    /// A chord header message's headers plus the chord's size, which lets the worker that counts the last part join the
+    /// chord even when the size key has gone missing from the result backend.
+    /// </summary>
+    private static Dictionary<string, object?> WithChordSize(IDictionary<string, object?>? headers, int size) =>
+        new(headers ?? new Dictionary<string, object?>(), StringComparer.Ordinal) { [TaskRequest.ChordSizeHeader] = size };
 
     /// <summary>Sends each member of a group as an ordinary message carrying the group's id and the member's place in it.</summary>
     private async Task<(string Id, AsyncResult[] Members)> SendMembersAsync(IReadOnlyList<Signature> members, CancellationToken cancellationToken)

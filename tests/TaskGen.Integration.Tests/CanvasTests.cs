@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
@@ -109,6 +111,73 @@ public sealed class CanvasTests(RabbitMqFixture broker, RedisFixture redis) : In
         Assert.Equal("6,6", (await ResultAsync(app, bodyId)).GetString());
     }
 
+    [Fact]
+    public async Task APartWithAGroupIndexOutOfRangeFailsTheBodyAndEndsTheChordSoLaterPartsDoNotStartIt()
+    {
+        string gid = Guid.NewGuid().ToString();
+        string bodyId = Guid.NewGuid().ToString();
+        await using TaskApp app = CreateApp();
+        await using TaskWorker worker = await StartWorkerAsync(app, "chord-range@test");
+        List<Workflow.FollowUp> parts = await SizeAndPartsAsync(Chord(
+            Group(gid, Sig("canvas.square", "[1]"), Sig("canvas.square", "[2]"), Sig("canvas.square", "[3]")),
+            Sig("canvas.join", options: $$"""{"task_id": "{{bodyId}}"}""")));
+
+        // The first part claims a place past the chord's end; the body fails before the others run.
+        await app.Router.SendFollowUpAsync(parts[0].Envelope with { GroupIndex = 7 }, parts[0].Queue);
+        TaskFailedException failed = await Assert.ThrowsAsync<TaskFailedException>(() => ResultAsync(app, bodyId));
+        Assert.Equal("ChordError", failed.RemoteType);
+        Assert.Equal($"Chord part {parts[0].Envelope.Id} has group_index 7, outside the chord's 3 parts.", failed.RemoteMessage);
+
+        // The other two complete the count a chord left open would reach; each finds the chord ended instead.
+        await app.Router.SendFollowUpAsync(parts[1].Envelope, parts[1].Queue);
+        await app.Router.SendFollowUpAsync(parts[2].Envelope, parts[2].Queue);
+        await Poll.UntilAsync(() => Task.FromResult(Count(_logs.Text, "returned after the chord was ended")), n => n == 2, "the later parts to find the chord ended");
+        TaskFailedException still = await Assert.ThrowsAsync<TaskFailedException>(() => ResultAsync(app, bodyId));
+        Assert.Equal(failed.RemoteMessage, still.RemoteMessage);
+        Assert.DoesNotContain($"Chord {gid}: all", _logs.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AChordWhoseSizeKeyIsMissingJoinsOnceByTheSizeItsMessagesCarryAndWarns()
+    {
+        string gid = Guid.NewGuid().ToString();
+        string bodyId = Guid.NewGuid().ToString();
+        await using TaskApp app = CreateApp();
+        await using TaskWorker worker = await StartWorkerAsync(app, "chord-carried@test");
+        List<Workflow.FollowUp> parts = await SizeAndPartsAsync(
+            Chord(Group(gid, Sig("canvas.square", "[1]"), Sig("canvas.square", "[2]"), Sig("canvas.square", "[3]")), Sig("canvas.join", options: $$"""{"task_id": "{{bodyId}}"}""")),
+            setSizes: false);
+
+        foreach (Workflow.FollowUp part in parts)
+        {
+            await app.Router.SendFollowUpAsync(part.Envelope, part.Queue);
+        }
+
+        Assert.Equal("1,4,9", (await ResultAsync(app, bodyId)).GetString());
+        Assert.Equal(1, Count(_logs.Text, $"Chord {gid}: its size key was missing, so the chord joined by the size of 3 its messages carried."));
+    }
+
+    [Fact]
+    public async Task AChordWhoseSizeKeyIsMissingAndWhoseMessagesCarryNoSizeWaitsAndSaysSoForEachPart()
+    {
+        string gid = Guid.NewGuid().ToString();
+        await using TaskApp app = CreateApp();
+        await using TaskWorker worker = await StartWorkerAsync(app, "chord-nosize@test");
+        List<Workflow.FollowUp> parts = await SizeAndPartsAsync(Chord(Group(gid, Sig("canvas.square", "[1]"), Sig("canvas.square", "[2]")), Sig("canvas.join")), setSizes: false);
+
+        // Without the header these are the messages a Python producer sends.
+        foreach (Workflow.FollowUp part in parts)
+        {
+            await app.Router.SendFollowUpAsync(part.Envelope with { ExtraHeaders = null }, part.Queue);
+        }
+
+        await Poll.UntilAsync(() => Task.FromResult(Count(_logs.Text, "but the chord waits for its size key")), n => n == 2, "both parts to report that the chord waits for its size key");
+        Assert.StartsWith("Information: ", _logs.Text.Split(Environment.NewLine).First(l => l.Contains("waits for its size key", StringComparison.Ordinal)), StringComparison.Ordinal);
+        RedisUrl url = RedisUrl.Parse(redis.Url);
+        await using ConnectionMultiplexer mux = await ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions { EndPoints = { { url.Host, url.Port } }, Password = url.Password, DefaultDatabase = url.Database });
+        Assert.Equal(2, await mux.GetDatabase().SortedSetLengthAsync(RedisGroupStore.Key(gid) + ".j"));
+    }
+
     private readonly CapturedLogs _logs = new();
 
     private TaskApp CreateApp() => TaskApp.Create(b =>
@@ -144,6 +213,42 @@ public sealed class CanvasTests(RabbitMqFixture broker, RedisFixture redis) : In
                 await app.Router.SendFollowUpAsync(step.Send!.Envelope, step.Send.Queue);
             }
         }
+    }
+
+    // Starts a canvas through the worker's dispatch, sets its chord sizes in Redis unless told not to, and returns the
+    // messages unsent, so that a test can send them in its own order or change them first.
+    private async Task<List<Workflow.FollowUp>> SizeAndPartsAsync(string canvas, bool setSizes = true)
+    {
+        await using var connection = new RedisResultConnection(RedisUrl.Parse(redis.Url), "canvas-tests");
+        var groups = new RedisGroupStore(connection, TimeSpan.FromMinutes(10));
+        var sends = new List<Workflow.FollowUp>();
+        foreach (CanvasDispatch.Step step in CanvasDispatch.Start(canvas, null, new CanvasDispatch.Origin("producer", "producer", "gen@test")))
+        {
+            if (step.ChordGroupId is { } groupId)
+            {
+                if (setSizes)
+                {
+                    await groups.SetChordSizeAsync(groupId, step.ChordSize, CancellationToken.None);
+                }
+            }
+            else
+            {
+                sends.Add(step.Send!);
+            }
+        }
+
+        return sends;
+    }
+
+    private static int Count(string text, string what)
+    {
+        int count = 0;
+        for (int at = text.IndexOf(what, StringComparison.Ordinal); at >= 0; at = text.IndexOf(what, at + what.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
     }
 
     // A chord that never joins is a bug to explain, not a hang: the wait is bounded and its failure shows the worker's log.

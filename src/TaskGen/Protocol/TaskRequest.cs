@@ -103,6 +103,12 @@ public sealed class TaskRequest
         internal init => Writable().GroupIndex = value;
     }
 
+    /// <summary>
+    /// The chord size a TaskGen producer sent with a chord's header message (<see cref="ChordSizeHeader"/>), used only
+    /// when the chord's size key is missing; null when the message carries none, as Celery's never do.
+    /// </summary>
+    internal int? CarriedChordSize => Headers.TryGetValue(ChordSizeHeader, out object? size) && GroupIndexOf(size) is { } value and > 0 ? value : null;
+
     /// <summary>The producer's node name.</summary>
     public string? Origin
     {
@@ -190,6 +196,14 @@ public sealed class TaskRequest
         field = text;
         return text;
     }
+
+    /// <summary>
+    /// The header that carries a chord's size with each header message TaskGen sends. Celery 5.2 and 5.6 workers copy
+    /// every header into the task's request context and read only the names they know, so an unknown one is ignored
+    /// without error; the <c>taskgen_</c> prefix keeps it apart from Celery's names, including the body's <c>chord_size</c>
+    /// option, which other result backends read.
+    /// </summary>
+    internal const string ChordSizeHeader = "taskgen_chord_size";
 
     // AMQP gives integers as their CLR type of the width they were sent in; anything else reads as no index.
     private static int? GroupIndexOf(object? value) => value switch

@@ -23,8 +23,8 @@ internal static class CanvasDispatch
     internal readonly record struct Origin(string ParentId, string RootId, string Node);
 
     // Where a signature starts: in a group (its id and the member's place), under a chord (the body the
-    // group's parts join into), and ahead of the chain steps that follow it.
-    private readonly record struct Place(string? GroupId, int? GroupIndex, JsonNode? Chord, IReadOnlyList<JsonNode>? ChainRest);
+    // group's parts join into, and its size, which each header message carries), and ahead of the chain steps that follow it.
+    private readonly record struct Place(string? GroupId, int? GroupIndex, JsonNode? Chord, IReadOnlyList<JsonNode>? ChainRest, int? ChordSize = null);
 
     /// <summary>Starts <paramref name="signature"/> with <paramref name="prepend"/> (a JSON value, or null) as its first argument.</summary>
     /// <exception cref="FormatException">The signature is not what Celery writes.</exception>
@@ -157,6 +157,9 @@ internal static class CanvasDispatch
             Group = place.GroupId ?? Option(options, "group_id"),
             GroupIndex = place.GroupIndex ?? (options?["group_index"] is JsonValue gi && gi.TryGetValue(out int index) ? index : null),
             Embed = Embed(options, place.ChainRest, chord),
+            ExtraHeaders = place is { GroupId: not null, Chord: not null, ChordSize: { } chordSize }
+                ? new Dictionary<string, object?>(StringComparer.Ordinal) { [TaskRequest.ChordSizeHeader] = chordSize }
+                : null,
         };
         steps.Add(new Step(new Workflow.FollowUp(envelope, queue), null, 0));
     }
@@ -195,7 +198,7 @@ internal static class CanvasDispatch
             rest.AddRange(outer);
         }
 
-        Start(tasks[0], prepend, place with { GroupId = null, GroupIndex = null, Chord = null, ChainRest = rest }, origin, steps);
+        Start(tasks[0], prepend, place with { GroupId = null, GroupIndex = null, Chord = null, ChainRest = rest, ChordSize = null }, origin, steps);
     }
 
     private static void StartGroup(JsonObject sig, string? prepend, Place place, Origin origin, List<Step> steps)
@@ -227,6 +230,7 @@ internal static class CanvasDispatch
             return;
         }
 
+        int? chordSize = place.Chord is null ? null : members.Sum(Descend);
         int size = 0;
         for (int i = 0; i < members.Count; i++)
         {
@@ -237,7 +241,7 @@ internal static class CanvasDispatch
                 steps.Add(new Step(null, groupId, size));
             }
 
-            Start(members[i], prepend, new Place(groupId, i, place.Chord, null), origin, steps);
+            Start(members[i], prepend, new Place(groupId, i, place.Chord, null, chordSize), origin, steps);
         }
     }
 

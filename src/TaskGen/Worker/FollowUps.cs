@@ -153,7 +153,7 @@ internal sealed partial class FollowUps(TaskAnswers answers, TaskRouter router, 
         ChordPartReturn returned;
         try
         {
-            returned = await groups.OnChordPartReturnAsync(groupId, request.Id, request.GroupIndex, state, resultJson, CancellationToken.None).ConfigureAwait(false);
+            returned = await groups.OnChordPartReturnAsync(groupId, request.Id, request.GroupIndex, request.CarriedChordSize, state, resultJson, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -161,10 +161,36 @@ internal sealed partial class FollowUps(TaskAnswers answers, TaskRouter router, 
             return;
         }
 
-        if (request.GroupIndex is { } index && returned.Total is { } total && (index < 0 || index >= total))
+        string? broken = returned.Outcome switch
         {
-            LogChordIndexOutOfRange(logger, LogText.Escape(groupId), LogText.Escape(request.Id), index, total);
-            await FailBodyAsync(request, groupId, body, new RemoteException("ChordError", $"Chord part {request.Id} has group_index {index}, outside the chord's {total} parts.", "celery.exceptions")).ConfigureAwait(false);
+            ChordPartOutcome.IndexOutOfRange when request.GroupIndex is { } index && (index < 0 || index >= returned.Total) =>
+                $"Chord part {request.Id} has group_index {index}, outside the chord's {returned.Total} parts.",
+            ChordPartOutcome.IndexOutOfRange =>
+                $"A part of chord {groupId} has a group_index outside the chord's {returned.Total} parts.",
+            ChordPartOutcome.SizeExceeded =>
+                $"Chord {groupId} received {returned.Ready} parts, more than its size of {returned.Total}{(returned.SizeFromMessage ? " carried by its messages" : string.Empty)}.",
+            ChordPartOutcome.SizeConflict =>
+                $"Chord part {request.Id} carries a chord size of {request.CarriedChordSize}, but the result backend holds a different size for chord {groupId}.",
+            _ => null,
+        };
+        if (broken is not null)
+        {
+            // The store ended the chord in the same step, so no later part can start the body this failure reports.
+            LogChordBroken(logger, LogText.Escape(groupId), LogText.Escape(request.Id), bodyId, LogText.Escape(broken));
+            await FailBodyAsync(request, groupId, body, new RemoteException("ChordError", broken, "celery.exceptions")).ConfigureAwait(false);
+            return;
+        }
+
+        if (returned.Outcome == ChordPartOutcome.AlreadyEnded)
+        {
+            LogChordAlreadyEnded(logger, LogText.Escape(groupId), LogText.Escape(request.Id), bodyId);
+            return;
+        }
+
+        if (returned.Outcome == ChordPartOutcome.WaitingForSize)
+        {
+            // Celery waits too: its messages carry no size, so a missing key may be one not set yet or one that expired.
+            LogChordWaitsForSize(logger, LogText.Escape(groupId), LogText.Escape(request.Id), returned.Ready);
             return;
         }
 
@@ -172,6 +198,11 @@ internal sealed partial class FollowUps(TaskAnswers answers, TaskRouter router, 
         {
             LogChordPartCounted(logger, LogText.Escape(request.Id), LogText.Escape(groupId), returned.Ready, returned.Total);
             return;
+        }
+
+        if (returned.SizeFromMessage)
+        {
+            LogChordJoinedByCarriedSize(logger, LogText.Escape(groupId), returned.Total ?? parts.Count);
         }
 
         foreach (ChordPart part in parts)
@@ -343,8 +374,17 @@ internal sealed partial class FollowUps(TaskAnswers answers, TaskRouter router, 
     [LoggerMessage(Level = LogLevel.Error, Message = "Chord {GroupId}: part {TaskId} could not be counted in the result backend, so the body {BodyId} may never run.")]
     private static partial void LogChordPartNotCounted(ILogger logger, Exception exception, string taskId, string groupId, string bodyId);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Chord {GroupId}: part {TaskId} has group_index {Index}, outside the chord's {Total} parts; the body fails.")]
-    private static partial void LogChordIndexOutOfRange(ILogger logger, string groupId, string taskId, int index, int total);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Chord {GroupId}: part {TaskId} ended the chord, so the body {BodyId} fails and no later part starts it: {Reason}")]
+    private static partial void LogChordBroken(ILogger logger, string groupId, string taskId, string bodyId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Chord {GroupId}: part {TaskId} returned after the chord was ended by an earlier part; the body {BodyId} has already failed.")]
+    private static partial void LogChordAlreadyEnded(ILogger logger, string groupId, string taskId, string bodyId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Chord {GroupId}: part {TaskId} counted ({Ready} in), but the chord waits for its size key, which is not set yet or has expired; its messages carry no size to count by.")]
+    private static partial void LogChordWaitsForSize(ILogger logger, string groupId, string taskId, int ready);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Chord {GroupId}: its size key was missing, so the chord joined by the size of {Size} its messages carried.")]
+    private static partial void LogChordJoinedByCarriedSize(ILogger logger, string groupId, int size);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Chord {GroupId}: part {TaskId} counted, {Ready} of {Total} in.")]
     private static partial void LogChordPartCounted(ILogger logger, string taskId, string groupId, int ready, int? total);

@@ -49,6 +49,7 @@ public sealed class ChordTests
         {
             Assert.Equal(groupId, Published.Header(sent[i], "group"));
             Assert.Equal(i, Published.Header(sent[i], "group_index"));
+            Assert.Equal(3, Published.Header(sent[i], TaskRequest.ChordSizeHeader));
             JsonElement embed = Published.Embed(sent[i]);
             Assert.Equal(JsonValueKind.Null, embed.GetProperty("chain").ValueKind);
             JsonElement body = embed.GetProperty("chord");

@@ -81,7 +81,7 @@ internal sealed class FakeGroupBackend : IResultBackendProvider, IOpenResultBack
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask<ChordPartReturn> OnChordPartReturnAsync(string groupId, string taskId, int? groupIndex, TaskState state, ResultBody result, CancellationToken cancellationToken) =>
+    public ValueTask<ChordPartReturn> OnChordPartReturnAsync(string groupId, string taskId, int? groupIndex, int? carriedSize, TaskState state, ResultBody result, CancellationToken cancellationToken) =>
         throw new NotSupportedException("The fake backend runs no workers.");
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

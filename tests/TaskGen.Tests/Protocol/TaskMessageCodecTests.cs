@@ -628,4 +628,22 @@ public sealed class TaskMessageCodecTests
 
         Assert.Equal(read, TaskMessageCodec.Decode(message).GroupIndex);
     }
+
+    [Theory]
+    [InlineData(4L, 4)]
+    [InlineData(3, 3)]
+    [InlineData(0, null)]
+    [InlineData(-2, null)]
+    [InlineData("4", null)]
+    public void ACarriedChordSizeIsReadOnlyAsAPositiveInteger(object sent, int? read)
+    {
+        var message = TaskMessageCodec.Encode(new TaskEnvelope { Id = "t1", Name = "tasks.add", Arguments = new TaskGen.Serialization.RawJsonArguments("[]"), RoutingKey = "celery", Group = "g" });
+        message.Headers[TaskRequest.ChordSizeHeader] = sent;
+
+        Assert.Equal(read, TaskMessageCodec.Decode(message).CarriedChordSize);
+    }
+
+    [Fact]
+    public void AMessageWithoutTheChordSizeHeaderCarriesNoChordSize() =>
+        Assert.Null(TaskMessageCodec.Decode(TaskMessageCodec.Encode(new TaskEnvelope { Id = "t1", Name = "tasks.add", Arguments = new TaskGen.Serialization.RawJsonArguments("[]"), RoutingKey = "celery", Group = "g", GroupIndex = 0 })).CarriedChordSize);
 }

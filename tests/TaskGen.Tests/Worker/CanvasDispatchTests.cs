@@ -126,6 +126,17 @@ public sealed class CanvasDispatchTests
     }
 
     [Fact]
+    public void EveryChordHeaderMessageCarriesTheChordSizeAndAPlainGroupMessageCarriesNone()
+    {
+        List<TaskEnvelope> chord = Sent(CanvasDispatch.Start(Chord(GroupWithId("g5", Sig("a"), Group(Sig("b"), Sig("c"))), Sig("body")), null, From));
+        List<TaskEnvelope> group = Sent(CanvasDispatch.Start(GroupWithId("g6", Sig("a"), Sig("b")), null, From));
+
+        Assert.Equal(3, chord.Count);
+        Assert.All(chord, e => Assert.Equal(3, e.ExtraHeaders![TaskRequest.ChordSizeHeader]));
+        Assert.All(group, e => Assert.Null(e.ExtraHeaders));
+    }
+
+    [Fact]
     public void AChordBodyWithoutATaskIdIsGivenOneSoItsResultCanBeFound()
     {
         List<TaskEnvelope> sent = Sent(CanvasDispatch.Start(Chord(Group(Sig("a")), Sig("body")), null, From));
