@@ -2,7 +2,8 @@
 # Runs the whole TaskGen test suite on a fresh machine: builds the solution in Release (warnings are
 # errors), starts a private RabbitMQ node and a private Redis server on loopback (installing rabbitmq-server,
 # redis-server, redis-sentinel, python3-celery, python3-redis and Celery 5.6's Debian dependencies with apt-get when they are missing), runs every test project
-# and the deployment check, stops both, and prints one closing line with the totals.
+# and the deployment check (the interop tests beside the others, on a node and a Redis of their own), stops
+# them all, and prints one closing line with the totals.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -10,9 +11,13 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 work=$(mktemp -d)
 broker_dir="$work/rabbitmq"
 redis_dir="$work/redis"
+interop_broker_dir="$work/rabbitmq-interop"
+interop_redis_dir="$work/redis-interop"
+interop_pid=
 cleanup() {
-  tests/broker/rabbitmq-node.sh stop "$broker_dir" > /dev/null 2>&1 || true
-  tests/broker/redis-node.sh stop "$redis_dir" > /dev/null 2>&1 || true
+  [ -z "$interop_pid" ] || kill "$interop_pid" > /dev/null 2>&1 || true
+  for dir in "$broker_dir" "$interop_broker_dir"; do tests/broker/rabbitmq-node.sh stop "$dir" > /dev/null 2>&1 || true; done
+  for dir in "$redis_dir" "$interop_redis_dir"; do tests/broker/redis-node.sh stop "$dir" > /dev/null 2>&1 || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -76,22 +81,53 @@ count() {
   passed=$((passed + $1)); failed=$((failed + $2)); skipped=$((skipped + $3))
 }
 
-for project in tests/*.Tests/*.csproj; do
-  name=$(basename "$project" .csproj)
-  echo "==> Testing $name"
-  if ! dotnet test "$project" -c Release --no-build -nologo 2>&1 | tee "$work/$name.log"; then
-    status=1
-  fi
+# Adds a project's totals from its log, or marks the run failed when it printed none.
+tally() {
+  local name=$1 summary
   summary=$(grep -E '(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+' "$work/$name.log" | tail -n 1 || true)
   if [ -z "$summary" ]; then
     echo "!! $name printed no test summary"
     status=1
-    continue
+    return
   fi
   count "$(sed -E 's/.*Passed: +([0-9]+).*/\1/' <<<"$summary")" \
         "$(sed -E 's/.*Failed: +([0-9]+).*/\1/' <<<"$summary")" \
         "$(sed -E 's/.*Skipped: +([0-9]+).*/\1/' <<<"$summary")"
+}
+
+# The interop tests run beside the others on a RabbitMQ node and a Redis server of their own: they wait on Python
+# processes far more than they use the CPU, and nothing they do reaches the nodes that the fault tests stop and
+# restart. Their output is printed when they end.
+interop=TaskGen.Interop.Tests
+echo "==> Starting a second RabbitMQ node and Redis server for $interop"
+mkdir -p "$interop_broker_dir" "$interop_redis_dir"
+tests/broker/rabbitmq-node.sh start "$interop_broker_dir" < /dev/null
+tests/broker/redis-node.sh start "$interop_redis_dir" < /dev/null
+echo "==> Testing $interop (in the background)"
+(
+  export TASKGEN_TEST_BROKER_URL=$(cat "$interop_broker_dir/url") TASKGEN_TEST_BROKER_DIR=$interop_broker_dir
+  export TASKGEN_TEST_REDIS_URL=$(cat "$interop_redis_dir/url") TASKGEN_TEST_REDIS_DIR=$interop_redis_dir
+  dotnet test "tests/$interop/$interop.csproj" -c Release --no-build -nologo > "$work/$interop.log" 2>&1
+) &
+interop_pid=$!
+
+for project in tests/*.Tests/*.csproj; do
+  name=$(basename "$project" .csproj)
+  [ "$name" != "$interop" ] || continue
+  echo "==> Testing $name"
+  if ! dotnet test "$project" -c Release --no-build -nologo 2>&1 | tee "$work/$name.log"; then
+    status=1
+  fi
+  tally "$name"
 done
+
+echo "==> Waiting for $interop"
+if ! wait "$interop_pid"; then
+  status=1
+fi
+interop_pid=
+cat "$work/$interop.log"
+tally "$interop"
 
 echo "==> Checking the systemd units"
 if bash tests/deploy/verify-unit.sh | tee "$work/deploy.log"; then :; else status=1; fi
