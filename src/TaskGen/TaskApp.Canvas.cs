@@ -67,6 +67,7 @@ public sealed partial class TaskApp
     /// <typeparam name="TResult">The members' result type.</typeparam>
     /// <param name="group">The group.</param>
     /// <param name="cancellationToken">Cancels waiting for the broker.</param>
+    /// <exception cref="GroupSendException">A publish failed after some members had gone out; it names them, and no further member was sent.</exception>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = CanvasOverloads)]
     public async Task<GroupResult<TResult>> SendAsync<TResult>(TaskGroup<TResult> group, CancellationToken cancellationToken = default)
     {
@@ -80,6 +81,7 @@ public sealed partial class TaskApp
     /// <typeparam name="T2">The second call's result type.</typeparam>
     /// <param name="group">The group.</param>
     /// <param name="cancellationToken">Cancels waiting for the broker.</param>
+    /// <exception cref="GroupSendException">A publish failed after some members had gone out; it names them, and no further member was sent.</exception>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = CanvasOverloads)]
     public async Task<GroupResult<T1, T2>> SendAsync<T1, T2>(TaskGroup<T1, T2> group, CancellationToken cancellationToken = default)
     {
@@ -94,6 +96,7 @@ public sealed partial class TaskApp
     /// <typeparam name="T3">The third call's result type.</typeparam>
     /// <param name="group">The group.</param>
     /// <param name="cancellationToken">Cancels waiting for the broker.</param>
+    /// <exception cref="GroupSendException">A publish failed after some members had gone out; it names them, and no further member was sent.</exception>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = CanvasOverloads)]
     public async Task<GroupResult<T1, T2, T3>> SendAsync<T1, T2, T3>(TaskGroup<T1, T2, T3> group, CancellationToken cancellationToken = default)
     {
@@ -108,6 +111,7 @@ public sealed partial class TaskApp
     /// <param name="cancellationToken">Cancels waiting for the broker.</param>
     /// <returns>The body's result.</returns>
     /// <exception cref="NotSupportedException">The result backend cannot join a chord (<c>rpc://</c>); use <c>redis://</c>.</exception>
+    /// <exception cref="GroupSendException">A publish failed after some header members had gone out, so the chord can never complete; no further member was sent.</exception>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = CanvasOverloads)]
     public async Task<AsyncResult<TResult>> SendAsync<TResult>(TaskChord<TResult> chord, CancellationToken cancellationToken = default)
     {
