@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.ExceptionServices;
 using System.Text;
 using System.Text.Json;
 using System.Threading;
@@ -66,6 +67,7 @@ public sealed partial class TaskApp
     /// <typeparam name="TResult">The members' result type.</typeparam>
     /// <param name="group">The group.</param>
     /// <param name="cancellationToken">Cancels waiting for the broker.</param>
+    /// <exception cref="GroupSendException">A publish failed after some members had gone out; it names them, and no further member was sent.</exception>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = CanvasOverloads)]
     public async Task<GroupResult<TResult>> SendAsync<TResult>(TaskGroup<TResult> group, CancellationToken cancellationToken = default)
     {
@@ -79,6 +81,7 @@ public sealed partial class TaskApp
     /// <typeparam name="T2">The second call's result type.</typeparam>
     /// <param name="group">The group.</param>
     /// <param name="cancellationToken">Cancels waiting for the broker.</param>
+    /// <exception cref="GroupSendException">A publish failed after some members had gone out; it names them, and no further member was sent.</exception>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = CanvasOverloads)]
     public async Task<GroupResult<T1, T2>> SendAsync<T1, T2>(TaskGroup<T1, T2> group, CancellationToken cancellationToken = default)
     {
@@ -93,6 +96,7 @@ public sealed partial class TaskApp
     /// <typeparam name="T3">The third call's result type.</typeparam>
     /// <param name="group">The group.</param>
     /// <param name="cancellationToken">Cancels waiting for the broker.</param>
+    /// <exception cref="GroupSendException">A publish failed after some members had gone out; it names them, and no further member was sent.</exception>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = CanvasOverloads)]
     public async Task<GroupResult<T1, T2, T3>> SendAsync<T1, T2, T3>(TaskGroup<T1, T2, T3> group, CancellationToken cancellationToken = default)
     {
@@ -107,6 +111,7 @@ public sealed partial class TaskApp
     /// <param name="cancellationToken">Cancels waiting for the broker.</param>
     /// <returns>The body's result.</returns>
     /// <exception cref="NotSupportedException">The result backend cannot join a chord (<c>rpc://</c>); use <c>redis://</c>.</exception>
+    /// <exception cref="GroupSendException">A publish failed after some header members had gone out, so the chord can never complete; no further member was sent.</exception>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = CanvasOverloads)]
     public async Task<AsyncResult<TResult>> SendAsync<TResult>(TaskChord<TResult> chord, CancellationToken cancellationToken = default)
     {
@@ -128,8 +133,8 @@ public sealed partial class TaskApp
 
         string groupId = Guid.NewGuid().ToString();
         FrozenSignature body = Freeze(bodyTask, bodyArguments, bodyOptions, immutable, withId: true, callbacks, errbacks, groupId);
-        AsyncResult<TResult> result = Watch(body.TaskId!, bodyTask, body.IgnoreResult, bodyQueue.Name);
         IReadOnlyList<Signature> members = chord.Header.Members;
+        AsyncResult<TResult> result;
         if (members.Count == 0)
         {
             // Nothing would ever complete the header, so the body is sent at once with an empty list, as Celery sends it.
@@ -141,6 +146,7 @@ public sealed partial class TaskApp
                 Group = groupId,
                 Embed = body.Link.Count + body.LinkError.Count > 0 ? SignatureWriter.Embed(body.Link, body.LinkError, [], null) : default,
             };
+            result = Watch(body.TaskId!, bodyTask, body.IgnoreResult, bodyQueue.Name);
             await PublishWatchedAsync(result, bodyEnvelope, queue, cancellationToken).ConfigureAwait(false);
             return result;
         }
@@ -159,19 +165,34 @@ public sealed partial class TaskApp
             messages[i] = (envelope with { Group = groupId, GroupIndex = i, Embed = embed, ExtraHeaders = envelope.ExtraHeaders is null ? sized : WithChordSize(envelope.ExtraHeaders, messages.Length) }, queue);
         }
 
+        // Watched only once every message is built: building one can throw (an undeclared queue, a refused option), and
+        // nothing would then ever read or release the body's result.
+        result = Watch(body.TaskId!, bodyTask, body.IgnoreResult, bodyQueue.Name);
+        bool[] sent;
+        Exception? failure;
         try
         {
             await _results!.EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
 
+            // A store may not look at the token, and a chord size set for a send the caller gave up on would outlive it.
+            cancellationToken.ThrowIfCancellationRequested();
+
             // Celery's group._apply_tasks sets the size just before the last header message; setting it before the first
             // is as safe (no part can finish the chord before the size is known) and lets the members go out together.
             await store.SetChordSizeAsync(groupId, messages.Length, cancellationToken).ConfigureAwait(false);
-            await PublishAllAsync(messages, cancellationToken).ConfigureAwait(false);
+            (sent, failure) = await PublishAllAsync(messages, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
             _results?.Unregister(result.Id);
             throw;
+        }
+
+        if (failure is not null)
+        {
+            // Part of a header out is a chord no worker can complete, so its body's result would never arrive.
+            _results?.Unregister(result.Id);
+            ThrowSentInPart(groupId, chord: true, failure, sent, messages, sentResults: null);
         }
 
         return result;
@@ -189,6 +210,9 @@ public sealed partial class TaskApp
         ArgumentNullException.ThrowIfNull(task);
         ArgumentException.ThrowIfNullOrEmpty(groupId);
         IGroupStore store = _backends.Groups ?? throw new NotSupportedException(CanvasMessages.GroupNeedsResultsById);
+
+        // Checked here as well as by the store, which may answer from a connection it already holds without looking at the token.
+        cancellationToken.ThrowIfCancellationRequested();
         IReadOnlyList<string>? ids = await store.RestoreGroupAsync(groupId, cancellationToken).ConfigureAwait(false);
         if (ids is null)
         {
@@ -300,6 +324,8 @@ public sealed partial class TaskApp
         string groupId = Guid.NewGuid().ToString();
         var results = new AsyncResult[members.Count];
         var messages = new (TaskEnvelope, QueueDeclaration)[members.Count];
+        bool[] sent;
+        Exception? failure;
         try
         {
             for (int i = 0; i < messages.Length; i++)
@@ -309,11 +335,11 @@ public sealed partial class TaskApp
                 messages[i] = (envelope with { Group = groupId, GroupIndex = i }, queue);
             }
 
-            await PublishAllAsync(messages, cancellationToken).ConfigureAwait(false);
+            (sent, failure) = await PublishAllAsync(messages, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            // No GroupResult is returned, so nothing would ever read these.
+            // Nothing went out and no GroupResult is returned, so nothing would ever read these.
             foreach (AsyncResult? result in results)
             {
                 if (result is not null)
@@ -325,41 +351,123 @@ public sealed partial class TaskApp
             throw;
         }
 
+        if (failure is not null)
+        {
+            // The members that went out still run and the exception hands their results over, so only the others are released.
+            for (int i = 0; i < results.Length; i++)
+            {
+                if (!sent[i])
+                {
+                    _results?.Unregister(results[i].Id);
+                }
+            }
+
+            ThrowSentInPart(groupId, chord: false, failure, sent, messages, results);
+        }
+
         return (groupId, results);
     }
 
     /// <summary>
-    /// Publishes many messages through the one outgoing path, <see cref="CanvasPublishWindow"/> at a time, so the broker's
-    /// confirms overlap instead of each publish waiting for the last; throws the first failure once all have ended.
+    /// Throws a failed publish of a group's or chord's members: as it is when no member went out, so the caller meets the
+    /// broker's own exception; otherwise as a <see cref="GroupSendException"/> naming the members that did.
     /// </summary>
-    private async Task PublishAllAsync((TaskEnvelope Envelope, QueueDeclaration Queue)[] messages, CancellationToken cancellationToken)
+    [DoesNotReturn]
+    private static void ThrowSentInPart(string groupId, bool chord, Exception failure, bool[] sent, (TaskEnvelope Envelope, QueueDeclaration Queue)[] messages, AsyncResult[]? sentResults)
     {
+        var ids = new List<string>();
+        var results = new List<AsyncResult>();
+        for (int i = 0; i < sent.Length; i++)
+        {
+            if (sent[i])
+            {
+                ids.Add(messages[i].Envelope.Id);
+                if (sentResults is not null)
+                {
+                    results.Add(sentResults[i]);
+                }
+            }
+        }
+
+        if (ids.Count == 0)
+        {
+            ExceptionDispatchInfo.Throw(failure);
+        }
+
+        string message = chord
+            ? CanvasMessages.ChordSentInPart(groupId, ids.Count, messages.Length, failure)
+            : CanvasMessages.GroupSentInPart(groupId, ids.Count, messages.Length, failure);
+        throw new GroupSendException(message, groupId, ids, results, failure);
+    }
+
+    /// <summary>
+    /// Publishes many messages through the one outgoing path, <see cref="CanvasPublishWindow"/> at a time, so the broker's
+    /// confirms overlap instead of each publish waiting for the last. The first failure, or the caller's cancelling, stops
+    /// new publishes; it returns which messages the broker confirmed and that failure, once every publish has ended.
+    /// </summary>
+    private async Task<(bool[] Sent, Exception? Failure)> PublishAllAsync((TaskEnvelope Envelope, QueueDeclaration Queue)[] messages, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var window = new SemaphoreSlim(Math.Min(CanvasPublishWindow, Options.ProducerMaxPendingPublishes));
+        var batch = new PublishBatch(messages.Length, stop);
         var sends = new List<Task>(messages.Length);
         try
         {
-            foreach ((TaskEnvelope envelope, QueueDeclaration queue) in messages)
+            for (int i = 0; i < messages.Length; i++)
             {
-                await window.WaitAsync(cancellationToken).ConfigureAwait(false);
-                sends.Add(PublishReleasingAsync(envelope, queue, window, cancellationToken));
+                await window.WaitAsync(stop.Token).ConfigureAwait(false);
+                sends.Add(PublishReleasingAsync(i, messages[i].Envelope, messages[i].Queue, batch, window));
             }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // A failed publish cancelled the wait, or the caller did; either way no further member goes out.
+            batch.Fail(new OperationCanceledException(cancellationToken));
         }
         finally
         {
-            // Even when the loop stops early, no publish is left running against a disposed window.
+            // Even when the loop stops early, no publish is left running against a disposed window. No send throws.
             await Task.WhenAll(sends).ConfigureAwait(false);
         }
+
+        return (batch.Sent, batch.Failure);
     }
 
-    private async Task PublishReleasingAsync(TaskEnvelope envelope, QueueDeclaration queue, SemaphoreSlim window, CancellationToken cancellationToken)
+    private async Task PublishReleasingAsync(int index, TaskEnvelope envelope, QueueDeclaration queue, PublishBatch batch, SemaphoreSlim window)
     {
         try
         {
-            await PublishAsync(envelope, queue, cancellationToken).ConfigureAwait(false);
+            await PublishAsync(envelope, queue, batch.Stop.Token).ConfigureAwait(false);
+            batch.Sent[index] = true;
+        }
+        catch (Exception ex)
+        {
+            batch.Fail(ex);
         }
         finally
         {
             window.Release();
+        }
+    }
+
+    /// <summary>What the publishes of one group or chord share: which went out, the first failure, and the stop it triggers.</summary>
+    private sealed class PublishBatch(int count, CancellationTokenSource stop)
+    {
+        private Exception? _failure;
+
+        public bool[] Sent { get; } = new bool[count];
+
+        public CancellationTokenSource Stop { get; } = stop;
+
+        public Exception? Failure => Volatile.Read(ref _failure);
+
+        /// <summary>Keeps the first failure only: the publishes it cancels fail after it, and their cancellation is not the cause.</summary>
+        public void Fail(Exception failure)
+        {
+            if (Interlocked.CompareExchange(ref _failure, failure, null) is null)
+            {
+                Stop.Cancel();
+            }
         }
     }
 

@@ -64,6 +64,16 @@ internal static class CanvasMessages
         "A group is saved and restored on a result backend that keeps results by id: set ResultBackend to redis://host:port/db on the workers and on this app, "
         + "with the TaskGen.Redis package and AddRedisResults(). rpc:// keeps each result only for the app that sent the task.";
 
+    /// <summary>A group whose publishing stopped at a failure after some members had gone out.</summary>
+    public static string GroupSentInPart(string groupId, int sent, int total, Exception failure) =>
+        $"Only {sent} of the {total} members of group {groupId} were sent: a publish failed ({failure.Message}) and no further member was sent. "
+        + "The members sent still run: wait for them through GroupSendException.SentResults, and send the others again once the broker accepts them.";
+
+    /// <summary>A chord whose header was sent in part, which no worker can ever complete.</summary>
+    public static string ChordSentInPart(string groupId, int sent, int total, Exception failure) =>
+        $"Only {sent} of the {total} header members of chord {groupId} were sent: a publish failed ({failure.Message}) and no further member was sent, "
+        + "so the chord can never complete and its body will not run. The members sent still run; send the chord again once the broker accepts its messages.";
+
     /// <summary>
     /// Whether a first parameter of <paramref name="inputType"/> takes a value of <paramref name="valueType"/>:
     /// object and <see cref="JsonElement"/> take anything, since the value arrives as JSON.

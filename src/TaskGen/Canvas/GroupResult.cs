@@ -65,6 +65,9 @@ public class GroupResult
     public async Task SaveAsync(CancellationToken cancellationToken = default)
     {
         IGroupStore store = _store ?? throw new NotSupportedException(CanvasMessages.GroupNeedsResultsById);
+
+        // Checked here as well as by the store, which may write on a connection it already holds without looking at the token.
+        cancellationToken.ThrowIfCancellationRequested();
         var ids = new string[Results.Count];
         for (int i = 0; i < ids.Length; i++)
         {
