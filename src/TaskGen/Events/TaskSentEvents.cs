@@ -67,7 +67,7 @@ internal sealed partial class TaskSentEvents : ISendObserver
         if (Interlocked.Increment(ref _pending) > MaxPending)
         {
             Interlocked.Decrement(ref _pending);
-            ReportFailure(new InvalidOperationException($"{MaxPending} task-sent events are already waiting for the broker"));
+            ReportFailure($"{MaxPending} task-sent events are already waiting for the broker");
             return;
         }
 
@@ -80,7 +80,7 @@ internal sealed partial class TaskSentEvents : ISendObserver
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             Interlocked.Decrement(ref _pending);
-            ReportFailure(ex);
+            ReportFailure(ex.Message);
             return;
         }
 
@@ -158,7 +158,7 @@ internal sealed partial class TaskSentEvents : ISendObserver
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            ReportFailure(ex);
+            ReportFailure(ex.Message);
         }
         finally
         {
@@ -180,11 +180,11 @@ internal sealed partial class TaskSentEvents : ISendObserver
         }
     }
 
-    private void ReportFailure(Exception exception)
+    private void ReportFailure(string reason)
     {
         if (_failures.ShouldLog(out long suppressed))
         {
-            LogEventNotSent(_logger, Diagnostics.LogText.Escape(exception.Message), suppressed);
+            LogEventNotSent(_logger, Diagnostics.LogText.Escape(reason), suppressed);
         }
     }
 

@@ -7,6 +7,7 @@ using System.Threading.Channels;
 using System.Threading.Tasks;
 using TaskGen.Events;
 using TaskGen.Tests.EndToEnd;
+using TaskGen.Tests.Transport;
 using TaskGen.Transport;
 using Calc = TaskGen.Tests.EndToEnd.Remote.TestTasks;
 using Retries = TaskGen.Tests.EndToEnd.Remote.RetryTasks;
@@ -149,6 +150,28 @@ public sealed class TaskSentEventTests
     }
 
     [Fact]
+    public async Task ABrokerThatRefusesEveryEventFailsNoSendAndIsLogged()
+    {
+        var log = new CapturedLog();
+        await using MemoryEnvironment env = await MemoryEnvironment.StartAsync(configure: b =>
+        {
+            b.Options.TaskSendSentEvent = true;
+            b.LoggerFactory = log;
+            b.Transport = new RefusingEvents(new InMemoryTransport(InMemoryBroker.Named(b.Options.BrokerUrl["memory://".Length..])));
+        });
+
+        Assert.Equal(5, await env.App.Send(Calc.Add.Signature(2, 3)).GetAsync(Guard));
+        Assert.Equal([2, 4], await (await env.App.SendAsync(TaskGroup.Of(Calc.Add.Signature(1, 1), Calc.Add.Signature(2, 2)))).GetAsync(Guard));
+
+        // The events fail after their sends have returned, so their warning is waited for, within the guard.
+        using var guard = new CancellationTokenSource(Guard);
+        while (!log.Messages("TaskGen.Events").Any(m => m.Contains("task-sent was not sent: celeryev refused", StringComparison.Ordinal)))
+        {
+            await Task.Delay(10, guard.Token);
+        }
+    }
+
+    [Fact]
     public void TheOptionIsOffByDefaultAsInCelery() => Assert.False(new TaskAppOptions().TaskSendSentEvent);
 
     /// <summary>Consumes the events bound by <paramref name="routingKey"/> into <paramref name="events"/>, as a monitor would.</summary>
@@ -164,6 +187,13 @@ public sealed class TaskSentEventTests
             events.TryWrite(document.RootElement.Clone());
             return ValueTask.CompletedTask;
         }, CancellationToken.None);
+    }
+
+    /// <summary>A memory transport whose <c>celeryev</c> exchange refuses every publish, as a broker that denies it would.</summary>
+    private sealed class RefusingEvents(InMemoryTransport inner) : ForwardingTransport(inner)
+    {
+        public override ValueTask PublishAsync(TaskGen.Protocol.TransportMessage message, CancellationToken cancellationToken) =>
+            message.Exchange == EventMessage.Exchange ? throw new System.IO.IOException("celeryev refused") : Inner.PublishAsync(message, cancellationToken);
     }
 
     /// <summary>Reads task-sent events until one for each of <paramref name="ids"/> has come, within the guard.</summary>
