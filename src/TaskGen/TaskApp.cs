@@ -32,15 +32,18 @@ public sealed partial class TaskApp : IAsyncDisposable
     {
         Options = options;
         Transport = transport;
-        Publisher = new TaskPublisher(transport, Diagnostics.TaskGenTelemetry.Sends);
+        Origin = $"gen{Environment.ProcessId}@{Environment.MachineName}";
+        LoggerFactory = loggerFactory;
+
+        // Only an app that asks for task-sent events watches its sends for them, so the others pay nothing.
+        Events.TaskSentEvents? sentEvents = options.TaskSendSentEvent ? new Events.TaskSentEvents(transport, Origin, loggerFactory.CreateLogger("TaskGen.Events")) : null;
+        Publisher = new TaskPublisher(transport, SendObserverPair.Of(Diagnostics.TaskGenTelemetry.Sends, sentEvents));
         Router = new TaskRouter(options, tasks, Publisher);
         Tasks = tasks;
-        LoggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("TaskGen.TaskApp");
         _backends = ResultBackends.Create(options, transport, loggerFactory, resultBackends);
         _results = _backends.Client;
         _waits = new ResultWaits(_results, options.ResultExpires, transport);
-        Origin = $"gen{Environment.ProcessId}@{Environment.MachineName}";
     }
 
     /// <summary>The app generated stubs send through; set by <see cref="Configure"/> or the command-line host.</summary>

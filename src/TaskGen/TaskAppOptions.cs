@@ -133,6 +133,13 @@ public sealed class TaskAppOptions
     /// </summary>
     public bool TaskCreateMissingQueues { get; set; }
 
+    /// <summary>
+    /// Whether every task message this app and its workers publish (calls, canvas members, follow-ups, retries) is
+    /// followed by a <c>task-sent</c> event on the <c>celeryev</c> exchange, as Celery's <c>task_send_sent_event</c>
+    /// (off by default, as there): monitors such as Flower then see tasks from the moment they are sent.
+    /// </summary>
+    public bool TaskSendSentEvent { get; set; }
+
     /// <summary>How long a stopping worker lets running tasks finish before cancelling them.</summary>
     public TimeSpan WorkerShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Threading.Tasks;
 using TaskGen.Integration.Tests;
 using TaskGen.IntegrationWorker.Remote;
+using Py = TaskGen.Interop.Tests.Remote.PythonTasks;
 
 namespace TaskGen.Interop.Tests;
 
@@ -110,6 +111,42 @@ public sealed class ToolsTests(RabbitMqFixture broker) : IntegrationTest(broker)
         Assert.Equal("TaskGen", seen.GetProperty("heartbeat").GetProperty("sw_ident").GetString());
         Assert.Equal(2.0, seen.GetProperty("heartbeat").GetProperty("freq").GetDouble());
         Assert.Contains("12", seen.GetProperty("succeeded").EnumerateArray().Select(r => r.GetString()));
+    }
+
+    [CeleryTheory]
+    public async Task CeleryEventReceiverSeesTheTaskSentOfEachTaskGenGroupMemberWithItsGroup(string celery)
+    {
+        await using TaskApp producer = TaskApp.Create(b =>
+        {
+            b.Options.BrokerUrl = Broker.Url;
+            b.Options.TaskSendSentEvent = true;
+            b.AddTaskGenInteropTestsTasks();
+        });
+        int before = await EventQueuesAsync();
+
+        // The producer's own node name, as its events carry it, so that no other process's events are counted.
+        string[] scenario = ["events", "10", producer.Origin];
+        await using ProgramProcess receiver = Python.StartScenario(celery, Broker.Url, scenario);
+        await Poll.UntilAsync(EventQueuesAsync, n => n > before, "the Python event receiver to bind its queue");
+
+        // No worker is needed: task-sent is the producer's; the members wait in their queue, which the next test empties.
+        GroupResult<int> group = await producer.SendAsync(TaskGroup.Of(Py.Add.Signature(1, 2), Py.Add.Signature(3, 4)));
+        await receiver.WaitForLineAsync(line => line == "seen task-sent", "the receiver to see task-sent");
+
+        JsonElement seen = await Python.ResultAsync(receiver, scenario);
+        JsonElement[] sent = seen.GetProperty("sent").EnumerateArray().ToArray();
+        Assert.Equal(group.Results.Select(r => r.Id).Order(StringComparer.Ordinal), sent.Select(e => e.GetProperty("uuid").GetString()!).Order(StringComparer.Ordinal));
+        for (int i = 0; i < group.Results.Count; i++)
+        {
+            JsonElement member = sent.Single(e => e.GetProperty("uuid").GetString() == group.Results[i].Id);
+            Assert.Equal(group.Id, member.GetProperty("group").GetString());
+            Assert.Equal(i, member.GetProperty("group_index").GetInt32());
+            Assert.Equal(Py.Add.Name, member.GetProperty("name").GetString());
+            Assert.Equal(group.Results[i].Id, member.GetProperty("root_id").GetString());
+            Assert.Equal("py", member.GetProperty("queue").GetString());
+            Assert.Equal("py", member.GetProperty("routing_key").GetString());
+            Assert.Equal(0, member.GetProperty("retries").GetInt32());
+        }
     }
 
     private async Task<int> EventQueuesAsync() =>

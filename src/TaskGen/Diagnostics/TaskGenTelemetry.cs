@@ -248,7 +248,7 @@ internal static class TaskGenTelemetry
                 return;
             }
 
-            if (kind != SendKind.Copy && s_sent.Enabled)
+            if ((kind is SendKind.Call or SendKind.FollowUp) && s_sent.Enabled)
             {
                 s_sent.Add(1, Tags(taskName, queue));
             }

@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
@@ -22,7 +21,7 @@ namespace TaskGen.Events;
 internal sealed partial class WorkerEvents : IWorkerService, ITaskObserver
 {
     /// <summary>The topic exchange events go to.</summary>
-    public const string Exchange = "celeryev";
+    public const string Exchange = EventMessage.Exchange;
 
     /// <summary>How often a heartbeat is sent, in seconds (Celery's default).</summary>
     public const double HeartbeatFrequency = 2.0;
@@ -95,8 +94,8 @@ internal sealed partial class WorkerEvents : IWorkerService, ITaskObserver
         w.WriteString("root_id", request.RootId);
         w.WriteString("parent_id", request.ParentId);
         w.WriteNumber("retries", request.Retries);
-        WriteDate(w, "eta", request.Eta);
-        WriteDate(w, "expires", request.Expires);
+        EventMessage.WriteDate(w, "eta", request.Eta);
+        EventMessage.WriteDate(w, "expires", request.Expires);
 
         // Not in Celery's own event, which a monitor would otherwise have to fetch from the result backend to draw a canvas;
         // written only for group members, so the event of a plain task stays what Celery sends.
@@ -182,27 +181,8 @@ internal sealed partial class WorkerEvents : IWorkerService, ITaskObserver
         // reach the task or the worker that sends it.
         try
         {
-            var buffer = new ArrayBufferWriter<byte>(256);
-            using (var writer = new Utf8JsonWriter(buffer))
-            {
-                writer.WriteStartObject();
-                writer.WriteString("type", type);
-                writer.WriteString("hostname", _worker.NodeName);
-                writer.WriteNumber("timestamp", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0);
-
-                // Python's sign: hours west of UTC, so UTC+2 is -2.
-                writer.WriteNumber("utcoffset", -(int)Math.Round(TimeZoneInfo.Local.GetUtcOffset(DateTime.UtcNow).TotalHours));
-                writer.WriteNumber("pid", Environment.ProcessId);
-                writer.WriteNumber("clock", Interlocked.Increment(ref _clock));
-                fields(writer);
-                writer.WriteEndObject();
-            }
-
-            var headers = new Dictionary<string, object?> { ["hostname"] = _worker.NodeName };
-            var properties = new MessageProperties { ContentType = "application/json", ContentEncoding = "utf-8", DeliveryMode = 1 };
-            await _transport.PublishAsync(
-                new TransportMessage(Exchange, type.Replace('-', '.'), properties, headers, buffer.WrittenMemory) { Mandatory = false, Confirm = false, BestEffort = true },
-                CancellationToken.None).ConfigureAwait(false);
+            TransportMessage message = EventMessage.Create(type, _worker.NodeName, Interlocked.Increment(ref _clock), fields);
+            await _transport.PublishAsync(message, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -215,18 +195,6 @@ internal sealed partial class WorkerEvents : IWorkerService, ITaskObserver
         if (_failures.ShouldLog(out long suppressed))
         {
             LogEventNotSent(_logger, type, Diagnostics.LogText.Escape(exception.Message), suppressed);
-        }
-    }
-
-    private static void WriteDate(Utf8JsonWriter writer, string name, DateTimeOffset? value)
-    {
-        if (value is { } date)
-        {
-            writer.WriteString(name, Serialization.IsoDates.Format(date));
-        }
-        else
-        {
-            writer.WriteNull(name);
         }
     }
 

@@ -46,7 +46,10 @@ internal static partial class TaskMessageCodec
         _ => null,
     };
 
-    private static double? HeaderNumber(IDictionary<string, object?> headers, string key) =>
+    /// <summary>Reads a header as a number, from any numeric type or numeric text; null when absent or not a number.</summary>
+    /// <param name="headers">The headers.</param>
+    /// <param name="key">The header name.</param>
+    public static double? HeaderNumber(IDictionary<string, object?> headers, string key) =>
         headers.TryGetValue(key, out object? value) ? AsNumber(value) : null;
 
     private static bool HeaderBoolean(IDictionary<string, object?> headers, string key) =>

@@ -14,7 +14,10 @@ internal enum SendKind
     /// <summary>A new task a worker sent on: a link or the next step of a chain.</summary>
     FollowUp,
 
-    /// <summary>A task message sent again: a retry, a hold handed back, a dead letter.</summary>
+    /// <summary>A task message sent again to run again later: a retry, which Celery sends as a new call of the same task.</summary>
+    Retry,
+
+    /// <summary>A task message sent again that is not a new send: a hold handed back, a dead letter.</summary>
     Copy,
 }
 
@@ -34,7 +37,7 @@ internal interface ISendObserver
 /// <summary>
 /// The one road a task message takes to the broker: addressed (<see cref="DelayedDelivery.Address"/>), encoded,
 /// watched and published. Calls, broadcasts, follow-ups, retries, holds handed back and dead letters all go
-/// through it, so what a send means (its span, its count) is decided once.
+/// through it, so what a send means (its span, its count, its <c>task-sent</c> event) is decided once.
 /// </summary>
 internal sealed class TaskPublisher(ITransport transport, ISendObserver? observer)
 {

@@ -74,7 +74,7 @@ internal sealed partial class TaskRetries(WorkerContext worker, ILogger logger)
         TransportMessage retry = TaskMessageCopy.Create(worker, delivery, request, headers, eta, now);
         try
         {
-            await worker.Publisher.PublishAsync(retry, request.Id, request.Name, delivery.Queue, SendKind.Copy, CancellationToken.None).ConfigureAwait(false);
+            await worker.Publisher.PublishAsync(retry, request.Id, request.Name, delivery.Queue, SendKind.Retry, CancellationToken.None).ConfigureAwait(false);
             LogRetrySent(logger, LogText.Escape(request.Id), LogText.Escape(request.Name), request.Retries + 1, countdown.TotalSeconds, delivery.Queue);
             return true;
         }

@@ -163,6 +163,8 @@ def events(seconds, prefix):
         'types': sorted({e['type'] for e in seen}),
         'heartbeat': {k: heartbeat.get(k) for k in ('freq', 'sw_ident', 'hostname', 'utcoffset', 'pid')},
         'succeeded': [e.get('result') for e in seen if e['type'] == 'task-succeeded'],
+        'sent': [{k: e.get(k) for k in ('uuid', 'name', 'group', 'group_index', 'root_id', 'queue', 'routing_key', 'args', 'retries')}
+                 for e in seen if e['type'] == 'task-sent'],
     }
 
 

@@ -42,6 +42,7 @@ public sealed class TaskAppConfigurationTests
             ["TaskGen:TaskAcksOnFailureOrTimeout"] = "false",
             ["TaskGen:TaskRejectOnWorkerLost"] = "true",
             ["TaskGen:DeadLetterQueue"] = "graveyard",
+            ["TaskGen:TaskSendSentEvent"] = "true",
         });
 
         Assert.Equal("amqp://guest:guest@rabbit:5672/vh", options.BrokerUrl);
@@ -66,6 +67,7 @@ public sealed class TaskAppConfigurationTests
         Assert.False(options.TaskAcksOnFailureOrTimeout);
         Assert.True(options.TaskRejectOnWorkerLost);
         Assert.Equal("graveyard", options.DeadLetterQueue);
+        Assert.True(options.TaskSendSentEvent);
         Assert.Null(Record.Exception(options.Validate));
     }
 
@@ -235,6 +237,7 @@ public sealed class TaskAppConfigurationTests
     [InlineData("WorkerMaxBodySize", "")]
     [InlineData("WorkerConfirmResults", "on")]
     [InlineData("ResultBackendUseTls", "yes")]
+    [InlineData("TaskSendSentEvent", "sometimes")]
     public void BindBadBoolOrNumberThrowsNamingTheKeyAndValue(string key, string value)
     {
         var ex = Assert.Throws<TaskAppConfigurationException>(() => BindFrom(new() { ["TaskGen:" + key] = value }));
