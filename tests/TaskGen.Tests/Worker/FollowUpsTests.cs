@@ -34,6 +34,28 @@ public sealed class FollowUpsTests
     }
 
     [Fact]
+    public async Task AChordPartThatCannotBeSentIsCountedAsAFailedPart()
+    {
+        var groups = new ScriptedGroups { Total = 1 };
+        var store = new RecordingStore();
+        FollowUps followUps = Create(groups, store);
+
+        // A queue nobody declared: the in-memory broker refuses the message, as RabbitMQ returns an unroutable one.
+        string part = $$"""{"task": "b", "args": [], "kwargs": {}, "options": {"task_id": "b-1", "queue": "nowhere", "group_id": "g-1", "group_index": 0, "chord": {{Body}}}, "subtask_type": null, "immutable": false}""";
+        var request = new TaskRequest
+        {
+            Id = "a-1",
+            Name = "a",
+            Embed = Encoding.UTF8.GetBytes($$"""{"callbacks": [{{part}}], "errbacks": null, "chain": [], "chord": null}"""),
+        };
+
+        await followUps.SendAsync(request, "1"u8.ToArray());
+
+        Assert.Equal(["g-1 b-1 0 FAILURE"], groups.Returns);
+        Assert.Contains(store.Stored, s => s.StartsWith("body-1 FAILURE", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task AChordPartTheBackendCannotCountIsTriedAgainAndThenFailsTheBodyWithAJoinError()
     {
         var groups = new ScriptedGroups { Failures = int.MaxValue, Error = "Connection to redis://:secret@cache:6379/0 refused" };
