@@ -16,8 +16,11 @@ namespace TaskGen.Worker;
 /// </summary>
 internal static class CanvasDispatch
 {
-    /// <summary>One thing to do, in order: send <see cref="Send"/>, or set the size of chord <see cref="ChordGroupId"/>.</summary>
-    internal sealed record Step(Workflow.FollowUp? Send, string? ChordGroupId, int ChordSize);
+    /// <summary>
+    /// One thing to do, in order: send <see cref="Send"/>, or set the size of chord <see cref="ChordGroupId"/>, whose
+    /// body <see cref="ChordBody"/> fails when the size cannot be set.
+    /// </summary>
+    internal sealed record Step(Workflow.FollowUp? Send, string? ChordGroupId, int ChordSize, JsonNode? ChordBody = null);
 
     /// <summary>Who starts the signature: the finished task's id and root, and the worker's node name.</summary>
     internal readonly record struct Origin(string ParentId, string RootId, string Node);
@@ -142,6 +145,11 @@ internal static class CanvasDispatch
         string kwargs = sig["kwargs"] is JsonObject k ? k.ToJsonString() : "{}";
         string? queue = Option(options, "queue");
         JsonNode? chord = place.Chord ?? (options?["chord"] is JsonObject c ? c : null);
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+
+        // As Celery's send_task reads them: a countdown wins over an eta, and expires is seconds from now or a moment.
+        DateTimeOffset? eta = Seconds(options, "countdown") is { } countdown ? now + countdown : Moment(options, "eta");
+        DateTimeOffset? expires = Seconds(options, "expires") is { } expiresIn ? now + expiresIn : Moment(options, "expires");
         var envelope = new TaskEnvelope
         {
             Id = Option(options, "task_id") ?? Guid.NewGuid().ToString(),
@@ -151,6 +159,10 @@ internal static class CanvasDispatch
             RoutingKey = Option(options, "routing_key") ?? queue ?? string.Empty,
             ReplyTo = Option(options, "reply_to"),
             Priority = options?["priority"] is JsonValue p && p.TryGetValue(out int priority) && priority is >= 0 and <= 255 ? (byte)priority : (byte)0,
+            Eta = eta,
+            Expires = expires,
+            TimeLimit = (Seconds(options, "time_limit"), Seconds(options, "soft_time_limit")),
+            IgnoreResult = options?["ignore_result"] is JsonValue ir && ir.TryGetValue(out bool ignoreResult) && ignoreResult,
             RootId = origin.RootId,
             ParentId = origin.ParentId,
             Origin = origin.Node,
@@ -166,6 +178,9 @@ internal static class CanvasDispatch
 
     private static void StartChain(JsonObject sig, string? prepend, Place place, Origin origin, List<Step> steps)
     {
+        // A chain that is a nested chord's body was marked with the outer chord's place when the chord started, and is
+        // started later, from the inner chord's last part, with nothing else to say where it counts.
+        place = OwnPlace(sig, place);
         var tasks = Members(sig, "tasks").Select(t => t?.DeepClone()).Where(t => t is not null).Select(t => t!).ToList();
         if (tasks.Count == 0)
         {
@@ -219,11 +234,16 @@ internal static class CanvasDispatch
             return;
         }
 
+        // Only a chord's own header sets the chord's size; a group marked as a part of an outer chord (a nested chord's
+        // body) counts toward that chord, under its group id as Celery freezes it, and leaves its size alone.
+        bool header = place.Chord is not null;
+        place = OwnPlace(sig, place);
+
         // Celery unrolls nested groups into one, each member under the outer group's id.
         var members = new List<JsonNode>();
         Unroll(sig, members);
-        string groupId = Option(sig["options"] as JsonObject, "task_id") ?? Guid.NewGuid().ToString();
-        if (members.Count == 0 && place.Chord is not null)
+        string groupId = Option(sig["options"] as JsonObject, "task_id") ?? place.GroupId ?? Guid.NewGuid().ToString();
+        if (members.Count == 0 && header)
         {
             // A chord over nothing calls its body at once with an empty list.
             Start(place.Chord, "[]", default, origin, steps);
@@ -235,10 +255,10 @@ internal static class CanvasDispatch
         for (int i = 0; i < members.Count; i++)
         {
             size += Descend(members[i]);
-            if (place.Chord is not null && i == members.Count - 1)
+            if (header && i == members.Count - 1)
             {
                 // Set before the last header message, as Celery does, so that the last part to return finds it.
-                steps.Add(new Step(null, groupId, size));
+                steps.Add(new Step(null, groupId, size, place.Chord));
             }
 
             Start(members[i], prepend, new Place(groupId, i, place.Chord, null, chordSize), origin, steps);
@@ -303,6 +323,22 @@ internal static class CanvasDispatch
                 members.Add(first.Value);
             }
         }
+    }
+
+    // A place completed from what the signature's own options say, where the caller's place leaves it open.
+    private static Place OwnPlace(JsonObject sig, Place place)
+    {
+        if (sig["options"] is not JsonObject options)
+        {
+            return place;
+        }
+
+        return place with
+        {
+            GroupId = place.GroupId ?? Option(options, "group_id"),
+            GroupIndex = place.GroupIndex ?? (options["group_index"] is JsonValue gi && gi.TryGetValue(out int index) ? index : null),
+            Chord = place.Chord ?? (options["chord"] is JsonObject chord ? chord : null),
+        };
     }
 
     // Writes a place into a signature's options, where Celery keeps it and where the step's own start reads it back.
@@ -413,6 +449,24 @@ internal static class CanvasDispatch
             JsonObject named when named["name"] is JsonValue n && n.TryGetValue(out string? s) => s,
             _ => null,
         };
+    }
+
+    // An option given in seconds (Celery writes an int or a float), or null when it is absent or not a number.
+    private static TimeSpan? Seconds(JsonObject? options, string name) =>
+        options?[name] is JsonValue value && value.GetValueKind() == JsonValueKind.Number && value.TryGetValue(out double seconds)
+            ? TimeSpan.FromSeconds(seconds)
+            : null;
+
+    private static DateTimeOffset? Moment(JsonObject? options, string name)
+    {
+        if (options?[name] is not JsonValue value || !value.TryGetValue(out string? text))
+        {
+            return null;
+        }
+
+        return IsoDates.TryParse(text, out DateTimeOffset moment)
+            ? moment
+            : throw new FormatException($"The option '{name}' of a signature is '{text}', not an ISO-8601 date and time or a number of seconds.");
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Text.Json.Nodes;
 using System.Threading;
 using System.Threading.Tasks;
@@ -17,8 +18,14 @@ namespace TaskGen.Worker;
 /// and the failure of its chain's remaining steps after a failure, and, for a chord's header part, the chord's count,
 /// whose last part starts the body (or fails it). Signatures of every kind start through <see cref="CanvasDispatch"/>.
 /// </summary>
-internal sealed partial class FollowUps(TaskAnswers answers, TaskRouter router, IGroupStore? groups, string origin, ILogger logger)
+internal sealed partial class FollowUps(TaskAnswers answers, TaskRouter router, IGroupStore? groups, string origin, ILogger logger, TimeSpan? joinPause = null)
 {
+    // A chord's keys are tried this many times more, the pause doubling from the first: a blip of the result backend
+    // passes, while a backend that stays down fails the body soon instead of holding the worker.
+    private const int JoinRetries = 3;
+
+    private static readonly TimeSpan DefaultJoinPause = TimeSpan.FromMilliseconds(200);
+
     /// <summary>Sends the links and the next chain step of a task that succeeded with <paramref name="resultJson"/>, and counts its chord part.</summary>
     public async ValueTask SendAsync(TaskRequest request, ReadOnlyMemory<byte> resultJson)
     {
@@ -96,7 +103,7 @@ internal sealed partial class FollowUps(TaskAnswers answers, TaskRouter router, 
     /// <summary>Marks every remaining step of a chain as failed too, as Celery does, so their waiters do not hang.</summary>
     public async ValueTask FailChainAsync(string taskId, string taskName, ReadOnlyMemory<byte> embed, RemoteException remote, string? traceback)
     {
-        List<(string Id, string? ReplyTo)> steps;
+        List<Workflow.ChainStep> steps;
         try
         {
             steps = Workflow.RemainingChainSteps(embed, out _);
@@ -107,13 +114,38 @@ internal sealed partial class FollowUps(TaskAnswers answers, TaskRouter router, 
             return;
         }
 
-        foreach ((string id, string? replyTo) in steps)
+        foreach (Workflow.ChainStep step in steps)
         {
-            if (answers.ResultAddress(replyTo) is { } address)
+            if (answers.ResultAddress(step.ReplyTo) is { } address)
             {
-                await answers.AnswerAsync(id, address, TaskState.Failure, ResultCodec.EncodeException(remote), traceback).ConfigureAwait(false);
+                await answers.AnswerAsync(step.Id, address, TaskState.Failure, ResultCodec.EncodeException(remote), traceback).ConfigureAwait(false);
+            }
+
+            if (step.ChordJson is { } chord)
+            {
+                // The step that would have returned for a chord never runs: it counts as a failed part, as Celery's
+                // mark_as_failure counts it, or the chord would wait for it for ever.
+                await FailedPartAsync(step.Id, taskName, step.GroupId, step.GroupIndex, chord, taskId, remote).ConfigureAwait(false);
             }
         }
+    }
+
+    // Counts a chord part that never ran (a chain step after a failure, a step that could not be sent) as failed.
+    private async ValueTask FailedPartAsync(string id, string name, string? groupId, int? groupIndex, string chordJson, string parentId, RemoteException remote)
+    {
+        JsonObject embed;
+        try
+        {
+            embed = new JsonObject { ["chord"] = JsonNode.Parse(chordJson) };
+        }
+        catch (JsonException ex)
+        {
+            LogWorkflowUnreadable(logger, LogText.Escape(id), LogText.Escape(name), LogText.Escape(ex.Message));
+            return;
+        }
+
+        var part = new TaskRequest { Id = id, Name = name, Group = groupId, GroupIndex = groupIndex, RootId = parentId };
+        await ChordPartAsync(part, embed, TaskState.Failure, ResultCodec.EncodeException(remote)).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -153,11 +185,12 @@ internal sealed partial class FollowUps(TaskAnswers answers, TaskRouter router, 
         ChordPartReturn returned;
         try
         {
-            returned = await groups.OnChordPartReturnAsync(groupId, request.Id, request.GroupIndex, request.CarriedChordSize, state, resultJson, CancellationToken.None).ConfigureAwait(false);
+            returned = await JoinRetriedAsync(() => groups.OnChordPartReturnAsync(groupId, request.Id, request.GroupIndex, request.CarriedChordSize, state, resultJson, CancellationToken.None)).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogChordPartNotCounted(logger, ex, LogText.Escape(request.Id), LogText.Escape(groupId), bodyId);
+            await FailBodyAsync(request, groupId, body, JoinError(ex)).ConfigureAwait(false);
             return;
         }
 
@@ -288,8 +321,15 @@ internal sealed partial class FollowUps(TaskAnswers answers, TaskRouter router, 
     /// <summary>Carries out started signatures in order: chord sizes set, messages sent; a message that cannot go out fails its waiters.</summary>
     private async ValueTask RunAsync(List<CanvasDispatch.Step> steps, string parentId)
     {
+        HashSet<string>? unsized = null;
         foreach (CanvasDispatch.Step step in steps)
         {
+            if (step.Send?.Envelope.Group is { } partOf && unsized?.Contains(partOf) == true)
+            {
+                // The chord's body has failed already; a header part sent now would only be counted against no size.
+                continue;
+            }
+
             if (step.ChordGroupId is { } chordGroup)
             {
                 if (groups is null)
@@ -300,11 +340,20 @@ internal sealed partial class FollowUps(TaskAnswers answers, TaskRouter router, 
 
                 try
                 {
-                    await groups.SetChordSizeAsync(chordGroup, step.ChordSize, CancellationToken.None).ConfigureAwait(false);
+                    await JoinRetriedAsync(async () =>
+                    {
+                        await groups.SetChordSizeAsync(chordGroup, step.ChordSize, CancellationToken.None).ConfigureAwait(false);
+                        return true;
+                    }).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     LogChordSizeNotSet(logger, ex, LogText.Escape(chordGroup), LogText.Escape(parentId));
+                    (unsized ??= new HashSet<string>(StringComparer.Ordinal)).Add(chordGroup);
+                    if (step.ChordBody is { } body)
+                    {
+                        await FailBodyAsync(new TaskRequest { Id = parentId }, chordGroup, body, JoinError(ex)).ConfigureAwait(false);
+                    }
                 }
 
                 continue;
@@ -327,9 +376,46 @@ internal sealed partial class FollowUps(TaskAnswers answers, TaskRouter router, 
                 }
 
                 await FailChainAsync(next.Id, next.Name, next.Embed, remote, null).ConfigureAwait(false);
+                if (ChordOf(next.Embed) is { } chord)
+                {
+                    await FailedPartAsync(next.Id, next.Name, next.Group, next.GroupIndex, chord, parentId, remote).ConfigureAwait(false);
+                }
             }
         }
     }
+
+    // Tries an operation on a chord's keys again after a short, doubling pause; the last failure is the caller's.
+    private async ValueTask<T> JoinRetriedAsync<T>(Func<ValueTask<T>> operation)
+    {
+        TimeSpan pause = joinPause ?? DefaultJoinPause;
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await operation().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && attempt < JoinRetries)
+            {
+                LogJoinRetry(logger, ex, attempt + 1, pause.TotalMilliseconds);
+            }
+
+            await Task.Delay(pause).ConfigureAwait(false);
+            pause *= 2;
+        }
+    }
+
+    // Celery's wording for a chord whose keys failed ("Join error: ..."); addresses and passwords a client puts in its
+    // messages stay out of a result every caller can read.
+    private static RemoteException JoinError(Exception ex)
+    {
+        string message = Regex.Replace(ex.Message, @"[A-Za-z][A-Za-z0-9+.\-]*://\S+", "<url>");
+        message = Regex.Replace(message, @"(password|pwd)\s*=\s*[^,;\s]*", "$1=***", RegexOptions.IgnoreCase);
+        return new RemoteException("ChordError", "Join error: " + message, "celery.exceptions");
+    }
+
+    // The chord body an unsent step's embed carries, as JSON text, or null; the embed is this worker's own writing.
+    private static string? ChordOf(ReadOnlyMemory<byte> embed) =>
+        !embed.IsEmpty && JsonNode.Parse(embed.Span) is JsonObject parsed && parsed["chord"] is JsonObject chord ? chord.ToJsonString() : null;
 
     private JsonObject? ReadEmbed(TaskRequest request)
     {
@@ -371,7 +457,7 @@ internal sealed partial class FollowUps(TaskAnswers answers, TaskRouter router, 
     [LoggerMessage(Level = LogLevel.Error, Message = "Chord {GroupId}: the body carried by part {TaskId} cannot be started: {Reason}")]
     private static partial void LogChordBodyUnreadable(ILogger logger, string groupId, string taskId, string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Chord {GroupId}: part {TaskId} could not be counted in the result backend, so the body {BodyId} may never run.")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Chord {GroupId}: part {TaskId} could not be counted in the result backend, so the body {BodyId} fails with a join error.")]
     private static partial void LogChordPartNotCounted(ILogger logger, Exception exception, string taskId, string groupId, string bodyId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Chord {GroupId}: part {TaskId} ended the chord, so the body {BodyId} fails and no later part starts it: {Reason}")]
@@ -398,8 +484,11 @@ internal sealed partial class FollowUps(TaskAnswers answers, TaskRouter router, 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Chord {GroupId}: all {Count} parts are in; starting the body {BodyId}.")]
     private static partial void LogChordJoined(ILogger logger, string groupId, int count, string bodyId);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Chord {GroupId}: its size could not be set in the result backend, so its body may never run (the header started by task {ParentId} is sent all the same).")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Chord {GroupId}: its size could not be set in the result backend, so its body fails and the rest of the header started by task {ParentId} is not sent.")]
     private static partial void LogChordSizeNotSet(ILogger logger, Exception exception, string groupId, string parentId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A chord's keys could not be read or written in the result backend (attempt {Attempt}); trying again in {PauseMs} ms.")]
+    private static partial void LogJoinRetry(ILogger logger, Exception exception, int attempt, double pauseMs);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "An errback of failed task {TaskId} cannot be started: {Reason}")]
     private static partial void LogErrbackUnreadable(ILogger logger, string taskId, string reason);

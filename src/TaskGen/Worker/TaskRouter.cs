@@ -76,9 +76,21 @@ internal sealed class TaskRouter(TaskAppOptions options, TaskRegistry tasks, Tas
         }
 
         bool broadcast = declared?.Broadcast == true;
-        TaskEnvelope routed = envelope.Exchange.Length > 0 || envelope.RoutingKey.Length > 0
-            ? envelope
-            : envelope with { Exchange = broadcast ? target : string.Empty, RoutingKey = broadcast ? string.Empty : target };
+
+        // A step due later waits in the broker's delay levels, as a call does, unless it names its own exchange or a
+        // routing key other than its queue's; only a queue declared here has its delay bindings in place.
+        bool delays = declared is not null && TaskQueueTopology.DelaysInBroker(publisher.Transport, declared, options.TaskDefaultQueueType);
+        TaskEnvelope routed;
+        if (envelope.Exchange.Length == 0 && (envelope.RoutingKey.Length == 0 || (envelope.RoutingKey == target && envelope.Eta is not null && delays)))
+        {
+            (string exchange, string routingKey) = DelayedDelivery.Address(target, broadcast, delays, envelope.Eta, DateTimeOffset.UtcNow);
+            routed = envelope with { Exchange = exchange, RoutingKey = routingKey };
+        }
+        else
+        {
+            routed = envelope;
+        }
+
         await publisher.PublishAsync(routed, target, SendKind.FollowUp, CancellationToken.None).ConfigureAwait(false);
     }
 

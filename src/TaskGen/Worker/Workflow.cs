@@ -15,12 +15,18 @@ internal static class Workflow
     internal sealed record FollowUp(TaskEnvelope Envelope, string? Queue);
 
     /// <summary>
-    /// The ids and reply queues of the chain steps after a failed task, which Celery marks as failed too so
-    /// that whoever waits for the chain's end hears of the failure; also says whether errbacks were given.
+    /// One chain step after a failed task: its id and reply queue, and, when it is the step that counts for a chord,
+    /// its group, its place in the group and the chord body (as JSON text).
     /// </summary>
-    public static List<(string Id, string? ReplyTo)> RemainingChainSteps(ReadOnlyMemory<byte> embedJson, out bool hasErrbacks)
+    internal sealed record ChainStep(string Id, string? ReplyTo, string? GroupId, int? GroupIndex, string? ChordJson);
+
+    /// <summary>
+    /// The chain steps after a failed task, which Celery marks as failed too so that whoever waits for the chain's end
+    /// hears of the failure, and counts as failed parts of their chord; also says whether errbacks were given.
+    /// </summary>
+    public static List<ChainStep> RemainingChainSteps(ReadOnlyMemory<byte> embedJson, out bool hasErrbacks)
     {
-        var steps = new List<(string, string?)>();
+        var steps = new List<ChainStep>();
         hasErrbacks = false;
         if (embedJson.IsEmpty)
         {
@@ -37,7 +43,9 @@ internal static class Workflow
                 JsonElement options = step.ValueKind == JsonValueKind.Object && step.TryGetProperty("options", out JsonElement o) && o.ValueKind == JsonValueKind.Object ? o : default;
                 if (Option(options, "task_id") is { } id)
                 {
-                    steps.Add((id, Option(options, "reply_to")));
+                    int? groupIndex = options.TryGetProperty("group_index", out JsonElement gi) && gi.ValueKind == JsonValueKind.Number && gi.TryGetInt32(out int index) ? index : null;
+                    string? chord = options.TryGetProperty("chord", out JsonElement c) && c.ValueKind == JsonValueKind.Object ? c.GetRawText() : null;
+                    steps.Add(new ChainStep(id, Option(options, "reply_to"), Option(options, "group_id"), groupIndex, chord));
                 }
             }
         }

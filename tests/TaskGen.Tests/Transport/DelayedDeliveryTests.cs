@@ -113,6 +113,35 @@ public sealed class DelayedDeliveryTests
         Assert.Equal("celery_delayed_27", tasks[2].Exchange);
     }
 
+    [Fact]
+    public async Task AFollowUpDueLaterForAQuorumQueueGoesThroughTheTopLevelAndOneDueNowDoesNot()
+    {
+        var transport = new DelayCapableTransport();
+        var options = new TaskAppOptions { TaskDefaultQueueType = QueueType.Quorum };
+        var router = new TaskGen.Worker.TaskRouter(options, new TaskGen.Worker.TaskRegistry(), new TaskPublisher(transport, null));
+        DateTimeOffset later = DateTimeOffset.UtcNow.AddHours(1);
+
+        // A step started from a signature names its queue as its routing key; one without a queue names none.
+        await router.SendFollowUpAsync(Step("later-1", string.Empty, later), null);
+        await router.SendFollowUpAsync(Step("later-2", "celery", later), "celery");
+        await router.SendFollowUpAsync(Step("now-1", string.Empty, null), null);
+
+        TransportMessage[] tasks = transport.Published.Where(m => m.Headers.ContainsKey("task")).ToArray();
+        Assert.Equal("celery_delayed_27", tasks[0].Exchange);
+        Assert.EndsWith(".celery", tasks[0].RoutingKey, StringComparison.Ordinal);
+        Assert.Equal("celery_delayed_27", tasks[1].Exchange);
+        Assert.Equal((string.Empty, "celery"), (tasks[2].Exchange, tasks[2].RoutingKey));
+    }
+
+    private static TaskEnvelope Step(string id, string routingKey, DateTimeOffset? eta) => new()
+    {
+        Id = id,
+        Name = "proj.tasks.add",
+        Arguments = TaskGen.Serialization.RawJsonArguments.FromWorker("[1, 1]", "{}"),
+        RoutingKey = routingKey,
+        Eta = eta,
+    };
+
     /// <summary>Records what is declared, bound and published, as a RabbitMQ transport would take it.</summary>
     private sealed class DelayCapableTransport() : ForwardingTransport(new InMemoryTransport(InMemoryBroker.Named(Guid.NewGuid().ToString("N")))), ITransport
     {

@@ -205,6 +205,64 @@ public sealed class CanvasDispatchTests
     }
 
     [Fact]
+    public void ANestedChordWhoseBodyIsAChainCountsTowardTheOuterChordThroughTheChainsLastStep()
+    {
+        string inner = Chord(Group(Sig("c"), Sig("d")), Chain(Sig("x"), Sig("y")));
+        List<CanvasDispatch.Step> steps = CanvasDispatch.Start(Chord(GroupWithId("outer", Sig("a"), inner), Sig("outer-body")), null, From);
+        JsonNode innerBody = EmbedOf(Sent(steps).Single(e => e.Name == "c"))["chord"]!;
+
+        TaskEnvelope x = Assert.Single(Sent(CanvasDispatch.Start(innerBody, "[1, 2]", From)));
+        Assert.Equal("x", x.Name);
+        JsonNode y = EmbedOf(x)["chain"]![0]!;
+        Assert.Equal("outer", y["options"]!["group_id"]!.GetValue<string>());
+        Assert.Equal(1, y["options"]!["group_index"]!.GetValue<int>());
+        Assert.Equal("outer-body", y["options"]!["chord"]!["task"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void ANestedChordWhoseBodyIsAGroupSendsItsMembersAsPartsOfTheOuterChordWithoutSettingItsSize()
+    {
+        string inner = Chord(Group(Sig("c")), Group(Sig("x"), Sig("y")));
+        List<CanvasDispatch.Step> steps = CanvasDispatch.Start(Chord(GroupWithId("outer", Sig("a"), inner), Sig("outer-body")), null, From);
+        Assert.Equal(3, steps.Single(s => s.ChordGroupId == "outer").ChordSize);
+        JsonNode innerBody = EmbedOf(Sent(steps).Single(e => e.Name == "c"))["chord"]!;
+
+        List<CanvasDispatch.Step> bodySteps = CanvasDispatch.Start(innerBody, "[1]", From);
+
+        Assert.DoesNotContain(bodySteps, s => s.ChordGroupId is not null);
+        Assert.All(Sent(bodySteps), e =>
+        {
+            Assert.Equal("outer", e.Group);
+            Assert.Equal("outer-body", EmbedOf(e)["chord"]!["task"]!.GetValue<string>());
+        });
+    }
+
+    [Fact]
+    public void AStepsCountdownExpiryTimeLimitsAndIgnoreResultOptionsReachItsMessage()
+    {
+        DateTimeOffset before = DateTimeOffset.UtcNow;
+        TaskEnvelope sent = Assert.Single(Sent(CanvasDispatch.Start(
+            Sig("a", options: """{"countdown": 30, "expires": 60.5, "time_limit": 10, "soft_time_limit": 5.5, "ignore_result": true}"""), null, From)));
+        DateTimeOffset after = DateTimeOffset.UtcNow;
+
+        Assert.InRange(sent.Eta!.Value, before.AddSeconds(30), after.AddSeconds(30));
+        Assert.InRange(sent.Expires!.Value, before.AddSeconds(60.5), after.AddSeconds(60.5));
+        Assert.Equal((TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5.5)), sent.TimeLimit);
+        Assert.True(sent.IgnoreResult);
+    }
+
+    [Fact]
+    public void AStepsEtaAndExpiresGivenAsIsoMomentsReachItsMessage()
+    {
+        TaskEnvelope sent = Assert.Single(Sent(CanvasDispatch.Start(
+            Sig("a", options: """{"eta": "2030-01-02T03:04:05+00:00", "expires": "2030-01-03T00:00:00Z"}"""), null, From)));
+
+        Assert.Equal(new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero), sent.Eta);
+        Assert.Equal(new DateTimeOffset(2030, 1, 3, 0, 0, 0, TimeSpan.Zero), sent.Expires);
+        Assert.False(sent.IgnoreResult);
+    }
+
+    [Fact]
     public void AChainInAChordHeaderCarriesTheGroupOnItsLastStep()
     {
         List<CanvasDispatch.Step> steps = CanvasDispatch.Start(Chord(GroupWithId("g3", Chain(Sig("a"), Sig("b")), Sig("c")), Sig("body")), null, From);
