@@ -8,7 +8,6 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using TaskGen.Protocol;
-using TaskGen.Results;
 using TaskGen.Serialization;
 using TaskGen.Transport;
 

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using TaskGen.Protocol;
 using TaskGen.Serialization;
 
 namespace TaskGen.Worker;
