@@ -99,7 +99,7 @@ internal sealed partial class FollowUps(TaskAnswers answers, TaskRouter router, 
         List<Workflow.ChainStep> steps;
         try
         {
-            steps = Workflow.RemainingChainSteps(embed, out _);
+            steps = Workflow.RemainingChainSteps(embed);
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {

@@ -22,12 +22,11 @@ internal static class Workflow
 
     /// <summary>
     /// The chain steps after a failed task, which Celery marks as failed too so that whoever waits for the chain's end
-    /// hears of the failure, and counts as failed parts of their chord; also says whether errbacks were given.
+    /// hears of the failure, and counts as failed parts of their chord.
     /// </summary>
-    public static List<ChainStep> RemainingChainSteps(ReadOnlyMemory<byte> embedJson, out bool hasErrbacks)
+    public static List<ChainStep> RemainingChainSteps(ReadOnlyMemory<byte> embedJson)
     {
         var steps = new List<ChainStep>();
-        hasErrbacks = false;
         if (embedJson.IsEmpty)
         {
             return steps;
@@ -35,7 +34,6 @@ internal static class Workflow
 
         using JsonDocument embed = JsonDocument.Parse(embedJson);
         JsonElement root = embed.RootElement;
-        hasErrbacks = root.TryGetProperty("errbacks", out JsonElement errbacks) && errbacks.ValueKind == JsonValueKind.Array && errbacks.GetArrayLength() > 0;
         if (root.TryGetProperty("chain", out JsonElement chain) && chain.ValueKind == JsonValueKind.Array)
         {
             foreach (JsonElement step in chain.EnumerateArray())
