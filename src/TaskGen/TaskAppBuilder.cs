@@ -4,6 +4,7 @@ using System.ComponentModel;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TaskGen.Results;
+using TaskGen.Scheduling;
 using TaskGen.Transport;
 using TaskGen.Worker;
 
@@ -75,6 +76,27 @@ public sealed class TaskAppBuilder
         return this;
     }
 
+    /// <summary>The app's schedule entries; <see cref="AddSchedule"/> adds to it.</summary>
+    internal ScheduleBuilder Schedule { get; } = new();
+
+    /// <summary>
+    /// Elections a package can hold for schedulers, by <see cref="SchedulerOptions.Election"/> name; the broker's and
+    /// memory's are built in, <c>TaskGen.Redis</c> adds <c>redis</c>.
+    /// </summary>
+    internal Dictionary<string, Func<TaskApp, SchedulerOptions, IBeatElection>> BeatElections { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Adds periodic task entries, sent by a scheduler (<c>beat</c>, or <c>AddScheduler()</c> in a host); each entry's call is
+    /// made with the task's generated <c>Signature(...)</c>, so its arguments are checked like any call.
+    /// </summary>
+    /// <param name="configure">Adds the entries.</param>
+    public TaskAppBuilder AddSchedule(Action<ScheduleBuilder> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        configure(Schedule);
+        return this;
+    }
+
     /// <summary>Changes the options.</summary>
     /// <param name="configure">Changes the options in place.</param>
     public TaskAppBuilder Configure(Action<TaskAppOptions> configure)
@@ -89,6 +111,6 @@ public sealed class TaskAppBuilder
     {
         Options.ValidateWithBackends(_resultBackends);
         ITransport transport = Transport ?? TransportFactory.Create(Options.BrokerUrl, LoggerFactory, Options.BrokerTlsCaCertificate);
-        return new TaskApp(Options, transport, Tasks, LoggerFactory, _resultBackends) { Services = Services, Filters = [.. _filters] };
+        return new TaskApp(Options, transport, Tasks, LoggerFactory, _resultBackends) { Services = Services, Filters = [.. _filters], ScheduleEntries = [.. Schedule.Entries], BeatElections = new Dictionary<string, Func<TaskApp, SchedulerOptions, IBeatElection>>(BeatElections, StringComparer.OrdinalIgnoreCase) };
     }
 }

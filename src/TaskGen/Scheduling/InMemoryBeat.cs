@@ -1,0 +1,71 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace TaskGen.Scheduling;
+
+/// <summary>
+/// The election of a <c>memory://</c> app: the broker lives in this process, so its one scheduler leads at once and
+/// for good; a second scheduler on the same app waits until the first stops.
+/// </summary>
+internal sealed class InMemoryBeatElection : IBeatElection
+{
+    private readonly SemaphoreSlim _lead = new(1, 1);
+    private long _epoch;
+    private BeatLeaderInfo? _leader;
+
+    public string Description => "memory://";
+
+    public async ValueTask<BeatTerm> AcquireAsync(string node, CancellationToken cancellationToken)
+    {
+        await _lead.WaitAsync(cancellationToken).ConfigureAwait(false);
+        long epoch = Interlocked.Increment(ref _epoch);
+        _leader = new BeatLeaderInfo(node, DateTimeOffset.UtcNow, epoch);
+
+        // The term lasts until the scheduler stops; then the role is free for another scheduler on the same app.
+        cancellationToken.Register(() =>
+        {
+            _leader = null;
+            _lead.Release();
+        });
+        return new BeatTerm(epoch, cancellationToken, () => !cancellationToken.IsCancellationRequested);
+    }
+
+    public ValueTask<BeatLeaderInfo?> ReadLeaderAsync(CancellationToken cancellationToken) => ValueTask.FromResult(_leader);
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
+
+/// <summary>The state of a <c>memory://</c> app: nothing outlives the process, so a dictionary is as durable as its broker.</summary>
+internal sealed class InMemoryBeatState : IBeatState
+{
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _last = new(StringComparer.Ordinal);
+
+    public ValueTask<IReadOnlyDictionary<string, DateTimeOffset>> ReadLastTicksAsync(IReadOnlyList<ScheduleEntry> entries, CancellationToken cancellationToken)
+    {
+        var last = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        foreach (ScheduleEntry entry in entries)
+        {
+            if (_last.TryGetValue(entry.Name, out DateTimeOffset tick))
+            {
+                last[entry.Name] = tick;
+            }
+        }
+
+        return ValueTask.FromResult<IReadOnlyDictionary<string, DateTimeOffset>>(last);
+    }
+
+    public void PrepareTick(ScheduleEntry entry, DateTimeOffset tick, IDictionary<string, object?> headers)
+    {
+    }
+
+    public ValueTask TickSentAsync(ScheduleEntry entry, DateTimeOffset tick, CancellationToken cancellationToken)
+    {
+        _last.AddOrUpdate(entry.Name, tick, (_, previous) => previous > tick ? previous : tick);
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
