@@ -172,6 +172,22 @@ public sealed class BeatTests
     }
 
     [Fact]
+    public async Task A_worker_runs_a_tick_that_names_no_reply_queue()
+    {
+        string note = Guid.NewGuid().ToString("N");
+        await using var harness = Harness.Create(Noon, s => s.Add("note", Calc.Record.Signature(note), Schedule.Every(TimeSpan.FromMinutes(1))));
+        await using TaskGen.Worker.TaskWorker worker = harness.App.CreateWorker(new TaskGen.Worker.WorkerOptions { Queues = ["celery"], Concurrency = 1, NodeName = "beat-test@unit" });
+        await worker.StartAsync();
+        Runner beat = harness.Start();
+        SteppedClock clock = await harness.IdleLeaderAsync(beat);
+
+        harness.Fake.Advance(clock.WaitingUntil!.Value - harness.Fake.GetUtcNow());
+
+        await TestTasks.Recorded.GetOrAdd(note, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task.WaitAsync(MemoryEnvironment.Guard);
+        await beat.StopAsync();
+    }
+
+    [Fact]
     public async Task A_broadcast_task_is_refused_as_an_entry_naming_it()
     {
         await using var harness = Harness.Create(Noon, s => s.Add("everyone", Calc.Hello.Signature("hi"), Schedule.Every(TimeSpan.FromMinutes(1))));
