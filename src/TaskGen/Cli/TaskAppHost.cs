@@ -395,8 +395,7 @@ internal static class TaskAppHost
 
         try
         {
-            var descriptor = new TaskDescriptor<JsonElement>(task, queue, null, static (ref Utf8JsonReader reader) => JsonElement.ParseValue(ref reader));
-            AsyncResult<JsonElement> result = await app.SendAsync(new Signature<JsonElement>(descriptor, arguments, new TaskOptions { Queue = queue }), stop).ConfigureAwait(false);
+            AsyncResult<JsonElement> result = await app.SendAsync(CallByName.Create(task, queue, arguments, new TaskOptions { Queue = queue }), stop).ConfigureAwait(false);
             JsonElement value = await result.GetAsync(timeout, stop).ConfigureAwait(false);
             await output.WriteLineAsync(value.GetRawText()).ConfigureAwait(false);
             return 0;

@@ -1,10 +1,25 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
+using TaskGen.Transport;
 
 namespace TaskGen.Scheduling;
+
+/// <summary>
+/// The election and state of each schedule on each <c>memory://</c> broker, shared by every scheduler and reader of
+/// that broker in the process, as a real broker's are shared by every process that connects to it.
+/// </summary>
+internal static class InMemoryBeatStores
+{
+    private static readonly ConditionalWeakTable<InMemoryBroker, ConcurrentDictionary<string, (InMemoryBeatElection, InMemoryBeatState)>> s_stores = [];
+
+    /// <summary>The election and state of schedule <paramref name="name"/> on <paramref name="broker"/>.</summary>
+    public static (IBeatElection Election, IBeatState State) For(InMemoryBroker broker, string name) =>
+        s_stores.GetOrCreateValue(broker).GetOrAdd(name, static _ => (new InMemoryBeatElection(), new InMemoryBeatState()));
+}
 
 /// <summary>
 /// The election of a <c>memory://</c> app: the broker lives in this process, so its one scheduler leads at once and
