@@ -71,6 +71,16 @@ internal static class ScheduleConfiguration
             }
         }
 
+        // What the scheduler refuses of any entry, from code too (a broadcast queue, an undeclared one), fails the start
+        // with the rest rather than the first run.
+        foreach (ScheduleEntry entry in entries)
+        {
+            if (app.ScheduleEntryProblem(entry) is { } problem)
+            {
+                errors.Add(problem);
+            }
+        }
+
         if (errors.Count > 0)
         {
             throw new TaskAppConfigurationException(string.Join(Environment.NewLine, errors));
@@ -235,7 +245,7 @@ internal static class ScheduleConfiguration
 
                     break;
                 default:
-                    Fail(key, $"is not a schedule entry setting: use {EntryFields}.");
+                    Fail(LogText.Escape(key), $"is not a schedule entry setting: use {EntryFields}.");
                     break;
             }
         }
@@ -279,10 +289,6 @@ internal static class ScheduleConfiguration
         {
             CheckQueue(app, queue, Fail);
             options.Queue = queue;
-        }
-        else if (definition is not null && app.Tasks.TryGetQueue(app.Router.Route(definition.Name) ?? definition.Queue, out QueueDeclaration own) && own.Broadcast)
-        {
-            Fail("Task", $"'{LogText.Escape(task)}' goes to the broadcast queue '{own.Name}', and a schedule entry cannot send to one: give a Queue that is not a broadcast queue.");
         }
 
         if (errors.Count > before || definition is null || schedule is null || arguments is null)

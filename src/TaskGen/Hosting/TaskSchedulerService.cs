@@ -37,6 +37,9 @@ internal sealed partial class TaskSchedulerService : BackgroundService, IAsyncDi
     /// <summary>The running scheduler; null until the host has started it.</summary>
     public Beat? Beat { get; private set; }
 
+    /// <summary>Why the scheduler stopped before the host did; null while it runs or once it stopped with the host.</summary>
+    public Exception? Fault { get; private set; }
+
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         IReadOnlyList<ScheduleEntry> entries = ScheduleConfiguration.ReadEntries(_configuration, _app);
@@ -67,6 +70,8 @@ internal sealed partial class TaskSchedulerService : BackgroundService, IAsyncDi
         }
         catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
         {
+            Fault = ex;
+
             // A supervisor restarts a process that exits non-zero; a scheduler that stopped in silence would never be.
             LogStoppingHost(_logger, beat.Node, ex.Message, TaskWorkerService.FaultedExitCode);
             Environment.ExitCode = TaskWorkerService.FaultedExitCode;
