@@ -337,7 +337,12 @@ internal static class ScheduleConfiguration
         }
         catch (Exception ex) when (ex is FormatException or ArgumentException or TimeZoneNotFoundException)
         {
-            fail(ex is TimeZoneNotFoundException ? "TimeZone" : "Schedule", $"'{LogText.Escape(ex is TimeZoneNotFoundException ? zone : text)}' does not parse: {ex.Message}");
+            string written = ex is TimeZoneNotFoundException ? zone! : text;
+            string echo = $"'{written}' does not parse: ";
+
+            // The parser's message may name the text already; it is named once, at the front.
+            string why = ex.Message.IndexOf(echo, StringComparison.Ordinal) is var at and >= 0 ? ex.Message[(at + echo.Length)..] : ex.Message;
+            fail(ex is TimeZoneNotFoundException ? "TimeZone" : "Schedule", $"'{LogText.Escape(written)}' does not parse: {why}");
             return null;
         }
     }
