@@ -42,6 +42,9 @@ internal static class ScheduleCommands
         builder.Configuration.AddConfiguration(TaskAppConfiguration.Load(args));
         builder.Logging.ClearProviders().SetMinimumLevel(level).AddProvider(new CeleryConsoleLoggerProvider(level));
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+
+        // A refused entry or setting is printed once, as the configuration error below, not again as the host's start failure.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.Services.Configure<ConsoleLifetimeOptions>(static o => o.SuppressStatusMessages = true);
         builder.Services.AddSystemd();
         builder.Services.AddTaskGen(
