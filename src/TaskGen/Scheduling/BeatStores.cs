@@ -13,7 +13,7 @@ internal static class BeatStores
     {
         if (app.Transport is InMemoryTransport memory)
         {
-            return InMemoryBeatStores.For(memory.Broker, options.Name);
+            return InMemoryBeat.For(memory.Broker, options.Name);
         }
 
         throw new NotImplementedException("BeatStores: RabbitMQ election and state, and Redis election.");

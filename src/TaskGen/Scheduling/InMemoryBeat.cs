@@ -1,24 +1,24 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.Runtime.CompilerServices;
 using System.Threading;
+using System.Runtime.CompilerServices;
 using System.Threading.Tasks;
 using TaskGen.Transport;
 
 namespace TaskGen.Scheduling;
 
 /// <summary>
-/// The election and state of each schedule on each <c>memory://</c> broker, shared by every scheduler and reader of
-/// that broker in the process, as a real broker's are shared by every process that connects to it.
+/// The election and state of each schedule of a <c>memory://</c> broker, shared by every scheduler on that broker, so
+/// that two schedulers of one schedule elect one sender between them as they would on a real broker.
 /// </summary>
-internal static class InMemoryBeatStores
+internal static class InMemoryBeat
 {
-    private static readonly ConditionalWeakTable<InMemoryBroker, ConcurrentDictionary<string, (InMemoryBeatElection, InMemoryBeatState)>> s_stores = [];
+    private static readonly ConditionalWeakTable<InMemoryBroker, ConcurrentDictionary<string, (IBeatElection, IBeatState)>> s_schedules = new();
 
     /// <summary>The election and state of schedule <paramref name="name"/> on <paramref name="broker"/>.</summary>
     public static (IBeatElection Election, IBeatState State) For(InMemoryBroker broker, string name) =>
-        s_stores.GetOrCreateValue(broker).GetOrAdd(name, static _ => (new InMemoryBeatElection(), new InMemoryBeatState()));
+        s_schedules.GetOrCreateValue(broker).GetOrAdd(name, static _ => (new InMemoryBeatElection(), new InMemoryBeatState()));
 }
 
 /// <summary>
