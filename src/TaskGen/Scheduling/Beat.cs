@@ -111,8 +111,10 @@ public sealed partial class Beat : IAsyncDisposable
                 }
                 catch (Exception ex)
                 {
-                    ended = "the state could not be read: " + ex.Message;
+                    // The state store unreachable at the start of the term, most likely; the next term reads it again.
+                    ended = "the term failed: " + ex.Message;
                     failed = true;
+                    LogTermFailed(_logger, ex, Options.Name, term.Epoch);
                 }
                 finally
                 {
@@ -314,6 +316,9 @@ public sealed partial class Beat : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "beat: this node no longer leads schedule {Schedule} (epoch {Epoch}): {Reason}.")]
     private static partial void LogTermEnded(ILogger logger, string schedule, long epoch, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "beat: the term of schedule {Schedule} (epoch {Epoch}) failed; it ends and the scheduler stands for election again.")]
+    private static partial void LogTermFailed(ILogger logger, Exception exception, string schedule, long epoch);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "beat: the election of schedule {Schedule} through {Election} failed; trying again in {Seconds} s: {Reason}")]
     private static partial void LogElectionFailed(ILogger logger, string schedule, string election, double seconds, string reason);
