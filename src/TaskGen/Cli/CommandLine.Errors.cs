@@ -142,7 +142,7 @@ internal sealed partial class CommandLine
     private static string CommandList(Command parent)
     {
         string[] names = parent.Subcommands.Select(c => c.Name).ToArray();
-        return string.Join(", ", names[..^1]) + " or " + names[^1];
+        return names.Length == 1 ? names[0] : string.Join(", ", names[..^1]) + " or " + names[^1];
     }
 
     private static string OptionMessage(OptionResult option, string parserMessage)

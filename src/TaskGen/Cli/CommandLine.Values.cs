@@ -142,6 +142,40 @@ internal sealed partial class CommandLine
         return argument;
     }
 
+    private static string? ParseElection(ArgumentResult result)
+    {
+        if (result.Tokens.Count == 0)
+        {
+            return null;
+        }
+
+        // The names a scheduler can be elected through; whether this app can hold the one named is checked with the app.
+        string text = result.Tokens[0].Value;
+        if (text is "broker" or "redis")
+        {
+            return text;
+        }
+
+        result.AddError(Expects(result, text));
+        return null;
+    }
+
+    private static Option<string?> SchedulerNameOption() =>
+        new("--scheduler-name")
+        {
+            Description = "The schedule's name: processes with the same name elect one sender; TaskGen:Scheduler:Name (celery) when omitted.",
+            HelpName = "name",
+            CustomParser = ParseName,
+        };
+
+    private static Option<string?> ElectionOption() =>
+        new("--election")
+        {
+            Description = "Where the sender is elected: broker, or redis when that is the result backend; TaskGen:Scheduler:Election (broker) when omitted.",
+            HelpName = "broker|redis",
+            CustomParser = ParseElection,
+        };
+
     private static Option<string[]?> QueueListOption(string description) =>
         new("--queues", "-Q") { Description = description, HelpName = "queue1,queue2", CustomParser = ParseList };
 

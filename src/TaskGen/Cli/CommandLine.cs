@@ -11,8 +11,8 @@ using TaskGen.Hosting;
 namespace TaskGen.Cli;
 
 /// <summary>
-/// The command tree of a TaskGen program (<c>worker</c>, <c>call</c>, <c>status</c>, <c>inspect</c>, <c>revoke</c>,
-/// <c>purge</c>, <c>deadletters</c>, <c>help</c>) with Celery's option spellings, and the usage errors it reports.
+/// The command tree of a TaskGen program (<c>worker</c>, <c>beat</c>, <c>call</c>, <c>status</c>, <c>inspect</c>, <c>revoke</c>,
+/// <c>purge</c>, <c>deadletters</c>, <c>schedule</c>, <c>help</c>) with Celery's option spellings, and the usage errors it reports.
 /// </summary>
 /// <remarks>
 /// Every value is checked while parsing, so a typo fails at once with exit code 64 (EX_USAGE, as Celery's
@@ -50,6 +50,8 @@ internal sealed partial class CommandLine
         ["--limit"] = "a whole number of at least 1 (e.g. --limit 20)",
         ["--queue"] = "a queue name (e.g. --queue taskgen.dead)",
         ["--to"] = "a queue name (e.g. --to calc)",
+        ["--scheduler-name"] = "a schedule name (e.g. --scheduler-name celery)",
+        ["--election"] = "broker or redis (e.g. --election redis)",
     };
 
     /// <summary>What a command says when its required argument is missing.</summary>
@@ -78,6 +80,10 @@ internal sealed partial class CommandLine
         Hostname = new Option<string?>("--hostname", "-n") { Description = "The node name; %h stands for the host name.", HelpName = "name@%h" };
         TaskEvents = new Option<bool>("--task-events", "-E") { Description = "Send task events, for monitors such as Flower." };
         Worker = new Command("worker", "Consume queues and run tasks.") { WorkerQueues, Concurrency, Hostname, TaskEvents };
+
+        BeatSchedulerName = SchedulerNameOption();
+        BeatElection = ElectionOption();
+        Beat = new Command("beat", "Send the schedule's periodic tasks on time; any number of beat processes elect one sender.") { BeatSchedulerName, BeatElection };
 
         TaskName = new Argument<string>("task") { Description = "The task's name, as registered (e.g. CeleryApp.Tasks.Geometry.RectArea)." };
         TaskName.Validators.Add(static result =>
@@ -164,6 +170,14 @@ internal sealed partial class CommandLine
             DeadLetterQueue, DeadLettersList, DeadLettersShow, DeadLettersReplay,
         };
 
+        ListSchedulerName = SchedulerNameOption();
+        ListElection = ElectionOption();
+        ScheduleList = new Command("list", "Print each entry (name, task, schedule, zone, misfire policy, queue and its next three run times in its zone), then who leads.")
+        {
+            ListSchedulerName, ListElection,
+        };
+        Schedule = new Command("schedule", "Show the periodic tasks that beat sends.") { ScheduleList };
+
         HelpTopic = new Argument<string?>("command") { Description = "The command to describe.", Arity = ArgumentArity.ZeroOrOne };
         Help = new Command("help", "Show this text, or a command's options.") { HelpTopic };
         HelpTopic.Validators.Add(result =>
@@ -179,7 +193,7 @@ internal sealed partial class CommandLine
             + "then environment variables (TaskGen__BrokerUrl, TaskGen__WorkerPrefetchMultiplier, ...), then --TaskGen:Name=value "
             + "arguments and the options below. Usage errors exit with code 64.")
         {
-            Broker, Level, Worker, Call, Status, Inspect, Revoke, Purge, DeadLetters, Help,
+            Broker, Level, Worker, Beat, Call, Status, Inspect, Revoke, Purge, DeadLetters, Schedule, Help,
         };
     }
 
@@ -206,6 +220,15 @@ internal sealed partial class CommandLine
 
     /// <summary><c>worker -E/--task-events</c>.</summary>
     public Option<bool> TaskEvents { get; }
+
+    /// <summary><c>beat</c>: run a scheduler until stopped.</summary>
+    public Command Beat { get; }
+
+    /// <summary><c>beat --scheduler-name</c>; null means TaskGen:Scheduler:Name (celery).</summary>
+    public Option<string?> BeatSchedulerName { get; }
+
+    /// <summary><c>beat --election</c>; null means TaskGen:Scheduler:Election (broker).</summary>
+    public Option<string?> BeatElection { get; }
 
     /// <summary><c>call</c>: send one task by name and print its result.</summary>
     public Command Call { get; }
@@ -302,6 +325,18 @@ internal sealed partial class CommandLine
 
     /// <summary><c>deadletters replay --to</c>; null means the queue each message died in.</summary>
     public Option<string?> ReplayTo { get; }
+
+    /// <summary><c>schedule</c>: show the schedule; it runs only its subcommands.</summary>
+    public Command Schedule { get; }
+
+    /// <summary><c>schedule list</c>: each entry with its next run times, then the leader.</summary>
+    public Command ScheduleList { get; }
+
+    /// <summary><c>schedule list --scheduler-name</c>: whose leader to read.</summary>
+    public Option<string?> ListSchedulerName { get; }
+
+    /// <summary><c>schedule list --election</c>: where to read the leader.</summary>
+    public Option<string?> ListElection { get; }
 
     /// <summary><c>help</c>: the same text as <c>--help</c>.</summary>
     public Command Help { get; }

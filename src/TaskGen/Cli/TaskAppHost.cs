@@ -14,6 +14,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TaskGen.Control;
 using TaskGen.Hosting;
+using TaskGen.Scheduling;
 using TaskGen.Serialization;
 using TaskGen.Worker;
 
@@ -35,6 +36,16 @@ internal static class TaskAppHost
         var line = new CommandLine();
         line.Worker.SetAction((parsed, token) =>
             RunWorkerHostAsync(args, ConfigureWorker(parsed, line), parsed.GetValue(line.Level), parsed.GetValue(line.Broker), configure, output, error, token));
+        line.Beat.SetAction((parsed, token) =>
+            ScheduleCommands.RunBeatHostAsync(args, ConfigureScheduler(parsed, line.BeatSchedulerName, line.BeatElection), parsed.GetValue(line.Level), parsed.GetValue(line.Broker), configure, output, error, token));
+        line.ScheduleList.SetAction((parsed, token) => RunWithAppAsync(args, parsed, line, configure, error, token, (app, stop) =>
+        {
+            IConfiguration configuration = TaskAppConfiguration.Load(args);
+            var options = new SchedulerOptions();
+            ScheduleConfiguration.BindScheduler(configuration, options);
+            ConfigureScheduler(parsed, line.ListSchedulerName, line.ListElection)(options);
+            return ScheduleCommands.ListAsync(app, configuration, options, DateTimeOffset.UtcNow, output, stop);
+        }));
         line.Call.SetAction((parsed, token) => RunWithAppAsync(args, parsed, line, configure, error, token, (app, stop) =>
             CallAsync(
                 app,
@@ -160,6 +171,12 @@ internal static class TaskAppHost
         }
     }
 
+    private static Action<SchedulerOptions> ConfigureScheduler(ParseResult parsed, Option<string?> name, Option<string?> election) => scheduler =>
+    {
+        scheduler.Name = parsed.GetValue(name) ?? scheduler.Name;
+        scheduler.Election = parsed.GetValue(election) ?? scheduler.Election;
+    };
+
     private static Action<WorkerOptions> ConfigureWorker(ParseResult parsed, CommandLine line) => worker =>
     {
         worker.Queues = CommandLine.Names(parsed, line.WorkerQueues) ?? [];
@@ -253,7 +270,7 @@ internal static class TaskAppHost
     /// What every command prints and exits with when it fails for a reason the user can act on: 78 (EX_CONFIG) for
     /// a refused setting, 69 (EX_UNAVAILABLE) for an unreachable broker, 64 (EX_USAGE) for a bad argument.
     /// </summary>
-    private static (string Message, int ExitCode)? Failure(Exception exception) => exception switch
+    internal static (string Message, int ExitCode)? Failure(Exception exception) => exception switch
     {
         AggregateException { InnerExceptions.Count: > 0 } many => Failure(many.InnerExceptions[0]),
         OptionsValidationException invalid => ("Configuration error: " + string.Join(" ", invalid.Failures), ConfigurationError),
@@ -395,8 +412,7 @@ internal static class TaskAppHost
 
         try
         {
-            var descriptor = new TaskDescriptor<JsonElement>(task, queue, null, static (ref Utf8JsonReader reader) => JsonElement.ParseValue(ref reader));
-            AsyncResult<JsonElement> result = await app.SendAsync(new Signature<JsonElement>(descriptor, arguments, new TaskOptions { Queue = queue }), stop).ConfigureAwait(false);
+            AsyncResult<JsonElement> result = await app.SendAsync(CallByName.Create(task, queue, arguments, new TaskOptions { Queue = queue }), stop).ConfigureAwait(false);
             JsonElement value = await result.GetAsync(timeout, stop).ConfigureAwait(false);
             await output.WriteLineAsync(value.GetRawText()).ConfigureAwait(false);
             return 0;

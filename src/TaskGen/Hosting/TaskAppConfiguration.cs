@@ -299,20 +299,23 @@ internal static class TaskAppConfiguration
             return null;
         }
 
+        return TryParseDuration(text, out TimeSpan value)
+            ? value
+            : throw Invalid(section, text, "is not a duration: give seconds (86400) or a TimeSpan (1.00:00:00) that is not negative");
+    }
+
+    /// <summary>Reads a duration as TaskGen's settings write them: seconds (<c>86400</c>) or a TimeSpan (<c>1.00:00:00</c>), not negative.</summary>
+    internal static bool TryParseDuration(string text, out TimeSpan value)
+    {
         // Seconds first, as Celery's result_expires is written; TimeSpan.TryParse would read "86400" as days.
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds))
         {
-            if (double.IsFinite(seconds) && seconds >= 0 && seconds <= TimeSpan.MaxValue.TotalSeconds)
-            {
-                return TimeSpan.FromSeconds(seconds);
-            }
-        }
-        else if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out TimeSpan value) && value >= TimeSpan.Zero)
-        {
-            return value;
+            bool inRange = double.IsFinite(seconds) && seconds >= 0 && seconds <= TimeSpan.MaxValue.TotalSeconds;
+            value = inRange ? TimeSpan.FromSeconds(seconds) : default;
+            return inRange;
         }
 
-        throw Invalid(section, text, "is not a duration: give seconds (86400) or a TimeSpan (1.00:00:00) that is not negative");
+        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out value) && value >= TimeSpan.Zero;
     }
 
     private static Dictionary<string, string?> ReadArguments(string[] args)

@@ -3,9 +3,13 @@ using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using TaskGen;
 using TaskGen.Hosting;
+using TaskGen.Scheduling;
 using TaskGen.Worker;
 
 // Beside the extension methods and ASP.NET Core's own builders (IHealthChecksBuilder, IMvcBuilder), so that a
@@ -81,6 +85,53 @@ public sealed class TaskGenBuilder
         options.ValidateOnStart();
         Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidation>());
         TaskGenServiceCollectionExtensions.AddWorkerService(Services, provider => provider.GetRequiredService<IOptionsMonitor<WorkerOptions>>().Get(name));
+        return this;
+    }
+
+    /// <summary>
+    /// Runs a scheduler (Celery's <c>beat</c>) with the host: it sends the app's schedule entries, from code and from the
+    /// configuration section <c>TaskGen:Schedule</c>, while it leads; any number of processes may run one, and they
+    /// elect one sender. Its <see cref="SchedulerOptions"/> are read from <c>TaskGen:Scheduler</c> and checked, and its
+    /// entries too, when the host starts; it stops sending when the host stops.
+    /// </summary>
+    /// <param name="configure">Adds entries in code, as <see cref="TaskAppBuilder.AddSchedule"/> does; null for none.</param>
+    /// <returns>This builder, to chain calls.</returns>
+    /// <exception cref="InvalidOperationException">A scheduler is already added: one per host sends all the entries.</exception>
+    public TaskGenBuilder AddScheduler(Action<ScheduleBuilder>? configure = null)
+    {
+        foreach (ServiceDescriptor descriptor in Services)
+        {
+            if (descriptor.ServiceType == typeof(TaskSchedulerService))
+            {
+                throw new InvalidOperationException("AddScheduler has already been called for this app: one scheduler per host sends every entry; add entries with AddSchedule.");
+            }
+        }
+
+        if (configure is not null)
+        {
+            AddTasks(b => b.AddSchedule(configure));
+        }
+
+        OptionsBuilder<SchedulerOptions> options = Services.AddOptions<SchedulerOptions>();
+        options.Configure<IServiceProvider>(static (o, provider) =>
+        {
+            if (provider.GetService<IConfiguration>() is { } configuration)
+            {
+                ScheduleConfiguration.BindScheduler(configuration, o);
+            }
+        });
+        options.ValidateOnStart();
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SchedulerOptions>, SchedulerOptionsValidation>());
+
+        // Registered as itself too, so the health check and the beat command find the one running scheduler.
+        Services.AddSingleton(provider => new TaskSchedulerService(
+            provider.GetRequiredService<TaskApp>(),
+            provider.GetRequiredService<IOptions<SchedulerOptions>>().Value,
+            provider.GetService<IConfiguration>(),
+            provider.GetRequiredService<IHostApplicationLifetime>(),
+            provider.GetService<TimeProvider>(),
+            provider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
+        Services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<TaskSchedulerService>());
         return this;
     }
 

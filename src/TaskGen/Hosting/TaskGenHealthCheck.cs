@@ -5,13 +5,15 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using TaskGen.Scheduling;
 using TaskGen.Worker;
 
 namespace TaskGen.Hosting;
 
 /// <summary>
 /// Reports whether the app reaches its broker and whether every hosted worker consumes: a worker whose consumers
-/// gave up, or that has stopped, makes the process unhealthy even while its broker connection is fine.
+/// gave up, or that has stopped, makes the process unhealthy even while its broker connection is fine. A hosted
+/// scheduler reports whether it leads; it is healthy either way while its election answers.
 /// </summary>
 internal sealed class TaskGenHealthCheck(TaskApp app, IEnumerable<IHostedService> hostedServices) : IHealthCheck
 {
@@ -44,9 +46,39 @@ internal sealed class TaskGenHealthCheck(TaskApp app, IEnumerable<IHostedService
             }
         }
 
+        // A scheduler is healthy whether it leads or stands by, as long as its election answers: standing by is its job.
+        var unreachable = new List<string>();
+        foreach (TaskSchedulerService service in hostedServices.OfType<TaskSchedulerService>())
+        {
+            if (service.Beat is not { } beat)
+            {
+                data["scheduler (not started)"] = "not started";
+                unreachable.Add("(not started)");
+                continue;
+            }
+
+            try
+            {
+                BeatLeaderInfo? leader = await service.ReadLeaderAsync(cancellationToken).ConfigureAwait(false);
+                data["scheduler " + beat.Node] = beat.IsLeader
+                    ? $"leads schedule {beat.Options.Name}, {beat.Entries.Count} entries"
+                    : $"stands by for schedule {beat.Options.Name}; leader {leader?.Node ?? "none"}";
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                data["scheduler " + beat.Node] = "election unreachable: " + ex.Message;
+                unreachable.Add(beat.Node);
+            }
+        }
+
         if (!connected)
         {
             return new HealthCheckResult(context.Registration.FailureStatus, $"The broker at {app.Transport.Description} is not connected{(connectionError is null ? " (reconnecting)" : ": " + connectionError)}.", data: data);
+        }
+
+        if (unreachable.Count > 0)
+        {
+            return new HealthCheckResult(context.Registration.FailureStatus, $"Scheduler(s) cannot reach their election: {string.Join(", ", unreachable)}.", data: data);
         }
 
         return idle.Count == 0

@@ -12,7 +12,8 @@ public static class TaskGenHealthChecksBuilderExtensions
 {
     /// <summary>
     /// Adds a check that reports the broker connection of the registered <see cref="TaskApp"/> and whether every
-    /// worker added with <see cref="TaskGenBuilder.AddWorker"/> or <c>AddTaskGenWorker</c> consumes.
+    /// worker added with <see cref="TaskGenBuilder.AddWorker"/> or <c>AddTaskGenWorker</c> consumes, and whether the
+    /// scheduler added with <see cref="TaskGenBuilder.AddScheduler"/> leads (healthy either way while its election answers).
     /// </summary>
     /// <param name="builder">The health-check builder from <c>services.AddHealthChecks()</c>.</param>
     /// <param name="name">The check's name in reports.</param>

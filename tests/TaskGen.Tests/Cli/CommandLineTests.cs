@@ -18,8 +18,8 @@ public sealed class CommandLineTests
 {
     [Theory]
     // Commands and options nobody declared.
-    [InlineData(new[] { "frobnicate" }, "Unknown command 'frobnicate': use worker, call, status, inspect, revoke, purge, deadletters or help.")]
-    [InlineData(new string[0], "No command given: use worker, call, status, inspect, revoke, purge, deadletters or help.")]
+    [InlineData(new[] { "frobnicate" }, "Unknown command 'frobnicate': use worker, beat, call, status, inspect, revoke, purge, deadletters, schedule or help.")]
+    [InlineData(new string[0], "No command given: use worker, beat, call, status, inspect, revoke, purge, deadletters, schedule or help.")]
     [InlineData(new[] { "worker", "--frob" }, "Unknown option '--frob' for worker.")]
     [InlineData(new[] { "--frob", "status" }, "Unknown option '--frob'.")]
     [InlineData(new[] { "status", "--frob" }, "Unknown option '--frob' for status.")]
@@ -29,7 +29,7 @@ public sealed class CommandLineTests
     [InlineData(new[] { "status", "extra" }, "Unexpected argument 'extra' for status.")]
     [InlineData(new[] { "worker", "-Q", "a", "b" }, "Unexpected argument 'b' for worker.")]
     [InlineData(new[] { "worker", "-E", "calc" }, "Unexpected argument 'calc' for worker.")]
-    [InlineData(new[] { "help", "frob" }, "Unknown command 'frob': use worker,")]
+    [InlineData(new[] { "help", "frob" }, "Unknown command 'frob': use worker, beat,")]
     // Options missing their value.
     [InlineData(new[] { "worker", "-c" }, "Option -c/--concurrency needs a value: a whole number of at least 1 (e.g. -c 8).")]
     [InlineData(new[] { "worker", "-Q" }, "Option -Q/--queues needs a value: queue names separated by commas (e.g. -Q calc,celery).")]
@@ -120,7 +120,7 @@ public sealed class CommandLineTests
 
         Assert.Equal(0, code);
         Assert.Equal(string.Empty, error);
-        foreach (string expected in new[] { "worker", "call", "status", "inspect", "revoke", "purge", "help", "-b, --broker", "-l, --loglevel", "-h, --help", "64" })
+        foreach (string expected in new[] { "worker", "beat", "call", "status", "inspect", "revoke", "purge", "schedule", "help", "-b, --broker", "-l, --loglevel", "-h, --help", "64" })
         {
             Assert.Contains(expected, output, StringComparison.Ordinal);
         }
@@ -137,6 +137,8 @@ public sealed class CommandLineTests
     [InlineData("revoke", new[] { "<task id>", "-t, --timeout", "-d, --destination" })]
     [InlineData("purge", new[] { "-Q, --queues", "-f, --force" })]
     [InlineData("deadletters", new[] { "list", "show", "replay", "-Q, --queue" })]
+    [InlineData("beat", new[] { "--scheduler-name <name>", "--election <broker|redis>", "-b, --broker", "-l, --loglevel" })]
+    [InlineData("schedule", new[] { "list" })]
     public async Task EachCommandsHelpListsItsOptions(string command, string[] expected)
     {
         (int code, string output, string error) = await RunAsync([command, "--help"]);
