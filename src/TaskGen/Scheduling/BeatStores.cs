@@ -16,9 +16,10 @@ internal static class BeatStores
     public static (IBeatElection Election, IBeatState State) Create(TaskApp app, SchedulerOptions options, TimeProvider time)
     {
         IBeatElection? election = PackageElection(app, options, time);
-        if (app.Transport is InMemoryTransport)
+        if (app.Transport is InMemoryTransport memory)
         {
-            return (election ?? new InMemoryBeatElection(), new InMemoryBeatState());
+            (IBeatElection own, IBeatState state) = InMemoryBeat.For(memory.Broker, options.Name);
+            return (election ?? own, state);
         }
 
         // Whatever holds the election, the last ticks stay in the broker: only there can the tick's own publish record them.
