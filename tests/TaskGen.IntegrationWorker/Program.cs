@@ -7,4 +7,10 @@ if (args is ["send-then-hang", ..])
     return await SendThenHang.RunAsync(args[1..]);
 }
 
+// A scheduler process with one entry, for tests that kill the leader.
+if (args is ["beat", ..])
+{
+    return await BeatMode.RunAsync(args[1..]);
+}
+
 return await TaskApp.RunAsync(args, app => app.AddTaskGenIntegrationWorkerTasks().AddRedisResults());

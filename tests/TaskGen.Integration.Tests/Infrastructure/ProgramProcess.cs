@@ -126,6 +126,16 @@ public sealed class ProgramProcess : IAsyncDisposable
         kill.WaitForExit();
     }
 
+    /// <summary>Kills the program at once (SIGKILL, as <c>kill -9</c>): nothing of it runs after this returns.</summary>
+    public void Kill()
+    {
+        _process.Kill();
+        _process.WaitForExit();
+    }
+
+    /// <summary>Whether the program has exited.</summary>
+    public bool HasExited => _process.HasExited;
+
     /// <summary>Waits for the program to exit.</summary>
     public Task WaitForExitAsync() => WaitForExitAsync(Guard);
 
