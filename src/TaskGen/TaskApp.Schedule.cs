@@ -10,7 +10,7 @@ public sealed partial class TaskApp
     internal IReadOnlyList<ScheduleEntry> ScheduleEntries { get; init; } = [];
 
     /// <summary>The elections packages registered, by name.</summary>
-    internal IReadOnlyDictionary<string, Func<TaskApp, SchedulerOptions, IBeatElection>> BeatElections { get; init; } = new Dictionary<string, Func<TaskApp, SchedulerOptions, IBeatElection>>();
+    internal IReadOnlyDictionary<string, Func<TaskApp, SchedulerOptions, TimeProvider, IBeatElection>> BeatElections { get; init; } = new Dictionary<string, Func<TaskApp, SchedulerOptions, TimeProvider, IBeatElection>>();
 
     /// <summary>
     /// Creates a scheduler for the app's schedule entries; run it with <see cref="Beat.RunAsync"/>. Any number of
@@ -22,7 +22,8 @@ public sealed partial class TaskApp
     public Beat CreateBeat(SchedulerOptions? options = null, TimeProvider? timeProvider = null)
     {
         options ??= new SchedulerOptions();
-        (IBeatElection election, IBeatState state) = BeatStores.Create(this, options);
-        return new Beat(this, ScheduleEntries, options, election, state, timeProvider ?? TimeProvider.System, BeatStores.NodeName());
+        TimeProvider time = timeProvider ?? TimeProvider.System;
+        (IBeatElection election, IBeatState state) = BeatStores.Create(this, options, time);
+        return new Beat(this, ScheduleEntries, options, election, state, time, BeatStores.NodeName());
     }
 }
