@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Threading.Tasks;
 using TaskGen.Control;
 using TaskGen.Tests.EndToEnd;
+using Stubs = TaskGen.Tests.EndToEnd.Remote;
 
 namespace TaskGen.Tests.Control;
 
@@ -24,9 +25,9 @@ public sealed class InspectHeldTasksTests
         DateTimeOffset eta = DateTimeOffset.UtcNow.AddHours(1);
         var client = new RemoteControlClient(env.App);
 
-        AsyncResult<string> running = await env.App.SendAsync(TestTasks.WaitForGate.Signature(gate));
-        AsyncResult<int> waiting = await env.App.SendAsync(TestTasks.Add.Signature(2, 3));
-        AsyncResult<string> later = await env.App.SendAsync(TestTasks.Greet.Signature("Ada", "Hi", new TaskOptions { Eta = eta }));
+        AsyncResult<string> running = await env.App.SendAsync(Stubs.TestTasks.WaitForGate.Signature(gate));
+        AsyncResult<int> waiting = await env.App.SendAsync(Stubs.TestTasks.Add.Signature(2, 3));
+        AsyncResult<string> later = await env.App.SendAsync(Stubs.TestTasks.Greet.Signature("Ada", "Hi", new TaskOptions { Eta = eta }));
         try
         {
             JsonElement scheduled = default;
@@ -42,7 +43,7 @@ public sealed class InspectHeldTasksTests
             AssertInfo(held.GetProperty("request"), later.Id, "tests.greet");
             Assert.Equal("Ada", held.GetProperty("request").GetProperty("args")[0].GetString());
 
-            AssertInfo(reserved[0], waiting.Id, TestTasks.Add.Name);
+            AssertInfo(reserved[0], waiting.Id, Stubs.TestTasks.Add.Name);
             Assert.Equal(2, reserved[0].GetProperty("args")[0].GetInt32());
             Assert.DoesNotContain(running.Id, reserved.ToString(), StringComparison.Ordinal);
         }

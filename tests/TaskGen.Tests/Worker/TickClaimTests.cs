@@ -10,19 +10,9 @@ using TaskGen.Results;
 using TaskGen.Scheduling;
 using TaskGen.Tests.EndToEnd;
 using TaskGen.Worker;
+using Stubs = TaskGen.Tests.EndToEnd.Remote;
 
 namespace TaskGen.Tests.Worker;
-
-/// <summary>Tasks whose runs the tick-claim tests count.</summary>
-public static class TickTasks
-{
-    /// <summary>How many times each key ran.</summary>
-    public static readonly ConcurrentDictionary<string, int> Runs = new(StringComparer.Ordinal);
-
-    /// <summary>Counts a run of <paramref name="key"/>.</summary>
-    [Task]
-    public static void CountRun(string key) => Runs.AddOrUpdate(key, 1, static (_, n) => n + 1);
-}
 
 /// <summary>
 /// A worker whose result backend can claim ticks runs each tick once: a second message of the same tick is
@@ -41,12 +31,12 @@ public sealed class TickClaimTests
         string id = BeatTicks.TaskId("reports.daily", Tick);
         await using MemoryEnvironment environment = await StartAsync(claims, log);
 
-        await environment.App.SendAsync(TickTasks.CountRun.Signature(key, TickOptions(id, "reports.daily")));
-        await Eventually.WaitFor(() => TickTasks.Runs.GetValueOrDefault(key) == 1, "the first message of the tick to run");
-        await environment.App.SendAsync(TickTasks.CountRun.Signature(key, TickOptions(id, "reports.daily")));
+        await environment.App.SendAsync(Stubs.TickTasks.CountRun.Signature(key, TickOptions(id, "reports.daily")));
+        await Eventually.WaitFor(() => EndToEnd.TickTasks.Runs.GetValueOrDefault(key) == 1, "the first message of the tick to run");
+        await environment.App.SendAsync(Stubs.TickTasks.CountRun.Signature(key, TickOptions(id, "reports.daily")));
         await Eventually.WaitFor(() => log.Messages("TaskGen.Worker").Any(m => m.Contains("duplicate tick refused", StringComparison.Ordinal)), "the second message to be refused");
 
-        Assert.Equal(1, TickTasks.Runs[key]);
+        Assert.Equal(1, EndToEnd.TickTasks.Runs[key]);
         Assert.Equal(2, claims.Attempts);
         Assert.Equal(0, environment.Broker.CountReady("celery"));
         Assert.Empty(environment.Broker.DeadLetters);
@@ -64,9 +54,9 @@ public sealed class TickClaimTests
         string id = Guid.NewGuid().ToString();
         await using MemoryEnvironment environment = await StartAsync(claims, new CapturedLog());
 
-        await environment.App.SendAsync(TickTasks.CountRun.Signature(key, new TaskOptions { TaskId = id }));
-        await environment.App.SendAsync(TickTasks.CountRun.Signature(key, new TaskOptions { TaskId = id }));
-        await Eventually.WaitFor(() => TickTasks.Runs.GetValueOrDefault(key) == 2, "both messages to run");
+        await environment.App.SendAsync(Stubs.TickTasks.CountRun.Signature(key, new TaskOptions { TaskId = id }));
+        await environment.App.SendAsync(Stubs.TickTasks.CountRun.Signature(key, new TaskOptions { TaskId = id }));
+        await Eventually.WaitFor(() => EndToEnd.TickTasks.Runs.GetValueOrDefault(key) == 2, "both messages to run");
 
         Assert.Equal(0, claims.Attempts);
     }
@@ -78,9 +68,9 @@ public sealed class TickClaimTests
         string id = BeatTicks.TaskId("reports.hourly", Tick);
         await using MemoryEnvironment environment = await MemoryEnvironment.StartAsync();
 
-        await environment.App.SendAsync(TickTasks.CountRun.Signature(key, TickOptions(id, "reports.hourly")));
-        await environment.App.SendAsync(TickTasks.CountRun.Signature(key, TickOptions(id, "reports.hourly")));
-        await Eventually.WaitFor(() => TickTasks.Runs.GetValueOrDefault(key) == 2, "both messages to run");
+        await environment.App.SendAsync(Stubs.TickTasks.CountRun.Signature(key, TickOptions(id, "reports.hourly")));
+        await environment.App.SendAsync(Stubs.TickTasks.CountRun.Signature(key, TickOptions(id, "reports.hourly")));
+        await Eventually.WaitFor(() => EndToEnd.TickTasks.Runs.GetValueOrDefault(key) == 2, "both messages to run");
     }
 
     [Fact]
@@ -92,8 +82,8 @@ public sealed class TickClaimTests
         string id = BeatTicks.TaskId("reports.weekly", Tick);
         await using MemoryEnvironment environment = await StartAsync(claims, log);
 
-        await environment.App.SendAsync(TickTasks.CountRun.Signature(key, TickOptions(id, "reports.weekly")));
-        await Eventually.WaitFor(() => TickTasks.Runs.GetValueOrDefault(key) == 1, "the tick to run");
+        await environment.App.SendAsync(Stubs.TickTasks.CountRun.Signature(key, TickOptions(id, "reports.weekly")));
+        await Eventually.WaitFor(() => EndToEnd.TickTasks.Runs.GetValueOrDefault(key) == 1, "the tick to run");
 
         Assert.Contains(log.Messages("TaskGen.Worker"), m => m.Contains("could not be claimed", StringComparison.Ordinal));
     }
