@@ -15,9 +15,10 @@ internal static class BeatStores
     public static (IBeatElection Election, IBeatState State) Create(TaskApp app, SchedulerOptions options, TimeProvider time)
     {
         IBeatElection? election = PackageElection(app, options, time);
-        if (app.Transport is InMemoryTransport)
+        if (app.Transport is InMemoryTransport memory)
         {
-            return (election ?? new InMemoryBeatElection(), new InMemoryBeatState());
+            (IBeatElection shared, IBeatState state) = InMemoryBeat.For(memory.Broker, options.Name);
+            return (election ?? shared, state);
         }
 
         throw new NotImplementedException("BeatStores: RabbitMQ election and state.");
