@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using Microsoft.Extensions.Logging;
 using TaskGen.Transport;
 
 namespace TaskGen.Scheduling;
@@ -17,11 +18,13 @@ internal static class BeatStores
         IBeatElection? election = PackageElection(app, options, time);
         if (app.Transport is InMemoryTransport memory)
         {
-            (IBeatElection shared, IBeatState state) = InMemoryBeat.For(memory.Broker, options.Name);
-            return (election ?? shared, state);
+            (IBeatElection own, IBeatState state) = InMemoryBeat.For(memory.Broker, options.Name);
+            return (election ?? own, state);
         }
 
-        throw new NotImplementedException("BeatStores: RabbitMQ election and state.");
+        // Whatever holds the election, the last ticks stay in the broker: only there can the tick's own publish record them.
+        election ??= new RabbitMqBeatElection(app.Transport, options, time, app.LoggerFactory.CreateLogger("TaskGen.Beat.Election"));
+        return (election, new RabbitMqBeatState(app.Transport, options));
     }
 
     /// <summary>
