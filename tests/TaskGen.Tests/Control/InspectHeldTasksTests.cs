@@ -25,13 +25,14 @@ public sealed class InspectHeldTasksTests
         DateTimeOffset eta = DateTimeOffset.UtcNow.AddHours(1);
         var client = new RemoteControlClient(env.App);
 
+        // The ETA task first: a delivery waiting for a slot holds up the next one on its queue.
+        AsyncResult<string> later = await env.App.SendAsync(Stubs.TestTasks.Greet.Signature("Ada", "Hi", new TaskOptions { Eta = eta }));
+        JsonElement scheduled = default;
+        await Eventually.WaitFor(() => (scheduled = Ask(client, "scheduled")).GetArrayLength() == 1, "the ETA task to be held");
         AsyncResult<string> running = await env.App.SendAsync(Stubs.TestTasks.WaitForGate.Signature(gate));
         AsyncResult<int> waiting = await env.App.SendAsync(Stubs.TestTasks.Add.Signature(2, 3));
-        AsyncResult<string> later = await env.App.SendAsync(Stubs.TestTasks.Greet.Signature("Ada", "Hi", new TaskOptions { Eta = eta }));
         try
         {
-            JsonElement scheduled = default;
-            await Eventually.WaitFor(() => (scheduled = Ask(client, "scheduled")).GetArrayLength() == 1, "the ETA task to be held");
             JsonElement reserved = default;
             await Eventually.WaitFor(() => (reserved = Ask(client, "reserved")).GetArrayLength() == 1, "the second task to wait for the slot");
 
