@@ -10,15 +10,16 @@ using StackExchange.Redis;
 using TaskGen.IntegrationWorker.Remote;
 using TaskGen.Redis;
 using TaskGen.Scheduling;
+using Xunit.Abstractions;
 
 namespace TaskGen.Integration.Tests;
 
 /// <summary>
 /// The Redis election and the tick claim on a real Redis: one of two schedulers leads; a leader cut off from Redis stops
 /// leading before the other starts, which waits out the fence; a leader whose connection merely drops keeps its term;
-/// and a worker on the Redis backend runs a tick sent twice once.
+/// a Beat elected through Redis sends ticks; and a worker on the Redis backend runs a tick sent twice once.
 /// </summary>
-public sealed class RedisBeatTests(RabbitMqFixture broker, RedisFixture redis) : IntegrationTest(broker), IClassFixture<RedisFixture>
+public sealed class RedisBeatTests(RabbitMqFixture broker, RedisFixture redis, ITestOutputHelper output) : IntegrationTest(broker), IClassFixture<RedisFixture>
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(1.5);
     private static readonly TimeSpan Fence = TimeSpan.FromSeconds(0.5);
@@ -81,6 +82,7 @@ public sealed class RedisBeatTests(RabbitMqFixture broker, RedisFixture redis) :
 
             TimeSpan bLeads = clock.Elapsed;
             BeatTerm termB = await second;
+            output.WriteLine($"cut off at 0; a stopped leading at {aStopped?.TotalMilliseconds:0} ms, b led at {bLeads.TotalMilliseconds:0} ms (lease {Lease.TotalMilliseconds:0} ms, fence {Fence.TotalMilliseconds:0} ms)");
             Assert.NotNull(aStopped);
             Assert.True(termA.Lost.IsCancellationRequested);
             Assert.True(bLeads - aStopped.Value >= Lease + Fence - TimeSpan.FromMilliseconds(20), $"a stopped at {aStopped}, b led at {bLeads}");
@@ -183,6 +185,50 @@ public sealed class RedisBeatTests(RabbitMqFixture broker, RedisFixture redis) :
             }
         }
     }
+
+    [Fact]
+    public async Task ABeatElectedThroughRedisSendsTicksThatTheRedisWorkerClaimsAndRuns()
+    {
+        string path = Path.Combine(Path.GetTempPath(), "taskgen-beat-" + Guid.NewGuid().ToString("N"));
+        var environment = new Dictionary<string, string> { ["TaskGen__ResultBackend"] = redis.Url };
+        await using ProgramProcess worker = await ProgramProcess.StartWorkerAsync(WorkerProgram, Broker.Url, "work", "beat-redis@%h", 2, environment);
+        string entry = "record." + Guid.NewGuid().ToString("N")[..8];
+        await using TaskApp app = TaskApp.Create(b =>
+        {
+            b.Options.BrokerUrl = Broker.Url;
+            b.Options.ResultBackend = redis.Url;
+            b.AddRedisResults();
+            b.AddTaskGenIntegrationWorkerTasks();
+            b.AddSchedule(schedule => schedule.Add(entry, Jobs.Record.Signature(path, 7), Schedule.Every(TimeSpan.FromSeconds(1))));
+        });
+        await using Beat beat = app.CreateBeat(new SchedulerOptions { Name = NewSchedule(), Election = "redis", LeaseDuration = Lease, FenceMargin = Fence });
+        using var stop = new CancellationTokenSource();
+        Task running = beat.RunAsync(stop.Token);
+        try
+        {
+            await Poll.UntilAsync(() => Task.FromResult(Runs(path).Length), n => n >= 3, "the worker to run three ticks");
+            Assert.True(beat.IsLeader);
+        }
+        finally
+        {
+            stop.Cancel();
+            await running.WaitAsync(Guard);
+        }
+
+        await using ConnectionMultiplexer admin = await ConnectionMultiplexer.ConnectAsync(AdminOptions());
+        IServer server = admin.GetServer(admin.GetEndPoints()[0]);
+        string[] claims = [.. server.Keys(pattern: RedisResultStore.TickKeyPrefix + "*").Select(k => (string)k!)];
+        string[] ticks = [.. await Task.WhenAll(claims.Select(async k => (string)(await admin.GetDatabase().StringGetAsync(k))!))];
+        Assert.True(ticks.Count(t => t.StartsWith(entry + "|", StringComparison.Ordinal)) >= 3);
+        Assert.All(Runs(path), run => Assert.Equal("7", run));
+        foreach (string file in Directory.GetFiles(Path.GetDirectoryName(path)!, Path.GetFileName(path) + ".*"))
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static string[] Runs(string path) =>
+        [.. Directory.GetFiles(Path.GetDirectoryName(path)!, Path.GetFileName(path) + ".*").SelectMany(File.ReadAllLines)];
 
     private static string NewSchedule() => "test-" + Guid.NewGuid().ToString("N")[..8];
 
