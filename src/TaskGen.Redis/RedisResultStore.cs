@@ -12,9 +12,17 @@ namespace TaskGen.Redis;
 /// The <c>redis://</c> backend, worker side, on Celery's layout: each state is the JSON Celery stores, set at key
 /// <c>celery-task-meta-&lt;id&gt;</c> for <c>ResultExpires</c> and published on the channel of the same name, so
 /// that Python Celery reads what a TaskGen worker stored. Results go by task id; <c>reply_to</c> is not used.
+/// Schedule ticks are claimed here too, at <c>taskgen-beat-tick-&lt;id&gt;</c>, so that a tick sent twice runs once.
 /// </summary>
-internal sealed class RedisResultStore : IResultStore
+internal sealed class RedisResultStore : IResultStore, ITickClaims
 {
+    /// <summary>TaskGen's key prefix for the claim of a schedule tick's run: <c>taskgen-beat-tick-&lt;task id&gt;</c>.</summary>
+    public const string TickKeyPrefix = "taskgen-beat-tick-";
+
+    // A day: far longer than any failover's overlap or a message's stay in a queue, and the keys of a 1-second entry
+    // stay bounded (86,400 of them).
+    private static readonly TimeSpan TickClaimLifetime = TimeSpan.FromDays(1);
+
     // Celery refuses to overwrite a SUCCESS (a redelivered task that ran twice must not turn it into a failure).
     // Celery reads and then writes; one script makes the check and the write a single step.
     private const string StoreScript = """
@@ -77,5 +85,11 @@ internal sealed class RedisResultStore : IResultStore
         {
             await database.ScriptEvaluateAsync(BroadcastScript, [RedisResultConnection.Key(taskId), RedisResultConnection.BroadcastKey(taskId)], [body, _expiresMilliseconds, broadcastNode]).ConfigureAwait(false);
         }
+    }
+
+    public async ValueTask<bool> ClaimAsync(string taskId, string tick, CancellationToken cancellationToken)
+    {
+        ConnectionMultiplexer redis = await _connection.GetAsync(cancellationToken).ConfigureAwait(false);
+        return await redis.GetDatabase().StringSetAsync(TickKeyPrefix + taskId, tick, TickClaimLifetime, When.NotExists).ConfigureAwait(false);
     }
 }

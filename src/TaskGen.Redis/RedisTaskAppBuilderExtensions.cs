@@ -11,7 +11,8 @@ public static class RedisTaskAppBuilderExtensions
 {
     /// <summary>
     /// Lets <see cref="TaskAppOptions.ResultBackend"/> name Redis, as Celery writes it: <c>redis://</c>, <c>rediss://</c>
-    /// (over TLS) or a <c>sentinel://</c> list; without this call such a backend is refused when the app is built.
+    /// (over TLS) or a <c>sentinel://</c> list; without this call such a backend is refused when the app is built. It
+    /// also lets schedulers elect their sender through a lease in that Redis (<c>SchedulerOptions.Election = "redis"</c>).
     /// </summary>
     /// <param name="builder">The app's builder.</param>
     /// <returns>The builder, to chain calls.</returns>
@@ -22,6 +23,8 @@ public static class RedisTaskAppBuilderExtensions
         {
             builder.AddResultBackend(scheme, RedisResultBackendProvider.Instance);
         }
+
+        builder.BeatElections["redis"] = RedisBeatElection.Create;
 
         return builder;
     }

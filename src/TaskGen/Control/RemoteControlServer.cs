@@ -17,8 +17,8 @@ namespace TaskGen.Control;
 
 /// <summary>
 /// A worker's side of the pidbox: consumes the node's mailbox queue and answers <c>ping</c>,
-/// <c>registered</c>, <c>active</c>, <c>stats</c>, <c>active_queues</c> and <c>revoke</c> with the
-/// replies Celery's tools read.
+/// <c>registered</c>, <c>active</c>, <c>scheduled</c>, <c>reserved</c>, <c>stats</c>, <c>active_queues</c> and
+/// <c>revoke</c> with the replies Celery's tools read.
 /// </summary>
 internal sealed partial class RemoteControlServer : IWorkerService
 {
@@ -26,6 +26,9 @@ internal sealed partial class RemoteControlServer : IWorkerService
     private readonly TaskApp _app;
     private readonly Events.WorkerEvents? _events;
     private readonly ILogger _logger;
+    // Celery's worker puts every ETA task on its timer at this priority, which inspect scheduled reports.
+    private const int EtaTimerPriority = 6;
+
     private ITransportConsumer? _consumer;
     private long _clock;
 
@@ -175,6 +178,18 @@ internal sealed partial class RemoteControlServer : IWorkerService
             case "active":
                 WriteActive(writer);
                 break;
+            case "scheduled":
+                WriteScheduled(writer);
+                break;
+            case "reserved":
+                writer.WriteStartArray();
+                foreach (TaskWorker.HeldTask held in _worker.ReservedTasks)
+                {
+                    WriteRequestInfo(writer, held.Request, held.Delivery, started: null);
+                }
+
+                writer.WriteEndArray();
+                break;
             case "stats":
                 WriteStats(writer);
                 break;
@@ -221,29 +236,91 @@ internal sealed partial class RemoteControlServer : IWorkerService
         writer.WriteStartArray();
         foreach (TaskWorker.ActiveTask active in _worker.ActiveTasks)
         {
-            TaskRequest request = active.Invocation.Request;
+            WriteRequestInfo(writer, active.Invocation.Request, active.Delivery, active.Started);
+        }
+
+        writer.WriteEndArray();
+    }
+
+    private void WriteScheduled(Utf8JsonWriter writer)
+    {
+        writer.WriteStartArray();
+        foreach (TaskWorker.HeldTask held in _worker.ScheduledTasks)
+        {
             writer.WriteStartObject();
-            writer.WriteString("id", request.Id);
-            writer.WriteString("name", request.Name);
-            writer.WritePropertyName("args");
-            writer.WriteRawValue(request.Args.Span, skipInputValidation: true);
-            writer.WritePropertyName("kwargs");
-            writer.WriteRawValue(request.Kwargs.Span, skipInputValidation: true);
-            writer.WriteString("type", request.Name);
-            writer.WriteString("hostname", _worker.NodeName);
-            writer.WriteNumber("time_start", active.Started.ToUnixTimeMilliseconds() / 1000.0);
-            writer.WriteBoolean("acknowledged", !_app.Options.TaskAcksLate);
-            writer.WriteStartObject("delivery_info");
-            writer.WriteString("exchange", active.Delivery.Message.Exchange);
-            writer.WriteString("routing_key", active.Delivery.Message.RoutingKey);
-            writer.WriteNumber("priority", active.Delivery.Message.Properties.Priority);
-            writer.WriteBoolean("redelivered", active.Delivery.Redelivered);
-            writer.WriteEndObject();
-            writer.WriteNumber("worker_pid", Environment.ProcessId);
+            if (held.Request.Eta is { } eta)
+            {
+                // Python's isoformat: microseconds and the offset, as Celery writes the request's aware ETA.
+                writer.WriteString("eta", eta.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffffzzz", CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                writer.WriteNull("eta");
+            }
+
+            // The priority of Celery's timer entry, which is 6 for every ETA task; the message's own is in delivery_info.
+            writer.WriteNumber("priority", EtaTimerPriority);
+            writer.WritePropertyName("request");
+            WriteRequestInfo(writer, held.Request, held.Delivery, started: null);
             writer.WriteEndObject();
         }
 
         writer.WriteEndArray();
+    }
+
+    /// <summary>
+    /// A request as Celery's <c>Request.info()</c> gives it: a task not started yet has no start time and no process,
+    /// and is not acknowledged (a TaskGen worker acknowledges early only when the task starts).
+    /// </summary>
+    private void WriteRequestInfo(Utf8JsonWriter writer, TaskRequest request, Delivery delivery, DateTimeOffset? started)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("id", request.Id);
+        writer.WriteString("name", request.Name);
+        writer.WritePropertyName("args");
+        WriteRawOr(writer, request.Args.Span, "[]");
+        writer.WritePropertyName("kwargs");
+        WriteRawOr(writer, request.Kwargs.Span, "{}");
+        writer.WriteString("type", request.Name);
+        writer.WriteString("hostname", _worker.NodeName);
+        if (started is { } time)
+        {
+            writer.WriteNumber("time_start", time.ToUnixTimeMilliseconds() / 1000.0);
+        }
+        else
+        {
+            writer.WriteNull("time_start");
+        }
+
+        writer.WriteBoolean("acknowledged", started is not null && !_app.Options.TaskAcksLate);
+        writer.WriteStartObject("delivery_info");
+        writer.WriteString("exchange", delivery.Message.Exchange);
+        writer.WriteString("routing_key", delivery.Message.RoutingKey);
+        writer.WriteNumber("priority", delivery.Message.Properties.Priority);
+        writer.WriteBoolean("redelivered", delivery.Redelivered);
+        writer.WriteEndObject();
+        if (started is not null)
+        {
+            writer.WriteNumber("worker_pid", Environment.ProcessId);
+        }
+        else
+        {
+            writer.WriteNull("worker_pid");
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WriteRawOr(Utf8JsonWriter writer, ReadOnlySpan<byte> json, string empty)
+    {
+        if (json.IsEmpty)
+        {
+            writer.WriteRawValue(empty, skipInputValidation: true);
+        }
+        else
+        {
+            writer.WriteRawValue(json, skipInputValidation: true);
+        }
     }
 
     private void WriteStats(Utf8JsonWriter writer)

@@ -111,6 +111,7 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
 
             if (!worker.Slots.Wait(0))
             {
+                worker.Reserved[delivery] = request;
                 try
                 {
                     // Behind tasks that run long, a wait for a slot is a hold like any other, bounded the same way.
@@ -128,6 +129,10 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
                     // Lost: the broker has it back already. Stopping: it goes back unstarted.
                     await delivery.RejectAsync(requeue: true).ConfigureAwait(false);
                     return;
+                }
+                finally
+                {
+                    worker.Reserved.TryRemove(delivery, out _);
                 }
             }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.RateLimiting;
@@ -26,8 +27,14 @@ internal sealed partial class EtaScheduler(WorkerContext worker, int limit, Time
     private int _held;
     private int _warned;
 
+    // The deliveries whose ETA is still ahead, for inspect scheduled; once due, a delivery waits in the worker's reserved set.
+    private readonly ConcurrentDictionary<Delivery, TaskRequest> _waiting = new(ReferenceEqualityComparer.Instance);
+
     /// <summary>How many messages wait for their ETA now.</summary>
     public int Held => Volatile.Read(ref _held);
+
+    /// <summary>The messages whose ETA is still ahead, with their deliveries.</summary>
+    public ICollection<KeyValuePair<Delivery, TaskRequest>> Waiting => _waiting;
 
     /// <summary>
     /// Waits until <paramref name="eta"/>, then for a run of <paramref name="rate"/> when given, then for a slot;
@@ -49,10 +56,18 @@ internal sealed partial class EtaScheduler(WorkerContext worker, int limit, Time
 
             using var bound = new CancellationTokenSource(HoldLeft(received));
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(worker.Stopping, delivery.Lost, bound.Token);
+            if (eta > DateTimeOffset.UtcNow)
+            {
+                _waiting[delivery] = request;
+            }
+
             for (TimeSpan wait = eta - DateTimeOffset.UtcNow; wait > TimeSpan.Zero; wait = eta - DateTimeOffset.UtcNow)
             {
                 await Task.Delay(wait < MaxDelayStep ? wait : MaxDelayStep, linked.Token).ConfigureAwait(false);
             }
+
+            _waiting.TryRemove(delivery, out _);
+            worker.Reserved[delivery] = request;
 
             if (rate is not null)
             {
@@ -83,6 +98,8 @@ internal sealed partial class EtaScheduler(WorkerContext worker, int limit, Time
         }
         finally
         {
+            _waiting.TryRemove(delivery, out _);
+            worker.Reserved.TryRemove(delivery, out _);
             if (Interlocked.Decrement(ref _held) < limit)
             {
                 Volatile.Write(ref _warned, 0);

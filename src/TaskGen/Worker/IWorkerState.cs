@@ -31,6 +31,12 @@ internal interface IWorkerState
     /// <summary>How many tasks wait for their ETA.</summary>
     int Scheduled { get; }
 
+    /// <summary>The tasks held for an ETA still ahead (<c>inspect scheduled</c>).</summary>
+    IReadOnlyCollection<TaskWorker.HeldTask> ScheduledTasks { get; }
+
+    /// <summary>The tasks received and not yet started: due, and waiting for a slot or a rate limit (<c>inspect reserved</c>).</summary>
+    IReadOnlyCollection<TaskWorker.HeldTask> ReservedTasks { get; }
+
     /// <summary>Marks tasks as revoked on this worker.</summary>
     void Revoke(IEnumerable<string> taskIds);
 }

@@ -14,7 +14,7 @@ namespace TaskGen.Worker;
 
 /// <summary>
 /// Runs requests that hold a concurrency slot as ordered steps: the gate (lost, stopping, revoked, expired), the
-/// early ack, the timed dispatch through the worker's filters (<see cref="TimedDispatch"/>), the outcome (answer,
+/// tick claim (<see cref="TickGate"/>), the early ack, the timed dispatch through the worker's filters (<see cref="TimedDispatch"/>), the outcome (answer,
 /// retry or failure, follow-ups) and the settling of the message, only once its answer is safe. The slot is given
 /// back as soon as the task's own code is done (or abandoned at its hard limit), so waiting for the broker's
 /// confirmations never holds up other tasks.
@@ -26,6 +26,7 @@ internal sealed partial class TaskExecutor
     private readonly TaskRetries _retries;
     private readonly AnswerRetries _answers;
     private readonly TimedDispatch _dispatch;
+    private readonly TickGate _ticks;
     private readonly ConcurrentDictionary<string, long> _processed = new(StringComparer.Ordinal);
 
     public TaskExecutor(WorkerContext worker, IReadOnlyList<ITaskFilter> filters, ILogger logger)
@@ -35,6 +36,7 @@ internal sealed partial class TaskExecutor
         _retries = new TaskRetries(worker, logger);
         _answers = new AnswerRetries(worker, logger);
         _dispatch = new TimedDispatch(worker, _retries, filters, logger);
+        _ticks = new TickGate(worker.TickClaims, logger);
         if (worker.RejectOnWorkerLost && !worker.AcksLate)
         {
             LogRejectOnWorkerLostIgnored(logger);
@@ -63,6 +65,14 @@ internal sealed partial class TaskExecutor
             if (verdict != GateVerdict.Open)
             {
                 await ShutOutAsync(run, verdict).ConfigureAwait(false);
+                return;
+            }
+
+            if (!await _ticks.AdmitAsync(run).ConfigureAwait(false))
+            {
+                // A tick that ran before: its first run answered the caller, so this copy is only settled.
+                run.ReleaseSlot();
+                await delivery.AckAsync().ConfigureAwait(false);
                 return;
             }
 

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
+using TaskGen.Protocol;
 using TaskGen.Results;
 using TaskGen.Transport;
 
@@ -59,7 +60,8 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
         // events send no task event before they are online, as before the worker consumed there was no observer.
         _addOns = dependencies.AddOns?.Invoke(this, options.SendTaskEvents);
 
-        var answers = new TaskAnswers(NodeName, dependencies.Results.CreateStore(NodeName), dependencies.LoggerFactory.CreateLogger("TaskGen.Results"));
+        IResultStore store = dependencies.Results.CreateStore(NodeName);
+        var answers = new TaskAnswers(NodeName, store, dependencies.LoggerFactory.CreateLogger("TaskGen.Results"));
         _context = new WorkerContext(
             NodeName,
             Concurrency,
@@ -69,7 +71,8 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
             new FollowUps(answers, dependencies.Router, dependencies.Results.Groups, dependencies.Origin, _logger),
             delayedQueues,
             _addOns?.Observer,
-            dependencies.Services);
+            dependencies.Services,
+            store as ITickClaims);
         _executor = new TaskExecutor(_context, dependencies.Filters, _logger);
         _eta = new EtaScheduler(_context, _settings.WorkerEtaTaskLimit, _settings.WorkerMaxHoldTime, _logger);
         _handler = new DeliveryHandler(_context, dependencies.Tasks, _settings.WorkerMaxBodySize, _eta, _rates, _executor, _logger);
@@ -112,6 +115,10 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
     public bool IsConsuming => Volatile.Read(ref _state) == 1 && !_faulted.Task.IsCompleted;
 
     IReadOnlyCollection<ActiveTask> IWorkerState.ActiveTasks => _executor.Active.ToArray();
+
+    IReadOnlyCollection<HeldTask> IWorkerState.ScheduledTasks => _eta.Waiting.Select(static held => new HeldTask(held.Value, held.Key)).ToArray();
+
+    IReadOnlyCollection<HeldTask> IWorkerState.ReservedTasks => _context.Reserved.Select(static held => new HeldTask(held.Value, held.Key)).ToArray();
 
     /// <summary>Marks tasks as revoked: if they have not started on this worker, they will not run.</summary>
     /// <param name="taskIds">The task ids.</param>
@@ -302,6 +309,9 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
 
     /// <summary>A task running now, with what <c>inspect active</c> reports of it.</summary>
     internal sealed record ActiveTask(TaskInvocation Invocation, Delivery Delivery, DateTimeOffset Started);
+
+    /// <summary>A task received and not started, with what <c>inspect scheduled</c> and <c>inspect reserved</c> report of it.</summary>
+    internal sealed record HeldTask(TaskRequest Request, Delivery Delivery);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Count} task(s) ignored cancellation; stopping without them, and their messages go back to the queue.")]
     private static partial void LogAbandonedOnStop(ILogger logger, int count);

@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
+using TaskGen.Protocol;
 using TaskGen.Transport;
 
 namespace TaskGen.Worker;
@@ -25,7 +27,8 @@ internal sealed class WorkerContext : IDisposable
         FollowUps followUps,
         IReadOnlySet<string> delayedQueues,
         ITaskObserver? observer,
-        IServiceProvider? services)
+        IServiceProvider? services,
+        Results.ITickClaims? tickClaims = null)
     {
         NodeName = nodeName;
         Slots = new SemaphoreSlim(concurrency, concurrency);
@@ -40,6 +43,7 @@ internal sealed class WorkerContext : IDisposable
         DelayedQueues = delayedQueues;
         Observer = observer;
         Services = services;
+        TickClaims = tickClaims;
     }
 
     public string NodeName { get; }
@@ -49,6 +53,12 @@ internal sealed class WorkerContext : IDisposable
     public SemaphoreSlim Slots { get; }
 
     public RevokedSet Revoked { get; } = new(50_000, TimeSpan.FromHours(3));
+
+    /// <summary>
+    /// The deliveries received and due but not started, each waiting for a slot or its task's rate limit, as
+    /// <c>inspect reserved</c> lists them; the one placing a delivery here takes it out when its wait ends.
+    /// </summary>
+    public ConcurrentDictionary<Delivery, TaskRequest> Reserved { get; } = new(ReferenceEqualityComparer.Instance);
 
     public CancellationTokenSource StoppingSource { get; } = new();
 
@@ -65,6 +75,9 @@ internal sealed class WorkerContext : IDisposable
 
     /// <summary>The container each task's service scope is created from; null when the app was built outside a host.</summary>
     public IServiceProvider? Services { get; }
+
+    /// <summary>Where schedule ticks are claimed before they run, when the worker's result backend can (a durable one); null otherwise.</summary>
+    public Results.ITickClaims? TickClaims { get; }
 
     /// <summary>Tells callers how their tasks went, through the worker's result store.</summary>
     public TaskAnswers Answers { get; }
