@@ -20,6 +20,9 @@ public sealed partial class Beat : IAsyncDisposable
     // Task.Delay takes at most about 49 days; a wait for a run further off wakes up once a day and waits again.
     private static readonly TimeSpan LongestWait = TimeSpan.FromDays(1);
 
+    /// <summary>The most runs in flight at once when many entries fall due together; enough to hide the confirm round trip, few enough not to flood the channel.</summary>
+    private const int MaxConcurrentSends = 128;
+
     private readonly TaskApp _app;
     private readonly IBeatElection _election;
     private readonly IBeatState _state;
@@ -194,31 +197,94 @@ public sealed partial class Beat : IAsyncDisposable
                 continue;
             }
 
-            plans.Due.Dequeue();
-            Queue<DateTimeOffset>? pending = plans.Pending[index];
-            if (pending is not { Count: > 0 })
+            // Every entry due now goes out together: entries written as "0 * * * *" all fall due at one instant, and
+            // one confirmed publish after another would make the last of a thousand late by the sum of their round trips.
+            // An entry's own runs stay in order, since only its next run is in the batch.
+            var batch = new List<(int Index, DateTimeOffset Tick)>();
+            while (plans.Due.TryPeek(out index, out due) && due <= now)
             {
-                Plan(plans, index, now);
+                plans.Due.Dequeue();
+                if (plans.Pending[index] is { Count: > 0 } pending)
+                {
+                    batch.Add((index, pending.Peek()));
+                }
+                else
+                {
+                    Plan(plans, index, now);
+                }
+            }
+
+            if (batch.Count == 0)
+            {
                 continue;
             }
 
-            DateTimeOffset tick = pending.Peek();
-            if (!await SendAsync(Entries[index], tick, term, token).ConfigureAwait(false))
+            bool[] sent = await SendBatchAsync(batch, term, token).ConfigureAwait(false);
+            bool lapsed = false;
+            for (int i = 0; i < batch.Count; i++)
+            {
+                (int entry, DateTimeOffset tick) = batch[i];
+                if (!sent[i])
+                {
+                    // Back in the queue for the next term, which re-reads the state before it sends.
+                    lapsed = true;
+                    plans.Due.Enqueue(entry, tick);
+                    continue;
+                }
+
+                Queue<DateTimeOffset> pending = plans.Pending[entry]!;
+                pending.Dequeue();
+                plans.Last[entry] = tick;
+                if (pending.Count > 0)
+                {
+                    plans.Due.Enqueue(entry, pending.Peek());
+                }
+                else
+                {
+                    Plan(plans, entry, _time.GetUtcNow());
+                }
+            }
+
+            if (lapsed)
             {
                 return "the lease lapsed";
             }
+        }
+    }
 
-            pending.Dequeue();
-            plans.Last[index] = tick;
-            if (pending.Count > 0)
+    /// <summary>Sends one run of each entry in <paramref name="batch"/>, at most <see cref="MaxConcurrentSends"/> at once; an element is false when the term stopped leading before that run went out.</summary>
+    private async Task<bool[]> SendBatchAsync(List<(int Index, DateTimeOffset Tick)> batch, BeatTerm term, CancellationToken token)
+    {
+        var sent = new bool[batch.Count];
+        if (batch.Count == 1)
+        {
+            sent[0] = await SendAsync(Entries[batch[0].Index], batch[0].Tick, term, token).ConfigureAwait(false);
+            return sent;
+        }
+
+        using var slots = new SemaphoreSlim(MaxConcurrentSends, MaxConcurrentSends);
+        var sends = new Task[batch.Count];
+        for (int i = 0; i < batch.Count; i++)
+        {
+            await slots.WaitAsync(token).ConfigureAwait(false);
+            int at = i;
+            sends[i] = SendOneAsync();
+
+            async Task SendOneAsync()
             {
-                plans.Due.Enqueue(index, pending.Peek());
-            }
-            else
-            {
-                Plan(plans, index, _time.GetUtcNow());
+                try
+                {
+                    sent[at] = await SendAsync(Entries[batch[at].Index], batch[at].Tick, term, token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    slots.Release();
+                }
             }
         }
+
+        await Task.WhenAll(sends).ConfigureAwait(false);
+        return sent;
     }
 
     private void Plan(EntryPlans plans, int index, DateTimeOffset now)
@@ -278,6 +344,13 @@ public sealed partial class Beat : IAsyncDisposable
                 LogSendFailed(_logger, LogText.Escape(entry.Name), taskId, retry.TotalSeconds, LogText.Escape(ex.Message));
                 await Task.Delay(retry, _time, token).ConfigureAwait(false);
                 retry = Min(retry * 2, LastRetry);
+                if (await RecordedAsync(entry, tick, token).ConfigureAwait(false))
+                {
+                    // The broker took the run although its confirmation was lost: the publish recorded it, so a
+                    // second publish would run it twice.
+                    LogAlreadySent(_logger, LogText.Escape(entry.Name), taskId);
+                    return true;
+                }
             }
         }
 
@@ -292,6 +365,20 @@ public sealed partial class Beat : IAsyncDisposable
         }
 
         return true;
+    }
+
+    /// <summary>Whether the state holds <paramref name="tick"/> (or a later run) for the entry; false when it cannot be read now.</summary>
+    private async Task<bool> RecordedAsync(ScheduleEntry entry, DateTimeOffset tick, CancellationToken token)
+    {
+        try
+        {
+            IReadOnlyDictionary<string, DateTimeOffset> last = await _state.ReadLastTicksAsync([entry], token).ConfigureAwait(false);
+            return last.TryGetValue(entry.Name, out DateTimeOffset recorded) && recorded >= tick;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     private async Task<bool> WaitAsync(TimeSpan delay, CancellationToken cancellationToken)
@@ -337,6 +424,9 @@ public sealed partial class Beat : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "beat: the run {TaskId} of entry {Entry} was sent but could not be recorded: {Reason}")]
     private static partial void LogRecordFailed(ILogger logger, string entry, string taskId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "beat: the run {TaskId} of entry {Entry} reached the broker although its publish failed; it is not sent again.")]
+    private static partial void LogAlreadySent(ILogger logger, string entry, string taskId);
 
     /// <summary>The per-entry state of one term: the last run sent, the runs waiting to go, and every entry's next due time.</summary>
     private sealed class EntryPlans(int count)

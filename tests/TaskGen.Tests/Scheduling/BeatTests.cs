@@ -200,6 +200,48 @@ public sealed class BeatTests
     }
 
     [Fact]
+    public async Task Entries_due_at_one_instant_are_sent_together_not_one_confirm_after_another()
+    {
+        // The broker confirms nothing until 50 runs are in flight: one publish at a time would never get there.
+        var gated = new GatedTransport(new InMemoryTransport(InMemoryBroker.Named(Guid.NewGuid().ToString("N"))), releaseAt: 50);
+        await using var harness = Harness.Create(Noon, s =>
+        {
+            for (int i = 0; i < 200; i++)
+            {
+                s.Add("hourly" + i, Calc.Add.Signature(i, 1), Schedule.Cron("0 * * * *"));
+            }
+        }, gated);
+        Runner beat = harness.Start(new InMemoryBeatElection());
+        await harness.StepUntilAsync(Noon.AddHours(1), beat);
+
+        Assert.Equal(200, harness.Sent.Count);
+        Assert.Equal(200, harness.Sent.Select(r => r.Id).Distinct().Count());
+        Assert.InRange(gated.MostInFlight, 50, 128);
+        await beat.StopAsync();
+    }
+
+    [Fact]
+    public async Task A_run_the_broker_took_although_its_publish_failed_is_not_sent_again()
+    {
+        // The broker state is written by the publish itself, so a run whose confirmation was lost is already recorded.
+        var lossy = new LostConfirmTransport(new InMemoryTransport(InMemoryBroker.Named(Guid.NewGuid().ToString("N"))));
+        await using var harness = Harness.Create(Noon, s => s.Add("minutely", Calc.Add.Signature(1, 2), Schedule.Every(TimeSpan.FromMinutes(1))), lossy);
+        var clock = new SteppedClock(harness.Fake);
+        var beat = new Beat(harness.App, harness.App.ScheduleEntries, new SchedulerOptions(), new InMemoryBeatElection(), lossy, clock, "beat@test");
+        using var stop = new CancellationTokenSource();
+        Task run = Task.Run(() => beat.RunAsync(stop.Token));
+        var runner = new Runner(beat, clock, run, stop);
+        var tick = new DateTimeOffset(2026, 6, 1, 12, 1, 0, TimeSpan.Zero);
+
+        lossy.LoseNext = true;
+        await harness.StepUntilAsync(tick.AddMinutes(1), runner);
+
+        Assert.Equal([BeatTicks.TaskId("minutely", tick), BeatTicks.TaskId("minutely", tick.AddMinutes(1))], harness.Sent.Select(r => r.Id));
+        Assert.Contains(harness.Log.Messages("TaskGen.Beat", LogLevel.Information), m => m.Contains("reached the broker although its publish failed", StringComparison.Ordinal));
+        await runner.StopAsync();
+    }
+
+    [Fact]
     public async Task A_thousand_idle_entries_wait_on_one_timer()
     {
         await using var harness = Harness.Create(Noon, s =>
@@ -420,6 +462,86 @@ public sealed class BeatTests
 
             return Inner.PublishAsync(message, cancellationToken);
         }
+    }
+
+    /// <summary>A memory transport that holds every publish until <c>releaseAt</c> are in flight at once, then lets them all through.</summary>
+    private sealed class GatedTransport(InMemoryTransport inner, int releaseAt) : ForwardingTransport(inner)
+    {
+        private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _inFlight;
+        private int _most;
+
+        public int MostInFlight => Volatile.Read(ref _most);
+
+        public override async ValueTask PublishAsync(TransportMessage message, CancellationToken cancellationToken)
+        {
+            int now = Interlocked.Increment(ref _inFlight);
+            InterlockedMax(ref _most, now);
+            if (now >= releaseAt)
+            {
+                _open.TrySetResult();
+            }
+
+            try
+            {
+                await _open.Task.WaitAsync(cancellationToken);
+                await Inner.PublishAsync(message, cancellationToken);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _inFlight);
+            }
+        }
+
+        private static void InterlockedMax(ref int target, int value)
+        {
+            int seen;
+            while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
+            {
+            }
+        }
+    }
+
+    /// <summary>
+    /// A memory transport whose next publish reaches the broker but reports a failure, as a confirmation lost with its
+    /// connection; it is also the state, read from what reached the broker, as the broker's BCC-recorded state is.
+    /// </summary>
+    private sealed class LostConfirmTransport(InMemoryTransport inner) : ForwardingTransport(inner), IBeatState
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _recorded = new(StringComparer.Ordinal);
+        private volatile bool _loseNext;
+
+        public bool LoseNext
+        {
+            get => _loseNext;
+            set => _loseNext = value;
+        }
+
+        public override async ValueTask PublishAsync(TransportMessage message, CancellationToken cancellationToken)
+        {
+            await Inner.PublishAsync(message, cancellationToken);
+            if (message.Headers.TryGetValue(BeatTicks.Header, out object? header) && BeatTicks.TryParseHeader(header?.ToString(), out string entry, out DateTimeOffset tick))
+            {
+                _recorded[entry] = tick;
+            }
+
+            if (_loseNext)
+            {
+                _loseNext = false;
+                throw new BrokerException("the connection closed before the broker confirmed the message");
+            }
+        }
+
+        public ValueTask<IReadOnlyDictionary<string, DateTimeOffset>> ReadLastTicksAsync(IReadOnlyList<ScheduleEntry> entries, CancellationToken cancellationToken) =>
+            ValueTask.FromResult<IReadOnlyDictionary<string, DateTimeOffset>>(entries.Where(e => _recorded.ContainsKey(e.Name)).ToDictionary(e => e.Name, e => _recorded[e.Name], StringComparer.Ordinal));
+
+        public void PrepareTick(ScheduleEntry entry, DateTimeOffset tick, IDictionary<string, object?> headers)
+        {
+        }
+
+        public ValueTask TickSentAsync(ScheduleEntry entry, DateTimeOffset tick, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        ValueTask IAsyncDisposable.DisposeAsync() => ValueTask.CompletedTask;
     }
 
     /// <summary>A fake clock that counts the timers made through it.</summary>
