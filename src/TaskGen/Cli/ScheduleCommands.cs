@@ -121,7 +121,7 @@ internal static class ScheduleCommands
             await output.WriteLineAsync(Line(app, entry, now)).ConfigureAwait(false);
         }
 
-        (IBeatElection election, IBeatState state) = BeatStores.Create(app, options);
+        (IBeatElection election, IBeatState state) = BeatStores.Create(app, options, TimeProvider.System);
         BeatLeaderInfo? leader;
         try
         {

@@ -43,9 +43,9 @@ internal sealed partial class TaskSchedulerService : BackgroundService, IAsyncDi
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         IReadOnlyList<ScheduleEntry> entries = ScheduleConfiguration.ReadEntries(_configuration, _app);
-        (IBeatElection election, IBeatState state) = BeatStores.Create(_app, _options);
+        (IBeatElection election, IBeatState state) = BeatStores.Create(_app, _options, _time);
         Beat = new Beat(_app, entries, _options, election, state, _time, BeatStores.NodeName());
-        (_reader, IBeatState unused) = BeatStores.Create(_app, _options);
+        (_reader, IBeatState unused) = BeatStores.Create(_app, _options, _time);
         await unused.DisposeAsync().ConfigureAwait(false);
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
