@@ -304,7 +304,7 @@ internal static class DiagnosticDescriptors
     internal static readonly DiagnosticDescriptor IntervalDoesNotParse = Create(
         "TG0507", Schedules, DiagnosticSeverity.Error,
         "Interval does not parse",
-        "Interval \"{0}\" does not parse: write a number and a unit (ms, s, m, h or d), such as \"30 s\", \"5 m\" or \"1.5 h\"");
+        "Interval \"{0}\" does not parse: write a number and a unit (s, m, h or d), such as \"30 s\", \"5 m\" or \"1.5 h\", or hh:mm:ss");
 
     private static DiagnosticDescriptor Create(string id, string category, DiagnosticSeverity severity, string title, string message, params string[] tags) =>
         new(id, title, message, category, severity, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id + ".md", customTags: tags);

@@ -91,7 +91,8 @@ public sealed class ScheduleAnalyzer : DiagnosticAnalyzer
                 if (text is { ConstantValue: { HasValue: true, Value: string value } })
                 {
                     Location location = text.Syntax.GetLocation();
-                    if (method.Name == "Parse" && PeriodicRules.LooksLikeInterval(value))
+                    // Schedule.Parse reads an interval first and anything else as a cron expression.
+                    if (method.Name == "Parse" && (PeriodicRules.TryParseInterval(value, out _) || PeriodicRules.Milliseconds(value) is not null || PeriodicRules.LooksLikeInterval(value)))
                     {
                         CheckInterval(context.ReportDiagnostic, value, location, asCron: true);
                     }
@@ -193,18 +194,17 @@ public sealed class ScheduleAnalyzer : DiagnosticAnalyzer
 
     private static void CheckInterval(Action<Diagnostic> report, string text, Location location, bool asCron)
     {
-        if (!PeriodicRules.TryParseInterval(text, out long ticks))
+        long? ticks = PeriodicRules.TryParseInterval(text, out long read) ? read : PeriodicRules.Milliseconds(text);
+        if (ticks is { } value && value < PeriodicRules.MinimumIntervalTicks)
+        {
+            report(Diagnostic.Create(DiagnosticDescriptors.IntervalUnderOneSecond, location, "\"" + text + "\""));
+        }
+        else if (ticks is null || !PeriodicRules.TryParseInterval(text, out _))
         {
             // Schedule.Parse reads text that is not an interval as a cron expression, which then fails to parse.
             report(asCron
-                ? Diagnostic.Create(DiagnosticDescriptors.CronDoesNotParse, location, text, "it starts with 'every' but is no interval either (write \"every 30 s\"; units ms, s, m, h, d)")
+                ? Diagnostic.Create(DiagnosticDescriptors.CronDoesNotParse, location, text, "it is no interval either (write \"every 30 s\"; units s, m, h, d)")
                 : Diagnostic.Create(DiagnosticDescriptors.IntervalDoesNotParse, location, text));
-            return;
-        }
-
-        if (ticks < PeriodicRules.MinimumIntervalTicks)
-        {
-            report(Diagnostic.Create(DiagnosticDescriptors.IntervalUnderOneSecond, location, "\"" + text + "\""));
         }
     }
 

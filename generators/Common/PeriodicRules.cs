@@ -20,50 +20,81 @@ internal static class PeriodicRules
     public const int MaxNameLength = 200;
 
     /// <summary>
-    /// Reads an interval such as <c>30 s</c>, <c>every 5m</c>, <c>1.5 h</c> or <c>500 ms</c> (units <c>ms</c>, <c>s</c>,
-    /// <c>m</c>, <c>h</c>, <c>d</c>; the word <c>every</c> may come first). False for anything else; an interval under
-    /// a second still reads, so that the caller can say what is wrong with it.
+    /// Reads an interval as the scheduler does (<c>IntervalSchedule.TryParse</c>): a number and a unit, the word
+    /// <c>every</c> optional (<c>30 s</c>, <c>every 5m</c>, <c>1.5 hours</c>), or <c>hh:mm:ss</c>. False for anything else,
+    /// zero included; an interval under a second still reads, so that the caller can say what is wrong with it.
     /// </summary>
     public static bool TryParseInterval(string text, out long ticks)
     {
         ticks = 0;
-        string rest = text.Trim();
-        if (rest.StartsWith("every", StringComparison.OrdinalIgnoreCase))
+        string rest = WithoutEvery(text);
+        if (Split(rest) is { } parts && Unit(parts.Unit) is { } unit)
         {
-            rest = rest.Substring(5).TrimStart();
+            if (parts.Number <= 0 || parts.Number > TimeSpan.MaxValue.Ticks / unit)
+            {
+                return false;
+            }
+
+            ticks = (long)decimal.Round(parts.Number * unit);
+            return ticks > 0;
         }
 
+        if (rest.IndexOf(':') >= 0
+            && TimeSpan.TryParseExact(rest, new[] { "c", @"h\:mm\:ss", @"hh\:mm\:ss", @"d\.hh\:mm\:ss" }, CultureInfo.InvariantCulture, out TimeSpan interval)
+            && interval > TimeSpan.Zero)
+        {
+            ticks = interval.Ticks;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The interval of text written in milliseconds (<c>500 ms</c>), which the scheduler does not read: the analyzers
+    /// report one under a second as such, since that is the mistake to fix. Null for other text.
+    /// </summary>
+    public static long? Milliseconds(string text) =>
+        Split(WithoutEvery(text)) is { } parts && parts.Unit.ToLowerInvariant() is "ms" or "msec" or "millisecond" or "milliseconds" && parts.Number < 1e12m
+            ? (long)decimal.Round(parts.Number * 10_000)
+            : null;
+
+    /// <summary>Whether text given to <c>Schedule.Parse</c> was meant as an interval: it starts with <c>every</c>.</summary>
+    public static bool LooksLikeInterval(string text) => text.TrimStart().StartsWith("every", StringComparison.OrdinalIgnoreCase);
+
+    private static string WithoutEvery(string text)
+    {
+        string rest = text.Trim();
+        return rest.StartsWith("every", StringComparison.OrdinalIgnoreCase) && rest.Length > 5 && char.IsWhiteSpace(rest[5]) ? rest.Substring(6).Trim() : rest;
+    }
+
+    private static (decimal Number, string Unit)? Split(string text)
+    {
         int end = 0;
-        while (end < rest.Length && (char.IsDigit(rest[end]) || rest[end] == '.'))
+        while (end < text.Length && (char.IsDigit(text[end]) || text[end] == '.'))
         {
             end++;
         }
 
-        if (end == 0 || !decimal.TryParse(rest.Substring(0, end), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out decimal number))
+        // The scheduler's pattern: digits, optionally a point and more digits.
+        string number = text.Substring(0, end);
+        if (end == 0 || number.StartsWith(".", StringComparison.Ordinal) || number.EndsWith(".", StringComparison.Ordinal) || number.IndexOf('.') != number.LastIndexOf('.')
+            || !decimal.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out decimal value))
         {
-            return false;
+            return null;
         }
 
-        long? unit = rest.Substring(end).Trim().ToLowerInvariant() switch
-        {
-            "ms" => 10_000L,
-            "s" => MinimumIntervalTicks,
-            "m" => 60 * MinimumIntervalTicks,
-            "h" => 3600 * MinimumIntervalTicks,
-            "d" => 86_400 * MinimumIntervalTicks,
-            _ => null,
-        };
-        if (unit is null || number > 36_500m * 86_400m * 1000m)
-        {
-            return false;
-        }
-
-        ticks = (long)decimal.Round(number * unit.Value);
-        return true;
+        return (value, text.Substring(end).Trim());
     }
 
-    /// <summary>Whether text given to <c>Schedule.Parse</c> means an interval (it starts with <c>every</c>) rather than a cron expression.</summary>
-    public static bool LooksLikeInterval(string text) => text.TrimStart().StartsWith("every", StringComparison.OrdinalIgnoreCase);
+    private static long? Unit(string unit) => unit.ToLowerInvariant() switch
+    {
+        "s" or "sec" or "secs" or "second" or "seconds" => MinimumIntervalTicks,
+        "m" or "min" or "mins" or "minute" or "minutes" => 60 * MinimumIntervalTicks,
+        "h" or "hr" or "hrs" or "hour" or "hours" => 3600 * MinimumIntervalTicks,
+        "d" or "day" or "days" => 86_400 * MinimumIntervalTicks,
+        _ => null,
+    };
 
     /// <summary>
     /// Why the generated module cannot register this <c>[Periodic]</c> entry for the task, or null when it can: the

@@ -24,7 +24,7 @@ public sealed class ScheduleAnalyzerTests
         """,
         new DiagnosticResult("TG0501", Microsoft.CodeAnalysis.DiagnosticSeverity.Error).WithLocation(0).WithArguments("61 * * * *", "Minutes: Value must be a number between 0 and 59 (all inclusive)"),
         new DiagnosticResult("TG0501", Microsoft.CodeAnalysis.DiagnosticSeverity.Error).WithLocation(1).WithArguments("0 6 * *", "it has 4 fields"),
-        new DiagnosticResult("TG0501", Microsoft.CodeAnalysis.DiagnosticSeverity.Error).WithLocation(2).WithArguments("every fortnight", "it starts with 'every' but is no interval either (write \"every 30 s\"; units ms, s, m, h, d)"),
+        new DiagnosticResult("TG0501", Microsoft.CodeAnalysis.DiagnosticSeverity.Error).WithLocation(2).WithArguments("every fortnight", "it is no interval either (write \"every 30 s\"; units s, m, h, d)"),
         new DiagnosticResult("TG0501", Microsoft.CodeAnalysis.DiagnosticSeverity.Error).WithLocation(3).WithArguments("0 0 6 * * * *", "it has 7 fields"));
 
     [Fact]
@@ -143,7 +143,9 @@ public sealed class ScheduleAnalyzerTests
             public static Schedule C() => Schedule.Every({|#3:new TimeSpan(0, 0, 0)|});
             public static Schedule D() => Schedule.Parse({|#4:"every 0.5 s"|});
             public static Schedule E() => Schedule.Every(TimeSpan.FromSeconds(1));
-            public static Schedule F() => Schedule.Parse("every 1000 ms");
+            public static Schedule F() => Schedule.Parse("every 1.5 minutes");
+            public static Schedule H() => Schedule.Parse("00:00:30");
+            public static Schedule I() => Schedule.Parse({|#5:"every 1000 ms"|});
             public static Schedule G(TimeSpan interval) => Schedule.Every(interval);
         }
         """,
@@ -151,7 +153,8 @@ public sealed class ScheduleAnalyzerTests
         new DiagnosticResult("TG0505", Microsoft.CodeAnalysis.DiagnosticSeverity.Error).WithLocation(1).WithArguments("00:00:00.5000000"),
         new DiagnosticResult("TG0505", Microsoft.CodeAnalysis.DiagnosticSeverity.Error).WithLocation(2).WithArguments("00:00:00.5000000"),
         new DiagnosticResult("TG0505", Microsoft.CodeAnalysis.DiagnosticSeverity.Error).WithLocation(3).WithArguments("00:00:00"),
-        new DiagnosticResult("TG0505", Microsoft.CodeAnalysis.DiagnosticSeverity.Error).WithLocation(4).WithArguments("\"every 0.5 s\""));
+        new DiagnosticResult("TG0505", Microsoft.CodeAnalysis.DiagnosticSeverity.Error).WithLocation(4).WithArguments("\"every 0.5 s\""),
+        new DiagnosticResult("TG0501", Microsoft.CodeAnalysis.DiagnosticSeverity.Error).WithLocation(5).WithArguments("every 1000 ms", "it is no interval either (write \"every 30 s\"; units s, m, h, d)"));
 
     [Fact]
     public Task PeriodicThatCannotBeRegisteredIsReported() => Verify.VerifyAsync("""

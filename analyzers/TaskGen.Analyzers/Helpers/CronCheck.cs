@@ -7,8 +7,8 @@ using Cronos;
 namespace TaskGen.Analyzers.Helpers;
 
 /// <summary>
-/// Judges cron expressions with Cronos, the scheduler's own parser: six fields read with seconds, any other count as
-/// the standard five, and finds the daily times that a daylight-saving change skips or repeats.
+/// Judges cron expressions with Cronos, the scheduler's own parser, as the scheduler reads them (five fields, six with
+/// seconds first, or one <c>@</c> macro), and finds the daily times that a daylight-saving change skips or repeats.
 /// </summary>
 internal static class CronCheck
 {
@@ -20,15 +20,17 @@ internal static class CronCheck
     /// <summary>Why the expression does not parse, or null when it does.</summary>
     public static string? Problem(string expression)
     {
-        string[] fields = Fields(expression);
-        if (!expression.TrimStart().StartsWith("@", StringComparison.Ordinal) && fields.Length is not (5 or 6))
+        string trimmed = expression.Trim();
+        string[] fields = Fields(trimmed);
+        bool macro = fields.Length == 1 && trimmed.StartsWith("@", StringComparison.Ordinal);
+        if (!macro && fields.Length is not (5 or 6))
         {
             return fields.Length == 1 ? "it has one field" : $"it has {fields.Length} fields";
         }
 
         try
         {
-            CronExpression.Parse(expression, fields.Length == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard);
+            CronExpression.Parse(trimmed, fields.Length == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard);
             return null;
         }
         catch (CronFormatException e)
@@ -50,7 +52,7 @@ internal static class CronCheck
             return Array.Empty<DaylightSavingConflict>();
         }
 
-        string[] fields = Fields(Expand(expression));
+        string[] fields = Fields(Expand(expression.Trim()));
         if (fields.Length is not (5 or 6))
         {
             return Array.Empty<DaylightSavingConflict>();
@@ -154,25 +156,21 @@ internal static class CronCheck
         _ => expression,
     };
 
-    /// <summary>A field of plain numbers, lists and ranges as its values; null for anything that repeats (<c>*</c>, steps).</summary>
+    /// <summary>
+    /// A field of plain numbers or a list of them, as its values; null for anything else. Cronos runs a range, a step or
+    /// <c>*</c> in both offsets of a repeated hour, so only plain numbers are daily times that a change moves.
+    /// </summary>
     private static List<int>? Numbers(string field, int max)
     {
         var values = new SortedSet<int>();
         foreach (string part in field.Split(','))
         {
-            string[] range = part.Split('-');
-            if (range.Length is not (1 or 2)
-                || !int.TryParse(range[0], NumberStyles.None, CultureInfo.InvariantCulture, out int from)
-                || !int.TryParse(range[range.Length - 1], NumberStyles.None, CultureInfo.InvariantCulture, out int to)
-                || from > to || to > max)
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int value) || value > max)
             {
                 return null;
             }
 
-            for (int value = from; value <= to; value++)
-            {
-                values.Add(value);
-            }
+            values.Add(value);
         }
 
         return values.ToList();
