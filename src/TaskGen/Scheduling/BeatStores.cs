@@ -11,9 +11,9 @@ internal static class BeatStores
     /// <exception cref="TaskAppConfigurationException"><see cref="SchedulerOptions.Election"/> names an election the app cannot hold.</exception>
     public static (IBeatElection Election, IBeatState State) Create(TaskApp app, SchedulerOptions options)
     {
-        if (app.Transport is InMemoryTransport)
+        if (app.Transport is InMemoryTransport memory)
         {
-            return (new InMemoryBeatElection(), new InMemoryBeatState());
+            return InMemoryBeat.For(memory.Broker, options.Name);
         }
 
         throw new NotImplementedException("BeatStores: RabbitMQ election and state, and Redis election.");
