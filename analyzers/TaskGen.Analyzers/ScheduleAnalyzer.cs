@@ -49,7 +49,7 @@ public sealed class ScheduleAnalyzer : DiagnosticAnalyzer
 
             INamedTypeSymbol? builder = start.Compilation.GetTypeByMetadataName("TaskGen.Scheduling.ScheduleBuilder");
             INamedTypeSymbol? periodic = start.Compilation.GetTypeByMetadataName(PeriodicRules.PeriodicAttribute);
-            var names = new ConcurrentBag<(string Name, Location Location)>();
+            var names = new ConcurrentBag<Entry>();
             start.RegisterOperationAction(operation => AnalyzeInvocation(operation, known, schedule, builder, names), OperationKind.Invocation);
             if (periodic is not null)
             {
@@ -60,7 +60,7 @@ public sealed class ScheduleAnalyzer : DiagnosticAnalyzer
         });
     }
 
-    private static void AnalyzeInvocation(OperationAnalysisContext context, KnownSymbols known, INamedTypeSymbol schedule, INamedTypeSymbol? builder, ConcurrentBag<(string, Location)> names)
+    private static void AnalyzeInvocation(OperationAnalysisContext context, KnownSymbols known, INamedTypeSymbol schedule, INamedTypeSymbol? builder, ConcurrentBag<Entry> names)
     {
         var invocation = (IInvocationOperation)context.Operation;
         IMethodSymbol method = invocation.TargetMethod;
@@ -68,7 +68,7 @@ public sealed class ScheduleAnalyzer : DiagnosticAnalyzer
         {
             if (method.Name == "Add" && Argument(invocation, "name") is { ConstantValue: { HasValue: true, Value: string name } } nameArgument)
             {
-                names.Add((name, nameArgument.Syntax.GetLocation()));
+                names.Add(new Entry(name, nameArgument.Syntax.GetLocation(), Builder(invocation, builder!)));
             }
 
             return;
@@ -106,7 +106,7 @@ public sealed class ScheduleAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    private static void AnalyzeMethod(SymbolAnalysisContext context, KnownSymbols known, INamedTypeSymbol periodic, ConcurrentBag<(string, Location)> names)
+    private static void AnalyzeMethod(SymbolAnalysisContext context, KnownSymbols known, INamedTypeSymbol periodic, ConcurrentBag<Entry> names)
     {
         var method = (IMethodSymbol)context.Symbol;
         if (method.MethodKind != MethodKind.Ordinary)
@@ -143,7 +143,7 @@ public sealed class ScheduleAnalyzer : DiagnosticAnalyzer
 
             if (why is null && task is not null)
             {
-                names.Add((PeriodicRules.EntryName(attribute, TaskNames.WireName(method, task)), NamedLocation(syntax, "Name")));
+                names.Add(new Entry(PeriodicRules.EntryName(attribute, TaskNames.WireName(method, task)), NamedLocation(syntax, "Name"), null));
             }
         }
     }
@@ -208,23 +208,68 @@ public sealed class ScheduleAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    private static void ReportDuplicates(CompilationAnalysisContext context, ConcurrentBag<(string Name, Location Location)> names)
+    /// <summary>
+    /// Reports an entry whose name an earlier entry of the same schedule has. Entries of one builder variable or
+    /// parameter (or one chain of calls) share a schedule, and <c>[Periodic]</c> entries join every schedule the
+    /// module is added to; two apps built in one project (tests do) keep their own names.
+    /// </summary>
+    private static void ReportDuplicates(CompilationAnalysisContext context, ConcurrentBag<Entry> names)
     {
-        foreach (IGrouping<string, (string Name, Location Location)> group in names.GroupBy(n => n.Name, StringComparer.Ordinal))
+        foreach (IGrouping<string, Entry> group in names.GroupBy(n => n.Name, StringComparer.Ordinal))
         {
             var members = group.OrderBy(n => n.Location.SourceTree?.FilePath, StringComparer.Ordinal).ThenBy(n => n.Location.SourceSpan.Start).ToList();
-            if (members.Count < 2)
+            for (int i = 1; i < members.Count; i++)
             {
-                continue;
-            }
+                Entry entry = members[i];
+                if (members.Take(i).FirstOrDefault(earlier => SameSchedule(earlier.Schedule, entry.Schedule)) is not { Name: not null } first)
+                {
+                    continue;
+                }
 
-            FileLinePositionSpan first = members[0].Location.GetLineSpan();
-            string where = $"{Path.GetFileName(first.Path)}({first.StartLinePosition.Line + 1},{first.StartLinePosition.Character + 1})";
-            foreach ((string name, Location location) in members.Skip(1))
-            {
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.DuplicateEntryName, location, name, where));
+                FileLinePositionSpan where = first.Location.GetLineSpan();
+                string place = $"{Path.GetFileName(where.Path)}({where.StartLinePosition.Line + 1},{where.StartLinePosition.Character + 1})";
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.DuplicateEntryName, entry.Location, entry.Name, place));
             }
         }
+    }
+
+    private static bool SameSchedule(object? a, object? b) =>
+        a is null || b is null || ReferenceEquals(a, b) || (a is ISymbol x && b is ISymbol y && SymbolEqualityComparer.Default.Equals(x, y));
+
+    /// <summary>What identifies the builder an <c>Add</c> call adds to: the variable, parameter or member at the root of its chain, or the chain itself.</summary>
+    private static object Builder(IInvocationOperation invocation, INamedTypeSymbol builder)
+    {
+        IOperation? receiver = invocation.Instance;
+        while (receiver is IInvocationOperation inner && SymbolEqualityComparer.Default.Equals(inner.TargetMethod.ContainingType, builder) && inner.Instance is not null)
+        {
+            receiver = inner.Instance;
+        }
+
+        return receiver switch
+        {
+            ILocalReferenceOperation local => local.Local,
+            IParameterReferenceOperation parameter => parameter.Parameter,
+            IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation } field => field.Field,
+            IPropertyReferenceOperation { Instance: null or IInstanceReferenceOperation } property => property.Property,
+            _ => (object?)receiver?.Syntax ?? invocation.Syntax,
+        };
+    }
+
+    /// <summary>A schedule entry's constant name, where it is written, and the schedule it joins (null: every schedule, for [Periodic]).</summary>
+    private readonly struct Entry
+    {
+        public Entry(string name, Location location, object? schedule)
+        {
+            Name = name;
+            Location = location;
+            Schedule = schedule;
+        }
+
+        public string Name { get; }
+
+        public Location Location { get; }
+
+        public object? Schedule { get; }
     }
 
     private static IOperation? Argument(IInvocationOperation invocation, string parameter)

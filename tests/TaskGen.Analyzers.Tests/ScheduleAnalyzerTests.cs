@@ -124,6 +124,9 @@ public sealed class ScheduleAnalyzerTests
                 .Add("reports.daily", call, Schedule.Cron("0 6 * * *"))
                 .Add({|#1:"reports.daily"|}, call, Schedule.Cron("0 7 * * *"))
                 .Add("Reports.Daily", call, Schedule.Cron("0 8 * * *"));
+
+            // Another app's schedule, as a test project builds many: its names are its own.
+            public static void Other(ScheduleBuilder schedule, Signature call) => schedule.Add("reports.daily", call, Schedule.Cron("0 6 * * *"));
         }
         """,
         new DiagnosticResult("TG0504", Microsoft.CodeAnalysis.DiagnosticSeverity.Error).WithLocation(0).WithArguments("App.Jobs.Tidy", "Test0.cs(6,12)"),
