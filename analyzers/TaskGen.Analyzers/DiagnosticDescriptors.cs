@@ -5,7 +5,7 @@ namespace TaskGen.Analyzers;
 /// <summary>
 /// Every TaskGen diagnostic, in one place so that IDs stay stable and are never reused. IDs are
 /// <c>TG</c> and four digits: 0001-0099 task shape, 0100-0199 serialization, 0200-0299 queues and
-/// routing, 0300-0399 options, 0400-0499 canvas (chains, groups, chords and callbacks).
+/// routing, 0300-0399 options, 0400-0499 canvas (chains, groups, chords and callbacks), 0500-0599 periodic tasks.
 /// </summary>
 internal static class DiagnosticDescriptors
 {
@@ -16,6 +16,7 @@ internal static class DiagnosticDescriptors
     private const string Queues = "TaskGen.Queues";
     private const string Options = "TaskGen.Options";
     private const string Canvas = "TaskGen.Canvas";
+    private const string Schedules = "TaskGen.Schedules";
 
     // Task shape: the generator skips every one of these silently, so each is an error.
 
@@ -266,6 +267,44 @@ internal static class DiagnosticDescriptors
         "TG0406", Canvas, DiagnosticSeverity.Error,
         "Error callback does not take a task id",
         "The error callback '{0}' takes {1} first, but an error callback receives the failed task's id, a string: give {2} a first parameter of string");
+
+    // Periodic tasks: a schedule the scheduler would refuse when it starts, or one that would not run when it seems to.
+
+    internal static readonly DiagnosticDescriptor CronDoesNotParse = Create(
+        "TG0501", Schedules, DiagnosticSeverity.Error,
+        "Cron expression does not parse",
+        "Cron expression \"{0}\" does not parse: {1}; write five fields (minute hour day month weekday) or six (seconds first), such as \"0 6 * * *\" for 06:00 every day");
+
+    internal static readonly DiagnosticDescriptor UnknownTimeZone = Create(
+        "TG0502", Schedules, DiagnosticSeverity.Error,
+        "Unknown time zone",
+        "Time zone \"{0}\" is not a known IANA time-zone id{1}: write an id such as \"Europe/Berlin\", \"America/New_York\" or \"UTC\"");
+
+    internal static readonly DiagnosticDescriptor DailyTimeInDaylightSavingChange = Create(
+        "TG0503", Schedules, DiagnosticSeverity.Warning,
+        "Daily time falls in a daylight-saving change",
+        "Cron expression \"{0}\" runs at {1} in {2}, which {3}: a skipped time runs at the change, and a repeated time runs once, at its first occurrence; pick a time outside the change if the run must be at its written time");
+
+    internal static readonly DiagnosticDescriptor DuplicateEntryName = Create(
+        "TG0504", Schedules, DiagnosticSeverity.Error,
+        "Duplicate schedule entry name",
+        "Schedule entry '{0}' is also added at {1}: give one of them another name, since each run's task id is derived from the entry's name",
+        WellKnownDiagnosticTags.CompilationEnd);
+
+    internal static readonly DiagnosticDescriptor IntervalUnderOneSecond = Create(
+        "TG0505", Schedules, DiagnosticSeverity.Error,
+        "Schedule interval under one second",
+        "The interval {0} is under one second, the shortest a schedule may have: use one second or more, such as TimeSpan.FromSeconds(1) or \"1 s\"");
+
+    internal static readonly DiagnosticDescriptor PeriodicNotRegistered = Create(
+        "TG0506", Schedules, DiagnosticSeverity.Error,
+        "Periodic attribute cannot be registered",
+        "[Periodic] on '{0}' cannot be registered: {1}");
+
+    internal static readonly DiagnosticDescriptor IntervalDoesNotParse = Create(
+        "TG0507", Schedules, DiagnosticSeverity.Error,
+        "Interval does not parse",
+        "Interval \"{0}\" does not parse: write a number and a unit (s, m, h or d), such as \"30 s\", \"5 m\" or \"1.5 h\", or hh:mm:ss");
 
     private static DiagnosticDescriptor Create(string id, string category, DiagnosticSeverity severity, string title, string message, params string[] tags) =>
         new(id, title, message, category, severity, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id + ".md", customTags: tags);

@@ -110,6 +110,11 @@ public sealed partial class TaskGenerator
             w.CloseBlock();
             w.CloseBlock();
             w.WriteLine();
+            if (emitted.Any(t => t.Periodic.Length > 0))
+            {
+                WritePeriodic(w, emitted);
+            }
+
             w.OpenBlock("private static global::System.Threading.Tasks.ValueTask ThrowUnknownTask(string name)");
             w.WriteLine($"throw new global::System.InvalidOperationException(\"Task '\" + name + \"' is not in {module}.\");");
             w.CloseBlock();
@@ -137,6 +142,50 @@ public sealed partial class TaskGenerator
             w.CloseBlock();
             return w.ToString();
         }
+
+        /// <summary>The module's <c>[Periodic]</c> entries, written as a person would write them in <c>AddSchedule</c>.</summary>
+        private static void WritePeriodic(SourceWriter w, List<TaskSpec> tasks)
+        {
+            const string Scheduling = "global::TaskGen.Scheduling";
+            w.WriteLine("/// <inheritdoc />");
+            w.OpenBlock($"public override void AddPeriodic({Scheduling}.ScheduleBuilder schedule)");
+            foreach (TaskSpec task in tasks)
+            {
+                foreach (PeriodicSpec entry in task.Periodic)
+                {
+                    string when = entry.Cron is { } cron
+                        ? $"{Scheduling}.Schedule.Cron({Literal(cron)}{(entry.TimeZone is { } zone ? ", " + Literal(zone) : string.Empty)})"
+                        : $"{Scheduling}.Schedule.Every({Interval(entry.IntervalTicks!.Value)})";
+                    string options = entry.Misfire == 0 ? string.Empty : $", new {Scheduling}.ScheduleEntryOptions {{ Misfire = {Misfire(entry.Misfire)} }}";
+                    w.WriteLine($"schedule.Add({Literal(entry.Name)}, {StubPath(task)}.Signature(), {when}{options});");
+                }
+            }
+
+            w.CloseBlock();
+            w.WriteLine();
+        }
+
+        /// <summary>The interval in the largest unit that holds it whole: <c>TimeSpan.FromMinutes(90)</c>, not ticks.</summary>
+        private static string Interval(long ticks)
+        {
+            foreach ((string unit, long size) in new[] { ("Days", 864_000_000_000L), ("Hours", 36_000_000_000L), ("Minutes", 600_000_000L), ("Seconds", 10_000_000L), ("Milliseconds", 10_000L) })
+            {
+                if (ticks % size == 0)
+                {
+                    return $"global::System.TimeSpan.From{unit}({(ticks / size).ToString(CultureInfo.InvariantCulture)})";
+                }
+            }
+
+            return $"global::System.TimeSpan.FromTicks({ticks.ToString(CultureInfo.InvariantCulture)})";
+        }
+
+        private static string Misfire(int value) => value switch
+        {
+            0 => "global::TaskGen.Scheduling.MisfirePolicy.RunOnce",
+            1 => "global::TaskGen.Scheduling.MisfirePolicy.RunAll",
+            2 => "global::TaskGen.Scheduling.MisfirePolicy.Skip",
+            _ => $"(global::TaskGen.Scheduling.MisfirePolicy)({value.ToString(CultureInfo.InvariantCulture)})",
+        };
 
         public static string? EmitQueues(AssemblySpec assembly, bool hasTasks)
         {

@@ -116,7 +116,43 @@ public sealed partial class TaskGenerator
                 parameters.ToEquatableArray(),
                 returns,
                 result,
-                policy);
+                policy,
+                ParsePeriodic(method, taskName, cancellationToken));
+        }
+
+        /// <summary>
+        /// The task's <c>[Periodic]</c> entries that the module can register; one that could not be (no schedule, an
+        /// interval that does not read or is under a second, a task that needs arguments) is skipped: the analyzers report it.
+        /// </summary>
+        private static EquatableArray<PeriodicSpec> ParsePeriodic(IMethodSymbol method, string taskName, CancellationToken cancellationToken)
+        {
+            List<PeriodicSpec>? entries = null;
+            foreach (AttributeData attribute in method.GetAttributes())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (attribute.AttributeClass?.ToDisplayString() != PeriodicRules.PeriodicAttribute || PeriodicRules.WhyNotRegistered(method, attribute, isTask: true) is not null)
+                {
+                    continue;
+                }
+
+                string? cron = TaskNames.NamedString(attribute, "Cron");
+                long? interval = null;
+                if (TaskNames.NamedString(attribute, "Every") is { } every)
+                {
+                    if (!PeriodicRules.TryParseInterval(every, out long ticks) || ticks < PeriodicRules.MinimumIntervalTicks)
+                    {
+                        continue;
+                    }
+
+                    interval = ticks;
+                }
+
+                int misfire = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Misfire").Value.Value is int value ? value : 0;
+                string? zone = cron is null ? null : TaskNames.NamedString(attribute, "TimeZone");
+                (entries ??= new List<PeriodicSpec>()).Add(new PeriodicSpec(PeriodicRules.EntryName(attribute, taskName), cron, interval, zone, misfire));
+            }
+
+            return entries is null ? EquatableArray<PeriodicSpec>.Empty : entries.ToEquatableArray();
         }
 
         /// <summary>

@@ -48,14 +48,26 @@ public sealed class TaskAppBuilder
     /// <summary>A transport to use instead of the one <see cref="TaskAppOptions.BrokerUrl"/> names, for tests.</summary>
     internal ITransport? Transport { get; set; }
 
-    /// <summary>Adds the tasks and queues of a generated module; it exists for generated code (<c>Add&lt;Assembly&gt;Tasks()</c>).</summary>
+    /// <summary>
+    /// Adds the tasks and queues of a generated module, and the schedule entries its tasks declare with
+    /// <see cref="PeriodicAttribute"/>; it exists for generated code (<c>Add&lt;Assembly&gt;Tasks()</c>).
+    /// </summary>
     /// <param name="module">The module.</param>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public TaskAppBuilder AddTasks(TaskModule module)
     {
         Tasks.Add(module);
+
+        // A module added twice (two Add...Tasks() calls) keeps one set of entries, as it keeps one set of tasks.
+        if (_periodicModules.Add(module))
+        {
+            module.AddPeriodic(Schedule);
+        }
+
         return this;
     }
+
+    private readonly HashSet<TaskModule> _periodicModules = [];
 
     /// <summary>
     /// Adds a filter that every task run of the app's workers goes through; filters run in the order added, the

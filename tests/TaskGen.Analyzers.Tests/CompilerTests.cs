@@ -174,6 +174,59 @@ public sealed class CompilerTests
     }
 
     [Fact]
+    public async Task PeriodicTasksCompileAndEachBrokenOneShowsOneDiagnostic()
+    {
+        const string tasks = """
+            using System.Threading;
+            using System.Threading.Tasks;
+            using TaskGen;
+            using TaskGen.Scheduling;
+
+            namespace Ops;
+
+            public static class Maintenance
+            {
+                [Task, Periodic(Every = "30 s"), Periodic(Cron = "0 6 * * 1-5", TimeZone = "Europe/Berlin", Name = "ops.morning", Misfire = MisfirePolicy.Skip)]
+                public static Task SweepAsync(CancellationToken cancellationToken, int batch = 100) => Task.CompletedTask;
+
+                [Task, Periodic(Cron = "0 6 * *")] public static void Report() { }
+                [Task, Periodic(Every = "250 ms")] public static void Poll() { }
+                [Task, Periodic(Cron = "0 6 * * *", TimeZone = "Europe/Berln")] public static void Mail() { }
+                [Task, Periodic(Every = "1 m")] public static void Resize(int width) { }
+                [Task, Periodic(Every = "1 m", Name = "ops.morning")] public static void Again() { }
+            }
+            """;
+        CSharpCompilation compilation = Compilations.Create("Ops", ("Maintenance.cs", tasks));
+        CSharpGeneratorDriver.Create(new[] { new TaskGenerator().AsSourceGenerator() }, parseOptions: Compilations.ParseOptions)
+            .RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
+        Assert.Empty(generatorDiagnostics);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        string registry = output.SyntaxTrees.Single(t => t.FilePath.EndsWith("TaskRegistry.g.cs", StringComparison.Ordinal)).ToString();
+        Assert.Contains("schedule.Add(\"ops.morning\", global::Ops.Remote.Maintenance.SweepAsync.Signature()", registry, StringComparison.Ordinal);
+        Assert.DoesNotContain("Resize.Signature()", registry, StringComparison.Ordinal);
+        Assert.DoesNotContain("Poll.Signature()", registry, StringComparison.Ordinal);
+
+        ImmutableArray<Diagnostic> diagnostics = await Compilations.AnalyzeAsync(output);
+
+        string[] shown = Compilations.Sorted(diagnostics).Select(d => d.ToString()).ToArray();
+        foreach (string line in shown)
+        {
+            _output.WriteLine(line);
+        }
+
+        Assert.Equal(
+            new[]
+            {
+                "Maintenance.cs(13,28): error TG0501: Cron expression \"0 6 * *\" does not parse: it has 4 fields; write five fields (minute hour day month weekday) or six (seconds first), such as \"0 6 * * *\" for 06:00 every day",
+                "Maintenance.cs(14,29): error TG0505: The interval \"250 ms\" is under one second, the shortest a schedule may have: use one second or more, such as TimeSpan.FromSeconds(1) or \"1 s\"",
+                "Maintenance.cs(15,52): error TG0502: Time zone \"Europe/Berln\" is not a known IANA time-zone id (did you mean \"Europe/Berlin\"?): write an id such as \"Europe/Berlin\", \"America/New_York\" or \"UTC\"",
+                "Maintenance.cs(16,12): error TG0506: [Periodic] on 'Maintenance.Resize' cannot be registered: the task takes the argument 'width', and a periodic run sends none; give it a default value, or add an entry with ScheduleBuilder.Add and the task's Signature(...)",
+                "Maintenance.cs(17,43): error TG0504: Schedule entry 'ops.morning' is also added at Maintenance.cs(10,104): give one of them another name, since each run's task id is derived from the entry's name",
+            },
+            shown);
+    }
+
+    [Fact]
     public async Task ThousandTasksAnalyzerTime()
     {
         const int classes = 50, perClass = 20;

@@ -145,7 +145,7 @@ internal static class Compilations
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 
     public static ImmutableArray<DiagnosticAnalyzer> AllAnalyzers { get; } = ImmutableArray.Create<DiagnosticAnalyzer>(
-        new TaskShapeAnalyzer(), new SerializationAnalyzer(), new QueueAnalyzer(), new OptionsAnalyzer(), new RetryPolicyAnalyzer(), new CanvasAnalyzer());
+        new TaskShapeAnalyzer(), new SerializationAnalyzer(), new QueueAnalyzer(), new OptionsAnalyzer(), new RetryPolicyAnalyzer(), new CanvasAnalyzer(), new ScheduleAnalyzer());
 
     public static Task<ImmutableArray<Diagnostic>> AnalyzeAsync(Compilation compilation) =>
         compilation.WithAnalyzers(AllAnalyzers).GetAnalyzerDiagnosticsAsync();

@@ -311,4 +311,45 @@ public sealed class SnapshotTests
         GeneratorHarness.AssertCompiles(output);
         SnapshotAssert.Matches(result);
     }
+
+    [Fact]
+    public void PeriodicTasks()
+    {
+        // The broken attributes (no schedule, an interval under a second, a task that needs an argument) register nothing;
+        // the analyzers report each of them.
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run("""
+            using System.Threading;
+            using System.Threading.Tasks;
+            using TaskGen;
+            using TaskGen.Scheduling;
+            namespace Ops;
+            public static class Maintenance
+            {
+                [Task]
+                [Periodic(Every = "30 s")]
+                [Periodic(Cron = "0 6 * * *", TimeZone = "Europe/Berlin", Name = "maintenance.morning", Misfire = MisfirePolicy.Skip)]
+                public static Task SweepAsync(TaskContext context, CancellationToken cancellationToken, int batch = 100) => Task.CompletedTask;
+
+                [Task(Name = "reports.hourly")]
+                [Periodic(Cron = "0 0 * * * *", Misfire = MisfirePolicy.RunAll)]
+                [Periodic(Every = "every 1.5 h", Name = "reports.slow")]
+                public static int Hourly() => 0;
+
+                [Task]
+                [Periodic(TimeZone = "UTC")]
+                [Periodic(Every = "500 ms")]
+                public static void Broken() { }
+
+                [Task]
+                [Periodic(Every = "1 m")]
+                public static void Resize(int width) { }
+
+                [Task]
+                public static void Plain() { }
+            }
+            """);
+        GeneratorHarness.AssertCompiles(output);
+        SnapshotAssert.Matches(result);
+    }
+
 }

@@ -61,10 +61,20 @@ public sealed class PackageTests(PackedFeed feed, ITestOutputHelper output) : IC
                 [Task]
                 public int NotStatic(int x) => x;
             }
+
+            public static class Schedules
+            {
+                public static TaskGen.Scheduling.Schedule Nightly() => TaskGen.Scheduling.Schedule.Cron("0 25 * * *");
+            }
             """);
         (int failed, string failLog) = await RunAsync(app, "build", Path.Combine(app, "App.csproj"));
         Assert.NotEqual(0, failed);
         Assert.Contains("Broken.cs(8,16): error TG0001", failLog, StringComparison.Ordinal);
+
+        // The cron rule runs Cronos inside the compiler: it loads from beside the analyzer, in the same package folder.
+        Assert.Contains("Broken.cs(13,93): error TG0501: Cron expression \"0 25 * * *\" does not parse: Hours:", failLog, StringComparison.Ordinal);
+        Assert.DoesNotContain("AD0001", failLog, StringComparison.Ordinal);
+        Assert.DoesNotContain("CS8032", failLog, StringComparison.Ordinal);
     }
 
     [Fact]

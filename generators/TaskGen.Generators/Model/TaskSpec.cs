@@ -44,6 +44,7 @@ internal sealed record ContainerSpec(string Name, bool IsPublic);
 /// <param name="Returns">How the method returns.</param>
 /// <param name="Result">The result type, or null when the task has none.</param>
 /// <param name="Policy">The failure policy the task declares, or null when it declares none.</param>
+/// <param name="Periodic">The task's <c>[Periodic]</c> entries that can be registered, in declaration order.</param>
 internal sealed record TaskSpec(
     string TaskName,
     string? Queue,
@@ -54,7 +55,8 @@ internal sealed record TaskSpec(
     EquatableArray<ParameterSpec> Parameters,
     ReturnKind Returns,
     TypeRef? Result,
-    PolicySpec? Policy = null)
+    PolicySpec? Policy = null,
+    EquatableArray<PeriodicSpec> Periodic = default)
 {
     /// <summary>True when an argument or the result needs the app's JSON context.</summary>
     public bool NeedsJsonContext

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.ComponentModel;
 using System.Threading.Tasks;
+using TaskGen.Scheduling;
 using TaskGen.Transport;
 
 namespace TaskGen.Worker;
@@ -23,4 +24,14 @@ public abstract class TaskModule
     /// <param name="invocation">The request to run.</param>
     /// <exception cref="TaskArgumentException">The arguments do not fit the task's parameters.</exception>
     public abstract ValueTask DispatchAsync(TaskInvocation invocation);
+
+    /// <summary>
+    /// Adds the schedule entries the assembly declares with <see cref="PeriodicAttribute"/>; the app builder calls it once
+    /// per module, when the module is added. The generated module overrides it when the assembly has such entries.
+    /// </summary>
+    /// <param name="schedule">The app's schedule.</param>
+    /// <exception cref="System.ArgumentException">An entry of the same name is in the schedule already.</exception>
+    public virtual void AddPeriodic(ScheduleBuilder schedule)
+    {
+    }
 }

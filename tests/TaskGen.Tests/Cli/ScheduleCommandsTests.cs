@@ -50,7 +50,10 @@ public sealed class ScheduleCommandsTests
     public async Task ListCountsRunsAcrossADaylightSavingChangeInTheEntrysZone()
     {
         await using TaskApp app = TaskApp.Create(b => b.Options.BrokerUrl = _broker);
+        // The daily time in the spring-forward gap is the point of the test; TG0503 warns of exactly that.
+#pragma warning disable TG0503
         var entry = new ScheduleEntry("night", EndToEnd.Remote.TestTasks.Add.Signature(1, 1), Schedule.Cron("30 2 * * *", "Europe/Berlin"));
+#pragma warning restore TG0503
 
         // Europe/Berlin springs forward at 02:00 on 2026-03-29: that day's 02:30 does not exist and runs at the change.
         string line = ScheduleCommands.Line(app, entry, new DateTimeOffset(2026, 3, 27, 12, 0, 0, TimeSpan.Zero));
