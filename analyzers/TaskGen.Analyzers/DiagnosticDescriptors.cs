@@ -190,6 +190,11 @@ internal static class DiagnosticDescriptors
         "Broadcast queue declared as a quorum queue",
         "Queue '{0}' is a broadcast queue, whose only queues are each worker's exclusive bcast.<uuid> queue, and a quorum queue cannot be exclusive: remove Type, or declare a direct queue");
 
+    internal static readonly DiagnosticDescriptor WorkerQueueUndeclared = Create(
+        "TG0211", Queues, DiagnosticSeverity.Error,
+        "Worker consumes an undeclared queue",
+        "Queue '{0}' is not declared, so the worker refuses to start: add [assembly: TaskQueue(\"{0}\")] or consume a declared queue");
+
     // Options: constant values that cannot work.
 
     internal static readonly DiagnosticDescriptor NegativeCountdown = Create(

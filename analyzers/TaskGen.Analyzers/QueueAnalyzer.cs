@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -35,7 +37,8 @@ public sealed class QueueAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.BroadcastToDirectQueue,
         DiagnosticDescriptors.GeneratedQueueInAttribute,
         DiagnosticDescriptors.UseQueuesConstant,
-        DiagnosticDescriptors.BroadcastQuorumQueue);
+        DiagnosticDescriptors.BroadcastQuorumQueue,
+        DiagnosticDescriptors.WorkerQueueUndeclared);
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
@@ -215,8 +218,17 @@ public sealed class QueueAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeAssignment(OperationAnalysisContext context, KnownSymbols known, Lazy<QueueCatalog> catalog)
     {
         var assignment = (ISimpleAssignmentOperation)context.Operation;
+        if (assignment.Target is IPropertyReferenceOperation { Property: { Name: "Queues" } queues }
+            && SymbolEqualityComparer.Default.Equals(queues.ContainingType, known.WorkerOptions))
+        {
+            AnalyzeWorkerQueues(context, assignment.Value, catalog);
+            return;
+        }
+
+        // A schedule entry's queue is a call's queue: the scheduler sends every run there.
         if (assignment.Target is not IPropertyReferenceOperation { Property: { } property }
-            || !SymbolEqualityComparer.Default.Equals(property.ContainingType, known.TaskOptions)
+            || !(SymbolEqualityComparer.Default.Equals(property.ContainingType, known.TaskOptions)
+                || (property.Name == "Queue" && SymbolEqualityComparer.Default.Equals(property.ContainingType, known.ScheduleEntryOptions)))
             || assignment.Value.ConstantValue is not { HasValue: true, Value: string value })
         {
             return;
@@ -245,6 +257,43 @@ public sealed class QueueAnalyzer : DiagnosticAnalyzer
         }
     }
 
+    /// <summary>
+    /// Checks the constant names of a <c>WorkerOptions.Queues = [...]</c> (a collection expression, an array or a list
+    /// initializer): the worker refuses at start a queue no assembly declares, so the build says so first.
+    /// </summary>
+    private static void AnalyzeWorkerQueues(OperationAnalysisContext context, IOperation value, Lazy<QueueCatalog> catalog)
+    {
+        SyntaxNode syntax = value.Syntax;
+        IEnumerable<ExpressionSyntax> elements = syntax switch
+        {
+            CollectionExpressionSyntax collection => collection.Elements.OfType<ExpressionElementSyntax>().Select(e => e.Expression),
+            ArrayCreationExpressionSyntax { Initializer: { } initializer } => initializer.Expressions,
+            ImplicitArrayCreationExpressionSyntax implicitArray => implicitArray.Initializer.Expressions,
+            BaseObjectCreationExpressionSyntax { Initializer: { } initializer } => initializer.Expressions,
+            _ => Enumerable.Empty<ExpressionSyntax>(),
+        };
+        SemanticModel? model = value.SemanticModel;
+        foreach (ExpressionSyntax element in elements)
+        {
+            if (model?.GetConstantValue(element, context.CancellationToken) is { HasValue: true, Value: string queue })
+            {
+                ReportWorkerQueue(context, element.GetLocation(), queue, catalog);
+            }
+        }
+    }
+
+    private static void ReportWorkerQueue(OperationAnalysisContext context, Location location, string queue, Lazy<QueueCatalog> catalog)
+    {
+        if (QueueNames.Invalid(queue) is { } reason)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidQueueName, location, queue, reason));
+        }
+        else if (catalog.Value.Find(queue) is null)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.WorkerQueueUndeclared, location, Properties(queue), queue));
+        }
+    }
+
     /// <summary>True when the routing key is set in an initializer that leaves the exchange at the default; elsewhere the exchange is unknown.</summary>
     private static bool UsesDefaultExchange(ISimpleAssignmentOperation routingKey)
     {
@@ -268,6 +317,17 @@ public sealed class QueueAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeInvocation(OperationAnalysisContext context, KnownSymbols known, Lazy<QueueCatalog> catalog)
     {
         var invocation = (IInvocationOperation)context.Operation;
+        if (invocation is { TargetMethod.Name: "Add", Instance: IPropertyReferenceOperation { Property.Name: "Queues" } list, Arguments.Length: 1 }
+            && SymbolEqualityComparer.Default.Equals(list.Property.ContainingType, known.WorkerOptions))
+        {
+            if (invocation.Arguments[0].Value.ConstantValue is { HasValue: true, Value: string added })
+            {
+                ReportWorkerQueue(context, invocation.Arguments[0].Value.Syntax.GetLocation(), added, catalog);
+            }
+
+            return;
+        }
+
         ITypeSymbol returned = Unwrap(invocation.TargetMethod.ReturnType, known, out bool isTask);
         bool single = KnownSymbols.Is(returned, known.AsyncResult) || KnownSymbols.Is(returned, known.AsyncResultOfT);
         bool broadcast = KnownSymbols.Is(returned, known.BroadcastResult) || KnownSymbols.Is(returned, known.BroadcastResultOfT);

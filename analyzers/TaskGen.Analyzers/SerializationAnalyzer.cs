@@ -156,7 +156,12 @@ public sealed class SerializationAnalyzer : DiagnosticAnalyzer
                 subject,
                 offending,
                 c.Context.Name),
-            WireProblemKind.NeedsJsonContext => Diagnostic.Create(DiagnosticDescriptors.NoJsonContext, location, subject, offending),
+            WireProblemKind.NeedsJsonContext => Diagnostic.Create(
+                DiagnosticDescriptors.NoJsonContext,
+                location,
+                ImmutableDictionary<string, string?>.Empty.Add(TypeProperty, problem.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(s_fullyQualified)),
+                subject,
+                offending),
             _ => Diagnostic.Create(DiagnosticDescriptors.UnsupportedWireType, location, subject, offending),
         };
         context.ReportDiagnostic(diagnostic);

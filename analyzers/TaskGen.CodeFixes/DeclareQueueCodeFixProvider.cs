@@ -21,7 +21,8 @@ public sealed class DeclareQueueCodeFixProvider : CodeFixProvider
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(
         DiagnosticDescriptors.TaskQueueUndeclared.Id,
         DiagnosticDescriptors.CallQueueUndeclared.Id,
-        DiagnosticDescriptors.RoutingKeyUndeclared.Id);
+        DiagnosticDescriptors.RoutingKeyUndeclared.Id,
+        DiagnosticDescriptors.WorkerQueueUndeclared.Id);
 
     /// <inheritdoc />
     public override FixAllProvider? GetFixAllProvider() => null;

@@ -117,6 +117,48 @@ public sealed class CodeFixTests
             """);
 
     [Fact]
+    public async Task CreateJsonContextAddsTheContextFileAndTheAssemblyAttribute()
+    {
+        var test = new CodeFixTest<SerializationAnalyzer, CreateJsonContextCodeFixProvider>
+        {
+            // The context is partial for System.Text.Json's generator, which this test does not run.
+            CompilerDiagnostics = Microsoft.CodeAnalysis.Testing.CompilerDiagnostics.None,
+        };
+        const string source = """
+            using TaskGen;
+
+            namespace Shop.Billing;
+
+            public sealed record Invoice(int Id);
+
+            public static class Jobs
+            {
+                [Task]
+                public static void Bill({|TG0109:Invoice|} invoice)
+                {
+                }
+            }
+            """;
+        test.TestState.Sources.Add(source);
+        test.FixedState.Sources.Add(source.Replace("{|TG0109:Invoice|}", "Invoice", System.StringComparison.Ordinal));
+        test.FixedState.Sources.Add(("BillingJsonContext.cs", """
+            using System.Text.Json.Serialization;
+
+            [assembly: TaskGen.TaskJsonContext(typeof(Shop.Billing.BillingJsonContext))]
+
+            namespace Shop.Billing;
+
+            /// <summary>The JSON contracts of the records and classes this assembly's tasks take and return.</summary>
+            [JsonSerializable(typeof(Invoice))]
+            internal sealed partial class BillingJsonContext : JsonSerializerContext
+            {
+            }
+
+            """));
+        await test.RunAsync();
+    }
+
+    [Fact]
     public Task AddToJsonContextAddsJsonSerializableToTheContextClass() =>
         CodeFixTest<SerializationAnalyzer, AddToJsonContextCodeFixProvider>.VerifyAsync(
             """

@@ -92,6 +92,39 @@ public sealed class QueueAnalyzerTests
         """).RunAsync();
 
     [Fact]
+    public Task WorkerQueuesNamingAnUndeclaredQueueAreReported() => new Verify("""
+        using System.Collections.Generic;
+        using TaskGen;
+        using TaskGen.Worker;
+        [assembly: TaskQueue("calc")]
+        namespace App;
+        public static class Workers
+        {
+            private const string Nope = "nope";
+            public static void A(WorkerOptions w) => w.Queues = ["celery", "calc", {|TG0211:"calk"|}];
+            public static void B(WorkerOptions w) => w.Queues = new[] { {|TG0211:Nope|} };
+            public static void C(WorkerOptions w) => w.Queues = new List<string> { "calc", {|TG0211:"elsewhere"|} };
+            public static void D(WorkerOptions w) => w.Queues.Add({|TG0211:"later"|});
+            public static void E(WorkerOptions w, string queue) => w.Queues = [queue];
+            public static void F(WorkerOptions w) => w.Queues = ["celery", "calc"];
+            public static void G(WorkerOptions w) => w.Queues = [{|TG0205:"amq.mine"|}];
+        }
+        """).RunAsync();
+
+    [Fact]
+    public Task ScheduleEntryQueueNamingAnUndeclaredQueueIsReported() => new Verify("""
+        using TaskGen;
+        using TaskGen.Scheduling;
+        [assembly: TaskQueue("calc")]
+        namespace App;
+        public static class Entries
+        {
+            public static ScheduleEntryOptions A() => new ScheduleEntryOptions { Queue = {|TG0202:"calk"|} };
+            public static ScheduleEntryOptions B() => new() { Queue = "calc", Misfire = MisfirePolicy.Skip };
+        }
+        """).RunAsync();
+
+    [Fact]
     public Task RoutingKeyOnTheDefaultExchangeNamingNoQueueIsReported() => Verify.VerifyAsync("""
         using TaskGen;
         [assembly: TaskQueue("calc")]

@@ -1,6 +1,9 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Xml.Linq;
 using System.Threading.Tasks;
 using Xunit.Abstractions;
 
@@ -75,6 +78,32 @@ public sealed class PackageTests(PackedFeed feed, ITestOutputHelper output) : IC
         Assert.Contains("Broken.cs(13,93): error TG0501: Cron expression \"0 25 * * *\" does not parse: Hours:", failLog, StringComparison.Ordinal);
         Assert.DoesNotContain("AD0001", failLog, StringComparison.Ordinal);
         Assert.DoesNotContain("CS8032", failLog, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("TaskGen")]
+    [InlineData("TaskGen.Redis")]
+    public void EachPackageCarriesItsLicenceReadmeRepositoryAndSymbols(string package)
+    {
+        string nupkg = Path.Combine(feed.Directory, $"{package}.{feed.Version}.nupkg");
+        using ZipArchive archive = ZipFile.OpenRead(nupkg);
+        ZipArchiveEntry nuspecEntry = archive.GetEntry($"{package}.nuspec") ?? throw new InvalidOperationException($"{nupkg} has no nuspec.");
+        using Stream stream = nuspecEntry.Open();
+        XElement metadata = XDocument.Load(stream).Root!.Elements().Single(e => e.Name.LocalName == "metadata");
+        string? Field(string name) => metadata.Elements().SingleOrDefault(e => e.Name.LocalName == name)?.Value;
+        XElement license = metadata.Elements().Single(e => e.Name.LocalName == "license");
+
+        Assert.Equal("expression", license.Attribute("type")?.Value);
+        Assert.Equal("MIT", license.Value);
+        Assert.Equal("README.md", Field("readme"));
+        Assert.NotNull(archive.GetEntry("README.md"));
+        string repository = metadata.Elements().Single(e => e.Name.LocalName == "repository").Attribute("url")!.Value;
+        Assert.StartsWith("https://", repository, StringComparison.Ordinal);
+        Assert.Equal(repository, Field("projectUrl"));
+        Assert.True(File.Exists(Path.Combine(feed.Directory, $"{package}.{feed.Version}.snupkg")), $"{package} was packed without its symbols package.");
+
+        // The licence file at the root is the one the expression names.
+        Assert.StartsWith("MIT License", File.ReadAllText(Path.Combine(PackedFeed.FindRoot(), "LICENSE")), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -230,7 +259,8 @@ public sealed class PackedFeed : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    private static string FindRoot()
+    /// <summary>The repository's root: the folder above the test binaries that holds TaskGen.sln.</summary>
+    internal static string FindRoot()
     {
         for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {

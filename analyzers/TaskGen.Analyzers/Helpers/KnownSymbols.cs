@@ -16,6 +16,8 @@ internal sealed class KnownSymbols
         TaskJsonContextAttribute = compilation.GetTypeByMetadataName("TaskGen.TaskJsonContextAttribute");
         TaskContext = compilation.GetTypeByMetadataName("TaskGen.TaskContext");
         TaskOptions = compilation.GetTypeByMetadataName("TaskGen.TaskOptions");
+        ScheduleEntryOptions = compilation.GetTypeByMetadataName("TaskGen.Scheduling.ScheduleEntryOptions");
+        WorkerOptions = compilation.GetTypeByMetadataName("TaskGen.Worker.WorkerOptions");
         AsyncResult = compilation.GetTypeByMetadataName("TaskGen.AsyncResult");
         AsyncResultOfT = compilation.GetTypeByMetadataName("TaskGen.AsyncResult`1");
         BroadcastResult = compilation.GetTypeByMetadataName("TaskGen.BroadcastResult");
@@ -58,6 +60,10 @@ internal sealed class KnownSymbols
     public INamedTypeSymbol? TaskContext { get; }
 
     public INamedTypeSymbol? TaskOptions { get; }
+
+    public INamedTypeSymbol? ScheduleEntryOptions { get; }
+
+    public INamedTypeSymbol? WorkerOptions { get; }
 
     public INamedTypeSymbol? AsyncResult { get; }
 

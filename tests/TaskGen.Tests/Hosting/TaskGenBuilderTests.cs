@@ -92,9 +92,12 @@ public sealed class TaskGenBuilderTests
     [Fact]
     public async Task ARefusedWorkerSettingStopsTheHostAtStartNamingItsKey()
     {
+        // The blank queue is the run-time check behind TG0205, which the build would otherwise stop at.
+#pragma warning disable TG0205
         using IHost host = Build(
             new() { ["TaskGen:Workers:calc:Concurrency"] = "0" },
             taskGen => taskGen.AddWorker("calc", w => w.Queues = ["celery", " "]));
+#pragma warning restore TG0205
 
         OptionsValidationException refused = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
