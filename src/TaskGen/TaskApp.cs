@@ -208,10 +208,13 @@ public sealed partial class TaskApp : IAsyncDisposable
         return (envelope, queue, result);
     }
 
-    private (TaskEnvelope, QueueDeclaration) CreateEnvelope(Signature signature, bool ignoreResult)
+    private (TaskEnvelope, QueueDeclaration) CreateEnvelope(Signature signature, bool ignoreResult) =>
+        CreateEnvelope(signature, signature.Options, ignoreResult);
+
+    /// <summary>Builds a call's message with <paramref name="options"/> in place of the signature's own (a schedule's tick adds its id and headers).</summary>
+    private (TaskEnvelope, QueueDeclaration) CreateEnvelope(Signature signature, TaskOptions? options, bool ignoreResult)
     {
         TaskDescriptor task = signature.Task;
-        TaskOptions? options = signature.Options;
         QueueDeclaration queue = ResolveQueue(task, options);
 
         DateTimeOffset now = DateTimeOffset.UtcNow;

@@ -81,9 +81,10 @@ public sealed class TaskAppBuilder
 
     /// <summary>
     /// Elections a package can hold for schedulers, by <see cref="SchedulerOptions.Election"/> name; the broker's and
-    /// memory's are built in, <c>TaskGen.Redis</c> adds <c>redis</c>.
+    /// memory's are built in, <c>TaskGen.Redis</c> adds <c>redis</c>. Each is given the scheduler's clock, by which it
+    /// counts its lease.
     /// </summary>
-    internal Dictionary<string, Func<TaskApp, SchedulerOptions, IBeatElection>> BeatElections { get; } = new(StringComparer.OrdinalIgnoreCase);
+    internal Dictionary<string, Func<TaskApp, SchedulerOptions, TimeProvider, IBeatElection>> BeatElections { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
     /// Adds periodic task entries, sent by a scheduler (<c>beat</c>, or <c>AddScheduler()</c> in a host); each entry's call is
@@ -111,6 +112,6 @@ public sealed class TaskAppBuilder
     {
         Options.ValidateWithBackends(_resultBackends);
         ITransport transport = Transport ?? TransportFactory.Create(Options.BrokerUrl, LoggerFactory, Options.BrokerTlsCaCertificate);
-        return new TaskApp(Options, transport, Tasks, LoggerFactory, _resultBackends) { Services = Services, Filters = [.. _filters], ScheduleEntries = [.. Schedule.Entries], BeatElections = new Dictionary<string, Func<TaskApp, SchedulerOptions, IBeatElection>>(BeatElections, StringComparer.OrdinalIgnoreCase) };
+        return new TaskApp(Options, transport, Tasks, LoggerFactory, _resultBackends) { Services = Services, Filters = [.. _filters], ScheduleEntries = [.. Schedule.Entries], BeatElections = new Dictionary<string, Func<TaskApp, SchedulerOptions, TimeProvider, IBeatElection>>(BeatElections, StringComparer.OrdinalIgnoreCase) };
     }
 }

@@ -1,8 +1,10 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
+using TaskGen.Diagnostics;
 
 namespace TaskGen.Scheduling;
 
@@ -10,13 +12,22 @@ namespace TaskGen.Scheduling;
 /// A scheduler process (Celery's <c>beat</c>): it takes part in electing the schedule's one sender and, while it
 /// leads, sends each entry's runs on time through the app, each with a task id derived from the entry and run time.
 /// </summary>
-public sealed class Beat : IAsyncDisposable
+public sealed partial class Beat : IAsyncDisposable
 {
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(30);
+
+    // Task.Delay takes at most about 49 days; a wait for a run further off wakes up once a day and waits again.
+    private static readonly TimeSpan LongestWait = TimeSpan.FromDays(1);
+
     private readonly TaskApp _app;
     private readonly IBeatElection _election;
     private readonly IBeatState _state;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private BeatTerm? _term;
+    private DateTimeOffset? _firstStart;
+    private int _running;
 
     internal Beat(TaskApp app, IReadOnlyList<ScheduleEntry> entries, SchedulerOptions options, IBeatElection election, IBeatState state, TimeProvider time, string node)
     {
@@ -40,16 +51,295 @@ public sealed class Beat : IAsyncDisposable
     public string Node { get; }
 
     /// <summary>Whether this process leads now and may send.</summary>
-    public bool IsLeader => throw new NotImplementedException();
+    public bool IsLeader => Volatile.Read(ref _term) is { } term && !term.Lost.IsCancellationRequested && term.Leads();
 
     /// <summary>Runs until <paramref name="cancellationToken"/> fires: waits to lead, catches up under each entry's misfire policy, then sends each run on time.</summary>
     /// <param name="cancellationToken">Stops the scheduler; a leader stops sending at once and hands the role over.</param>
-    public Task RunAsync(CancellationToken cancellationToken) => throw new NotImplementedException();
+    /// <exception cref="TaskAppConfigurationException">An entry cannot be sent by a scheduler (a broadcast task, an undeclared queue).</exception>
+    /// <exception cref="InvalidOperationException">The scheduler runs already.</exception>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        CheckEntries();
+        if (Interlocked.Exchange(ref _running, 1) == 1)
+        {
+            throw new InvalidOperationException("This Beat runs already; a process runs one scheduler per schedule.");
+        }
+
+        try
+        {
+            TimeSpan retry = FirstRetry;
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                // Each term gets its own token, so that ending the term (a lapsed lease) hands the role back to the election.
+                using var termSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                BeatTerm term;
+                try
+                {
+                    term = await _election.AcquireAsync(Node, termSource.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception ex)
+                {
+                    LogElectionFailed(_logger, Options.Name, _election.Description, retry.TotalSeconds, LogText.Escape(ex.Message));
+                    if (!await WaitAsync(retry, cancellationToken).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+
+                    retry = Min(retry * 2, LastRetry);
+                    continue;
+                }
+
+                retry = FirstRetry;
+                string ended = "the scheduler stopped";
+                bool failed = false;
+                Volatile.Write(ref _term, term);
+                LogTermStarted(_logger, Options.Name, term.Epoch, _election.Description);
+                try
+                {
+                    ended = await LeadAsync(term, termSource.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    ended = "the lease was lost";
+                }
+                catch (OperationCanceledException)
+                {
+                }
+                catch (Exception ex)
+                {
+                    ended = "the state could not be read: " + ex.Message;
+                    failed = true;
+                }
+                finally
+                {
+                    Volatile.Write(ref _term, null);
+                    await termSource.CancelAsync().ConfigureAwait(false);
+                    LogTermEnded(_logger, Options.Name, term.Epoch, LogText.Escape(ended));
+                }
+
+                // A term that failed for a reason other than losing the lease is not retried at once in a tight loop.
+                if (failed && !await WaitAsync(FirstRetry, cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _running, 0);
+        }
+    }
 
     /// <summary>Releases the election and the state store.</summary>
     public async ValueTask DisposeAsync()
     {
         await _election.DisposeAsync().ConfigureAwait(false);
         await _state.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private void CheckEntries()
+    {
+        var problems = new List<string>();
+        foreach (ScheduleEntry entry in Entries)
+        {
+            if (_app.ScheduleEntryProblem(entry) is { } problem)
+            {
+                problems.Add(problem);
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new TaskAppConfigurationException(string.Join(Environment.NewLine, problems));
+        }
+    }
+
+    /// <summary>Sends while the term lasts; returns why it ended, or throws when it was lost or the scheduler stopped.</summary>
+    private async Task<string> LeadAsync(BeatTerm term, CancellationToken termToken)
+    {
+        using var lost = CancellationTokenSource.CreateLinkedTokenSource(termToken, term.Lost);
+        CancellationToken token = lost.Token;
+
+        IReadOnlyDictionary<string, DateTimeOffset> stored = await _state.ReadLastTicksAsync(Entries, token).ConfigureAwait(false);
+        DateTimeOffset now = _time.GetUtcNow();
+
+        // An entry never sent counts from this process's first term, so that nothing due before the first start
+        // fires, while runs due during a gap between two terms of this process are caught up.
+        _firstStart ??= now;
+        var plans = new EntryPlans(Entries.Count);
+        for (int i = 0; i < Entries.Count; i++)
+        {
+            plans.Last[i] = stored.TryGetValue(Entries[i].Name, out DateTimeOffset tick) ? tick : _firstStart.Value;
+            Plan(plans, i, now);
+        }
+
+        while (true)
+        {
+            if (!plans.Due.TryPeek(out int index, out DateTimeOffset due))
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, _time, token).ConfigureAwait(false);
+                continue;
+            }
+
+            now = _time.GetUtcNow();
+            if (due > now)
+            {
+                await Task.Delay(Min(due - now, LongestWait), _time, token).ConfigureAwait(false);
+                continue;
+            }
+
+            plans.Due.Dequeue();
+            Queue<DateTimeOffset>? pending = plans.Pending[index];
+            if (pending is not { Count: > 0 })
+            {
+                Plan(plans, index, now);
+                continue;
+            }
+
+            DateTimeOffset tick = pending.Peek();
+            if (!await SendAsync(Entries[index], tick, term, token).ConfigureAwait(false))
+            {
+                return "the lease lapsed";
+            }
+
+            pending.Dequeue();
+            plans.Last[index] = tick;
+            if (pending.Count > 0)
+            {
+                plans.Due.Enqueue(index, pending.Peek());
+            }
+            else
+            {
+                Plan(plans, index, _time.GetUtcNow());
+            }
+        }
+    }
+
+    private void Plan(EntryPlans plans, int index, DateTimeOffset now)
+    {
+        ScheduleEntry entry = Entries[index];
+        BeatPlan plan = BeatPlanner.Plan(entry.Schedule, entry.Options.Misfire, entry.Options.MisfireThreshold, plans.Last[index], now);
+        if (plan.Missed > 0)
+        {
+            LogMissed(_logger, LogText.Escape(entry.Name), plan.Missed, Format(plan.FirstMissed), Format(plan.LastMissed), entry.Options.Misfire, plan.Missed - plan.Dropped);
+            if (entry.Options.Misfire == MisfirePolicy.RunAll && plan.Dropped > 0)
+            {
+                LogCatchUpCapped(_logger, LogText.Escape(entry.Name), plan.Dropped, BeatPlanner.MaxCatchUp);
+            }
+        }
+
+        if (plan.Send.Count > 0)
+        {
+            plans.Pending[index] = new Queue<DateTimeOffset>(plan.Send);
+            plans.Due.Enqueue(index, plan.Send[0]);
+        }
+        else
+        {
+            plans.Pending[index] = null;
+            if (plan.Next is { } next)
+            {
+                plans.Due.Enqueue(index, next);
+            }
+        }
+    }
+
+    /// <summary>Sends one run, retrying a failed publish while the term leads; false when the term stopped leading first.</summary>
+    private async Task<bool> SendAsync(ScheduleEntry entry, DateTimeOffset tick, BeatTerm term, CancellationToken token)
+    {
+        string taskId = BeatTicks.TaskId(entry.Name, tick);
+        TimeSpan retry = FirstRetry;
+        bool announced = false;
+        while (true)
+        {
+            if (!term.Leads())
+            {
+                return false;
+            }
+
+            if (!announced)
+            {
+                LogSending(_logger, LogText.Escape(entry.Name), entry.Signature.Task.Name, taskId, Format(tick));
+                announced = true;
+            }
+
+            try
+            {
+                await _app.SendTickAsync(entry, tick, _state, token).ConfigureAwait(false);
+                break;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
+            {
+                LogSendFailed(_logger, LogText.Escape(entry.Name), taskId, retry.TotalSeconds, LogText.Escape(ex.Message));
+                await Task.Delay(retry, _time, token).ConfigureAwait(false);
+                retry = Min(retry * 2, LastRetry);
+            }
+        }
+
+        try
+        {
+            await _state.TickSentAsync(entry, tick, token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
+        {
+            // The run went out; only its record failed, so the next term may send it again under its task id.
+            LogRecordFailed(_logger, LogText.Escape(entry.Name), taskId, LogText.Escape(ex.Message));
+        }
+
+        return true;
+    }
+
+    private async Task<bool> WaitAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private static string Format(DateTimeOffset? tick) => tick?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) ?? "-";
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "beat: this node leads schedule {Schedule} (epoch {Epoch}) after waiting the fence, elected through {Election}.")]
+    private static partial void LogTermStarted(ILogger logger, string schedule, long epoch, string election);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "beat: this node no longer leads schedule {Schedule} (epoch {Epoch}): {Reason}.")]
+    private static partial void LogTermEnded(ILogger logger, string schedule, long epoch, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "beat: the election of schedule {Schedule} through {Election} failed; trying again in {Seconds} s: {Reason}")]
+    private static partial void LogElectionFailed(ILogger logger, string schedule, string election, double seconds, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scheduler: Sending due task {Entry} ({TaskName}) id {TaskId} for {Tick}")]
+    private static partial void LogSending(ILogger logger, string entry, string taskName, string taskId, string tick);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "beat: entry {Entry} missed {Missed} run(s) from {First} to {Last}; under misfire policy {Policy} {Sent} of them are sent.")]
+    private static partial void LogMissed(ILogger logger, string entry, long missed, string first, string last, MisfirePolicy policy, long sent);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "beat: entry {Entry} skips its {Dropped} oldest missed run(s): one catch-up sends at most the latest {Cap}.")]
+    private static partial void LogCatchUpCapped(ILogger logger, string entry, long dropped, int cap);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "beat: the run {TaskId} of entry {Entry} could not be sent; it stays pending and is tried again in {Seconds} s: {Reason}")]
+    private static partial void LogSendFailed(ILogger logger, string entry, string taskId, double seconds, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "beat: the run {TaskId} of entry {Entry} was sent but could not be recorded: {Reason}")]
+    private static partial void LogRecordFailed(ILogger logger, string entry, string taskId, string reason);
+
+    /// <summary>The per-entry state of one term: the last run sent, the runs waiting to go, and every entry's next due time.</summary>
+    private sealed class EntryPlans(int count)
+    {
+        public DateTimeOffset?[] Last { get; } = new DateTimeOffset?[count];
+
+        public Queue<DateTimeOffset>?[] Pending { get; } = new Queue<DateTimeOffset>?[count];
+
+        public PriorityQueue<int, DateTimeOffset> Due { get; } = new(count);
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using Microsoft.Extensions.Logging;
 using TaskGen.Transport;
 
 namespace TaskGen.Scheduling;
@@ -8,15 +9,45 @@ namespace TaskGen.Scheduling;
 internal static class BeatStores
 {
     /// <summary>Creates the election and the state store for <paramref name="app"/>.</summary>
+    /// <param name="app">The app whose broker (and result backend) the scheduler uses.</param>
+    /// <param name="options">The election's name and timing.</param>
+    /// <param name="time">The scheduler's clock, which the election counts its lease by.</param>
     /// <exception cref="TaskAppConfigurationException"><see cref="SchedulerOptions.Election"/> names an election the app cannot hold.</exception>
-    public static (IBeatElection Election, IBeatState State) Create(TaskApp app, SchedulerOptions options)
+    public static (IBeatElection Election, IBeatState State) Create(TaskApp app, SchedulerOptions options, TimeProvider time)
     {
-        if (app.Transport is InMemoryTransport)
+        IBeatElection? election = PackageElection(app, options, time);
+        if (app.Transport is InMemoryTransport memory)
         {
-            return (new InMemoryBeatElection(), new InMemoryBeatState());
+            (IBeatElection own, IBeatState state) = InMemoryBeat.For(memory.Broker, options.Name);
+            return (election ?? own, state);
         }
 
-        throw new NotImplementedException("BeatStores: RabbitMQ election and state, and Redis election.");
+        // Whatever holds the election, the last ticks stay in the broker: only there can the tick's own publish record them.
+        election ??= new RabbitMqBeatElection(app.Transport, options, time, app.LoggerFactory.CreateLogger("TaskGen.Beat.Election"));
+        return (election, new RabbitMqBeatState(app.Transport, options));
+    }
+
+    /// <summary>
+    /// The election a package registered under <see cref="SchedulerOptions.Election"/> (<c>redis</c>), or null for the
+    /// built-in ones; the state stays in the broker either way.
+    /// </summary>
+    /// <exception cref="TaskAppConfigurationException">The election is neither built in nor registered.</exception>
+    private static IBeatElection? PackageElection(TaskApp app, SchedulerOptions options, TimeProvider time)
+    {
+        string name = options.Election ?? string.Empty;
+        if (name.Equals("broker", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        if (app.BeatElections.TryGetValue(name, out Func<TaskApp, SchedulerOptions, TimeProvider, IBeatElection>? create))
+        {
+            return create(app, options, time);
+        }
+
+        throw new TaskAppConfigurationException(name.Equals("redis", StringComparison.OrdinalIgnoreCase)
+            ? "SchedulerOptions.Election is 'redis', which needs the TaskGen.Redis package: add it and call AddRedisResults() on the app's builder (services.AddTaskGen(...).AddRedisResults() in a host)."
+            : $"SchedulerOptions.Election '{name}' is not known: use 'broker' (the default) or 'redis' (with the TaskGen.Redis package).");
     }
 
     /// <summary>The node name a scheduler takes part in the election with: <c>beat@host</c>, plus the process id so that two on one host differ.</summary>

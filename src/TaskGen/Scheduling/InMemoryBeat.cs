@@ -2,9 +2,24 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
+using System.Runtime.CompilerServices;
 using System.Threading.Tasks;
+using TaskGen.Transport;
 
 namespace TaskGen.Scheduling;
+
+/// <summary>
+/// The election and state of each schedule of a <c>memory://</c> broker, shared by every scheduler on that broker, so
+/// that two schedulers of one schedule elect one sender between them as they would on a real broker.
+/// </summary>
+internal static class InMemoryBeat
+{
+    private static readonly ConditionalWeakTable<InMemoryBroker, ConcurrentDictionary<string, (IBeatElection, IBeatState)>> s_schedules = new();
+
+    /// <summary>The election and state of schedule <paramref name="name"/> on <paramref name="broker"/>.</summary>
+    public static (IBeatElection Election, IBeatState State) For(InMemoryBroker broker, string name) =>
+        s_schedules.GetOrCreateValue(broker).GetOrAdd(name, static _ => (new InMemoryBeatElection(), new InMemoryBeatState()));
+}
 
 /// <summary>
 /// The election of a <c>memory://</c> app: the broker lives in this process, so its one scheduler leads at once and

@@ -148,9 +148,16 @@ public sealed class RabbitMqFixture : IAsyncLifetime
     /// <summary>Closes, from the broker's side, every connection of another process (TaskGen names each after its machine and process id).</summary>
     /// <param name="processId">The process whose connections close.</param>
     /// <returns>How many connections were closed.</returns>
-    public async Task<int> CloseConnectionsOfProcessAsync(int processId)
+    public Task<int> CloseConnectionsOfProcessAsync(int processId) => CloseConnectionsNamedAsync($"TaskGen {Environment.MachineName}:{processId}");
+
+    /// <summary>
+    /// Closes, from the broker's side, every connection of a transport created with client name <paramref name="name"/>
+    /// (its consuming, publishing and results connections), for tests that run several transports in one process.
+    /// </summary>
+    /// <param name="name">The transport's client name.</param>
+    /// <returns>How many connections were closed.</returns>
+    public async Task<int> CloseConnectionsNamedAsync(string name)
     {
-        string name = $"TaskGen {Environment.MachineName}:{processId}";
         string program =
             $"Name = <<\"{name}\">>, {OwnConnection} " +
             "length([rabbit_networking:close_connection(P, \"fault test: connection closed\") || P <- rabbit_networking:connections(), " +
