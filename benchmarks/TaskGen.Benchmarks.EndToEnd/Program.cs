@@ -28,7 +28,12 @@ const string Usage = """
                              taskgen-unconfirmed (results sent unconfirmed, WorkerConfirmResults = false), or soak
                              (connection drops under a consumer timeout; about 2 minutes, never part of the default),
                              or chord (one chord per --chord-parts size on TaskGen and Celery 5.6.3 with Redis results;
-                             never part of the default)
+                             never part of the default), or beat (tick lateness of --beat-entries entries falling due
+                             together for --beat-minutes, then --beat-failovers leader changes; never part of the default)
+      --beat-entries N       schedule entries in the beat workload (default 1000)
+      --beat-every S         their interval in seconds; every entry falls due at the same instant (default 5)
+      --beat-minutes N       how long the lateness run lasts (default 10)
+      --beat-failovers N     leaders stopped in the failover run (default 5)
       --chord-parts LIST     header sizes of the chord workload (default 1000,10000)
       --redis URL            the Redis of the chord workload; without it a private server is started on loopback
       --soak-tasks N         tasks sent in the soak (default 10000)
@@ -213,6 +218,14 @@ try
         }
     }
 
+    BeatBench.BeatFigures? beat = null;
+    if (only.Contains(BeatBench.Name))
+    {
+        Console.WriteLine($"  {BeatBench.Name,-12} ... ");
+        beat = await BeatBench.RunAsync(broker, Number("--beat-entries", 1000), TimeSpan.FromSeconds(Number("--beat-every", 5)), TimeSpan.FromMinutes(Number("--beat-minutes", 10)), Number("--beat-failovers", 5));
+        BeatBench.Print(beat);
+    }
+
     Console.WriteLine();
     Console.WriteLine("| contender | workload | tasks | tasks/s | p50 ms | p99 ms | × raw | p50 × raw | broker CPU ms/task | client CPU ms/task |");
     Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
@@ -221,7 +234,7 @@ try
         Console.WriteLine($"| {m.Name} | {m.Workload} | {m.Tasks:N0} | {m.TasksPerSecond:N0} | {m.P50Milliseconds:N2} | {m.P99Milliseconds:N2} | {m.RatioToRaw?.ToString("0.00", CultureInfo.InvariantCulture)} | {m.P50RatioToRaw?.ToString("0.00", CultureInfo.InvariantCulture)} | {m.BrokerCpuMillisecondsPerTask?.ToString("0.000", CultureInfo.InvariantCulture)} | {m.ClientCpuMillisecondsPerTask.ToString("0.000", CultureInfo.InvariantCulture)} |");
     }
 
-    var report = new Report(DateTimeOffset.UtcNow, Environment.ProcessorCount, concurrency, results, footprint, startup, scale, soak, chords);
+    var report = new Report(DateTimeOffset.UtcNow, Environment.ProcessorCount, concurrency, results, footprint, startup, scale, soak, chords, beat);
     await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(report, ReportJson.Default.Report));
     Console.WriteLine($"\nFigures written to {Path.GetFullPath(jsonPath)}.");
     if (soak is { Lost: > 0 })

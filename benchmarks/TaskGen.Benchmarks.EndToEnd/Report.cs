@@ -13,7 +13,8 @@ namespace TaskGen.Benchmarks.EndToEnd;
 /// <param name="Startup">Ready time and idle memory of the JIT, native AOT and Celery workers, when measured.</param>
 /// <param name="Scale">The scale curves and the native AOT worker under load, when measured.</param>
 /// <param name="Soak">Runs, losses and duplicates under repeated connection drops, when the soak ran.</param>
-internal sealed record Report(DateTimeOffset Date, int Cores, int Concurrency, IReadOnlyList<Measurement> Results, Footprint.Figures? Footprint, IReadOnlyList<Startup.StartupFigures>? Startup = null, ScaleWorkloads.ScaleFigures? Scale = null, Soak.SoakFigures? Soak = null, IReadOnlyList<ChordBench.ChordFigures>? Chords = null);
+/// <param name="Beat">The scheduler's tick lateness and failover gaps, when the beat workload ran.</param>
+internal sealed record Report(DateTimeOffset Date, int Cores, int Concurrency, IReadOnlyList<Measurement> Results, Footprint.Figures? Footprint, IReadOnlyList<Startup.StartupFigures>? Startup = null, ScaleWorkloads.ScaleFigures? Scale = null, Soak.SoakFigures? Soak = null, IReadOnlyList<ChordBench.ChordFigures>? Chords = null, BeatBench.BeatFigures? Beat = null);
 
 /// <summary>Source-generated JSON contracts for the report.</summary>
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
