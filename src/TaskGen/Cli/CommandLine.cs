@@ -30,11 +30,11 @@ internal sealed partial class CommandLine
     public const int UsageError = 64;
 
     /// <summary>The <c>inspect</c> requests the command line sends; workers answer each of them.</summary>
-    public static readonly string[] InspectMethods = ["ping", "registered", "active", "stats", "active_queues"];
+    public static readonly string[] InspectMethods = ["ping", "registered", "active", "scheduled", "reserved", "stats", "active_queues"];
 
     private const string ConfigurationPrefix = "--" + TaskAppOptions.SectionName;
 
-    private static readonly string s_inspectMethodList = "ping, registered, active, stats or active_queues";
+    private static readonly string s_inspectMethodList = "ping, registered, active, scheduled, reserved, stats or active_queues";
 
     /// <summary>What each option's value must look like, by the option's long name, for error messages.</summary>
     private static readonly Dictionary<string, string> s_forms = new(StringComparer.Ordinal)
@@ -260,7 +260,7 @@ internal sealed partial class CommandLine
     /// <summary><c>inspect</c>: ask workers about themselves.</summary>
     public Command Inspect { get; }
 
-    /// <summary><c>inspect ping|registered|active|stats|active_queues</c>.</summary>
+    /// <summary><c>inspect ping|registered|active|scheduled|reserved|stats|active_queues</c>.</summary>
     public Argument<string> InspectMethod { get; }
 
     /// <summary><c>inspect -t/--timeout</c> in seconds (1 by default).</summary>
