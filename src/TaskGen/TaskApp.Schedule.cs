@@ -54,6 +54,28 @@ public sealed partial class TaskApp
     }
 
     /// <summary>
+    /// Declares the queue of each entry's runs, bypassing the once-per-app cache, unless the entry's call names its own
+    /// exchange or routing key (then its route is the user's to keep).
+    /// </summary>
+    internal async Task DeclareTickQueuesAsync(IReadOnlyList<ScheduleEntry> entries, CancellationToken cancellationToken)
+    {
+        var declared = new HashSet<string>(StringComparer.Ordinal);
+        foreach (ScheduleEntry entry in entries)
+        {
+            if (entry.Signature.Options is { Exchange: not null } or { RoutingKey: not null })
+            {
+                continue;
+            }
+
+            QueueDeclaration queue = ResolveQueue(entry.Signature.Task, TickOptions(entry, default, new Dictionary<string, object?>()));
+            if (declared.Add(queue.Name))
+            {
+                await TaskQueueTopology.DeclareAsync(Transport, queue, Options.TaskDefaultQueueType, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
     /// Sends one run of a schedule entry through the one outgoing path, as a call (so task-sent events and telemetry
     /// see it), with the run's derived task id and <c>taskgen_tick</c> header plus what <paramref name="state"/> adds to
     /// record it. Nobody waits for its result here, so no reply queue is named; a backend that stores results by id
@@ -89,8 +111,11 @@ public sealed partial class TaskApp
             Queue = scheduled.Queue ?? own?.Queue,
             RoutingKey = own?.RoutingKey,
             Exchange = own?.Exchange,
-            Countdown = own?.Countdown,
-            Eta = own?.Eta,
+
+            // A run goes out at its time: a countdown or ETA would send it through the delay exchanges, where its
+            // BCC record could not follow, and an absolute ETA would hold every run to one instant.
+            Countdown = null,
+            Eta = null,
 
             // The expiry counts from the run time, not from the send, so a run sent late is not given longer.
             Expires = scheduled.Expires is { } expires ? tick + expires : own?.Expires,

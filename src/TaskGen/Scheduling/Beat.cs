@@ -172,13 +172,27 @@ public sealed partial class Beat : IAsyncDisposable
         IReadOnlyDictionary<string, DateTimeOffset> stored = await _state.ReadLastTicksAsync(Entries, token).ConfigureAwait(false);
         DateTimeOffset now = _time.GetUtcNow();
 
+        // A tick's BCC copy always routes, so a target queue an operator deleted would swallow ticks without the
+        // broker's usual "unroutable" answer: every term declares the entries' queues afresh before it sends.
+        await _app.DeclareTickQueuesAsync(Entries, token).ConfigureAwait(false);
+
         // An entry never sent counts from this process's first term, so that nothing due before the first start
-        // fires, while runs due during a gap between two terms of this process are caught up.
+        // fires, while runs due during a gap between two terms of this process are caught up. That start is recorded,
+        // so a leader after this one owes the entry's runs from it too, even before its first run went out.
         _firstStart ??= now;
         var plans = new EntryPlans(Entries.Count);
         for (int i = 0; i < Entries.Count; i++)
         {
-            plans.Last[i] = stored.TryGetValue(Entries[i].Name, out DateTimeOffset tick) ? tick : _firstStart.Value;
+            if (stored.TryGetValue(Entries[i].Name, out DateTimeOffset tick))
+            {
+                plans.Last[i] = tick;
+            }
+            else
+            {
+                await _state.RecordBaselineAsync(Entries[i], _firstStart.Value, token).ConfigureAwait(false);
+                plans.Last[i] = _firstStart.Value;
+            }
+
             Plan(plans, i, now);
         }
 
@@ -262,7 +276,8 @@ public sealed partial class Beat : IAsyncDisposable
             return sent;
         }
 
-        using var slots = new SemaphoreSlim(MaxConcurrentSends, MaxConcurrentSends);
+        // Not disposed: when the term is cancelled mid-batch, sends still in flight release their slot after this returns.
+        var slots = new SemaphoreSlim(MaxConcurrentSends, MaxConcurrentSends);
         var sends = new Task[batch.Count];
         for (int i = 0; i < batch.Count; i++)
         {

@@ -56,6 +56,16 @@ internal interface IBeatState : IAsyncDisposable
     /// <param name="headers">The headers of the tick's task message.</param>
     void PrepareTick(ScheduleEntry entry, DateTimeOffset tick, IDictionary<string, object?> headers);
 
+    /// <summary>
+    /// Records, for an entry that has no record yet, that no run before <paramref name="since"/> is owed: written at the
+    /// start of the first term that finds none, so that a run due during a later leader change is caught up by the
+    /// next leader instead of being counted from that leader's own start.
+    /// </summary>
+    /// <param name="entry">The entry.</param>
+    /// <param name="since">The instant runs are owed from.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    ValueTask RecordBaselineAsync(ScheduleEntry entry, DateTimeOffset since, CancellationToken cancellationToken);
+
     /// <summary>Records a tick once the broker has confirmed it, for stores its publish cannot record; a no-op otherwise.</summary>
     /// <param name="entry">The entry.</param>
     /// <param name="tick">The tick's run time.</param>

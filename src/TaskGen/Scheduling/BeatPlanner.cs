@@ -21,6 +21,9 @@ internal static class BeatPlanner
     /// <summary>The most missed runs one catch-up sends for a <see cref="MisfirePolicy.RunAll"/> entry; older ones are dropped.</summary>
     public const int MaxCatchUp = 1_000;
 
+    /// <summary>The least misfire threshold the planner uses, whatever an entry asks for.</summary>
+    public static readonly TimeSpan MinimumThreshold = TimeSpan.FromSeconds(1);
+
     /// <summary>Plans an entry.</summary>
     /// <param name="schedule">When the entry runs.</param>
     /// <param name="policy">What happens to missed runs.</param>
@@ -38,7 +41,10 @@ internal static class BeatPlanner
             return new BeatPlan([], schedule.GetNextOccurrence(last is { } later && later > now ? later : now), 0, 0, null, null);
         }
 
-        DateTimeOffset cutoff = threshold <= TimeSpan.Zero ? now : (now - threshold > from ? now - threshold : from);
+        // The loop wakes a little after a run's time, never exactly at it: a threshold under a second would count every
+        // run as missed, so Skip would never send one.
+        threshold = threshold < MinimumThreshold ? MinimumThreshold : threshold;
+        DateTimeOffset cutoff = now - threshold > from ? now - threshold : from;
         var send = new List<DateTimeOffset>();
         var kept = new Queue<DateTimeOffset>();
         long missed = 0;

@@ -76,6 +76,9 @@ internal sealed class InMemoryBeatState : IBeatState
     {
     }
 
+    public ValueTask RecordBaselineAsync(ScheduleEntry entry, DateTimeOffset since, CancellationToken cancellationToken) =>
+        TickSentAsync(entry, since, cancellationToken);
+
     public ValueTask TickSentAsync(ScheduleEntry entry, DateTimeOffset tick, CancellationToken cancellationToken)
     {
         _last.AddOrUpdate(entry.Name, tick, (_, previous) => previous > tick ? previous : tick);

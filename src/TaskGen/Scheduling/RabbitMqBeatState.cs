@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using TaskGen.Protocol;
 using TaskGen.Transport;
 
 namespace TaskGen.Scheduling;
@@ -76,6 +77,16 @@ internal sealed class RabbitMqBeatState : IBeatState
     {
         // RabbitMQ honours BCC only as an array of strings; a list goes on the wire as one (AMQP field type 'A').
         headers[BccHeader] = new List<object?> { QueueOf(entry.Name) };
+    }
+
+    /// <inheritdoc />
+    public async ValueTask RecordBaselineAsync(ScheduleEntry entry, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        // Not a task: a record alone, read back like a tick's BCC copy by its header.
+        var headers = new Dictionary<string, object?>(StringComparer.Ordinal) { [BeatTicks.Header] = BeatTicks.HeaderValue(entry.Name, since) };
+        await _transport.PublishAsync(
+            new TransportMessage(string.Empty, QueueOf(entry.Name), new MessageProperties { ContentType = "application/json", ContentEncoding = "utf-8", DeliveryMode = 2 }, headers, "{}"u8.ToArray()),
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

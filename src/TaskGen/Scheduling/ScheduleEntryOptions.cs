@@ -19,7 +19,7 @@ public sealed class ScheduleEntryOptions
 
     /// <summary>
     /// How late a run may be sent and still count as on time rather than missed (Quartz's misfire threshold); a run
-    /// later than this falls under <see cref="Misfire"/>. One minute by default.
+    /// later than this falls under <see cref="Misfire"/>. One minute by default; under one second counts as one second, since a run is never sent at the very instant it is due.
     /// </summary>
     public TimeSpan MisfireThreshold { get; set; } = TimeSpan.FromMinutes(1);
 }

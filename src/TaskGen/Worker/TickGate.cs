@@ -20,7 +20,9 @@ internal sealed partial class TickGate(ITickClaims? claims, ILogger logger)
     /// <summary>Whether <paramref name="run"/> may go on; false when it is a tick that ran before and was refused here.</summary>
     public async ValueTask<bool> AdmitAsync(TaskRunContext run)
     {
-        if (claims is null || TaskMessageCodec.HeaderString(run.Request.Headers, BeatTicks.Header) is not { Length: > 0 } tick)
+        // A retry is the same run sent again by the worker that claimed it, under the same id and headers: it is not a
+        // second send of the tick, so it is not claimed again.
+        if (claims is null || run.Request.Retries > 0 || TaskMessageCodec.HeaderString(run.Request.Headers, BeatTicks.Header) is not { Length: > 0 } tick)
         {
             return true;
         }

@@ -12,4 +12,15 @@ public static class TickTasks
     /// <summary>Counts a run of <paramref name="key"/>.</summary>
     [Task]
     public static void CountRun(string key) => Runs.AddOrUpdate(key, 1, static (_, n) => n + 1);
+
+    /// <summary>Counts a run of <paramref name="key"/> and asks for one retry on the first.</summary>
+    [Task]
+    public static void CountThenRetryOnce(string key, TaskContext context)
+    {
+        Runs.AddOrUpdate(key, 1, static (_, n) => n + 1);
+        if (context.Retries == 0)
+        {
+            throw context.Retry(TimeSpan.Zero);
+        }
+    }
 }

@@ -146,6 +146,26 @@ public sealed class BeatTests
     }
 
     [Fact]
+    public async Task A_run_due_while_the_role_changes_hands_is_sent_though_the_entry_never_ran_before()
+    {
+        // The first leader starts at noon and stops before the entry's first run; the next leads only after it.
+        await using var harness = Harness.Create(Noon, s => s.Add("minutely", Calc.Add.Signature(1, 2), Schedule.Every(TimeSpan.FromMinutes(1))));
+        Runner first = harness.Start();
+        await harness.IdleLeaderAsync(first);
+        await first.StopAsync();
+        harness.Fake.Advance(TimeSpan.FromSeconds(90));
+
+        Runner second = harness.Start();
+        await harness.StepUntilAsync(new DateTimeOffset(2026, 6, 1, 12, 2, 0, TimeSpan.Zero), second);
+
+        // 12:01 was owed from the first leader's start, which it recorded; the second leader sends it late, then 12:02.
+        Assert.Equal(
+            [BeatTicks.TaskId("minutely", new DateTimeOffset(2026, 6, 1, 12, 1, 0, TimeSpan.Zero)), BeatTicks.TaskId("minutely", new DateTimeOffset(2026, 6, 1, 12, 2, 0, TimeSpan.Zero))],
+            harness.Sent.Select(r => r.Id));
+        await second.StopAsync();
+    }
+
+    [Fact]
     public async Task A_restart_after_missed_ticks_sends_them_under_the_misfire_policy()
     {
         await using var harness = Harness.Create(Noon, s => s
@@ -537,6 +557,12 @@ public sealed class BeatTests
 
         public void PrepareTick(ScheduleEntry entry, DateTimeOffset tick, IDictionary<string, object?> headers)
         {
+        }
+
+        public ValueTask RecordBaselineAsync(ScheduleEntry entry, DateTimeOffset since, CancellationToken cancellationToken)
+        {
+            _recorded.TryAdd(entry.Name, since);
+            return ValueTask.CompletedTask;
         }
 
         public ValueTask TickSentAsync(ScheduleEntry entry, DateTimeOffset tick, CancellationToken cancellationToken) => ValueTask.CompletedTask;

@@ -47,6 +47,21 @@ public sealed class TickClaimTests
     }
 
     [Fact]
+    public async Task ARetryOfATickRunsAgainThoughItsIdIsClaimed()
+    {
+        // A retry goes out under the tick's id and headers; it is the same run again, not a second send of the tick.
+        var claims = new ClaimingBackend();
+        string key = Guid.NewGuid().ToString("N");
+        string id = BeatTicks.TaskId("reports.retrying", Tick);
+        await using MemoryEnvironment environment = await StartAsync(claims, new CapturedLog());
+
+        await environment.App.SendAsync(Stubs.TickTasks.CountThenRetryOnce.Signature(key, TickOptions(id, "reports.retrying")));
+        await Eventually.WaitFor(() => EndToEnd.TickTasks.Runs.GetValueOrDefault(key) == 2, "the tick and its retry to run");
+
+        Assert.Equal(1, claims.Attempts);
+    }
+
+    [Fact]
     public async Task MessagesWithoutTheTickHeaderAreNeverClaimed()
     {
         var claims = new ClaimingBackend();
