@@ -61,7 +61,7 @@ public sealed class CommandLineTests
     [InlineData(new[] { "purge", "-Q", "," }, "Option -Q/--queues expects queue names separated by commas (e.g. -Q calc,celery), not ','.")]
     [InlineData(new[] { "inspect" }, "inspect needs a command: ping, registered, active, scheduled, reserved, stats or active_queues.")]
     [InlineData(new[] { "inspect", "pong" }, "'pong' is not an inspect command: use ping, registered, active, scheduled, reserved, stats or active_queues.")]
-    [InlineData(new[] { "inspect", "scheduled" }, "'scheduled' is not an inspect command")]
+    [InlineData(new[] { "inspect", "query_task" }, "'query_task' is not an inspect command")]
     [InlineData(new[] { "call" }, "call needs a task name: call <task> ['<json args>'] [--kwargs '<json>'].")]
     [InlineData(new[] { "call", "" }, "call needs a task name, not an empty one")]
     [InlineData(new[] { "call", "t", "[1," }, "call's <json args> expects a JSON array (e.g. '[2, 2]'), not '[1,'")]
