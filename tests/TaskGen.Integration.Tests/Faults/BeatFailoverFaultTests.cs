@@ -28,6 +28,8 @@ public sealed class BeatFailoverFaultTests(RabbitMqFixture broker, ITestOutputHe
         string schedule = "failover-" + Guid.NewGuid().ToString("N")[..8];
         string entry = "tick-" + Guid.NewGuid().ToString("N")[..8];
         var arrivals = new ConcurrentQueue<(string Id, DateTimeOffset Tick, DateTimeOffset Arrived)>();
+        // Declared as the schedulers will declare it, so that on a fresh broker the count starts before the first tick.
+        await App.Router.EnsureDeclaredAsync(App.Router.DeclarationOf("work"), CancellationToken.None);
         ITransportConsumer consumer = await App.Transport.ConsumeAsync("work", 100, autoAck: true, delivery =>
         {
             if (delivery.Message.Headers.TryGetValue(BeatTicks.Header, out object? header)

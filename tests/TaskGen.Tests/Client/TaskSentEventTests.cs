@@ -57,6 +57,34 @@ public sealed class TaskSentEventTests
     }
 
     [Fact]
+    public async Task AScheduleTickIsFollowedByTaskSentLikeAnyCall()
+    {
+        // Ticks leave through the same road as calls, so a monitor sees each as an ordinary task-sent under its derived id.
+        await using MemoryEnvironment env = await MemoryEnvironment.StartAsync(startWorker: false, configure: b =>
+        {
+            b.Options.TaskSendSentEvent = true;
+            b.AddSchedule(s => s.Add("sent.every-second", Calc.Add.Signature(5, 6), global::TaskGen.Scheduling.Schedule.Every(TimeSpan.FromSeconds(1))));
+        });
+        var events = Channel.CreateUnbounded<JsonElement>();
+        await using ITransportConsumer monitor = await MonitorAsync(env.App.Transport, events.Writer);
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 6, 1, 12, 0, 0, 500, TimeSpan.Zero));
+        using var stop = new CancellationTokenSource();
+        await using global::TaskGen.Scheduling.Beat beat = env.App.CreateBeat(null, clock);
+        Task run = beat.RunAsync(stop.Token);
+        await Eventually.WaitFor(() => beat.IsLeader, "the scheduler to lead");
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        string id = global::TaskGen.Scheduling.BeatTicks.TaskId("sent.every-second", new DateTimeOffset(2026, 6, 1, 12, 0, 1, TimeSpan.Zero));
+        JsonElement sent = (await SentAsync(events.Reader, [id]))[id];
+
+        Assert.Equal(Calc.Add.Name, sent.GetProperty("name").GetString());
+        Assert.Equal("[5,6]", sent.GetProperty("args").GetString());
+        Assert.Equal("celery", sent.GetProperty("queue").GetString());
+        await stop.CancelAsync();
+        await run.WaitAsync(Guard);
+    }
+
+    [Fact]
     public async Task EachGroupMembersTaskSentNamesItsGroupAndPlace()
     {
         await using MemoryEnvironment env = await MemoryEnvironment.StartAsync(startWorker: false, configure: b => b.Options.TaskSendSentEvent = true);
