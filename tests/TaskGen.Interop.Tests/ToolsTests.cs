@@ -85,7 +85,7 @@ public sealed class ToolsTests(RabbitMqFixture broker) : IntegrationTest(broker)
     public async Task CeleryEventReceiverSeesTaskGenWorkerAndTaskEvents(string celery)
     {
         int before = await EventQueuesAsync();
-        string[] scenario = ["events", "12", "evented@"];
+        string[] scenario = ["events", "30", "evented@"];
         await using ProgramProcess receiver = Python.StartScenario(celery, Broker.Url, scenario);
 
         // worker-online goes out once, as the worker starts: start it only when the receiver's queue is bound.
