@@ -125,7 +125,7 @@ public sealed class ToolsTests(RabbitMqFixture broker) : IntegrationTest(broker)
         int before = await EventQueuesAsync();
 
         // The producer's own node name, as its events carry it, so that no other process's events are counted.
-        string[] scenario = ["events", "10", producer.Origin];
+        string[] scenario = ["events", "20", producer.Origin];
         await using ProgramProcess receiver = Python.StartScenario(celery, Broker.Url, scenario);
         await Poll.UntilAsync(EventQueuesAsync, n => n > before, "the Python event receiver to bind its queue");
 
