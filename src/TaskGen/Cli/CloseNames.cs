@@ -14,9 +14,10 @@ internal static class CloseNames
     public const int Most = 3;
 
     /// <summary>
-    /// The known names closest to <paramref name="given"/>, at most <see cref="Most"/>: first those whose trailing dotted
-    /// segments are the given name but for case (<c>RectArea</c>, <c>geometry.rectarea</c>), then those within a few
-    /// edits of it, whole or by last segment (one edit per three letters; a swap of two letters counts once).
+    /// The known names closest to <paramref name="given"/>, at most <see cref="Most"/>: those whose trailing dotted
+    /// segments are the given name but for case (<c>RectArea</c>, <c>geometry.rectarea</c>), or when there are none, those
+    /// within a few edits of it, whole or by last segment (one edit per three letters, at most three; a swap of two
+    /// letters counts once), nearest first.
     /// </summary>
     /// <param name="given">The name as typed.</param>
     /// <param name="known">The names it could have meant.</param>
@@ -56,6 +57,12 @@ internal static class CloseNames
             }
         }
 
+        // A name that ends the way the typed one does is what was meant; near misses then only add noise.
+        if (ranked.Any(r => r.Rank == 0))
+        {
+            ranked.RemoveAll(r => r.Rank > 0);
+        }
+
         return ranked
             .OrderBy(r => r.Rank)
             .ThenBy(r => r.Distance)
@@ -76,8 +83,9 @@ internal static class CloseNames
         return dot >= 0 && dot < name.Length - 1 ? name[(dot + 1)..] : name;
     }
 
-    // One edit per three letters, at least one: "calk" → "calc", "RectAera" → "RectArea", never "add" → "mul".
-    private static int Allowed(string typed) => Math.Max(1, typed.Length / 3);
+    // One edit per three letters, at least one and at most three: "calk" → "calc", "RectAera" → "RectArea", never
+    // "add" → "mul"; the cap keeps a long dotted name from matching its siblings ("...Geometry.RectAre" → "...Geometry.CircleArea").
+    private static int Allowed(string typed) => Math.Clamp(typed.Length / 3, 1, 3);
 
     /// <summary>The optimal-string-alignment distance, case-insensitive: insertions, deletions, substitutions and swaps of neighbours.</summary>
     private static int Distance(string a, string b)
