@@ -60,7 +60,12 @@ internal sealed partial class CommandLine
     /// <summary>Builds the command tree; actions are attached by the host.</summary>
     public CommandLine()
     {
-        Broker = new Option<string?>("--broker", "-b") { Description = "The broker URL; overrides TaskGen:BrokerUrl.", HelpName = "url", Recursive = true };
+        Broker = new Option<string?>("--broker", "-b")
+        {
+            Description = "The broker URL; overrides TaskGen:BrokerUrl and CELERY_BROKER_URL. Celery's default, amqp://guest:guest@localhost:5672//, when none is set; memory:// only when named.",
+            HelpName = "url",
+            Recursive = true,
+        };
         Level = new Option<LogLevel>("--loglevel", "-l")
         {
             Description = "The lowest level logged: debug, info, warning, error or critical.",
@@ -194,7 +199,7 @@ internal sealed partial class CommandLine
 
         Root = new RootCommand(
             "Runs a TaskGen program's commands, as celery -A app does. Settings come from appsettings.json (section TaskGen), "
-            + "then environment variables (TaskGen__BrokerUrl, TaskGen__WorkerPrefetchMultiplier, ...), then --TaskGen:Name=value "
+            + "then CELERY_BROKER_URL, then environment variables (TaskGen__BrokerUrl, TaskGen__WorkerPrefetchMultiplier, ...), then --TaskGen:Name=value "
             + "arguments and the options below. Usage errors exit with code 64.")
         {
             Broker, Level, Worker, Beat, Call, Status, Inspect, Revoke, Purge, DeadLetters, Schedule, Help,
