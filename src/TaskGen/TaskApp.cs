@@ -151,6 +151,25 @@ public sealed partial class TaskApp : IAsyncDisposable
     public async Task<AsyncResult<TResult>> SendAsync<TResult>(Signature<TResult> signature, CancellationToken cancellationToken = default) =>
         (AsyncResult<TResult>)await SendAsync((Signature)signature, cancellationToken).ConfigureAwait(false);
 
+    /// <summary>
+    /// Opens the broker connections now rather than on first use, so that a program learns at its start, from one
+    /// <see cref="BrokerException"/> whose message says what to do, that the broker cannot be reached. One attempt;
+    /// workers wait for the broker themselves (<see cref="TaskAppOptions.BrokerConnectionRetryOnStartup"/>).
+    /// </summary>
+    /// <param name="cancellationToken">Cancels connecting.</param>
+    /// <exception cref="BrokerException">The broker cannot be reached; the message names it (without its password), says why and what to do.</exception>
+    public async Task ConnectAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await Transport.CheckConnectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (BrokerException ex)
+        {
+            throw Worker.BrokerStartup.Unreachable(ex, retries: 0);
+        }
+    }
+
     /// <summary>Creates a worker that consumes this app's broker and runs its registered tasks.</summary>
     /// <param name="options">The worker's queues, concurrency and name; null for the defaults.</param>
     /// <exception cref="ArgumentOutOfRangeException"><see cref="WorkerOptions.Concurrency"/> is below 1.</exception>

@@ -243,8 +243,19 @@ internal static class TaskAppHost
         }
 
         using IHost started = host;
+        TaskApp app;
         try
         {
+            // A queue named after -Q that the program does not declare is a usage error, reported before the broker is tried.
+            app = host.Services.GetRequiredService<TaskApp>();
+            var requested = new WorkerOptions();
+            configureWorker(requested);
+            if (QueueNameCheck.Problem(app, requested.Queues.ToArray(), "worker") is { } problem)
+            {
+                await error.WriteLineAsync(problem).ConfigureAwait(false);
+                return CommandLine.UsageError;
+            }
+
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (Failure(ex) is { } failure)
@@ -253,8 +264,15 @@ internal static class TaskAppHost
             return failure.ExitCode;
         }
 
-        TaskApp app = host.Services.GetRequiredService<TaskApp>();
-        TaskWorker running = host.Services.GetServices<IHostedService>().OfType<TaskWorkerService>().Single().Worker!;
+        TaskWorkerService service = host.Services.GetServices<IHostedService>().OfType<TaskWorkerService>().Single();
+        if (service.Worker is not { } running)
+        {
+            // The service logged why in one line (a broker that stayed down) and stopped the host; Ctrl+C while it
+            // waited for the broker is no failure.
+            await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            return service.StartFailure?.ExitCode ?? 0;
+        }
+
         await output.WriteLineAsync($"{running.NodeName} ready: queues {string.Join(",", running.Queues)}, concurrency {running.Concurrency}, broker {app.Transport.Description}.").ConfigureAwait(false);
         await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
         if (running.Faulted.IsCompleted)
@@ -398,6 +416,12 @@ internal static class TaskAppHost
         if (string.IsNullOrWhiteSpace(task))
         {
             throw new ArgumentException("call needs a task name: call <task> ['<json args>'] [--kwargs '<json>'].");
+        }
+
+        if (queue is not null && QueueNameCheck.Problem(app, [queue], "call") is { } problem)
+        {
+            await error.WriteLineAsync(problem).ConfigureAwait(false);
+            return CommandLine.UsageError;
         }
 
         queue ??= app.Tasks.TryGet(task, out _, out TaskDefinition? definition) ? definition.Queue : app.Options.TaskDefaultQueue;
