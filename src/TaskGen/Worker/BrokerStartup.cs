@@ -55,13 +55,16 @@ internal static partial class BrokerStartup
                 }
 
                 TimeSpan wait = Delay(retry, options.BrokerConnectionRetryDelay, options.BrokerConnectionRetryMaxDelay);
+
+                // The wait is started before the line is logged, so that whoever reads the line knows the wait is running.
+                Task waiting = Task.Delay(wait, time, cancellationToken);
                 LogRetrying(
                     logger,
                     reason,
                     wait.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture),
                     retry,
                     max > 0 ? max.ToString(CultureInfo.InvariantCulture) : "∞");
-                await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
+                await waiting.ConfigureAwait(false);
             }
         }
     }
