@@ -49,6 +49,12 @@ internal sealed partial class TaskWorkerService : BackgroundService, IAsyncDispo
         {
             await worker.StartAsync(cancellationToken).ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (_lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // Ctrl+C or SIGTERM while the worker waited for the broker: the host is stopping anyway, and that is no error.
+            await worker.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
         catch (Exception ex) when (StartFailureOf(ex) is { } failure)
         {
             // An ordinary mistake (an undeclared queue, a broker that stayed down) is one line and an exit code, as for a
@@ -60,12 +66,6 @@ internal sealed partial class TaskWorkerService : BackgroundService, IAsyncDispo
             LogStartFailed(_logger, failure.Message, failure.ExitCode);
             Environment.ExitCode = failure.ExitCode;
             _lifetime.StopApplication();
-            return;
-        }
-        catch (OperationCanceledException) when (_lifetime.ApplicationStopping.IsCancellationRequested)
-        {
-            // Ctrl+C or SIGTERM while the worker waited for the broker: the host is stopping anyway, and that is no error.
-            await worker.DisposeAsync().ConfigureAwait(false);
             return;
         }
         catch

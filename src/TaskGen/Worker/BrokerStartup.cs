@@ -46,7 +46,12 @@ internal static partial class BrokerStartup
 
                 return;
             }
-            catch (BrokerException ex) when (!cancellationToken.IsCancellationRequested)
+            catch (BrokerException ex) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stopped in the middle of an attempt: the client reports the cut-short connect as unreachable, but it is a stop.
+                throw new OperationCanceledException("Stopped while connecting to the broker.", ex, cancellationToken);
+            }
+            catch (BrokerException ex)
             {
                 string reason = ex.Message.TrimEnd('.');
                 if (!options.BrokerConnectionRetryOnStartup || (max > 0 && retry > max))
