@@ -341,7 +341,17 @@ public sealed partial class TaskApp : IAsyncDisposable
         catch (Exception ex)
         {
             StopWaiting(result);
-            LogSendFailed(_logger, ex, envelope.Id, envelope.Name, queue.Name);
+            if (ex is BrokerException unreachable)
+            {
+                // An outage, not a bug: its message says all, so the line stays one line; the stack is for debug logging.
+                LogSendFailedBecause(_logger, envelope.Id, envelope.Name, queue.Name, unreachable.Message);
+                LogSendFailedDetail(_logger, ex, envelope.Id);
+            }
+            else
+            {
+                LogSendFailed(_logger, ex, envelope.Id, envelope.Name, queue.Name);
+            }
+
             result.OnSendFailed(ex);
         }
         finally
@@ -369,6 +379,12 @@ public sealed partial class TaskApp : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Sent task {TaskId} ({TaskName}) to queue {Queue}.")]
     private static partial void LogSent(ILogger logger, string taskId, string taskName, string queue);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Sending task {TaskId} ({TaskName}) to queue {Queue} failed: {Reason}")]
+    private static partial void LogSendFailedBecause(ILogger logger, string taskId, string taskName, string queue, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Sending task {TaskId} failed.")]
+    private static partial void LogSendFailedDetail(ILogger logger, Exception exception, string taskId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Sending task {TaskId} ({TaskName}) to queue {Queue} failed.")]
     private static partial void LogSendFailed(ILogger logger, Exception exception, string taskId, string taskName, string queue);
