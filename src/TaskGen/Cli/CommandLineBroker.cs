@@ -44,15 +44,17 @@ internal static class CommandLineBroker
     }
 
     /// <summary>
-    /// The line a long-running command (<c>worker</c>, <c>beat</c>) prints before it connects, as Celery's banner shows
-    /// its transport: the broker without its password, and, when nothing configured one, that Celery's default is used.
+    /// The line a long-running command (<c>worker</c>, <c>beat</c>) prints before it connects when nothing configured a
+    /// broker, as Celery's banner shows its transport: which broker, without its password, and that it is the default.
+    /// A configured broker needs no such line: every line about the connection, and the ready line, name it.
     /// </summary>
-    /// <param name="description">The broker, password already redacted (the transport's description).</param>
-    /// <param name="defaulted">Whether it is <see cref="CeleryDefault"/> because nothing configured a broker.</param>
-    public static string Banner(string description, bool defaulted) =>
-        defaulted
-            ? $"Using broker {description} (Celery's default: none is set by --broker, TaskGen:BrokerUrl or {TaskAppConfiguration.CeleryBrokerVariable})."
-            : $"Using broker {description}.";
+    /// <param name="app">The command's app, built but not connected.</param>
+    /// <param name="option">The <c>--broker</c> value, or null.</param>
+    /// <returns>The line, or null when a broker was configured.</returns>
+    public static string? Banner(TaskApp app, string? option) =>
+        option is null && app.Options.BrokerUrl == CeleryDefault
+            ? $"Using broker {app.Transport.Description} (Celery's default: none is set by --broker, TaskGen:BrokerUrl or {TaskAppConfiguration.CeleryBrokerVariable})."
+            : null;
 
     /// <summary>Whether <paramref name="exception"/> says the broker could not be connected to at all (as opposed to refusing an operation).</summary>
     /// <param name="exception">What a command threw.</param>

@@ -77,9 +77,13 @@ internal static class ScheduleCommands
         TaskApp app;
         try
         {
-            // Which broker, before connecting to it, as the worker says too.
+            // Celery's default broker, named before connecting to it, as the worker does.
             app = host.Services.GetRequiredService<TaskApp>();
-            await output.WriteLineAsync(CommandLineBroker.Banner(app.Transport.Description, option is null && app.Options.BrokerUrl == CommandLineBroker.CeleryDefault)).ConfigureAwait(false);
+            if (CommandLineBroker.Banner(app, option) is { } banner)
+            {
+                await output.WriteLineAsync(banner).ConfigureAwait(false);
+            }
+
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (TaskAppHost.Failure(ex) is { } failure)

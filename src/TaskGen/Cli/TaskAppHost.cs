@@ -267,10 +267,22 @@ internal static class TaskAppHost
         TaskApp app;
         try
         {
-            // Which broker, before connecting to it, as Celery's banner shows its transport: a worker that waits for
-            // or fails on its broker has said which one. The app is built here already; it connects when started.
+            // A queue named after -Q that the program does not declare is a usage error, reported before the broker is tried.
             app = host.Services.GetRequiredService<TaskApp>();
-            await output.WriteLineAsync(CommandLineBroker.Banner(app.Transport.Description, option is null && app.Options.BrokerUrl == CommandLineBroker.CeleryDefault)).ConfigureAwait(false);
+            var requested = new WorkerOptions();
+            configureWorker(requested);
+            if (QueueNameCheck.Problem(app, requested.Queues.ToArray(), "worker") is { } problem)
+            {
+                await error.WriteLineAsync(problem).ConfigureAwait(false);
+                return CommandLine.UsageError;
+            }
+
+            // Celery's default broker, named before connecting to it as Celery's banner shows its transport, so that a
+            // worker nobody pointed at a broker says where it looks. The app is built here already; it connects when started.
+            if (CommandLineBroker.Banner(app, option) is { } banner)
+            {
+                await output.WriteLineAsync(banner).ConfigureAwait(false);
+            }
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (Failure(ex) is { } failure)
@@ -279,7 +291,15 @@ internal static class TaskAppHost
             return failure.ExitCode;
         }
 
-        TaskWorker running = host.Services.GetServices<IHostedService>().OfType<TaskWorkerService>().Single().Worker!;
+        TaskWorkerService service = host.Services.GetServices<IHostedService>().OfType<TaskWorkerService>().Single();
+        if (service.Worker is not { } running)
+        {
+            // The service logged why in one line (a broker that stayed down) and stopped the host; Ctrl+C while it
+            // waited for the broker is no failure.
+            await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            return service.StartFailure?.ExitCode ?? 0;
+        }
+
         await output.WriteLineAsync($"{running.NodeName} ready: queues {string.Join(",", running.Queues)}, concurrency {running.Concurrency}, broker {app.Transport.Description}.").ConfigureAwait(false);
         await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
         if (running.Faulted.IsCompleted)
@@ -476,6 +496,12 @@ internal static class TaskAppHost
                 ? $"Unknown task '{LogText.Escape(task)}'. Did you mean {CloseNames.Either(close)}?"
                 : $"Unknown task '{LogText.Escape(task)}': this program registers no task by that name.").ConfigureAwait(false);
             await error.WriteLineAsync("To send it as written to another program's worker (a Python one, say), pass --unregistered.").ConfigureAwait(false);
+            return CommandLine.UsageError;
+        }
+
+        if (queue is not null && QueueNameCheck.Problem(app, [queue], "call") is { } problem)
+        {
+            await error.WriteLineAsync(problem).ConfigureAwait(false);
             return CommandLine.UsageError;
         }
 

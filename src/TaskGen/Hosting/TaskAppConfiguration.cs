@@ -31,6 +31,8 @@ internal static class TaskAppConfiguration
         nameof(TaskAppOptions.WorkerShutdownTimeout),
         nameof(TaskAppOptions.WorkerMaxHoldTime),
         nameof(TaskAppOptions.WorkerResultStoreRetryTime),
+        nameof(TaskAppOptions.BrokerConnectionRetryDelay),
+        nameof(TaskAppOptions.BrokerConnectionRetryMaxDelay),
         nameof(TaskAppOptions.AcceptContent),
         nameof(TaskAppOptions.TaskRoutes),
         nameof(TaskAppOptions.TaskDefaultQueueType),
@@ -117,6 +119,16 @@ internal static class TaskAppConfiguration
         if (ReadDuration(section.GetSection(nameof(TaskAppOptions.WorkerResultStoreRetryTime))) is { } storeRetryTime)
         {
             options.WorkerResultStoreRetryTime = storeRetryTime;
+        }
+
+        if (ReadDuration(section.GetSection(nameof(TaskAppOptions.BrokerConnectionRetryDelay))) is { } retryDelay)
+        {
+            options.BrokerConnectionRetryDelay = retryDelay;
+        }
+
+        if (ReadDuration(section.GetSection(nameof(TaskAppOptions.BrokerConnectionRetryMaxDelay))) is { } retryMaxDelay)
+        {
+            options.BrokerConnectionRetryMaxDelay = retryMaxDelay;
         }
 
         if (ReadQueueType(section.GetSection(nameof(TaskAppOptions.TaskDefaultQueueType))) is { } queueType)
