@@ -9,6 +9,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using TaskGen;
 using TaskGen.Control;
+using TaskGen.Transport;
 
 // The master: it sends tasks and prints their results, inside the Generic Host as an ASP.NET Core or worker
 // service would. With no broker configured it runs on the in-process memory:// transport with a hosted worker of
@@ -39,6 +40,9 @@ TaskApp app = host.Services.GetRequiredService<TaskApp>();
 TimeSpan wait = TimeSpan.FromSeconds(5);
 try
 {
+    // Connects now, so that a broker that is down is one clear line here rather than a failure of the first task.
+    await app.ConnectAsync();
+
     // Routed to the 'calc' queue by its [Task(Queue = "calc")].
     AsyncResult<double> area = Geometry.RectArea.Delay(2, 2);
     Console.WriteLine($"RectArea(2, 2) = {await area.GetAsync(TimeSpan.FromSeconds(30))}");
@@ -64,6 +68,12 @@ try
     Console.WriteLine($"Ping: {pongs.Count} {(pongs.Count == 1 ? "node" : "nodes")} online"
         + string.Concat(pongs.OrderBy(p => p.Node, StringComparer.Ordinal).Select(p => $"{Environment.NewLine}  -> {p.Node}: {p.Reply}")));
     return 0;
+}
+catch (BrokerException ex)
+{
+    // Its message names the broker (without the password), why it failed and what to do; 69 is EX_UNAVAILABLE.
+    Console.Error.WriteLine(ex.Message);
+    return 69;
 }
 catch (TimeoutException ex)
 {

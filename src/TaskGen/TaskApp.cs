@@ -151,6 +151,25 @@ public sealed partial class TaskApp : IAsyncDisposable
     public async Task<AsyncResult<TResult>> SendAsync<TResult>(Signature<TResult> signature, CancellationToken cancellationToken = default) =>
         (AsyncResult<TResult>)await SendAsync((Signature)signature, cancellationToken).ConfigureAwait(false);
 
+    /// <summary>
+    /// Opens the broker connections now rather than on first use, so that a program learns at its start, from one
+    /// <see cref="BrokerException"/> whose message says what to do, that the broker cannot be reached. One attempt;
+    /// workers wait for the broker themselves (<see cref="TaskAppOptions.BrokerConnectionRetryOnStartup"/>).
+    /// </summary>
+    /// <param name="cancellationToken">Cancels connecting.</param>
+    /// <exception cref="BrokerException">The broker cannot be reached; the message names it (without its password), says why and what to do.</exception>
+    public async Task ConnectAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await Transport.CheckConnectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (BrokerException ex)
+        {
+            throw Worker.BrokerStartup.Unreachable(ex, retries: 0);
+        }
+    }
+
     /// <summary>Creates a worker that consumes this app's broker and runs its registered tasks.</summary>
     /// <param name="options">The worker's queues, concurrency and name; null for the defaults.</param>
     /// <exception cref="ArgumentOutOfRangeException"><see cref="WorkerOptions.Concurrency"/> is below 1.</exception>
@@ -322,7 +341,17 @@ public sealed partial class TaskApp : IAsyncDisposable
         catch (Exception ex)
         {
             StopWaiting(result);
-            LogSendFailed(_logger, ex, envelope.Id, envelope.Name, queue.Name);
+            if (ex is BrokerException unreachable)
+            {
+                // An outage, not a bug: its message says all, so the line stays one line; the stack is for debug logging.
+                LogSendFailedBecause(_logger, envelope.Id, envelope.Name, queue.Name, unreachable.Message);
+                LogSendFailedDetail(_logger, ex, envelope.Id);
+            }
+            else
+            {
+                LogSendFailed(_logger, ex, envelope.Id, envelope.Name, queue.Name);
+            }
+
             result.OnSendFailed(ex);
         }
         finally
@@ -350,6 +379,12 @@ public sealed partial class TaskApp : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Sent task {TaskId} ({TaskName}) to queue {Queue}.")]
     private static partial void LogSent(ILogger logger, string taskId, string taskName, string queue);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Sending task {TaskId} ({TaskName}) to queue {Queue} failed: {Reason}")]
+    private static partial void LogSendFailedBecause(ILogger logger, string taskId, string taskName, string queue, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Sending task {TaskId} failed.")]
+    private static partial void LogSendFailedDetail(ILogger logger, Exception exception, string taskId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Sending task {TaskId} ({TaskName}) to queue {Queue} failed.")]
     private static partial void LogSendFailed(ILogger logger, Exception exception, string taskId, string taskName, string queue);

@@ -23,6 +23,26 @@ public sealed class TaskAppOptions
     public string? BrokerTlsCaCertificate { get; set; }
 
     /// <summary>
+    /// Whether a worker that cannot reach the broker when it starts keeps trying, with a log line per attempt, rather than
+    /// failing at once (Celery's <c>broker_connection_retry_on_startup</c>, on by default): a container that starts before
+    /// RabbitMQ then waits for it instead of crash-looping.
+    /// </summary>
+    public bool BrokerConnectionRetryOnStartup { get; set; } = true;
+
+    /// <summary>
+    /// How many times a starting worker tries the broker again before it gives up and exits 69 (Celery's
+    /// <c>broker_connection_max_retries</c>, 100 as there; 0 tries for ever, as Celery's 0 does). With the default
+    /// back-off that is about 50 minutes of waiting.
+    /// </summary>
+    public int BrokerConnectionMaxRetries { get; set; } = 100;
+
+    /// <summary>The wait before a starting worker's first retry of the broker; each later wait doubles, up to <see cref="BrokerConnectionRetryMaxDelay"/>.</summary>
+    public TimeSpan BrokerConnectionRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The longest wait between a starting worker's retries of the broker (kombu's <c>interval_max</c>, 30 seconds).</summary>
+    public TimeSpan BrokerConnectionRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Where results go: <c>rpc://</c> (a reply queue per client), <c>redis://[:password@]host:port/db</c> (stored by
     /// task id, readable from any process; <c>rediss://</c> over TLS), <c>sentinel://[:password@]host:port/db;sentinel://...</c>
     /// (the same, on the primary that Redis Sentinel names, with <see cref="ResultBackendMasterName"/>), or <c>none</c>.
@@ -231,6 +251,21 @@ public sealed class TaskAppOptions
         {
             errors.Add(
                 $"WorkerMaxHoldTime {WorkerMaxHoldTime} is out of range: it must be above 0 and at most {MaxWaitDuration}, and below the broker's consumer_timeout (30 minutes by default).");
+        }
+
+        if (BrokerConnectionMaxRetries < 0)
+        {
+            errors.Add($"BrokerConnectionMaxRetries must be 0 (retry for ever) or more, not {BrokerConnectionMaxRetries}.");
+        }
+
+        if (BrokerConnectionRetryDelay <= TimeSpan.Zero || BrokerConnectionRetryDelay > MaxWaitDuration)
+        {
+            errors.Add($"BrokerConnectionRetryDelay {BrokerConnectionRetryDelay} is out of range: it must be above 0 and at most {MaxWaitDuration}.");
+        }
+
+        if (BrokerConnectionRetryMaxDelay < BrokerConnectionRetryDelay || BrokerConnectionRetryMaxDelay > MaxWaitDuration)
+        {
+            errors.Add($"BrokerConnectionRetryMaxDelay {BrokerConnectionRetryMaxDelay} is out of range: it must be at least BrokerConnectionRetryDelay ({BrokerConnectionRetryDelay}) and at most {MaxWaitDuration}.");
         }
 
         if (ProducerMaxPendingPublishes < 1)

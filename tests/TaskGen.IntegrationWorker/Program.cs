@@ -7,6 +7,12 @@ if (args is ["send-then-hang", ..])
     return await SendThenHang.RunAsync(args[1..]);
 }
 
+// A Generic Host app with a hosted worker, for the tests of how its start fails.
+if (args is ["hosted", ..])
+{
+    return await HostedMode.RunAsync(args[1..]);
+}
+
 // A scheduler process with one entry, for tests that kill the leader.
 if (args is ["beat", ..])
 {

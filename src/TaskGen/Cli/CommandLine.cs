@@ -60,7 +60,12 @@ internal sealed partial class CommandLine
     /// <summary>Builds the command tree; actions are attached by the host.</summary>
     public CommandLine()
     {
-        Broker = new Option<string?>("--broker", "-b") { Description = "The broker URL; overrides TaskGen:BrokerUrl.", HelpName = "url", Recursive = true };
+        Broker = new Option<string?>("--broker", "-b")
+        {
+            Description = "The broker URL; overrides TaskGen:BrokerUrl and CELERY_BROKER_URL. Celery's default, amqp://guest:guest@localhost:5672//, when none is set; memory:// only when named.",
+            HelpName = "url",
+            Recursive = true,
+        };
         Level = new Option<LogLevel>("--loglevel", "-l")
         {
             Description = "The lowest level logged: debug, info, warning, error or critical.",
@@ -100,7 +105,11 @@ internal sealed partial class CommandLine
         Kwargs.Validators.Add(result => CheckJson(result, JsonValueKind.Object, "Option --kwargs", s_forms["--kwargs"]));
         CallQueue = new Option<string?>("--queues", "-Q") { Description = "The queue to send to; the task's own queue when omitted.", HelpName = "queue" };
         CallTimeout = TimeoutOption(30, "How long to wait for the result.");
-        Call = new Command("call", "Send a task by name and print its result.") { TaskName, TaskArgs, Kwargs, CallQueue, CallTimeout };
+        Unregistered = new Option<bool>("--unregistered")
+        {
+            Description = "Send a task this program does not register, by the name as written (a task of a Python worker, say); without it an unknown name fails at once.",
+        };
+        Call = new Command("call", "Send a task by name and print its result.") { TaskName, TaskArgs, Kwargs, CallQueue, CallTimeout, Unregistered };
 
         StatusTimeout = TimeoutOption(1, "How long to wait for replies.");
         StatusDestination = DestinationOption();
@@ -190,7 +199,7 @@ internal sealed partial class CommandLine
 
         Root = new RootCommand(
             "Runs a TaskGen program's commands, as celery -A app does. Settings come from appsettings.json (section TaskGen), "
-            + "then environment variables (TaskGen__BrokerUrl, TaskGen__WorkerPrefetchMultiplier, ...), then --TaskGen:Name=value "
+            + "then CELERY_BROKER_URL, then environment variables (TaskGen__BrokerUrl, TaskGen__WorkerPrefetchMultiplier, ...), then --TaskGen:Name=value "
             + "arguments and the options below. Usage errors exit with code 64.")
         {
             Broker, Level, Worker, Beat, Call, Status, Inspect, Revoke, Purge, DeadLetters, Schedule, Help,
@@ -247,6 +256,9 @@ internal sealed partial class CommandLine
 
     /// <summary><c>call -t/--timeout</c> in seconds (30 by default).</summary>
     public Option<double> CallTimeout { get; }
+
+    /// <summary><c>call --unregistered</c>: send a name this program registers no task for.</summary>
+    public Option<bool> Unregistered { get; }
 
     /// <summary><c>status</c>: ping the workers.</summary>
     public Command Status { get; }

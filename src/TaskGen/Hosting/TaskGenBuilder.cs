@@ -84,7 +84,7 @@ public sealed class TaskGenBuilder
 
         options.ValidateOnStart();
         Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidation>());
-        TaskGenServiceCollectionExtensions.AddWorkerService(Services, provider => provider.GetRequiredService<IOptionsMonitor<WorkerOptions>>().Get(name));
+        TaskGenServiceCollectionExtensions.AddWorkerService(Services, provider => provider.GetRequiredService<IOptionsMonitor<WorkerOptions>>().Get(name), name);
         return this;
     }
 

@@ -127,13 +127,14 @@ public static class TaskGenServiceCollectionExtensions
     }
 
     /// <summary>Adds one hosted worker whose options are taken from the container when the host creates it.</summary>
-    internal static void AddWorkerService(IServiceCollection services, Func<IServiceProvider, WorkerOptions> options)
+    internal static void AddWorkerService(IServiceCollection services, Func<IServiceProvider, WorkerOptions> options, string? name = null)
     {
         // A factory registration rather than AddHostedService<T>, which adds a type once: each call is its own worker.
         services.AddSingleton<IHostedService>(provider => new TaskWorkerService(
             provider.GetRequiredService<TaskApp>(),
             options(provider),
             provider.GetRequiredService<IHostApplicationLifetime>(),
-            provider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
+            provider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
+            name));
     }
 }

@@ -21,10 +21,12 @@ internal sealed partial class TaskWorkerService : BackgroundService, IAsyncDispo
     private readonly WorkerOptions _options;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger _logger;
+    private readonly string? _name;
     private CancellationTokenRegistration _stopping;
 
-    public TaskWorkerService(TaskApp app, WorkerOptions options, IHostApplicationLifetime lifetime, ILoggerFactory loggerFactory)
+    public TaskWorkerService(TaskApp app, WorkerOptions options, IHostApplicationLifetime lifetime, ILoggerFactory loggerFactory, string? name = null)
     {
+        _name = name;
         _app = app;
         _options = options;
         _lifetime = lifetime;
@@ -34,12 +36,37 @@ internal sealed partial class TaskWorkerService : BackgroundService, IAsyncDispo
     /// <summary>The running worker; null until the host has started it.</summary>
     public TaskWorker? Worker { get; private set; }
 
+    /// <summary>
+    /// Why the worker did not start, as one line, and the exit code the host was stopped with; null when it started
+    /// (or has not been asked to yet).
+    /// </summary>
+    public (string Message, int ExitCode)? StartFailure { get; private set; }
+
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         TaskWorker worker = _app.CreateWorker(_options);
         try
         {
             await worker.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // Ctrl+C or SIGTERM while the worker waited for the broker: the host is stopping anyway, and that is no error.
+            await worker.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+        catch (Exception ex) when (StartFailureOf(ex) is { } failure)
+        {
+            // An ordinary mistake (an undeclared queue, a broker that stayed down) is one line and an exit code, as for a
+            // BackgroundService that stops its host: thrown from here, the host would log it with its stack trace and
+            // the app would die of an unhandled exception. The stack is kept for debug logging.
+            await worker.DisposeAsync().ConfigureAwait(false);
+            StartFailure = failure;
+            LogStartFailedDetail(_logger, ex);
+            LogStartFailed(_logger, failure.Message, failure.ExitCode);
+            Environment.ExitCode = failure.ExitCode;
+            _lifetime.StopApplication();
+            return;
         }
         catch
         {
@@ -58,7 +85,12 @@ internal sealed partial class TaskWorkerService : BackgroundService, IAsyncDispo
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        Task<Exception> faulted = Worker!.Faulted;
+        if (Worker is null)
+        {
+            return;
+        }
+
+        Task<Exception> faulted = Worker.Faulted;
         await Task.WhenAny(faulted, Task.Delay(Timeout.Infinite, stoppingToken)).ConfigureAwait(false);
         if (faulted.IsCompleted && !stoppingToken.IsCancellationRequested)
         {
@@ -91,6 +123,36 @@ internal sealed partial class TaskWorkerService : BackgroundService, IAsyncDispo
     }
 
     public override void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    /// <summary>
+    /// The line and exit code for a start that failed for a reason the user can act on: 78 (EX_CONFIG) for a queue no
+    /// assembly declares or a refused setting, 69 (EX_UNAVAILABLE) for a broker that cannot be reached; null for a bug.
+    /// </summary>
+    internal (string Message, int ExitCode)? StartFailureOf(Exception exception) => exception switch
+    {
+        TaskRoutingException routing => ($"{WorkerName} cannot start: {QueuesSetting} names queue '{routing.Queue}', which no assembly declares: "
+            + $"declare it with [assembly: TaskQueue(\"{routing.Queue}\")], fix the name, or set TaskGen:TaskCreateMissingQueues to create it.", ConfigurationExitCode),
+        TaskAppConfigurationException refused => ($"{WorkerName} cannot start: {refused.Message}", ConfigurationExitCode),
+        Transport.BrokerException unreachable => ($"{WorkerName} cannot start: {unreachable.Message}", UnavailableExitCode),
+        _ => null,
+    };
+
+    /// <summary>EX_CONFIG: the worker's settings name something that does not exist.</summary>
+    internal const int ConfigurationExitCode = 78;
+
+    /// <summary>EX_UNAVAILABLE: the broker could not be reached.</summary>
+    internal const int UnavailableExitCode = 69;
+
+    private string WorkerName => _name is null ? "The worker" : $"Worker '{_name}'";
+
+    // Where a reader looks for the queue list: the named worker's configuration section, else the code that set it.
+    private string QueuesSetting => _name is null ? "WorkerOptions.Queues" : $"{TaskAppConfiguration.WorkerSectionPath(_name)}:{nameof(WorkerOptions.Queues)}";
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "{Reason} Stopping the host with exit code {ExitCode}.")]
+    private static partial void LogStartFailed(ILogger logger, string reason, int exitCode);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "The worker's start failed.")]
+    private static partial void LogStartFailedDetail(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "{NodeName} can no longer consume ({Reason}); stopping the host with exit code {ExitCode} so that its supervisor restarts it.")]
     private static partial void LogStoppingHost(ILogger logger, string nodeName, string reason, int exitCode);

@@ -133,6 +133,14 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
             throw new InvalidOperationException("The worker has already been started.");
         }
 
+        // Queues first: a queue that no assembly declares is a mistake no broker can fix, so it is reported before any
+        // wait for the broker, and before the broker is touched at all.
+        QueueDeclaration[] declarations = Queues.Select(_dependencies.Router.ResolveQueue).ToArray();
+
+        // Then the broker, waited for while it is down (Celery's broker_connection_retry_on_startup), so that a worker
+        // started before RabbitMQ comes up, and an unreachable broker is reported as that, not as a failed declaration.
+        await BrokerStartup.ConnectAsync(_dependencies.Transport, _settings, TimeProvider.System, _logger, cancellationToken).ConfigureAwait(false);
+
         // Dead letters: the broker policy names this exchange, and without it the broker drops what workers reject.
         if (!string.IsNullOrEmpty(_settings.DeadLetterQueue))
         {
@@ -146,8 +154,6 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
                 LogDeadLetterQueueNotDeclared(_logger, ex, _settings.DeadLetterQueue);
             }
         }
-
-        QueueDeclaration[] declarations = Queues.Select(_dependencies.Router.ResolveQueue).ToArray();
 
         // Each consumer opens a channel of its own in four broker round trips, so they are opened several at a time:
         // one after another, a worker on 1,000 queues took 8-31 s to be ready. A failure ends the start as before.

@@ -154,7 +154,9 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
     private static Exception Innermost(Exception exception)
     {
         Exception cause = exception;
-        while (cause.InnerException is { } inner && (cause is BrokerUnreachableException or AggregateException || cause.Message.StartsWith("One or more errors occurred", StringComparison.Ordinal)))
+        // ConnectFailureException only says "Connection failed, host ..."; the socket error under it says why (refused, no route).
+        while (cause.InnerException is { } inner
+            && (cause is BrokerUnreachableException or AggregateException or ConnectFailureException || cause.Message.StartsWith("One or more errors occurred", StringComparison.Ordinal)))
         {
             cause = inner;
         }
