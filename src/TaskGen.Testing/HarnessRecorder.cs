@@ -80,16 +80,24 @@ internal sealed class HarnessRecorder : ISendObserver, ITaskFilter
             args = "\"" + Encoding.UTF8.GetString(message.Body.Span).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
         }
 
-        return new Pending(new SentTask(taskId, taskName, queue, retries, kind == SendKind.Retry, args, kwargs, Parameters(taskName)));
+        // Recorded before the message goes out, so that a worker that runs it at once never finishes a task the
+        // harness has not yet seen sent; a publish that fails takes its record back.
+        var sent = new SentTask(taskId, taskName, queue, retries, kind == SendKind.Retry, args, kwargs, Parameters(taskName));
+        lock (_gate)
+        {
+            _sent.Add(sent);
+        }
+
+        return new Pending(sent);
     }
 
     public void Sent(IDisposable? scope, string taskName, string queue, SendKind kind, Exception? failure)
     {
-        if (scope is Pending pending && failure is null)
+        if (scope is Pending pending && failure is not null)
         {
             lock (_gate)
             {
-                _sent.Add(pending.Task);
+                _sent.Remove(pending.Task);
             }
         }
 

@@ -79,7 +79,7 @@ public sealed class TaskHarness : IAsyncDisposable
         return harness.StartCoreAsync(cancellationToken);
     }
 
-    /// <summary>Every task message sent since the harness started, in the order the broker took them.</summary>
+    /// <summary>Every task message sent since the harness started, in the order they were sent; a publish that failed is left out.</summary>
     public IReadOnlyList<SentTask> Sent() => _recorder.SentTasks;
 
     /// <summary>The messages sent for <paramref name="task"/>, such as <c>Geometry.RectArea.Descriptor</c>.</summary>
