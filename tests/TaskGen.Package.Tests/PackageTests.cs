@@ -368,7 +368,9 @@ public sealed class PackageTests(PackedFeed feed, ITestOutputHelper output) : IC
     private async Task<(int ExitCode, string Output)> RunWithBrokerAsync(string directory, string broker, params string[] arguments)
     {
         await using var process = await BackgroundProcess.StartAsync(directory, broker, arguments);
-        return await process.WaitForExitAsync(TimeSpan.FromSeconds(120));
+        (int exitCode, string text) = await process.WaitForExitAsync(TimeSpan.FromSeconds(120));
+        output.WriteLine($"dotnet {string.Join(' ', arguments)} -> {exitCode}\n{text}");
+        return (exitCode, text);
     }
 
     private Task<(int ExitCode, string Output)> RunAsync(string directory, params string[] arguments) => Dotnet.RunAsync(directory, output.WriteLine, arguments);
