@@ -21,6 +21,10 @@ public sealed partial class TaskApp : IAsyncDisposable
 {
     private static TaskApp? s_default;
 
+    // A test harness installs its app for the calls that flow from one test only, so tests that run in parallel each
+    // send through their own app while a host's app stays the default for everything else.
+    private static readonly AsyncLocal<TaskApp?> s_scoped = new();
+
     private readonly ILogger _logger;
     private readonly IResultBackend? _results;
     private readonly ResultBackends _backends;
@@ -28,7 +32,7 @@ public sealed partial class TaskApp : IAsyncDisposable
     private readonly ConcurrentDictionary<IReadOnlyList<QueueDeclaration>, bool> _seenQueueLists = new(ReferenceEqualityComparer.Instance);
     private SemaphoreSlim? _publishSlots;
 
-    internal TaskApp(TaskAppOptions options, ITransport transport, TaskRegistry tasks, ILoggerFactory loggerFactory, IReadOnlyDictionary<string, IResultBackendProvider> resultBackends)
+    internal TaskApp(TaskAppOptions options, ITransport transport, TaskRegistry tasks, ILoggerFactory loggerFactory, IReadOnlyDictionary<string, IResultBackendProvider> resultBackends, ISendObserver? sendObserver = null)
     {
         Options = options;
         Transport = transport;
@@ -37,7 +41,8 @@ public sealed partial class TaskApp : IAsyncDisposable
 
         // Only an app that asks for task-sent events watches its sends for them, so the others pay nothing.
         Events.TaskSentEvents? sentEvents = options.TaskSendSentEvent ? new Events.TaskSentEvents(transport, Origin, loggerFactory.CreateLogger("TaskGen.Events")) : null;
-        Publisher = new TaskPublisher(transport, SendObserverPair.Of(Diagnostics.TaskGenTelemetry.Sends, sentEvents));
+        ISendObserver observer = SendObserverPair.Of(Diagnostics.TaskGenTelemetry.Sends, sentEvents);
+        Publisher = new TaskPublisher(transport, SendObserverPair.Of(observer, sendObserver));
         Router = new TaskRouter(options, tasks, Publisher);
         Tasks = tasks;
         _logger = loggerFactory.CreateLogger("TaskGen.TaskApp");
@@ -50,7 +55,7 @@ public sealed partial class TaskApp : IAsyncDisposable
     /// <exception cref="InvalidOperationException">No app has been configured.</exception>
     public static TaskApp Default
     {
-        get => Volatile.Read(ref s_default) ?? throw new InvalidOperationException(
+        get => s_scoped.Value ?? Volatile.Read(ref s_default) ?? throw new InvalidOperationException(
             "No TaskApp is configured: call TaskApp.Configure(...) at startup (or run through TaskApp.RunAsync) before calling a task stub, or send with app.SendAsync(signature).");
         set => Volatile.Write(ref s_default, value);
     }
@@ -210,7 +215,23 @@ public sealed partial class TaskApp : IAsyncDisposable
     }
 
     /// <summary>Stops <paramref name="app"/> being <see cref="Default"/>, unless another app has taken its place since.</summary>
-    internal static void ClearDefault(TaskApp app) => Interlocked.CompareExchange(ref s_default, null, app);
+    internal static void ClearDefault(TaskApp app)
+    {
+        Interlocked.CompareExchange(ref s_default, null, app);
+        if (ReferenceEquals(s_scoped.Value, app))
+        {
+            s_scoped.Value = null;
+        }
+    }
+
+    /// <summary>
+    /// Makes <paramref name="app"/> (null: none) <see cref="Default"/> for the current execution context and what flows
+    /// from it, ahead of the process-wide one; set from a synchronous method, so that the caller's context keeps it.
+    /// </summary>
+    internal static void SetScopedDefault(TaskApp? app) => s_scoped.Value = app;
+
+    /// <summary>The app <see cref="SetScopedDefault"/> installed for the current execution context, if any.</summary>
+    internal static TaskApp? ScopedDefault => s_scoped.Value;
 
     private (TaskEnvelope, QueueDeclaration, AsyncResult) Prepare(Signature signature)
     {

@@ -48,6 +48,9 @@ public sealed class TaskAppBuilder
     /// <summary>A transport to use instead of the one <see cref="TaskAppOptions.BrokerUrl"/> names, for tests.</summary>
     internal ITransport? Transport { get; set; }
 
+    /// <summary>Watches every task message the app and its workers publish, beside telemetry; a test harness records sends with it.</summary>
+    internal ISendObserver? SendObserver { get; set; }
+
     /// <summary>
     /// Adds the tasks and queues of a generated module, and the schedule entries its tasks declare with
     /// <see cref="PeriodicAttribute"/>; it exists for generated code (<c>Add&lt;Assembly&gt;Tasks()</c>).
@@ -124,6 +127,6 @@ public sealed class TaskAppBuilder
     {
         Options.ValidateWithBackends(_resultBackends);
         ITransport transport = Transport ?? TransportFactory.Create(Options.BrokerUrl, LoggerFactory, Options.BrokerTlsCaCertificate);
-        return new TaskApp(Options, transport, Tasks, LoggerFactory, _resultBackends) { Services = Services, Filters = [.. _filters], ScheduleEntries = [.. Schedule.Entries], BeatElections = new Dictionary<string, Func<TaskApp, SchedulerOptions, TimeProvider, IBeatElection>>(BeatElections, StringComparer.OrdinalIgnoreCase) };
+        return new TaskApp(Options, transport, Tasks, LoggerFactory, _resultBackends, SendObserver) { Services = Services, Filters = [.. _filters], ScheduleEntries = [.. Schedule.Entries], BeatElections = new Dictionary<string, Func<TaskApp, SchedulerOptions, TimeProvider, IBeatElection>>(BeatElections, StringComparer.OrdinalIgnoreCase) };
     }
 }

@@ -12,7 +12,8 @@ namespace TaskGen.Package.Tests;
 /// <summary>
 /// Builds a fresh project from each combination of the packages, TaskGen alone and TaskGen with TaskGen.Redis, so a
 /// file missing from lib/ or analyzers/dotnet/cs, or a dependency missing between the two, is caught: the stubs must be
-/// generated, the analyzers must report, and a Redis backend must work with its package and be refused without it.
+/// generated, the analyzers must report, and a Redis backend must work with its package and be refused without it; and a
+/// project installed as the Install section says runs a task on the broker while its test project passes a harness test.
 /// </summary>
 public sealed class PackageTests(PackedFeed feed, ITestOutputHelper output) : IClassFixture<PackedFeed>, IDisposable
 {
@@ -83,6 +84,7 @@ public sealed class PackageTests(PackedFeed feed, ITestOutputHelper output) : IC
     [Theory]
     [InlineData("TaskGen")]
     [InlineData("TaskGen.Redis")]
+    [InlineData("TaskGen.Testing")]
     public void EachPackageCarriesItsLicenceReadmeRepositoryAndSymbols(string package)
     {
         string nupkg = Path.Combine(feed.Directory, $"{package}.{feed.Version}.nupkg");
@@ -156,6 +158,145 @@ public sealed class PackageTests(PackedFeed feed, ITestOutputHelper output) : IC
         }
     }
 
+    [Fact]
+    public void TheTestingPackageBringsTaskGenWithItsGenerator()
+    {
+        // NuGet leaves a dependency's analyzers behind unless told otherwise; a test project that references
+        // TaskGen.Testing alone needs the generator for the tasks and fakes it declares.
+        string nupkg = Path.Combine(feed.Directory, $"TaskGen.Testing.{feed.Version}.nupkg");
+        using ZipArchive archive = ZipFile.OpenRead(nupkg);
+        using Stream stream = archive.GetEntry("TaskGen.Testing.nuspec")!.Open();
+        XElement dependency = XDocument.Load(stream).Descendants().Single(e => e.Name.LocalName == "dependency" && e.Attribute("id")?.Value == "TaskGen");
+
+        Assert.Equal(feed.Version, dependency.Attribute("version")?.Value);
+        string exclude = dependency.Attribute("exclude")?.Value ?? string.Empty;
+        Assert.DoesNotContain("Analyzers", exclude, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("Build", exclude, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task AProjectInstalledAsTheInstallSectionSaysRunsATaskOnTheBrokerAndPassesItsHarnessTest()
+    {
+        // The Install section's steps, word for word but for the feed folder and the version: a nuget.config, the
+        // local feed as a source, `dotnet add package`, then a task, a worker program and a test project.
+        string solution = Path.Combine(_work, "install");
+        Directory.CreateDirectory(solution);
+        await Succeeds(solution, "new", "nuget.config");
+        await Succeeds(solution, "nuget", "add", "source", feed.Directory, "--name", "taskgen", "--configfile", "nuget.config");
+
+        string queue = "install-" + Guid.NewGuid().ToString("N")[..8];
+        string shop = Path.Combine(solution, "Shop");
+        await Succeeds(solution, "new", "console", "--output", "Shop", "--framework", "net10.0");
+        await Succeeds(shop, "add", "package", "TaskGen", "--version", feed.Version);
+        File.Delete(Path.Combine(shop, "Program.cs"));
+        await File.WriteAllTextAsync(Path.Combine(shop, "Geometry.cs"), $$"""
+            using TaskGen;
+
+            // A queue of this run's own, so that nothing else on the shared test broker takes its messages.
+            [assembly: TaskQueue("{{queue}}")]
+
+            namespace Shop;
+
+            public static class Geometry
+            {
+                [Task(Queue = "{{queue}}")]
+                public static double RectArea(double w, double h) => w * h;
+            }
+            """);
+        await File.WriteAllTextAsync(Path.Combine(shop, "Program.cs"), """
+            using System;
+            using Shop.Remote;
+            using TaskGen;
+
+            // `send` calls the task through its stub; everything else is the TaskGen command line (worker, call, ...).
+            if (args is ["send"])
+            {
+                await using TaskApp app = TaskApp.Configure(b =>
+                {
+                    b.Options.BrokerUrl = Environment.GetEnvironmentVariable("TaskGen__BrokerUrl")!;
+                    b.AddShopTasks();
+                });
+                Console.WriteLine("area=" + await Geometry.RectArea.Delay(2, 3).GetAsync(TimeSpan.FromSeconds(60)));
+                return 0;
+            }
+
+            return await TaskApp.RunAsync(args, app => app.AddShopTasks());
+            """);
+        await Succeeds(shop, "build");
+
+        string tests = Path.Combine(solution, "Shop.Tests");
+        Directory.CreateDirectory(tests);
+        await File.WriteAllTextAsync(Path.Combine(tests, "Shop.Tests.csproj"), """
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <IsPackable>false</IsPackable>
+                <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                <NoWarn>NU1603;NU1608</NoWarn>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="Microsoft.NET.Test.Sdk" Version="18.0.1" />
+                <PackageReference Include="xunit" Version="2.9.3" />
+                <PackageReference Include="xunit.runner.visualstudio" Version="3.1.5" />
+              </ItemGroup>
+              <ItemGroup>
+                <ProjectReference Include="../Shop/Shop.csproj" />
+              </ItemGroup>
+            </Project>
+            """);
+        await Succeeds(tests, "add", "package", "TaskGen.Testing", "--version", feed.Version);
+        await File.WriteAllTextAsync(Path.Combine(tests, "GeometryTests.cs"), """
+            using Shop.Remote;
+            using TaskGen;
+            using TaskGen.Testing;
+            using Xunit;
+
+            namespace ShopTests;
+
+            public static class Fakes
+            {
+                // A task declared in the test project itself: its stub exists only if the generator came with TaskGen.Testing.
+                [Task]
+                public static string Echo(string text) => text;
+            }
+
+            public class GeometryTests
+            {
+                [Fact]
+                public async Task RectAreaIsSentAndRuns()
+                {
+                    await using var harness = await TaskHarness.StartAsync(b => b.AddShopTasks().AddShopTestsTasks());
+
+                    double area = await Geometry.RectArea.Delay(2, 3).GetAsync(TimeSpan.FromSeconds(30));
+
+                    Assert.Equal(6, area);
+                    harness.AssertSent(Geometry.RectArea.Signature(2, 3));
+                    Assert.Equal("hi", await ShopTests.Remote.Fakes.Echo.Delay("hi").GetAsync(TimeSpan.FromSeconds(30)));
+                }
+            }
+            """);
+        (int tested, string testLog) = await RunAsync(tests, "test");
+        Assert.True(tested == 0, testLog);
+        Assert.Matches(@"Passed!\s+-\s+Failed:\s+0, Passed:\s+1,", testLog);
+
+        // The worker on the real broker, and a send through the stub that waits for its result.
+        string? broker = Environment.GetEnvironmentVariable("TASKGEN_TEST_BROKER_URL");
+        if (broker is null)
+        {
+            output.WriteLine("TASKGEN_TEST_BROKER_URL is not set: the broker round trip was not run.");
+            return;
+        }
+
+        string program = Path.Combine(shop, "bin", "Debug", "net10.0", "Shop.dll");
+        await using var worker = await BackgroundProcess.StartAsync(shop, broker, program, "worker", "-Q", queue, "-c", "1");
+        await worker.WaitForAsync("ready", TimeSpan.FromSeconds(90));
+        (int sent, string sendLog) = await RunWithBrokerAsync(shop, broker, program, "send");
+        Assert.True(sent == 0, sendLog + "\nworker:\n" + worker.Output);
+        Assert.Contains("area=6", sendLog, StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         try
@@ -218,10 +359,24 @@ public sealed class PackageTests(PackedFeed feed, ITestOutputHelper output) : IC
         return app;
     }
 
+    private async Task Succeeds(string directory, params string[] arguments)
+    {
+        (int exitCode, string log) = await RunAsync(directory, arguments);
+        Assert.True(exitCode == 0, $"dotnet {string.Join(' ', arguments)} exited {exitCode}:\n{log}");
+    }
+
+    private async Task<(int ExitCode, string Output)> RunWithBrokerAsync(string directory, string broker, params string[] arguments)
+    {
+        await using var process = await BackgroundProcess.StartAsync(directory, broker, arguments);
+        (int exitCode, string text) = await process.WaitForExitAsync(TimeSpan.FromSeconds(120));
+        output.WriteLine($"dotnet {string.Join(' ', arguments)} -> {exitCode}\n{text}");
+        return (exitCode, text);
+    }
+
     private Task<(int ExitCode, string Output)> RunAsync(string directory, params string[] arguments) => Dotnet.RunAsync(directory, output.WriteLine, arguments);
 }
 
-/// <summary>Both packages, packed once per test run into one local feed at one test version, for every fresh project.</summary>
+/// <summary>The packages, packed once per test run into one local feed at one test version, for every fresh project.</summary>
 public sealed class PackedFeed : IAsyncLifetime
 {
     private readonly string _work = Path.Combine(Path.GetTempPath(), "taskgen-feed-" + Guid.NewGuid().ToString("N")[..8]);
@@ -237,8 +392,8 @@ public sealed class PackedFeed : IAsyncLifetime
     {
         string root = FindRoot();
 
-        // TaskGen.Redis depends on TaskGen at the version it is packed with, so both are packed at one version.
-        foreach (string project in new[] { Path.Combine(root, "src", "TaskGen", "TaskGen.csproj"), Path.Combine(root, "src", "TaskGen.Redis", "TaskGen.Redis.csproj") })
+        // TaskGen.Redis and TaskGen.Testing depend on TaskGen at the version they are packed with, so all are packed at one version.
+        foreach (string project in new[] { Path.Combine(root, "src", "TaskGen", "TaskGen.csproj"), Path.Combine(root, "src", "TaskGen.Redis", "TaskGen.Redis.csproj"), Path.Combine(root, "src", "TaskGen.Testing", "TaskGen.Testing.csproj") })
         {
             (int packed, string log) = await Dotnet.RunAsync(root, _ => { }, "pack", project, "-c", "Release", "-o", Directory, $"-p:Version={Version}");
             Assert.True(packed == 0, log);
@@ -289,5 +444,94 @@ internal static class Dotnet
         string text = await stdout + await stderr;
         log($"dotnet {string.Join(' ', arguments)} -> {process.ExitCode}\n{text}");
         return (process.ExitCode, text);
+    }
+}
+
+/// <summary>A dotnet program run with the broker in its environment (never on its command line, which may be listed), its output kept.</summary>
+internal sealed class BackgroundProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly System.Text.StringBuilder _output = new();
+    private readonly object _gate = new();
+
+    private BackgroundProcess(Process process) => _process = process;
+
+    /// <summary>Everything the program printed so far.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static Task<BackgroundProcess> StartAsync(string directory, string broker, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet", arguments) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        start.Environment["TaskGen__BrokerUrl"] = broker;
+        var process = new Process { StartInfo = start };
+        var running = new BackgroundProcess(process);
+        process.OutputDataReceived += (_, line) => running.Append(line.Data);
+        process.ErrorDataReceived += (_, line) => running.Append(line.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return Task.FromResult(running);
+    }
+
+    /// <summary>Waits, at most <paramref name="limit"/>, for <paramref name="text"/> in the output.</summary>
+    public async Task WaitForAsync(string text, TimeSpan limit)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            Assert.False(_process.HasExited, $"the program exited {(_process.HasExited ? _process.ExitCode : 0)} before printing '{text}':\n{Output}");
+            Assert.True(clock.Elapsed < limit, $"the program did not print '{text}' within {limit.TotalSeconds} s:\n{Output}");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>Waits, at most <paramref name="limit"/>, for the program to exit.</summary>
+    public async Task<(int ExitCode, string Output)> WaitForExitAsync(TimeSpan limit)
+    {
+        using var timeout = new System.Threading.CancellationTokenSource(limit);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return (-1, $"the program did not exit within {limit.TotalSeconds} s:\n{Output}");
+        }
+
+        _process.WaitForExit();
+        return (_process.ExitCode, Output);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_gate)
+            {
+                _output.AppendLine(line);
+            }
+        }
     }
 }
