@@ -100,7 +100,11 @@ internal sealed partial class CommandLine
         Kwargs.Validators.Add(result => CheckJson(result, JsonValueKind.Object, "Option --kwargs", s_forms["--kwargs"]));
         CallQueue = new Option<string?>("--queues", "-Q") { Description = "The queue to send to; the task's own queue when omitted.", HelpName = "queue" };
         CallTimeout = TimeoutOption(30, "How long to wait for the result.");
-        Call = new Command("call", "Send a task by name and print its result.") { TaskName, TaskArgs, Kwargs, CallQueue, CallTimeout };
+        Unregistered = new Option<bool>("--unregistered")
+        {
+            Description = "Send a task this program does not register, by the name as written (a task of a Python worker, say); without it an unknown name fails at once.",
+        };
+        Call = new Command("call", "Send a task by name and print its result.") { TaskName, TaskArgs, Kwargs, CallQueue, CallTimeout, Unregistered };
 
         StatusTimeout = TimeoutOption(1, "How long to wait for replies.");
         StatusDestination = DestinationOption();
@@ -247,6 +251,9 @@ internal sealed partial class CommandLine
 
     /// <summary><c>call -t/--timeout</c> in seconds (30 by default).</summary>
     public Option<double> CallTimeout { get; }
+
+    /// <summary><c>call --unregistered</c>: send a name this program registers no task for.</summary>
+    public Option<bool> Unregistered { get; }
 
     /// <summary><c>status</c>: ping the workers.</summary>
     public Command Status { get; }

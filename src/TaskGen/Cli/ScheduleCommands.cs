@@ -27,10 +27,10 @@ internal static class ScheduleCommands
     /// Ctrl-C stop it through the host, a leader stopping its sends at once.
     /// </summary>
     public static async Task<int> RunBeatHostAsync(
-        string[] args,
+        Func<IConfiguration> load,
         Action<SchedulerOptions> configureScheduler,
         LogLevel level,
-        string? broker,
+        string? option,
         Action<TaskAppBuilder>? configure,
         TextWriter output,
         TextWriter error,
@@ -39,7 +39,9 @@ internal static class ScheduleCommands
         HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
 
         // The same sources, in the same order, as every other command: appsettings.json, environment, --TaskGen: arguments.
-        builder.Configuration.AddConfiguration(TaskAppConfiguration.Load(args));
+        IConfiguration configuration = load();
+        builder.Configuration.AddConfiguration(configuration);
+        string? broker = CommandLineBroker.Resolve(option, configuration);
         builder.Logging.ClearProviders().SetMinimumLevel(level).AddProvider(new CeleryConsoleLoggerProvider(level));
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
 
@@ -72,8 +74,12 @@ internal static class ScheduleCommands
         }
 
         using IHost started = host;
+        TaskApp app;
         try
         {
+            // Which broker, before connecting to it, as the worker says too.
+            app = host.Services.GetRequiredService<TaskApp>();
+            await output.WriteLineAsync(CommandLineBroker.Banner(app.Transport.Description, option is null && app.Options.BrokerUrl == CommandLineBroker.CeleryDefault)).ConfigureAwait(false);
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (TaskAppHost.Failure(ex) is { } failure)
@@ -82,7 +88,6 @@ internal static class ScheduleCommands
             return failure.ExitCode;
         }
 
-        TaskApp app = host.Services.GetRequiredService<TaskApp>();
         TaskSchedulerService service = host.Services.GetRequiredService<TaskSchedulerService>();
         Beat beat = service.Beat!;
         await output.WriteLineAsync(

@@ -13,6 +13,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TaskGen.Control;
+using TaskGen.Diagnostics;
 using TaskGen.Hosting;
 using TaskGen.Scheduling;
 using TaskGen.Serialization;
@@ -31,34 +32,44 @@ internal static class TaskAppHost
         RunAsync(args, configure, Console.Out, Console.Error, cancellationToken);
 
     /// <summary>Runs the command in <paramref name="args"/>, writing what it prints to the given writers.</summary>
-    internal static async Task<int> RunAsync(string[] args, Action<TaskAppBuilder>? configure, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    /// <param name="args">The program's arguments.</param>
+    /// <param name="configure">Adds the program's tasks and options.</param>
+    /// <param name="output">Where results go.</param>
+    /// <param name="error">Where errors go.</param>
+    /// <param name="cancellationToken">Stops the command, as a signal does.</param>
+    /// <param name="environment">
+    /// Reads <c>CELERY_BROKER_URL</c> and <c>DOTNET_ENVIRONMENT</c>; the process environment when null (tests pass their own).
+    /// </param>
+    internal static async Task<int> RunAsync(string[] args, Action<TaskAppBuilder>? configure, TextWriter output, TextWriter error, CancellationToken cancellationToken, Func<string, string?>? environment = null)
     {
         var line = new CommandLine();
+        IConfiguration Load() => TaskAppConfiguration.Load(args, variable: environment);
         line.Worker.SetAction((parsed, token) =>
-            RunWorkerHostAsync(args, ConfigureWorker(parsed, line), parsed.GetValue(line.Level), parsed.GetValue(line.Broker), configure, output, error, token));
+            RunWorkerHostAsync(Load, ConfigureWorker(parsed, line), parsed.GetValue(line.Level), parsed.GetValue(line.Broker), configure, output, error, token));
         line.Beat.SetAction((parsed, token) =>
-            ScheduleCommands.RunBeatHostAsync(args, ConfigureScheduler(parsed, line.BeatSchedulerName, line.BeatElection), parsed.GetValue(line.Level), parsed.GetValue(line.Broker), configure, output, error, token));
-        line.ScheduleList.SetAction((parsed, token) => RunWithAppAsync(args, parsed, line, configure, error, token, (app, stop) =>
+            ScheduleCommands.RunBeatHostAsync(Load, ConfigureScheduler(parsed, line.BeatSchedulerName, line.BeatElection), parsed.GetValue(line.Level), parsed.GetValue(line.Broker), configure, output, error, token));
+        line.ScheduleList.SetAction((parsed, token) => RunWithAppAsync(Load, parsed, line, configure, error, token, (app, stop) =>
         {
-            IConfiguration configuration = TaskAppConfiguration.Load(args);
+            IConfiguration configuration = Load();
             var options = new SchedulerOptions();
             ScheduleConfiguration.BindScheduler(configuration, options);
             ConfigureScheduler(parsed, line.ListSchedulerName, line.ListElection)(options);
             return ScheduleCommands.ListAsync(app, configuration, options, DateTimeOffset.UtcNow, output, stop);
         }));
-        line.Call.SetAction((parsed, token) => RunWithAppAsync(args, parsed, line, configure, error, token, (app, stop) =>
+        line.Call.SetAction((parsed, token) => RunWithAppAsync(Load, parsed, line, configure, error, token, (app, stop) =>
             CallAsync(
                 app,
                 parsed.GetValue(line.TaskName)!,
                 new RawJsonArguments(parsed.GetValue(line.TaskArgs), parsed.GetValue(line.Kwargs)),
                 parsed.GetValue(line.CallQueue),
                 TimeSpan.FromSeconds(parsed.GetValue(line.CallTimeout)),
+                parsed.GetValue(line.Unregistered),
                 output,
                 error,
                 stop)));
-        line.Status.SetAction((parsed, token) => RunWithAppAsync(args, parsed, line, configure, error, token, (app, stop) =>
+        line.Status.SetAction((parsed, token) => RunWithAppAsync(Load, parsed, line, configure, error, token, (app, stop) =>
             StatusAsync(app, TimeSpan.FromSeconds(parsed.GetValue(line.StatusTimeout)), CommandLine.Names(parsed, line.StatusDestination), output, error, stop)));
-        line.Inspect.SetAction((parsed, token) => RunWithAppAsync(args, parsed, line, configure, error, token, (app, stop) =>
+        line.Inspect.SetAction((parsed, token) => RunWithAppAsync(Load, parsed, line, configure, error, token, (app, stop) =>
             InspectAsync(
                 app,
                 parsed.GetValue(line.InspectMethod)!,
@@ -68,15 +79,15 @@ internal static class TaskAppHost
                 output,
                 error,
                 stop)));
-        line.Revoke.SetAction((parsed, token) => RunWithAppAsync(args, parsed, line, configure, error, token, (app, stop) =>
+        line.Revoke.SetAction((parsed, token) => RunWithAppAsync(Load, parsed, line, configure, error, token, (app, stop) =>
             RevokeAsync(app, parsed.GetValue(line.TaskIds)!, TimeSpan.FromSeconds(parsed.GetValue(line.RevokeTimeout)), CommandLine.Names(parsed, line.RevokeDestination), output, stop)));
-        line.Purge.SetAction((parsed, token) => RunWithAppAsync(args, parsed, line, configure, error, token, (app, stop) =>
-            PurgeAsync(app, CommandLine.Names(parsed, line.PurgeQueues), output, stop)));
-        line.DeadLettersList.SetAction((parsed, token) => RunWithAppAsync(args, parsed, line, configure, error, token, (app, stop) =>
+        line.Purge.SetAction((parsed, token) => RunWithAppAsync(Load, parsed, line, configure, error, token, (app, stop) =>
+            PurgeAsync(app, CommandLine.Names(parsed, line.PurgeQueues), output, error, stop)));
+        line.DeadLettersList.SetAction((parsed, token) => RunWithAppAsync(Load, parsed, line, configure, error, token, (app, stop) =>
             DeadLetterCommands.ListAsync(app, parsed.GetValue(line.DeadLetterQueue), parsed.GetValue(line.Limit), parsed.GetValue(line.DeadLettersJson), output, error, stop)));
-        line.DeadLettersShow.SetAction((parsed, token) => RunWithAppAsync(args, parsed, line, configure, error, token, (app, stop) =>
+        line.DeadLettersShow.SetAction((parsed, token) => RunWithAppAsync(Load, parsed, line, configure, error, token, (app, stop) =>
             DeadLetterCommands.ShowAsync(app, parsed.GetValue(line.DeadLetterQueue), parsed.GetValue(line.ShowTaskId)!, output, error, stop)));
-        line.DeadLettersReplay.SetAction((parsed, token) => RunWithAppAsync(args, parsed, line, configure, error, token, (app, stop) =>
+        line.DeadLettersReplay.SetAction((parsed, token) => RunWithAppAsync(Load, parsed, line, configure, error, token, (app, stop) =>
             DeadLetterCommands.ReplayAsync(app, parsed.GetValue(line.DeadLetterQueue), parsed.GetValue(line.ReplayTaskId), parsed.GetValue(line.ReplayAll), parsed.GetValue(line.ReplayTo), output, error, stop)));
         line.Help.SetAction((parsed, token) =>
         {
@@ -111,7 +122,7 @@ internal static class TaskAppHost
     /// that SIGTERM and Ctrl-C cancel.
     /// </summary>
     private static async Task<int> RunWithAppAsync(
-        string[] args,
+        Func<IConfiguration> load,
         ParseResult parsed,
         CommandLine line,
         Action<TaskAppBuilder>? configure,
@@ -120,7 +131,7 @@ internal static class TaskAppHost
         Func<TaskApp, CancellationToken, Task<int>> command)
     {
         LogLevel level = parsed.GetValue(line.Level);
-        string? broker = parsed.GetValue(line.Broker);
+        string? option = parsed.GetValue(line.Broker);
         using var loggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.SetMinimumLevel(level).AddProvider(new CeleryConsoleLoggerProvider(level)));
         TaskApp app;
         try
@@ -129,9 +140,11 @@ internal static class TaskAppHost
             {
                 builder.LoggerFactory = loggerFactory;
 
-                // appsettings.json, then environment variables (TaskGen__BrokerUrl), then the command line.
-                TaskAppConfiguration.Bind(TaskAppConfiguration.Load(args), builder.Options);
-                if (broker is not null)
+                // appsettings.json, then environment variables (CELERY_BROKER_URL, TaskGen__BrokerUrl), then the command
+                // line; Celery's default broker when none of them names one, never memory:// unless asked for.
+                IConfiguration configuration = load();
+                TaskAppConfiguration.Bind(configuration, builder.Options);
+                if (CommandLineBroker.Resolve(option, configuration) is { } broker)
                 {
                     builder.Options.BrokerUrl = broker;
                 }
@@ -162,6 +175,12 @@ internal static class TaskAppHost
             try
             {
                 return await command(app, stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (CommandLineBroker.IsUnreachable(ex))
+            {
+                // One line naming the broker and the fix, rather than the client's wording or "no nodes replied".
+                await error.WriteLineAsync(CommandLineBroker.Unreachable(app.Transport.Description, ex)).ConfigureAwait(false);
+                return Unavailable;
             }
             catch (Exception ex) when (Failure(ex) is { } failure)
             {
@@ -195,10 +214,10 @@ internal static class TaskAppHost
     /// host, and a worker that can no longer consume exits 70 (EX_SOFTWARE) so that its supervisor restarts it.
     /// </summary>
     internal static async Task<int> RunWorkerHostAsync(
-        string[] args,
+        Func<IConfiguration> load,
         Action<WorkerOptions> configureWorker,
         LogLevel level,
-        string? broker,
+        string? option,
         Action<TaskAppBuilder>? configure,
         TextWriter output,
         TextWriter error,
@@ -207,7 +226,9 @@ internal static class TaskAppHost
         HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
 
         // The same sources, in the same order, as every other command: appsettings.json, environment, --TaskGen: arguments.
-        builder.Configuration.AddConfiguration(TaskAppConfiguration.Load(args));
+        IConfiguration configuration = load();
+        builder.Configuration.AddConfiguration(configuration);
+        string? broker = CommandLineBroker.Resolve(option, configuration);
         builder.Logging.ClearProviders().SetMinimumLevel(level).AddProvider(new CeleryConsoleLoggerProvider(level));
 
         // The worker's own lines say when it is ready and when it stops; the host's would repeat them.
@@ -247,6 +268,8 @@ internal static class TaskAppHost
         try
         {
             // A queue named after -Q that the program does not declare is a usage error, reported before the broker is tried.
+            // Which broker comes next, as Celery's banner shows its transport: a worker that waits for or fails on its
+            // broker has said which one. The app is built here already; it connects when started.
             app = host.Services.GetRequiredService<TaskApp>();
             var requested = new WorkerOptions();
             configureWorker(requested);
@@ -256,6 +279,7 @@ internal static class TaskAppHost
                 return CommandLine.UsageError;
             }
 
+            await output.WriteLineAsync(CommandLineBroker.Banner(app.Transport.Description, option is null && app.Options.BrokerUrl == CommandLineBroker.CeleryDefault)).ConfigureAwait(false);
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (Failure(ex) is { } failure)
@@ -297,6 +321,15 @@ internal static class TaskAppHost
         ArgumentException or FormatException => (exception.Message, CommandLine.UsageError),
         _ => null,
     };
+
+    private static string UnknownQueue(string queue, IReadOnlyList<string> declared)
+    {
+        string shown = LogText.Escape(queue);
+        IReadOnlyList<string> close = CloseNames.Find(queue, declared);
+        return close.Count > 0
+            ? $"Unknown queue '{shown}': neither this program nor the broker has a queue by that name. Did you mean {CloseNames.Either(close)}?"
+            : $"Unknown queue '{shown}': neither this program nor the broker has a queue by that name; this program declares {string.Join(", ", declared)}.";
+    }
 
     /// <summary>The exit code of a refused setting (EX_CONFIG).</summary>
     private const int ConfigurationError = 78;
@@ -390,11 +423,43 @@ internal static class TaskAppHost
         return replies.Count == 0 ? Unavailable : 0;
     }
 
-    /// <summary>Deletes the waiting messages of <paramref name="queues"/>, or of every known task queue when null.</summary>
-    internal static async Task<int> PurgeAsync(TaskApp app, IReadOnlyList<string>? queues, TextWriter output, CancellationToken stop)
+    /// <summary>
+    /// Deletes the waiting messages of <paramref name="queues"/>, or of every known task queue when null; exits 64 without
+    /// purging anything when a queue named is neither declared by this program nor present on the broker.
+    /// </summary>
+    internal static async Task<int> PurgeAsync(TaskApp app, IReadOnlyList<string>? queues, TextWriter output, TextWriter error, CancellationToken stop)
     {
-        IEnumerable<string> names = queues
-            ?? app.Tasks.Queues.Where(q => !q.Broadcast).Select(q => q.Name).Append(app.Options.TaskDefaultQueue).Distinct(StringComparer.Ordinal);
+        string[] declared = app.Tasks.Queues.Where(q => !q.Broadcast).Select(q => q.Name).Append(app.Options.TaskDefaultQueue)
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        if (queues is not null)
+        {
+            // A typo would otherwise purge nothing and say "Purged 0", as if the queue were merely empty. A queue only the
+            // broker has (a Python worker's, say) is purged; the check is a passive declare, so it creates nothing.
+            var unknown = new List<string>();
+            foreach (string queue in queues)
+            {
+                if (Array.IndexOf(declared, queue) < 0 && await app.Transport.InspectQueueAsync(queue, stop).ConfigureAwait(false) is null)
+                {
+                    unknown.Add(queue);
+                }
+            }
+
+            if (unknown.Count > 0)
+            {
+                foreach (string queue in unknown)
+                {
+                    await error.WriteLineAsync(UnknownQueue(queue, declared)).ConfigureAwait(false);
+                }
+
+                if (unknown.Count < queues.Count)
+                {
+                    await error.WriteLineAsync("Nothing was purged.").ConfigureAwait(false);
+                }
+                return CommandLine.UsageError;
+            }
+        }
+
+        IEnumerable<string> names = queues ?? declared;
         uint total = 0;
         int count = 0;
         foreach (string queue in names)
@@ -409,13 +474,26 @@ internal static class TaskAppHost
 
     /// <summary>
     /// Sends <paramref name="task"/> to <paramref name="queue"/> (its own queue when null) and prints its result as JSON;
-    /// exits 1 when the task fails or no result comes within <paramref name="timeout"/>.
+    /// exits 1 when the task fails or no result comes within <paramref name="timeout"/>, and 64 at once, naming close
+    /// matches, when this program registers no such task and <paramref name="unregistered"/> does not allow it.
     /// </summary>
-    internal static async Task<int> CallAsync(TaskApp app, string task, RawJsonArguments arguments, string? queue, TimeSpan timeout, TextWriter output, TextWriter error, CancellationToken stop)
+    internal static async Task<int> CallAsync(TaskApp app, string task, RawJsonArguments arguments, string? queue, TimeSpan timeout, bool unregistered, TextWriter output, TextWriter error, CancellationToken stop)
     {
         if (string.IsNullOrWhiteSpace(task))
         {
             throw new ArgumentException("call needs a task name: call <task> ['<json args>'] [--kwargs '<json>'].");
+        }
+
+        bool registered = app.Tasks.TryGet(task, out _, out TaskDefinition? definition);
+        if (!registered && !unregistered)
+        {
+            // A typo would otherwise be sent, wait the whole timeout and blame the queue; no worker runs a name nobody registers.
+            IReadOnlyList<string> close = CloseNames.Find(task, app.Tasks.TaskNames);
+            await error.WriteLineAsync(close.Count > 0
+                ? $"Unknown task '{LogText.Escape(task)}'. Did you mean {CloseNames.Either(close)}?"
+                : $"Unknown task '{LogText.Escape(task)}': this program registers no task by that name.").ConfigureAwait(false);
+            await error.WriteLineAsync("To send it as written to another program's worker (a Python one, say), pass --unregistered.").ConfigureAwait(false);
+            return CommandLine.UsageError;
         }
 
         if (queue is not null && QueueNameCheck.Problem(app, [queue], "call") is { } problem)
@@ -424,7 +502,7 @@ internal static class TaskAppHost
             return CommandLine.UsageError;
         }
 
-        queue ??= app.Tasks.TryGet(task, out _, out TaskDefinition? definition) ? definition.Queue : app.Options.TaskDefaultQueue;
+        queue ??= registered ? definition!.Queue : app.Options.TaskDefaultQueue;
 
         // memory:// lives in this process only, so a call on it needs a worker here too.
         TaskWorker? local = null;

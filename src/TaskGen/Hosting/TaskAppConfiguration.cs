@@ -139,26 +139,42 @@ internal static class TaskAppConfiguration
         ReadRoutes(section.GetSection(nameof(TaskAppOptions.TaskRoutes)), options.TaskRoutes);
     }
 
+    /// <summary>The environment variable Celery reads its broker URL from, honoured by the command line as Celery honours it.</summary>
+    internal const string CeleryBrokerVariable = "CELERY_BROKER_URL";
+
     /// <summary>
     /// Builds the configuration a TaskGen program runs with: <c>appsettings.json</c>, then
-    /// <c>appsettings.{DOTNET_ENVIRONMENT}.json</c>, then environment variables (<c>TaskGen__BrokerUrl</c>),
-    /// then <c>--TaskGen:Name=value</c> arguments, each overriding the one before.
+    /// <c>appsettings.{DOTNET_ENVIRONMENT}.json</c>, then <c>CELERY_BROKER_URL</c> (as <c>TaskGen:BrokerUrl</c>),
+    /// then environment variables (<c>TaskGen__BrokerUrl</c>), then <c>--TaskGen:Name=value</c> arguments, each
+    /// overriding the one before.
     /// </summary>
     /// <param name="args">The program's arguments; only those starting with <c>--TaskGen:</c> or <c>--TaskGen__</c> are read.</param>
     /// <param name="basePath">The folder holding the settings files; the current directory when null.</param>
+    /// <param name="variable">
+    /// Reads <c>DOTNET_ENVIRONMENT</c> and <c>CELERY_BROKER_URL</c>; the process environment when null (tests pass
+    /// their own, since the process environment is shared by tests running in parallel).
+    /// </param>
     /// <returns>The configuration, to pass to <see cref="Bind"/>.</returns>
-    public static IConfiguration Load(string[]? args = null, string? basePath = null)
+    public static IConfiguration Load(string[]? args = null, string? basePath = null, Func<string, string?>? variable = null)
     {
+        variable ??= Environment.GetEnvironmentVariable;
         string directory = Path.GetFullPath(basePath ?? Directory.GetCurrentDirectory());
         var builder = new ConfigurationBuilder();
 
         // A rooted path rather than SetBasePath: the file provider then tolerates a folder that does not exist,
         // which is what optional files should mean. No reload: options are read once at startup.
         builder.AddJsonFile(Path.Combine(directory, "appsettings.json"), optional: true, reloadOnChange: false);
-        string? environment = Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT");
+        string? environment = variable("DOTNET_ENVIRONMENT");
         if (!string.IsNullOrWhiteSpace(environment))
         {
             builder.AddJsonFile(Path.Combine(directory, $"appsettings.{environment}.json"), optional: true, reloadOnChange: false);
+        }
+
+        // Celery's variable is an environment variable like any other: it overrides the files (a deployment sets it
+        // for the Python workers and the .NET ones alike), and TaskGen's own TaskGen__BrokerUrl, more specific, overrides it.
+        if (variable(CeleryBrokerVariable) is { } celeryBroker && !string.IsNullOrWhiteSpace(celeryBroker))
+        {
+            builder.AddInMemoryCollection([new(TaskAppOptions.SectionName + ":" + nameof(TaskAppOptions.BrokerUrl), celeryBroker.Trim())]);
         }
 
         // No prefix: a prefix would be stripped from the keys, and TaskGen__BrokerUrl must land in the TaskGen section.

@@ -97,7 +97,9 @@ public sealed class ScheduleCommandsTests
             b => b.AddTaskGenTestsTasks());
 
         Assert.Equal(78, code);
-        Assert.Equal(string.Empty, output);
+
+        // beat names its broker before it starts, as the worker does; nothing else is printed.
+        Assert.Equal(command[0] == "beat" ? "Using broker memory://." + Environment.NewLine : string.Empty, output);
         string[] lines = error.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(4, lines.Length);
         Assert.Equal("Configuration error: Schedule entry 'calc': Queue: 'calk' is not a declared queue: use audit, celery, ledger, slow, or declare it with [assembly: TaskQueue(\"calk\")].", lines[0]);
@@ -134,7 +136,7 @@ public sealed class ScheduleCommandsTests
         await stop.CancelAsync();
         Assert.Equal(0, await beat.WaitAsync(Guard));
 
-        Assert.Matches(@"^beat\.\d+@.+ ready: schedule cli, 1 entry, election broker, broker memory://\.$", output.ToString().TrimEnd());
+        Assert.Matches(@"^Using broker memory://\.\r?\nbeat\.\d+@.+ ready: schedule cli, 1 entry, election broker, broker memory://\.$", output.ToString().TrimEnd());
         var transport = new InMemoryTransport(memory);
         var ids = new List<string>();
         await using (IQueueReader reader = await transport.OpenReaderAsync("celery", CancellationToken.None))
