@@ -268,6 +268,8 @@ internal static class TaskAppHost
         try
         {
             // A queue named after -Q that the program does not declare is a usage error, reported before the broker is tried.
+            // Which broker comes next, as Celery's banner shows its transport: a worker that waits for or fails on its
+            // broker has said which one. The app is built here already; it connects when started.
             app = host.Services.GetRequiredService<TaskApp>();
             var requested = new WorkerOptions();
             configureWorker(requested);
