@@ -20,11 +20,7 @@ public sealed partial class TaskGenerator
 
         public static (string HintName, string Source)? EmitTask(TaskSpec task, EmitContext context)
         {
-            if (task.NeedsJsonContext && context.JsonContext is null)
-            {
-                return null;
-            }
-
+            string? blockedBy = task.BlockedBy ?? (task.NeedsJsonContext && context.JsonContext is null ? "TG0109" : null);
             var w = new SourceWriter();
             WriteHeader(w);
             string stubNamespace = task.Namespace.Length == 0 ? "Remote" : task.Namespace + ".Remote";
@@ -34,13 +30,27 @@ public sealed partial class TaskGenerator
                 w.OpenBlock($"{(container.IsPublic ? "public" : "internal")} static partial class {container.Name}");
             }
 
-            WriteStub(w, task, context);
+            if (blockedBy is not null)
+            {
+                WriteBlockedStub(w, task, context, blockedBy);
+            }
+            else
+            {
+                WriteStub(w, task, context);
+            }
+
             foreach (ContainerSpec _ in task.Containers)
             {
                 w.CloseBlock();
             }
 
             w.CloseBlock();
+            string hint = string.Join(".", new[] { task.Namespace }.Where(n => n.Length > 0).Concat(task.Containers.Select(c => c.Name)).Concat(new[] { task.MethodName }));
+            if (blockedBy is not null)
+            {
+                return ((task.Overload == 0 ? hint : hint + "." + task.Overload.ToString(CultureInfo.InvariantCulture)) + ".g.cs", w.ToString());
+            }
+
             w.WriteLine();
             w.OpenBlock("namespace TaskGen.Generated");
             w.OpenBlock($"partial class {context.ModuleName}");
@@ -48,8 +58,6 @@ public sealed partial class TaskGenerator
             WriteReadArguments(w, task);
             w.CloseBlock();
             w.CloseBlock();
-
-            string hint = string.Join(".", new[] { task.Namespace }.Where(n => n.Length > 0).Concat(task.Containers.Select(c => c.Name)).Concat(new[] { task.MethodName }));
             return (hint + ".g.cs", w.ToString());
         }
 
@@ -224,7 +232,7 @@ public sealed partial class TaskGenerator
 
         /// <summary>The tasks that get a dispatch case: emittable ones, first of each name in ordinal order.</summary>
         internal static List<TaskSpec> Registered(EquatableArray<TaskSpec> tasks, EmitContext context) =>
-            tasks.Where(t => !t.NeedsJsonContext || context.JsonContext is not null)
+            tasks.Where(t => t.BlockedBy is null && (!t.NeedsJsonContext || context.JsonContext is not null))
                 .OrderBy(t => t.TaskName, System.StringComparer.Ordinal)
                 .ThenBy(t => StubPath(t), System.StringComparer.Ordinal)
                 .GroupBy(t => t.TaskName)
@@ -325,6 +333,74 @@ public sealed partial class TaskGenerator
                 w.WriteLine($"/// <summary>Creates the call without its first argument (<c>{values[0].Name}</c>), which the previous result fills: a chain step, a chord body or a callback.</summary>");
                 w.WriteLine($"public static {partialType} Partial({string.Join(", ", rest.Select(p => $"{p.Type!.FullName} {p.Identifier}{(p.DefaultValue is null ? string.Empty : " = " + p.DefaultValue)}").Append($"global::TaskGen.TaskOptions? {optionsName} = null"))}) =>");
                 WriteSignatureBody(w, rest, optionsName, $"typeof({input.NonNullableName}), {element}, ", context);
+            }
+
+            w.CloseBlock();
+        }
+
+        /// <summary>
+        /// The stub of a task the build reports an error for: the members its callers use, with the signatures the task's
+        /// declaration implies, each throwing. Callers keep compiling, so the build shows the TG error alone and not a
+        /// CS error at every call site; the task gets no dispatch case.
+        /// </summary>
+        private static void WriteBlockedStub(SourceWriter w, TaskSpec task, EmitContext context, string blockedBy)
+        {
+            ParameterSpec[] values = task.Parameters.Where(p => p.Role == ParameterRole.Value).ToArray();
+            string optionsName = UniqueName("options", values);
+            string tokenName = UniqueName("cancellationToken", values);
+            bool broadcast = task.Queue is not null && context.Queues.Any(q => q.Name == task.Queue && q.Broadcast);
+            string resultKind = broadcast ? "global::TaskGen.BroadcastResult" : "global::TaskGen.AsyncResult";
+            string? result = task.Result?.FullName;
+            string resultType = result is null ? resultKind : $"{resultKind}<{result}>";
+            string signatureType = result is null ? "global::TaskGen.Signature" : $"global::TaskGen.Signature<{result}>";
+
+            string descriptorType = result is null ? "global::TaskGen.TaskDescriptor" : $"global::TaskGen.TaskDescriptor<{result}>";
+            string declared = string.Join(", ", values.Select(p => $"{p.Type!.FullName} {p.Identifier}{(p.DefaultValue is null ? string.Empty : " = " + p.DefaultValue)}"));
+            string separator = values.Length > 0 ? ", " : string.Empty;
+            bool isUnsafe = values.Any(p => p.Type!.FullName.Contains("*"));
+            string method = MethodPath(task).Replace("global::", string.Empty);
+            string message = $"Task '{task.TaskName}' has build error {blockedBy}, so it can neither be sent nor run: fix what {blockedBy} reports on {method}.";
+
+            // Overloads (TG0011) share one class: each writes its part, and the first the members there is one of.
+            bool first = task.Overload == 0;
+            if (first)
+            {
+                w.WriteLine($"/// <summary>Stands in for the stub of <c>{method}</c> while the build reports {blockedBy} for it: its members throw.</summary>");
+                w.WriteLine(s_generatedCode);
+            }
+
+            w.OpenBlock($"{(task.IsPublic ? "public" : "internal")} static {(isUnsafe ? "unsafe " : string.Empty)}partial class {task.MethodName}");
+            if (first)
+            {
+                w.WriteLine("/// <summary>The name on the wire.</summary>");
+                w.WriteLine($"public const string Name = {Literal(task.TaskName)};");
+                w.WriteLine();
+                w.WriteLine($"/// <summary>Throws: the task has build error {blockedBy}.</summary>");
+                w.WriteLine($"public static {descriptorType} Descriptor => throw Blocked();");
+                w.WriteLine();
+            }
+
+            w.WriteLine($"/// <summary>Throws: the task has build error {blockedBy}.</summary>");
+            w.WriteLine($"public static {resultType} Delay({declared}) => throw Blocked();");
+            w.WriteLine();
+            w.WriteLine($"/// <summary>Throws: the task has build error {blockedBy}.</summary>");
+            w.WriteLine($"public static global::System.Threading.Tasks.Task<{resultType}> ApplyAsync({declared}{separator}global::TaskGen.TaskOptions? {optionsName} = null, global::System.Threading.CancellationToken {tokenName} = default) => throw Blocked();");
+            w.WriteLine();
+            w.WriteLine($"/// <summary>Throws: the task has build error {blockedBy}.</summary>");
+            w.WriteLine($"public static {signatureType} Signature({declared}{separator}global::TaskGen.TaskOptions? {optionsName} = null) => throw Blocked();");
+            if (values.Length > 0 && first)
+            {
+                string partialType = result is null ? "global::TaskGen.PartialSignature" : $"global::TaskGen.PartialSignature<{result}>";
+                string rest = string.Join(", ", values.Skip(1).Select(p => $"{p.Type!.FullName} {p.Identifier}{(p.DefaultValue is null ? string.Empty : " = " + p.DefaultValue)}").Append($"global::TaskGen.TaskOptions? {optionsName} = null"));
+                w.WriteLine();
+                w.WriteLine($"/// <summary>Throws: the task has build error {blockedBy}.</summary>");
+                w.WriteLine($"public static {partialType} Partial({rest}) => throw Blocked();");
+            }
+
+            if (first)
+            {
+                w.WriteLine();
+                w.WriteLine($"private static global::System.InvalidOperationException Blocked() => new({Literal(message)});");
             }
 
             w.CloseBlock();

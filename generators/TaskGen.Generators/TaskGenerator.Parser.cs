@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
 using System.Threading;
@@ -19,12 +20,53 @@ public sealed partial class TaskGenerator
     /// <summary>Turns symbols into specs. Anything a task cannot be is skipped silently: analyzers report it.</summary>
     internal static class Parser
     {
+        /// <summary>
+        /// The task's spec; for a task that generated code cannot send or run, a spec of its shape only, with
+        /// <see cref="TaskSpec.BlockedBy"/> naming the diagnostic the analyzers report, so that its callers still compile.
+        /// </summary>
         public static TaskSpec? ParseTask(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
-            if (context.TargetSymbol is not IMethodSymbol method || !TaskShape.CanBeGenerated(method))
+            if (context.TargetSymbol is not IMethodSymbol method)
             {
                 return null;
             }
+
+            int overload = OverloadIndex(method, out bool overloaded);
+            string? blockedBy = overloaded ? "TG0011" : TaskShape.WhyNotGenerated(method);
+            return blockedBy is null && ParseSupported(context, method, cancellationToken, out blockedBy) is { } spec
+                ? spec
+                : ParseShape(context, method, blockedBy ?? TaskShape.CompilerError, overload, cancellationToken);
+        }
+
+        /// <summary>
+        /// The method's place among the <c>[Task]</c> methods of its type that share its name, in declaration order;
+        /// overloads (TG0011) share one stub class, written in one part per overload.
+        /// </summary>
+        private static int OverloadIndex(IMethodSymbol method, out bool overloaded)
+        {
+            int index = 0, count = 0;
+            foreach (ISymbol sibling in method.ContainingType?.GetMembers(method.Name) ?? ImmutableArray<ISymbol>.Empty)
+            {
+                if (sibling is not IMethodSymbol other || !other.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == TaskNames.TaskAttribute))
+                {
+                    continue;
+                }
+
+                if (SymbolEqualityComparer.Default.Equals(other, method))
+                {
+                    index = count;
+                }
+
+                count++;
+            }
+
+            overloaded = count > 1;
+            return index;
+        }
+
+        private static TaskSpec? ParseSupported(GeneratorAttributeSyntaxContext context, IMethodSymbol method, CancellationToken cancellationToken, out string? blockedBy)
+        {
+            blockedBy = null;
 
             var containers = new List<ContainerSpec>();
             foreach (INamedTypeSymbol type in TaskShape.Containers(method))
@@ -35,8 +77,15 @@ public sealed partial class TaskGenerator
             AttributeData attribute = context.Attributes[0];
             string? name = TaskNames.NamedString(attribute, "Name");
             string? queue = TaskNames.NamedString(attribute, "Queue");
-            if ((name is not null && string.IsNullOrWhiteSpace(name)) || (queue is not null && string.IsNullOrWhiteSpace(queue)))
+            if (name is not null && string.IsNullOrWhiteSpace(name))
             {
+                blockedBy = "TG0009";
+                return null;
+            }
+
+            if (queue is not null && string.IsNullOrWhiteSpace(queue))
+            {
+                blockedBy = "TG0205";
                 return null;
             }
 
@@ -54,6 +103,7 @@ public sealed partial class TaskGenerator
                     string? service = ParseService(parameter);
                     if (service is null)
                     {
+                        blockedBy = "TG0012";
                         return null;
                     }
 
@@ -66,6 +116,7 @@ public sealed partial class TaskGenerator
                 {
                     if (hasToken)
                     {
+                        blockedBy = "TG0010";
                         return null;
                     }
 
@@ -78,6 +129,7 @@ public sealed partial class TaskGenerator
                 {
                     if (hasContext)
                     {
+                        blockedBy = "TG0010";
                         return null;
                     }
 
@@ -89,6 +141,7 @@ public sealed partial class TaskGenerator
                 TypeRef? type = ParseType(parameter.Type, context.SemanticModel.Compilation);
                 if (type is null)
                 {
+                    blockedBy = WireRule(parameter.Type);
                     return null;
                 }
 
@@ -98,11 +151,13 @@ public sealed partial class TaskGenerator
 
             if (!ParseReturn(method.ReturnType, context.SemanticModel.Compilation, out ReturnKind returns, out TypeRef? result))
             {
+                blockedBy = ResultOf(method.ReturnType) is { } resultType ? WireRule(resultType) : "TG0007";
                 return null;
             }
 
             if (!ParsePolicy(attribute, out PolicySpec? policy))
             {
+                blockedBy = "TG0305";
                 return null;
             }
 
@@ -119,6 +174,107 @@ public sealed partial class TaskGenerator
                 policy,
                 ParsePeriodic(method, taskName, cancellationToken));
         }
+
+        /// <summary>
+        /// The shape of a task that generated code cannot send or run: its name, containers and the parameters and result
+        /// its callers pass and read, written as the method declares them. The stub made of it only throws.
+        /// </summary>
+        private static TaskSpec ParseShape(GeneratorAttributeSyntaxContext context, IMethodSymbol method, string blockedBy, int overload, CancellationToken cancellationToken)
+        {
+            var containers = new List<ContainerSpec>();
+            foreach (INamedTypeSymbol type in TaskShape.Containers(method))
+            {
+                containers.Insert(0, new ContainerSpec(type.Name, IsEffectivelyPublic(type)));
+            }
+
+            AttributeData attribute = context.Attributes[0];
+            string? name = TaskNames.NamedString(attribute, "Name");
+            string? queue = TaskNames.NamedString(attribute, "Queue");
+            var parameters = new List<ParameterSpec>(method.Parameters.Length);
+            foreach (IParameterSymbol parameter in method.Parameters)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (TaskNames.IsFromServices(parameter) || TaskShape.InjectedRoleOf(parameter) != InjectedRole.None)
+                {
+                    continue;
+                }
+
+                string identifier = SyntaxFacts.GetKeywordKind(parameter.Name) != SyntaxKind.None ? "@" + parameter.Name : parameter.Name;
+                string? defaultValue = parameter.HasExplicitDefaultValue ? FormatDefault(parameter.ExplicitDefaultValue, parameter.Type) : null;
+                parameters.Add(new ParameterSpec(parameter.Name, identifier, ShapeType(parameter.Type), ParameterRole.Value, defaultValue));
+            }
+
+            // A result no type argument can hold (a ref struct, a pointer) leaves the stub's result untyped.
+            ITypeSymbol? result = ResultOf(method.ReturnType);
+            TypeRef? resultType = result is null || result.IsRefLikeType || result.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer ? null : ShapeType(result);
+            string ns = method.ContainingNamespace.IsGlobalNamespace ? string.Empty : method.ContainingNamespace.ToDisplayString();
+            return new TaskSpec(
+                name is not null && !string.IsNullOrWhiteSpace(name) ? name : TaskNames.DefaultName(method),
+                queue is not null && !string.IsNullOrWhiteSpace(queue) ? queue : null,
+                ns,
+                containers.ToEquatableArray(),
+                method.Name,
+                IsEffectivelyPublic(method),
+                parameters.ToEquatableArray(),
+                resultType is null ? ReturnKind.Void : ReturnKind.Value,
+                resultType)
+            {
+                BlockedBy = blockedBy,
+                Overload = overload,
+            };
+        }
+
+        /// <summary>
+        /// A type as the task declares it. One the stub cannot name becomes <c>object?</c>: a type parameter of a generic
+        /// task (the stub is not generic), or a type the compiler could not bind (whose error the compiler reports once).
+        /// </summary>
+        private static TypeRef ShapeType(ITypeSymbol type)
+        {
+            string name = Unnameable(type) ? "object?" : type.ToDisplayString(s_typeFormat);
+            return new TypeRef(name, WireKind.Primitive, null, EquatableArray<TypeRef>.Empty, name);
+        }
+
+        private static bool Unnameable(ITypeSymbol type) => type switch
+        {
+            ITypeParameterSymbol => true,
+            IErrorTypeSymbol => true,
+            IArrayTypeSymbol array => Unnameable(array.ElementType),
+            IPointerTypeSymbol pointer => Unnameable(pointer.PointedAtType),
+            INamedTypeSymbol named => named.TypeArguments.Any(Unnameable) || (named.ContainingType is { } outer && Unnameable(outer)),
+            _ => type.TypeKind == TypeKind.Error,
+        };
+
+        /// <summary>The value a method's return type carries: the <c>T</c> of <c>Task&lt;T&gt;</c>, nothing for <c>void</c> or <c>Task</c>.</summary>
+        private static ITypeSymbol? ResultOf(ITypeSymbol type)
+        {
+            if (type.SpecialType == SpecialType.System_Void)
+            {
+                return null;
+            }
+
+            if (type is INamedTypeSymbol named && named.Name is "Task" or "ValueTask" && named.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks")
+            {
+                return named.Arity == 1 ? named.TypeArguments[0] : null;
+            }
+
+            return type;
+        }
+
+        /// <summary>The serialization rule a parameter or result type breaks, as the analyzers report it.</summary>
+        private static string WireRule(ITypeSymbol type) => WireTypes.FindProblem(type, static _ => true).Kind switch
+        {
+            WireProblemKind.Delegate => "TG0101",
+            WireProblemKind.Native => "TG0102",
+            WireProblemKind.Disposable => "TG0103",
+            WireProblemKind.AsyncPrimitive => "TG0104",
+            WireProblemKind.Untyped => "TG0105",
+            WireProblemKind.Polymorphic => "TG0106",
+            WireProblemKind.OpenGeneric => "TG0107",
+            WireProblemKind.NeedsJsonContext => "TG0109",
+            WireProblemKind.NonStringKey => "TG0110",
+            WireProblemKind.Unsupported => "TG0111",
+            _ => TaskShape.CompilerError,
+        };
 
         /// <summary>
         /// The task's <c>[Periodic]</c> entries that the module can register; one that could not be (no schedule, an
