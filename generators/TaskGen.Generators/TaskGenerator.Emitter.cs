@@ -195,6 +195,60 @@ public sealed partial class TaskGenerator
             _ => $"(global::TaskGen.Scheduling.MisfirePolicy)({value.ToString(CultureInfo.InvariantCulture)})",
         };
 
+        /// <summary>
+        /// One <c>global using</c> alias per stub container of each task namespace <c>N</c> that some file imports together
+        /// with <c>N.Remote</c>; a name that two such namespaces share, or that the global namespace or a user's alias
+        /// already holds, gets none (the alias would be ambiguous or rejected).
+        /// </summary>
+        public static string? EmitStubAliases(StubAliasSpec spec)
+        {
+            if (!spec.Enabled || spec.Containers.Length == 0)
+            {
+                return null;
+            }
+
+            var everywhere = new HashSet<string>(spec.Imports.SelectMany(i => i.GlobalNamespaces), System.StringComparer.Ordinal);
+            var taskNamespaces = new HashSet<string>(spec.Containers.Select(c => c.Namespace), System.StringComparer.Ordinal);
+            var both = new HashSet<string>(System.StringComparer.Ordinal);
+            foreach (ImportSpec file in spec.Imports)
+            {
+                var seen = new HashSet<string>(file.Namespaces.Concat(everywhere), System.StringComparer.Ordinal);
+                foreach (string ns in seen)
+                {
+                    if (ns.EndsWith(".Remote", System.StringComparison.Ordinal) && seen.Contains(ns.Substring(0, ns.Length - ".Remote".Length)))
+                    {
+                        both.Add(ns.Substring(0, ns.Length - ".Remote".Length));
+                    }
+                }
+            }
+
+            both.IntersectWith(taskNamespaces);
+            List<StubContainerSpec> candidates = spec.Containers.Where(c => both.Contains(c.Namespace)).ToList();
+            var taken = new HashSet<string>(spec.GlobalNames.Concat(spec.Imports.SelectMany(i => i.Aliases)), System.StringComparer.Ordinal);
+            List<StubContainerSpec> aliased = candidates
+                .GroupBy(c => c.Name, System.StringComparer.Ordinal)
+                .Where(g => g.Count() == 1 && !taken.Contains(g.Key))
+                .Select(g => g.First())
+                .OrderBy(c => c.Name, System.StringComparer.Ordinal)
+                .ToList();
+            if (aliased.Count == 0)
+            {
+                return null;
+            }
+
+            var w = new SourceWriter();
+            WriteHeader(w);
+            w.WriteLine("// A file here imports both a task namespace and its Remote namespace, which name each task class twice");
+            w.WriteLine("// (CS0104). These aliases bind before either import, so a call names the stub; code inside the task");
+            w.WriteLine("// namespace still finds its own class first. Set <TaskGenStubAliases>false</TaskGenStubAliases> to leave them out.");
+            foreach (StubContainerSpec container in aliased)
+            {
+                w.WriteLine($"global using {container.Name} = global::{container.Namespace}.Remote.{container.Name};");
+            }
+
+            return w.ToString();
+        }
+
         public static string? EmitQueues(AssemblySpec assembly, bool hasTasks)
         {
             if (!hasTasks && assembly.Queues.Length == 0)

@@ -397,6 +397,46 @@ public sealed partial class TaskGenerator
             return false;
         }
 
+        /// <summary>The namespaces and alias names a file's compilation-unit usings import, read from syntax alone.</summary>
+        public static ImportSpec ParseImports(Microsoft.CodeAnalysis.CSharp.Syntax.CompilationUnitSyntax unit, CancellationToken cancellationToken)
+        {
+            var namespaces = new List<string>();
+            var globals = new List<string>();
+            var aliases = new List<string>();
+            foreach (Microsoft.CodeAnalysis.CSharp.Syntax.UsingDirectiveSyntax directive in unit.Usings)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (directive.Alias is { } alias)
+                {
+                    aliases.Add(alias.Name.Identifier.ValueText);
+                }
+                else if (directive.StaticKeyword.IsKind(SyntaxKind.None) && directive.Name is { } name)
+                {
+                    string text = string.Concat(name.ToString().Where(c => !char.IsWhiteSpace(c)));
+                    text = text.StartsWith("global::", StringComparison.Ordinal) ? text.Substring("global::".Length) : text;
+                    (directive.GlobalKeyword.IsKind(SyntaxKind.None) ? namespaces : globals).Add(text);
+                }
+            }
+
+            return new ImportSpec(Sorted(namespaces), Sorted(globals), Sorted(aliases));
+        }
+
+        private static EquatableArray<string> Sorted(List<string> items) =>
+            items.Distinct().OrderBy(item => item, StringComparer.Ordinal).ToEquatableArray();
+
+        /// <summary>The names of the global namespace's types and namespaces, source and references alike, sorted.</summary>
+        public static EquatableArray<string> ParseGlobalNames(Compilation compilation, CancellationToken cancellationToken)
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (INamespaceOrTypeSymbol member in compilation.GlobalNamespace.GetMembers())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                names.Add(member.Name);
+            }
+
+            return names.OrderBy(name => name, StringComparer.Ordinal).ToEquatableArray();
+        }
+
         public static AssemblySpec ParseAssembly(Compilation compilation, CancellationToken cancellationToken)
         {
             var queues = new List<QueueSpec>();

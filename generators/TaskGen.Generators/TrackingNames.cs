@@ -17,4 +17,10 @@ public static class TrackingNames
 
     /// <summary>The registry and dispatch table.</summary>
     public const string Registry = nameof(Registry);
+
+    /// <summary>The namespaces and aliases each file's <c>using</c> directives import.</summary>
+    public const string Imports = nameof(Imports);
+
+    /// <summary>The inputs of the <c>global using</c> aliases that settle <c>N</c> against <c>N.Remote</c>.</summary>
+    public const string StubAliases = nameof(StubAliases);
 }

@@ -28,7 +28,17 @@ public sealed class IncrementalityTests
     private static readonly string[] s_ourSteps =
     [
         TrackingNames.Tasks, TrackingNames.Assembly, TrackingNames.EmitContext, TrackingNames.TaskSources, TrackingNames.Registry,
+        TrackingNames.Imports, TrackingNames.StubAliases,
     ];
+
+    private const string Caller = """
+        using CeleryApp.Tasks;
+        using CeleryApp.Tasks.Remote;
+        public static class Caller
+        {
+            public static object Go() => Geometry.RectArea.Delay(2, 2);
+        }
+        """;
 
     [Fact]
     public void UnrelatedFileAddedReusesEveryOutput()
@@ -82,9 +92,31 @@ public sealed class IncrementalityTests
     }
 
     [Fact]
+    public void BodyEditInAFileThatImportsBothReusesTheAliases()
+    {
+        string edited = Caller.Replace("Delay(2, 2)", "Delay(3, 4)", StringComparison.Ordinal);
+        GeneratorRunResult result = RunTwice(new[] { Tasks, Caller }, c => Replace(c, Caller, edited));
+
+        // The edited file's imports are read again and compare equal, so the aliases' inputs stay cached.
+        Assert.Contains(Outputs(result, TrackingNames.Imports), o => o.Reason == IncrementalStepRunReason.Unchanged);
+        AssertReasons(result, TrackingNames.StubAliases, IncrementalStepRunReason.Cached);
+        AssertReasons(result, TrackingNames.TaskSources, IncrementalStepRunReason.Cached);
+    }
+
+    [Fact]
+    public void UsingAddedModifiesTheAliases()
+    {
+        string before = Caller.Replace("using CeleryApp.Tasks.Remote;\n", string.Empty, StringComparison.Ordinal);
+        GeneratorRunResult result = RunTwice(new[] { Tasks, before }, c => Replace(c, before, Caller));
+
+        AssertReasons(result, TrackingNames.StubAliases, IncrementalStepRunReason.Modified);
+        AssertReasons(result, TrackingNames.TaskSources, IncrementalStepRunReason.Cached);
+    }
+
+    [Fact]
     public void StepOutputsHoldNoSymbolsSyntaxOrCompilation()
     {
-        GeneratorRunResult result = RunTwice(Tasks, c => c.AddSyntaxTrees(Parse("public class Unrelated { }")));
+        GeneratorRunResult result = RunTwice(new[] { Tasks, Caller }, c => c.AddSyntaxTrees(Parse("public class Unrelated { }")));
 
         int walked = 0;
         foreach (string step in s_ourSteps)
@@ -108,9 +140,11 @@ public sealed class IncrementalityTests
         Assert.ThrowsAny<Exception>(() => AssertNoRoslynObjects(leaky, "test", new HashSet<object>(ReferenceEqualityComparer.Instance)));
     }
 
-    private static GeneratorRunResult RunTwice(string source, Func<Compilation, Compilation> edit)
+    private static GeneratorRunResult RunTwice(string source, Func<Compilation, Compilation> edit) => RunTwice(new[] { source }, edit);
+
+    private static GeneratorRunResult RunTwice(string[] sources, Func<Compilation, Compilation> edit)
     {
-        CSharpCompilation compilation = GeneratorHarness.CreateCompilation(source);
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation(sources);
         GeneratorDriver driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
         driver = driver.RunGenerators(edit(compilation));
         return driver.GetRunResult().Results.Single();

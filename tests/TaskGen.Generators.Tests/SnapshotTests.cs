@@ -114,6 +114,59 @@ public sealed class SnapshotTests
     }
 
     [Fact]
+    public void StubAliasesForAFileThatImportsBoth()
+    {
+        // Geometry gets an alias; Shapes is also a task class of another namespace imported with its Remote, and
+        // Text is a name the user aliases already, so neither gets one.
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(
+            """
+            using TaskGen;
+            namespace CeleryApp.Tasks
+            {
+                public static class Geometry
+                {
+                    [Task]
+                    public static double RectArea(double h, double w) => h * w;
+                }
+
+                public static class Shapes
+                {
+                    [Task]
+                    public static int Corners(int sides) => sides;
+                }
+
+                public static class Text
+                {
+                    [Task]
+                    public static string Upper(string s) => s.ToUpperInvariant();
+                }
+            }
+
+            namespace Other.Tasks
+            {
+                public static class Shapes
+                {
+                    [Task(Name = "other.corners")]
+                    public static int Corners(int sides) => sides;
+                }
+            }
+            """,
+            """
+            using CeleryApp.Tasks;
+            using CeleryApp.Tasks.Remote;
+            using Other.Tasks;
+            using Other.Tasks.Remote;
+            using Text = CeleryApp.Tasks.Remote.Text;
+            public static class Caller
+            {
+                public static object Area() => Geometry.RectArea.Delay(2, 2);
+            }
+            """);
+        GeneratorHarness.AssertCompiles(output);
+        SnapshotAssert.Matches(result);
+    }
+
+    [Fact]
     public void BlockedTasks()
     {
         // Tasks the analyzers report errors for: each gets a stub of its shape whose members throw, and no dispatch case.
