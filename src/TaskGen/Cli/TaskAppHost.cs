@@ -208,7 +208,7 @@ internal static class TaskAppHost
 
         // The same sources, in the same order, as every other command: appsettings.json, environment, --TaskGen: arguments.
         builder.Configuration.AddConfiguration(TaskAppConfiguration.Load(args));
-        builder.Logging.ClearProviders().SetMinimumLevel(level).AddProvider(new CeleryConsoleLoggerProvider(level));
+        builder.Logging.ClearProviders().SetMinimumLevel(level).AddProvider(new CeleryConsoleLoggerProvider(level, error));
 
         // The worker's own lines say when it is ready and when it stops; the host's would repeat them.
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
