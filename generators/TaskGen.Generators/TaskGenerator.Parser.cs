@@ -151,13 +151,13 @@ public sealed partial class TaskGenerator
 
             if (!ParseReturn(method.ReturnType, context.SemanticModel.Compilation, out ReturnKind returns, out TypeRef? result))
             {
-                blockedBy = ResultOf(method.ReturnType) is { } resultType ? WireRule(resultType) : "TG0007";
+                blockedBy = ResultOf(method.ReturnType) is { } resultType && !IsOtherAwaitable(resultType) ? WireRule(resultType) : "TG0007";
                 return null;
             }
 
-            if (!ParsePolicy(attribute, out PolicySpec? policy))
+            if (ParsePolicy(attribute, out PolicySpec? policy) is { } policyRule)
             {
-                blockedBy = "TG0305";
+                blockedBy = policyRule;
                 return null;
             }
 
@@ -260,6 +260,12 @@ public sealed partial class TaskGenerator
             return type;
         }
 
+        /// <summary>An async stream or an awaitable other than <c>Task</c> and <c>ValueTask</c>, which TG0007 reports.</summary>
+        private static bool IsOtherAwaitable(ITypeSymbol type) =>
+            type is INamedTypeSymbol named
+            && (named.OriginalDefinition.ToDisplayString() is "System.Collections.Generic.IAsyncEnumerable<T>" or "System.Collections.Generic.IAsyncEnumerator<T>"
+                || named.GetMembers("GetAwaiter").Length > 0);
+
         /// <summary>The serialization rule a parameter or result type breaks, as the analyzers report it.</summary>
         private static string WireRule(ITypeSymbol type) => WireTypes.FindProblem(type, static _ => true).Kind switch
         {
@@ -312,10 +318,11 @@ public sealed partial class TaskGenerator
         }
 
         /// <summary>
-        /// Reads the retry and rate-limit settings written on the attribute. False for what generated code could not
-        /// hold (a <c>RetryFor</c> type that is not an exception, a delay that is not a finite number): the analyzers report those.
+        /// Reads the retry and rate-limit settings written on the attribute. Returns the rule broken by what generated code
+        /// could not hold (TG0305, a <c>RetryFor</c> type that is not an exception; TG0306, a delay that is not a finite
+        /// number), which the analyzers report; null when the policy is fine.
         /// </summary>
-        private static bool ParsePolicy(AttributeData attribute, out PolicySpec? policy)
+        private static string? ParsePolicy(AttributeData attribute, out PolicySpec? policy)
         {
             policy = null;
             int? maxRetries = null;
@@ -343,7 +350,7 @@ public sealed partial class TaskGenerator
                         {
                             if (item.Value is not INamedTypeSymbol type || type.IsUnboundGenericType || !IsException(type))
                             {
-                                return false;
+                                return "TG0305";
                             }
 
                             types.Add(type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat));
@@ -375,11 +382,11 @@ public sealed partial class TaskGenerator
 
             if (!IsFinite(backoff) || !IsFinite(backoffMax) || !IsFinite(defaultDelay))
             {
-                return false;
+                return "TG0306";
             }
 
             policy = any ? new PolicySpec(maxRetries, retryFor.ToEquatableArray(), backoff, backoffMax, jitter, defaultDelay, rateLimit) : null;
-            return true;
+            return null;
         }
 
         private static bool IsFinite(double? value) => value is not { } number || !(double.IsNaN(number) || double.IsInfinity(number));

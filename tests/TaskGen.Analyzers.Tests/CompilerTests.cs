@@ -81,6 +81,10 @@ public sealed class CompilerTests
 
         ImmutableArray<Diagnostic> diagnostics = await Compilations.AnalyzeAsync(output);
         Assert.Equal(ids.Split(','), Compilations.Sorted(diagnostics).Select(d => d.Id).ToArray());
+
+        // The stub's members throw naming the rule, so a build that turned the error down still says why.
+        string stub = Assert.Single(run.GeneratedTrees, tree => tree.FilePath.EndsWith("Shop.Mail.Send.g.cs", StringComparison.Ordinal)).ToString();
+        Assert.Contains($"has build error {ids.Split(',')[0]}", stub, StringComparison.Ordinal);
     }
 
     private const string GeometryTasks = """
