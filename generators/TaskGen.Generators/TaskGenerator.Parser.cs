@@ -19,9 +19,17 @@ public sealed partial class TaskGenerator
     /// <summary>Turns symbols into specs. Anything a task cannot be is skipped silently: analyzers report it.</summary>
     internal static class Parser
     {
-        public static TaskSpec? ParseTask(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        public static TaskSpec? ParseTask(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
+            context.TargetSymbol is IMethodSymbol method ? ParseMethod(method, context.Attributes[0], context.SemanticModel.Compilation, cancellationToken) : null;
+
+        /// <summary>
+        /// The spec of a <c>[Task]</c> method: a static task, or a contract task on an interface (whose stub class is the
+        /// interface's name without its leading <c>I</c>). Null for what generated code could not call: the analyzers report it.
+        /// </summary>
+        private static TaskSpec? ParseMethod(IMethodSymbol method, AttributeData attribute, Compilation compilation, CancellationToken cancellationToken)
         {
-            if (context.TargetSymbol is not IMethodSymbol method || !TaskShape.CanBeGenerated(method))
+            bool contract = ContractRules.IsContractMethod(method);
+            if (contract ? !ContractRules.CanBeGenerated(method) : !TaskShape.CanBeGenerated(method))
             {
                 return null;
             }
@@ -29,10 +37,10 @@ public sealed partial class TaskGenerator
             var containers = new List<ContainerSpec>();
             foreach (INamedTypeSymbol type in TaskShape.Containers(method))
             {
-                containers.Insert(0, new ContainerSpec(type.Name, IsEffectivelyPublic(type)));
+                string stubName = contract && SymbolEqualityComparer.Default.Equals(type, method.ContainingType) ? ContractRules.StubClassName(type) : type.Name;
+                containers.Insert(0, new ContainerSpec(stubName, IsEffectivelyPublic(type)));
             }
 
-            AttributeData attribute = context.Attributes[0];
             string? name = TaskNames.NamedString(attribute, "Name");
             string? queue = TaskNames.NamedString(attribute, "Queue");
             if ((name is not null && string.IsNullOrWhiteSpace(name)) || (queue is not null && string.IsNullOrWhiteSpace(queue)))
@@ -86,7 +94,7 @@ public sealed partial class TaskGenerator
                     continue;
                 }
 
-                TypeRef? type = ParseType(parameter.Type, context.SemanticModel.Compilation);
+                TypeRef? type = ParseType(parameter.Type, compilation);
                 if (type is null)
                 {
                     return null;
@@ -96,7 +104,7 @@ public sealed partial class TaskGenerator
                 parameters.Add(new ParameterSpec(parameter.Name, identifier, type, ParameterRole.Value, defaultValue));
             }
 
-            if (!ParseReturn(method.ReturnType, context.SemanticModel.Compilation, out ReturnKind returns, out TypeRef? result))
+            if (!ParseReturn(method.ReturnType, compilation, out ReturnKind returns, out TypeRef? result))
             {
                 return null;
             }
@@ -117,7 +125,10 @@ public sealed partial class TaskGenerator
                 returns,
                 result,
                 policy,
-                ParsePeriodic(method, taskName, cancellationToken));
+                ParsePeriodic(method, taskName, cancellationToken))
+            {
+                IsContract = contract,
+            };
         }
 
         /// <summary>
@@ -241,13 +252,38 @@ public sealed partial class TaskGenerator
             return false;
         }
 
+        /// <summary>The spec of a contract task (a <c>[Task]</c> method on an interface), or null when it is not one generated code can call.</summary>
+        internal static TaskSpec? ParseContract(IMethodSymbol method, AttributeData attribute, Compilation compilation, CancellationToken cancellationToken) =>
+            ContractRules.IsContractMethod(method) ? ParseMethod(method, attribute, compilation, cancellationToken) : null;
+
         public static AssemblySpec ParseAssembly(Compilation compilation, CancellationToken cancellationToken)
         {
-            var queues = new List<QueueSpec>();
+            cancellationToken.ThrowIfCancellationRequested();
+            List<QueueSpec> queues = ParseQueues(compilation.Assembly);
             string? jsonContext = null;
             foreach (AttributeData attribute in compilation.Assembly.GetAttributes())
             {
-                cancellationToken.ThrowIfCancellationRequested();
+                if (attribute.AttributeClass?.ToDisplayString() == TaskNames.JsonContextAttribute && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is INamedTypeSymbol context)
+                {
+                    jsonContext = context.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+                }
+            }
+
+            string assemblyName = compilation.AssemblyName ?? "Tasks";
+            string identifier = TaskNames.ToIdentifier(assemblyName.Replace(".", string.Empty));
+            return new AssemblySpec(
+                new EmitContext(identifier + "TaskModule", jsonContext, queues.ToEquatableArray()),
+                QueueNames.QueuesNamespace(assemblyName),
+                "Add" + identifier + "Tasks",
+                queues.ToEquatableArray());
+        }
+
+        /// <summary>The queues an assembly declares with <c>[assembly: TaskQueue]</c>, in declaration order; also read from a contract's assembly.</summary>
+        internal static List<QueueSpec> ParseQueues(IAssemblySymbol assembly)
+        {
+            var queues = new List<QueueSpec>();
+            foreach (AttributeData attribute in assembly.GetAttributes())
+            {
                 string? attributeName = attribute.AttributeClass?.ToDisplayString();
                 if (attributeName == TaskNames.TaskQueueAttribute && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string queue && QueueNames.Invalid(queue) is null)
                 {
@@ -270,19 +306,9 @@ public sealed partial class TaskGenerator
                         queues.Add(new QueueSpec(queue, broadcast, type));
                     }
                 }
-                else if (attributeName == TaskNames.JsonContextAttribute && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is INamedTypeSymbol context)
-                {
-                    jsonContext = context.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
-                }
             }
 
-            string assemblyName = compilation.AssemblyName ?? "Tasks";
-            string identifier = TaskNames.ToIdentifier(assemblyName.Replace(".", string.Empty));
-            return new AssemblySpec(
-                new EmitContext(identifier + "TaskModule", jsonContext, queues.ToEquatableArray()),
-                QueueNames.QueuesNamespace(assemblyName),
-                "Add" + identifier + "Tasks",
-                queues.ToEquatableArray());
+            return queues;
         }
 
         private static bool ParseReturn(ITypeSymbol type, Compilation compilation, out ReturnKind kind, out TypeRef? result)
