@@ -21,7 +21,7 @@ public sealed partial class TaskGenerator
     internal static class Parser
     {
         /// <summary>
-        /// The task's spec; for a task that generated code cannot send or run, a spec of its shape only, with
+        /// The task's spec; for a static task that generated code cannot send or run, a spec of its shape only, with
         /// <see cref="TaskSpec.BlockedBy"/> naming the diagnostic the analyzers report, so that its callers still compile.
         /// </summary>
         public static TaskSpec? ParseTask(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
@@ -31,11 +31,20 @@ public sealed partial class TaskGenerator
                 return null;
             }
 
+            AttributeData attribute = context.Attributes[0];
+            Compilation compilation = context.SemanticModel.Compilation;
+
+            // A contract has rules of its own (TG06xx), checked against its implementations; a broken one stays skipped.
+            if (ContractRules.IsContractMethod(method))
+            {
+                return ParseMethod(method, attribute, compilation, cancellationToken, out _);
+            }
+
             int overload = OverloadIndex(method, out bool overloaded);
             string? blockedBy = overloaded ? "TG0011" : TaskShape.WhyNotGenerated(method);
-            return blockedBy is null && ParseSupported(context, method, cancellationToken, out blockedBy) is { } spec
+            return blockedBy is null && ParseMethod(method, attribute, compilation, cancellationToken, out blockedBy) is { } spec
                 ? spec
-                : ParseShape(context, method, blockedBy ?? TaskShape.CompilerError, overload, cancellationToken);
+                : ParseShape(method, attribute, blockedBy ?? TaskShape.CompilerError, overload, cancellationToken);
         }
 
         /// <summary>
@@ -64,17 +73,28 @@ public sealed partial class TaskGenerator
             return index;
         }
 
-        private static TaskSpec? ParseSupported(GeneratorAttributeSyntaxContext context, IMethodSymbol method, CancellationToken cancellationToken, out string? blockedBy)
+        /// <summary>
+        /// The spec of a <c>[Task]</c> method: a static task, or a contract task on an interface (whose stub class is the
+        /// interface's name without its leading <c>I</c>). Null for what generated code could not call, with the rule it
+        /// breaks in <paramref name="blockedBy"/>: the analyzers report it.
+        /// </summary>
+        private static TaskSpec? ParseMethod(IMethodSymbol method, AttributeData attribute, Compilation compilation, CancellationToken cancellationToken, out string? blockedBy)
         {
             blockedBy = null;
+            bool contract = ContractRules.IsContractMethod(method);
+            if (contract ? !ContractRules.CanBeGenerated(method) : !TaskShape.CanBeGenerated(method))
+            {
+                blockedBy = contract ? null : TaskShape.WhyNotGenerated(method);
+                return null;
+            }
 
             var containers = new List<ContainerSpec>();
             foreach (INamedTypeSymbol type in TaskShape.Containers(method))
             {
-                containers.Insert(0, new ContainerSpec(type.Name, IsEffectivelyPublic(type)));
+                string stubName = contract && SymbolEqualityComparer.Default.Equals(type, method.ContainingType) ? ContractRules.StubClassName(type) : type.Name;
+                containers.Insert(0, new ContainerSpec(stubName, IsEffectivelyPublic(type)));
             }
 
-            AttributeData attribute = context.Attributes[0];
             string? name = TaskNames.NamedString(attribute, "Name");
             string? queue = TaskNames.NamedString(attribute, "Queue");
             if (name is not null && string.IsNullOrWhiteSpace(name))
@@ -138,7 +158,7 @@ public sealed partial class TaskGenerator
                     continue;
                 }
 
-                TypeRef? type = ParseType(parameter.Type, context.SemanticModel.Compilation);
+                TypeRef? type = ParseType(parameter.Type, compilation);
                 if (type is null)
                 {
                     blockedBy = WireRule(parameter.Type);
@@ -149,7 +169,7 @@ public sealed partial class TaskGenerator
                 parameters.Add(new ParameterSpec(parameter.Name, identifier, type, ParameterRole.Value, defaultValue));
             }
 
-            if (!ParseReturn(method.ReturnType, context.SemanticModel.Compilation, out ReturnKind returns, out TypeRef? result))
+            if (!ParseReturn(method.ReturnType, compilation, out ReturnKind returns, out TypeRef? result))
             {
                 blockedBy = ResultOf(method.ReturnType) is { } resultType && !IsOtherAwaitable(resultType) ? WireRule(resultType) : "TG0007";
                 return null;
@@ -172,14 +192,17 @@ public sealed partial class TaskGenerator
                 returns,
                 result,
                 policy,
-                ParsePeriodic(method, taskName, cancellationToken));
+                ParsePeriodic(method, taskName, cancellationToken))
+            {
+                IsContract = contract,
+            };
         }
 
         /// <summary>
         /// The shape of a task that generated code cannot send or run: its name, containers and the parameters and result
         /// its callers pass and read, written as the method declares them. The stub made of it only throws.
         /// </summary>
-        private static TaskSpec ParseShape(GeneratorAttributeSyntaxContext context, IMethodSymbol method, string blockedBy, int overload, CancellationToken cancellationToken)
+        private static TaskSpec ParseShape(IMethodSymbol method, AttributeData attribute, string blockedBy, int overload, CancellationToken cancellationToken)
         {
             var containers = new List<ContainerSpec>();
             foreach (INamedTypeSymbol type in TaskShape.Containers(method))
@@ -187,7 +210,6 @@ public sealed partial class TaskGenerator
                 containers.Insert(0, new ContainerSpec(type.Name, IsEffectivelyPublic(type)));
             }
 
-            AttributeData attribute = context.Attributes[0];
             string? name = TaskNames.NamedString(attribute, "Name");
             string? queue = TaskNames.NamedString(attribute, "Queue");
             var parameters = new List<ParameterSpec>(method.Parameters.Length);
@@ -444,13 +466,38 @@ public sealed partial class TaskGenerator
             return names.OrderBy(name => name, StringComparer.Ordinal).ToEquatableArray();
         }
 
+        /// <summary>The spec of a contract task (a <c>[Task]</c> method on an interface), or null when it is not one generated code can call.</summary>
+        internal static TaskSpec? ParseContract(IMethodSymbol method, AttributeData attribute, Compilation compilation, CancellationToken cancellationToken) =>
+            ContractRules.IsContractMethod(method) ? ParseMethod(method, attribute, compilation, cancellationToken, out _) : null;
+
         public static AssemblySpec ParseAssembly(Compilation compilation, CancellationToken cancellationToken)
         {
-            var queues = new List<QueueSpec>();
+            cancellationToken.ThrowIfCancellationRequested();
+            List<QueueSpec> queues = ParseQueues(compilation.Assembly);
             string? jsonContext = null;
             foreach (AttributeData attribute in compilation.Assembly.GetAttributes())
             {
-                cancellationToken.ThrowIfCancellationRequested();
+                if (attribute.AttributeClass?.ToDisplayString() == TaskNames.JsonContextAttribute && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is INamedTypeSymbol context)
+                {
+                    jsonContext = context.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+                }
+            }
+
+            string assemblyName = compilation.AssemblyName ?? "Tasks";
+            string identifier = TaskNames.ToIdentifier(assemblyName.Replace(".", string.Empty));
+            return new AssemblySpec(
+                new EmitContext(identifier + "TaskModule", jsonContext, queues.ToEquatableArray()),
+                QueueNames.QueuesNamespace(assemblyName),
+                "Add" + identifier + "Tasks",
+                queues.ToEquatableArray());
+        }
+
+        /// <summary>The queues an assembly declares with <c>[assembly: TaskQueue]</c>, in declaration order; also read from a contract's assembly.</summary>
+        internal static List<QueueSpec> ParseQueues(IAssemblySymbol assembly)
+        {
+            var queues = new List<QueueSpec>();
+            foreach (AttributeData attribute in assembly.GetAttributes())
+            {
                 string? attributeName = attribute.AttributeClass?.ToDisplayString();
                 if (attributeName == TaskNames.TaskQueueAttribute && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string queue && QueueNames.Invalid(queue) is null)
                 {
@@ -473,19 +520,9 @@ public sealed partial class TaskGenerator
                         queues.Add(new QueueSpec(queue, broadcast, type));
                     }
                 }
-                else if (attributeName == TaskNames.JsonContextAttribute && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is INamedTypeSymbol context)
-                {
-                    jsonContext = context.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
-                }
             }
 
-            string assemblyName = compilation.AssemblyName ?? "Tasks";
-            string identifier = TaskNames.ToIdentifier(assemblyName.Replace(".", string.Empty));
-            return new AssemblySpec(
-                new EmitContext(identifier + "TaskModule", jsonContext, queues.ToEquatableArray()),
-                QueueNames.QueuesNamespace(assemblyName),
-                "Add" + identifier + "Tasks",
-                queues.ToEquatableArray());
+            return queues;
         }
 
         private static bool ParseReturn(ITypeSymbol type, Compilation compilation, out ReturnKind kind, out TypeRef? result)

@@ -31,6 +31,15 @@ public sealed partial class TaskGenerator : IIncrementalGenerator
             .Where(static spec => spec is not null)
             .Select(static (spec, _) => spec!);
 
+        // Contract tasks this assembly implements, by a [TaskImplementation] class (resolved from services) or static method.
+        IncrementalValuesProvider<ImplementationSpec> implementations = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                ContractRules.TaskImplementationAttribute,
+                static (node, _) => node is ClassDeclarationSyntax or MethodDeclarationSyntax,
+                static (syntax, cancellationToken) => ContractParser.ParseImplementations(syntax, cancellationToken))
+            .WithTrackingName(TrackingNames.Implementations)
+            .SelectMany(static (specs, _) => specs);
+
         IncrementalValueProvider<AssemblySpec> assembly = context.CompilationProvider
             .Select(static (compilation, cancellationToken) => Parser.ParseAssembly(compilation, cancellationToken))
             .WithTrackingName(TrackingNames.Assembly);
@@ -59,13 +68,34 @@ public sealed partial class TaskGenerator : IIncrementalGenerator
             }
         });
 
+        IncrementalValuesProvider<(string HintName, string Source)> implementationSources = implementations
+            .Combine(emitContext)
+            .Select(static (pair, _) => Emitter.EmitImplementation(pair.Left, pair.Right) ?? default)
+            .Where(static source => source.HintName is not null)
+            .WithTrackingName(TrackingNames.ImplementationSources);
+
+        // Two classes implementing one contract give one file; the analyzers report the second implementation.
+        context.RegisterSourceOutput(implementationSources.Collect(), static (output, sources) =>
+        {
+            var added = new HashSet<string>();
+            foreach ((string hintName, string source) in sources)
+            {
+                if (added.Add(hintName))
+                {
+                    output.AddSource(hintName, SourceText.From(source, Encoding.UTF8));
+                }
+            }
+        });
+
         IncrementalValueProvider<(string? Registry, string? Queues)> aggregate = tasks
             .Collect()
+            .Combine(implementations.Collect())
             .Combine(assembly)
             .Select(static (pair, _) =>
             {
-                EquatableArray<TaskSpec> all = pair.Left.ToEquatableArray();
-                return (Emitter.EmitRegistry(all, pair.Right), Emitter.EmitQueues(pair.Right, all.Length > 0));
+                EquatableArray<TaskSpec> all = pair.Left.Left.ToEquatableArray();
+                EquatableArray<ImplementationSpec> implemented = pair.Left.Right.ToEquatableArray();
+                return (Emitter.EmitRegistry(all, implemented, pair.Right), Emitter.EmitQueues(pair.Right, all.Length > 0));
             })
             .WithTrackingName(TrackingNames.Registry);
 

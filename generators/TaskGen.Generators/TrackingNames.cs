@@ -15,6 +15,12 @@ public static class TrackingNames
     /// <summary>The text of each task's file.</summary>
     public const string TaskSources = nameof(TaskSources);
 
+    /// <summary>The contract tasks that <c>[TaskImplementation]</c> classes and methods implement.</summary>
+    public const string Implementations = nameof(Implementations);
+
+    /// <summary>The text of each implemented contract task's file.</summary>
+    public const string ImplementationSources = nameof(ImplementationSources);
+
     /// <summary>The registry and dispatch table.</summary>
     public const string Registry = nameof(Registry);
 

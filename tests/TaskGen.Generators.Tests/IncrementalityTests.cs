@@ -131,6 +131,48 @@ public sealed class IncrementalityTests
         Assert.True(walked >= s_ourSteps.Length, "Every tracked step should have produced at least one output.");
     }
 
+    private const string ContractAndImplementation = """
+        using TaskGen;
+        [assembly: TaskQueue("mail")]
+        namespace Shop;
+        public interface IMail
+        {
+            [Task(Queue = "mail")] string Send(string to);
+        }
+        public interface IReports
+        {
+            [Task] int Count(string month);
+        }
+        [TaskImplementation]
+        public sealed class SmtpMail : IMail
+        {
+            public string Send(string to) => to;
+        }
+        public static class ReportCode
+        {
+            [TaskImplementation(typeof(IReports), nameof(IReports.Count))]
+            public static int Count(string month) => month.Length;
+        }
+        """;
+
+    [Fact]
+    public void AnImplementationsBodyEditLeavesItsSpecUnchangedAndHoldsNoSymbols()
+    {
+        string edited = ContractAndImplementation.Replace("public string Send(string to) => to;", "public string Send(string to) => to + \"!\";", StringComparison.Ordinal);
+        GeneratorRunResult result = RunTwice(ContractAndImplementation, c => Replace(c, ContractAndImplementation, edited));
+
+        AssertReasons(result, TrackingNames.Implementations, IncrementalStepRunReason.Unchanged);
+        AssertReasons(result, TrackingNames.ImplementationSources, IncrementalStepRunReason.Cached);
+        AssertReasons(result, TrackingNames.Registry, IncrementalStepRunReason.Cached);
+        foreach (string step in new[] { TrackingNames.Implementations, TrackingNames.ImplementationSources })
+        {
+            foreach ((object value, IncrementalStepRunReason _) in Outputs(result, step))
+            {
+                AssertNoRoslynObjects(value, step, new HashSet<object>(ReferenceEqualityComparer.Instance));
+            }
+        }
+    }
+
     [Fact]
     public void GraphWalkCatchesASymbol()
     {

@@ -70,6 +70,12 @@ internal sealed record TaskSpec(
     /// </summary>
     public int Overload { get; init; }
 
+    /// <summary>
+    /// True for a contract task, declared on an interface: it gets a stub and its codecs but no dispatch case here,
+    /// since an assembly that implements it runs it.
+    /// </summary>
+    public bool IsContract { get; init; }
+
     /// <summary>True when an argument or the result needs the app's JSON context.</summary>
     public bool NeedsJsonContext
     {
