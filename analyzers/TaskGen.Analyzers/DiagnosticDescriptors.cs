@@ -5,7 +5,8 @@ namespace TaskGen.Analyzers;
 /// <summary>
 /// Every TaskGen diagnostic, in one place so that IDs stay stable and are never reused. IDs are
 /// <c>TG</c> and four digits: 0001-0099 task shape, 0100-0199 serialization, 0200-0299 queues and
-/// routing, 0300-0399 options, 0400-0499 canvas (chains, groups, chords and callbacks), 0500-0599 periodic tasks.
+/// routing, 0300-0399 options, 0400-0499 canvas (chains, groups, chords and callbacks), 0500-0599 periodic tasks,
+/// 0600-0699 task contracts and their implementations.
 /// </summary>
 internal static class DiagnosticDescriptors
 {
@@ -17,6 +18,7 @@ internal static class DiagnosticDescriptors
     private const string Options = "TaskGen.Options";
     private const string Canvas = "TaskGen.Canvas";
     private const string Schedules = "TaskGen.Schedules";
+    private const string Contracts = "TaskGen.Contracts";
 
     // Task shape: the generator skips every one of these silently, so each is an error.
 
@@ -310,6 +312,45 @@ internal static class DiagnosticDescriptors
         "TG0507", Schedules, DiagnosticSeverity.Error,
         "Interval does not parse",
         "Interval \"{0}\" does not parse: write a number and a unit (s, m, h or d), such as \"30 s\", \"5 m\" or \"1.5 h\", or hh:mm:ss");
+
+    // Task contracts: a worker's assembly implements each contract it binds with [TaskImplementation], type for type.
+
+    internal static readonly DiagnosticDescriptor ContractTaskNotImplemented = Create(
+        "TG0601", Contracts, DiagnosticSeverity.Error,
+        "Contract task has no implementation",
+        "This assembly implements contract '{0}', but not its task '{1}': add a static method with [TaskImplementation(typeof({0}), nameof({0}.{1}))], or put [TaskImplementation] on a class that implements '{0}'",
+        WellKnownDiagnosticTags.CompilationEnd);
+
+    internal static readonly DiagnosticDescriptor ImplementationParametersDiffer = Create(
+        "TG0602", Contracts, DiagnosticSeverity.Error,
+        "Implementation parameters differ from the contract",
+        "'{0}' implements contract task '{1}', which sends {2}, but takes {3}: take the contract's types in its order (CancellationToken, TaskContext and [FromServices] parameters may be added anywhere)");
+
+    internal static readonly DiagnosticDescriptor ImplementationResultDiffers = Create(
+        "TG0603", Contracts, DiagnosticSeverity.Error,
+        "Implementation result differs from the contract",
+        "'{0}' implements contract task '{1}', which returns {2}, but returns {3}: return the contract's result type (as a value, Task<T> or ValueTask<T>)");
+
+    internal static readonly DiagnosticDescriptor NotAContractTask = Create(
+        "TG0604", Contracts, DiagnosticSeverity.Error,
+        "Implementation names no contract task",
+        "{0}: a contract is an interface whose tasks are methods marked [Task]");
+
+    internal static readonly DiagnosticDescriptor ContractTaskImplementedTwice = Create(
+        "TG0605", Contracts, DiagnosticSeverity.Error,
+        "Contract task implemented twice",
+        "Contract task '{0}' is also implemented by {1}: keep one implementation per assembly, since a worker runs each task one way",
+        WellKnownDiagnosticTags.CompilationEnd);
+
+    internal static readonly DiagnosticDescriptor ServiceInContract = Create(
+        "TG0606", Contracts, DiagnosticSeverity.Error,
+        "Service parameter in a contract",
+        "Parameter '{0}' of contract task '{1}' is marked [FromServices]: remove it from the contract and take the service in the implementing class's constructor, or as a [FromServices] parameter of a static implementation");
+
+    internal static readonly DiagnosticDescriptor ImplementationNotCallable = Create(
+        "TG0607", Contracts, DiagnosticSeverity.Error,
+        "Implementation cannot be called by generated code",
+        "'{0}' cannot implement a contract task because {1}");
 
     private static DiagnosticDescriptor Create(string id, string category, DiagnosticSeverity severity, string title, string message, params string[] tags) =>
         new(id, title, message, category, severity, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id + ".md", customTags: tags);

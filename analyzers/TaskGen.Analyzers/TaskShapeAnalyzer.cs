@@ -66,7 +66,9 @@ public sealed class TaskShapeAnalyzer : DiagnosticAnalyzer
         Location identifier = TaskSyntax.IdentifierLocation(method, cancellationToken);
         string display = TaskNames.DefaultName(method);
 
-        if (!method.IsStatic)
+        // A [Task] on an interface's instance method declares a contract task: its code is in a [TaskImplementation].
+        bool contract = ContractRules.IsContractMethod(method);
+        if (!method.IsStatic && !contract)
         {
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.TaskMustBeStatic, identifier, display));
         }
@@ -91,7 +93,7 @@ public sealed class TaskShapeAnalyzer : DiagnosticAnalyzer
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.TaskMustBeReachable, identifier, display, reason));
         }
 
-        if (TaskShape.NonClassContainer(method) is { } container)
+        if ((contract ? ContractRules.OuterNonClass(method) : TaskShape.NonClassContainer(method)) is { } container)
         {
             string kind = container.TypeKind == TypeKind.Interface ? "the interface" : "the " + container.TypeKind.ToString().ToLowerInvariant();
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.TaskMustBeInClassOrStruct, identifier, display, kind, container.ToDisplayString()));
@@ -146,7 +148,8 @@ public sealed class TaskShapeAnalyzer : DiagnosticAnalyzer
 
             if (TaskNames.IsFromServices(parameter))
             {
-                if (TaskNames.WhyServiceCannotBeResolved(parameter) is { } why)
+                // A contract takes no services at all: TG0606 says so.
+                if (!ContractRules.IsContractMethod(method) && TaskNames.WhyServiceCannotBeResolved(parameter) is { } why)
                 {
                     context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnresolvableService, Syntax(parameter, context.CancellationToken)?.GetLocation() ?? parameter.Locations[0], parameter.Name, display, why));
                 }

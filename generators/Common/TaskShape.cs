@@ -43,6 +43,51 @@ internal static class TaskShape
         return true;
     }
 
+    /// <summary>What a stub that cannot be generated names when the compiler's own error is the cause (a type that does not bind).</summary>
+    public const string CompilerError = "a compiler error";
+
+    /// <summary>
+    /// The ID of the task-shape rule that keeps generated code from calling the method, checked in the order
+    /// <see cref="CanBeGenerated"/> checks them, or null when it can be called.
+    /// </summary>
+    public static string? WhyNotGenerated(IMethodSymbol method)
+    {
+        if (!method.IsStatic)
+        {
+            return "TG0001";
+        }
+
+        if (method.IsGenericMethod || GenericContainer(method) is not null)
+        {
+            return "TG0002";
+        }
+
+        if (method.ReturnsByRef || method.ReturnsByRefReadonly)
+        {
+            return "TG0004";
+        }
+
+        if (NonClassContainer(method) is not null)
+        {
+            return "TG0006";
+        }
+
+        if (Unreachable(method) is not null)
+        {
+            return "TG0005";
+        }
+
+        foreach (IParameterSymbol parameter in method.Parameters)
+        {
+            if (parameter.RefKind != RefKind.None)
+            {
+                return "TG0003";
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The types that hold the method, innermost first.</summary>
     public static IEnumerable<INamedTypeSymbol> Containers(IMethodSymbol method)
     {

@@ -20,11 +20,7 @@ public sealed partial class TaskGenerator
 
         public static (string HintName, string Source)? EmitTask(TaskSpec task, EmitContext context)
         {
-            if (task.NeedsJsonContext && context.JsonContext is null)
-            {
-                return null;
-            }
-
+            string? blockedBy = task.BlockedBy ?? (task.NeedsJsonContext && context.JsonContext is null ? "TG0109" : null);
             var w = new SourceWriter();
             WriteHeader(w);
             string stubNamespace = task.Namespace.Length == 0 ? "Remote" : task.Namespace + ".Remote";
@@ -34,29 +30,49 @@ public sealed partial class TaskGenerator
                 w.OpenBlock($"{(container.IsPublic ? "public" : "internal")} static partial class {container.Name}");
             }
 
-            WriteStub(w, task, context);
+            if (blockedBy is not null)
+            {
+                WriteBlockedStub(w, task, context, blockedBy);
+            }
+            else
+            {
+                WriteStub(w, task, context);
+            }
+
             foreach (ContainerSpec _ in task.Containers)
             {
                 w.CloseBlock();
             }
 
             w.CloseBlock();
-            w.WriteLine();
-            w.OpenBlock("namespace TaskGen.Generated");
-            w.OpenBlock($"partial class {context.ModuleName}");
-            WriteInvoke(w, task, context);
-            WriteReadArguments(w, task);
-            w.CloseBlock();
-            w.CloseBlock();
-
             string hint = string.Join(".", new[] { task.Namespace }.Where(n => n.Length > 0).Concat(task.Containers.Select(c => c.Name)).Concat(new[] { task.MethodName }));
+            if (blockedBy is not null)
+            {
+                return ((task.Overload == 0 ? hint : hint + "." + task.Overload.ToString(CultureInfo.InvariantCulture)) + ".g.cs", w.ToString());
+            }
+
+            // A contract's code is in the assemblies that implement it, whose generated dispatch calls the stub's codecs.
+            if (!task.IsContract)
+            {
+                w.WriteLine();
+                w.OpenBlock("namespace TaskGen.Generated");
+                w.OpenBlock($"partial class {context.ModuleName}");
+                WriteInvoke(w, task, context);
+                WriteReadArguments(w, task);
+                w.CloseBlock();
+                w.CloseBlock();
+            }
+
             return (hint + ".g.cs", w.ToString());
         }
 
-        public static string? EmitRegistry(EquatableArray<TaskSpec> tasks, AssemblySpec assembly)
+        public static string? EmitRegistry(EquatableArray<TaskSpec> tasks, EquatableArray<ImplementationSpec> implementations, AssemblySpec assembly)
         {
-            List<TaskSpec> emitted = Registered(tasks, assembly.Emit);
-            if (emitted.Count == 0)
+            List<Entry> emitted = Registered(tasks, implementations, assembly.Emit);
+
+            // An assembly of contracts only still has a module: its stubs' descriptors name its queues and JSON context.
+            bool hasContracts = tasks.Any(t => t.IsContract && (!t.NeedsJsonContext || assembly.Emit.JsonContext is not null));
+            if (emitted.Count == 0 && !hasContracts)
             {
                 return null;
             }
@@ -74,7 +90,7 @@ public sealed partial class TaskGenerator
             w.WriteLine("private static readonly global::TaskGen.Worker.TaskDefinition[] s_tasks = new global::TaskGen.Worker.TaskDefinition[]");
             w.WriteLine("{");
             w.Indent();
-            foreach (TaskSpec task in emitted)
+            foreach ((TaskSpec task, string invoke) in emitted)
             {
                 string parameters = string.Join(", ", task.Parameters.Where(p => p.Role == ParameterRole.Value).Select(p => Literal(p.Name)));
                 string result = task.Result is null ? "null" : Literal(task.Result.DisplayName);
@@ -83,13 +99,25 @@ public sealed partial class TaskGenerator
 
                 // The definition carries its task's entry, so a worker's one lookup by name finds the code too.
                 string policy = task.Policy is { } declared ? $"Policy = {PolicyExpression(declared)}, " : string.Empty;
-                w.WriteLine($"{definition} {{ {policy}Run = {InvokeName(task)} }},");
+                w.WriteLine($"{definition} {{ {policy}Run = {invoke} }},");
             }
 
             w.Unindent();
             w.WriteLine("};");
             w.WriteLine();
-            WriteQueueArray(w, assembly.Queues);
+
+            // The queues of implemented contracts come with them, as their assembly declares them, so a worker that
+            // registers only this assembly consumes them as declared.
+            List<QueueSpec> queues = assembly.Queues.ToList();
+            foreach (ImplementationSpec implementation in implementations.OrderBy(i => i.Contract.TaskName, System.StringComparer.Ordinal))
+            {
+                if (implementation.ContractQueue is { } queue && !queues.Any(q => q.Name == queue.Name))
+                {
+                    queues.Add(queue);
+                }
+            }
+
+            WriteQueueArray(w, queues.ToEquatableArray());
             w.WriteLine();
             w.WriteLine("/// <inheritdoc />");
             w.WriteLine("public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Worker.TaskDefinition> Tasks => s_tasks;");
@@ -100,9 +128,9 @@ public sealed partial class TaskGenerator
             w.WriteLine("/// <inheritdoc />");
             w.OpenBlock("public override global::System.Threading.Tasks.ValueTask DispatchAsync(global::TaskGen.Worker.TaskInvocation invocation)");
             w.OpenBlock("switch (invocation.Request.Name)");
-            foreach (TaskSpec task in emitted)
+            foreach ((TaskSpec task, string invoke) in emitted)
             {
-                w.WriteLine($"case {StubPath(task)}.Name: return {InvokeName(task)}(invocation);");
+                w.WriteLine($"case {StubPath(task)}.Name: return {invoke}(invocation);");
             }
 
             w.WriteLine("default:");
@@ -110,9 +138,9 @@ public sealed partial class TaskGenerator
             w.CloseBlock();
             w.CloseBlock();
             w.WriteLine();
-            if (emitted.Any(t => t.Periodic.Length > 0))
+            if (emitted.Any(e => e.Task.Periodic.Length > 0))
             {
-                WritePeriodic(w, emitted);
+                WritePeriodic(w, emitted.Select(e => e.Task).ToList());
             }
 
             w.OpenBlock("private static global::System.Threading.Tasks.ValueTask ThrowUnknownTask(string name)");
@@ -187,6 +215,60 @@ public sealed partial class TaskGenerator
             _ => $"(global::TaskGen.Scheduling.MisfirePolicy)({value.ToString(CultureInfo.InvariantCulture)})",
         };
 
+        /// <summary>
+        /// One <c>global using</c> alias per stub container of each task namespace <c>N</c> that some file imports together
+        /// with <c>N.Remote</c>; a name that two such namespaces share, or that the global namespace or a user's alias
+        /// already holds, gets none (the alias would be ambiguous or rejected).
+        /// </summary>
+        public static string? EmitStubAliases(StubAliasSpec spec)
+        {
+            if (!spec.Enabled || spec.Containers.Length == 0)
+            {
+                return null;
+            }
+
+            var everywhere = new HashSet<string>(spec.Imports.SelectMany(i => i.GlobalNamespaces), System.StringComparer.Ordinal);
+            var taskNamespaces = new HashSet<string>(spec.Containers.Select(c => c.Namespace), System.StringComparer.Ordinal);
+            var both = new HashSet<string>(System.StringComparer.Ordinal);
+            foreach (ImportSpec file in spec.Imports)
+            {
+                var seen = new HashSet<string>(file.Namespaces.Concat(everywhere), System.StringComparer.Ordinal);
+                foreach (string ns in seen)
+                {
+                    if (ns.EndsWith(".Remote", System.StringComparison.Ordinal) && seen.Contains(ns.Substring(0, ns.Length - ".Remote".Length)))
+                    {
+                        both.Add(ns.Substring(0, ns.Length - ".Remote".Length));
+                    }
+                }
+            }
+
+            both.IntersectWith(taskNamespaces);
+            List<StubContainerSpec> candidates = spec.Containers.Where(c => both.Contains(c.Namespace)).ToList();
+            var taken = new HashSet<string>(spec.GlobalNames.Concat(spec.Imports.SelectMany(i => i.Aliases)), System.StringComparer.Ordinal);
+            List<StubContainerSpec> aliased = candidates
+                .GroupBy(c => c.Name, System.StringComparer.Ordinal)
+                .Where(g => g.Count() == 1 && !taken.Contains(g.Key))
+                .Select(g => g.First())
+                .OrderBy(c => c.Name, System.StringComparer.Ordinal)
+                .ToList();
+            if (aliased.Count == 0)
+            {
+                return null;
+            }
+
+            var w = new SourceWriter();
+            WriteHeader(w);
+            w.WriteLine("// A file here imports both a task namespace and its Remote namespace, which name each task class twice");
+            w.WriteLine("// (CS0104). These aliases bind before either import, so a call names the stub; code inside the task");
+            w.WriteLine("// namespace still finds its own class first. Set <TaskGenStubAliases>false</TaskGenStubAliases> to leave them out.");
+            foreach (StubContainerSpec container in aliased)
+            {
+                w.WriteLine($"global using {container.Name} = global::{container.Namespace}.Remote.{container.Name};");
+            }
+
+            return w.ToString();
+        }
+
         public static string? EmitQueues(AssemblySpec assembly, bool hasTasks)
         {
             if (!hasTasks && assembly.Queues.Length == 0)
@@ -222,14 +304,93 @@ public sealed partial class TaskGenerator
             return w.ToString();
         }
 
-        /// <summary>The tasks that get a dispatch case: emittable ones, first of each name in ordinal order.</summary>
-        internal static List<TaskSpec> Registered(EquatableArray<TaskSpec> tasks, EmitContext context) =>
-            tasks.Where(t => !t.NeedsJsonContext || context.JsonContext is not null)
-                .OrderBy(t => t.TaskName, System.StringComparer.Ordinal)
-                .ThenBy(t => StubPath(t), System.StringComparer.Ordinal)
-                .GroupBy(t => t.TaskName)
+        /// <summary>A task that gets a dispatch case, and the generated method that runs it.</summary>
+        internal readonly record struct Entry(TaskSpec Task, string Invoke);
+
+        /// <summary>
+        /// The tasks that get a dispatch case: emittable ones of this assembly and the contract tasks it implements, first
+        /// of each name in ordinal order.
+        /// </summary>
+        internal static List<Entry> Registered(EquatableArray<TaskSpec> tasks, EquatableArray<ImplementationSpec> implementations, EmitContext context) =>
+            tasks.Where(t => !t.IsContract && t.BlockedBy is null && (!t.NeedsJsonContext || context.JsonContext is not null))
+                .Select(t => new Entry(t, InvokeName(t)))
+                .Concat(implementations.Where(i => IsEmittable(i, context)).Select(i => new Entry(i.Contract, ImplementName(i.Contract))))
+                .OrderBy(e => e.Task.TaskName, System.StringComparer.Ordinal)
+                .ThenBy(e => StubPath(e.Task), System.StringComparer.Ordinal)
+                .GroupBy(e => e.Task.TaskName)
                 .Select(g => g.First())
                 .ToList();
+
+        /// <summary>A contract declared in this compilation is implemented only when its stub is emitted here too.</summary>
+        private static bool IsEmittable(ImplementationSpec implementation, EmitContext context) =>
+            !implementation.ContractInThisAssembly || !implementation.Contract.NeedsJsonContext || context.JsonContext is not null;
+
+        /// <summary>
+        /// The method that runs an implemented contract task: it reads the arguments with the contract stub's codec, calls
+        /// the interface resolved from the run's services or the static method, and records the result with the stub's codec.
+        /// </summary>
+        public static (string HintName, string Source)? EmitImplementation(ImplementationSpec implementation, EmitContext context)
+        {
+            if (!IsEmittable(implementation, context))
+            {
+                return null;
+            }
+
+            TaskSpec contract = implementation.Contract;
+            string stub = StubPath(contract);
+            bool isAsync = implementation.Returns is ReturnKind.Task or ReturnKind.TaskOfT or ReturnKind.ValueTask or ReturnKind.ValueTaskOfT;
+            int count = implementation.Parameters.Count(p => p.Role == ParameterRole.Value);
+            var arguments = new List<string>();
+            int valueIndex = 0;
+            foreach (ParameterSpec parameter in implementation.Parameters)
+            {
+                arguments.Add(parameter.Role switch
+                {
+                    ParameterRole.CancellationToken => "invocation.CancellationToken",
+                    ParameterRole.Context => "invocation.Context",
+                    ParameterRole.Service => $"invocation.GetRequiredService<{parameter.ServiceType}>()",
+                    _ when count == 1 => "arg",
+                    _ => $"args.Item{++valueIndex}",
+                });
+            }
+
+            // A class implementation is resolved as its interface, in the run's scope like a [FromServices] parameter.
+            string target = implementation.ServiceType is { } service
+                ? $"invocation.GetRequiredService<{service}>().{contract.MethodName}"
+                : implementation.MethodPath!;
+            string call = $"{target}({string.Join(", ", arguments)})";
+
+            var w = new SourceWriter();
+            WriteHeader(w);
+            w.OpenBlock("namespace TaskGen.Generated");
+            w.OpenBlock($"partial class {context.ModuleName}");
+            w.OpenBlock($"private static {(isAsync ? "async " : string.Empty)}global::System.Threading.Tasks.ValueTask {ImplementName(contract)}(global::TaskGen.Worker.TaskInvocation invocation)");
+            w.WriteLine(count switch
+            {
+                0 => $"{stub}.ReadArguments(invocation);",
+                1 => $"var arg = {stub}.ReadArguments(invocation);",
+                _ => $"var args = {stub}.ReadArguments(invocation);",
+            });
+            string awaited = isAsync ? $"await {call}.ConfigureAwait(false)" : call;
+            if (contract.Result is null)
+            {
+                w.WriteLine(awaited + ";");
+            }
+            else
+            {
+                w.WriteLine($"{stub}.SetResult(invocation, {awaited});");
+            }
+
+            if (!isAsync)
+            {
+                w.WriteLine("return default;");
+            }
+
+            w.CloseBlock();
+            w.CloseBlock();
+            w.CloseBlock();
+            return (stub.Substring("global::".Length) + ".Implementation.g.cs", w.ToString());
+        }
 
         private static void WriteHeader(SourceWriter w)
         {
@@ -282,7 +443,9 @@ public sealed partial class TaskGenerator
             string target = MethodPath(task);
 
             string method = target.Replace("global::", string.Empty);
-            w.WriteLine(method == task.TaskName
+            w.WriteLine(task.IsContract
+                ? $"/// <summary>Calls the contract task <c>{task.TaskName}</c> on a worker whose assembly implements it.</summary>"
+                : method == task.TaskName
                 ? $"/// <summary>Calls <c>{method}</c> on a worker.</summary>"
                 : $"/// <summary>Calls <c>{method}</c> on a worker, as the task <c>{task.TaskName}</c>.</summary>");
             w.WriteLine(s_generatedCode);
@@ -327,7 +490,118 @@ public sealed partial class TaskGenerator
                 WriteSignatureBody(w, rest, optionsName, $"typeof({input.NonNullableName}), {element}, ", context);
             }
 
+            if (task.IsContract)
+            {
+                WriteContractCodecs(w, task, values, context);
+            }
+
             w.CloseBlock();
+        }
+
+        /// <summary>
+        /// The stub of a task the build reports an error for: the members its callers use, with the signatures the task's
+        /// declaration implies, each throwing. Callers keep compiling, so the build shows the TG error alone and not a
+        /// CS error at every call site; the task gets no dispatch case.
+        /// </summary>
+        private static void WriteBlockedStub(SourceWriter w, TaskSpec task, EmitContext context, string blockedBy)
+        {
+            ParameterSpec[] values = task.Parameters.Where(p => p.Role == ParameterRole.Value).ToArray();
+            string optionsName = UniqueName("options", values);
+            string tokenName = UniqueName("cancellationToken", values);
+            bool broadcast = task.Queue is not null && context.Queues.Any(q => q.Name == task.Queue && q.Broadcast);
+            string resultKind = broadcast ? "global::TaskGen.BroadcastResult" : "global::TaskGen.AsyncResult";
+            string? result = task.Result?.FullName;
+            string resultType = result is null ? resultKind : $"{resultKind}<{result}>";
+            string signatureType = result is null ? "global::TaskGen.Signature" : $"global::TaskGen.Signature<{result}>";
+
+            string descriptorType = result is null ? "global::TaskGen.TaskDescriptor" : $"global::TaskGen.TaskDescriptor<{result}>";
+            string declared = string.Join(", ", values.Select(p => $"{p.Type!.FullName} {p.Identifier}{(p.DefaultValue is null ? string.Empty : " = " + p.DefaultValue)}"));
+            string separator = values.Length > 0 ? ", " : string.Empty;
+            bool isUnsafe = values.Any(p => p.Type!.FullName.Contains("*"));
+            string method = MethodPath(task).Replace("global::", string.Empty);
+            string message = $"Task '{task.TaskName}' has build error {blockedBy}, so it can neither be sent nor run: fix what {blockedBy} reports on {method}.";
+
+            // Overloads (TG0011) share one class: each writes its part, and the first the members there is one of.
+            bool first = task.Overload == 0;
+            if (first)
+            {
+                w.WriteLine($"/// <summary>Stands in for the stub of <c>{method}</c> while the build reports {blockedBy} for it: its members throw.</summary>");
+                w.WriteLine(s_generatedCode);
+            }
+
+            w.OpenBlock($"{(task.IsPublic ? "public" : "internal")} static {(isUnsafe ? "unsafe " : string.Empty)}partial class {task.MethodName}");
+            if (first)
+            {
+                w.WriteLine("/// <summary>The name on the wire.</summary>");
+                w.WriteLine($"public const string Name = {Literal(task.TaskName)};");
+                w.WriteLine();
+                w.WriteLine($"/// <summary>Throws: the task has build error {blockedBy}.</summary>");
+                w.WriteLine($"public static {descriptorType} Descriptor => throw Blocked();");
+                w.WriteLine();
+            }
+
+            w.WriteLine($"/// <summary>Throws: the task has build error {blockedBy}.</summary>");
+            w.WriteLine($"public static {resultType} Delay({declared}) => throw Blocked();");
+            w.WriteLine();
+            w.WriteLine($"/// <summary>Throws: the task has build error {blockedBy}.</summary>");
+            w.WriteLine($"public static global::System.Threading.Tasks.Task<{resultType}> ApplyAsync({declared}{separator}global::TaskGen.TaskOptions? {optionsName} = null, global::System.Threading.CancellationToken {tokenName} = default) => throw Blocked();");
+            w.WriteLine();
+            w.WriteLine($"/// <summary>Throws: the task has build error {blockedBy}.</summary>");
+            w.WriteLine($"public static {signatureType} Signature({declared}{separator}global::TaskGen.TaskOptions? {optionsName} = null) => throw Blocked();");
+            if (values.Length > 0 && first)
+            {
+                string partialType = result is null ? "global::TaskGen.PartialSignature" : $"global::TaskGen.PartialSignature<{result}>";
+                string rest = string.Join(", ", values.Skip(1).Select(p => $"{p.Type!.FullName} {p.Identifier}{(p.DefaultValue is null ? string.Empty : " = " + p.DefaultValue)}").Append($"global::TaskGen.TaskOptions? {optionsName} = null"));
+                w.WriteLine();
+                w.WriteLine($"/// <summary>Throws: the task has build error {blockedBy}.</summary>");
+                w.WriteLine($"public static {partialType} Partial({rest}) => throw Blocked();");
+            }
+
+            if (first)
+            {
+                w.WriteLine();
+                w.WriteLine($"private static global::System.InvalidOperationException Blocked() => new({Literal(message)});");
+            }
+
+            w.CloseBlock();
+        }
+
+        /// <summary>
+        /// A contract stub's reader of a run's arguments and writer of its result, public for the generated dispatch of
+        /// the assemblies that implement the contract: the data is read and written by the contract's own codecs and JSON
+        /// context, so producers and workers cannot disagree on it, and the worker's assembly needs no context of its own.
+        /// </summary>
+        private static void WriteContractCodecs(SourceWriter w, TaskSpec task, ParameterSpec[] values, EmitContext context)
+        {
+            const string Hidden = "[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]";
+            const string Invocation = "global::TaskGen.Worker.TaskInvocation";
+            w.WriteLine();
+            w.WriteLine("/// <summary>Reads a run's arguments on a worker; it exists for the generated code of the assemblies that implement the contract.</summary>");
+            w.WriteLine(Hidden);
+            if (values.Length == 0)
+            {
+                w.WriteLine($"public static void ReadArguments({Invocation} invocation) =>");
+                w.Indent().WriteLine("global::TaskGen.Worker.TaskArgumentReader.ReadNone(invocation, invocation.Request.Name);").Unindent();
+            }
+            else
+            {
+                string type = values.Length == 1 ? values[0].Type!.FullName : "(" + string.Join(", ", values.Select(p => p.Type!.FullName)) + ")";
+                w.WriteLine($"public static {type} ReadArguments({Invocation} invocation) =>");
+                w.Indent();
+                WriteReadCall(w, task, values, context, "s_parameterNames", string.Empty);
+                w.Unindent();
+                w.WriteLine();
+                w.WriteLine($"private static readonly string[] s_parameterNames = new[] {{ {string.Join(", ", values.Select(p => Literal(p.Name)))} }};");
+            }
+
+            if (task.Result is { } result)
+            {
+                w.WriteLine();
+                w.WriteLine("/// <summary>Records a run's result on a worker; it exists for the generated code of the assemblies that implement the contract.</summary>");
+                w.WriteLine(Hidden);
+                w.WriteLine($"public static void SetResult({Invocation} invocation, {result.FullName} result) =>");
+                w.Indent().WriteLine($"invocation.SetResult(result, static (w, v) => {WriteExpression(result, "w", "v", 1, context.ModuleName)});").Unindent();
+            }
         }
 
         /// <summary>
@@ -387,7 +661,7 @@ public sealed partial class TaskGenerator
             w.OpenBlock($"private static {(isAsync ? "async " : string.Empty)}global::System.Threading.Tasks.ValueTask {InvokeName(task)}(global::TaskGen.Worker.TaskInvocation invocation)");
             if (values.Length > 0)
             {
-                WriteReadCall(w, task, values, context);
+                WriteReadCall(w, task, values, context, ParameterNamesName(task), null);
             }
             else
             {
@@ -417,7 +691,13 @@ public sealed partial class TaskGenerator
         /// Reads the arguments into a tuple through <c>TaskArgumentReader.Read</c>, which matches keywords, duplicates and
         /// missing arguments for every task: what is emitted is only the task's own names, defaults and one read per parameter.
         /// </summary>
-        private static void WriteReadCall(SourceWriter w, TaskSpec task, ParameterSpec[] values, EmitContext context)
+        /// <param name="w">The writer.</param>
+        /// <param name="task">The task.</param>
+        /// <param name="values">Its data parameters.</param>
+        /// <param name="context">The compilation facts.</param>
+        /// <param name="names">The field holding the parameter names.</param>
+        /// <param name="lead">What the call follows: null for <c>var arg =</c> or <c>var args =</c>, else the text itself.</param>
+        private static void WriteReadCall(SourceWriter w, TaskSpec task, ParameterSpec[] values, EmitContext context, string names, string? lead)
         {
             int required = RequiredCount(values);
             string type;
@@ -433,14 +713,14 @@ public sealed partial class TaskGenerator
                 defaults = required == values.Length ? "default" : "(" + string.Join(", ", values.Select(p => p.DefaultValue ?? "default!")) + ")";
             }
 
-            string head = $"global::TaskGen.Worker.TaskArgumentReader.Read(invocation, invocation.Request.Name, {ParameterNamesName(task)}, {required}, {defaults}, static (ref {Reader} r, int i, ref {type} v) =>";
+            string head = $"global::TaskGen.Worker.TaskArgumentReader.Read(invocation, invocation.Request.Name, {names}, {required}, {defaults}, static (ref {Reader} r, int i, ref {type} v) =>";
             if (values.Length == 1)
             {
-                w.WriteLine($"var arg = {head} v = {ReadExpression(values[0].Type!, "r", 1, context.ModuleName)});");
+                w.WriteLine($"{lead ?? "var arg = "}{head} v = {ReadExpression(values[0].Type!, "r", 1, context.ModuleName)});");
                 return;
             }
 
-            w.WriteLine($"var args = {head}");
+            w.WriteLine($"{lead ?? "var args = "}{head}");
             w.WriteLine("{").Indent();
             w.OpenBlock("switch (i)");
             for (int i = 0; i < values.Length; i++)
@@ -556,6 +836,8 @@ public sealed partial class TaskGenerator
             string.Join("_", new[] { task.Namespace.Replace('.', '_') }.Where(n => n.Length > 0).Concat(task.Containers.Select(c => c.Name)).Concat(new[] { task.MethodName }));
 
         private static string InvokeName(TaskSpec task) => "Invoke_" + Mangled(task);
+
+        private static string ImplementName(TaskSpec contract) => "Implement_" + Mangled(contract);
 
         private static string ParameterNamesName(TaskSpec task) => "Names_" + Mangled(task);
 

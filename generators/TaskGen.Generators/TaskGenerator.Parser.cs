@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
 using System.Threading;
@@ -19,24 +20,92 @@ public sealed partial class TaskGenerator
     /// <summary>Turns symbols into specs. Anything a task cannot be is skipped silently: analyzers report it.</summary>
     internal static class Parser
     {
+        /// <summary>
+        /// The task's spec; for a static task that generated code cannot send or run, a spec of its shape only, with
+        /// <see cref="TaskSpec.BlockedBy"/> naming the diagnostic the analyzers report, so that its callers still compile.
+        /// </summary>
         public static TaskSpec? ParseTask(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
-            if (context.TargetSymbol is not IMethodSymbol method || !TaskShape.CanBeGenerated(method))
+            if (context.TargetSymbol is not IMethodSymbol method)
             {
+                return null;
+            }
+
+            AttributeData attribute = context.Attributes[0];
+            Compilation compilation = context.SemanticModel.Compilation;
+
+            // A contract has rules of its own (TG06xx), checked against its implementations; a broken one stays skipped.
+            if (ContractRules.IsContractMethod(method))
+            {
+                return ParseMethod(method, attribute, compilation, cancellationToken, out _);
+            }
+
+            int overload = OverloadIndex(method, out bool overloaded);
+            string? blockedBy = overloaded ? "TG0011" : TaskShape.WhyNotGenerated(method);
+            return blockedBy is null && ParseMethod(method, attribute, compilation, cancellationToken, out blockedBy) is { } spec
+                ? spec
+                : ParseShape(method, attribute, blockedBy ?? TaskShape.CompilerError, overload, cancellationToken);
+        }
+
+        /// <summary>
+        /// The method's place among the <c>[Task]</c> methods of its type that share its name, in declaration order;
+        /// overloads (TG0011) share one stub class, written in one part per overload.
+        /// </summary>
+        private static int OverloadIndex(IMethodSymbol method, out bool overloaded)
+        {
+            int index = 0, count = 0;
+            foreach (ISymbol sibling in method.ContainingType?.GetMembers(method.Name) ?? ImmutableArray<ISymbol>.Empty)
+            {
+                if (sibling is not IMethodSymbol other || !other.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == TaskNames.TaskAttribute))
+                {
+                    continue;
+                }
+
+                if (SymbolEqualityComparer.Default.Equals(other, method))
+                {
+                    index = count;
+                }
+
+                count++;
+            }
+
+            overloaded = count > 1;
+            return index;
+        }
+
+        /// <summary>
+        /// The spec of a <c>[Task]</c> method: a static task, or a contract task on an interface (whose stub class is the
+        /// interface's name without its leading <c>I</c>). Null for what generated code could not call, with the rule it
+        /// breaks in <paramref name="blockedBy"/>: the analyzers report it.
+        /// </summary>
+        private static TaskSpec? ParseMethod(IMethodSymbol method, AttributeData attribute, Compilation compilation, CancellationToken cancellationToken, out string? blockedBy)
+        {
+            blockedBy = null;
+            bool contract = ContractRules.IsContractMethod(method);
+            if (contract ? !ContractRules.CanBeGenerated(method) : !TaskShape.CanBeGenerated(method))
+            {
+                blockedBy = contract ? null : TaskShape.WhyNotGenerated(method);
                 return null;
             }
 
             var containers = new List<ContainerSpec>();
             foreach (INamedTypeSymbol type in TaskShape.Containers(method))
             {
-                containers.Insert(0, new ContainerSpec(type.Name, IsEffectivelyPublic(type)));
+                string stubName = contract && SymbolEqualityComparer.Default.Equals(type, method.ContainingType) ? ContractRules.StubClassName(type) : type.Name;
+                containers.Insert(0, new ContainerSpec(stubName, IsEffectivelyPublic(type)));
             }
 
-            AttributeData attribute = context.Attributes[0];
             string? name = TaskNames.NamedString(attribute, "Name");
             string? queue = TaskNames.NamedString(attribute, "Queue");
-            if ((name is not null && string.IsNullOrWhiteSpace(name)) || (queue is not null && string.IsNullOrWhiteSpace(queue)))
+            if (name is not null && string.IsNullOrWhiteSpace(name))
             {
+                blockedBy = "TG0009";
+                return null;
+            }
+
+            if (queue is not null && string.IsNullOrWhiteSpace(queue))
+            {
+                blockedBy = "TG0205";
                 return null;
             }
 
@@ -54,6 +123,7 @@ public sealed partial class TaskGenerator
                     string? service = ParseService(parameter);
                     if (service is null)
                     {
+                        blockedBy = "TG0012";
                         return null;
                     }
 
@@ -66,6 +136,7 @@ public sealed partial class TaskGenerator
                 {
                     if (hasToken)
                     {
+                        blockedBy = "TG0010";
                         return null;
                     }
 
@@ -78,6 +149,7 @@ public sealed partial class TaskGenerator
                 {
                     if (hasContext)
                     {
+                        blockedBy = "TG0010";
                         return null;
                     }
 
@@ -86,9 +158,10 @@ public sealed partial class TaskGenerator
                     continue;
                 }
 
-                TypeRef? type = ParseType(parameter.Type, context.SemanticModel.Compilation);
+                TypeRef? type = ParseType(parameter.Type, compilation);
                 if (type is null)
                 {
+                    blockedBy = WireRule(parameter.Type);
                     return null;
                 }
 
@@ -96,13 +169,15 @@ public sealed partial class TaskGenerator
                 parameters.Add(new ParameterSpec(parameter.Name, identifier, type, ParameterRole.Value, defaultValue));
             }
 
-            if (!ParseReturn(method.ReturnType, context.SemanticModel.Compilation, out ReturnKind returns, out TypeRef? result))
+            if (!ParseReturn(method.ReturnType, compilation, out ReturnKind returns, out TypeRef? result))
             {
+                blockedBy = ResultOf(method.ReturnType) is { } resultType && !IsOtherAwaitable(resultType) ? WireRule(resultType) : "TG0007";
                 return null;
             }
 
-            if (!ParsePolicy(attribute, out PolicySpec? policy))
+            if (ParsePolicy(attribute, out PolicySpec? policy) is { } policyRule)
             {
+                blockedBy = policyRule;
                 return null;
             }
 
@@ -117,8 +192,117 @@ public sealed partial class TaskGenerator
                 returns,
                 result,
                 policy,
-                ParsePeriodic(method, taskName, cancellationToken));
+                ParsePeriodic(method, taskName, cancellationToken))
+            {
+                IsContract = contract,
+            };
         }
+
+        /// <summary>
+        /// The shape of a task that generated code cannot send or run: its name, containers and the parameters and result
+        /// its callers pass and read, written as the method declares them. The stub made of it only throws.
+        /// </summary>
+        private static TaskSpec ParseShape(IMethodSymbol method, AttributeData attribute, string blockedBy, int overload, CancellationToken cancellationToken)
+        {
+            var containers = new List<ContainerSpec>();
+            foreach (INamedTypeSymbol type in TaskShape.Containers(method))
+            {
+                containers.Insert(0, new ContainerSpec(type.Name, IsEffectivelyPublic(type)));
+            }
+
+            string? name = TaskNames.NamedString(attribute, "Name");
+            string? queue = TaskNames.NamedString(attribute, "Queue");
+            var parameters = new List<ParameterSpec>(method.Parameters.Length);
+            foreach (IParameterSymbol parameter in method.Parameters)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (TaskNames.IsFromServices(parameter) || TaskShape.InjectedRoleOf(parameter) != InjectedRole.None)
+                {
+                    continue;
+                }
+
+                string identifier = SyntaxFacts.GetKeywordKind(parameter.Name) != SyntaxKind.None ? "@" + parameter.Name : parameter.Name;
+                string? defaultValue = parameter.HasExplicitDefaultValue ? FormatDefault(parameter.ExplicitDefaultValue, parameter.Type) : null;
+                parameters.Add(new ParameterSpec(parameter.Name, identifier, ShapeType(parameter.Type), ParameterRole.Value, defaultValue));
+            }
+
+            // A result no type argument can hold (a ref struct, a pointer) leaves the stub's result untyped.
+            ITypeSymbol? result = ResultOf(method.ReturnType);
+            TypeRef? resultType = result is null || result.IsRefLikeType || result.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer ? null : ShapeType(result);
+            string ns = method.ContainingNamespace.IsGlobalNamespace ? string.Empty : method.ContainingNamespace.ToDisplayString();
+            return new TaskSpec(
+                name is not null && !string.IsNullOrWhiteSpace(name) ? name : TaskNames.DefaultName(method),
+                queue is not null && !string.IsNullOrWhiteSpace(queue) ? queue : null,
+                ns,
+                containers.ToEquatableArray(),
+                method.Name,
+                IsEffectivelyPublic(method),
+                parameters.ToEquatableArray(),
+                resultType is null ? ReturnKind.Void : ReturnKind.Value,
+                resultType)
+            {
+                BlockedBy = blockedBy,
+                Overload = overload,
+            };
+        }
+
+        /// <summary>
+        /// A type as the task declares it. One the stub cannot name becomes <c>object?</c>: a type parameter of a generic
+        /// task (the stub is not generic), or a type the compiler could not bind (whose error the compiler reports once).
+        /// </summary>
+        private static TypeRef ShapeType(ITypeSymbol type)
+        {
+            string name = Unnameable(type) ? "object?" : type.ToDisplayString(s_typeFormat);
+            return new TypeRef(name, WireKind.Primitive, null, EquatableArray<TypeRef>.Empty, name);
+        }
+
+        private static bool Unnameable(ITypeSymbol type) => type switch
+        {
+            ITypeParameterSymbol => true,
+            IErrorTypeSymbol => true,
+            IArrayTypeSymbol array => Unnameable(array.ElementType),
+            IPointerTypeSymbol pointer => Unnameable(pointer.PointedAtType),
+            INamedTypeSymbol named => named.TypeArguments.Any(Unnameable) || (named.ContainingType is { } outer && Unnameable(outer)),
+            _ => type.TypeKind == TypeKind.Error,
+        };
+
+        /// <summary>The value a method's return type carries: the <c>T</c> of <c>Task&lt;T&gt;</c>, nothing for <c>void</c> or <c>Task</c>.</summary>
+        private static ITypeSymbol? ResultOf(ITypeSymbol type)
+        {
+            if (type.SpecialType == SpecialType.System_Void)
+            {
+                return null;
+            }
+
+            if (type is INamedTypeSymbol named && named.Name is "Task" or "ValueTask" && named.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks")
+            {
+                return named.Arity == 1 ? named.TypeArguments[0] : null;
+            }
+
+            return type;
+        }
+
+        /// <summary>An async stream or an awaitable other than <c>Task</c> and <c>ValueTask</c>, which TG0007 reports.</summary>
+        private static bool IsOtherAwaitable(ITypeSymbol type) =>
+            type is INamedTypeSymbol named
+            && (named.OriginalDefinition.ToDisplayString() is "System.Collections.Generic.IAsyncEnumerable<T>" or "System.Collections.Generic.IAsyncEnumerator<T>"
+                || named.GetMembers("GetAwaiter").Length > 0);
+
+        /// <summary>The serialization rule a parameter or result type breaks, as the analyzers report it.</summary>
+        private static string WireRule(ITypeSymbol type) => WireTypes.FindProblem(type, static _ => true).Kind switch
+        {
+            WireProblemKind.Delegate => "TG0101",
+            WireProblemKind.Native => "TG0102",
+            WireProblemKind.Disposable => "TG0103",
+            WireProblemKind.AsyncPrimitive => "TG0104",
+            WireProblemKind.Untyped => "TG0105",
+            WireProblemKind.Polymorphic => "TG0106",
+            WireProblemKind.OpenGeneric => "TG0107",
+            WireProblemKind.NeedsJsonContext => "TG0109",
+            WireProblemKind.NonStringKey => "TG0110",
+            WireProblemKind.Unsupported => "TG0111",
+            _ => TaskShape.CompilerError,
+        };
 
         /// <summary>
         /// The task's <c>[Periodic]</c> entries that the module can register; one that could not be (no schedule, an
@@ -156,10 +340,11 @@ public sealed partial class TaskGenerator
         }
 
         /// <summary>
-        /// Reads the retry and rate-limit settings written on the attribute. False for what generated code could not
-        /// hold (a <c>RetryFor</c> type that is not an exception, a delay that is not a finite number): the analyzers report those.
+        /// Reads the retry and rate-limit settings written on the attribute. Returns the rule broken by what generated code
+        /// could not hold (TG0305, a <c>RetryFor</c> type that is not an exception; TG0306, a delay that is not a finite
+        /// number), which the analyzers report; null when the policy is fine.
         /// </summary>
-        private static bool ParsePolicy(AttributeData attribute, out PolicySpec? policy)
+        private static string? ParsePolicy(AttributeData attribute, out PolicySpec? policy)
         {
             policy = null;
             int? maxRetries = null;
@@ -187,7 +372,7 @@ public sealed partial class TaskGenerator
                         {
                             if (item.Value is not INamedTypeSymbol type || type.IsUnboundGenericType || !IsException(type))
                             {
-                                return false;
+                                return "TG0305";
                             }
 
                             types.Add(type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat));
@@ -219,11 +404,11 @@ public sealed partial class TaskGenerator
 
             if (!IsFinite(backoff) || !IsFinite(backoffMax) || !IsFinite(defaultDelay))
             {
-                return false;
+                return "TG0306";
             }
 
             policy = any ? new PolicySpec(maxRetries, retryFor.ToEquatableArray(), backoff, backoffMax, jitter, defaultDelay, rateLimit) : null;
-            return true;
+            return null;
         }
 
         private static bool IsFinite(double? value) => value is not { } number || !(double.IsNaN(number) || double.IsInfinity(number));
@@ -241,13 +426,78 @@ public sealed partial class TaskGenerator
             return false;
         }
 
+        /// <summary>The namespaces and alias names a file's compilation-unit usings import, read from syntax alone.</summary>
+        public static ImportSpec ParseImports(Microsoft.CodeAnalysis.CSharp.Syntax.CompilationUnitSyntax unit, CancellationToken cancellationToken)
+        {
+            var namespaces = new List<string>();
+            var globals = new List<string>();
+            var aliases = new List<string>();
+            foreach (Microsoft.CodeAnalysis.CSharp.Syntax.UsingDirectiveSyntax directive in unit.Usings)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (directive.Alias is { } alias)
+                {
+                    aliases.Add(alias.Name.Identifier.ValueText);
+                }
+                else if (directive.StaticKeyword.IsKind(SyntaxKind.None) && directive.Name is { } name)
+                {
+                    string text = string.Concat(name.ToString().Where(c => !char.IsWhiteSpace(c)));
+                    text = text.StartsWith("global::", StringComparison.Ordinal) ? text.Substring("global::".Length) : text;
+                    (directive.GlobalKeyword.IsKind(SyntaxKind.None) ? namespaces : globals).Add(text);
+                }
+            }
+
+            return new ImportSpec(Sorted(namespaces), Sorted(globals), Sorted(aliases));
+        }
+
+        private static EquatableArray<string> Sorted(List<string> items) =>
+            items.Distinct().OrderBy(item => item, StringComparer.Ordinal).ToEquatableArray();
+
+        /// <summary>The names of the global namespace's types and namespaces, source and references alike, sorted.</summary>
+        public static EquatableArray<string> ParseGlobalNames(Compilation compilation, CancellationToken cancellationToken)
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (INamespaceOrTypeSymbol member in compilation.GlobalNamespace.GetMembers())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                names.Add(member.Name);
+            }
+
+            return names.OrderBy(name => name, StringComparer.Ordinal).ToEquatableArray();
+        }
+
+        /// <summary>The spec of a contract task (a <c>[Task]</c> method on an interface), or null when it is not one generated code can call.</summary>
+        internal static TaskSpec? ParseContract(IMethodSymbol method, AttributeData attribute, Compilation compilation, CancellationToken cancellationToken) =>
+            ContractRules.IsContractMethod(method) ? ParseMethod(method, attribute, compilation, cancellationToken, out _) : null;
+
         public static AssemblySpec ParseAssembly(Compilation compilation, CancellationToken cancellationToken)
         {
-            var queues = new List<QueueSpec>();
+            cancellationToken.ThrowIfCancellationRequested();
+            List<QueueSpec> queues = ParseQueues(compilation.Assembly);
             string? jsonContext = null;
             foreach (AttributeData attribute in compilation.Assembly.GetAttributes())
             {
-                cancellationToken.ThrowIfCancellationRequested();
+                if (attribute.AttributeClass?.ToDisplayString() == TaskNames.JsonContextAttribute && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is INamedTypeSymbol context)
+                {
+                    jsonContext = context.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+                }
+            }
+
+            string assemblyName = compilation.AssemblyName ?? "Tasks";
+            string identifier = TaskNames.ToIdentifier(assemblyName.Replace(".", string.Empty));
+            return new AssemblySpec(
+                new EmitContext(identifier + "TaskModule", jsonContext, queues.ToEquatableArray()),
+                QueueNames.QueuesNamespace(assemblyName),
+                "Add" + identifier + "Tasks",
+                queues.ToEquatableArray());
+        }
+
+        /// <summary>The queues an assembly declares with <c>[assembly: TaskQueue]</c>, in declaration order; also read from a contract's assembly.</summary>
+        internal static List<QueueSpec> ParseQueues(IAssemblySymbol assembly)
+        {
+            var queues = new List<QueueSpec>();
+            foreach (AttributeData attribute in assembly.GetAttributes())
+            {
                 string? attributeName = attribute.AttributeClass?.ToDisplayString();
                 if (attributeName == TaskNames.TaskQueueAttribute && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string queue && QueueNames.Invalid(queue) is null)
                 {
@@ -270,19 +520,9 @@ public sealed partial class TaskGenerator
                         queues.Add(new QueueSpec(queue, broadcast, type));
                     }
                 }
-                else if (attributeName == TaskNames.JsonContextAttribute && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is INamedTypeSymbol context)
-                {
-                    jsonContext = context.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
-                }
             }
 
-            string assemblyName = compilation.AssemblyName ?? "Tasks";
-            string identifier = TaskNames.ToIdentifier(assemblyName.Replace(".", string.Empty));
-            return new AssemblySpec(
-                new EmitContext(identifier + "TaskModule", jsonContext, queues.ToEquatableArray()),
-                QueueNames.QueuesNamespace(assemblyName),
-                "Add" + identifier + "Tasks",
-                queues.ToEquatableArray());
+            return queues;
         }
 
         private static bool ParseReturn(ITypeSymbol type, Compilation compilation, out ReturnKind kind, out TypeRef? result)

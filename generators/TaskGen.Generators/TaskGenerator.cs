@@ -1,5 +1,7 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -29,6 +31,15 @@ public sealed partial class TaskGenerator : IIncrementalGenerator
             .Where(static spec => spec is not null)
             .Select(static (spec, _) => spec!);
 
+        // Contract tasks this assembly implements, by a [TaskImplementation] class (resolved from services) or static method.
+        IncrementalValuesProvider<ImplementationSpec> implementations = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                ContractRules.TaskImplementationAttribute,
+                static (node, _) => node is ClassDeclarationSyntax or MethodDeclarationSyntax,
+                static (syntax, cancellationToken) => ContractParser.ParseImplementations(syntax, cancellationToken))
+            .WithTrackingName(TrackingNames.Implementations)
+            .SelectMany(static (specs, _) => specs);
+
         IncrementalValueProvider<AssemblySpec> assembly = context.CompilationProvider
             .Select(static (compilation, cancellationToken) => Parser.ParseAssembly(compilation, cancellationToken))
             .WithTrackingName(TrackingNames.Assembly);
@@ -57,15 +68,38 @@ public sealed partial class TaskGenerator : IIncrementalGenerator
             }
         });
 
+        IncrementalValuesProvider<(string HintName, string Source)> implementationSources = implementations
+            .Combine(emitContext)
+            .Select(static (pair, _) => Emitter.EmitImplementation(pair.Left, pair.Right) ?? default)
+            .Where(static source => source.HintName is not null)
+            .WithTrackingName(TrackingNames.ImplementationSources);
+
+        // Two classes implementing one contract give one file; the analyzers report the second implementation.
+        context.RegisterSourceOutput(implementationSources.Collect(), static (output, sources) =>
+        {
+            var added = new HashSet<string>();
+            foreach ((string hintName, string source) in sources)
+            {
+                if (added.Add(hintName))
+                {
+                    output.AddSource(hintName, SourceText.From(source, Encoding.UTF8));
+                }
+            }
+        });
+
         IncrementalValueProvider<(string? Registry, string? Queues)> aggregate = tasks
             .Collect()
+            .Combine(implementations.Collect())
             .Combine(assembly)
             .Select(static (pair, _) =>
             {
-                EquatableArray<TaskSpec> all = pair.Left.ToEquatableArray();
-                return (Emitter.EmitRegistry(all, pair.Right), Emitter.EmitQueues(pair.Right, all.Length > 0));
+                EquatableArray<TaskSpec> all = pair.Left.Left.ToEquatableArray();
+                EquatableArray<ImplementationSpec> implemented = pair.Left.Right.ToEquatableArray();
+                return (Emitter.EmitRegistry(all, implemented, pair.Right), Emitter.EmitQueues(pair.Right, all.Length > 0));
             })
             .WithTrackingName(TrackingNames.Registry);
+
+        RegisterStubAliases(context, tasks);
 
         context.RegisterSourceOutput(aggregate, static (output, sources) =>
         {
@@ -77,6 +111,51 @@ public sealed partial class TaskGenerator : IIncrementalGenerator
             if (sources.Queues is not null)
             {
                 output.AddSource("Queues.g.cs", SourceText.From(sources.Queues, Encoding.UTF8));
+            }
+        });
+    }
+
+    /// <summary>
+    /// A file that imports both a task namespace <c>N</c> and <c>N.Remote</c> finds each task class twice (CS0104). A
+    /// <c>global using</c> alias per stub container binds before either import, so <c>Geometry.RectArea.Delay(2, 2)</c>
+    /// means the stub there; code in <c>N</c> itself still finds its own class, which binds before any alias.
+    /// </summary>
+    private static void RegisterStubAliases(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<TaskSpec> tasks)
+    {
+        // Syntax only: a file's usings are read without its semantic model, so an edit to a body costs one equal spec.
+        IncrementalValueProvider<EquatableArray<ImportSpec>> imports = context.SyntaxProvider
+            .CreateSyntaxProvider(
+                static (node, _) => node is CompilationUnitSyntax { Usings.Count: > 0 },
+                static (syntax, cancellationToken) => Parser.ParseImports((CompilationUnitSyntax)syntax.Node, cancellationToken))
+            .WithTrackingName(TrackingNames.Imports)
+            .Where(static spec => !spec.IsEmpty)
+            .Collect()
+            .Select(static (all, _) => all.ToEquatableArray());
+
+        IncrementalValueProvider<EquatableArray<StubContainerSpec>> containers = tasks
+            .Select(static (task, _) => new StubContainerSpec(task.Namespace, task.Containers.Length > 0 ? task.Containers[0].Name : task.MethodName))
+            .Collect()
+            .Select(static (all, _) => all.Distinct().OrderBy(c => c.Namespace, StringComparer.Ordinal).ThenBy(c => c.Name, StringComparer.Ordinal).ToEquatableArray());
+
+        IncrementalValueProvider<EquatableArray<string>> globalNames = context.CompilationProvider
+            .Select(static (compilation, cancellationToken) => Parser.ParseGlobalNames(compilation, cancellationToken));
+
+        IncrementalValueProvider<bool> enabled = context.AnalyzerConfigOptionsProvider
+            .Select(static (options, _) => !(options.GlobalOptions.TryGetValue("build_property.TaskGenStubAliases", out string? value)
+                && string.Equals(value.Trim(), "false", StringComparison.OrdinalIgnoreCase)));
+
+        IncrementalValueProvider<StubAliasSpec> aliases = enabled
+            .Combine(imports)
+            .Combine(containers)
+            .Combine(globalNames)
+            .Select(static (pair, _) => new StubAliasSpec(pair.Left.Left.Left, pair.Left.Left.Right, pair.Left.Right, pair.Right))
+            .WithTrackingName(TrackingNames.StubAliases);
+
+        context.RegisterSourceOutput(aliases, static (output, spec) =>
+        {
+            if (Emitter.EmitStubAliases(spec) is { } source)
+            {
+                output.AddSource("StubAliases.g.cs", SourceText.From(source, Encoding.UTF8));
             }
         });
     }

@@ -1,27 +1,28 @@
 using System;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using TaskGen;
 using WebShop;
-using WebShop.Tasks;
 
 // The shop's web front: a contact form whose emails are sent by the WebShop.Worker service through the 'mail' queue.
+// It references only WebShop.Contracts: it sends the mail contract's task and never runs it.
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
-TaskGenBuilder taskGen = builder.Services.AddTaskGen().AddTasks(b => b.AddWebShopTasksTasks());
+builder.Services.AddTaskGen().AddTasks(b => b.AddWebShopContractsTasks());
 builder.Services.AddHealthChecks().AddTaskGen();
 builder.Services.AddAntiforgery();
 builder.Services.AddSingleton<SentTasks>();
 
-// memory:// (the default when no broker is configured) lives inside this process, where no separate worker can
-// reach it: the web app then sends its mail itself, so `dotnet run` works on a machine without RabbitMQ.
+WebApplication app = builder.Build();
+
+// memory:// (the default when no broker is configured) lives inside this process, where the mail worker cannot reach
+// it: messages would be queued and never sent, so say so once at start rather than let tasks stay PENDING unexplained.
 string broker = builder.Configuration["TaskGen:BrokerUrl"] ?? "memory://";
 if (broker.StartsWith("memory://", StringComparison.OrdinalIgnoreCase))
 {
-    builder.Services.AddSingleton<Outbox>();
-    taskGen.AddWorker("webshop-local", w => w.Queues = [Queues.Mail]);
+    app.Logger.LogWarning("No broker is configured (TaskGen:BrokerUrl), so emails are queued in this process and no worker sends them: set TaskGen__BrokerUrl to the RabbitMQ URL that WebShop.Worker uses.");
 }
 
-WebApplication app = builder.Build();
 app.UseAntiforgery();
 app.MapShop();
 app.MapHealthChecks("/health");

@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using TaskGen;
-using WebShop.Tasks.Remote;
+using WebShop.Contracts.Remote;
 
 namespace WebShop;
 

@@ -27,7 +27,7 @@ public sealed class SentTask
     /// <summary>The task id, which the call's <see cref="AsyncResult.Id"/> also carries.</summary>
     public string Id { get; }
 
-    /// <summary>The task's name on the wire, such as <c>WebShop.Tasks.Mail.SendEmail</c>.</summary>
+    /// <summary>The task's name on the wire, such as <c>WebShop.Contracts.IMail.SendEmail</c>.</summary>
     public string Name { get; }
 
     /// <summary>The queue the message went to.</summary>

@@ -21,40 +21,162 @@ public sealed class CompilerTests
 
     public CompilerTests(ITestOutputHelper output) => _output = output;
 
+    /// <summary>
+    /// Every rule for which the generator cannot send or run a task, each with a caller: the build shows the TG error
+    /// alone, with no CS error at the call site (the task gets a stub of its shape that throws, and no dispatch case).
+    /// </summary>
     [Theory]
-    [InlineData("public int Send(int x) => x;", "TG0001")]
-    [InlineData("public static int Send<T>(int x) => x;", "TG0002")]
-    [InlineData("public static int Send(ref int x) => x;", "TG0003")]
-    [InlineData("private static int Send(int x) => x;", "TG0005")]
-    [InlineData("public static int Send(System.Func<int> x) => x();", "TG0101")]
-    [InlineData("public static int Send(System.IO.Stream x) => 0;", "TG0103")]
-    [InlineData("public static int Send(object x) => 0;", "TG0105")]
-    [InlineData("public static int Send(Letter x) => 0;", "TG0109")]
-    [InlineData("public static int Send(System.Collections.Generic.Dictionary<int, int> x) => 0;", "TG0110")]
-    public async Task InvalidTaskGetsNoGeneratedCodeAndExactlyOneDiagnostic(string method, string id)
+    [InlineData("public class Mail", "[Task] public int Send(int x) => x;", "Mail.Send.Delay(1)", "TG0001")]
+    [InlineData("public class Mail", "[Task] public static int Send<T>(T x) => 0;", "Mail.Send.Delay(1)", "TG0002,TG0107")]
+    [InlineData("public class Mail<T>", "[Task] public static int Send(int x) => x;", "Mail.Send.Delay(1)", "TG0002")]
+    [InlineData("public class Mail", "[Task] public static int Send(ref int x) => x;", "Mail.Send.Delay(1)", "TG0003")]
+    [InlineData("public class Mail", "[Task] public static ref int Send(int[] x) => ref x[0];", "Mail.Send.Delay(new[] { 1 })", "TG0004")]
+    [InlineData("public class Mail", "[Task] private static int Send(int x) => x;", "Mail.Send.Delay(1)", "TG0005")]
+    [InlineData("public interface Mail", "[Task] public static int Send(int x) => x;", "Mail.Send.Delay(1)", "TG0006")]
+    [InlineData("public class Mail", "[Task] public static System.Collections.Generic.IAsyncEnumerable<int> Send(int x) => null!;", "Mail.Send.Delay(1)", "TG0007")]
+    [InlineData("public class Mail", "[Task(Name = \" \")] public static int Send(int x) => x;", "Mail.Send.Delay(1)", "TG0009")]
+    [InlineData("public class Mail", "[Task] public static int Send(int x, System.Threading.CancellationToken a, System.Threading.CancellationToken b) => x;", "Mail.Send.Delay(1)", "TG0010")]
+    [InlineData("public class Mail", "[Task] public static int Send(int x) => x; [Task(Name = \"Shop.Mail.Send2\")] public static int Send(string x) => 0;", "Mail.Send.Delay(\"a\")", "TG0011,TG0011")]
+    [InlineData("public class Mail", "[Task] public static int Send(int x, [FromServices] int clock) => x;", "Mail.Send.Delay(1)", "TG0012")]
+    [InlineData("public class Mail", "[Task] public static int Send(System.Func<int> x) => x();", "Mail.Send.Delay(() => 1)", "TG0101")]
+    [InlineData("public class Mail", "[Task] public static int Send(System.Span<int> x) => 0;", "Mail.Send.Delay(new int[1])", "TG0102")]
+    [InlineData("public class Mail", "[Task] public static int Send(System.IO.Stream x) => 0;", "Mail.Send.Delay(System.IO.Stream.Null)", "TG0103")]
+    [InlineData("public class Mail", "[Task] public static int Send(System.Threading.Tasks.Task<int> x) => 0;", "Mail.Send.Delay(System.Threading.Tasks.Task.FromResult(1))", "TG0104")]
+    [InlineData("public class Mail", "[Task] public static int Send(object x) => 0;", "Mail.Send.Delay(1)", "TG0105")]
+    [InlineData("public class Mail", "[Task] public static int Send(System.IComparable x) => 0;", "Mail.Send.Delay(1)", "TG0106")]
+    [InlineData("public class Mail", "[Task] public static int Send(Letter x) => 0;", "Mail.Send.Delay(new Shop.Letter(\"a\"))", "TG0109")]
+    [InlineData("public class Mail", "[Task] public static Letter Send(int x) => new(\"a\");", "Mail.Send.Delay(1).GetAsync().Result.To", "TG0109")]
+    [InlineData("public class Mail", "[Task] public static int Send(System.Collections.Generic.Dictionary<int, int> x) => 0;", "Mail.Send.Delay(new())", "TG0110")]
+    [InlineData("public class Mail", "[Task] public static int Send(System.Uri x) => 0;", "Mail.Send.Delay(new System.Uri(\"http://a\"))", "TG0111")]
+    [InlineData("public class Mail", "[Task(Queue = \" \")] public static int Send(int x) => x;", "Mail.Send.Delay(1)", "TG0205")]
+    [InlineData("public class Mail", "[Task(RetryFor = new[] { typeof(string) })] public static int Send(int x) => x;", "Mail.Send.Delay(1)", "TG0305")]
+    [InlineData("public class Mail", "[Task(RetryBackoff = double.NaN)] public static int Send(int x) => x;", "Mail.Send.Delay(1)", "TG0306")]
+    public async Task ATaskTheGeneratorCannotSupportLeavesOnlyItsTGErrorAndItsCallersCompile(string container, string method, string call, string ids)
     {
         string source = $$"""
             using TaskGen;
             namespace Shop;
             public sealed record Letter(string To);
-            public class Mail
+            {{container}}
             {
-                [Task]
                 {{method}}
             }
             """;
-        CSharpCompilation compilation = Compilations.Create("Shop", ("Mail.cs", source));
+        string caller = $$"""
+            using Shop.Remote;
+            namespace Web;
+            public static class Checkout
+            {
+                public static object Go() => {{call}};
+            }
+            """;
+        CSharpCompilation compilation = Compilations.Create("Shop", ("Mail.cs", source), ("Checkout.cs", caller));
         GeneratorDriver driver = CSharpGeneratorDriver.Create(new[] { new TaskGenerator().AsSourceGenerator() }, parseOptions: Compilations.ParseOptions)
             .RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
 
         GeneratorDriverRunResult run = driver.GetRunResult();
         Assert.Empty(generatorDiagnostics);
-        Assert.DoesNotContain(run.GeneratedTrees, tree => tree.ToString().Contains("Send", StringComparison.Ordinal));
-        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        Assert.DoesNotContain(run.GeneratedTrees, tree => tree.ToString().Contains("Invoke_Shop_Mail_Send", StringComparison.Ordinal));
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning && d.Id != "CS1701"));
 
         ImmutableArray<Diagnostic> diagnostics = await Compilations.AnalyzeAsync(output);
-        Diagnostic only = Assert.Single(diagnostics);
-        Assert.Equal(id, only.Id);
+        Assert.Equal(ids.Split(','), Compilations.Sorted(diagnostics).Select(d => d.Id).ToArray());
+
+        // The stub's members throw naming the rule, so a build that turned the error down still says why.
+        string stub = Assert.Single(run.GeneratedTrees, tree => tree.FilePath.EndsWith("Shop.Mail.Send.g.cs", StringComparison.Ordinal)).ToString();
+        Assert.Contains($"has build error {ids.Split(',')[0]}", stub, StringComparison.Ordinal);
+    }
+
+    private const string GeometryTasks = """
+        using TaskGen;
+        namespace CeleryApp.Tasks;
+        public static class Geometry
+        {
+            [Task]
+            public static double RectArea(double h, double w) => h * w;
+
+            public static double Square(double side) => Geometry.RectArea(side, side);
+        }
+        """;
+
+    private const string BothUsings = """
+        using CeleryApp.Tasks;
+        using CeleryApp.Tasks.Remote;
+        using TaskGen;
+        public static class Program
+        {
+            public static AsyncResult<double> Area() => Geometry.RectArea.Delay(2, 2);
+        }
+        """;
+
+    [Fact]
+    public async Task AFileImportingTheTasksAndTheirRemoteNamespaceCallsTheStubWithoutAmbiguity()
+    {
+        Compilation output = RunGenerator(Compilations.Create("CeleryApp", ("Tasks/Geometry.cs", GeometryTasks), ("Program.cs", BothUsings)));
+
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning && d.Id != "CS1701"));
+        Assert.Empty(await Compilations.AnalyzeAsync(output));
+        Assert.Equal("CeleryApp.Tasks.Remote.Geometry.RectArea.Delay(double, double)", CalledMethod(output, "Program.cs", "Delay"));
+    }
+
+    [Fact]
+    public void CodeInsideTheTaskNamespaceStillCallsItsOwnMethod()
+    {
+        Compilation output = RunGenerator(Compilations.Create("CeleryApp", ("Tasks/Geometry.cs", GeometryTasks), ("Program.cs", BothUsings)));
+
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning && d.Id != "CS1701"));
+        Assert.Equal("CeleryApp.Tasks.Geometry.RectArea(double, double)", CalledMethod(output, "Tasks/Geometry.cs", "RectArea"));
+    }
+
+    [Fact]
+    public void WithTaskGenStubAliasesFalseTheAmbiguityIsTheCompilersAgain()
+    {
+        Compilation output = RunGenerator(
+            Compilations.Create("CeleryApp", ("Tasks/Geometry.cs", GeometryTasks), ("Program.cs", BothUsings)),
+            new BuildProperties(("build_property.TaskGenStubAliases", "false")));
+
+        Assert.Equal(new[] { "CS0104" }, output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Id).ToArray());
+    }
+
+    private static Compilation RunGenerator(CSharpCompilation compilation, AnalyzerConfigOptionsProvider? options = null)
+    {
+        CSharpGeneratorDriver.Create(new[] { new TaskGenerator().AsSourceGenerator() }, parseOptions: Compilations.ParseOptions, optionsProvider: options)
+            .RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
+        Assert.Empty(diagnostics);
+        return output;
+    }
+
+    /// <summary>The method the first call to <paramref name="name"/> in <paramref name="path"/> binds to.</summary>
+    private static string CalledMethod(Compilation compilation, string path, string name)
+    {
+        SyntaxTree tree = compilation.SyntaxTrees.Single(t => t.FilePath == path);
+        Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax call = tree.GetRoot().DescendantNodes()
+            .OfType<Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax>()
+            .First(i => i.Expression is Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax m && m.Name.Identifier.ValueText == name);
+        ISymbol? method = compilation.GetSemanticModel(tree).GetSymbolInfo(call).Symbol;
+        Assert.NotNull(method);
+        return method!.ToDisplayString();
+    }
+
+    /// <summary>MSBuild properties as the compiler hands them to generators (<c>build_property.*</c>).</summary>
+    private sealed class BuildProperties : AnalyzerConfigOptionsProvider
+    {
+        private readonly Options _options;
+
+        public BuildProperties(params (string Key, string Value)[] values) => _options = new Options(values.ToDictionary(v => v.Key, v => v.Value));
+
+        public override AnalyzerConfigOptions GlobalOptions => _options;
+
+        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => Options.None;
+
+        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => Options.None;
+
+        private sealed class Options(Dictionary<string, string> values) : AnalyzerConfigOptions
+        {
+            public static readonly Options None = new(new Dictionary<string, string>());
+
+            public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
+        }
     }
 
     [Fact]

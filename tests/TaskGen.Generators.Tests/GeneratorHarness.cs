@@ -24,12 +24,38 @@ internal static class GeneratorHarness
             .ToArray();
     });
 
-    public static CSharpCompilation CreateCompilation(params string[] sources) =>
+    public static CSharpCompilation CreateCompilation(params string[] sources) => CreateCompilation("TestAssembly", [], sources);
+
+    /// <summary>A compilation named <paramref name="assemblyName"/> that also references <paramref name="references"/> (other test assemblies).</summary>
+    public static CSharpCompilation CreateCompilation(string assemblyName, MetadataReference[] references, params string[] sources) =>
         CSharpCompilation.Create(
-            "TestAssembly",
+            assemblyName,
             sources.Select((source, i) => CSharpSyntaxTree.ParseText(source, ParseOptions, path: $"Source{i}.cs")),
-            s_references.Value,
+            s_references.Value.Concat(references),
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+
+    /// <summary>
+    /// Builds an assembly from <paramref name="sources"/> with the generator, as a project another one references,
+    /// and returns it as a metadata reference: what a worker's compilation sees of a contracts assembly.
+    /// </summary>
+    public static MetadataReference BuildReference(string assemblyName, params string[] sources)
+    {
+        CSharpCompilation compilation = CreateCompilation(assemblyName, [], sources);
+        CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out _);
+        AssertCompiles(output);
+        using var image = new MemoryStream();
+        Microsoft.CodeAnalysis.Emit.EmitResult emitted = output.Emit(image);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
+        return MetadataReference.CreateFromImage(image.ToArray());
+    }
+
+    /// <summary>Runs the generator over a compilation named <paramref name="assemblyName"/> that references <paramref name="references"/>.</summary>
+    public static (GeneratorDriverRunResult Result, Compilation Output) Run(string assemblyName, MetadataReference[] references, params string[] sources)
+    {
+        CSharpCompilation compilation = CreateCompilation(assemblyName, references, sources);
+        GeneratorDriver driver = CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out _);
+        return (driver.GetRunResult(), output);
+    }
 
     public static GeneratorDriver CreateDriver() =>
         CSharpGeneratorDriver.Create(

@@ -28,7 +28,17 @@ public sealed class IncrementalityTests
     private static readonly string[] s_ourSteps =
     [
         TrackingNames.Tasks, TrackingNames.Assembly, TrackingNames.EmitContext, TrackingNames.TaskSources, TrackingNames.Registry,
+        TrackingNames.Imports, TrackingNames.StubAliases,
     ];
+
+    private const string Caller = """
+        using CeleryApp.Tasks;
+        using CeleryApp.Tasks.Remote;
+        public static class Caller
+        {
+            public static object Go() => Geometry.RectArea.Delay(2, 2);
+        }
+        """;
 
     [Fact]
     public void UnrelatedFileAddedReusesEveryOutput()
@@ -82,9 +92,31 @@ public sealed class IncrementalityTests
     }
 
     [Fact]
+    public void BodyEditInAFileThatImportsBothReusesTheAliases()
+    {
+        string edited = Caller.Replace("Delay(2, 2)", "Delay(3, 4)", StringComparison.Ordinal);
+        GeneratorRunResult result = RunTwice(new[] { Tasks, Caller }, c => Replace(c, Caller, edited));
+
+        // The edited file's imports are read again and compare equal, so the aliases' inputs stay cached.
+        Assert.Contains(Outputs(result, TrackingNames.Imports), o => o.Reason == IncrementalStepRunReason.Unchanged);
+        AssertReasons(result, TrackingNames.StubAliases, IncrementalStepRunReason.Cached);
+        AssertReasons(result, TrackingNames.TaskSources, IncrementalStepRunReason.Cached);
+    }
+
+    [Fact]
+    public void UsingAddedModifiesTheAliases()
+    {
+        string before = Caller.Replace("using CeleryApp.Tasks.Remote;\n", string.Empty, StringComparison.Ordinal);
+        GeneratorRunResult result = RunTwice(new[] { Tasks, before }, c => Replace(c, before, Caller));
+
+        AssertReasons(result, TrackingNames.StubAliases, IncrementalStepRunReason.Modified);
+        AssertReasons(result, TrackingNames.TaskSources, IncrementalStepRunReason.Cached);
+    }
+
+    [Fact]
     public void StepOutputsHoldNoSymbolsSyntaxOrCompilation()
     {
-        GeneratorRunResult result = RunTwice(Tasks, c => c.AddSyntaxTrees(Parse("public class Unrelated { }")));
+        GeneratorRunResult result = RunTwice(new[] { Tasks, Caller }, c => c.AddSyntaxTrees(Parse("public class Unrelated { }")));
 
         int walked = 0;
         foreach (string step in s_ourSteps)
@@ -99,6 +131,48 @@ public sealed class IncrementalityTests
         Assert.True(walked >= s_ourSteps.Length, "Every tracked step should have produced at least one output.");
     }
 
+    private const string ContractAndImplementation = """
+        using TaskGen;
+        [assembly: TaskQueue("mail")]
+        namespace Shop;
+        public interface IMail
+        {
+            [Task(Queue = "mail")] string Send(string to);
+        }
+        public interface IReports
+        {
+            [Task] int Count(string month);
+        }
+        [TaskImplementation]
+        public sealed class SmtpMail : IMail
+        {
+            public string Send(string to) => to;
+        }
+        public static class ReportCode
+        {
+            [TaskImplementation(typeof(IReports), nameof(IReports.Count))]
+            public static int Count(string month) => month.Length;
+        }
+        """;
+
+    [Fact]
+    public void AnImplementationsBodyEditLeavesItsSpecUnchangedAndHoldsNoSymbols()
+    {
+        string edited = ContractAndImplementation.Replace("public string Send(string to) => to;", "public string Send(string to) => to + \"!\";", StringComparison.Ordinal);
+        GeneratorRunResult result = RunTwice(ContractAndImplementation, c => Replace(c, ContractAndImplementation, edited));
+
+        AssertReasons(result, TrackingNames.Implementations, IncrementalStepRunReason.Unchanged);
+        AssertReasons(result, TrackingNames.ImplementationSources, IncrementalStepRunReason.Cached);
+        AssertReasons(result, TrackingNames.Registry, IncrementalStepRunReason.Cached);
+        foreach (string step in new[] { TrackingNames.Implementations, TrackingNames.ImplementationSources })
+        {
+            foreach ((object value, IncrementalStepRunReason _) in Outputs(result, step))
+            {
+                AssertNoRoslynObjects(value, step, new HashSet<object>(ReferenceEqualityComparer.Instance));
+            }
+        }
+    }
+
     [Fact]
     public void GraphWalkCatchesASymbol()
     {
@@ -108,9 +182,11 @@ public sealed class IncrementalityTests
         Assert.ThrowsAny<Exception>(() => AssertNoRoslynObjects(leaky, "test", new HashSet<object>(ReferenceEqualityComparer.Instance)));
     }
 
-    private static GeneratorRunResult RunTwice(string source, Func<Compilation, Compilation> edit)
+    private static GeneratorRunResult RunTwice(string source, Func<Compilation, Compilation> edit) => RunTwice(new[] { source }, edit);
+
+    private static GeneratorRunResult RunTwice(string[] sources, Func<Compilation, Compilation> edit)
     {
-        CSharpCompilation compilation = GeneratorHarness.CreateCompilation(source);
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation(sources);
         GeneratorDriver driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
         driver = driver.RunGenerators(edit(compilation));
         return driver.GetRunResult().Results.Single();

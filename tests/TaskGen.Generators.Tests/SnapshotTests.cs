@@ -96,7 +96,7 @@ public sealed class SnapshotTests
     }
 
     [Fact]
-    public void ARetryForTypeThatIsNotAnExceptionEmitsNoTask()
+    public void ARetryForTypeThatIsNotAnExceptionEmitsOnlyAThrowingStub()
     {
         (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run("""
             using TaskGen;
@@ -107,7 +107,94 @@ public sealed class SnapshotTests
                 public static int Charge(int cents) => cents;
             }
             """);
-        Assert.DoesNotContain(result.GeneratedTrees, tree => tree.ToString().Contains("Charge", System.StringComparison.Ordinal));
+        GeneratorHarness.AssertCompiles(output);
+        string stub = Assert.Single(result.GeneratedTrees, tree => tree.FilePath.EndsWith("Billing.Payments.Charge.g.cs", System.StringComparison.Ordinal)).ToString();
+        Assert.Contains("has build error TG0305", stub, System.StringComparison.Ordinal);
+        Assert.DoesNotContain(result.GeneratedTrees, tree => tree.ToString().Contains("Invoke_Billing_Payments_Charge", System.StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void StubAliasesForAFileThatImportsBoth()
+    {
+        // Geometry gets an alias; Shapes is also a task class of another namespace imported with its Remote, and
+        // Text is a name the user aliases already, so neither gets one.
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(
+            """
+            using TaskGen;
+            namespace CeleryApp.Tasks
+            {
+                public static class Geometry
+                {
+                    [Task]
+                    public static double RectArea(double h, double w) => h * w;
+                }
+
+                public static class Shapes
+                {
+                    [Task]
+                    public static int Corners(int sides) => sides;
+                }
+
+                public static class Text
+                {
+                    [Task]
+                    public static string Upper(string s) => s.ToUpperInvariant();
+                }
+            }
+
+            namespace Other.Tasks
+            {
+                public static class Shapes
+                {
+                    [Task(Name = "other.corners")]
+                    public static int Corners(int sides) => sides;
+                }
+            }
+            """,
+            """
+            using CeleryApp.Tasks;
+            using CeleryApp.Tasks.Remote;
+            using Other.Tasks;
+            using Other.Tasks.Remote;
+            using Text = CeleryApp.Tasks.Remote.Text;
+            public static class Caller
+            {
+                public static object Area() => Geometry.RectArea.Delay(2, 2);
+            }
+            """);
+        GeneratorHarness.AssertCompiles(output);
+        SnapshotAssert.Matches(result);
+    }
+
+    [Fact]
+    public void BlockedTasks()
+    {
+        // Tasks the analyzers report errors for: each gets a stub of its shape whose members throw, and no dispatch case.
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run("""
+            using System.Threading.Tasks;
+            using TaskGen;
+            namespace Shop;
+            public sealed record Letter(string To);
+            public class Mail
+            {
+                [Task]
+                public async Task<int> Upload(string path, System.IO.Stream body, int retries = 3) { await Task.Yield(); return 1; }
+
+                [Task]
+                public static T Echo<T>(T value, int times) => value;
+
+                [Task]
+                public static void Send(Letter letter) { }
+
+                [Task]
+                public static int Send(string to, string body) => 0;
+
+                [Task]
+                public static int Fine(int x) => x;
+            }
+            """);
+        GeneratorHarness.AssertCompiles(output);
+        SnapshotAssert.Matches(result);
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+extern alias worker;
+
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -10,15 +12,16 @@ using System.Threading.Tasks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using TaskGen;
 using TaskGen.Testing;
-using WebShop.Tasks.Remote;
+using WebShop.Contracts.Remote;
 
 namespace WebShop.Tests;
 
 /// <summary>
-/// The contact form, posted to the real app in memory: a valid post queues WebShop.Tasks' SendEmail with the form's
+/// The contact form, posted to the real app in memory: a valid post queues the WebShop.Contracts SendEmail task with the form's
 /// fields, which the harness records and runs; an invalid one queues nothing.
 /// </summary>
 public sealed partial class ContactFormTests : IDisposable
@@ -109,9 +112,13 @@ public sealed partial class ContactFormTests : IDisposable
     // would restore on return.
     private Task<TaskHarness> StartHarnessAsync(TaskHarnessMode mode)
     {
-        // The app's own container serves the task's [FromServices] Outbox, configured with the test's directory.
-        IServiceProvider services = _factory.Services;
-        return TaskHarness.StartAsync(b => { b.AddWebShopTasksTasks(); b.Services = services; }, mode);
+        // The web app references the contracts only; the harness runs the worker's implementation, whose [FromServices]
+        // Outbox writes to the test's directory. The worker is referenced under an alias: both programs have a Program.
+        IServiceProvider services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection([new(worker::WebShop.Worker.Outbox.ConfigurationKey, _outbox)]).Build())
+            .AddSingleton<worker::WebShop.Worker.Outbox>()
+            .BuildServiceProvider();
+        return TaskHarness.StartAsync(b => { worker::TaskGen.WebShopWorkerTasksRegistration.AddWebShopWorkerTasks(b); b.Services = services; }, mode);
     }
 
     private static async Task<HttpResponseMessage> PostAsync(HttpClient client, string to, string subject, string message)

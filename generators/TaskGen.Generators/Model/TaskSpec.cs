@@ -58,6 +58,24 @@ internal sealed record TaskSpec(
     PolicySpec? Policy = null,
     EquatableArray<PeriodicSpec> Periodic = default)
 {
+    /// <summary>
+    /// The ID of the diagnostic that keeps generated code from sending or running the task (<c>TG0001</c>), or null
+    /// for a task it supports. A blocked task gets a stub of its shape whose members throw, and no dispatch case.
+    /// </summary>
+    public string? BlockedBy { get; init; }
+
+    /// <summary>
+    /// The task's place among overloaded <c>[Task]</c> methods of one name (TG0011), which share one blocked stub
+    /// class: the first writes its name, descriptor and thrower, each writes its own methods.
+    /// </summary>
+    public int Overload { get; init; }
+
+    /// <summary>
+    /// True for a contract task, declared on an interface: it gets a stub and its codecs but no dispatch case here,
+    /// since an assembly that implements it runs it.
+    /// </summary>
+    public bool IsContract { get; init; }
+
     /// <summary>True when an argument or the result needs the app's JSON context.</summary>
     public bool NeedsJsonContext
     {

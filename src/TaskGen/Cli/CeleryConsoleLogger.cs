@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.IO;
 using Microsoft.Extensions.Logging;
 
 namespace TaskGen.Cli;
@@ -11,11 +12,17 @@ namespace TaskGen.Cli;
 internal sealed class CeleryConsoleLoggerProvider : ILoggerProvider
 {
     private readonly LogLevel _minimum;
+    private readonly TextWriter? _writer;
     private readonly object _gate = new();
 
     /// <summary>Creates the provider.</summary>
     /// <param name="minimum">The lowest level written.</param>
-    public CeleryConsoleLoggerProvider(LogLevel minimum) => _minimum = minimum;
+    /// <param name="writer">Where lines go: the command's error writer, or standard error when null.</param>
+    public CeleryConsoleLoggerProvider(LogLevel minimum, TextWriter? writer = null)
+    {
+        _minimum = minimum;
+        _writer = writer;
+    }
 
     /// <summary>Parses Celery's <c>--loglevel</c> names (debug, info, warning, error, critical).</summary>
     /// <param name="name">The level name.</param>
@@ -47,7 +54,8 @@ internal sealed class CeleryConsoleLoggerProvider : ILoggerProvider
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (!IsEnabled(logLevel))
+            // The command prints its own ready line, with the broker; the worker's would say the same thing twice.
+            if (!IsEnabled(logLevel) || eventId.Name == TaskGen.Worker.TaskWorker.WorkerReadyEvent)
             {
                 return;
             }
@@ -69,7 +77,7 @@ internal sealed class CeleryConsoleLoggerProvider : ILoggerProvider
 
             lock (owner._gate)
             {
-                Console.Error.WriteLine(line);
+                (owner._writer ?? Console.Error).WriteLine(line);
             }
         }
     }

@@ -229,7 +229,7 @@ internal static class TaskAppHost
         IConfiguration configuration = load();
         builder.Configuration.AddConfiguration(configuration);
         string? broker = CommandLineBroker.Resolve(option, configuration);
-        builder.Logging.ClearProviders().SetMinimumLevel(level).AddProvider(new CeleryConsoleLoggerProvider(level));
+        builder.Logging.ClearProviders().SetMinimumLevel(level).AddProvider(new CeleryConsoleLoggerProvider(level, error));
 
         // The worker's own lines say when it is ready and when it stops; the host's would repeat them.
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);

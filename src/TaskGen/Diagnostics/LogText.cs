@@ -1,3 +1,4 @@
+using System;
 using System.Globalization;
 using System.Text;
 
@@ -12,6 +13,9 @@ internal static class LogText
 {
     /// <summary>How many characters of escaped text a log value keeps before it is cut.</summary>
     public const int MaxLength = 300;
+
+    /// <summary>How many characters of a result's JSON a success line keeps, as Celery's <c>resultrepr_maxsize</c> does (1024).</summary>
+    public const int MaxResultLength = 1024;
 
     /// <summary>What a missing value shows as.</summary>
     public const string None = "(none)";
@@ -60,6 +64,41 @@ internal static class LogText
             {
                 escaped.Append(c);
             }
+        }
+
+        return escaped.ToString();
+    }
+
+    /// <summary>
+    /// A result's JSON for a success line: <c>None</c> for a task without a result (as Celery shows Python's None), else
+    /// the JSON cut to <see cref="MaxResultLength"/> characters with <c>...</c>, as Celery's <c>saferepr</c> cuts a result.
+    /// </summary>
+    /// <param name="json">The result value's UTF-8 JSON; empty for a task without a result.</param>
+    public static string Result(ReadOnlySpan<byte> json)
+    {
+        if (json.IsEmpty)
+        {
+            return "None";
+        }
+
+        // Decoding only what can be shown keeps a large result from costing a large string per task.
+        int take = Math.Min(json.Length, (MaxResultLength + 1) * 4);
+        string text = Encoding.UTF8.GetString(json[..take]);
+        if (text.Length > MaxResultLength)
+        {
+            int cut = char.IsHighSurrogate(text[MaxResultLength - 1]) ? MaxResultLength - 1 : MaxResultLength;
+            text = text[..cut] + "...";
+        }
+
+        return NeedsEscaping(text) ? EscapeAll(text) : text;
+    }
+
+    private static string EscapeAll(string text)
+    {
+        var escaped = new StringBuilder(text.Length + 8);
+        foreach (char c in text)
+        {
+            escaped.Append(EscapeOf(c) ?? c.ToString());
         }
 
         return escaped.ToString();

@@ -81,6 +81,7 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
 
         DateTimeOffset received = DateTimeOffset.UtcNow;
         TaskGenTelemetry.Received(request.Name, delivery.Queue);
+        LogReceived(logger, LogText.Escape(request.Name), LogText.Escape(request.Id));
         bool handedOver = false;
         try
         {
@@ -176,6 +177,10 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
         _running.TryAdd(task, true);
         _ = task.ContinueWith(static (t, state) => ((ConcurrentDictionary<Task, bool>)state!).TryRemove(t, out _), _running, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
+
+    // Celery's own line (celery/app/trace.py LOG_RECEIVED), so operators and their log searches find what they know.
+    [LoggerMessage(Level = LogLevel.Information, EventName = "TaskReceived", Message = "Task {TaskName}[{TaskId}] received")]
+    private static partial void LogReceived(ILogger logger, string taskName, string taskId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Rejected task {TaskId} ({TaskName}) from queue {Queue}: {Reason}")]
     private static partial void LogRejected(ILogger logger, string taskId, string taskName, string queue, string reason);

@@ -97,7 +97,11 @@ internal sealed partial class TaskExecutor
             // The outcome step of a success, in place: it waits for the broker's confirm of the result, and as a
             // method of its own its state would be boxed on every task.
             run.Finished(null, outcome.Runtime);
-            LogSucceeded(_logger, LogText.Escape(request.Id), LogText.Escape(request.Name));
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                LogSucceeded(_logger, LogText.Escape(request.Name), LogText.Escape(request.Id), outcome.Runtime.TotalSeconds, LogText.Result(outcome.Result.Value.Span));
+            }
+
             run.Answered = await AnswerOrKeepAsync(run, TaskState.Success, outcome.Result).ConfigureAwait(false);
             if (run.Answered)
             {
@@ -305,8 +309,9 @@ internal sealed partial class TaskExecutor
     [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId} ({TaskName}) expired at {Expires:o}; not run, reported as REVOKED.")]
     private static partial void LogExpired(ILogger logger, string taskId, string taskName, DateTimeOffset expires);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Task {TaskId} ({TaskName}) succeeded.")]
-    private static partial void LogSucceeded(ILogger logger, string taskId, string taskName);
+    // Celery's LOG_SUCCESS line; the runtime in seconds to the microsecond, the result as its JSON cut at 1024 characters.
+    [LoggerMessage(Level = LogLevel.Information, EventName = "TaskSucceeded", Message = "Task {TaskName}[{TaskId}] succeeded in {Runtime:0.000###}s: {Result}")]
+    private static partial void LogSucceeded(ILogger logger, string taskName, string taskId, double runtime, string result);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The worker failed while handling task {TaskId} ({TaskName}); its message goes back to the queue once, or, acknowledged at its start, the task fails.")]
     private static partial void LogWorkerError(ILogger logger, Exception exception, string taskId, string taskName);

@@ -322,8 +322,12 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
     [LoggerMessage(Level = LogLevel.Error, Message = "{Count} task(s) ignored cancellation; stopping without them, and their messages go back to the queue.")]
     private static partial void LogAbandonedOnStop(ILogger logger, int count);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{NodeName} ready: consuming {Queues} with concurrency {Concurrency}.")]
+    // The command line prints its own ready line (with the broker) and leaves this event out, so a worker says it once.
+    [LoggerMessage(Level = LogLevel.Information, EventName = WorkerReadyEvent, Message = "{NodeName} ready: consuming {Queues} with concurrency {Concurrency}.")]
     private static partial void LogReady(ILogger logger, string nodeName, string queues, int concurrency);
+
+    /// <summary>The event name of the worker's ready line, which the command line's logger leaves out.</summary>
+    internal const string WorkerReadyEvent = "WorkerReady";
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The dead-letter queue {Queue} could not be declared; what this worker rejects is kept only if it exists.")]
     private static partial void LogDeadLetterQueueNotDeclared(ILogger logger, Exception exception, string queue);

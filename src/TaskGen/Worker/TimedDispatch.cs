@@ -92,10 +92,10 @@ internal sealed partial class TimedDispatch
             else
             {
                 Exception reason = plan.Reason ?? ex;
-                LogTaskFailed(_logger, reason, LogText.Escape(request.Id), LogText.Escape(request.Name));
                 RemoteException failure = timedOut
                     ? new RemoteException(soft is null ? "TimeLimitExceeded" : "SoftTimeLimitExceeded", $"Task exceeded its time limit of {first!.Value.TotalSeconds:0.###} s.", "celery.exceptions")
                     : new RemoteException(reason.GetType().Name, reason.Message, reason.GetType().Namespace);
+                LogTaskFailed(_logger, reason, LogText.Escape(request.Name), LogText.Escape(request.Id), LogText.Escape(failure.Type), LogText.Escape(failure.Message));
                 outcome = new RunOutcome(RunEnd.Failed, failure, reason.ToString());
             }
         }
@@ -170,6 +170,7 @@ internal sealed partial class TimedDispatch
     [LoggerMessage(Level = LogLevel.Error, Message = "Rejected task {TaskId} ({TaskName}): {Reason}")]
     private static partial void LogBadArguments(ILogger logger, string taskId, string taskName, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId} ({TaskName}) raised an exception.")]
-    private static partial void LogTaskFailed(ILogger logger, Exception exception, string taskId, string taskName);
+    // Celery's LOG_FAILURE line for an unexpected exception, its repr written as Type('message'); the stack trace goes with it.
+    [LoggerMessage(Level = LogLevel.Error, EventName = "TaskFailed", Message = "Task {TaskName}[{TaskId}] raised unexpected: {ExceptionType}('{ExceptionMessage}')")]
+    private static partial void LogTaskFailed(ILogger logger, Exception exception, string taskName, string taskId, string exceptionType, string exceptionMessage);
 }

@@ -10,6 +10,10 @@ namespace TaskGen.Tests.EndToEnd;
 internal sealed class CapturedLog : ILoggerFactory, ILoggerProvider
 {
     private readonly ConcurrentQueue<(string Category, LogLevel Level, string Message)> _entries = new();
+    private readonly ConcurrentQueue<LogRecord> _records = new();
+
+    /// <summary>Every line with its event name, structured fields and exception, for tests of what a line carries.</summary>
+    public IReadOnlyList<LogRecord> Records => _records.ToArray();
 
     public IReadOnlyList<(string Category, LogLevel Level, string Message)> Entries => _entries.ToArray();
 
@@ -34,7 +38,23 @@ internal sealed class CapturedLog : ILoggerFactory, ILoggerProvider
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner._entries.Enqueue((category, logLevel, formatter(state, exception)));
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            string message = formatter(state, exception);
+            owner._entries.Enqueue((category, logLevel, message));
+            var fields = new Dictionary<string, object?>(StringComparer.Ordinal);
+            if (state is IEnumerable<KeyValuePair<string, object?>> pairs)
+            {
+                foreach (KeyValuePair<string, object?> pair in pairs)
+                {
+                    fields[pair.Key] = pair.Value;
+                }
+            }
+
+            owner._records.Enqueue(new LogRecord(category, logLevel, eventId.Name, message, fields, exception));
+        }
     }
 }
+
+/// <summary>One captured line: its level, event name, text, structured fields (the template under <c>{OriginalFormat}</c>) and exception.</summary>
+internal sealed record LogRecord(string Category, LogLevel Level, string? EventName, string Message, IReadOnlyDictionary<string, object?> Fields, Exception? Exception);

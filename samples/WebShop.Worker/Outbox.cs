@@ -5,12 +5,12 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Configuration;
 
-namespace WebShop.Tasks;
+namespace WebShop.Worker;
 
 /// <summary>
 /// A directory that stands in for a mail relay: each sent email becomes one <c>.eml</c> file, so the sample runs
 /// and is tested without sending anything over the network. A service of the worker's host, which
-/// <see cref="Mail.SendEmail"/> takes as a <c>[FromServices]</c> parameter.
+/// <see cref="MailCode.SendEmail"/> takes as a <c>[FromServices]</c> parameter.
 /// </summary>
 /// <param name="configuration">The host's configuration, holding <see cref="ConfigurationKey"/>.</param>
 public sealed class Outbox(IConfiguration configuration)
@@ -22,7 +22,7 @@ public sealed class Outbox(IConfiguration configuration)
     public string Directory { get; } = configuration[ConfigurationKey] ?? Path.Combine(Path.GetTempPath(), "webshop-outbox");
 
     /// <summary>The path of the file that holds the email with <paramref name="messageId"/>.</summary>
-    /// <param name="messageId">The message id that <see cref="Mail.SendEmail"/> returned.</param>
+    /// <param name="messageId">The message id that <see cref="MailCode.SendEmail"/> returned.</param>
     public string PathOf(string messageId) => Path.Combine(Directory, messageId + ".eml");
 
     /// <summary>Writes one email in RFC 5322 form.</summary>
