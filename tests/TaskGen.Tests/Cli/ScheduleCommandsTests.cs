@@ -100,7 +100,7 @@ public sealed class ScheduleCommandsTests
         Assert.Equal(string.Empty, output);
         string[] lines = error.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(4, lines.Length);
-        Assert.Equal("Configuration error: Schedule entry 'calc': Queue: 'calk' is not a declared queue: use audit, celery, ledger, slow, or declare it with [assembly: TaskQueue(\"calk\")].", lines[0]);
+        Assert.Equal("Configuration error: Schedule entry 'calc': Queue: 'calk' is not a declared queue: use audit, celery, greetings, ledger, slow, or declare it with [assembly: TaskQueue(\"calk\")].", lines[0]);
         Assert.Contains("Schedule entry 'reports': Task: 'RectArea' is not a task this app knows", lines[1], StringComparison.Ordinal);
         Assert.Equal("Schedule entry 'reports': TimeZone: 'Mars/Base' is not a known IANA time zone id (e.g. Europe/Berlin, America/New_York, UTC).", lines[2]);
         Assert.StartsWith("Schedule entry 'reports': Schedule: '61 * * * *' does not parse: ", lines[3], StringComparison.Ordinal);

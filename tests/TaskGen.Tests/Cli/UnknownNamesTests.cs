@@ -100,7 +100,7 @@ public sealed class UnknownNamesTests
         Assert.Equal(64, code);
         Assert.Equal(
             [
-                "Unknown queue 'zzzzzz': neither this program nor the broker has a queue by that name; this program declares audit, celery, ledger, slow.",
+                "Unknown queue 'zzzzzz': neither this program nor the broker has a queue by that name; this program declares audit, celery, greetings, ledger, slow.",
                 "Nothing was purged.",
             ],
             error.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
