@@ -147,6 +147,25 @@ internal static class ContractRules
             return "it passes a value by reference; pass and return values";
         }
 
+        // The generator calls only what it can supply: each [FromServices] parameter resolvable, and one token and one
+        // context at most. Anything else would build and then fail every run as an unknown task.
+        foreach (IParameterSymbol parameter in method.Parameters)
+        {
+            if (TaskNames.IsFromServices(parameter)
+                && (TaskNames.WhyServiceCannotBeResolved(parameter) ?? (parameter.Type is INamedTypeSymbol { TypeKind: not TypeKind.Error } ? null : "its type is unknown")) is { } why)
+            {
+                return $"its [FromServices] parameter '{parameter.Name}' cannot be resolved: {why}";
+            }
+        }
+
+        foreach (InjectedRole role in new[] { InjectedRole.CancellationToken, InjectedRole.Context })
+        {
+            if (method.Parameters.Count(p => !TaskNames.IsFromServices(p) && TaskShape.InjectedRoleOf(p) == role) > 1)
+            {
+                return $"it takes more than one {(role == InjectedRole.Context ? "TaskContext" : "CancellationToken")}; take one";
+            }
+        }
+
         return null;
     }
 

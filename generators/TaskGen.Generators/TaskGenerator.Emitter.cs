@@ -217,8 +217,9 @@ public sealed partial class TaskGenerator
 
         /// <summary>
         /// One <c>global using</c> alias per stub container of each task namespace <c>N</c> that some file imports together
-        /// with <c>N.Remote</c>; a name that two such namespaces share, or that the global namespace or a user's alias
-        /// already holds, gets none (the alias would be ambiguous or rejected).
+        /// with <c>N.Remote</c> and no file imports without it; a name that two such namespaces share, that the global
+        /// namespace, an imported namespace or a user's alias already holds, gets none (the alias would be ambiguous,
+        /// rejected, or hide another type).
         /// </summary>
         public static string? EmitStubAliases(StubAliasSpec spec)
         {
@@ -238,6 +239,20 @@ public sealed partial class TaskGenerator
                     if (ns.EndsWith(".Remote", System.StringComparison.Ordinal) && seen.Contains(ns.Substring(0, ns.Length - ".Remote".Length)))
                     {
                         both.Add(ns.Substring(0, ns.Length - ".Remote".Length));
+                    }
+                }
+            }
+
+            // An alias is global: a file outside N that imports N alone would find the stub where it meant the task
+            // class. So N gets aliases only when every file importing it also imports N.Remote.
+            foreach (ImportSpec file in spec.Imports)
+            {
+                var seen = new HashSet<string>(file.Namespaces.Concat(everywhere), System.StringComparer.Ordinal);
+                foreach (string ns in seen)
+                {
+                    if (taskNamespaces.Contains(ns) && !seen.Contains(ns + ".Remote"))
+                    {
+                        both.Remove(ns);
                     }
                 }
             }

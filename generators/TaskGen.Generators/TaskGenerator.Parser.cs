@@ -262,7 +262,9 @@ public sealed partial class TaskGenerator
             IErrorTypeSymbol => true,
             IArrayTypeSymbol array => Unnameable(array.ElementType),
             IPointerTypeSymbol pointer => Unnameable(pointer.PointedAtType),
-            INamedTypeSymbol named => named.TypeArguments.Any(Unnameable) || (named.ContainingType is { } outer && Unnameable(outer)),
+            // A private or protected type (TG0005's own case) is out of the stub's reach in N.Remote.
+            INamedTypeSymbol named => named.DeclaredAccessibility is Accessibility.Private or Accessibility.Protected or Accessibility.ProtectedAndInternal or Accessibility.ProtectedOrInternal
+                || named.TypeArguments.Any(Unnameable) || (named.ContainingType is { } outer && Unnameable(outer)),
             _ => type.TypeKind == TypeKind.Error,
         };
 
@@ -453,14 +455,46 @@ public sealed partial class TaskGenerator
         private static EquatableArray<string> Sorted(List<string> items) =>
             items.Distinct().OrderBy(item => item, StringComparer.Ordinal).ToEquatableArray();
 
-        /// <summary>The names of the global namespace's types and namespaces, source and references alike, sorted.</summary>
-        public static EquatableArray<string> ParseGlobalNames(Compilation compilation, CancellationToken cancellationToken)
+        /// <summary>
+        /// The stub container names an alias would take from something else, sorted: a type or namespace of the global
+        /// namespace (an alias may not share its name), or a type of a namespace some file imports, other than the
+        /// container's own <c>N</c> and <c>N.Remote</c> (the alias would hide it, as <c>File</c> would hide
+        /// <c>System.IO.File</c> in every file with the implicit usings).
+        /// </summary>
+        public static EquatableArray<string> ParseAliasClashes(
+            Compilation compilation,
+            EquatableArray<ImportSpec> imports,
+            EquatableArray<StubContainerSpec> containers,
+            CancellationToken cancellationToken)
         {
             var names = new HashSet<string>(StringComparer.Ordinal);
+            if (containers.Length == 0)
+            {
+                return EquatableArray<string>.Empty;
+            }
+
+            var candidates = new HashSet<string>(containers.Select(c => c.Name), StringComparer.Ordinal);
             foreach (INamespaceOrTypeSymbol member in compilation.GlobalNamespace.GetMembers())
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                names.Add(member.Name);
+                if (candidates.Contains(member.Name))
+                {
+                    names.Add(member.Name);
+                }
+            }
+
+            var imported = new HashSet<string>(imports.SelectMany(i => i.Namespaces.Concat(i.GlobalNamespaces)), StringComparer.Ordinal);
+            foreach (StubContainerSpec container in containers)
+            {
+                foreach (string ns in imported)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (ns != container.Namespace && ns != container.Namespace + ".Remote"
+                        && compilation.GetTypesByMetadataName(ns + "." + container.Name).Length > 0)
+                    {
+                        names.Add(container.Name);
+                    }
+                }
             }
 
             return names.OrderBy(name => name, StringComparer.Ordinal).ToEquatableArray();

@@ -137,8 +137,11 @@ public sealed partial class TaskGenerator : IIncrementalGenerator
             .Collect()
             .Select(static (all, _) => all.Distinct().OrderBy(c => c.Namespace, StringComparer.Ordinal).ThenBy(c => c.Name, StringComparer.Ordinal).ToEquatableArray());
 
-        IncrementalValueProvider<EquatableArray<string>> globalNames = context.CompilationProvider
-            .Select(static (compilation, cancellationToken) => Parser.ParseGlobalNames(compilation, cancellationToken));
+        // Only the few clashing names leave this step, so an edit that changes none of them stops here.
+        IncrementalValueProvider<EquatableArray<string>> globalNames = imports
+            .Combine(containers)
+            .Combine(context.CompilationProvider)
+            .Select(static (pair, cancellationToken) => Parser.ParseAliasClashes(pair.Right, pair.Left.Left, pair.Left.Right, cancellationToken));
 
         IncrementalValueProvider<bool> enabled = context.AnalyzerConfigOptionsProvider
             .Select(static (options, _) => !(options.GlobalOptions.TryGetValue("build_property.TaskGenStubAliases", out string? value)

@@ -25,6 +25,8 @@ public sealed partial class TaskApp : IAsyncDisposable
     // send through their own app while a host's app stays the default for everything else.
     private static readonly AsyncLocal<TaskApp?> s_scoped = new();
 
+    private volatile bool _disposed;
+
     private readonly ILogger _logger;
     private readonly IResultBackend? _results;
     private readonly ResultBackends _backends;
@@ -55,7 +57,9 @@ public sealed partial class TaskApp : IAsyncDisposable
     /// <exception cref="InvalidOperationException">No app has been configured.</exception>
     public static TaskApp Default
     {
-        get => s_scoped.Value ?? Volatile.Read(ref s_default) ?? throw new InvalidOperationException(
+        // A scoped app that was disposed (a harness that failed to start, or was disposed out of order) cannot be
+        // cleared from the context that set it, so it is passed over here instead.
+        get => (s_scoped.Value is { _disposed: false } scoped ? scoped : null) ?? Volatile.Read(ref s_default) ?? throw new InvalidOperationException(
             "No TaskApp is configured: call TaskApp.Configure(...) at startup (or run through TaskApp.RunAsync) before calling a task stub, or send with app.SendAsync(signature).");
         set => Volatile.Write(ref s_default, value);
     }
@@ -208,6 +212,7 @@ public sealed partial class TaskApp : IAsyncDisposable
     /// <summary>Stops receiving results and closes the transport.</summary>
     public async ValueTask DisposeAsync()
     {
+        _disposed = true;
         await _backends.DisposeAsync().ConfigureAwait(false);
 
         await Transport.DisposeAsync().ConfigureAwait(false);

@@ -27,6 +27,7 @@ public sealed class CompilerTests
     /// </summary>
     [Theory]
     [InlineData("public class Mail", "[Task] public int Send(int x) => x;", "Mail.Send.Delay(1)", "TG0001")]
+    [InlineData("public class Mail", "private enum Kind { A } [Task] private static int Send(Kind x) => 0;", "Mail.Send.Delay(null)", "TG0005")]
     [InlineData("public class Mail", "[Task] public static int Send<T>(T x) => 0;", "Mail.Send.Delay(1)", "TG0002,TG0107")]
     [InlineData("public class Mail<T>", "[Task] public static int Send(int x) => x;", "Mail.Send.Delay(1)", "TG0002")]
     [InlineData("public class Mail", "[Task] public static int Send(ref int x) => x;", "Mail.Send.Delay(1)", "TG0003")]
@@ -136,6 +137,52 @@ public sealed class CompilerTests
             new BuildProperties(("build_property.TaskGenStubAliases", "false")));
 
         Assert.Equal(new[] { "CS0104" }, output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Id).ToArray());
+    }
+
+    [Fact]
+    public void AnotherFileImportingTheTasksAloneStillCallsTheTaskMethodSoNoAliasIsMade()
+    {
+        // An alias is global: with it, this file's Geometry would be the stub. Its import of the tasks' namespace
+        // alone says it means the task class, so the generator leaves the names to the compiler.
+        const string direct = """
+            using CeleryApp.Tasks;
+            public static class Local
+            {
+                public static double Area() => Geometry.RectArea(2, 3);
+            }
+            """;
+        Compilation output = RunGenerator(Compilations.Create("CeleryApp", ("Tasks/Geometry.cs", GeometryTasks), ("Program.cs", BothUsings), ("Local.cs", direct)));
+
+        Assert.DoesNotContain(output.SyntaxTrees, tree => tree.FilePath.EndsWith("StubAliases.g.cs", StringComparison.Ordinal));
+        Assert.Equal("CeleryApp.Tasks.Geometry.RectArea(double, double)", CalledMethod(output, "Local.cs", "RectArea"));
+    }
+
+    [Fact]
+    public void ATaskClassNamedLikeATypeOfAnImportedNamespaceGetsNoAliasThatWouldHideIt()
+    {
+        // Implicit usings import System.IO in every file: an alias File would turn File.Exists into the stub's.
+        const string tasks = """
+            using TaskGen;
+            namespace Store.Tasks;
+            public static class File
+            {
+                [Task]
+                public static int Archive(int id) => id;
+            }
+            """;
+        const string program = """
+            global using System.IO;
+            using Store.Tasks;
+            using Store.Tasks.Remote;
+            public static class Program
+            {
+                public static bool Here() => File.Exists("x");
+            }
+            """;
+        Compilation output = RunGenerator(Compilations.Create("Store", ("Tasks/File.cs", tasks), ("Program.cs", program)));
+
+        Assert.DoesNotContain(output.SyntaxTrees, tree => tree.FilePath.EndsWith("StubAliases.g.cs", StringComparison.Ordinal));
+        Assert.Contains(output.GetDiagnostics(), d => d.Id == "CS0104");
     }
 
     private static Compilation RunGenerator(CSharpCompilation compilation, AnalyzerConfigOptionsProvider? options = null)

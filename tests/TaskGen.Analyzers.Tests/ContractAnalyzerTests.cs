@@ -177,6 +177,22 @@ public sealed class ContractAnalyzerTests
         """);
 
     [Fact]
+    public Task AStaticImplementationWithAServiceOrAnInjectedValueTheWorkerCannotSupplyIsReported() => Verify.VerifyAsync(Contract + """
+
+        public static class MailCode
+        {
+            [TaskImplementation(typeof(IMail), nameof(IMail.Forget))]
+            public static void {|TG0607:Forget|}(string address, [FromServices] int retries) { }
+        }
+
+        public static class OtherMailCode
+        {
+            [TaskImplementation(typeof(IMail), nameof(IMail.SendAsync))]
+            public static Task<string> {|TG0607:SendAsync|}(string to, int copies, CancellationToken first, CancellationToken second) => Task.FromResult(to);
+        }
+        """);
+
+    [Fact]
     public Task AContractMethodIsNotReportedAsAnInstanceTask() => VerifyShape.VerifyAsync("""
         using System.Threading.Tasks;
         using TaskGen;

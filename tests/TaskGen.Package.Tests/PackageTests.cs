@@ -282,12 +282,9 @@ public sealed class PackageTests(PackedFeed feed, ITestOutputHelper output) : IC
         Assert.Matches(@"Passed!\s+-\s+Failed:\s+0, Passed:\s+1,", testLog);
 
         // The worker on the real broker, and a send through the stub that waits for its result.
+        // The round trip is what the Install section promises, so a missing broker fails this test rather than skipping it.
         string? broker = Environment.GetEnvironmentVariable("TASKGEN_TEST_BROKER_URL");
-        if (broker is null)
-        {
-            output.WriteLine("TASKGEN_TEST_BROKER_URL is not set: the broker round trip was not run.");
-            return;
-        }
+        Assert.False(string.IsNullOrWhiteSpace(broker), "TASKGEN_TEST_BROKER_URL is not set: this test runs a worker on RabbitMQ (run ./test.sh, which starts one).");
 
         string program = Path.Combine(shop, "bin", "Debug", "net10.0", "Shop.dll");
         await using var worker = await BackgroundProcess.StartAsync(shop, broker, program, "worker", "-Q", queue, "-c", "1");

@@ -160,4 +160,19 @@ public sealed class TaskHarnessTests
         var none = Assert.Throws<InvalidOperationException>(() => TaskApp.Default);
         Assert.Contains("No TaskApp is configured", none.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AnInnerHarnessDisposedAfterTheOuterOneLeavesNoDisposedAppAsTheDefault()
+    {
+        // Out of order: the inner harness gives back the outer app, already disposed; the default must not be that app.
+        TaskHarness outer = await TaskHarness.StartAsync(b => b.AddTaskGenTestingTestsTasks(), TaskHarnessMode.OnDemand);
+        TaskHarness inner = await TaskHarness.StartAsync(b => b.AddTaskGenTestingTestsTasks(), TaskHarnessMode.OnDemand);
+        Assert.Same(inner.App, TaskApp.Default);
+
+        await outer.DisposeAsync();
+        await inner.DisposeAsync();
+
+        var none = Assert.Throws<InvalidOperationException>(() => TaskApp.Default);
+        Assert.Contains("No TaskApp is configured", none.Message, StringComparison.Ordinal);
+    }
 }

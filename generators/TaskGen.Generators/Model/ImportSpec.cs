@@ -22,5 +22,5 @@ internal sealed record StubContainerSpec(string Namespace, string Name);
 /// <param name="Enabled">False when the project sets <c>TaskGenStubAliases</c> to false.</param>
 /// <param name="Imports">Each file's imports, in no particular order.</param>
 /// <param name="Containers">The task containers of this compilation.</param>
-/// <param name="GlobalNames">The names of the global namespace's members (types and namespaces), which an alias cannot share.</param>
+/// <param name="GlobalNames">The container names an alias would clash with: a global namespace member, or a type of an imported namespace.</param>
 internal sealed record StubAliasSpec(bool Enabled, EquatableArray<ImportSpec> Imports, EquatableArray<StubContainerSpec> Containers, EquatableArray<string> GlobalNames);

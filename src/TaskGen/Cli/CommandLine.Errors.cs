@@ -74,7 +74,8 @@ internal sealed partial class CommandLine
 
     private string UnmatchedMessage(Command command, string path, string token, bool before)
     {
-        string shown = LogText.Escape(token);
+        // A mistyped option leaves its value unmatched, and that value may be a broker URL with its password.
+        string shown = LogText.Escape(token.Contains("://", StringComparison.Ordinal) ? TaskGen.Transport.BrokerUrls.Redact(token) : token);
         if (IsOptionLike(token))
         {
             if (before && command.Options.Any(o => o.Name == token || o.Aliases.Contains(token)))

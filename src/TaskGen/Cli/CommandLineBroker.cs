@@ -50,9 +50,10 @@ internal static class CommandLineBroker
     /// </summary>
     /// <param name="app">The command's app, built but not connected.</param>
     /// <param name="option">The <c>--broker</c> value, or null.</param>
+    /// <param name="configuration">The command's configuration: a broker named there, even Celery's default URL, is configured.</param>
     /// <returns>The line, or null when a broker was configured.</returns>
-    public static string? Banner(TaskApp app, string? option) =>
-        option is null && app.Options.BrokerUrl == CeleryDefault
+    public static string? Banner(TaskApp app, string? option, IConfiguration configuration) =>
+        option is null && !IsConfigured(configuration) && app.Options.BrokerUrl == CeleryDefault
             ? $"Using broker {app.Transport.Description} (Celery's default: none is set by --broker, TaskGen:BrokerUrl or {TaskAppConfiguration.CeleryBrokerVariable})."
             : null;
 

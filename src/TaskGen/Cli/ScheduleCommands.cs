@@ -79,7 +79,7 @@ internal static class ScheduleCommands
         {
             // Celery's default broker, named before connecting to it, as the worker does.
             app = host.Services.GetRequiredService<TaskApp>();
-            if (CommandLineBroker.Banner(app, option) is { } banner)
+            if (CommandLineBroker.Banner(app, option, configuration) is { } banner)
             {
                 await output.WriteLineAsync(banner).ConfigureAwait(false);
             }

@@ -281,7 +281,7 @@ internal static class TaskAppHost
 
             // Celery's default broker, named before connecting to it as Celery's banner shows its transport, so that a
             // worker nobody pointed at a broker says where it looks. The app is built here already; it connects when started.
-            if (CommandLineBroker.Banner(app, option) is { } banner)
+            if (CommandLineBroker.Banner(app, option, configuration) is { } banner)
             {
                 await output.WriteLineAsync(banner).ConfigureAwait(false);
             }
@@ -440,6 +440,15 @@ internal static class TaskAppHost
         {
             // A typo would otherwise purge nothing and say "Purged 0", as if the queue were merely empty. A queue only the
             // broker has (a Python worker's, say) is purged; the check is a passive declare, so it creates nothing.
+            // A broadcast queue is an exchange, with a queue per worker that goes when the worker does: there is no one
+            // queue to purge, which is said as such rather than as an unknown name.
+            string[] broadcast = app.Tasks.Queues.Where(q => q.Broadcast).Select(q => q.Name).ToArray();
+            if (queues.FirstOrDefault(q => Array.IndexOf(broadcast, q) >= 0) is { } fanout)
+            {
+                await error.WriteLineAsync($"'{LogText.Escape(fanout)}' is a broadcast queue: each worker reads it through a queue of its own that goes when the worker stops, so there is no queue to purge. Nothing was purged.").ConfigureAwait(false);
+                return CommandLine.UsageError;
+            }
+
             var unknown = new List<string>();
             foreach (string queue in queues)
             {

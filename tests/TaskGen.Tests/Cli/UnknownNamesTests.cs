@@ -129,6 +129,32 @@ public sealed class UnknownNamesTests
         Assert.Contains("Purged 0 messages from 1 known task queue.", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task PurgeOfABroadcastQueueSaysThereIsNoOneQueueToPurge()
+    {
+        // 'fleet' is declared, as a broadcast queue: an exchange with a queue per worker, not a queue the broker lacks.
+        await PublishAsync("slow", 1);
+
+        (int code, _, string error) = await RunAsync("purge", "-Q", "slow,fleet");
+
+        Assert.Equal(64, code);
+        Assert.Equal(
+            "'fleet' is a broadcast queue: each worker reads it through a queue of its own that goes when the worker stops, so there is no queue to purge. Nothing was purged.",
+            error.Trim());
+        Assert.Equal(1u, (await _transport.InspectQueueAsync("slow", CancellationToken.None))?.Messages);
+    }
+
+    [Fact]
+    public async Task AMistypedOptionsBrokerUrlIsShownWithoutItsPassword()
+    {
+        // --brokr is no option, so its value is an unexpected argument; the line that says so must not print the password.
+        (int code, string output, string error) = await RunAsync("status", "--brokr", "amqp://guest:s3cret@localhost:5672//");
+
+        Assert.Equal(64, code);
+        Assert.DoesNotContain("s3cret", output + error, StringComparison.Ordinal);
+        Assert.Contains("amqp://guest:***@localhost:5672//", error, StringComparison.Ordinal);
+    }
+
     private async Task PublishAsync(string queue, int count)
     {
         await TaskQueueTopology.DeclareAsync(_transport, new QueueDeclaration(queue), CancellationToken.None);
