@@ -34,10 +34,12 @@ public sealed partial class TaskGenerator
             AttributeData attribute = context.Attributes[0];
             Compilation compilation = context.SemanticModel.Compilation;
 
-            // A contract has rules of its own (TG06xx), checked against its implementations; a broken one stays skipped.
+            // A contract has rules of its own (TG06xx), checked against its implementations; a broken one still gets its
+            // stub's shape, named as its stub would be, so that its callers compile and the build shows the TG error alone.
             if (ContractRules.IsContractMethod(method))
             {
-                return ParseMethod(method, attribute, compilation, cancellationToken, out _);
+                return ParseMethod(method, attribute, compilation, cancellationToken, out string? contractBlockedBy)
+                    ?? ParseShape(method, attribute, contractBlockedBy ?? ContractBlockedBy(method), 0, cancellationToken);
             }
 
             int overload = OverloadIndex(method, out bool overloaded);
@@ -202,12 +204,23 @@ public sealed partial class TaskGenerator
         /// The shape of a task that generated code cannot send or run: its name, containers and the parameters and result
         /// its callers pass and read, written as the method declares them. The stub made of it only throws.
         /// </summary>
+        /// <summary>The rule a contract method breaks when its stub cannot be generated, as the analyzers report it on the method.</summary>
+        private static string ContractBlockedBy(IMethodSymbol method) =>
+            method.IsGenericMethod || TaskShape.GenericContainer(method) is not null ? "TG0002"
+            : method.Parameters.Any(p => p.RefKind != RefKind.None) ? "TG0003"
+            : method.ReturnsByRef || method.ReturnsByRefReadonly ? "TG0004"
+            : TaskShape.Unreachable(method) is not null ? "TG0005"
+            : method.Parameters.Any(TaskNames.IsFromServices) ? "TG0606"
+            : TaskShape.CompilerError;
+
         private static TaskSpec ParseShape(IMethodSymbol method, AttributeData attribute, string blockedBy, int overload, CancellationToken cancellationToken)
         {
+            bool contract = ContractRules.IsContractMethod(method);
             var containers = new List<ContainerSpec>();
             foreach (INamedTypeSymbol type in TaskShape.Containers(method))
             {
-                containers.Insert(0, new ContainerSpec(type.Name, IsEffectivelyPublic(type)));
+                string stubName = contract && SymbolEqualityComparer.Default.Equals(type, method.ContainingType) ? ContractRules.StubClassName(type) : type.Name;
+                containers.Insert(0, new ContainerSpec(stubName, IsEffectivelyPublic(type)));
             }
 
             string? name = TaskNames.NamedString(attribute, "Name");

@@ -88,6 +88,37 @@ public sealed class CompilerTests
         Assert.Contains($"has build error {ids.Split(',')[0]}", stub, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AContractTaskWithATGErrorStillGetsItsStubAndItsCallersCompile()
+    {
+        const string contract = """
+            using TaskGen;
+            namespace Shop;
+            public interface IMail
+            {
+                [Task] int Send(System.Func<int> x);
+            }
+            """;
+        const string caller = """
+            using Shop.Remote;
+            namespace Web;
+            public static class Checkout
+            {
+                public static object Go() => Mail.Send.Delay(() => 1);
+            }
+            """;
+        CSharpCompilation compilation = Compilations.Create("Shop", ("IMail.cs", contract), ("Checkout.cs", caller));
+        GeneratorDriver driver = CSharpGeneratorDriver.Create(new[] { new TaskGenerator().AsSourceGenerator() }, parseOptions: Compilations.ParseOptions)
+            .RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
+
+        Assert.Empty(generatorDiagnostics);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning && d.Id != "CS1701"));
+        ImmutableArray<Diagnostic> diagnostics = await Compilations.AnalyzeAsync(output);
+        Assert.Equal(new[] { "TG0101" }, Compilations.Sorted(diagnostics).Select(d => d.Id).ToArray());
+        string stub = Assert.Single(driver.GetRunResult().GeneratedTrees, tree => tree.FilePath.EndsWith("Shop.Mail.Send.g.cs", StringComparison.Ordinal)).ToString();
+        Assert.Contains("has build error TG0101", stub, StringComparison.Ordinal);
+    }
+
     private const string GeometryTasks = """
         using TaskGen;
         namespace CeleryApp.Tasks;
