@@ -38,7 +38,7 @@ internal static class QueueNameCheck
     }
 
     private static string[] Declared(TaskApp app) =>
-        app.Tasks.Queues.Select(q => q.Name).Append(app.Options.TaskDefaultQueue).Append("celery")
+        app.Tasks.Queues.Select(q => q.Name).Append(app.Options.TaskDefaultQueue)
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
 
     /// <summary>The declared name within two edits of <paramref name="name"/> (a typo), the nearest first; null when none is.</summary>
