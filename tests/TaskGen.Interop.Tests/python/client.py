@@ -152,12 +152,19 @@ def events(seconds, prefix):
                 receiver.should_stop = True
 
         receiver.handlers = {'*': on_event}
-        # capture() gives up after `timeout` seconds without an event; keep listening until the deadline.
-        while time.time() < deadline and not receiver.should_stop:
-            try:
-                receiver.capture(limit=None, timeout=1, wakeup=False)
-            except Exception:
-                pass
+
+        # One capture for the whole window: its queue is auto-delete, so a capture ended by a quiet second would delete
+        # it, and an event sent before the next capture declared it again (worker-online, say) would be lost. The mixin
+        # calls on_iteration at least every second, events or not, which ends the capture at the deadline.
+        def on_iteration():
+            if time.time() > deadline:
+                receiver.should_stop = True
+
+        receiver.on_iteration = on_iteration
+        try:
+            receiver.capture(limit=None, timeout=None, wakeup=False)
+        except Exception:
+            pass
     heartbeat = next((e for e in seen if e['type'] == 'worker-heartbeat'), {})
     return {
         'types': sorted({e['type'] for e in seen}),
