@@ -90,12 +90,7 @@ public sealed partial class TaskGenerator
                 return null;
             }
 
-            var containers = new List<ContainerSpec>();
-            foreach (INamedTypeSymbol type in TaskShape.Containers(method))
-            {
-                string stubName = contract && SymbolEqualityComparer.Default.Equals(type, method.ContainingType) ? ContractRules.StubClassName(type) : type.Name;
-                containers.Insert(0, new ContainerSpec(stubName, IsEffectivelyPublic(type)));
-            }
+            List<ContainerSpec> containers = StubContainers(method, contract);
 
             string? name = TaskNames.NamedString(attribute, "Name");
             string? queue = TaskNames.NamedString(attribute, "Queue");
@@ -204,6 +199,19 @@ public sealed partial class TaskGenerator
         /// The shape of a task that generated code cannot send or run: its name, containers and the parameters and result
         /// its callers pass and read, written as the method declares them. The stub made of it only throws.
         /// </summary>
+        /// <summary>The stub's classes, outermost first: the task's types, a contract interface named as its stub (without the leading I).</summary>
+        private static List<ContainerSpec> StubContainers(IMethodSymbol method, bool contract)
+        {
+            var containers = new List<ContainerSpec>();
+            foreach (INamedTypeSymbol type in TaskShape.Containers(method))
+            {
+                string stubName = contract && SymbolEqualityComparer.Default.Equals(type, method.ContainingType) ? ContractRules.StubClassName(type) : type.Name;
+                containers.Insert(0, new ContainerSpec(stubName, IsEffectivelyPublic(type)));
+            }
+
+            return containers;
+        }
+
         /// <summary>The rule a contract method breaks when its stub cannot be generated, as the analyzers report it on the method.</summary>
         private static string ContractBlockedBy(IMethodSymbol method) =>
             method.IsGenericMethod || TaskShape.GenericContainer(method) is not null ? "TG0002"
@@ -215,13 +223,7 @@ public sealed partial class TaskGenerator
 
         private static TaskSpec ParseShape(IMethodSymbol method, AttributeData attribute, string blockedBy, int overload, CancellationToken cancellationToken)
         {
-            bool contract = ContractRules.IsContractMethod(method);
-            var containers = new List<ContainerSpec>();
-            foreach (INamedTypeSymbol type in TaskShape.Containers(method))
-            {
-                string stubName = contract && SymbolEqualityComparer.Default.Equals(type, method.ContainingType) ? ContractRules.StubClassName(type) : type.Name;
-                containers.Insert(0, new ContainerSpec(stubName, IsEffectivelyPublic(type)));
-            }
+            List<ContainerSpec> containers = StubContainers(method, ContractRules.IsContractMethod(method));
 
             string? name = TaskNames.NamedString(attribute, "Name");
             string? queue = TaskNames.NamedString(attribute, "Queue");

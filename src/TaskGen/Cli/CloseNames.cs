@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using TaskGen.Diagnostics;
 
 namespace TaskGen.Cli;
 
@@ -45,8 +46,8 @@ internal static class CloseNames
             }
 
             string last = LastSegment(name);
-            int whole = Distance(typed, name);
-            int segment = Distance(typedLast, last);
+            int whole = NameDistance.Of(typed, name);
+            int segment = NameDistance.Of(typedLast, last);
             if (whole <= Allowed(typed))
             {
                 ranked.Add((1, whole, name));
@@ -86,36 +87,4 @@ internal static class CloseNames
     // One edit per three letters, at least one and at most three: "calk" → "calc", "RectAera" → "RectArea", never
     // "add" → "mul"; the cap keeps a long dotted name from matching its siblings ("...Geometry.RectAre" → "...Geometry.CircleArea").
     private static int Allowed(string typed) => Math.Clamp(typed.Length / 3, 1, 3);
-
-    /// <summary>The optimal-string-alignment distance, case-insensitive: insertions, deletions, substitutions and swaps of neighbours.</summary>
-    private static int Distance(string a, string b)
-    {
-        a = a.ToUpperInvariant();
-        b = b.ToUpperInvariant();
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (int i = 0; i <= a.Length; i++)
-        {
-            d[i, 0] = i;
-        }
-
-        for (int j = 0; j <= b.Length; j++)
-        {
-            d[0, j] = j;
-        }
-
-        for (int i = 1; i <= a.Length; i++)
-        {
-            for (int j = 1; j <= b.Length; j++)
-            {
-                int cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
-                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                {
-                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
-                }
-            }
-        }
-
-        return d[a.Length, b.Length];
-    }
 }

@@ -43,34 +43,9 @@ internal static class QueueNameCheck
 
     /// <summary>The declared name within two edits of <paramref name="name"/> (a typo), the nearest first; null when none is.</summary>
     private static string? Closest(string name, IEnumerable<string> declared) =>
-        declared.Select(d => (Name: d, Distance: Distance(name, d)))
+        declared.Select(d => (Name: d, Distance: NameDistance.Of(name, d)))
             .Where(d => d.Distance <= Math.Min(2, Math.Max(1, name.Length / 3)))
             .OrderBy(d => d.Distance)
             .Select(d => d.Name)
             .FirstOrDefault();
-
-    /// <summary>The Levenshtein distance, case ignored: how many single-character edits turn one name into the other.</summary>
-    private static int Distance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++)
-        {
-            previous[j] = j;
-        }
-
-        for (int i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-            {
-                int substitution = char.ToLowerInvariant(a[i - 1]) == char.ToLowerInvariant(b[j - 1]) ? 0 : 1;
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + substitution);
-            }
-
-            (previous, current) = (current, previous);
-        }
-
-        return previous[b.Length];
-    }
 }

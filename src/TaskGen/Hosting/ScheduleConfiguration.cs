@@ -382,7 +382,7 @@ internal static class ScheduleConfiguration
         if (close.Length == 0)
         {
             int most = Math.Max(2, given.Length / 5);
-            close = names.Select(n => (Name: n, Distance: Distance(given, n)))
+            close = names.Select(n => (Name: n, Distance: NameDistance.Of(given, n)))
                 .Where(c => c.Distance <= most)
                 .OrderBy(c => c.Distance)
                 .Select(c => c.Name)
@@ -396,30 +396,6 @@ internal static class ScheduleConfiguration
         };
     }
 
-    private static int Distance(string a, string b)
-    {
-        // Levenshtein distance, case-insensitive, on two rows.
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++)
-        {
-            previous[j] = j;
-        }
-
-        for (int i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-            {
-                int substitute = previous[j - 1] + (char.ToLowerInvariant(a[i - 1]) == char.ToLowerInvariant(b[j - 1]) ? 0 : 1);
-                current[j] = Math.Min(substitute, Math.Min(previous[j], current[j - 1]) + 1);
-            }
-
-            (previous, current) = (current, previous);
-        }
-
-        return previous[b.Length];
-    }
 
     private static TimeSpan? ReadDuration(IConfigurationSection setting, string? value, List<string> errors)
     {
