@@ -54,9 +54,9 @@ internal sealed class EventFields
         }
 
         const int Short = 256;
-        f.Type = f.Text(e, "type", Short);
-        f.Hostname = f.Text(e, "hostname", Short);
-        f.Uuid = f.Text(e, "uuid", Short);
+        f.Type = Identifier(e, "type");
+        f.Hostname = Identifier(e, "hostname");
+        f.Uuid = Identifier(e, "uuid");
         f.Timestamp = Number(e, "timestamp") is { } ts && double.IsFinite(ts) && ts > 0 ? ts : null;
         f.Clock = Number(e, "clock") is { } clock and >= 0 and < long.MaxValue ? (long)clock : null;
         f.Pid = Integer(e, "pid");
@@ -145,6 +145,10 @@ internal sealed class EventFields
 
         return text;
     }
+
+    /// <summary>A name the store indexes by: only a JSON string counts, so <c>"type": 42</c> is no type at all.</summary>
+    private static string? Identifier(JsonElement e, string name) =>
+        e.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static double? Number(JsonElement e, string name) =>
         e.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out double number) ? number : null;

@@ -187,15 +187,15 @@ internal sealed partial class MonitorStore
         }
 
         double timestamp = fields.Timestamp ?? now;
-        string state = TaskStates.FromEvent(type);
+        string state = CeleryStates.FromEvent(type);
         SetTime(task, type, timestamp);
 
         // Celery's merge: an event that logically happened before the current state (a late task-received after
         // task-succeeded) adds only the fields its state owns, and leaves the state as it is.
-        bool earlier = state != TaskStates.Retry && task.State != TaskStates.Retry && TaskStates.Precedence(state) > TaskStates.Precedence(task.State);
+        bool earlier = state != CeleryStates.Retry && task.State != CeleryStates.Retry && CeleryStates.Precedence(state) > CeleryStates.Precedence(task.State);
         if (earlier)
         {
-            if (state == TaskStates.Received)
+            if (state == CeleryStates.Received)
             {
                 fields.ApplyReceived(task);
             }

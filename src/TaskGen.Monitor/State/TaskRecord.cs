@@ -17,7 +17,7 @@ internal sealed class TaskRecord
 
     public string? Name { get; set; }
 
-    public string State { get; set; } = TaskStates.Pending;
+    public string State { get; set; } = CeleryStates.Pending;
 
     public double? Sent { get; set; }
 
@@ -97,7 +97,7 @@ internal sealed class TaskRecord
     internal LinkedListNode<TaskRecord>? Node { get; set; }
 
     /// <summary>Whether the state is final (Celery's <c>READY_STATES</c>).</summary>
-    public bool Ready => TaskStates.IsReady(State);
+    public bool Ready => CeleryStates.IsReady(State);
 
     /// <summary>A copy for readers outside the store's lock; its lists are its own, so a later event does not change what a page renders.</summary>
     public TaskRecord Clone()
@@ -118,7 +118,7 @@ internal sealed class TaskRecord
 internal sealed record TaskEvent(string Type, double Timestamp, string Hostname, string? Detail);
 
 /// <summary>Celery's task states and their order.</summary>
-internal static class TaskStates
+internal static class CeleryStates
 {
     public const string Pending = "PENDING";
     public const string Received = "RECEIVED";
