@@ -30,6 +30,9 @@ const string Usage = """
                              or chord (one chord per --chord-parts size on TaskGen and Celery 5.6.3 with Redis results;
                              never part of the default), or beat (tick lateness of --beat-entries entries falling due
                              together for --beat-minutes, then --beat-failovers leader changes; never part of the default)
+                             or monitor (TaskGen's monitor beside Flower 2.1 on the same events: ingest rate, memory per
+                             task, first page of the task list with --monitor-tasks tasks; never part of the default)
+      --monitor-tasks N      tasks in the monitor workload (default 100000)
       --beat-entries N       schedule entries in the beat workload (default 1000)
       --beat-every S         their interval in seconds; every entry falls due at the same instant (default 5)
       --beat-minutes N       how long the lateness run lasts (default 10)
@@ -232,6 +235,12 @@ try
     foreach (Measurement m in results)
     {
         Console.WriteLine($"| {m.Name} | {m.Workload} | {m.Tasks:N0} | {m.TasksPerSecond:N0} | {m.P50Milliseconds:N2} | {m.P99Milliseconds:N2} | {m.RatioToRaw?.ToString("0.00", CultureInfo.InvariantCulture)} | {m.P50RatioToRaw?.ToString("0.00", CultureInfo.InvariantCulture)} | {m.BrokerCpuMillisecondsPerTask?.ToString("0.000", CultureInfo.InvariantCulture)} | {m.ClientCpuMillisecondsPerTask.ToString("0.000", CultureInfo.InvariantCulture)} |");
+    }
+
+    if (only.Contains(MonitorBench.Name))
+    {
+        Console.WriteLine($"  {MonitorBench.Name,-12} ... ");
+        MonitorBench.Print(await MonitorBench.RunAsync(broker, Number("--monitor-tasks", 100_000)));
     }
 
     var report = new Report(DateTimeOffset.UtcNow, Environment.ProcessorCount, concurrency, results, footprint, startup, scale, soak, chords, beat);
