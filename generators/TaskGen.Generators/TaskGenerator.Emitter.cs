@@ -121,6 +121,7 @@ public sealed partial class TaskGenerator
             w.WriteLine();
             w.WriteLine("/// <inheritdoc />");
             w.WriteLine("public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Worker.TaskDefinition> Tasks => s_tasks;");
+            WriteSignatures(w, tasks);
             w.WriteLine();
             w.WriteLine("/// <inheritdoc />");
             w.WriteLine("public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Transport.QueueDeclaration> Queues => DeclaredQueues;");
@@ -170,6 +171,58 @@ public sealed partial class TaskGenerator
             w.CloseBlock();
             return w.ToString();
         }
+
+        /// <summary>
+        /// Every stub's call shape (name, queue, each argument's C# type and JSON kind), so the monitor can offer typed
+        /// fields; tasks blocked by a diagnostic are left out, as they cannot be sent.
+        /// </summary>
+        private static void WriteSignatures(SourceWriter w, EquatableArray<TaskSpec> tasks)
+        {
+            List<TaskSpec> callable = tasks.Where(t => t.BlockedBy is null).OrderBy(t => t.TaskName, System.StringComparer.Ordinal).ToList();
+            if (callable.Count == 0)
+            {
+                return;
+            }
+
+            const string Worker = "global::TaskGen.Worker";
+            w.WriteLine();
+            w.WriteLine($"private static readonly {Worker}.TaskSignatureInfo[] s_signatures = new {Worker}.TaskSignatureInfo[]");
+            w.WriteLine("{");
+            w.Indent();
+            foreach (TaskSpec task in callable)
+            {
+                IEnumerable<string> arguments = task.Parameters.Where(p => p.Role == ParameterRole.Value && p.Type is not null).Select(p =>
+                    $"new {Worker}.TaskArgumentInfo({Literal(p.Name)}, {Literal(p.Type!.DisplayName)}, {Literal(JsonKind(p.Type))}, {(IsNullable(p.Type) ? "true" : "false")}, {(p.DefaultValue is { } value ? Literal(value) : "null")})");
+                string list = string.Join(", ", arguments);
+                string argumentArray = list.Length == 0 ? $"new {Worker}.TaskArgumentInfo[0]" : $"new {Worker}.TaskArgumentInfo[] {{ {list} }}";
+                string result = task.Result is null ? "null" : Literal(task.Result.DisplayName);
+                w.WriteLine($"new {Worker}.TaskSignatureInfo({StubPath(task)}.Name, {Literal(task.Queue ?? string.Empty)}, {argumentArray}, {result}),");
+            }
+
+            w.Unindent();
+            w.WriteLine("};");
+            w.WriteLine();
+            w.WriteLine("/// <inheritdoc />");
+            w.WriteLine($"public override global::System.Collections.Generic.IReadOnlyList<{Worker}.TaskSignatureInfo> Signatures => s_signatures;");
+        }
+
+        /// <summary>The JSON an argument of <paramref name="type"/> is, in JSON Schema's words.</summary>
+        private static string JsonKind(TypeRef type) => type.Kind switch
+        {
+            WireKind.Nullable when type.Arguments.Length == 1 => JsonKind(type.Arguments[0]),
+            WireKind.Enum => "integer",
+            WireKind.Array or WireKind.List or WireKind.Sequence => "array",
+            WireKind.Dictionary or WireKind.JsonObject => "object",
+            _ => type.Helper switch
+            {
+                "Byte" or "SByte" or "Int16" or "UInt16" or "Int32" or "UInt32" or "Int64" or "UInt64" => "integer",
+                "Single" or "Double" or "Decimal" => "number",
+                "Boolean" => "boolean",
+                _ => "string",
+            },
+        };
+
+        private static bool IsNullable(TypeRef type) => type.Kind == WireKind.Nullable || type.FullName.EndsWith("?", System.StringComparison.Ordinal);
 
         /// <summary>The module's <c>[Periodic]</c> entries, written as a person would write them in <c>AddSchedule</c>.</summary>
         private static void WritePeriodic(SourceWriter w, List<TaskSpec> tasks)

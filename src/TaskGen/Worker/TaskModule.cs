@@ -20,6 +20,12 @@ public abstract class TaskModule
     /// <summary>The queues the assembly declares with <see cref="TaskQueueAttribute"/>.</summary>
     public abstract IReadOnlyList<QueueDeclaration> Queues { get; }
 
+    /// <summary>
+    /// The call shape of every task the assembly has a stub for (its own and its contracts'), for tools that build typed
+    /// forms; empty for modules written by hand.
+    /// </summary>
+    public virtual IReadOnlyList<TaskSignatureInfo> Signatures => [];
+
     /// <summary>Decodes the arguments, calls the task method and records its result on the invocation.</summary>
     /// <param name="invocation">The request to run.</param>
     /// <exception cref="TaskArgumentException">The arguments do not fit the task's parameters.</exception>

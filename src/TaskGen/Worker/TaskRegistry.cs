@@ -45,6 +45,24 @@ internal sealed class TaskRegistry
         }
     }
 
+    /// <summary>Every stub's call shape the registered modules carry, by task name (the first module's wins), for typed forms.</summary>
+    public IReadOnlyList<TaskSignatureInfo> Signatures()
+    {
+        lock (_gate)
+        {
+            var seen = new Dictionary<string, TaskSignatureInfo>(StringComparer.Ordinal);
+            foreach (TaskModule module in _modules)
+            {
+                foreach (TaskSignatureInfo signature in module.Signatures)
+                {
+                    seen.TryAdd(signature.Name, signature);
+                }
+            }
+
+            return [.. seen.Values.OrderBy(s => s.Name, StringComparer.Ordinal)];
+        }
+    }
+
     /// <summary>Adds queue declarations without tasks, as a producer learns them from the stubs it calls.</summary>
     /// <param name="queues">The declarations.</param>
     public void AddQueues(IEnumerable<QueueDeclaration> queues)

@@ -25,6 +25,16 @@ namespace TaskGen.Generated
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Worker.TaskDefinition> Tasks => s_tasks;
 
+        private static readonly global::TaskGen.Worker.TaskSignatureInfo[] s_signatures = new global::TaskGen.Worker.TaskSignatureInfo[]
+        {
+            new global::TaskGen.Worker.TaskSignatureInfo(global::Shop.Remote.Mail.CountAsync.Name, "", new global::TaskGen.Worker.TaskArgumentInfo[0], "int"),
+            new global::TaskGen.Worker.TaskSignatureInfo(global::Shop.Remote.Mail.FlushAsync.Name, "", new global::TaskGen.Worker.TaskArgumentInfo[0], null),
+            new global::TaskGen.Worker.TaskSignatureInfo(global::Shop.Remote.Mail.SendAsync.Name, "", new global::TaskGen.Worker.TaskArgumentInfo[] { new global::TaskGen.Worker.TaskArgumentInfo("to", "string", "string", false, null), new global::TaskGen.Worker.TaskArgumentInfo("subject", "string", "string", false, null) }, "bool"),
+        };
+
+        /// <inheritdoc />
+        public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Worker.TaskSignatureInfo> Signatures => s_signatures;
+
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Transport.QueueDeclaration> Queues => DeclaredQueues;
 

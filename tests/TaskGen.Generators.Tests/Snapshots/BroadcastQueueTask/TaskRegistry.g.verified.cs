@@ -25,6 +25,15 @@ namespace TaskGen.Generated
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Worker.TaskDefinition> Tasks => s_tasks;
 
+        private static readonly global::TaskGen.Worker.TaskSignatureInfo[] s_signatures = new global::TaskGen.Worker.TaskSignatureInfo[]
+        {
+            new global::TaskGen.Worker.TaskSignatureInfo(global::Fleet.Remote.Nodes.Hello.Name, "broadcast_calc", new global::TaskGen.Worker.TaskArgumentInfo[] { new global::TaskGen.Worker.TaskArgumentInfo("greeting", "string", "string", false, null) }, "string"),
+            new global::TaskGen.Worker.TaskSignatureInfo(global::Fleet.Remote.Nodes.Reload.Name, "broadcast_calc", new global::TaskGen.Worker.TaskArgumentInfo[0], null),
+        };
+
+        /// <inheritdoc />
+        public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Worker.TaskSignatureInfo> Signatures => s_signatures;
+
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Transport.QueueDeclaration> Queues => DeclaredQueues;
 

@@ -23,6 +23,17 @@ namespace TaskGen.Generated
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Worker.TaskDefinition> Tasks => s_tasks;
 
+        private static readonly global::TaskGen.Worker.TaskSignatureInfo[] s_signatures = new global::TaskGen.Worker.TaskSignatureInfo[]
+        {
+            new global::TaskGen.Worker.TaskSignatureInfo(global::Shop.Contracts.Remote.Mail.Forget.Name, "mail", new global::TaskGen.Worker.TaskArgumentInfo[] { new global::TaskGen.Worker.TaskArgumentInfo("address", "string", "string", false, null) }, null),
+            new global::TaskGen.Worker.TaskSignatureInfo(global::Shop.Contracts.Remote.Mail.SendAsync.Name, "mail", new global::TaskGen.Worker.TaskArgumentInfo[] { new global::TaskGen.Worker.TaskArgumentInfo("letter", "Letter", "object", false, null), new global::TaskGen.Worker.TaskArgumentInfo("copies", "int", "integer", false, null) }, "string"),
+            new global::TaskGen.Worker.TaskSignatureInfo(global::Shop.Contracts.Remote.Reports.TotalsAsync.Name, "", new global::TaskGen.Worker.TaskArgumentInfo[] { new global::TaskGen.Worker.TaskArgumentInfo("month", "string", "string", false, null) }, "List<int>"),
+            new global::TaskGen.Worker.TaskSignatureInfo(global::Shop.Contracts.Remote.Mail.Ping.Name, "", new global::TaskGen.Worker.TaskArgumentInfo[0], "bool"),
+        };
+
+        /// <inheritdoc />
+        public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Worker.TaskSignatureInfo> Signatures => s_signatures;
+
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Transport.QueueDeclaration> Queues => DeclaredQueues;
 

@@ -25,6 +25,16 @@ namespace TaskGen.Generated
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Worker.TaskDefinition> Tasks => s_tasks;
 
+        private static readonly global::TaskGen.Worker.TaskSignatureInfo[] s_signatures = new global::TaskGen.Worker.TaskSignatureInfo[]
+        {
+            new global::TaskGen.Worker.TaskSignatureInfo(global::Billing.Remote.Payments.Charge.Name, "", new global::TaskGen.Worker.TaskArgumentInfo[] { new global::TaskGen.Worker.TaskArgumentInfo("cents", "int", "integer", false, null) }, "int"),
+            new global::TaskGen.Worker.TaskSignatureInfo(global::Billing.Remote.Payments.Plain.Name, "", new global::TaskGen.Worker.TaskArgumentInfo[] { new global::TaskGen.Worker.TaskArgumentInfo("cents", "int", "integer", false, null) }, "int"),
+            new global::TaskGen.Worker.TaskSignatureInfo(global::Billing.Remote.Payments.Refund.Name, "", new global::TaskGen.Worker.TaskArgumentInfo[] { new global::TaskGen.Worker.TaskArgumentInfo("cents", "int", "integer", false, null) }, null),
+        };
+
+        /// <inheritdoc />
+        public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Worker.TaskSignatureInfo> Signatures => s_signatures;
+
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Transport.QueueDeclaration> Queues => DeclaredQueues;
 

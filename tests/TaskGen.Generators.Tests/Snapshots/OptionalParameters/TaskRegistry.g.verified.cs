@@ -23,6 +23,14 @@ namespace TaskGen.Generated
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Worker.TaskDefinition> Tasks => s_tasks;
 
+        private static readonly global::TaskGen.Worker.TaskSignatureInfo[] s_signatures = new global::TaskGen.Worker.TaskSignatureInfo[]
+        {
+            new global::TaskGen.Worker.TaskSignatureInfo(global::Reports.Remote.Builder.Render.Name, "", new global::TaskGen.Worker.TaskArgumentInfo[] { new global::TaskGen.Worker.TaskArgumentInfo("title", "string", "string", false, null), new global::TaskGen.Worker.TaskArgumentInfo("copies", "int", "integer", false, "1"), new global::TaskGen.Worker.TaskArgumentInfo("scale", "double", "number", false, "1.5D"), new global::TaskGen.Worker.TaskArgumentInfo("footer", "string?", "string", true, "null"), new global::TaskGen.Worker.TaskArgumentInfo("format", "Format", "integer", false, "(global::Reports.Format)(5)"), new global::TaskGen.Worker.TaskArgumentInfo("draft", "bool", "boolean", false, "false"), new global::TaskGen.Worker.TaskArgumentInfo("price", "decimal", "number", false, "9.99M"), new global::TaskGen.Worker.TaskArgumentInfo("big", "long", "integer", false, "10000000000L"), new global::TaskGen.Worker.TaskArgumentInfo("mark", "char", "string", false, "'\\''") }, "string"),
+        };
+
+        /// <inheritdoc />
+        public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Worker.TaskSignatureInfo> Signatures => s_signatures;
+
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Transport.QueueDeclaration> Queues => DeclaredQueues;
 

@@ -27,6 +27,18 @@ namespace TaskGen.Generated
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Worker.TaskDefinition> Tasks => s_tasks;
 
+        private static readonly global::TaskGen.Worker.TaskSignatureInfo[] s_signatures = new global::TaskGen.Worker.TaskSignatureInfo[]
+        {
+            new global::TaskGen.Worker.TaskSignatureInfo(global::Ops.Remote.Maintenance.Broken.Name, "", new global::TaskGen.Worker.TaskArgumentInfo[0], null),
+            new global::TaskGen.Worker.TaskSignatureInfo(global::Ops.Remote.Maintenance.Plain.Name, "", new global::TaskGen.Worker.TaskArgumentInfo[0], null),
+            new global::TaskGen.Worker.TaskSignatureInfo(global::Ops.Remote.Maintenance.Resize.Name, "", new global::TaskGen.Worker.TaskArgumentInfo[] { new global::TaskGen.Worker.TaskArgumentInfo("width", "int", "integer", false, null) }, null),
+            new global::TaskGen.Worker.TaskSignatureInfo(global::Ops.Remote.Maintenance.SweepAsync.Name, "", new global::TaskGen.Worker.TaskArgumentInfo[] { new global::TaskGen.Worker.TaskArgumentInfo("batch", "int", "integer", false, "100") }, null),
+            new global::TaskGen.Worker.TaskSignatureInfo(global::Ops.Remote.Maintenance.Hourly.Name, "", new global::TaskGen.Worker.TaskArgumentInfo[0], "int"),
+        };
+
+        /// <inheritdoc />
+        public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Worker.TaskSignatureInfo> Signatures => s_signatures;
+
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Transport.QueueDeclaration> Queues => DeclaredQueues;
 

@@ -27,6 +27,15 @@ namespace TaskGen.Generated
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Worker.TaskDefinition> Tasks => s_tasks;
 
+        private static readonly global::TaskGen.Worker.TaskSignatureInfo[] s_signatures = new global::TaskGen.Worker.TaskSignatureInfo[]
+        {
+            new global::TaskGen.Worker.TaskSignatureInfo(global::Books.Remote.Ledger.Check.Name, "audit", new global::TaskGen.Worker.TaskArgumentInfo[0], null),
+            new global::TaskGen.Worker.TaskSignatureInfo(global::Books.Remote.Ledger.Post.Name, "ledger", new global::TaskGen.Worker.TaskArgumentInfo[] { new global::TaskGen.Worker.TaskArgumentInfo("amount", "decimal", "number", false, null) }, "decimal"),
+        };
+
+        /// <inheritdoc />
+        public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Worker.TaskSignatureInfo> Signatures => s_signatures;
+
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Transport.QueueDeclaration> Queues => DeclaredQueues;
 

@@ -26,6 +26,17 @@ namespace TaskGen.Generated
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Worker.TaskDefinition> Tasks => s_tasks;
 
+        private static readonly global::TaskGen.Worker.TaskSignatureInfo[] s_signatures = new global::TaskGen.Worker.TaskSignatureInfo[]
+        {
+            new global::TaskGen.Worker.TaskSignatureInfo(global::CeleryApp.Tasks.Remote.Geometry.RectArea.Name, "", new global::TaskGen.Worker.TaskArgumentInfo[] { new global::TaskGen.Worker.TaskArgumentInfo("h", "double", "number", false, null), new global::TaskGen.Worker.TaskArgumentInfo("w", "double", "number", false, null) }, "double"),
+            new global::TaskGen.Worker.TaskSignatureInfo(global::CeleryApp.Tasks.Remote.Shapes.Corners.Name, "", new global::TaskGen.Worker.TaskArgumentInfo[] { new global::TaskGen.Worker.TaskArgumentInfo("sides", "int", "integer", false, null) }, "int"),
+            new global::TaskGen.Worker.TaskSignatureInfo(global::CeleryApp.Tasks.Remote.Text.Upper.Name, "", new global::TaskGen.Worker.TaskArgumentInfo[] { new global::TaskGen.Worker.TaskArgumentInfo("s", "string", "string", false, null) }, "string"),
+            new global::TaskGen.Worker.TaskSignatureInfo(global::Other.Tasks.Remote.Shapes.Corners.Name, "", new global::TaskGen.Worker.TaskArgumentInfo[] { new global::TaskGen.Worker.TaskArgumentInfo("sides", "int", "integer", false, null) }, "int"),
+        };
+
+        /// <inheritdoc />
+        public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Worker.TaskSignatureInfo> Signatures => s_signatures;
+
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::TaskGen.Transport.QueueDeclaration> Queues => DeclaredQueues;
 
