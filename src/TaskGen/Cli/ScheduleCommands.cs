@@ -174,7 +174,7 @@ internal static class ScheduleCommands
     }
 
     /// <summary>The schedule as configuration writes it: the cron expression, or <c>every 30 s</c> in its largest whole unit.</summary>
-    private static string Written(Schedule schedule) => schedule switch
+    internal static string Written(Schedule schedule) => schedule switch
     {
         CronSchedule cron => $"'{cron.Expression}'",
         IntervalSchedule { Interval: var every } when every.Ticks % TimeSpan.TicksPerDay == 0 => $"'every {every.Ticks / TimeSpan.TicksPerDay} d'",
@@ -185,7 +185,7 @@ internal static class ScheduleCommands
     };
 
     /// <summary>Where a run goes, in the order a send decides it: the entry's queue, the call's, a route, the task's own, the default.</summary>
-    private static string QueueOf(TaskApp app, ScheduleEntry entry)
+    internal static string QueueOf(TaskApp app, ScheduleEntry entry)
     {
         TaskDescriptor task = entry.Signature.Task;
         return entry.Options.Queue
