@@ -47,7 +47,7 @@ public sealed class Browser : IDisposable
               "install Debian's chromium and chromium-driver (test.sh does).";
     }
 
-    /// <summary>Starts a headless Chromium with a fresh profile, no network but what pages ask for, and a 1280×900 window.</summary>
+    /// <summary>Starts a headless Chromium with a fresh profile, none of its own background traffic, and a 1280×900 window.</summary>
     /// <exception cref="InvalidOperationException">Chromium or ChromeDriver is missing (<see cref="Missing"/>).</exception>
     public static Browser Start()
     {

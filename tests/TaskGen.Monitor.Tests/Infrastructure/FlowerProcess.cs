@@ -41,7 +41,7 @@ public sealed partial class FlowerProcess : IAsyncDisposable
     /// <summary>Everything Flower wrote (its log goes to stderr), for failure messages.</summary>
     public IReadOnlyList<string> Output => _process.Lines;
 
-    /// <summary>Why Flower cannot run here (its sources, Celery 5.6's, or the Debian modules it imports are missing), or null when it can.</summary>
+    /// <summary>Why Flower cannot run here (its sources or Celery 5.6's are missing), or null when it can; a missing Debian module shows in its output when it exits at start.</summary>
     public static string? Missing()
     {
         if (!Directory.Exists(Path.Combine(Sources, "flower")))
