@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole TaskGen test suite on a fresh machine: builds the solution in Release (warnings are
 # errors), starts a private RabbitMQ node and a private Redis server on loopback (installing rabbitmq-server,
-# redis-server, redis-sentinel, python3-celery, python3-redis and Celery 5.6's Debian dependencies with apt-get when they are missing), runs every test project
+# redis-server, redis-sentinel, python3-celery, python3-redis, Celery 5.6's and Flower 2.1's Debian dependencies, chromium and
+# chromium-driver with apt-get when they are missing), runs every test project
 # and the deployment check (the interop tests beside the others, on a node and a Redis of their own), stops
 # them all, and prints one closing line with the totals.
 set -euo pipefail
@@ -37,6 +38,19 @@ fi
 celery56_packages=(python3-click python3-click-didyoumean python3-click-plugins python3-click-repl python3-dateutil python3-tzlocal python3-packaging python3-async-timeout)
 missing=()
 for package in "${celery56_packages[@]}"; do
+  [[ "$(dpkg-query -W -f='${Status}' "$package" 2> /dev/null)" == "install ok installed" ]] || missing+=("$package")
+done
+if ((${#missing[@]} > 0)); then
+  echo "==> Installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The monitor tests run Flower 2.1 from ../shared/third_party/flower-2.1 beside TaskGen's monitor (these Debian packages
+# supply its dependencies) and load the monitor's pages in a headless Chromium through ChromeDriver.
+monitor_packages=(chromium chromium-driver python3-tornado python3-prometheus-client python3-humanize python3-tz)
+missing=()
+for package in "${monitor_packages[@]}"; do
   [[ "$(dpkg-query -W -f='${Status}' "$package" 2> /dev/null)" == "install ok installed" ]] || missing+=("$package")
 done
 if ((${#missing[@]} > 0)); then
