@@ -46,12 +46,13 @@ internal sealed class TaskQuery
             return false;
         }
 
-        if (Name is not null && task.Name != Name)
+        // Flower compares names case-insensitively.
+        if (Name is not null && !string.Equals(task.Name, Name, StringComparison.OrdinalIgnoreCase))
         {
             return false;
         }
 
-        if (Worker is not null && task.Worker != Worker)
+        if (Worker is not null && !string.Equals(task.Worker, Worker, StringComparison.OrdinalIgnoreCase))
         {
             return false;
         }
@@ -100,8 +101,9 @@ internal sealed class TaskQuery
 
     private static double? Time(TaskRecord task) => task.Timestamp ?? task.Received ?? task.Sent;
 
+    /// <summary>Whether a time is inside a range; a task without that time passes, as in Flower, which filters only on times it has.</summary>
     private static bool Within(double? value, double? start, double? end) =>
-        (start is null || (value is { } v1 && v1 >= start)) && (end is null || (value is { } v2 && v2 <= end));
+        value is not { } v || ((start is null || v >= start) && (end is null || v <= end));
 
     private static bool Contains(IReadOnlyCollection<string> states, string state)
     {
