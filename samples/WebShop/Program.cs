@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using TaskGen;
+using TaskGen.Monitor;
 using WebShop;
 
 // The shop's web front: a contact form whose emails are sent by the WebShop.Worker service through the 'mail' queue.
@@ -10,6 +11,10 @@ using WebShop;
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
 builder.Services.AddTaskGen().AddTasks(b => b.AddWebShopContractsTasks());
 builder.Services.AddHealthChecks().AddTaskGen();
+
+// The monitor (workers, tasks, canvases, Flower's API) at /monitor; it answers loopback clients only unless
+// TaskGen:Monitor:BasicAuth or an authorization policy is configured.
+builder.Services.AddTaskGenMonitor();
 builder.Services.AddAntiforgery();
 builder.Services.AddSingleton<SentTasks>();
 
@@ -26,4 +31,5 @@ if (broker.StartsWith("memory://", StringComparison.OrdinalIgnoreCase))
 app.UseAntiforgery();
 app.MapShop();
 app.MapHealthChecks("/health");
+app.MapTaskGenMonitor("/monitor");
 app.Run();
