@@ -61,6 +61,9 @@ public static class TaskGenMonitor
                 o.BrokerUrl = broker;
             }
 
+            // Flower sends with Celery's defaults, which create a queue named in a call; the monitor declares none of its own.
+            o.TaskCreateMissingQueues = true;
+
             if (options.ResultBackend is not null)
             {
                 o.ResultBackend = options.ResultBackend;

@@ -123,8 +123,17 @@ internal static partial class MonitorApi
         }
 
         string queue = request.Options.Queue ?? (registered ? definition!.Queue : string.Empty);
-        AsyncResult<JsonElement> result = await app.SendAsync(CallByName.Create(name, queue, request.Arguments, request.Options), context.RequestAborted).ConfigureAwait(false);
-        return (result, app);
+        try
+        {
+            AsyncResult<JsonElement> result = await app.SendAsync(CallByName.Create(name, queue, request.Arguments, request.Options), context.RequestAborted).ConfigureAwait(false);
+            return (result, app);
+        }
+        catch (TaskRoutingException ex)
+        {
+            // A queue the app does not declare (and will not create): the caller's to fix, said in one line.
+            await ApiResponses.WriteTextAsync(context, StatusCodes.Status400BadRequest, ex.Message).ConfigureAwait(false);
+            return null;
+        }
     }
 
     /// <summary>A task name the monitor has seen in events or in a worker's <c>registered</c> reply.</summary>
