@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
@@ -17,17 +18,24 @@ internal static class ApiResponses
     /// <summary>Flower's JSON content type.</summary>
     public const string JsonContentType = "application/json; charset=utf-8";
 
+    /// <summary>
+    /// Text as written, quotes and non-ASCII included (<c>"('boom',)"</c>, not <c>"(\u0027boom\u0027,)"</c>), as Flower
+    /// writes it: the answers are JSON, sent with <c>nosniff</c>, so no browser reads them as a page.
+    /// </summary>
+    public static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>Writes the JSON <paramref name="write"/> produces, with <paramref name="status"/>.</summary>
     public static async Task WriteJsonAsync(HttpContext context, Action<Utf8JsonWriter> write, int status = StatusCodes.Status200OK)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             write(writer);
         }
 
         context.Response.StatusCode = status;
         context.Response.ContentType = JsonContentType;
+        context.Response.Headers.XContentTypeOptions = "nosniff";
         context.Response.ContentLength = buffer.WrittenCount;
         await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
     }
@@ -47,6 +55,7 @@ internal static class ApiResponses
         byte[] body = Encoding.UTF8.GetBytes(text);
         context.Response.StatusCode = status;
         context.Response.ContentType = "text/plain; charset=utf-8";
+        context.Response.Headers.XContentTypeOptions = "nosniff";
         context.Response.ContentLength = body.Length;
         await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
     }

@@ -126,6 +126,19 @@ public sealed class ReadEndpointTests
     }
 
     [Fact]
+    public async Task AnswersAreJsonThatNoBrowserReadsAsAPageWithTextAsWritten()
+    {
+        await using MonitorTestHost host = await MonitorTestHost.StartAsync();
+        host.Event(CeleryEvents.Received("t1", "x", "w@a", T, "('<script>alert(1)</script>', 'é')"));
+
+        using System.Net.Http.HttpResponseMessage response = await host.Client.GetAsync("/api/task/info/t1");
+
+        Assert.Equal("application/json; charset=utf-8", response.Content.Headers.ContentType!.ToString());
+        Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
+        Assert.Contains("\"args\":\"('<script>alert(1)</script>', 'é')\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TaskTypesListsEveryNameSeenSorted()
     {
         await using MonitorTestHost host = await FeedAsync();
