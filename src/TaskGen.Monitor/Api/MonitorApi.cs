@@ -187,9 +187,19 @@ internal static partial class MonitorApi
         string? worker = AllIsNone(ApiResponses.Query(context, "workername"));
         string? state = AllIsNone(ApiResponses.Query(context, "state"));
         MonitorStore store = context.RequestServices.GetRequiredService<MonitorStore>();
+        IReadOnlyList<string> states = state is null ? [] : [state];
+        bool storeOrder = sortBy is null or "" or "received" or "-received" or "started" or "-started";
+        if (name is null && worker is null && receivedStart is null && receivedEnd is null && startedStart is null && startedEnd is null && search.MatchesAll && storeOrder)
+        {
+            // The dashboards' usual question (the latest N, by state or not): the store filters, sorts and copies only
+            // the page, as Flower orders it (nulls first ascending, last descending); equal times keep arrival order.
+            TaskPage direct = store.Query(new TaskQuery { States = states, SortBy = string.IsNullOrEmpty(sortBy) ? null : sortBy, Offset = Math.Max(offset, 0), Limit = limit is { } n ? Math.Max(n, 0) : null });
+            await WriteTaskListAsync(context, direct.Tasks, 0, direct.Tasks.Count).ConfigureAwait(false);
+            return;
+        }
 
         // The store filters by state (case ignored, as Flower); Flower's other rules differ from the pages' and run here.
-        TaskPage candidates = store.Query(new TaskQuery { States = state is null ? [] : [state] });
+        TaskPage candidates = store.Query(new TaskQuery { States = states });
         var page = new List<TaskRecord>();
         foreach (TaskRecord task in candidates.Tasks)
         {
@@ -202,18 +212,22 @@ internal static partial class MonitorApi
         FlowerTaskList.Sort(page, sortBy);
         offset = Math.Clamp(offset, 0, page.Count);
         int count = limit is { } l ? Math.Clamp(l, 0, page.Count - offset) : page.Count - offset;
-        await ApiResponses.WriteJsonAsync(context, writer =>
+        await WriteTaskListAsync(context, page, offset, count).ConfigureAwait(false);
+    }
+
+    /// <summary>Flower's list: an object keyed by task id, in page order.</summary>
+    private static Task WriteTaskListAsync(HttpContext context, IReadOnlyList<TaskRecord> tasks, int offset, int count) =>
+        ApiResponses.WriteJsonAsync(context, writer =>
         {
             writer.WriteStartObject();
             for (int i = offset; i < offset + count; i++)
             {
-                writer.WritePropertyName(page[i].Id);
-                TaskJson.Write(writer, page[i], workerLast: true);
+                writer.WritePropertyName(tasks[i].Id);
+                TaskJson.Write(writer, tasks[i], workerLast: true);
             }
 
             writer.WriteEndObject();
-        }).ConfigureAwait(false);
-    }
+        });
 
     private static string? AllIsNone(string? value) => string.IsNullOrEmpty(value) || value == "All" ? null : value;
 

@@ -37,6 +37,9 @@ internal sealed class TaskSearch
         return new TaskSearch(new Parser(Tokenize(text)).Parse());
     }
 
+    /// <summary>Whether the query is empty and so matches every task.</summary>
+    public bool MatchesAll => _root is All;
+
     /// <summary>Whether <paramref name="task"/> matches.</summary>
     public bool Matches(TaskRecord task) => _root.Matches(new Document(task));
 
