@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Net;
 using System.Security.Claims;
 using System.Threading.Tasks;
@@ -17,7 +18,7 @@ namespace TaskGen.Monitor.Security;
 /// <para>
 /// The rules wrap every endpoint of the group, pages and API alike, in this order: (1) with no way to authenticate
 /// configured (<see cref="MonitorOptions.BasicAuth"/>, <see cref="MonitorOptions.AuthorizationPolicy"/>) and without
-/// <see cref="MonitorOptions.AllowRemote"/>, only loopback clients are served; (2) with basic authentication, a request
+/// <see cref="MonitorOptions.AllowRemote"/>, nor an authorization policy put on the returned builder, only loopback clients are served; (2) with basic authentication, a request
 /// without the right credentials gets 401 and a challenge, never data; only the health check is open, because it says
 /// nothing. Unlike Flower, <c>/metrics</c> needs the credentials too: task names and workers are data, and Prometheus
 /// scrapes with basic auth. (3) An action answers 403 in read-only mode, and is refused when it comes from a browser on
@@ -68,6 +69,10 @@ internal static class MonitorSecurity
         {
             bool action = endpoint.Metadata.Contains(MonitorEndpoint.Action);
             bool open = endpoint.Metadata.Contains(MonitorEndpoint.Open);
+
+            // A policy the app put on the returned builder (MapTaskGenMonitor(...).RequireAuthorization("ops")) authenticates
+            // as surely as one in the options: remote clients are then the policy's to judge.
+            bool authorized = !string.IsNullOrEmpty(options.AuthorizationPolicy) || endpoint.Metadata.OfType<IAuthorizeData>().Any();
             if (action && !string.IsNullOrEmpty(options.ActionsPolicy))
             {
                 endpoint.Metadata.Add(new AuthorizeAttribute(options.ActionsPolicy));
@@ -79,13 +84,13 @@ internal static class MonitorSecurity
                 return;
             }
 
-            endpoint.RequestDelegate = context => GuardAsync(context, next, options, credentials, action, open);
+            endpoint.RequestDelegate = context => GuardAsync(context, next, options, credentials, action, open, authorized);
         });
     }
 
-    private static async Task GuardAsync(HttpContext context, RequestDelegate next, MonitorOptions options, BasicCredentials credentials, bool action, bool open)
+    private static async Task GuardAsync(HttpContext context, RequestDelegate next, MonitorOptions options, BasicCredentials credentials, bool action, bool open, bool authorized)
     {
-        bool authenticates = credentials.Enabled || !string.IsNullOrEmpty(options.AuthorizationPolicy);
+        bool authenticates = credentials.Enabled || authorized;
         if (!options.AllowRemote && !authenticates && !IsLocal(context.Connection.RemoteIpAddress))
         {
             await RefuseAsync(context, StatusCodes.Status403Forbidden, LoopbackOnly).ConfigureAwait(false);

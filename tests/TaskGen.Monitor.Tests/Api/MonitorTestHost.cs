@@ -40,7 +40,7 @@ internal sealed class MonitorTestHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<MonitorTestHost> StartAsync(Action<MonitorOptions>? configure = null, string prefix = "/", Action<IServiceCollection>? services = null, Action<WebApplication>? map = null)
+    public static async Task<MonitorTestHost> StartAsync(Action<MonitorOptions>? configure = null, string prefix = "/", Action<IServiceCollection>? services = null, Action<WebApplication>? map = null, Action<IEndpointConventionBuilder>? mounted = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseTestServer();
@@ -71,7 +71,8 @@ internal sealed class MonitorTestHost : IAsyncDisposable
             return next(context);
         });
         map?.Invoke(app);
-        app.MapTaskGenMonitor(prefix);
+        IEndpointConventionBuilder monitor = app.MapTaskGenMonitor(prefix);
+        mounted?.Invoke(monitor);
         await app.StartAsync();
         return new MonitorTestHost(app);
     }

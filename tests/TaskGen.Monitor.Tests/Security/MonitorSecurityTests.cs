@@ -206,6 +206,22 @@ public sealed class MonitorSecurityTests
         Assert.Equal(HttpStatusCode.OK, (await host.PostAsync("/api/task/revoke/t1", change: User("operator"))).Status);
     }
 
+    [Fact]
+    public async Task APolicyPutOnTheMountedMonitorOpensItToTheClientsThePolicyAdmits()
+    {
+        await using MonitorTestHost host = await MonitorTestHost.StartAsync(
+            services: services =>
+            {
+                services.AddAuthentication(HeaderAuthentication.SchemeName).AddScheme<AuthenticationSchemeOptions, HeaderAuthentication>(HeaderAuthentication.SchemeName, null);
+                services.AddAuthorization(a => a.AddPolicy("ops", p => p.RequireRole("operator")));
+            },
+            mounted: monitor => monitor.RequireAuthorization("ops"));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await host.GetAsync("/api/tasks", Remote("203.0.113.7"))).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await host.GetAsync("/api/tasks", r => { User("viewer")(r); Remote("203.0.113.7")(r); })).Status);
+        Assert.Equal(HttpStatusCode.OK, (await host.GetAsync("/api/tasks", r => { User("operator")(r); Remote("203.0.113.7")(r); })).Status);
+    }
+
     private static Action<HttpRequestMessage> Remote(string ip) => r => r.Headers.Add(MonitorTestHost.RemoteIpHeader, ip);
 
     private static Action<HttpRequestMessage> Basic(string credentials) =>
