@@ -40,16 +40,22 @@ internal sealed class MonitorTestHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<MonitorTestHost> StartAsync(Action<MonitorOptions>? configure = null, string prefix = "/", Action<IServiceCollection>? services = null, Action<WebApplication>? map = null, Action<IEndpointConventionBuilder>? mounted = null)
+    public static async Task<MonitorTestHost> StartAsync(Action<MonitorOptions>? configure = null, string prefix = "/", Action<IServiceCollection>? services = null, Action<WebApplication>? map = null, Action<IEndpointConventionBuilder>? mounted = null, string? resultBackend = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
-        builder.Services.AddTaskGen(o =>
+        TaskGenBuilder taskGen = builder.Services.AddTaskGen(o =>
         {
             o.BrokerUrl = "memory://";
             o.TaskCreateMissingQueues = true;
+            o.ResultBackend = resultBackend ?? o.ResultBackend;
         });
+        if (resultBackend is not null)
+        {
+            taskGen.AddRedisResults();
+        }
+
         builder.Services.AddAntiforgery();
 
         // Polling and the events switch would talk to workers on their own schedule; the tests drive the store.
