@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using TaskGen.Cli;
 using TaskGen.Hosting;
 
@@ -25,7 +26,10 @@ public static class TaskGenMonitor
     /// <summary>Runs the monitor until <paramref name="cancellationToken"/> fires or the process is asked to stop.</summary>
     /// <param name="args">Flower's options, each as <c>--name=value</c> or <c>--name value</c>; <c>--help</c> lists them.</param>
     /// <param name="cancellationToken">Stops the monitor.</param>
-    /// <returns>0 when it stopped normally, 64 for a mistake in the options, 69 when the broker cannot be reached at start.</returns>
+    /// <returns>
+    /// 0 when it stopped normally, 64 for a mistake in the options, 69 when the broker cannot be reached or the port
+    /// taken at start, 78 for a setting TaskGen refuses.
+    /// </returns>
     public static Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default) =>
         RunAsync(args, Console.Out, Console.Error, null, cancellationToken);
 
@@ -54,6 +58,9 @@ public static class TaskGenMonitor
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = "taskgen-monitor" });
         builder.Configuration.AddConfiguration(configuration);
         builder.WebHost.UseUrls(options.Url);
+
+        // A start failure is said once, in one line, below; the host would log it again with its stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         builder.Services.AddTaskGen(o =>
         {
             if (broker is not null)
@@ -92,13 +99,31 @@ public static class TaskGenMonitor
             await error.WriteLineAsync(CommandLineBroker.Unreachable(description, ex)).ConfigureAwait(false);
             return 69;
         }
-        catch (IOException ex) when (ex.InnerException is System.Net.Sockets.SocketException or null)
+        catch (Exception ex) when (ex is TaskAppConfigurationException or Microsoft.Extensions.Options.OptionsValidationException)
         {
-            await error.WriteLineAsync($"Cannot listen on {options.Url}: {ex.Message} Pass another --port or --address.").ConfigureAwait(false);
+            // A setting TaskGen refuses (a backend without its package, a bad value): its one line names the fix.
+            await error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return 78;
+        }
+        catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException or System.Net.Sockets.SocketException)
+        {
+            await error.WriteLineAsync($"{ex.Message.TrimEnd('.')}. Pass another --port or --address.").ConfigureAwait(false);
             return 69;
         }
         finally
         {
+            // A start that failed half way leaves hosted services running; stopping them (briefly) lets the process end.
+            using (var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+            {
+                try
+                {
+                    await app.StopAsync(stopping.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException)
+                {
+                }
+            }
+
             await app.DisposeAsync().ConfigureAwait(false);
         }
     }
