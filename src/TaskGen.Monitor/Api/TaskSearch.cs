@@ -1,0 +1,535 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+using TaskGen.Monitor.State;
+
+namespace TaskGen.Monitor.Api;
+
+/// <summary>
+/// Flower's task search (its <c>utils/search.py</c> language, written anew): whitespace-separated terms joined by AND,
+/// <c>AND</c>/<c>OR</c>, parentheses up to five deep, quoted phrases, and <c>field:value</c> for <c>name state worker
+/// args kwargs result</c>. <c>state:</c> is exact, <c>kwargs:key=value</c> matches one keyword argument, every other
+/// term is a case-insensitive substring of at least 3 characters. A mistake is a <see cref="FormatException"/> whose
+/// message is Flower's, position included, so scripts see the same 400 answer.
+/// </summary>
+internal sealed class TaskSearch
+{
+    private const int MaxLength = 2048;
+    private const int MaxTokens = 128;
+    private const int MaxDepth = 5;
+    private static readonly string[] s_fields = ["name", "state", "worker", "args", "kwargs", "result"];
+
+    private readonly Node _root;
+
+    private TaskSearch(Node root) => _root = root;
+
+    /// <summary>Parses <paramref name="query"/>; empty matches every task.</summary>
+    /// <exception cref="FormatException">The query is not valid; the message is Flower's.</exception>
+    public static TaskSearch Parse(string? query)
+    {
+        string text = (query ?? string.Empty).Trim();
+        if (text.Length > MaxLength)
+        {
+            throw Error($"Query exceeds {MaxLength} characters", null);
+        }
+
+        return new TaskSearch(new Parser(Tokenize(text)).Parse());
+    }
+
+    /// <summary>Whether the query is empty and so matches every task.</summary>
+    public bool MatchesAll => _root is All;
+
+    /// <summary>Whether <paramref name="task"/> matches.</summary>
+    public bool Matches(TaskRecord task) => _root.Matches(new Document(task));
+
+    private static FormatException Error(string message, int? position) =>
+        new(position is { } at ? $"{message} at position {at}." : $"{message}.");
+
+    private static List<Token> Tokenize(string query)
+    {
+        var tokens = new List<Token>();
+        int index = 0;
+        while (index < query.Length)
+        {
+            if (char.IsWhiteSpace(query[index]))
+            {
+                index++;
+                continue;
+            }
+
+            int position = index;
+            if (query[index] is '(' or ')')
+            {
+                Add(tokens, new Token(query[index] == '(' ? Kind.Open : Kind.Close, query[index].ToString(), position));
+                index++;
+                continue;
+            }
+
+            var value = new StringBuilder();
+            bool quoted = false, inQuote = false;
+            while (index < query.Length)
+            {
+                char c = query[index];
+                if (c == '\\' && index + 1 < query.Length && query[index + 1] is '"' or '\\')
+                {
+                    value.Append(query[index + 1]);
+                    index += 2;
+                    continue;
+                }
+
+                if (c == '"')
+                {
+                    quoted = true;
+                    inQuote = !inQuote;
+                    index++;
+                    continue;
+                }
+
+                if (!inQuote && (char.IsWhiteSpace(c) || c is '(' or ')'))
+                {
+                    break;
+                }
+
+                value.Append(c);
+                index++;
+            }
+
+            if (inQuote)
+            {
+                throw Error("Unterminated quoted phrase", position);
+            }
+
+            string term = value.ToString();
+            if (term.Length == 0)
+            {
+                throw Error("Empty search term", position);
+            }
+
+            Kind kind = !quoted && term is "AND" ? Kind.And : !quoted && term is "OR" ? Kind.Or : Kind.Term;
+            if (!quoted && term == "NOT")
+            {
+                throw Error("NOT is not supported", position);
+            }
+
+            Add(tokens, new Token(kind, term, position));
+        }
+
+        tokens.Add(new Token(Kind.End, string.Empty, query.Length));
+        return tokens;
+    }
+
+    private static void Add(List<Token> tokens, Token token)
+    {
+        tokens.Add(token);
+        if (tokens.Count > MaxTokens)
+        {
+            throw Error($"Query exceeds {MaxTokens} tokens", null);
+        }
+    }
+
+    /// <summary>Python's <c>str.casefold</c>, near enough for the names, states and reprs searched.</summary>
+    private static string Fold(string? value) => value is null ? string.Empty : value.ToLowerInvariant();
+
+    private enum Kind
+    {
+        Term,
+        And,
+        Or,
+        Open,
+        Close,
+        End,
+    }
+
+    private readonly record struct Token(Kind Kind, string Value, int Position);
+
+    private sealed class Parser(List<Token> tokens)
+    {
+        private int _index;
+
+        private Token Current => tokens[_index];
+
+        public Node Parse()
+        {
+            if (Current.Kind == Kind.End)
+            {
+                return new All();
+            }
+
+            Node expression = ParseOr(0);
+            if (Current.Kind != Kind.End)
+            {
+                throw Error($"Unexpected '{Current.Value}'", Current.Position);
+            }
+
+            return expression;
+        }
+
+        private Node ParseOr(int depth)
+        {
+            var children = new List<Node> { ParseAnd(depth) };
+            while (Current.Kind == Kind.Or)
+            {
+                Token op = tokens[_index++];
+                if (Current.Kind is Kind.End or Kind.Close or Kind.And or Kind.Or)
+                {
+                    throw Error("OR must be followed by a search term", op.Position);
+                }
+
+                children.Add(ParseAnd(depth));
+            }
+
+            return children.Count == 1 ? children[0] : new AnyOf(children);
+        }
+
+        private Node ParseAnd(int depth)
+        {
+            var children = new List<Node> { ParsePrimary(depth) };
+            while (Current.Kind is not (Kind.End or Kind.Close or Kind.Or))
+            {
+                if (Current.Kind == Kind.And)
+                {
+                    Token op = tokens[_index++];
+                    if (Current.Kind is Kind.End or Kind.Close or Kind.And or Kind.Or)
+                    {
+                        throw Error("AND must be followed by a search term", op.Position);
+                    }
+                }
+
+                children.Add(ParsePrimary(depth));
+            }
+
+            return children.Count == 1 ? children[0] : new AllOf(children);
+        }
+
+        private Node ParsePrimary(int depth)
+        {
+            Token token = Current;
+            if (token.Kind == Kind.Open)
+            {
+                if (depth >= MaxDepth)
+                {
+                    throw Error($"Query nesting exceeds {MaxDepth} levels", token.Position);
+                }
+
+                _index++;
+                if (Current.Kind == Kind.Close)
+                {
+                    throw Error("Empty group", token.Position);
+                }
+
+                Node expression = ParseOr(depth + 1);
+                if (Current.Kind != Kind.Close)
+                {
+                    throw Error("Missing closing parenthesis", token.Position);
+                }
+
+                _index++;
+                return expression;
+            }
+
+            if (token.Kind != Kind.Term)
+            {
+                throw Error("Expected a search term", token.Position);
+            }
+
+            _index++;
+            return ParseTerm(token);
+        }
+
+        private static Node ParseTerm(Token token)
+        {
+            string? field = null;
+            string value = token.Value;
+            int colon = value.IndexOf(':', StringComparison.Ordinal);
+            if (colon >= 0 && Array.IndexOf(s_fields, Fold(value[..colon])) >= 0)
+            {
+                field = Fold(value[..colon]);
+                value = value[(colon + 1)..];
+            }
+
+            if (field is null && value.StartsWith('-'))
+            {
+                throw Error("Negation with '-' is not supported", token.Position);
+            }
+
+            if (value.Length == 0)
+            {
+                throw Error("Search qualifier requires a value", token.Position);
+            }
+
+            bool exact = field == "state" || (field == "kwargs" && value.Contains('=', StringComparison.Ordinal));
+            if (!exact && value.Trim().Length < 3)
+            {
+                throw Error("Substring search terms must contain at least 3 characters", token.Position);
+            }
+
+            return new Term(field, Fold(value));
+        }
+    }
+
+    /// <summary>A task's searchable text, folded once per task.</summary>
+    private sealed class Document(TaskRecord task)
+    {
+        private HashSet<string>? _pairs;
+
+        public TaskRecord Task { get; } = task;
+
+        public string Field(string? field) => field switch
+        {
+            "name" => Fold(Task.Name),
+            "state" => Fold(Task.State),
+            "worker" => Fold(Task.Worker),
+            "args" => Fold(Task.Args),
+            "kwargs" => Fold(Task.Kwargs),
+            "result" => Fold(Task.Result),
+            _ => string.Join('\0', Fold(Task.Id), Fold(Task.Name), Fold(Task.State), Fold(Task.Worker), Fold(Task.Args), Fold(Task.Kwargs), Fold(Task.Result)),
+        };
+
+        public HashSet<string> KwargsPairs => _pairs ??= PythonDict.Pairs(Task.Kwargs);
+    }
+
+    private abstract class Node
+    {
+        public abstract bool Matches(Document document);
+    }
+
+    private sealed class All : Node
+    {
+        public override bool Matches(Document document) => true;
+    }
+
+    private sealed class AllOf(List<Node> children) : Node
+    {
+        public override bool Matches(Document document) => children.TrueForAll(child => child.Matches(document));
+    }
+
+    private sealed class AnyOf(List<Node> children) : Node
+    {
+        public override bool Matches(Document document) => children.Exists(child => child.Matches(document));
+    }
+
+    private sealed class Term(string? field, string value) : Node
+    {
+        public override bool Matches(Document document)
+        {
+            if (field == "state")
+            {
+                return document.Field("state") == value;
+            }
+
+            if (field == "kwargs" && value.IndexOf('=', StringComparison.Ordinal) is var equals and >= 0)
+            {
+                return document.KwargsPairs.Contains(value[..equals].Trim() + "=" + value[(equals + 1)..].Trim());
+            }
+
+            return document.Field(field).Contains(value, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>
+    /// The <c>key=value</c> pairs of a Python dict repr (<c>{'a': 1, 'b': 'x'}</c>), each side as <c>str()</c> gives it and
+    /// folded, for <c>kwargs:key=value</c>; a nested value is kept as its text. Anything else gives no pairs.
+    /// </summary>
+    private static class PythonDict
+    {
+        public static HashSet<string> Pairs(string? repr)
+        {
+            var pairs = new HashSet<string>(StringComparer.Ordinal);
+            if (repr is null)
+            {
+                return pairs;
+            }
+
+            string text = repr.Trim();
+            if (text.Length < 2 || text[0] != '{' || text[^1] != '}')
+            {
+                return pairs;
+            }
+
+            int index = 1;
+            while (index < text.Length - 1)
+            {
+                string? key = Value(text, ref index, ':');
+                if (key is null || index >= text.Length || text[index] != ':')
+                {
+                    return pairs;
+                }
+
+                index++;
+                string? value = Value(text, ref index, ',');
+                if (value is null)
+                {
+                    return pairs;
+                }
+
+                pairs.Add(Fold(key) + "=" + Fold(value));
+                if (index < text.Length && text[index] == ',')
+                {
+                    index++;
+                }
+            }
+
+            return pairs;
+        }
+
+        /// <summary>Reads a literal up to <paramref name="stop"/> or the closing brace at depth zero: a quoted string unquoted, anything else as written.</summary>
+        private static string? Value(string text, ref int index, char stop)
+        {
+            while (index < text.Length && char.IsWhiteSpace(text[index]))
+            {
+                index++;
+            }
+
+            if (index < text.Length && text[index] is '\'' or '"')
+            {
+                char quote = text[index++];
+                var value = new StringBuilder();
+                while (index < text.Length && text[index] != quote)
+                {
+                    if (text[index] == '\\' && index + 1 < text.Length)
+                    {
+                        index++;
+                    }
+
+                    value.Append(text[index++]);
+                }
+
+                if (index >= text.Length)
+                {
+                    return null;
+                }
+
+                index++;
+                while (index < text.Length && char.IsWhiteSpace(text[index]))
+                {
+                    index++;
+                }
+
+                return value.ToString();
+            }
+
+            int start = index, depth = 0;
+            char? inString = null;
+            for (; index < text.Length; index++)
+            {
+                char c = text[index];
+                if (inString is { } q)
+                {
+                    if (c == '\\')
+                    {
+                        index++;
+                    }
+                    else if (c == q)
+                    {
+                        inString = null;
+                    }
+
+                    continue;
+                }
+
+                if (c is '\'' or '"')
+                {
+                    inString = c;
+                }
+                else if (c is '(' or '[' or '{')
+                {
+                    depth++;
+                }
+                else if (c is ')' or ']' || (c == '}' && depth > 0))
+                {
+                    depth--;
+                }
+                else if (depth == 0 && (c == stop || c == '}'))
+                {
+                    break;
+                }
+            }
+
+            return index > start ? text[start..index].Trim() : null;
+        }
+    }
+}
+
+/// <summary>
+/// The filters, order and paging of Flower's <c>/api/tasks</c>: exact, case-insensitive name, worker and state; time
+/// ranges that let a task without the time through; newest state change first unless <c>sort_by</c> says otherwise.
+/// </summary>
+internal static class FlowerTaskList
+{
+    /// <summary>The fields Flower sorts by.</summary>
+    public static readonly string[] SortKeys = ["name", "state", "received", "started"];
+
+    /// <summary>Whether <paramref name="task"/> passes Flower's filters.</summary>
+    public static bool Matches(TaskRecord task, string? name, string? worker, double? receivedStart, double? receivedEnd, double? startedStart, double? startedEnd, TaskSearch search)
+    {
+        if (name is not null && !string.Equals(task.Name, name, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        if (worker is not null && !string.Equals(task.Worker, worker, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        // Flower lets a task through a range when it has no such time yet (a task only sent is in every received range).
+        if ((task.Received is { } received && ((receivedStart is { } rs && received < rs) || (receivedEnd is { } re && received > re)))
+            || (task.Started is { } started && ((startedStart is { } ss && started < ss) || (startedEnd is { } se && started > se))))
+        {
+            return false;
+        }
+
+        return search.Matches(task);
+    }
+
+    /// <summary>Sorts as Flower: by <c>sort_by</c> with tasks lacking the field first (last when descending), ties by id; else newest first.</summary>
+    public static void Sort(List<TaskRecord> tasks, string? sortBy)
+    {
+        if (string.IsNullOrEmpty(sortBy))
+        {
+            tasks.Sort((a, b) =>
+            {
+                int order = (b.Timestamp ?? 0).CompareTo(a.Timestamp ?? 0);
+                return order != 0 ? order : string.CompareOrdinal(b.Id, a.Id);
+            });
+            return;
+        }
+
+        bool descending = sortBy[0] == '-';
+        string field = sortBy.TrimStart('-');
+        tasks.Sort((a, b) =>
+        {
+            int order = field switch
+            {
+                "received" => Nullable.Compare(a.Received, b.Received),
+                "started" => Nullable.Compare(a.Started, b.Started),
+                "name" => CompareFolded(a.Name, b.Name),
+                _ => CompareFolded(a.State, b.State),
+            };
+            order = order != 0 ? order : string.CompareOrdinal(a.Id, b.Id);
+            return descending ? -order : order;
+        });
+    }
+
+    /// <summary>Parses Flower's <c>%Y-%m-%d %H:%M</c> time in the monitor host's time zone, as Flower's <c>time.mktime</c> does.</summary>
+    public static bool TryParseTime(string? text, out double? seconds)
+    {
+        seconds = null;
+        if (string.IsNullOrEmpty(text))
+        {
+            return true;
+        }
+
+        if (!DateTime.TryParseExact(text, "yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.AssumeLocal, out DateTime local))
+        {
+            return false;
+        }
+
+        seconds = new DateTimeOffset(local).ToUnixTimeSeconds();
+        return true;
+    }
+
+    private static int CompareFolded(string? a, string? b) =>
+        a is null ? (b is null ? 0 : -1) : b is null ? 1 : string.CompareOrdinal(a.ToLowerInvariant(), b.ToLowerInvariant());
+}
