@@ -72,7 +72,8 @@ internal sealed partial class InspectPoller(TaskApp app, MonitorStore store, ILo
         {
             foreach (ControlReply reply in replies)
             {
-                if (reply.Node.Length is > 0 and <= 256 && reply.Error is null)
+                // An error reply is kept as the worker gave it, as Flower keeps it: the page and the API show what the worker said.
+                if (reply.Node.Length is > 0 and <= 256)
                 {
                     store.SetInspect(reply.Node, method, reply.Reply);
                 }
