@@ -1,0 +1,62 @@
+using System;
+using System.Text;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using TaskGen.Monitor.State;
+
+namespace TaskGen.Monitor.Pages;
+
+/// <summary>
+/// The live view's server-sent events: a <see cref="LiveSummary"/> at once, then after each change, at most two a
+/// second however fast events arrive, and every 15 seconds regardless (heartbeat ages move with the clock alone).
+/// </summary>
+internal static class LiveStream
+{
+    /// <summary>The least time between two messages of one stream.</summary>
+    public static readonly TimeSpan Throttle = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The most time between two messages, which also keeps proxies from closing a quiet stream.</summary>
+    public static readonly TimeSpan Quiet = TimeSpan.FromSeconds(15);
+
+    private static readonly byte[] s_prefix = Encoding.UTF8.GetBytes("event: summary\ndata: ");
+    private static readonly byte[] s_suffix = Encoding.UTF8.GetBytes("\n\n");
+
+    public static async Task StreamAsync(HttpContext http)
+    {
+        MonitorStore store = http.RequestServices.GetRequiredService<MonitorStore>();
+        HttpResponse response = http.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-store";
+        response.Headers["X-Accel-Buffering"] = "no";
+        PageContext.SetSecurityHeaders(response);
+        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+
+        try
+        {
+            while (!http.RequestAborted.IsCancellationRequested)
+            {
+                LiveSummary summary = LiveSummary.Build(store);
+                await response.Body.WriteAsync(s_prefix, http.RequestAborted).ConfigureAwait(false);
+                await response.Body.WriteAsync(summary.ToJson(), http.RequestAborted).ConfigureAwait(false);
+                await response.Body.WriteAsync(s_suffix, http.RequestAborted).ConfigureAwait(false);
+                await response.Body.FlushAsync(http.RequestAborted).ConfigureAwait(false);
+
+                await Task.Delay(Throttle, http.RequestAborted).ConfigureAwait(false);
+                try
+                {
+                    await summary.Changed.WaitAsync(Quiet, http.RequestAborted).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    // Nothing changed for a while: send anyway, so ages and online states follow the clock.
+                }
+            }
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // The page went away.
+        }
+    }
+}
