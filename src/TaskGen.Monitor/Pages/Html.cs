@@ -11,6 +11,10 @@ namespace TaskGen.Monitor.Pages;
 /// </summary>
 internal sealed class Html
 {
+    // Every script, not only Latin: names and arguments in any language stay readable in the page source. The
+    // encoder still encodes markup characters, quotes, '+' and control characters whatever the ranges allow.
+    private static readonly HtmlEncoder s_encoder = HtmlEncoder.Create(System.Text.Unicode.UnicodeRanges.All);
+
     private readonly StringBuilder _text = new(4096);
 
     /// <summary>Appends trusted markup written in this assembly; never pass data here.</summary>
@@ -25,7 +29,7 @@ internal sealed class Html
     {
         if (!string.IsNullOrEmpty(text))
         {
-            _text.Append(HtmlEncoder.Default.Encode(text));
+            _text.Append(s_encoder.Encode(text));
         }
 
         return this;
@@ -34,8 +38,8 @@ internal sealed class Html
     /// <summary>Appends a number in the invariant culture.</summary>
     public Html Number(double value, string format = "0.###") => Raw(value.ToString(format, CultureInfo.InvariantCulture));
 
-    /// <summary>Appends <c>name="value"</c> (with a leading space), the value encoded.</summary>
-    public Html Attr(string name, string? value) => Raw(" ").Raw(name).Raw("=\"").Text(value).Raw("\"");
+    /// <summary>Appends <c>name="value"</c> (with a leading space), the value encoded; nothing when the value is null.</summary>
+    public Html Attr(string name, string? value) => value is null ? this : Raw(" ").Raw(name).Raw("=\"").Text(value).Raw("\"");
 
     /// <summary>Appends an element holding encoded text, with an optional class.</summary>
     public Html Element(string tag, string? text, string? cssClass = null)

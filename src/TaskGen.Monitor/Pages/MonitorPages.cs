@@ -28,5 +28,8 @@ internal static class MonitorPages
         group.MapGet("/assets/{file}", http => PageAssets.ServeAsync(http, Route(http, "file")));
     }
 
-    private static string Route(HttpContext http, string name) => http.Request.RouteValues[name] as string ?? string.Empty;
+    // Routing decodes a segment except for %2F, which it keeps so that a slash cannot split it; a worker or task
+    // name may hold one, and it is data, so it is decoded here.
+    private static string Route(HttpContext http, string name) =>
+        (http.Request.RouteValues[name] as string ?? string.Empty).Replace("%2F", "/", System.StringComparison.OrdinalIgnoreCase);
 }
