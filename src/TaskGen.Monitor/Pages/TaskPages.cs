@@ -52,7 +52,7 @@ internal static class TaskPages
         Filters(body, page, states, name, worker, search, from, to, limit);
 
         body.Raw("<p class=\"paging\"><span id=\"total\">").Text(found.Total.ToString("N0", CultureInfo.InvariantCulture)).Raw("</span> matching")
-            .Text(found.Total > 0 ? $", {offset + 1:N0}–{offset + found.Tasks.Count:N0} shown" : string.Empty).Raw(". ");
+            .Raw(found.Total > 0 ? ", <span id=\"shown\">" : "<span id=\"shown\" hidden>").Text($"{offset + 1:N0}–{offset + found.Tasks.Count:N0}").Raw("</span> shown. ");
         if (offset > 0)
         {
             body.Link(PageLink(page, http, Math.Max(0, offset - limit)), "← newer").Raw(" ");
@@ -93,7 +93,8 @@ internal static class TaskPages
 
         body.Raw("<h1>").Text(task.Name ?? "(unnamed task)").Raw(" <span class=\"t-state\" data-task-state").Attr("data-task", task.Id).Raw(">").State(task.State).Raw("</span></h1>");
         body.Raw("<p class=\"uuid\">").Text(task.Id).Raw("</p>");
-        body.Raw("<table class=\"fields\"><tbody>");
+        // Fields on the left (only those the events filled), the task's text on the right, then its canvas and timeline.
+        body.Raw("<div class=\"task-top\"><table class=\"fields\"><tbody>");
         Field(body, "Name", task.Name);
         Field(body, "UUID", task.Id);
         Field(body, "State", task.State);
@@ -120,10 +121,9 @@ internal static class TaskPages
         Field(body, "Group index", task.GroupIndex?.ToString(CultureInfo.InvariantCulture));
         Field(body, "Clock", task.Clock.ToString(CultureInfo.InvariantCulture));
         Field(body, "Source", task.Source ?? "events");
-        body.Raw("</tbody></table>");
-
-        Block(body, "Args", task.Args, "args");
-        Block(body, "Kwargs", task.Kwargs, "kwargs");
+        body.Raw("</tbody></table><div class=\"task-text\">");
+        Block(body, "Args", task.Args ?? string.Empty, "args");
+        Block(body, "Kwargs", task.Kwargs ?? string.Empty, "kwargs");
         if (task.Result is not null)
         {
             Block(body, "Result", task.Result, "result");
@@ -139,6 +139,16 @@ internal static class TaskPages
             Block(body, "Traceback", task.Traceback, "traceback");
         }
 
+        body.Raw("</div></div>");
+        CanvasGraph.Render(body, page, task);
+
+        body.Raw("<h2>Timeline</h2><table class=\"grid\" id=\"timeline\"><thead><tr><th>Time (UTC)</th><th>Event</th><th>Host</th><th>Detail</th></tr></thead><tbody>");
+        foreach (TaskEvent item in task.Timeline)
+        {
+            body.Raw("<tr>").Cell(Html.Time(item.Timestamp)).Cell(item.Type).Cell(item.Hostname).Cell(item.Detail, "code").Raw("</tr>");
+        }
+
+        body.Raw("</tbody></table>");
         if (task.Children.Count > 0)
         {
             body.Raw("<h2>Children</h2><ul class=\"names\">");
@@ -150,14 +160,6 @@ internal static class TaskPages
             body.Raw("</ul>");
         }
 
-        body.Raw("<h2>Timeline</h2><table class=\"grid\" id=\"timeline\"><thead><tr><th>Time (UTC)</th><th>Event</th><th>Host</th><th>Detail</th></tr></thead><tbody>");
-        foreach (TaskEvent item in task.Timeline)
-        {
-            body.Raw("<tr>").Cell(Html.Time(item.Timestamp)).Cell(item.Type).Cell(item.Hostname).Cell(item.Detail, "code").Raw("</tr>");
-        }
-
-        body.Raw("</tbody></table>");
-        CanvasGraph.Render(body, page, task);
         return page.WriteAsync(task.Name ?? task.Id, "tasks", body);
     }
 
@@ -171,8 +173,8 @@ internal static class TaskPages
             .Cell(Html.Short(task.Args), "code")
             .Cell(Html.Short(task.Kwargs), "code")
             .Cell(Html.Short(task.Result ?? task.Exception), "code")
-            .Cell(Html.Time(task.Received))
-            .Cell(Html.Time(task.Started))
+            .Cell(Html.Time(task.Received), "time")
+            .Cell(Html.Time(task.Started), "time")
             .Cell(Html.Duration(task.Runtime), "num")
             .Cell(task.Worker)
             .Raw("</tr>");
@@ -228,6 +230,11 @@ internal static class TaskPages
 
     private static void Field(Html body, string name, string? value, string? href = null)
     {
+        if (string.IsNullOrEmpty(value))
+        {
+            return;
+        }
+
         body.Raw("<tr><th>").Text(name).Raw("</th><td>");
         if (href is not null && !string.IsNullOrEmpty(value))
         {

@@ -27,7 +27,7 @@ internal static class WorkerPages
             bool alive = worker.IsAlive(now);
             body.Raw("<tr").Attr("data-worker", worker.Hostname).Raw("><td>").Link(page.Url("/worker/" + Uri.EscapeDataString(worker.Hostname)), worker.Hostname).Raw("</td>")
                 .Raw("<td class=\"w-status\"><span").Attr("class", alive ? "online" : "offline").Raw(">").Text(alive ? "online" : "offline").Raw("</span></td>")
-                .Cell(worker.LastHeartbeat is { } beat ? Html.Duration(Math.Max(0, now - beat)) + " ago" : string.Empty, "w-heartbeat")
+                .Cell(worker.LastHeartbeat is { } beat ? Html.Duration(Math.Round(Math.Max(0, now - beat))) + " ago" : string.Empty, "w-heartbeat")
                 .Cell(worker.Active?.ToString(System.Globalization.CultureInfo.InvariantCulture), "w-active num")
                 .Cell(worker.Processed?.ToString(System.Globalization.CultureInfo.InvariantCulture), "w-processed num")
                 .Cell(InspectReading.Pool(worker))

@@ -35,10 +35,10 @@ public sealed partial class MonitorPagesTests : IAsyncLifetime
     [Fact]
     public async Task TheWorkersPageShowsEachWorkerWithStatusPoolQueuesAndSoftware()
     {
-        _app.Ingest(Events.Worker("worker-online", "celery@py", active: 1, processed: 17));
-        _app.Ingest(Events.Worker("worker-heartbeat", "gen@net", swIdent: "TaskGen", swVer: "1.4.0", processed: 3));
-        _app.Ingest(Events.Worker("worker-online", "gone@py"));
-        _app.Ingest(Events.Worker("worker-offline", "gone@py"));
+        _app.Ingest(CeleryEvents.Worker("worker-online", "celery@py", active: 1, processed: 17));
+        _app.Ingest(CeleryEvents.Worker("worker-heartbeat", "gen@net", swIdent: "TaskGen", swVer: "1.4.0", processed: 3));
+        _app.Ingest(CeleryEvents.Worker("worker-online", "gone@py"));
+        _app.Ingest(CeleryEvents.Worker("worker-offline", "gone@py"));
         SetInspect("celery@py", "stats", """{"pool":{"implementation":"celery.concurrency.prefork:TaskPool","max-concurrency":4},"pid":4242}""");
         SetInspect("celery@py", "active_queues", """[{"name":"celery","exchange":{"name":"celery","type":"direct"}},{"name":"mail"}]""");
 
@@ -64,7 +64,7 @@ public sealed partial class MonitorPagesTests : IAsyncLifetime
     [Fact]
     public async Task AWorkersPageShowsItsStatsQueuesRegisteredTasksAndWhatItHolds()
     {
-        _app.Ingest(Events.Worker("worker-online", "celery@py"));
+        _app.Ingest(CeleryEvents.Worker("worker-online", "celery@py"));
         SetInspect("celery@py", "stats", """{"pool":{"implementation":"celery.concurrency.threads:TaskPool","max-concurrency":8},"broker":{"hostname":"127.0.0.1"}}""");
         SetInspect("celery@py", "active_queues", """[{"name":"reports"}]""");
         SetInspect("celery@py", "registered", """["reports.build","reports.mail"]""");
@@ -97,14 +97,14 @@ public sealed partial class MonitorPagesTests : IAsyncLifetime
         {
             string name = i % 3 == 0 ? "calc.div" : "calc.add";
             string worker = i % 2 == 0 ? "a@host" : "b@host";
-            _app.Ingest(Events.Task("task-received", $"t-{i:D3}", worker, name, start + i).With("args", $"({i}, 2)").With("kwargs", "{}"));
+            _app.Ingest(CeleryEvents.Task("task-received", $"t-{i:D3}", worker, name, start + i).With("args", $"({i}, 2)").With("kwargs", "{}"));
             _app.Ingest(i % 10 == 0
-                ? Events.Task("task-failed", $"t-{i:D3}", worker, at: start + i + 0.5).With("exception", "ZeroDivisionError('x')")
-                : Events.Task("task-succeeded", $"t-{i:D3}", worker, at: start + i + 0.5).With("result", (i * 2).ToString(System.Globalization.CultureInfo.InvariantCulture)).With("runtime", 0.01));
+                ? CeleryEvents.Task("task-failed", $"t-{i:D3}", worker, at: start + i + 0.5).With("exception", "ZeroDivisionError('x')")
+                : CeleryEvents.Task("task-succeeded", $"t-{i:D3}", worker, at: start + i + 0.5).With("result", (i * 2).ToString(System.Globalization.CultureInfo.InvariantCulture)).With("runtime", 0.01));
         }
 
         string first = await _app.GetPageAsync(_client, "/tasks");
-        Assert.Contains("<span id=\"total\">120</span> matching, 1–50 shown", first, StringComparison.Ordinal);
+        Assert.Contains("<span id=\"total\">120</span> matching, <span id=\"shown\">1–50</span> shown", first, StringComparison.Ordinal);
         Assert.Equal(50, TaskIds(first).Count);
         Assert.Equal("t-119", TaskIds(first)[0]);
         Assert.Contains("data-live=\"1\"", first, StringComparison.Ordinal);
@@ -128,8 +128,8 @@ public sealed partial class MonitorPagesTests : IAsyncLifetime
     [Fact]
     public async Task AScriptInAnArgumentIsRenderedAsTextOnEveryPage()
     {
-        Events.Run(_app, "xss-1", "<img src=x onerror=alert(1)>", Script, result: "'<svg onload=alert(2)>'", hostname: "<b>evil</b>@host");
-        Events.Run(_app, "xss-2", "calc.fail", Script, exception: "ValueError('" + Script + "')");
+        CeleryEvents.Run(_app, "xss-1", "<img src=x onerror=alert(1)>", Script, result: "'<svg onload=alert(2)>'", hostname: "<b>evil</b>@host");
+        CeleryEvents.Run(_app, "xss-2", "calc.fail", Script, exception: "ValueError('" + Script + "')");
 
         foreach (string path in new[] { "/tasks", "/task/xss-1", "/task/xss-2", "/workers", "/worker/" + Uri.EscapeDataString("<b>evil</b>@host"), "/tasks?q=" + Uri.EscapeDataString(Script) })
         {
@@ -153,13 +153,13 @@ public sealed partial class MonitorPagesTests : IAsyncLifetime
     public async Task ATaskPageShowsEveryFieldTheTracebackTimelineAndRetries()
     {
         double now = MonitorTestApp.Now;
-        _app.Ingest(Events.Task("task-sent", "r-1", "client@web", "mail.send", now - 5).With("args", "('ann@example.com',)").With("kwargs", "{'subject': 'Hi'}").With("queue", "mail").With("retries", 0));
-        _app.Ingest(Events.Task("task-received", "r-1", "celery@py", "mail.send", now - 4).With("args", "('ann@example.com',)").With("kwargs", "{'subject': 'Hi'}").With("retries", 0));
-        _app.Ingest(Events.Task("task-started", "r-1", "celery@py", at: now - 3.5));
-        _app.Ingest(Events.Task("task-retried", "r-1", "celery@py", at: now - 3).With("exception", "SMTPError('busy')").With("traceback", "Traceback ... SMTPError: busy"));
-        _app.Ingest(Events.Task("task-received", "r-1", "celery@py", "mail.send", now - 2).With("retries", 1));
-        _app.Ingest(Events.Task("task-started", "r-1", "celery@py", at: now - 1.5));
-        _app.Ingest(Events.Task("task-failed", "r-1", "celery@py", at: now - 1).With("exception", "SMTPError('down')").With("traceback", "Traceback (most recent call last):\n  File \"mail.py\", line 9, in send\nSMTPError: down"));
+        _app.Ingest(CeleryEvents.Task("task-sent", "r-1", "client@web", "mail.send", now - 5).With("args", "('ann@example.com',)").With("kwargs", "{'subject': 'Hi'}").With("queue", "mail").With("retries", 0));
+        _app.Ingest(CeleryEvents.Task("task-received", "r-1", "celery@py", "mail.send", now - 4).With("args", "('ann@example.com',)").With("kwargs", "{'subject': 'Hi'}").With("retries", 0));
+        _app.Ingest(CeleryEvents.Task("task-started", "r-1", "celery@py", at: now - 3.5));
+        _app.Ingest(CeleryEvents.Task("task-retried", "r-1", "celery@py", at: now - 3).With("exception", "SMTPError('busy')").With("traceback", "Traceback ... SMTPError: busy"));
+        _app.Ingest(CeleryEvents.Task("task-received", "r-1", "celery@py", "mail.send", now - 2).With("retries", 1));
+        _app.Ingest(CeleryEvents.Task("task-started", "r-1", "celery@py", at: now - 1.5));
+        _app.Ingest(CeleryEvents.Task("task-failed", "r-1", "celery@py", at: now - 1).With("exception", "SMTPError('down')").With("traceback", "Traceback (most recent call last):\n  File \"mail.py\", line 9, in send\nSMTPError: down"));
 
         string page = await _app.GetPageAsync(_client, "/task/r-1");
 
@@ -186,14 +186,14 @@ public sealed partial class MonitorPagesTests : IAsyncLifetime
     {
         // chain(prepare.s() | chord([part.s(i) for i in 1..3], combine.s())): the header members share the group and
         // have prepare as their parent; combine is sent by the member that finished last.
-        Events.Run(_app, "root", "prepare", "()");
+        CeleryEvents.Run(_app, "root", "prepare", "()");
         for (int i = 0; i < 3; i++)
         {
-            Events.Run(_app, $"part-{i}", "part", $"({i},)", rootId: "root", parentId: "root", group: "g-1", groupIndex: i);
+            CeleryEvents.Run(_app, $"part-{i}", "part", $"({i},)", rootId: "root", parentId: "root", group: "g-1", groupIndex: i);
         }
 
-        Events.Run(_app, "body", "combine", "([1, 2, 3],)", rootId: "root", parentId: "part-1");
-        Events.Run(_app, "unrelated", "other", "()");
+        CeleryEvents.Run(_app, "body", "combine", "([1, 2, 3],)", rootId: "root", parentId: "part-1");
+        CeleryEvents.Run(_app, "unrelated", "other", "()");
 
         string page = await _app.GetPageAsync(_client, "/task/part-0");
 
@@ -220,11 +220,11 @@ public sealed partial class MonitorPagesTests : IAsyncLifetime
     [Fact]
     public async Task APlainChainAndAGroupWithoutChordAreDrawnWithTheirLinks()
     {
-        Events.Run(_app, "c-1", "step", "(1,)");
-        Events.Run(_app, "c-2", "step", "(2,)", rootId: "c-1", parentId: "c-1");
-        Events.Run(_app, "c-3", "step", "(3,)", rootId: "c-1", parentId: "c-2");
-        Events.Run(_app, "m-1", "fan", "(1,)", rootId: "m-1", group: "g-2", groupIndex: 0);
-        Events.Run(_app, "m-2", "fan", "(2,)", rootId: "m-2", group: "g-2", groupIndex: 1);
+        CeleryEvents.Run(_app, "c-1", "step", "(1,)");
+        CeleryEvents.Run(_app, "c-2", "step", "(2,)", rootId: "c-1", parentId: "c-1");
+        CeleryEvents.Run(_app, "c-3", "step", "(3,)", rootId: "c-1", parentId: "c-2");
+        CeleryEvents.Run(_app, "m-1", "fan", "(1,)", rootId: "m-1", group: "g-2", groupIndex: 0);
+        CeleryEvents.Run(_app, "m-2", "fan", "(2,)", rootId: "m-2", group: "g-2", groupIndex: 1);
 
         string chain = await _app.GetPageAsync(_client, "/task/c-3");
         Assert.Equal(["c-1", "c-2", "c-3"], NodeIds(chain));
@@ -239,7 +239,7 @@ public sealed partial class MonitorPagesTests : IAsyncLifetime
     [Fact]
     public async Task EveryPageCarriesAStrictContentSecurityPolicyAndLoadsScriptOnlyFromItsOwnFile()
     {
-        Events.Run(_app, "t-1", "calc.add", "(1, 2)");
+        CeleryEvents.Run(_app, "t-1", "calc.add", "(1, 2)");
         foreach (string path in new[] { "/", "/workers", "/tasks", "/task/t-1", "/queues", "/dead-letters", "/broker" })
         {
             HttpResponseMessage response = await _client.GetAsync("/monitor" + path);
@@ -279,7 +279,7 @@ public sealed partial class MonitorPagesTests : IAsyncLifetime
     [Fact]
     public async Task TheLiveStreamSendsASummaryAtOnceAndAnotherAfterAnIngest()
     {
-        _app.Ingest(Events.Worker("worker-online", "celery@py"));
+        _app.Ingest(CeleryEvents.Worker("worker-online", "celery@py"));
         using var deadline = new System.Threading.CancellationTokenSource(TimeSpan.FromSeconds(20));
         using var request = new HttpRequestMessage(HttpMethod.Get, "/monitor/events/stream");
         using HttpResponseMessage response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
@@ -290,7 +290,7 @@ public sealed partial class MonitorPagesTests : IAsyncLifetime
         Assert.Equal(1, first.GetProperty("workersOnline").GetInt32());
         Assert.Equal(0, first.GetProperty("states").GetProperty("SUCCESS").GetInt32());
 
-        Events.Run(_app, "live-1", "calc.add", Script);
+        CeleryEvents.Run(_app, "live-1", "calc.add", Script);
         JsonElement next = await NextSummaryAsync(reader, deadline.Token);
         while (next.GetProperty("states").GetProperty("SUCCESS").GetInt32() == 0)
         {
@@ -381,7 +381,7 @@ public sealed partial class MonitorPagesTests : IAsyncLifetime
         using HttpClient client = flooded.CreateClient();
         for (int i = 0; i < 50 && flooded.Store.SamplingSince is null; i++)
         {
-            flooded.Ingest(Events.Task("task-received", $"f-{i}", name: "flood"));
+            flooded.Ingest(CeleryEvents.Task("task-received", $"f-{i}", name: "flood"));
         }
 
         Assert.NotNull(flooded.Store.SamplingSince);
@@ -407,7 +407,7 @@ public sealed partial class MonitorPagesTests : IAsyncLifetime
     {
         await using MonitorTestApp app = await MonitorTestApp.StartAsync(prefix: "/");
         using HttpClient client = app.CreateClient();
-        Events.Run(app, "t-1", "calc.add", "(1, 2)");
+        CeleryEvents.Run(app, "t-1", "calc.add", "(1, 2)");
 
         string page = await app.GetPageAsync(client, "/tasks");
 

@@ -118,9 +118,9 @@ internal sealed class MonitorTestApp : IAsyncDisposable
 }
 
 /// <summary>Celery-shaped events for the pages' tests: the fields Celery 5's workers and clients put in them.</summary>
-internal static class Events
+internal static class CeleryEvents
 {
-    public static Dictionary<string, object?> Worker(string type, string hostname, string swIdent = "py-celery", string swVer = "5.6.0", int active = 0, long processed = 0) => new()
+    public static Dictionary<string, object?> Worker(string type, string hostname, string swIdent = "py-celery", string swVer = "5.6.0", int active = 0, long processed = 0, double freq = 2.0) => new()
     {
         ["type"] = type,
         ["hostname"] = hostname,
@@ -128,7 +128,7 @@ internal static class Events
         ["utcoffset"] = 0,
         ["pid"] = 4242,
         ["clock"] = 1,
-        ["freq"] = 2.0,
+        ["freq"] = freq,
         ["active"] = active,
         ["processed"] = processed,
         ["loadavg"] = new[] { 0.5, 0.25, 0.1 },

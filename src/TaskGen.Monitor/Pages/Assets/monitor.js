@@ -50,8 +50,8 @@
     tr.appendChild(cell(task.args, "code"));
     tr.appendChild(cell(task.kwargs, "code"));
     tr.appendChild(cell(task.result, "code"));
-    tr.appendChild(cell(task.received));
-    tr.appendChild(cell(task.started));
+    tr.appendChild(cell(task.received, "time"));
+    tr.appendChild(cell(task.started, "time"));
     tr.appendChild(cell(task.runtime, "num"));
     tr.appendChild(cell(task.worker));
     return tr;
@@ -93,7 +93,14 @@
         }
       }
       while (live && tbody.rows.length > limit) { tbody.deleteRow(tbody.rows.length - 1); }
-      if (live) { text(document.getElementById("total"), summary.total.toLocaleString("en-US")); }
+      if (live) {
+        text(document.getElementById("total"), summary.total.toLocaleString("en-US"));
+        var shown = document.getElementById("shown");
+        if (shown && tbody.rows.length > 0) {
+          shown.hidden = false;
+          text(shown, "1\u2013" + tbody.rows.length.toLocaleString("en-US"));
+        }
+      }
     }
     // The task page's own state badge.
     var badge = document.querySelector("[data-task-state]");
