@@ -35,13 +35,22 @@ internal static class LiveStream
 
         try
         {
+            LiveSummary? sent = null;
+            bool quiet = false;
             while (!http.RequestAborted.IsCancellationRequested)
             {
-                LiveSummary summary = LiveSummary.Build(store);
-                await response.Body.WriteAsync(s_prefix, http.RequestAborted).ConfigureAwait(false);
-                await response.Body.WriteAsync(summary.ToJson(), http.RequestAborted).ConfigureAwait(false);
-                await response.Body.WriteAsync(s_suffix, http.RequestAborted).ConfigureAwait(false);
-                await response.Body.FlushAsync(http.RequestAborted).ConfigureAwait(false);
+                LiveSummary summary = LiveSummary.Build(store, fresh: quiet);
+                quiet = false;
+
+                // The same shared summary again means a newer one is not built yet: look again after the pause.
+                if (!ReferenceEquals(summary, sent))
+                {
+                    await response.Body.WriteAsync(s_prefix, http.RequestAborted).ConfigureAwait(false);
+                    await response.Body.WriteAsync(summary.ToJson(), http.RequestAborted).ConfigureAwait(false);
+                    await response.Body.WriteAsync(s_suffix, http.RequestAborted).ConfigureAwait(false);
+                    await response.Body.FlushAsync(http.RequestAborted).ConfigureAwait(false);
+                    sent = summary;
+                }
 
                 await Task.Delay(Throttle, http.RequestAborted).ConfigureAwait(false);
                 try
@@ -50,6 +59,7 @@ internal static class LiveStream
                 }
                 catch (TimeoutException)
                 {
+                    quiet = true;
                     // Nothing changed for a while: send anyway, so ages and online states follow the clock.
                 }
             }

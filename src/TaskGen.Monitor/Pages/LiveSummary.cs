@@ -23,9 +23,11 @@ internal sealed class LiveSummary
     /// <summary>How many of the newest tasks each message carries, for the task list's first page.</summary>
     public const int LatestCount = 15;
 
-    // A summary is reused while nothing changed, and for a moment after a change so that a flood watched by many
-    // pages costs one build per moment; a stream that got a summary older than a change waits on that summary's
-    // Changed, which is then already complete, and so fetches a current one on its next turn.
+    // A summary is reused while nothing changed, and for a while after a change so that a flood watched by many
+    // pages costs one build per while: at least a quarter second, and five times what the last build took, so that
+    // with 100,000 tasks kept (a build then scans them several times under the store's lock) the live view takes a
+    // bounded share of the time and events keep flowing in. A stream that got a summary older than a change waits on
+    // that summary's Changed, which is then already complete, and so fetches a current one on its next turn.
     private static readonly TimeSpan s_reuse = TimeSpan.FromMilliseconds(250);
     private static readonly ConditionalWeakTable<MonitorStore, Cached> s_cache = [];
 
@@ -50,17 +52,20 @@ internal sealed class LiveSummary
 
     public int[] Failed { get; } = new int[Buckets];
 
-    /// <summary>The summary of now, or a shared one built since the last change or in the last quarter second.</summary>
-    public static LiveSummary Build(MonitorStore store)
+    /// <summary>The summary of now, or a shared one built since the last change or within the reuse window.</summary>
+    /// <param name="store">The store.</param>
+    /// <param name="fresh">Builds anew even when nothing changed: the clock alone moves heartbeat ages and online states.</param>
+    public static LiveSummary Build(MonitorStore store, bool fresh = false)
     {
         Cached cached = s_cache.GetOrCreateValue(store);
         lock (cached)
         {
             long stamp = Environment.TickCount64;
-            if (cached.Summary is null || (cached.Summary.Changed.IsCompleted && stamp - cached.Built >= s_reuse.TotalMilliseconds))
+            if (cached.Summary is null || (fresh && stamp - cached.Built >= s_reuse.TotalMilliseconds) || (cached.Summary.Changed.IsCompleted && stamp - cached.Built >= Math.Max(s_reuse.TotalMilliseconds, 5 * cached.Cost)))
             {
                 cached.Summary = Compute(store);
                 cached.Built = stamp;
+                cached.Cost = Environment.TickCount64 - stamp;
             }
 
             return cached.Summary;
@@ -128,9 +133,10 @@ internal sealed class LiveSummary
     {
         double now = store.Now;
         var summary = new LiveSummary(now) { Changed = store.NextChange };
+        // Counting sorts the matches too; the kept order is nearly by timestamp already, which makes that sort the cheapest.
         foreach (string state in CeleryStates.All)
         {
-            summary.States[state] = store.Query(new TaskQuery { States = [state], Limit = 0, SortBy = "uuid" }).Total;
+            summary.States[state] = store.Query(new TaskQuery { States = [state], Limit = 0, SortBy = "timestamp" }).Total;
         }
 
         summary.Total = store.TaskCount;
@@ -146,7 +152,7 @@ internal sealed class LiveSummary
         // Finished tasks of the last ten minutes, found by when they were received: the store indexes no finish
         // time, and a task that waited longer than the window before it ran is rare enough to leave out.
         double start = now - (Buckets * BucketSeconds);
-        TaskPage finished = store.Query(new TaskQuery { States = [CeleryStates.Success, CeleryStates.Failure], ReceivedStart = start - 60, SortBy = "uuid" });
+        TaskPage finished = store.Query(new TaskQuery { States = [CeleryStates.Success, CeleryStates.Failure], ReceivedStart = start - 60, SortBy = "timestamp" });
         foreach (TaskRecord task in finished.Tasks)
         {
             double? at = task.State == CeleryStates.Success ? task.Succeeded : task.Failed;
@@ -188,5 +194,8 @@ internal sealed class LiveSummary
         public LiveSummary? Summary { get; set; }
 
         public long Built { get; set; }
+
+        /// <summary>How many milliseconds the last build took.</summary>
+        public long Cost { get; set; }
     }
 }
