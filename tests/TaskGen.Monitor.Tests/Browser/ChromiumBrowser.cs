@@ -3,7 +3,8 @@ using System.IO;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
 
-namespace TaskGen.Monitor.Tests.Browser;
+// The namespace is not the folder's name: TaskGen.Monitor.Tests.Browser is the shared fixture's class.
+namespace TaskGen.Monitor.Tests.Chromium;
 
 /// <summary>
 /// Debian's headless Chromium driven through Debian's matching chromedriver, each browser with a fresh profile that is

@@ -5,7 +5,7 @@ using System.Threading.Tasks;
 using OpenQA.Selenium;
 using TaskGen.Monitor.Tests.Pages;
 
-namespace TaskGen.Monitor.Tests.Browser;
+namespace TaskGen.Monitor.Tests.Chromium;
 
 /// <summary>
 /// The monitor in a real browser: Kestrel on a loopback port over <c>memory://</c>, fed a worker's and a client's
@@ -37,6 +37,13 @@ public sealed class MonitorBrowserTests
         Assert.Contains("TaskGen 1.4.0", driver.FindElement(By.CssSelector("tr[data-worker='gen@net']")).Text, StringComparison.Ordinal);
         browser.WaitFor(() => driver.FindElement(By.Id("live")).GetAttribute("class")!.Contains("on", StringComparison.Ordinal), s_deadline, "the live stream to open");
         SaveScreenshot(browser, "workers.png");
+
+        // A worker that comes online after the page loaded gets a row without a reload.
+        browser.Script("window.__marker = 7;");
+        app.Ingest(CeleryEvents.Worker("worker-online", "late@py", freq: 60));
+        browser.WaitFor(() => driver.FindElements(By.CssSelector("tr[data-worker='late@py'] .online")).Count == 1, s_deadline, "the late worker's row");
+        browser.WaitFor(() => driver.FindElement(By.Id("workers-online")).Text == "3", s_deadline, "three workers online");
+        Assert.Equal(7L, browser.Script("return window.__marker;"));
 
         // Tasks: every state shows, and the hostile arguments are text.
         driver.Navigate().GoToUrl(root + "/tasks");

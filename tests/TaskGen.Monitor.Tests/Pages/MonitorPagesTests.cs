@@ -90,6 +90,27 @@ public sealed partial class MonitorPagesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task InspectRepliesOfTheWrongShapeReadAsAbsentAndBreakNoPage()
+    {
+        _app.Ingest(CeleryEvents.Worker("worker-online", "odd@py"));
+        SetInspect("odd@py", "stats", """{"pool":"prefork","total":[1,2],"x":{"y":{"z":"<i>deep</i>"}}}""");
+        SetInspect("odd@py", "active_queues", """{"name":"not-a-list"}""");
+        SetInspect("odd@py", "registered", """[1,{"a":2},"real.task",null]""");
+        SetInspect("odd@py", "active", """["text",5,{"id":7,"name":["x"],"args":{"a":"<b>1</b>"}}]""");
+        SetInspect("odd@py", "scheduled", "42");
+
+        string workers = await _app.GetPageAsync(_client, "/workers");
+        string row = RowOf(workers, "data-worker", "odd@py");
+        Assert.Contains("<td></td><td class=\"num\"></td><td></td>", row, StringComparison.Ordinal);
+
+        string page = await _app.GetPageAsync(_client, "/worker/odd%40py");
+        Assert.Contains("<li>real.task</li>", page, StringComparison.Ordinal);
+        Assert.Contains("&lt;i&gt;deep&lt;/i&gt;", page, StringComparison.Ordinal);
+        Assert.Contains("&lt;b&gt;1&lt;/b&gt;", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("<i>deep", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TheTaskListFiltersByStateNameWorkerTimeAndTextAndPages()
     {
         double start = MonitorTestApp.Now - 1000;

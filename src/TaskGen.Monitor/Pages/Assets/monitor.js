@@ -111,12 +111,38 @@
     }
   }
 
+  function workerRow(worker) {
+    var tr = document.createElement("tr");
+    tr.setAttribute("data-worker", worker.hostname);
+    tr.className = "fresh";
+    var nameCell = document.createElement("td");
+    var link = document.createElement("a");
+    link.href = base + "/worker/" + encodeURIComponent(worker.hostname);
+    link.textContent = worker.hostname;
+    nameCell.appendChild(link);
+    tr.appendChild(nameCell);
+    var statusCell = document.createElement("td");
+    statusCell.className = "w-status";
+    statusCell.appendChild(document.createElement("span"));
+    tr.appendChild(statusCell);
+    tr.appendChild(cell("", "w-heartbeat"));
+    tr.appendChild(cell("", "w-active num"));
+    tr.appendChild(cell("", "w-processed num"));
+    for (var i = 0; i < 5; i++) { tr.appendChild(cell("")); }
+    return tr;
+  }
+
   function updateWorkers(summary) {
     text(document.getElementById("workers-online"), summary.workersOnline);
     var table = document.getElementById("workers");
     summary.workers.forEach(function (worker) {
-      var row = table && findByData(table, "data-worker", worker.hostname);
-      if (!row) { return; }
+      if (!table) { return; }
+      var row = findByData(table, "data-worker", worker.hostname);
+      if (!row) {
+        // A worker seen since the page loaded: a row with what the summary knows; a reload fills in the rest.
+        row = workerRow(worker);
+        table.tBodies[0].appendChild(row);
+      }
       var status = row.querySelector(".w-status span");
       if (status) {
         status.className = worker.online ? "online" : "offline";
