@@ -22,6 +22,8 @@ internal static class LiveStream
 
     private static readonly byte[] s_prefix = Encoding.UTF8.GetBytes("event: summary\ndata: ");
     private static readonly byte[] s_suffix = Encoding.UTF8.GetBytes("\n\n");
+    private static readonly System.Text.Json.JsonSerializerOptions s_json = new(System.Text.Json.JsonSerializerDefaults.Web);
+    private static readonly byte[] s_taskPrefix = Encoding.UTF8.GetBytes("event: task\ndata: ");
 
     public static async Task StreamAsync(HttpContext http)
     {
@@ -35,6 +37,9 @@ internal static class LiveStream
 
         try
         {
+            // A task's page names its task, whose state it follows even once the task is no longer among the newest.
+            string? watched = http.Request.Query["task"].ToString() is { Length: > 0 and <= 256 } id ? id : null;
+            string? watchedState = null;
             LiveSummary? sent = null;
             bool quiet = false;
             while (!http.RequestAborted.IsCancellationRequested)
@@ -50,6 +55,16 @@ internal static class LiveStream
                     await response.Body.WriteAsync(s_suffix, http.RequestAborted).ConfigureAwait(false);
                     await response.Body.FlushAsync(http.RequestAborted).ConfigureAwait(false);
                     sent = summary;
+                }
+
+                if (watched is not null && store.GetTask(watched) is { } task && task.State != watchedState)
+                {
+                    watchedState = task.State;
+                    await response.Body.WriteAsync(s_taskPrefix, http.RequestAborted).ConfigureAwait(false);
+                    await response.Body.WriteAsync(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(
+                        new TaskState(task.Id, task.State, Html.StateClass(task.State)), s_json), http.RequestAborted).ConfigureAwait(false);
+                    await response.Body.WriteAsync(s_suffix, http.RequestAborted).ConfigureAwait(false);
+                    await response.Body.FlushAsync(http.RequestAborted).ConfigureAwait(false);
                 }
 
                 await Task.Delay(Throttle, http.RequestAborted).ConfigureAwait(false);
@@ -70,3 +85,9 @@ internal static class LiveStream
         }
     }
 }
+
+/// <summary>The state of the task a page follows, as the stream's <c>task</c> event carries it.</summary>
+/// <param name="Id">The task id.</param>
+/// <param name="State">Its state.</param>
+/// <param name="StateClass">The state's CSS class.</param>
+internal sealed record TaskState(string Id, string State, string StateClass);

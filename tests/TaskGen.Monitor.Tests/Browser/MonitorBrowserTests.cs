@@ -80,6 +80,13 @@ public sealed class MonitorBrowserTests
         Assert.Contains("Traceback (most recent call last):\n  File \"tasks.py\", line 3\nZeroDivisionError('division by zero", driver.FindElement(By.Id("traceback")).Text, StringComparison.Ordinal);
         Assert.Contains(Script, driver.FindElement(By.Id("exception")).Text, StringComparison.Ordinal);
 
+        // A task's page follows its task's state.
+        driver.Navigate().GoToUrl(root + "/task/waiting-1");
+        Assert.Equal("STARTED", driver.FindElement(By.CssSelector("h1 [data-task-state] .state")).Text);
+        browser.WaitFor(() => driver.FindElement(By.Id("live")).GetAttribute("class")!.Contains("on", StringComparison.Ordinal), s_deadline, "the live stream to open");
+        app.Ingest(CeleryEvents.Task("task-succeeded", "waiting-1", "celery@py").With("result", "'done'").With("runtime", 1.5));
+        browser.WaitFor(() => driver.FindElement(By.CssSelector("h1 [data-task-state] .state")).Text == "SUCCESS", s_deadline, "the task page's state to become SUCCESS");
+
         // The chord: every node of the workflow, the group boxed, the body after it.
         driver.Navigate().GoToUrl(root + "/task/part-1");
         var nodes = driver.FindElements(By.CssSelector("svg#canvas a.node")).Select(n => n.GetAttribute("data-task")!).Order(StringComparer.Ordinal).ToArray();

@@ -324,6 +324,25 @@ public sealed partial class MonitorPagesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AStreamForATaskPageFollowsThatTasksState()
+    {
+        _app.Ingest(CeleryEvents.Task("task-received", "followed", name: "calc.add"));
+        for (int i = 0; i < 20; i++)
+        {
+            CeleryEvents.Run(_app, $"newer-{i}", "calc.add", "()");
+        }
+
+        using var deadline = new System.Threading.CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using HttpResponseMessage response = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/monitor/events/stream?task=followed"), HttpCompletionOption.ResponseHeadersRead, deadline.Token);
+        using var reader = new System.IO.StreamReader(await response.Content.ReadAsStreamAsync(deadline.Token));
+
+        Assert.Equal("RECEIVED", (await NextEventAsync(reader, "task", deadline.Token)).GetProperty("state").GetString());
+        _app.Ingest(CeleryEvents.Task("task-started", "followed"));
+        JsonElement started = await NextEventAsync(reader, "task", deadline.Token);
+        Assert.Equal(("followed", "STARTED", "s-started"), (started.GetProperty("id").GetString(), started.GetProperty("state").GetString(), started.GetProperty("stateClass").GetString()));
+    }
+
+    [Fact]
     public async Task TheQueuesPageListsEachKnownQueueWithItsMessagesAndConsumers()
     {
         await using MonitorTestApp app = await MonitorTestApp.StartAsync(configure: o => o.Queues.Add("reports"));
@@ -438,17 +457,25 @@ public sealed partial class MonitorPagesTests : IAsyncLifetime
         Assert.Contains("<a href=\"/workers\"", page, StringComparison.Ordinal);
     }
 
-    private static async Task<JsonElement> NextSummaryAsync(System.IO.StreamReader reader, System.Threading.CancellationToken cancellationToken)
+    private static async Task<JsonElement> NextEventAsync(System.IO.StreamReader reader, string type, System.Threading.CancellationToken cancellationToken)
     {
+        string? current = null;
         while (true)
         {
             string? line = await reader.ReadLineAsync(cancellationToken) ?? throw new InvalidOperationException("The stream ended.");
-            if (line.StartsWith("data: ", StringComparison.Ordinal))
+            if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
+                current = line["event: ".Length..];
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal) && current == type)
             {
                 return JsonDocument.Parse(line["data: ".Length..]).RootElement.Clone();
             }
         }
     }
+
+    private static Task<JsonElement> NextSummaryAsync(System.IO.StreamReader reader, System.Threading.CancellationToken cancellationToken) =>
+        NextEventAsync(reader, "summary", cancellationToken);
 
     private static string Pre(string page, string id)
     {

@@ -205,7 +205,15 @@
 
   if (!window.EventSource) { return; }
   var indicator = document.getElementById("live");
-  var source = new EventSource(base + "/events/stream");
+  var badge = document.querySelector("[data-task-state]");
+  var watched = badge ? "?task=" + encodeURIComponent(badge.getAttribute("data-task")) : "";
+  var source = new EventSource(base + "/events/stream" + watched);
+  source.addEventListener("task", function (event) {
+    try {
+      var task = JSON.parse(event.data);
+      if (badge && badge.getAttribute("data-task") === task.id) { setState(badge, task); }
+    } catch (e) { if (window.console) { console.error(e); } }
+  });
   source.addEventListener("summary", function (event) {
     try { apply(JSON.parse(event.data)); } catch (e) { if (window.console) { console.error(e); } }
   });
