@@ -45,6 +45,13 @@ internal sealed class ChromiumBrowser : IDisposable
     /// <summary>Runs script in the page and returns its result.</summary>
     public object? Script(string script, params object[] args) => Driver.ExecuteScript(script, args);
 
+    /// <summary>
+    /// The text of the first element matching <paramref name="selector"/>, or null, read in one script call: an
+    /// element the live view may replace cannot go stale between finding and reading it.
+    /// </summary>
+    public string? TextOf(string selector) =>
+        Script("var e = document.querySelector(arguments[0]); return e ? e.textContent : null;", selector) as string;
+
     /// <summary>Whether an alert is open: a script that ran would have opened one.</summary>
     public bool AlertOpen()
     {
@@ -68,6 +75,8 @@ internal sealed class ChromiumBrowser : IDisposable
             PollingInterval = TimeSpan.FromMilliseconds(100),
             Message = "waiting for " + what,
         };
+        // The live view replaces elements while the test reads them; a stale or missing one means "not yet".
+        wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException), typeof(NoSuchElementException));
         wait.Until(_ => condition());
     }
 

@@ -42,12 +42,12 @@ public sealed class MonitorBrowserTests
         browser.Script("window.__marker = 7;");
         app.Ingest(CeleryEvents.Worker("worker-online", "late@py", freq: 60));
         browser.WaitFor(() => driver.FindElements(By.CssSelector("tr[data-worker='late@py'] .online")).Count == 1, s_deadline, "the late worker's row");
-        browser.WaitFor(() => driver.FindElement(By.Id("workers-online")).Text == "3", s_deadline, "three workers online");
+        browser.WaitFor(() => browser.TextOf("#workers-online") == "3", s_deadline, "three workers online");
         Assert.Equal(7L, browser.Script("return window.__marker;"));
 
         // Tasks: every state shows, and the hostile arguments are text.
         driver.Navigate().GoToUrl(root + "/tasks");
-        string states = string.Join(" ", driver.FindElements(By.CssSelector("#tasks td.t-state")).Select(e => e.Text));
+        string states = (string)browser.Script("return Array.from(document.querySelectorAll('#tasks td.t-state')).map(e => e.textContent).join(' ');")!;
         foreach (string state in new[] { "SUCCESS", "FAILURE", "RETRY", "RECEIVED" })
         {
             Assert.Contains(state, states, StringComparison.Ordinal);
@@ -63,15 +63,15 @@ public sealed class MonitorBrowserTests
         // Live: a marker set now survives only if the page is not reloaded; the new task appears and a state changes.
         browser.WaitFor(() => driver.FindElement(By.Id("live")).GetAttribute("class")!.Contains("on", StringComparison.Ordinal), s_deadline, "the live stream to open");
         browser.Script("window.__marker = 42;");
-        string succeededBefore = driver.FindElement(By.CssSelector("[data-count='SUCCESS']")).Text;
+        string? succeededBefore = browser.TextOf("[data-count='SUCCESS']");
         CeleryEvents.Run(app, "live-1", "reports.build", "('live',)");
         app.Ingest(CeleryEvents.Task("task-started", "waiting-1", "celery@py"));
         browser.WaitFor(() => driver.FindElements(By.CssSelector("#tasks tr[data-task='live-1']")).Count == 1, s_deadline, "the new task's row");
-        browser.WaitFor(() => driver.FindElement(By.CssSelector("#tasks tr[data-task='waiting-1'] td.t-state")).Text == "STARTED", s_deadline, "the waiting task to show STARTED");
-        browser.WaitFor(() => driver.FindElement(By.CssSelector("[data-count='SUCCESS']")).Text != succeededBefore, s_deadline, "the SUCCESS count to change");
+        browser.WaitFor(() => browser.TextOf("#tasks tr[data-task='waiting-1'] td.t-state") == "STARTED", s_deadline, "the waiting task to show STARTED");
+        browser.WaitFor(() => browser.TextOf("[data-count='SUCCESS']") != succeededBefore, s_deadline, "the SUCCESS count to change");
         Assert.Equal(42L, browser.Script("return window.__marker;"));
-        Assert.Equal("live-1", driver.FindElement(By.CssSelector("#tasks tbody tr")).GetAttribute("data-task"));
-        Assert.Contains("SUCCESS", driver.FindElement(By.CssSelector("#tasks tr[data-task='live-1'] td.t-state")).Text, StringComparison.Ordinal);
+        Assert.Equal("live-1", browser.Script("return document.querySelector('#tasks tbody tr').getAttribute('data-task');"));
+        browser.WaitFor(() => browser.TextOf("#tasks tr[data-task='live-1'] td.t-state") == "SUCCESS", s_deadline, "the new task's state");
         Assert.False(browser.AlertOpen());
         SaveScreenshot(browser, "tasks.png");
 
@@ -82,10 +82,10 @@ public sealed class MonitorBrowserTests
 
         // A task's page follows its task's state.
         driver.Navigate().GoToUrl(root + "/task/waiting-1");
-        Assert.Equal("STARTED", driver.FindElement(By.CssSelector("h1 [data-task-state] .state")).Text);
+        Assert.Equal("STARTED", browser.TextOf("h1 [data-task-state] .state"));
         browser.WaitFor(() => driver.FindElement(By.Id("live")).GetAttribute("class")!.Contains("on", StringComparison.Ordinal), s_deadline, "the live stream to open");
         app.Ingest(CeleryEvents.Task("task-succeeded", "waiting-1", "celery@py").With("result", "'done'").With("runtime", 1.5));
-        browser.WaitFor(() => driver.FindElement(By.CssSelector("h1 [data-task-state] .state")).Text == "SUCCESS", s_deadline, "the task page's state to become SUCCESS");
+        browser.WaitFor(() => browser.TextOf("h1 [data-task-state] .state") == "SUCCESS", s_deadline, "the task page's state to become SUCCESS");
 
         // The chord: every node of the workflow, the group boxed, the body after it.
         driver.Navigate().GoToUrl(root + "/task/part-1");
