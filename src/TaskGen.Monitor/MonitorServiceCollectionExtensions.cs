@@ -26,6 +26,8 @@ public static class MonitorServiceCollectionExtensions
             options.Configure(configure);
         }
 
+        // The pages' actions (dead-letter replay, the apply form) carry antiforgery tokens.
+        services.AddAntiforgery();
         services.TryAddSingleton(provider => new MonitorStore(provider.GetRequiredService<IOptions<MonitorOptions>>().Value, provider.GetService<TimeProvider>()));
         services.TryAddSingleton<QueueLengths>();
         services.TryAddSingleton<MonitorEventConsumer>();

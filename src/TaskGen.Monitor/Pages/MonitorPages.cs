@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using TaskGen.Monitor.Security;
 
 namespace TaskGen.Monitor.Pages;
 
@@ -22,7 +23,11 @@ internal static class MonitorPages
         group.MapGet("/queues", http => QueuePages.QueuesAsync(http, "/queues"));
         group.MapGet("/dead-letters", http => QueuePages.DeadLettersAsync(http, "/dead-letters"));
         group.MapGet("/dead-letters/{id}", http => QueuePages.DeadLetterAsync(http, "/dead-letters/{id}", Route(http, "id")));
-        group.MapPost("/dead-letters/{id}/replay", http => QueuePages.ReplayAsync(http, "/dead-letters/{id}/replay", Route(http, "id")));
+        group.MapPost("/dead-letters/{id}/replay", http => QueuePages.ReplayAsync(http, "/dead-letters/{id}/replay", Route(http, "id"))).WithMetadata(MonitorEndpoint.Action);
+        group.MapGet("/apply", http => ApplyPages.ListAsync(http, "/apply"));
+        group.MapGet("/apply/{name}", http => ApplyPages.FormAsync(http, "/apply/{name}", Route(http, "name")));
+        group.MapPost("/apply/{name}", http => ApplyPages.SendAsync(http, "/apply/{name}", Route(http, "name"))).WithMetadata(MonitorEndpoint.Action);
+        group.MapGet("/schedules", http => ApplyPages.SchedulesAsync(http, "/schedules"));
         group.MapGet("/broker", http => QueuePages.BrokerAsync(http, "/broker"));
         group.MapGet("/events/stream", LiveStream.StreamAsync);
         group.MapGet("/assets/{file}", http => PageAssets.ServeAsync(http, Route(http, "file")));

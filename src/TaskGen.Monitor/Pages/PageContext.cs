@@ -60,7 +60,8 @@ internal sealed class PageContext
         foreach ((string key, string label, string path) in new[]
         {
             ("workers", "Workers", "/workers"), ("tasks", "Tasks", "/tasks"), ("queues", "Queues", "/queues"),
-            ("dead-letters", "Dead letters", "/dead-letters"), ("broker", "Broker", "/broker"),
+            ("dead-letters", "Dead letters", "/dead-letters"), ("schedules", "Schedule", "/schedules"), ("apply", "Apply", "/apply"),
+            ("broker", "Broker", "/broker"),
         })
         {
             page.Raw("<a").Attr("href", Url(path)).Attr("class", key == active ? "active" : null).Raw(">").Text(label).Raw("</a>");

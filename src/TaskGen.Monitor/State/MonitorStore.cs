@@ -158,7 +158,12 @@ internal sealed partial class MonitorStore
                 }
             }
 
-            matches.Sort(query.Compare);
+            // A count alone (Limit 0, as the live summary asks) needs no order.
+            if (query.Limit is not 0)
+            {
+                matches.Sort(query.Compare);
+            }
+
             int offset = Math.Clamp(query.Offset, 0, matches.Count);
             int count = Math.Clamp(query.Limit ?? matches.Count, 0, matches.Count - offset);
             var page = new List<TaskRecord>(count);
@@ -169,6 +174,21 @@ internal sealed partial class MonitorStore
 
             return new TaskPage(matches.Count, page);
         }
+    }
+
+    /// <summary>How many kept tasks are in each state, in one pass, for the counts every page shows.</summary>
+    public IReadOnlyDictionary<string, int> CountByState()
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        lock (_gate)
+        {
+            foreach (TaskRecord task in _recency)
+            {
+                counts[task.State] = counts.TryGetValue(task.State, out int count) ? count + 1 : 1;
+            }
+        }
+
+        return counts;
     }
 
     public IReadOnlyList<string> TaskTypes()

@@ -50,7 +50,7 @@ internal sealed class MonitorTestApp : IAsyncDisposable
     /// <summary>Seconds since the epoch, as events carry them.</summary>
     public static double Now => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
 
-    public static async Task<MonitorTestApp> StartAsync(string prefix = "/monitor", bool kestrel = false, Action<MonitorOptions>? configure = null)
+    public static async Task<MonitorTestApp> StartAsync(string prefix = "/monitor", bool kestrel = false, Action<MonitorOptions>? configure = null, Action<TaskAppBuilder>? tasks = null)
     {
         string broker = "memory://monitor-pages-" + Guid.NewGuid().ToString("N");
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
@@ -66,7 +66,7 @@ internal sealed class MonitorTestApp : IAsyncDisposable
 
         builder.Services.AddRouting();
         builder.Services.AddAntiforgery();
-        builder.Services.AddTaskGen(o => o.BrokerUrl = broker);
+        builder.Services.AddTaskGen(o => o.BrokerUrl = broker, tasks);
         builder.Services.AddTaskGenMonitor(o =>
         {
             // Nothing answers inspect on this broker; the tests set the replies themselves.
