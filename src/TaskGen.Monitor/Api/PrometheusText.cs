@@ -26,6 +26,13 @@ internal static class PrometheusText
             Sample(text, "flower_events_total", [("task", pair.Key.Task), ("type", pair.Key.Type), ("worker", pair.Key.Worker)], pair.Value);
         }
 
+        // prometheus_client writes each counter's and histogram's creation time as a gauge family of its own.
+        Family(text, "flower_events_created", "Number of events", "gauge");
+        foreach (KeyValuePair<(string Worker, string Type, string Task), double> pair in metrics.EventsCreated)
+        {
+            Sample(text, "flower_events_created", [("task", pair.Key.Task), ("type", pair.Key.Type), ("worker", pair.Key.Worker)], pair.Value);
+        }
+
         Family(text, "flower_task_runtime_seconds", "Task runtime", "histogram");
         foreach (KeyValuePair<(string Worker, string Task), RuntimeHistogram> pair in metrics.Runtime)
         {
@@ -39,6 +46,12 @@ internal static class PrometheusText
 
             Sample(text, "flower_task_runtime_seconds_count", [("task", pair.Key.Task), ("worker", pair.Key.Worker)], pair.Value.Count);
             Sample(text, "flower_task_runtime_seconds_sum", [("task", pair.Key.Task), ("worker", pair.Key.Worker)], pair.Value.Sum);
+        }
+
+        Family(text, "flower_task_runtime_seconds_created", "Task runtime", "gauge");
+        foreach (KeyValuePair<(string Worker, string Task), RuntimeHistogram> pair in metrics.Runtime)
+        {
+            Sample(text, "flower_task_runtime_seconds_created", [("task", pair.Key.Task), ("worker", pair.Key.Worker)], pair.Value.Created);
         }
 
         Family(text, "flower_task_prefetch_time_seconds", "The time the task spent waiting at the celery worker to be executed.", "gauge");

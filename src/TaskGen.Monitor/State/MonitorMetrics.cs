@@ -18,6 +18,9 @@ internal sealed class MonitorMetrics
     /// <summary><c>flower_events_total{worker, type, task}</c>.</summary>
     public Dictionary<(string Worker, string Type, string Task), double> Events { get; } = [];
 
+    /// <summary><c>flower_events_created{worker, type, task}</c>: when each counter was first counted, as prometheus_client writes it.</summary>
+    public Dictionary<(string Worker, string Type, string Task), double> EventsCreated { get; } = [];
+
     /// <summary><c>flower_task_runtime_seconds{worker, task}</c>.</summary>
     public Dictionary<(string Worker, string Task), RuntimeHistogram> Runtime { get; } = [];
 
@@ -36,9 +39,16 @@ internal sealed class MonitorMetrics
     /// <summary>How many updates were not recorded because their family was full.</summary>
     public long DroppedSeries { get; private set; }
 
-    public void CountEvent(string worker, string type, string task) => Add(Events, (worker, type, task), 1);
+    public void CountEvent(string worker, string type, string task, double now)
+    {
+        Add(Events, (worker, type, task), 1);
+        if (Events.ContainsKey((worker, type, task)))
+        {
+            EventsCreated.TryAdd((worker, type, task), now);
+        }
+    }
 
-    public void ObserveRuntime(string worker, string task, double seconds)
+    public void ObserveRuntime(string worker, string task, double seconds, double now)
     {
         if (!Runtime.TryGetValue((worker, task), out RuntimeHistogram? histogram))
         {
@@ -48,7 +58,7 @@ internal sealed class MonitorMetrics
                 return;
             }
 
-            Runtime[(worker, task)] = histogram = new RuntimeHistogram();
+            Runtime[(worker, task)] = histogram = new RuntimeHistogram { Created = now };
         }
 
         histogram.Observe(seconds);
@@ -88,6 +98,7 @@ internal sealed class MonitorMetrics
     public void RemoveWorker(string worker)
     {
         RemoveWhere(Events, key => key.Worker == worker);
+        RemoveWhere(EventsCreated, key => key.Worker == worker);
         RemoveWhere(Runtime, key => key.Worker == worker);
         RemoveWhere(PrefetchTime, key => key.Worker == worker);
         RemoveWhere(PrefetchedTasks, key => key.Worker == worker);
@@ -102,6 +113,11 @@ internal sealed class MonitorMetrics
         foreach (var pair in Events)
         {
             copy.Events[pair.Key] = pair.Value;
+        }
+
+        foreach (var pair in EventsCreated)
+        {
+            copy.EventsCreated[pair.Key] = pair.Value;
         }
 
         foreach (var pair in Runtime)
@@ -158,6 +174,9 @@ internal sealed class RuntimeHistogram
     public long[] Buckets { get; private set; } = new long[MonitorMetrics.RuntimeBuckets.Length + 1];
 
     public double Sum { get; private set; }
+
+    /// <summary>When the label set was first observed, seconds since the epoch (its <c>_created</c> sample).</summary>
+    public double Created { get; init; }
 
     public long Count { get; private set; }
 

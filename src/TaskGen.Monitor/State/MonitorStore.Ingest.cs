@@ -224,7 +224,7 @@ internal sealed partial class MonitorStore
 
         LinkParent(task);
         Measure(task);
-        CountTaskMetrics(type, hostname, task, fields);
+        CountTaskMetrics(type, hostname, task, fields, now);
     }
 
     private static void SetTime(TaskRecord task, string type, double timestamp)
@@ -273,13 +273,13 @@ internal sealed partial class MonitorStore
     }
 
     /// <summary>Flower's rules for its six metrics, event by event.</summary>
-    private void CountTaskMetrics(string type, string hostname, TaskRecord task, EventFields fields)
+    private void CountTaskMetrics(string type, string hostname, TaskRecord task, EventFields fields, double now)
     {
         string name = fields.Name ?? task.Name ?? string.Empty;
-        _metrics.CountEvent(hostname, type, name);
+        _metrics.CountEvent(hostname, type, name, now);
         if (fields.Runtime is > 0 and { } runtime)
         {
-            _metrics.ObserveRuntime(hostname, name, runtime);
+            _metrics.ObserveRuntime(hostname, name, runtime, now);
         }
 
         bool hasEta = !string.IsNullOrEmpty(task.Eta);

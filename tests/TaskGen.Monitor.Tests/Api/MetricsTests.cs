@@ -27,7 +27,9 @@ public sealed class MetricsTests
         Assert.Equal(
             [
                 "# HELP flower_events_total Number of events", "# TYPE flower_events_total counter",
+                "# HELP flower_events_created Number of events", "# TYPE flower_events_created gauge",
                 "# HELP flower_task_runtime_seconds Task runtime", "# TYPE flower_task_runtime_seconds histogram",
+                "# HELP flower_task_runtime_seconds_created Task runtime", "# TYPE flower_task_runtime_seconds_created gauge",
                 "# HELP flower_task_prefetch_time_seconds The time the task spent waiting at the celery worker to be executed.", "# TYPE flower_task_prefetch_time_seconds gauge",
                 "# HELP flower_worker_prefetched_tasks Number of tasks of given type prefetched at a worker", "# TYPE flower_worker_prefetched_tasks gauge",
                 "# HELP flower_worker_online Worker online status", "# TYPE flower_worker_online gauge",
@@ -35,6 +37,8 @@ public sealed class MetricsTests
             ],
             lines.Where(l => l.StartsWith('#')));
         Assert.Contains("flower_events_total{task=\"mon.add\",type=\"task-sent\",worker=\"gen1@vm\"} 1.0", lines);
+        Assert.Single(lines, l => l.StartsWith("flower_events_created{task=\"mon.add\",type=\"task-sent\",worker=\"gen1@vm\"} 1.", System.StringComparison.Ordinal));
+        Assert.Single(lines, l => l.StartsWith("flower_task_runtime_seconds_created{task=\"mon.add\",worker=\"py56@lab\"} 1.", System.StringComparison.Ordinal));
         Assert.Contains("flower_events_total{task=\"mon.add\",type=\"task-succeeded\",worker=\"py56@lab\"} 1.0", lines);
         Assert.Contains("flower_task_runtime_seconds_bucket{le=\"0.01\",task=\"mon.add\",worker=\"py56@lab\"} 0.0", lines);
         Assert.Contains("flower_task_runtime_seconds_bucket{le=\"0.025\",task=\"mon.add\",worker=\"py56@lab\"} 1.0", lines);
