@@ -54,7 +54,9 @@ internal sealed partial class RemoteControlServer
         }
         catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException or KeyNotFoundException)
         {
-            return Error(ex.Message);
+            // Arguments of the wrong shape, or a worker that is stopping: answered as any failed command is.
+            LogCommandFailed(_logger, LogText.Escape(request.Method), LogText.Escape(ex.Message));
+            return Error($"{ex.GetType().Name}: {ex.Message}");
         }
     }
 

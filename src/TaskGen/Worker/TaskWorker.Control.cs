@@ -87,7 +87,7 @@ public sealed partial class TaskWorker
         if (TaskQueueTopology.DelaysInBroker(_dependencies.Transport, declaration, _settings.TaskDefaultQueueType))
         {
             // Known before its first delivery, so that a retry from the new queue takes the broker's delay levels.
-            _context.AddDelayedQueue(declaration.Name);
+            _context.DelayedQueues.Add(declaration.Name);
         }
 
         QueueConsumer started = await StartConsumerAsync(declaration, cancellationToken).ConfigureAwait(false);

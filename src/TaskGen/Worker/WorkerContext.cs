@@ -40,7 +40,7 @@ internal sealed class WorkerContext : IDisposable
         Publisher = publisher;
         Answers = answers;
         FollowUps = followUps;
-        _delayedQueues = delayedQueues;
+        DelayedQueues = new DelayedQueueSet(delayedQueues);
         Observer = observer;
         Services = services;
         TickClaims = tickClaims;
@@ -85,26 +85,8 @@ internal sealed class WorkerContext : IDisposable
     /// <summary>Sends what a finished task's workflow asks for next.</summary>
     public FollowUps FollowUps { get; }
 
-    private volatile IReadOnlySet<string> _delayedQueues;
-    private readonly object _delayedQueuesLock = new();
-
     /// <summary>The consumed queues whose delayed tasks wait in the broker (quorum queues): retries go there through the delay levels.</summary>
-    public IReadOnlySet<string> DelayedQueues => _delayedQueues;
-
-    /// <summary>
-    /// Adds a queue consumed from now on (remote control's <c>add_consumer</c>) to <see cref="DelayedQueues"/>: a new set
-    /// replaces the old, so that deliveries reading the set never see it change under them.
-    /// </summary>
-    public void AddDelayedQueue(string queue)
-    {
-        lock (_delayedQueuesLock)
-        {
-            if (!_delayedQueues.Contains(queue))
-            {
-                _delayedQueues = new HashSet<string>(_delayedQueues, StringComparer.Ordinal) { queue };
-            }
-        }
-    }
+    public DelayedQueueSet DelayedQueues { get; }
 
     /// <summary>The time limits set by remote control's <c>time_limit</c>, for tasks whose message sets none.</summary>
     public TaskTimeLimits TimeLimitsByTask { get; } = new();
