@@ -13,7 +13,7 @@ namespace TaskGen.Control;
 
 /// <summary>
 /// The commands that change the worker, with Celery's names, arguments and replies (celery/worker/control.py):
-/// <c>revoke</c> (with <c>terminate</c>), <c>rate_limit</c>, <c>time_limit</c>, <c>add_consumer</c>,
+/// <c>revoke</c> (with <c>terminate</c>, and Celery's <c>terminate</c> shorthand), <c>rate_limit</c>, <c>time_limit</c>, <c>add_consumer</c>,
 /// <c>cancel_consumer</c> and <c>shutdown</c>; and <c>conf</c>, the settings with every password redacted.
 /// </summary>
 internal sealed partial class RemoteControlServer
@@ -32,7 +32,10 @@ internal sealed partial class RemoteControlServer
             switch (request.Method)
             {
                 case "revoke":
-                    return Revoke(request);
+                    return Revoke(request, Flag(request, "terminate"));
+                case "terminate":
+                    // Celery's shorthand for revoke with terminate (`celery control terminate SIGNAL ID...`).
+                    return Revoke(request, terminate: true);
                 case "rate_limit":
                     return RateLimit(request);
                 case "time_limit":
@@ -60,10 +63,10 @@ internal sealed partial class RemoteControlServer
         }
     }
 
-    private Action<Utf8JsonWriter> Revoke(ControlRequest request)
+    private Action<Utf8JsonWriter> Revoke(ControlRequest request, bool terminate)
     {
         IReadOnlyList<string> ids = request.TaskIds();
-        if (!Flag(request, "terminate"))
+        if (!terminate)
         {
             _worker.Revoke(ids);
             return Ok($"tasks {string.Join(", ", ids)} flagged as revoked");
