@@ -154,6 +154,30 @@ public sealed class RemoteControlCommandsTests
     }
 
     [Fact]
+    public async Task CelerysTerminateShorthandTerminatesAsRevokeWithTerminate()
+    {
+        await using MemoryEnvironment env = await MemoryEnvironment.StartAsync();
+        var client = new RemoteControlClient(env.App);
+        string key = Guid.NewGuid().ToString("N");
+        AsyncResult<string> running = await env.App.SendAsync(Stubs.TestTasks.WaitForCancellation.Signature(key));
+        await TestTasks.Recorded.GetOrAdd(key, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task.WaitAsync(MemoryEnvironment.Guard);
+
+        Assert.Equal($"terminate: {running.Id}", Ok(await CallAsync(client, "terminate", w => { w.WriteString("signal", "SIGTERM"); w.WriteString("task_id", running.Id); })));
+        await Assert.ThrowsAsync<TaskRevokedException>(() => running.GetAsync(MemoryEnvironment.Guard));
+    }
+
+    [Fact]
+    public async Task ArgumentsOfTheWrongShapeAreAnsweredWithAnError()
+    {
+        await using MemoryEnvironment env = await MemoryEnvironment.StartAsync();
+        var client = new RemoteControlClient(env.App);
+
+        Assert.StartsWith("ArgumentException: ", Error(await CallAsync(client, "add_consumer", null)), StringComparison.Ordinal);
+        Assert.StartsWith("FormatException: ", Error(await CallAsync(client, "time_limit", w => { w.WriteString("task_name", Stubs.TestTasks.Add.Name); w.WriteStartArray("soft"); w.WriteEndArray(); })), StringComparison.Ordinal);
+        Assert.Equal("pong", Ok(await CallAsync(client, "ping", null)));
+    }
+
+    [Fact]
     public async Task RevokeWithoutTerminateLeavesTheRunningTaskAlone()
     {
         await using MemoryEnvironment env = await MemoryEnvironment.StartAsync();
