@@ -6,8 +6,8 @@ using System.Threading.Tasks;
 namespace TaskGen.Worker;
 
 /// <summary>
-/// What remote control and events may see of a worker, read-only but for revoking: they are built on the
-/// worker, never into it, so the worker does not know them.
+/// What remote control and events may see of a worker, and the few things remote control may change on it (revoking,
+/// limits, consumers, shutdown): they are built on the worker, never into it, so the worker does not know them.
 /// </summary>
 internal interface IWorkerState
 {

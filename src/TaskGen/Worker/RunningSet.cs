@@ -12,6 +12,16 @@ namespace TaskGen.Worker;
 internal sealed class RunningSet
 {
     private readonly ConcurrentDictionary<Task, bool> _tasks = new();
+    private volatile bool _retired;
+
+    /// <summary>
+    /// Whether the consumer was cancelled: a delivery the broker had sent before the cancel took effect, and that is
+    /// dispatched only now, goes back to the queue unstarted rather than run on a channel about to close.
+    /// </summary>
+    public bool Retired => _retired;
+
+    /// <summary>Marks the consumer cancelled.</summary>
+    public void Retire() => _retired = true;
 
     /// <summary>How many are unfinished.</summary>
     public int Count => _tasks.Count;

@@ -35,6 +35,11 @@ public sealed partial class TaskWorker
     /// <summary>Hands a delivery to the handler, keeping its handling in its consumer's set until its message is settled.</summary>
     private ValueTask HandleTracked(Delivery delivery, RunningSet running)
     {
+        if (running.Retired)
+        {
+            return HandBackAsync(delivery);
+        }
+
         ValueTask handling = _handler.HandleAsync(delivery, running);
         if (handling.IsCompleted)
         {
@@ -44,6 +49,19 @@ public sealed partial class TaskWorker
         Task task = handling.AsTask();
         running.Add(task);
         return new ValueTask(task);
+    }
+
+    private async ValueTask HandBackAsync(Delivery delivery)
+    {
+        try
+        {
+            await delivery.RejectAsync(requeue: true).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Its channel is closing: the broker hands the message out again once it has closed.
+            LogHandBackFailed(_logger, LogText.Escape(delivery.Queue), LogText.Escape(ex.Message));
+        }
     }
 
     private QueueConsumer[] ConsumersNow()
@@ -134,6 +152,7 @@ public sealed partial class TaskWorker
         }
 
         await cancelled.Consumer.CancelAsync().ConfigureAwait(false);
+        cancelled.Running.Retire();
         Task retiring = RetireAsync(cancelled);
         lock (_consumersLock)
         {
@@ -230,6 +249,9 @@ public sealed partial class TaskWorker
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{NodeName} is no longer consuming from {Queue}; what it holds from there is settled before the consumer closes.")]
     private static partial void LogConsumerCancelled(ILogger logger, string nodeName, string queue);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "A late delivery of the cancelled consumer of {Queue} could not be handed back ({Reason}); the broker delivers it again when the channel closes.")]
+    private static partial void LogHandBackFailed(ILogger logger, string queue, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The cancelled consumer of {Queue} could not be closed cleanly.")]
     private static partial void LogRetireFailed(ILogger logger, Exception exception, string queue);
