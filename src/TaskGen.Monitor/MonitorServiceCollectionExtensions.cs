@@ -34,6 +34,10 @@ public static class MonitorServiceCollectionExtensions
         services.TryAddSingleton<InspectPoller>();
         services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<MonitorEventConsumer>());
         services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<InspectPoller>());
+
+        // History from the result backend: it does nothing unless LoadHistory is on and the backend keeps results by id.
+        services.TryAddSingleton<BackendHistory>();
+        services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<BackendHistory>());
         return services;
     }
 }

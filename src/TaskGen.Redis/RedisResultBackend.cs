@@ -17,7 +17,7 @@ namespace TaskGen.Redis;
 /// took hold is not missed. Results outlive the caller, so any app on the same backend can read one by id.
 /// A broadcast's replies are read the same way from the hash <c>taskgen-broadcast-meta-&lt;id&gt;</c>, one field per worker.
 /// </summary>
-internal sealed partial class RedisResultBackend : IResultBackend
+internal sealed partial class RedisResultBackend : IResultBackend, IResultHistory
 {
     // Keys read per MGET when the connection is back: one round trip per batch instead of one per awaited id.
     private const int RereadBatch = 256;
@@ -158,6 +158,9 @@ internal sealed partial class RedisResultBackend : IResultBackend
 
     // Each id is subscribed on registration, so nothing needs to be running before a task is sent.
     public ValueTask EnsureStartedAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    public IAsyncEnumerable<StoredResult> ReadRecentAsync(int max, CancellationToken cancellationToken) =>
+        RedisResultHistory.ReadRecentAsync(_connection, max, cancellationToken);
 
     private async Task WatchAsync(RedisPendingResult pending)
     {

@@ -70,6 +70,9 @@ public sealed partial class TaskApp : IAsyncDisposable
     /// <summary>The transport to the broker.</summary>
     internal ITransport Transport { get; }
 
+    /// <summary>The stored results of the app's result backend, newest first, when it keeps them by id (Redis); null for <c>rpc://</c>.</summary>
+    internal Results.IResultHistory? ResultHistory => _backends.Client as Results.IResultHistory;
+
     /// <summary>The known tasks and queues.</summary>
     internal TaskRegistry Tasks { get; }
 

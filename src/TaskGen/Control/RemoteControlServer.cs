@@ -17,8 +17,10 @@ namespace TaskGen.Control;
 
 /// <summary>
 /// A worker's side of the pidbox: consumes the node's mailbox queue and answers <c>ping</c>,
-/// <c>registered</c>, <c>active</c>, <c>scheduled</c>, <c>reserved</c>, <c>stats</c>, <c>active_queues</c> and
-/// <c>revoke</c> with the replies Celery's tools read.
+/// <c>registered</c>, <c>active</c>, <c>scheduled</c>, <c>reserved</c>, <c>stats</c>, <c>active_queues</c>,
+/// <c>conf</c>, <c>heartbeat</c>, <c>enable_events</c>/<c>disable_events</c> and the commands that change the worker
+/// (<c>revoke</c>, <c>rate_limit</c>, <c>time_limit</c>, <c>add_consumer</c>, <c>cancel_consumer</c>, <c>shutdown</c>)
+/// with the replies Celery's tools read.
 /// </summary>
 internal sealed partial class RemoteControlServer : IWorkerService
 {
@@ -102,11 +104,22 @@ internal sealed partial class RemoteControlServer : IWorkerService
             return;
         }
 
-        byte[] reply = Answer(request);
-        if (request.ReplyExchange is null || request.ReplyRoutingKey is null)
+        Action<Utf8JsonWriter>? acted = await ActAsync(request).ConfigureAwait(false);
+        byte[] reply = Answer(request, acted);
+        if (request.ReplyExchange is { } exchange && request.ReplyRoutingKey is { } routingKey)
         {
-            return;
+            await ReplyAsync(request, exchange, routingKey, reply).ConfigureAwait(false);
         }
+
+        // Only once the reply is out: stopping closes this mailbox last, but never before its answer has left.
+        if (request.Method == "shutdown")
+        {
+            _worker.RequestShutdown();
+        }
+    }
+
+    private async ValueTask ReplyAsync(ControlRequest request, string exchange, string routingKey, byte[] reply)
+    {
 
         var headers = new Dictionary<string, object?>
         {
@@ -117,7 +130,7 @@ internal sealed partial class RemoteControlServer : IWorkerService
         try
         {
             await _app.Transport.PublishAsync(
-                new TransportMessage(request.ReplyExchange, request.ReplyRoutingKey, properties, headers, reply) { Mandatory = false, Confirm = false, Untrusted = true },
+                new TransportMessage(exchange, routingKey, properties, headers, reply) { Mandatory = false, Confirm = false, Untrusted = true },
                 CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -126,7 +139,7 @@ internal sealed partial class RemoteControlServer : IWorkerService
         }
     }
 
-    private byte[] Answer(ControlRequest request)
+    private byte[] Answer(ControlRequest request, Action<Utf8JsonWriter>? acted)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -135,7 +148,14 @@ internal sealed partial class RemoteControlServer : IWorkerService
             writer.WritePropertyName(_worker.NodeName);
             try
             {
-                WriteReply(writer, request);
+                if (acted is not null)
+                {
+                    acted(writer);
+                }
+                else
+                {
+                    WriteReply(writer, request);
+                }
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -195,13 +215,6 @@ internal sealed partial class RemoteControlServer : IWorkerService
                 break;
             case "active_queues":
                 WriteActiveQueues(writer);
-                break;
-            case "revoke":
-                IReadOnlyList<string> ids = request.TaskIds();
-                _worker.Revoke(ids);
-                writer.WriteStartObject();
-                writer.WriteString("ok", $"tasks {string.Join(", ", ids)} flagged as revoked");
-                writer.WriteEndObject();
                 break;
             case "heartbeat":
                 _ = _events?.HeartbeatNowAsync().AsTask();

@@ -91,7 +91,15 @@ internal sealed partial class TaskWorkerService : BackgroundService, IAsyncDispo
         }
 
         Task<Exception> faulted = Worker.Faulted;
-        await Task.WhenAny(faulted, Task.Delay(Timeout.Infinite, stoppingToken)).ConfigureAwait(false);
+        await Task.WhenAny(faulted, Worker.ShutdownRequested, Task.Delay(Timeout.Infinite, stoppingToken)).ConfigureAwait(false);
+        if (Worker.ShutdownRequested.IsCompleted && !stoppingToken.IsCancellationRequested)
+        {
+            // Remote control's shutdown: the worker stops as on Ctrl+C, and so does the host it runs in, with exit code 0.
+            LogRemoteShutdown(_logger, Worker.NodeName);
+            _lifetime.StopApplication();
+            return;
+        }
+
         if (faulted.IsCompleted && !stoppingToken.IsCancellationRequested)
         {
             // A supervisor restarts a process that exits non-zero; one that idles on a dead consumer would never be.
@@ -153,6 +161,9 @@ internal sealed partial class TaskWorkerService : BackgroundService, IAsyncDispo
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "The worker's start failed.")]
     private static partial void LogStartFailedDetail(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{NodeName} was told to shut down by remote control; stopping the host.")]
+    private static partial void LogRemoteShutdown(ILogger logger, string nodeName);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "{NodeName} can no longer consume ({Reason}); stopping the host with exit code {ExitCode} so that its supervisor restarts it.")]
     private static partial void LogStoppingHost(ILogger logger, string nodeName, string reason, int exitCode);

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
-using System.Threading.RateLimiting;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 using TaskGen.Diagnostics;
@@ -23,11 +22,17 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
     /// <summary>Everything started and not yet finished: runs, and waits for an ETA or a slot.</summary>
     public ICollection<Task> Running => _running.Keys;
 
-    public async ValueTask HandleAsync(Delivery delivery)
+    public ValueTask HandleAsync(Delivery delivery) => HandleAsync(delivery, null);
+
+    /// <summary>
+    /// Handles <paramref name="delivery"/> and adds what it hands over to <paramref name="tracker"/> too, so that the
+    /// consumer of one queue can tell when everything it delivered is settled (a consumer cancelled at run time).
+    /// </summary>
+    public async ValueTask HandleAsync(Delivery delivery, RunningSet? tracker)
     {
         try
         {
-            await HandleCoreAsync(delivery).ConfigureAwait(false);
+            await HandleCoreAsync(delivery, tracker).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -43,7 +48,7 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
         }
     }
 
-    private async ValueTask HandleCoreAsync(Delivery delivery)
+    private async ValueTask HandleCoreAsync(Delivery delivery, RunningSet? tracker)
     {
         TaskRequest request;
         try
@@ -90,24 +95,19 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
                 await events.TaskReceivedAsync(request).ConfigureAwait(false);
             }
 
-            RateLimiter? rate = rates.For(definition);
             if (request.Eta is { } due && due > received)
             {
-                Track(RunAtEtaAsync(delivery, request, definition, due, rate, received));
+                Track(RunAtEtaAsync(delivery, request, definition, due, received), tracker);
                 handedOver = true;
                 return;
             }
 
-            if (rate is not null)
+            if (!rates.TryTake(definition))
             {
-                using RateLimitLease lease = rate.AttemptAcquire(1);
-                if (!lease.IsAcquired)
-                {
-                    // Held like an ETA task: out of the prefetch window and without a slot, so others keep running.
-                    Track(RunAtEtaAsync(delivery, request, definition, received, rate, received));
-                    handedOver = true;
-                    return;
-                }
+                // Held like an ETA task: out of the prefetch window and without a slot, so others keep running.
+                Track(RunAtEtaAsync(delivery, request, definition, received, received), tracker);
+                handedOver = true;
+                return;
             }
 
             if (!worker.Slots.Wait(0))
@@ -137,7 +137,7 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
                 }
             }
 
-            Track(executor.RunAsync(delivery, request, definition, received));
+            Track(executor.RunAsync(delivery, request, definition, received), tracker);
             handedOver = true;
         }
         finally
@@ -150,12 +150,12 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
         }
     }
 
-    private async Task RunAtEtaAsync(Delivery delivery, TaskRequest request, TaskDefinition definition, DateTimeOffset due, RateLimiter? rate, DateTimeOffset received)
+    private async Task RunAtEtaAsync(Delivery delivery, TaskRequest request, TaskDefinition definition, DateTimeOffset due, DateTimeOffset received)
     {
         bool ready = false;
         try
         {
-            ready = await eta.WaitAsync(delivery, request, due, rate, received).ConfigureAwait(false);
+            ready = await eta.WaitAsync(delivery, request, due, rates, definition, received).ConfigureAwait(false);
         }
         finally
         {
@@ -172,10 +172,11 @@ internal sealed partial class DeliveryHandler(WorkerContext worker, TaskRegistry
         }
     }
 
-    private void Track(Task task)
+    private void Track(Task task, RunningSet? tracker)
     {
         _running.TryAdd(task, true);
         _ = task.ContinueWith(static (t, state) => ((ConcurrentDictionary<Task, bool>)state!).TryRemove(t, out _), _running, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        tracker?.Add(task);
     }
 
     // Celery's own line (celery/app/trace.py LOG_RECEIVED), so operators and their log searches find what they know.

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
-using System.Threading.RateLimiting;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 using TaskGen.Diagnostics;
@@ -37,10 +36,10 @@ internal sealed partial class EtaScheduler(WorkerContext worker, int limit, Time
     public ICollection<KeyValuePair<Delivery, TaskRequest>> Waiting => _waiting;
 
     /// <summary>
-    /// Waits until <paramref name="eta"/>, then for a run of <paramref name="rate"/> when given, then for a slot;
+    /// Waits until <paramref name="eta"/>, then for a run of the task's rate limit (as it stands then), then for a slot;
     /// false when the message was dropped, returned or handed back instead. The hold counts from <paramref name="received"/>.
     /// </summary>
-    public async Task<bool> WaitAsync(Delivery delivery, TaskRequest request, DateTimeOffset eta, RateLimiter? rate, DateTimeOffset received)
+    public async Task<bool> WaitAsync(Delivery delivery, TaskRequest request, DateTimeOffset eta, RateLimits rates, TaskDefinition definition, DateTimeOffset received)
     {
         int held = Interlocked.Increment(ref _held);
         try
@@ -69,11 +68,7 @@ internal sealed partial class EtaScheduler(WorkerContext worker, int limit, Time
             _waiting.TryRemove(delivery, out _);
             worker.Reserved[delivery] = request;
 
-            if (rate is not null)
-            {
-                // The lease is only a count: a token bucket takes nothing back when it is disposed.
-                using RateLimitLease lease = await rate.AcquireAsync(1, linked.Token).ConfigureAwait(false);
-            }
+            await rates.WaitAsync(definition, linked.Token).ConfigureAwait(false);
 
             await worker.Slots.WaitAsync(linked.Token).ConfigureAwait(false);
             return true;

@@ -20,6 +20,9 @@ internal enum RunEnd
 
     /// <summary>Shutdown cancelled it and the worker requeues such tasks: no answer, another worker runs it again.</summary>
     Requeue,
+
+    /// <summary>Remote control terminated it (<c>revoke</c> with <c>terminate</c>): answered REVOKED.</summary>
+    Revoked,
 }
 
 /// <summary>What the timed dispatch step hands the outcome step: how the run ended, and what to tell the caller.</summary>

@@ -171,8 +171,13 @@ internal sealed partial class TaskExecutor
         }
 
         run.ReleaseSlot();
+        await RevokedAsync(run, verdict == GateVerdict.Revoked ? "revoked" : "expired").ConfigureAwait(false);
+    }
+
+    /// <summary>Answers REVOKED with Celery's <c>TaskRevokedError</c> and its reason, tells the workflow, and settles the message.</summary>
+    private async ValueTask RevokedAsync(TaskRunContext run, string reason)
+    {
         run.Revoked();
-        string reason = verdict == GateVerdict.Revoked ? "revoked" : "expired";
         byte[] revoked = ResultCodec.EncodeException(new RemoteException("TaskRevokedError", reason, "celery.exceptions"));
         run.Answered = await AnswerOrKeepAsync(run, TaskState.Revoked, revoked).ConfigureAwait(false);
         await _worker.FollowUps.RevokedAsync(run.Request, revoked).ConfigureAwait(false);
@@ -194,6 +199,9 @@ internal sealed partial class TaskExecutor
                 return;
             case RunEnd.Retry:
                 await RetryAsync(run, outcome.Retry, outcome.Runtime).ConfigureAwait(false);
+                return;
+            case RunEnd.Revoked:
+                await RevokedAsync(run, "terminated").ConfigureAwait(false);
                 return;
             default:
                 run.Finished(outcome.Failure, outcome.Runtime);

@@ -32,7 +32,7 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
     private readonly DeliveryHandler _handler;
     private const int ConsumerStartParallelism = 8;
 
-    private readonly List<ITransportConsumer> _consumers = [];
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<Exception> _faulted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<Task> _stoppedConsuming = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IReadOnlyList<IWorkerService> _services = [];
@@ -48,7 +48,7 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
         _logger = dependencies.LoggerFactory.CreateLogger("TaskGen.Worker");
         Concurrency = options.Concurrency;
         NodeName = WorkerOptions.ResolveNodeName(options.NodeName);
-        Queues = options.Queues.Count > 0 ? options.Queues.Distinct(StringComparer.Ordinal).ToArray() : [_settings.TaskDefaultQueue];
+        _queues = options.Queues.Count > 0 ? options.Queues.Distinct(StringComparer.Ordinal).ToArray() : [_settings.TaskDefaultQueue];
 
         // Known before the first delivery, so the retries of every queue read one finished set. A queue that routing
         // refuses is still refused by StartAsync, which resolves each queue before consuming it.
@@ -81,8 +81,8 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
     /// <summary>The worker's node name, <c>name@host</c>.</summary>
     public string NodeName { get; }
 
-    /// <summary>The queues the worker consumes.</summary>
-    public IReadOnlyList<string> Queues { get; }
+    /// <summary>The queues the worker consumes: those it started with, and those remote control added or cancelled since.</summary>
+    public IReadOnlyList<string> Queues => _queues;
 
     /// <summary>How many tasks run at once.</summary>
     public int Concurrency { get; }
@@ -157,18 +157,21 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
 
         // Each consumer opens a channel of its own in four broker round trips, so they are opened several at a time:
         // one after another, a worker on 1,000 queues took 8-31 s to be ready. A failure ends the start as before.
-        var started = new ITransportConsumer?[declarations.Length];
+        var started = new QueueConsumer?[declarations.Length];
         try
         {
             await Parallel.ForEachAsync(
                 Enumerable.Range(0, declarations.Length),
                 new ParallelOptions { MaxDegreeOfParallelism = ConsumerStartParallelism, CancellationToken = cancellationToken },
-                async (index, ct) => started[index] = await _dependencies.Transport.ConsumeAsync(Consumer(declarations[index]), ct).ConfigureAwait(false)).ConfigureAwait(false);
+                async (index, ct) => started[index] = await StartConsumerAsync(declarations[index], ct).ConfigureAwait(false)).ConfigureAwait(false);
         }
         finally
         {
             // What did start is stopped with the worker, in the order of its queues.
-            _consumers.AddRange(started.OfType<ITransportConsumer>());
+            lock (_consumersLock)
+            {
+                _consumers.AddRange(started.OfType<QueueConsumer>());
+            }
         }
 
         if (_addOns is { } addOns)
@@ -184,7 +187,7 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
         LogReady(_logger, NodeName, string.Join(",", Queues), Concurrency);
     }
 
-    private ConsumerSpecification Consumer(QueueDeclaration queue) => new(queue.Name, _handler.HandleAsync)
+    private ConsumerSpecification Consumer(QueueDeclaration queue, RunningSet running) => new(queue.Name, delivery => HandleTracked(delivery, running))
     {
         Prefetch = Prefetch,
         AutoAck = false,
@@ -212,8 +215,30 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
         await StopConsumingAsync().ConfigureAwait(false);
         if (Interlocked.CompareExchange(ref _state, 3, 2) != 2)
         {
+            // Another stop drains (remote control's shutdown, then the host's): this one ends with it.
+            try
+            {
+                await _stopped.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
             return;
         }
+
+        try
+        {
+            await StopCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _stopped.TrySetResult();
+        }
+    }
+
+    private async Task StopCoreAsync(CancellationToken cancellationToken)
+    {
 
         // The grace counts from when consuming stopped, so a host that stops its workers one after another
         // gives each the same deadline rather than what the ones before it left over.
@@ -236,11 +261,14 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
             }
         }
 
-        // Only now may the consumers go: running tasks needed their channels to acknowledge.
-        foreach (ITransportConsumer consumer in _consumers)
+        // Only now may the consumers go: running tasks needed their channels to acknowledge. Consumers that remote
+        // control cancelled close once what they delivered is settled, which the drain above has seen to.
+        foreach (QueueConsumer consumer in ConsumersNow())
         {
-            await consumer.DisposeAsync().ConfigureAwait(false);
+            await consumer.Consumer.DisposeAsync().ConfigureAwait(false);
         }
+
+        await Task.WhenAll(RetiringNow()).ConfigureAwait(false);
 
         // Remote control keeps answering while running tasks drain; it and the events stop last.
         foreach (IWorkerService service in _services)
@@ -272,6 +300,7 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
                     return StopConsumingAsync();
                 }
 
+                _stopped.TrySetResult();
                 _stoppedConsuming.SetResult(Task.CompletedTask);
                 break;
         }
@@ -281,9 +310,9 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
 
     private async Task CancelConsumersAsync()
     {
-        foreach (ITransportConsumer consumer in _consumers)
+        foreach (QueueConsumer consumer in ConsumersNow())
         {
-            await consumer.CancelAsync().ConfigureAwait(false);
+            await consumer.Consumer.CancelAsync().ConfigureAwait(false);
         }
     }
 
@@ -314,7 +343,11 @@ public sealed partial class TaskWorker : IAsyncDisposable, IWorkerState
     }
 
     /// <summary>A task running now, with what <c>inspect active</c> reports of it.</summary>
-    internal sealed record ActiveTask(TaskInvocation Invocation, Delivery Delivery, DateTimeOffset Started);
+    internal sealed record ActiveTask(TaskInvocation Invocation, Delivery Delivery, DateTimeOffset Started)
+    {
+        /// <summary>The run's cancellation, which remote control's <c>revoke</c> with <c>terminate</c> fires.</summary>
+        public RunCancellation? Cancellation { get; init; }
+    }
 
     /// <summary>A task received and not started, with what <c>inspect scheduled</c> and <c>inspect reserved</c> report of it.</summary>
     internal sealed record HeldTask(TaskRequest Request, Delivery Delivery);

@@ -40,20 +40,25 @@ internal sealed partial class TimedDispatch
     public async ValueTask<RunOutcome> RunAsync(TaskRunContext run, DateTimeOffset readySince)
     {
         TaskRequest request = run.Request;
-        TimeSpan? soft = TimeLimits.ToDelay(request.TimeLimit.Soft);
-        TimeSpan? hard = TimeLimits.ToDelay(request.TimeLimit.Hard);
+        (double? hardSeconds, double? softSeconds) = _worker.TimeLimitsByTask.For(request.Name, request.TimeLimit);
+        TimeSpan? soft = TimeLimits.ToDelay(softSeconds);
+        TimeSpan? hard = TimeLimits.ToDelay(hardSeconds);
 
         // The token is cancelled at the first limit reached, so a cooperative task stops at the soft limit,
-        // or at the hard one when that is all it has.
+        // or at the hard one when that is all it has; and by remote control's revoke with terminate.
         TimeSpan? first = soft is { } s && (hard is null || s < hard) ? s : hard;
-        using CancellationTokenSource? limit = first is not null ? CancellationTokenSource.CreateLinkedTokenSource(_worker.Abort) : null;
-        limit?.CancelAfter(first!.Value);
-        var invocation = new TaskInvocation(request, _worker.NodeName, run.Delivery.Queue, limit?.Token ?? _worker.Abort)
+        using var cancel = new RunCancellation(_worker.Abort);
+        if (first is not null)
+        {
+            cancel.Source.CancelAfter(first.Value);
+        }
+
+        var invocation = new TaskInvocation(request, _worker.NodeName, run.Delivery.Queue, cancel.Source.Token)
         {
             Services = _worker.Services,
             Target = run.Definition.Run,
         };
-        _active[request.Id] = new TaskWorker.ActiveTask(invocation, run.Delivery, DateTimeOffset.UtcNow);
+        _active[request.Id] = new TaskWorker.ActiveTask(invocation, run.Delivery, DateTimeOffset.UtcNow) { Cancellation = cancel };
         long started = Stopwatch.GetTimestamp();
         RunOutcome outcome;
         try
@@ -62,6 +67,10 @@ internal sealed partial class TimedDispatch
             outcome = hard is null
                 ? await RunToEndAsync(invocation).ConfigureAwait(false)
                 : await RunWithinAsync(invocation, hard.Value).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancel.Terminated)
+        {
+            outcome = Terminated(request);
         }
         catch (TaskArgumentException ex)
         {
@@ -83,7 +92,7 @@ internal sealed partial class TimedDispatch
         }
         catch (Exception ex)
         {
-            bool timedOut = ex is OperationCanceledException && limit?.IsCancellationRequested == true;
+            bool timedOut = ex is OperationCanceledException && cancel.Source.IsCancellationRequested;
             RetryPlan plan = timedOut ? RetryPlan.Fail(ex) : _retries.Plan(request, run.Definition.Policy, ex);
             if (plan.Retry)
             {
@@ -106,7 +115,20 @@ internal sealed partial class TimedDispatch
             run.ReleaseSlot();
         }
 
+        if (cancel.Terminated && outcome.End is RunEnd.Succeeded or RunEnd.Failed or RunEnd.Retry)
+        {
+            // Terminated, then ended anyway (it caught the cancellation, or finished first): Celery reports such a
+            // task REVOKED whatever its code did after the signal.
+            outcome = Terminated(request);
+        }
+
         return outcome with { Runtime = Stopwatch.GetElapsedTime(started), Result = outcome.End == RunEnd.Succeeded ? invocation.Result : default };
+    }
+
+    private RunOutcome Terminated(TaskRequest request)
+    {
+        LogTerminated(_logger, LogText.Escape(request.Id), LogText.Escape(request.Name));
+        return new RunOutcome(RunEnd.Revoked, new RemoteException("TaskRevokedError", "terminated", "celery.exceptions"));
     }
 
     private async ValueTask<RunOutcome> RunToEndAsync(TaskInvocation invocation)
@@ -157,6 +179,9 @@ internal sealed partial class TimedDispatch
 
         return next;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId} ({TaskName}) was terminated by remote control: its cancellation token was cancelled, and it is reported REVOKED.")]
+    private static partial void LogTerminated(ILogger logger, string taskId, string taskName);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId} ({TaskName}) was cancelled by shutdown; its message goes back to the queue.")]
     private static partial void LogAbandoned(ILogger logger, string taskId, string taskName);

@@ -40,7 +40,7 @@ internal sealed class WorkerContext : IDisposable
         Publisher = publisher;
         Answers = answers;
         FollowUps = followUps;
-        DelayedQueues = delayedQueues;
+        DelayedQueues = new DelayedQueueSet(delayedQueues);
         Observer = observer;
         Services = services;
         TickClaims = tickClaims;
@@ -86,7 +86,10 @@ internal sealed class WorkerContext : IDisposable
     public FollowUps FollowUps { get; }
 
     /// <summary>The consumed queues whose delayed tasks wait in the broker (quorum queues): retries go there through the delay levels.</summary>
-    public IReadOnlySet<string> DelayedQueues { get; }
+    public DelayedQueueSet DelayedQueues { get; }
+
+    /// <summary>The time limits set by remote control's <c>time_limit</c>, for tasks whose message sets none.</summary>
+    public TaskTimeLimits TimeLimitsByTask { get; } = new();
 
     /// <summary>The one road task messages take out: retries, holds handed back and dead letters go through it as copies.</summary>
     public TaskPublisher Publisher { get; }
