@@ -51,6 +51,18 @@ internal sealed partial class RemoteControlServer
                     return Ok("shutdown");
                 case "conf":
                     return WriteConf;
+                case "revoked":
+                    // Celery's inspect revoked: the ids this worker holds as revoked, which Flower lists per worker.
+                    return writer =>
+                    {
+                        writer.WriteStartArray();
+                        foreach (string id in _worker.RevokedIds)
+                        {
+                            writer.WriteStringValue(id);
+                        }
+
+                        writer.WriteEndArray();
+                    };
                 default:
                     return null;
             }

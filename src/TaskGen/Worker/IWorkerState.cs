@@ -42,6 +42,9 @@ internal interface IWorkerState
     /// <summary>Marks tasks as revoked on this worker.</summary>
     void Revoke(IEnumerable<string> taskIds);
 
+    /// <summary>The task ids the worker holds as revoked now (<c>inspect revoked</c>).</summary>
+    IReadOnlyList<string> RevokedIds => [];
+
     /// <summary>Revokes tasks and cancels the tokens of those running (<c>revoke</c> with <c>terminate</c>); returns the ids that were running.</summary>
     IReadOnlyList<string> Terminate(IReadOnlyCollection<string> taskIds);
 

@@ -42,6 +42,24 @@ internal sealed class RevokedSet(int capacity, TimeSpan lifetime)
         }
     }
 
+    /// <summary>The ids revoked and still within their lifetime at <paramref name="now"/>, for <c>inspect revoked</c>.</summary>
+    public IReadOnlyList<string> Snapshot(long now)
+    {
+        lock (_lock)
+        {
+            var ids = new List<string>(_ids.Count);
+            foreach (KeyValuePair<string, long> entry in _ids)
+            {
+                if (now - entry.Value <= (long)lifetime.TotalMilliseconds)
+                {
+                    ids.Add(entry.Key);
+                }
+            }
+
+            return ids;
+        }
+    }
+
     /// <summary>Whether <paramref name="id"/> is revoked and still within its lifetime at <paramref name="now"/>.</summary>
     public bool Contains(string id, long now)
     {

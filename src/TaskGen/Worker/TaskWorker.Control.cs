@@ -228,6 +228,8 @@ public sealed partial class TaskWorker
 
     IReadOnlyList<string> IWorkerState.Terminate(IReadOnlyCollection<string> taskIds) => Terminate(taskIds);
 
+    IReadOnlyList<string> IWorkerState.RevokedIds => _context.Revoked.Snapshot(Environment.TickCount64);
+
     Task<bool> IWorkerState.AddConsumerAsync(string queue, CancellationToken cancellationToken) => AddConsumerAsync(queue, cancellationToken);
 
     Task<bool> IWorkerState.CancelConsumerAsync(string queue) => CancelConsumerAsync(queue);

@@ -234,6 +234,18 @@ public sealed class RemoteControlCommandsTests
     }
 
     [Fact]
+    public async Task RevokedListsTheIdsTheWorkerHoldsAsRevoked()
+    {
+        await using MemoryEnvironment env = await MemoryEnvironment.StartAsync();
+        var client = new RemoteControlClient(env.App);
+        Assert.Empty((await CallAsync(client, "revoked", null)).EnumerateArray());
+
+        await CallAsync(client, "revoke", w => w.WriteString("task_id", "gone-1"));
+
+        Assert.Equal(["gone-1"], (await CallAsync(client, "revoked", null)).EnumerateArray().Select(e => e.GetString()!).ToArray());
+    }
+
+    [Fact]
     public void ConfRedactsTheBrokerAndBackendPasswords()
     {
         // The same redaction every other surface uses, checked on URLs conf would show.
