@@ -82,11 +82,11 @@ public sealed class ActionEndpointTests
         host.Event(CeleryEvents.WorkerOnline("w1@test", T));
         host.Event(CeleryEvents.Received("t1", "mon.add", "w1@test", T));
 
-        // A TaskGen worker has no rate_limit command and says so as Celery's nodes do, with "No such key".
+        // The worker does not run mon.add, and refuses as Celery's nodes do.
         (HttpStatusCode status, string body) = await host.PostAsync("/api/task/rate-limit/mon.add", change: request =>
             request.Content = new System.Net.Http.FormUrlEncodedContent([new("workername", "w1@test"), new("ratelimit", "10/m")]));
 
         Assert.Equal(HttpStatusCode.Forbidden, status);
-        Assert.Equal("Failed to set rate limit: 'No such key: 'rate_limit''", body);
+        Assert.Equal("Failed to set rate limit: 'unknown task'", body);
     }
 }
