@@ -85,6 +85,7 @@ public sealed class PackageTests(PackedFeed feed, ITestOutputHelper output) : IC
     [InlineData("TaskGen")]
     [InlineData("TaskGen.Redis")]
     [InlineData("TaskGen.Testing")]
+    [InlineData("TaskGen.Monitor")]
     public void EachPackageCarriesItsLicenceReadmeRepositoryAndSymbols(string package)
     {
         string nupkg = Path.Combine(feed.Directory, $"{package}.{feed.Version}.nupkg");
@@ -156,6 +157,57 @@ public sealed class PackageTests(PackedFeed feed, ITestOutputHelper output) : IC
             Assert.Contains("built on a real redis", log, StringComparison.Ordinal);
             Assert.Contains("sum=42", log, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task AWebAppWithTheMonitorPackageServesItsPagesAssetsAndApiFromThePackageAlone()
+    {
+        // Everything the monitor serves is inside its assembly: a fresh web app that adds the package and nothing else
+        // gets the pages, their stylesheet and script, and Flower's API, with no internet.
+        string app = await CreateAppAsync("monitor-app", "TaskGen", "TaskGen.Monitor");
+        string project = await File.ReadAllTextAsync(Path.Combine(app, "App.csproj"));
+        await File.WriteAllTextAsync(Path.Combine(app, "App.csproj"), project.Replace("<Project Sdk=\"Microsoft.NET.Sdk\">", "<Project Sdk=\"Microsoft.NET.Sdk.Web\">", StringComparison.Ordinal));
+        await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), """
+            using System;
+            using System.Linq;
+            using System.Net.Http;
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Hosting;
+            using Microsoft.AspNetCore.Hosting.Server;
+            using Microsoft.AspNetCore.Hosting.Server.Features;
+            using Microsoft.Extensions.DependencyInjection;
+            using TaskGen;
+            using TaskGen.Monitor;
+
+            WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Services.AddTaskGen(o => o.BrokerUrl = "memory://", b => b.AddAppTasks());
+            builder.Services.AddTaskGenMonitor();
+            WebApplication web = builder.Build();
+            web.MapTaskGenMonitor("/monitor");
+            await web.StartAsync();
+            string address = web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            using var http = new HttpClient { BaseAddress = new Uri(address) };
+            foreach (string path in new[] { "/monitor/workers", "/monitor/assets/monitor.css", "/monitor/assets/monitor.js", "/monitor/api/workers", "/monitor/apply/Shop.Cart.Total" })
+            {
+                using HttpResponseMessage response = await http.GetAsync(path);
+                string body = await response.Content.ReadAsStringAsync();
+                Console.WriteLine($"{path} {(int)response.StatusCode} {body.Length} {(body.Contains("arg-a", StringComparison.Ordinal) ? "typed" : "-")}");
+            }
+
+            await web.StopAsync();
+            """);
+
+        (int ran, string log) = await RunAsync(app, "run", "--project", Path.Combine(app, "App.csproj"));
+
+        Assert.True(ran == 0, log);
+        Assert.Matches(@"/monitor/workers 200 [1-9]\d{2,} -", log);
+        Assert.Matches(@"/monitor/assets/monitor.css 200 [1-9]\d{2,} -", log);
+        Assert.Matches(@"/monitor/assets/monitor.js 200 [1-9]\d{2,} -", log);
+        Assert.Matches(@"/monitor/api/workers 200 \d+ -", log);
+
+        // The apply form's fields come from the task's compiled signature, through the packaged generator.
+        Assert.Matches(@"/monitor/apply/Shop.Cart.Total 200 \d+ typed", log);
     }
 
     [Fact]
@@ -389,8 +441,8 @@ public sealed class PackedFeed : IAsyncLifetime
     {
         string root = FindRoot();
 
-        // TaskGen.Redis and TaskGen.Testing depend on TaskGen at the version they are packed with, so all are packed at one version.
-        foreach (string project in new[] { Path.Combine(root, "src", "TaskGen", "TaskGen.csproj"), Path.Combine(root, "src", "TaskGen.Redis", "TaskGen.Redis.csproj"), Path.Combine(root, "src", "TaskGen.Testing", "TaskGen.Testing.csproj") })
+        // TaskGen.Redis, TaskGen.Testing and TaskGen.Monitor depend on TaskGen at the version they are packed with, so all are packed at one version.
+        foreach (string project in new[] { Path.Combine(root, "src", "TaskGen", "TaskGen.csproj"), Path.Combine(root, "src", "TaskGen.Redis", "TaskGen.Redis.csproj"), Path.Combine(root, "src", "TaskGen.Testing", "TaskGen.Testing.csproj"), Path.Combine(root, "src", "TaskGen.Monitor", "TaskGen.Monitor.csproj") })
         {
             (int packed, string log) = await Dotnet.RunAsync(root, _ => { }, "pack", project, "-c", "Release", "-o", Directory, $"-p:Version={Version}");
             Assert.True(packed == 0, log);

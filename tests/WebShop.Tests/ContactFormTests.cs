@@ -108,6 +108,19 @@ public sealed partial class ContactFormTests : IDisposable
         harness.AssertNotSent(Mail.SendEmail.Descriptor);
     }
 
+    [Fact]
+    public async Task TheShopMountsTheMonitorWithTheContractsSendFormTyped()
+    {
+        HttpClient client = _factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+        string workers = await client.GetStringAsync("/monitor/workers");
+        string apply = await client.GetStringAsync("/monitor/apply");
+
+        Assert.Contains("TaskGen monitor", workers, StringComparison.Ordinal);
+        Assert.Contains(Mail.SendEmail.Name, apply, StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.Object, (await GetJsonAsync(client, "/monitor/api/workers")).ValueKind);
+    }
+
     // Not an async method: the harness installs itself for the caller's execution context, which an async helper
     // would restore on return.
     private Task<TaskHarness> StartHarnessAsync(TaskHarnessMode mode)
