@@ -33,7 +33,12 @@ internal static partial class MonitorApi
         MapActions(group);
     }
 
-    private static Task HealthcheckAsync(HttpContext context) => ApiResponses.WriteTextAsync(context, StatusCodes.Status200OK, "OK");
+    // Flower always answers OK; this one answers 503 while the event consumer is lost, so a monitor that sees nothing
+    // is restarted or looked at rather than trusted.
+    private static Task HealthcheckAsync(HttpContext context) =>
+        context.RequestServices.GetRequiredService<State.MonitorEventConsumer>().Down
+            ? ApiResponses.WriteTextAsync(context, StatusCodes.Status503ServiceUnavailable, "Not receiving events: the event consumer is lost and reconnecting.")
+            : ApiResponses.WriteTextAsync(context, StatusCodes.Status200OK, "OK");
 
     private static async Task MetricsAsync(HttpContext context)
     {

@@ -22,8 +22,13 @@ internal sealed partial class MonitorEventConsumer(TaskApp app, MonitorStore sto
 
     private readonly string _queue = $"celeryev.taskgen-monitor.{Guid.NewGuid():N}";
 
-    /// <summary>Whether the consumer is consuming now, for the monitor's health check.</summary>
-    public bool Consuming { get; private set; }
+    private volatile bool _down;
+
+    /// <summary>
+    /// Whether events have stopped arriving because the consumer is lost and not back yet (false while it starts), for
+    /// the monitor's health check: a monitor that sees nothing must not say it is fine.
+    /// </summary>
+    public bool Down => _down;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -31,6 +36,9 @@ internal sealed partial class MonitorEventConsumer(TaskApp app, MonitorStore sto
         var retry = TimeSpan.FromSeconds(1);
         while (!stoppingToken.IsCancellationRequested)
         {
+            // The transport restores a consumer on its own for a while, then gives up and says so through Failed; the
+            // loop then starts a new one, so a long broker outage ends with events flowing again.
+            var failed = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
             try
             {
                 await using ITransportConsumer consumer = await transport.ConsumeAsync(new ConsumerSpecification(_queue, OnEventAsync)
@@ -39,11 +47,14 @@ internal sealed partial class MonitorEventConsumer(TaskApp app, MonitorStore sto
                     AutoAck = true,
                     Prepare = PrepareAsync,
                     Interrupted = reason => LogInterrupted(logger, reason),
-                    Failed = ex => Consuming = false,
+                    Failed = ex => failed.TrySetResult(ex),
                 }, stoppingToken).ConfigureAwait(false);
-                Consuming = true;
+                _down = false;
+                retry = TimeSpan.FromSeconds(1);
                 LogConsuming(logger, transport.Description);
-                await Task.Delay(Timeout.Infinite, stoppingToken).ConfigureAwait(false);
+                Exception lost = await failed.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
+                _down = true;
+                LogNotConsuming(logger, transport.Description, lost.Message, retry.TotalSeconds);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -51,14 +62,21 @@ internal sealed partial class MonitorEventConsumer(TaskApp app, MonitorStore sto
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                Consuming = false;
+                _down = true;
                 LogNotConsuming(logger, transport.Description, ex.Message, retry.TotalSeconds);
-                await Task.Delay(retry, stoppingToken).ConfigureAwait(false);
-                retry = TimeSpan.FromSeconds(Math.Min(30, retry.TotalSeconds * 2));
             }
-        }
 
-        Consuming = false;
+            try
+            {
+                await Task.Delay(retry, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            retry = TimeSpan.FromSeconds(Math.Min(30, retry.TotalSeconds * 2));
+        }
     }
 
     private async ValueTask<string> PrepareAsync(CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Text.Json;
 
 namespace TaskGen.Monitor.State;
@@ -17,18 +18,12 @@ internal sealed partial class MonitorStore
 
     /// <summary>Takes in one message from <c>celeryev</c>: one event, or a list of them as Celery's buffered dispatcher sends.</summary>
     /// <param name="body">The message body.</param>
-    /// <param name="routingKey">The routing key (the event type with dots), used to sample a flood before parsing.</param>
+    /// <param name="routingKey">The routing key (the event type with dots); events are sampled by their own type, which a publisher cannot pass off as another.</param>
     public void Ingest(ReadOnlyMemory<byte> body, string? routingKey = null)
     {
         if (body.Length > Options.MaxEventBytes)
         {
             CountDropped("oversized");
-            return;
-        }
-
-        if (Sampled(routingKey))
-        {
-            CountDropped("sampled");
             return;
         }
 
@@ -84,6 +79,13 @@ internal sealed partial class MonitorStore
         if (fields.Type is not { Length: > 0 and <= 64 } type || fields.Hostname is not { Length: > 0 and <= MaxNameLength } hostname)
         {
             CountDropped("malformed");
+            return;
+        }
+
+        // Sampled event by event, so a list of thousands in one message counts as thousands.
+        if (Sampled(type))
+        {
+            CountDropped("sampled");
             return;
         }
 
@@ -257,17 +259,49 @@ internal sealed partial class MonitorStore
                 Measure(parent);
             }
         }
-        else if (_orphans.Count < Math.Max(1, Options.MaxTasks) || _orphans.ContainsKey(parentId))
+        else
         {
             // The parent's events may come later (or never): its children wait for it, as Celery's _tasks_to_resolve.
+            // The waiting ids are capped at MaxTasks in all, the parents waited for longest giving way first.
             if (!_orphans.TryGetValue(parentId, out var waiting))
             {
                 _orphans[parentId] = waiting = [];
+                _orphanOrder.Enqueue(parentId);
             }
 
             if (waiting.Count < 10_000 && !waiting.Contains(task.Id))
             {
                 waiting.Add(task.Id);
+                _orphanCount++;
+            }
+
+            while (_orphanCount > Math.Max(1, Options.MaxTasks) && _orphanOrder.TryDequeue(out string? oldest))
+            {
+                if (_orphans.Remove(oldest, out List<string>? dropped))
+                {
+                    _orphanCount -= dropped.Count;
+                }
+            }
+
+            // Parents that came take their children with them but leave their place in the order; drop those places
+            // once they outnumber the waiting parents, so the order stays as small as what it orders.
+            if (_orphanOrder.Count > (2 * _orphans.Count) + 1_024)
+            {
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                var live = new List<string>(_orphans.Count);
+                foreach (string waitedFor in _orphanOrder)
+                {
+                    if (_orphans.ContainsKey(waitedFor) && seen.Add(waitedFor))
+                    {
+                        live.Add(waitedFor);
+                    }
+                }
+
+                _orphanOrder.Clear();
+                foreach (string waitedFor in live)
+                {
+                    _orphanOrder.Enqueue(waitedFor);
+                }
             }
         }
     }
@@ -301,10 +335,10 @@ internal sealed partial class MonitorStore
     }
 
     /// <summary>
-    /// Whether to drop an event unread because more than <see cref="MonitorOptions.MaxEventsPerSecond"/> came this
-    /// second: the task's intermediate events go first, then all but one in ten task events; worker events always pass.
+    /// Whether to drop an event because more than <see cref="MonitorOptions.MaxEventsPerSecond"/> came this second: the
+    /// task's intermediate events go first, then all but one in ten task events; worker events always pass.
     /// </summary>
-    private bool Sampled(string? routingKey)
+    private bool Sampled(string type)
     {
         long second = _time.GetTimestamp() / _time.TimestampFrequency;
         lock (_gate)
@@ -321,13 +355,13 @@ internal sealed partial class MonitorStore
             }
 
             long count = ++_windowCount;
-            if (count <= Options.MaxEventsPerSecond || routingKey is null || routingKey.StartsWith("worker.", StringComparison.Ordinal))
+            if (count <= Options.MaxEventsPerSecond || type.StartsWith("worker-", StringComparison.Ordinal))
             {
                 return false;
             }
 
             SamplingSince ??= Now;
-            bool intermediate = routingKey is "task.sent" or "task.received" or "task.started";
+            bool intermediate = type is "task-sent" or "task-received" or "task-started";
             return intermediate || (count > 2L * Options.MaxEventsPerSecond && count % 10 != 0);
         }
     }

@@ -18,6 +18,8 @@ internal sealed partial class MonitorStore
     private readonly LinkedList<TaskRecord> _recency = new();
     private readonly Dictionary<string, WorkerRecord> _workers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<string>> _orphans = new(StringComparer.Ordinal);
+    private readonly Queue<string> _orphanOrder = new();
+    private long _orphanCount;
     private readonly SortedSet<string> _taskTypes = new(StringComparer.Ordinal);
     private readonly MonitorMetrics _metrics = new();
     private readonly Dictionary<string, long> _dropped = new(StringComparer.Ordinal);
@@ -45,6 +47,18 @@ internal sealed partial class MonitorStore
 
     /// <summary>Since when (seconds since the epoch) events are being sampled because of a flood, or null.</summary>
     public double? SamplingSince { get; private set; }
+
+    /// <summary>How many child ids wait for a parent not seen yet (capped at <see cref="MonitorOptions.MaxTasks"/>).</summary>
+    internal long OrphanCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _orphanCount;
+            }
+        }
+    }
 
     /// <summary>The estimated bytes the kept tasks hold.</summary>
     public long TaskBytes
@@ -314,6 +328,7 @@ internal sealed partial class MonitorStore
         if (_orphans.Remove(task.Id, out List<string>? children))
         {
             task.Children.AddRange(children);
+            _orphanCount -= children.Count;
         }
     }
 

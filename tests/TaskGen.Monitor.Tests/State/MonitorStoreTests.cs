@@ -172,6 +172,38 @@ public sealed class MonitorStoreTests
         Assert.NotNull(store.GetWorker("w@a")!.LastHeartbeat);
     }
 
+    [Fact]
+    public void AListOfEventsInOneMessageIsSampledEventByEvent()
+    {
+        MonitorStore store = Store(o => o.MaxEventsPerSecond = 10);
+        string events = string.Join(",", Enumerable.Range(0, 100).Select(i => $$"""{"type":"task-received","hostname":"w@a","uuid":"t{{i}}"}"""));
+
+        // The routing key a publisher chooses does not exempt the events in the body.
+        store.Ingest(Event("[" + events + "]"), "worker.heartbeat");
+
+        Assert.Equal(10, store.TaskCount);
+        Assert.Equal(90, store.Dropped["sampled"]);
+    }
+
+    [Fact]
+    public void ChildrenWaitingForUnseenParentsAreCappedOldestParentFirst()
+    {
+        MonitorStore store = Store(o => o.MaxTasks = 3);
+        for (int i = 0; i < 10; i++)
+        {
+            store.Ingest(Event($$"""{"type":"task-received","hostname":"w@a","uuid":"c{{i}}","parent_id":"p{{i}}"}"""));
+        }
+
+        Assert.Equal(3, store.OrphanCount);
+
+        // The newest waiting parent still finds its child; the oldest gave way.
+        store.Ingest(Event("""{"type":"task-received","hostname":"w@a","uuid":"p9"}"""));
+        store.Ingest(Event("""{"type":"task-received","hostname":"w@a","uuid":"p0"}"""));
+        Assert.Equal(["c9"], store.GetTask("p9")!.Children);
+        Assert.Empty(store.GetTask("p0")!.Children);
+        Assert.Equal(2, store.OrphanCount);
+    }
+
     private MonitorStore Store(Action<MonitorOptions>? configure = null)
     {
         var options = new MonitorOptions();
