@@ -140,6 +140,7 @@ internal static class TaskPages
         }
 
         body.Raw("</div></div>");
+        ActionForms.ForTask(body, page, task);
         CanvasGraph.Render(body, page, task);
 
         body.Raw("<h2>Timeline</h2><table class=\"grid\" id=\"timeline\"><thead><tr><th>Time (UTC)</th><th>Event</th><th>Host</th><th>Detail</th></tr></thead><tbody>");

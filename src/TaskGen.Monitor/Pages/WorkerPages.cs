@@ -123,6 +123,7 @@ internal static class WorkerPages
         }
 
         body.Raw("<p>").Link(page.Url("/tasks?worker=" + Uri.EscapeDataString(worker.Hostname)), "This worker's tasks").Raw("</p>");
+        ActionForms.ForWorker(body, page, worker.Hostname);
         return page.WriteAsync(worker.Hostname, "workers", body);
     }
 

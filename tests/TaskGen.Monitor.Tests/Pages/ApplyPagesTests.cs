@@ -79,3 +79,46 @@ public sealed class ApplyPagesTests
         return await client.SendAsync(post);
     }
 }
+
+/// <summary>The task and worker pages offer the actions as forms on Flower's endpoints, carrying the token they need.</summary>
+public sealed class ActionFormsTests
+{
+    [Fact]
+    public async Task ARunningTaskCanBeRevokedFromItsPageAndAWorkerActedOnFromIts()
+    {
+        await using MonitorTestApp app = await MonitorTestApp.StartAsync();
+        using HttpClient client = app.CreateClient();
+        app.Ingest(CeleryEvents.Worker("worker-online", "w@a", freq: 60));
+        app.Ingest(CeleryEvents.Task("task-started", "run-1", "w@a", "calc.slow"));
+
+        HttpResponseMessage shown = await client.GetAsync("/monitor/task/run-1");
+        string page = await shown.Content.ReadAsStringAsync();
+        Assert.Contains("<form method=\"post\" class=\"api-action\" id=\"action-revoke\" action=\"/monitor/api/task/revoke/run-1\">", page, StringComparison.Ordinal);
+        Assert.Contains("action=\"/monitor/api/task/revoke/run-1?terminate=true\"", page, StringComparison.Ordinal);
+
+        // The form's token is what lets a browser's post through; the API answers as Flower does.
+        Match token = Regex.Match(page, "id=\"action-revoke\"[^>]*><input type=\"hidden\" name=\"([^\"]+)\" value=\"([^\"]+)\">");
+        Assert.True(token.Success, page);
+        using var post = new HttpRequestMessage(HttpMethod.Post, "/monitor/api/task/revoke/run-1")
+        {
+            Content = new FormUrlEncodedContent([new(token.Groups[1].Value, WebUtility.HtmlDecode(token.Groups[2].Value))]),
+        };
+        post.Headers.Add("Cookie", shown.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]));
+        post.Headers.Add("Origin", "http://localhost");
+        HttpResponseMessage revoked = await client.SendAsync(post);
+        Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
+        Assert.Contains("run-1", await revoked.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        string worker = await app.GetPageAsync(client, "/worker/w@a");
+        Assert.Contains("action=\"/monitor/api/worker/shutdown/w%40a\"", worker, StringComparison.Ordinal);
+        Assert.Contains("action=\"/monitor/api/worker/queue/add-consumer/w%40a\"", worker, StringComparison.Ordinal);
+
+        // A finished task offers nothing to revoke; a read-only monitor offers no action at all.
+        CeleryEvents.Run(app, "done-1", "calc.add", "(1, 1)");
+        Assert.DoesNotContain("action-revoke", await app.GetPageAsync(client, "/task/done-1"), StringComparison.Ordinal);
+        await using MonitorTestApp readOnly = await MonitorTestApp.StartAsync(configure: o => o.ReadOnly = true);
+        using HttpClient readOnlyClient = readOnly.CreateClient();
+        readOnly.Ingest(CeleryEvents.Worker("worker-online", "w@a", freq: 60));
+        Assert.DoesNotContain("api-action", await readOnly.GetPageAsync(readOnlyClient, "/worker/w@a"), StringComparison.Ordinal);
+    }
+}

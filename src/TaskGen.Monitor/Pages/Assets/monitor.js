@@ -203,6 +203,27 @@
     body.setAttribute("data-updates", String(parseInt(body.getAttribute("data-updates") || "0", 10) + 1));
   }
 
+  // Action forms post to Flower's API endpoints in place and show the answer as text; the task name of a rate or
+  // time limit is part of the endpoint's path.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.classList || !form.classList.contains("api-action") || !window.fetch) { return; }
+    event.preventDefault();
+    var action = form.getAttribute("action");
+    var pathField = form.querySelector("[data-path]");
+    if (pathField) { action += encodeURIComponent(pathField.value); }
+    var answer = document.getElementById("action-answer");
+    fetch(action, { method: "POST", body: new FormData(form), headers: { "X-Requested-With": "XMLHttpRequest" }, credentials: "same-origin" })
+      .then(function (response) {
+        return response.text().then(function (textBody) {
+          var message = textBody;
+          try { var parsed = JSON.parse(textBody); if (parsed && parsed.message) { message = parsed.message; } } catch (e) { /* plain text */ }
+          text(answer, (response.ok ? "" : response.status + ": ") + message);
+        });
+      })
+      .catch(function (error) { text(answer, String(error)); });
+  });
+
   if (!window.EventSource) { return; }
   var indicator = document.getElementById("live");
   var badge = document.querySelector("[data-task-state]");
