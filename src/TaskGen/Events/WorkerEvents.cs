@@ -124,6 +124,16 @@ internal sealed partial class WorkerEvents : IWorkerService, ITaskObserver
 
     public ValueTask TaskFailedAsync(TaskRequest request, RemoteException exception, string? traceback) => !SendsTaskEvents ? ValueTask.CompletedTask : SendAsync("task-failed", w => WriteException(w, request, exception, traceback));
 
+    public ValueTask TaskRevokedAsync(TaskRequest request, bool terminated, bool expired) => !SendsTaskEvents ? ValueTask.CompletedTask : SendAsync("task-revoked", w =>
+    {
+        w.WriteString("uuid", request.Id);
+        w.WriteBoolean("terminated", terminated);
+
+        // Celery names the signal that killed the pool process; a TaskGen task is cancelled, not signalled.
+        w.WriteNull("signum");
+        w.WriteBoolean("expired", expired);
+    });
+
     public ValueTask TaskRetriedAsync(TaskRequest request, RemoteException exception, string? traceback) => !SendsTaskEvents ? ValueTask.CompletedTask : SendAsync("task-retried", w => WriteException(w, request, exception, traceback));
 
     /// <summary>The fields <c>task-failed</c> and <c>task-retried</c> share, with the exception in Python's repr form as Celery sends it.</summary>

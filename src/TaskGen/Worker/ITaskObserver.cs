@@ -16,4 +16,7 @@ internal interface ITaskObserver
     ValueTask TaskFailedAsync(TaskRequest request, RemoteException exception, string? traceback);
 
     ValueTask TaskRetriedAsync(TaskRequest request, RemoteException exception, string? traceback);
+
+    /// <summary>A task revoked before it ran, expired, or terminated while it ran (Celery's <c>task-revoked</c>).</summary>
+    ValueTask TaskRevokedAsync(TaskRequest request, bool terminated, bool expired) => ValueTask.CompletedTask;
 }

@@ -178,6 +178,7 @@ internal sealed partial class TaskExecutor
     private async ValueTask RevokedAsync(TaskRunContext run, string reason)
     {
         run.Revoked();
+        await run.RevokedAsync(terminated: reason == "terminated", expired: reason == "expired").ConfigureAwait(false);
         byte[] revoked = ResultCodec.EncodeException(new RemoteException("TaskRevokedError", reason, "celery.exceptions"));
         run.Answered = await AnswerOrKeepAsync(run, TaskState.Revoked, revoked).ConfigureAwait(false);
         await _worker.FollowUps.RevokedAsync(run.Request, revoked).ConfigureAwait(false);

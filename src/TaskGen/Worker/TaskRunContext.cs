@@ -63,6 +63,9 @@ internal sealed class TaskRunContext : IDisposable
 
     public void Revoked() => TaskGenTelemetry.SetOutcome(_activity, TaskState.Revoked, null);
 
+    public ValueTask RevokedAsync(bool terminated, bool expired) =>
+        _observer?.TaskRevokedAsync(Request, terminated, expired) ?? ValueTask.CompletedTask;
+
     /// <summary>A run that ended with an outcome for its caller (not a retry): counted, timed and traced.</summary>
     public void Finished(RemoteException? failure, TimeSpan runtime)
     {

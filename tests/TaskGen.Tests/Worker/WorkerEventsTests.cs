@@ -85,6 +85,35 @@ public sealed class WorkerEventsTests
     }
 
     [Fact]
+    public async Task ARevokedAndAnExpiredTaskEachSendTaskRevokedAsCeleryDoes()
+    {
+        await using MemoryEnvironment env = await MemoryEnvironment.StartAsync(sendTaskEvents: true);
+        var events = Channel.CreateUnbounded<JsonElement>();
+        await using ITransportConsumer consumer = await MonitorTaskEventsAsync(env.App.Transport, events.Writer);
+        string revokedId = Guid.NewGuid().ToString();
+        await new TaskGen.Control.RemoteControlClient(env.App).CallAsync("revoke", w => w.WriteString("task_id", revokedId), MemoryEnvironment.Guard, [env.Worker!.NodeName]);
+
+        Signature<int> add = TaskGen.Tests.EndToEnd.Remote.TestTasks.Add.Signature(1, 2);
+        _ = env.App.Send(new Signature<int>(add.Task, add.Arguments, new TaskOptions { TaskId = revokedId }));
+        AsyncResult<int> expired = env.App.Send(new Signature<int>(add.Task, add.Arguments, new TaskOptions { Expires = DateTimeOffset.UtcNow.AddMinutes(-1) }));
+
+        var revoked = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        while (!revoked.ContainsKey(revokedId) || !revoked.ContainsKey(expired.Id))
+        {
+            JsonElement next = await events.Reader.ReadAsync().AsTask().WaitAsync(MemoryEnvironment.Guard);
+            if (next.GetProperty("type").GetString() == "task-revoked")
+            {
+                revoked[next.GetProperty("uuid").GetString()!] = next;
+            }
+        }
+
+        Assert.False(revoked[revokedId].GetProperty("terminated").GetBoolean());
+        Assert.False(revoked[revokedId].GetProperty("expired").GetBoolean());
+        Assert.True(revoked[expired.Id].GetProperty("expired").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, revoked[expired.Id].GetProperty("signum").ValueKind);
+    }
+
+    [Fact]
     public async Task ARetriedRunSendsTaskRetriedWithItsExceptionAndTheLastRunTaskSucceeded()
     {
         await using MemoryEnvironment env = await MemoryEnvironment.StartAsync(sendTaskEvents: true);
