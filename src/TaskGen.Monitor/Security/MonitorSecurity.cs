@@ -91,7 +91,7 @@ internal static class MonitorSecurity
     private static async Task GuardAsync(HttpContext context, RequestDelegate next, MonitorOptions options, BasicCredentials credentials, bool action, bool open, bool authorized)
     {
         bool authenticates = credentials.Enabled || authorized;
-        if (!options.AllowRemote && !authenticates && !IsLocal(context.Connection.RemoteIpAddress))
+        if (!options.AllowRemote && !authenticates && !IsLocal(context.Request.Headers, context.Connection.RemoteIpAddress))
         {
             await RefuseAsync(context, StatusCodes.Status403Forbidden, LoopbackOnly).ConfigureAwait(false);
             return;
@@ -169,13 +169,25 @@ internal static class MonitorSecurity
         && string.Equals(uri.Scheme, request.Scheme, StringComparison.OrdinalIgnoreCase)
         && string.Equals(uri.IsDefaultPort ? uri.Host : uri.Host + ":" + uri.Port, request.Host.Value, StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>The headers a reverse proxy adds to say whom it forwards for.</summary>
+    private static readonly string[] ForwardingHeaders = ["X-Forwarded-For", "Forwarded", "X-Real-IP"];
+
     /// <summary>
     /// Whether the client is this machine. No address at all means no network peer (a Unix socket, a test server in
-    /// process), which is local too. Behind a reverse proxy on the same machine every client looks local: configure
-    /// authentication there.
+    /// process), which is local too. A request a proxy forwarded (any of <c>X-Forwarded-For</c>, <c>Forwarded</c>,
+    /// <c>X-Real-IP</c>) is not: behind a reverse proxy on the same machine the peer is the proxy, not the client, so
+    /// such a monitor needs authentication or <see cref="MonitorOptions.AllowRemote"/>.
     /// </summary>
-    public static bool IsLocal(IPAddress? address)
+    public static bool IsLocal(IHeaderDictionary headers, IPAddress? address)
     {
+        foreach (string header in ForwardingHeaders)
+        {
+            if (headers.ContainsKey(header))
+            {
+                return false;
+            }
+        }
+
         if (address is null)
         {
             return true;
