@@ -19,6 +19,12 @@ namespace TaskGen.Monitor.Api;
 /// </remarks>
 internal static partial class MonitorApi
 {
+    /// <summary>
+    /// The longest <c>timeout</c> the result endpoint waits; more is a bad request (a huge one would overflow
+    /// <see cref="TimeSpan"/>), and a request held a day is one no client is still waiting for.
+    /// </summary>
+    public static readonly TimeSpan MaxResultTimeout = TimeSpan.FromDays(1);
+
     /// <summary>Maps the API's endpoints into the monitor's group.</summary>
     public static void Map(RouteGroupBuilder group)
     {
@@ -299,7 +305,7 @@ internal static partial class MonitorApi
         double? timeout = null;
         if (ApiResponses.Query(context, "timeout") is { Length: > 0 } timeoutText)
         {
-            if (!double.TryParse(timeoutText, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double seconds) || !double.IsFinite(seconds) || seconds < 0)
+            if (!double.TryParse(timeoutText, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double seconds) || !double.IsFinite(seconds) || seconds < 0 || seconds > MaxResultTimeout.TotalSeconds)
             {
                 await ApiResponses.WriteEmptyAsync(context, StatusCodes.Status400BadRequest).ConfigureAwait(false);
                 return;

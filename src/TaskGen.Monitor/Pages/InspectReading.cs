@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Globalization;
 using System.Text.Json;
+using TaskGen.Monitor.Security;
 using TaskGen.Monitor.State;
 
 namespace TaskGen.Monitor.Pages;
@@ -91,14 +92,17 @@ internal static class InspectReading
         return found;
     }
 
-    /// <summary>The <c>stats</c> reply's top-level scalar fields and one level of objects, as name/value text, for the worker page.</summary>
+    /// <summary>The <c>stats</c> reply's top-level scalar fields and one level of objects, as name/value text, for the worker page, with secrets masked as in the API.</summary>
     public static List<(string Name, string Value)> Stats(WorkerRecord worker)
     {
         var rows = new List<(string, string)>();
-        if (Object(worker, "stats") is not { } stats)
+        if (Object(worker, "stats") is not { } reply)
         {
             return rows;
         }
+
+        // The page shows what /api/workers shows: the same masking, so no password reaches either.
+        JsonElement stats = InspectRedaction.Redact(reply, "stats");
 
         foreach (JsonProperty property in stats.EnumerateObject())
         {

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using TaskGen.Cli;
 using TaskGen.Monitor.State;
+using TaskGen.Transport;
 
 namespace TaskGen.Monitor.Pages;
 
@@ -166,7 +167,8 @@ internal static class QueuePages
         var body = new Html();
         body.Raw("<h1>Broker</h1><table class=\"fields\" id=\"broker\"><tbody>");
         Field(body, "Broker", app.Transport.Description);
-        Field(body, "Result backend", WithoutPassword(app.Options.ResultBackend));
+        // BrokerUrls.Redact masks every URL of a ';' list (a sentinel failover names each node with its password).
+        Field(body, "Result backend", string.IsNullOrEmpty(app.Options.ResultBackend) ? app.Options.ResultBackend : BrokerUrls.Redact(app.Options.ResultBackend));
         Field(body, "Dead-letter queue", app.Options.DeadLetterQueue);
         Field(body, "Events received", store.EventsReceived.ToString("N0", CultureInfo.InvariantCulture));
         foreach (KeyValuePair<string, long> dropped in store.Dropped)
@@ -182,20 +184,6 @@ internal static class QueuePages
         Field(body, "Read-only", store.Options.ReadOnly ? "yes" : "no");
         body.Raw("</tbody></table>");
         return page.WriteAsync("Broker", "broker", body);
-    }
-
-    /// <summary>A broker or backend address with any password replaced, so no page ever shows one.</summary>
-    internal static string? WithoutPassword(string? url)
-    {
-        if (string.IsNullOrEmpty(url) || !Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) || string.IsNullOrEmpty(uri.UserInfo))
-        {
-            // Not an address: it may still hold a password (a host list with user:pass@), so show only its scheme.
-            return url is not null && url.Contains('@', StringComparison.Ordinal) ? url[..(url.IndexOf(':', StringComparison.Ordinal) + 1)] + "//***" : url;
-        }
-
-        int colon = uri.UserInfo.IndexOf(':', StringComparison.Ordinal);
-        string user = colon >= 0 ? uri.UserInfo[..colon] + ":***" : uri.UserInfo;
-        return $"{uri.Scheme}://{user}@{uri.Authority}{uri.PathAndQuery}";
     }
 
     private static async Task<int> Run(Func<Task<int>> command, StringWriter error)

@@ -16,7 +16,7 @@ internal sealed class BasicCredentials
     private readonly List<(string User, byte[] Hash)> _accounts = [];
 
     /// <summary>Takes the <c>user:password</c> entries; one without a colon is an error in the configuration.</summary>
-    /// <exception cref="InvalidOperationException">An entry is not <c>user:password</c>.</exception>
+    /// <exception cref="TaskAppConfigurationException">An entry is not <c>user:password</c>.</exception>
     public BasicCredentials(IEnumerable<string> entries)
     {
         foreach (string entry in entries)
@@ -24,7 +24,7 @@ internal sealed class BasicCredentials
             int colon = entry.IndexOf(':', StringComparison.Ordinal);
             if (colon <= 0)
             {
-                throw new InvalidOperationException("TaskGen:Monitor:BasicAuth entries are 'user:password' (Flower's --basic_auth); one has no user or no ':'.");
+                throw new TaskAppConfigurationException("TaskGen:Monitor:BasicAuth entries are 'user:password' (Flower's --basic_auth); one has no user or no ':'.");
             }
 
             _accounts.Add((entry[..colon], Hash(entry)));

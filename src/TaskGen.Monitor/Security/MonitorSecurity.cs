@@ -21,7 +21,7 @@ namespace TaskGen.Monitor.Security;
 /// <see cref="MonitorOptions.AllowRemote"/>, nor an authorization policy put on the returned builder, only loopback clients are served; (2) with basic authentication, a request
 /// without the right credentials gets 401 and a challenge, never data; only the health check is open, because it says
 /// nothing. Unlike Flower, <c>/metrics</c> needs the credentials too: task names and workers are data, and Prometheus
-/// scrapes with basic auth. (3) An action answers 403 in read-only mode, and is refused when it comes from a browser on
+/// scrapes with basic auth; <see cref="MonitorOptions.ActionsPolicy"/> then judges the basic-auth user's actions. (3) An action answers 403 in read-only mode, and is refused when it comes from a browser on
 /// another site.
 /// </para>
 /// <para>
@@ -50,6 +50,9 @@ internal static class MonitorSecurity
     /// <summary>What a browser's action without the page's token gets.</summary>
     public const string TokenRefusal = "This action needs the antiforgery token of the monitor's page (or an X-Requested-With header).";
 
+    /// <summary>What a basic-auth user the actions policy does not admit gets for an action.</summary>
+    public const string ActionsPolicyRefusal = "This account may read the monitor but not act through it (TaskGen:Monitor:ActionsPolicy).";
+
     /// <summary>The challenge sent with a 401.</summary>
     public const string Challenge = "Basic realm=\"TaskGen monitor\", charset=\"UTF-8\"";
 
@@ -73,7 +76,9 @@ internal static class MonitorSecurity
             // A policy the app put on the returned builder (MapTaskGenMonitor(...).RequireAuthorization("ops")) authenticates
             // as surely as one in the options: remote clients are then the policy's to judge.
             bool authorized = !string.IsNullOrEmpty(options.AuthorizationPolicy) || endpoint.Metadata.OfType<IAuthorizeData>().Any();
-            if (action && !string.IsNullOrEmpty(options.ActionsPolicy))
+            // With basic authentication the user is known only inside GuardAsync, after the authorization middleware
+            // has run; there the policy is judged instead (see GuardAsync).
+            if (action && !string.IsNullOrEmpty(options.ActionsPolicy) && !credentials.Enabled)
             {
                 endpoint.Metadata.Add(new AuthorizeAttribute(options.ActionsPolicy));
             }
@@ -91,7 +96,7 @@ internal static class MonitorSecurity
     private static async Task GuardAsync(HttpContext context, RequestDelegate next, MonitorOptions options, BasicCredentials credentials, bool action, bool open, bool authorized)
     {
         bool authenticates = credentials.Enabled || authorized;
-        if (!options.AllowRemote && !authenticates && !IsLocal(context.Connection.RemoteIpAddress))
+        if (!options.AllowRemote && !authenticates && !IsLocal(context.Request.Headers, context.Connection.RemoteIpAddress))
         {
             await RefuseAsync(context, StatusCodes.Status403Forbidden, LoopbackOnly).ConfigureAwait(false);
             return;
@@ -109,6 +114,17 @@ internal static class MonitorSecurity
             if (context.User.Identity?.IsAuthenticated != true)
             {
                 context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, user)], "Basic"));
+            }
+        }
+
+        if (action && credentials.Enabled && !string.IsNullOrEmpty(options.ActionsPolicy))
+        {
+            IAuthorizationService authorization = context.RequestServices.GetService<IAuthorizationService>()
+                ?? throw new TaskAppConfigurationException($"TaskGen:Monitor:ActionsPolicy '{options.ActionsPolicy}' needs services.AddAuthorization(...) with that policy.");
+            if (!(await authorization.AuthorizeAsync(context.User, context, options.ActionsPolicy).ConfigureAwait(false)).Succeeded)
+            {
+                await RefuseAsync(context, StatusCodes.Status403Forbidden, ActionsPolicyRefusal).ConfigureAwait(false);
+                return;
             }
         }
 
@@ -169,13 +185,25 @@ internal static class MonitorSecurity
         && string.Equals(uri.Scheme, request.Scheme, StringComparison.OrdinalIgnoreCase)
         && string.Equals(uri.IsDefaultPort ? uri.Host : uri.Host + ":" + uri.Port, request.Host.Value, StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>The headers a reverse proxy adds to say whom it forwards for.</summary>
+    private static readonly string[] ForwardingHeaders = ["X-Forwarded-For", "Forwarded", "X-Real-IP"];
+
     /// <summary>
     /// Whether the client is this machine. No address at all means no network peer (a Unix socket, a test server in
-    /// process), which is local too. Behind a reverse proxy on the same machine every client looks local: configure
-    /// authentication there.
+    /// process), which is local too. A request a proxy forwarded (any of <c>X-Forwarded-For</c>, <c>Forwarded</c>,
+    /// <c>X-Real-IP</c>) is not: behind a reverse proxy on the same machine the peer is the proxy, not the client, so
+    /// such a monitor needs authentication or <see cref="MonitorOptions.AllowRemote"/>.
     /// </summary>
-    public static bool IsLocal(IPAddress? address)
+    public static bool IsLocal(IHeaderDictionary headers, IPAddress? address)
     {
+        foreach (string header in ForwardingHeaders)
+        {
+            if (headers.ContainsKey(header))
+            {
+                return false;
+            }
+        }
+
         if (address is null)
         {
             return true;

@@ -173,14 +173,20 @@ public sealed class MonitorSecurityTests
     public async Task NoPasswordIsShownInWorkersOrTheHealthCheck()
     {
         await using MonitorTestHost host = await MonitorTestHost.StartAsync();
-        host.Inspect("w@a", "stats", """{"broker":{"hostname":"h","userid":"guest","password":"hunter2pw","uri":"amqp://guest:hunter2pw@h:5672//","alternates":["amqp://guest:hunter2pw@other//"]}}""");
+        host.Event(CeleryEvents.WorkerOnline("w@a", 1.0));
+        host.Inspect("w@a", "stats", """{"broker":{"hostname":"h","userid":"guest","password":"hunter2pw","uri":"amqp://guest:hunter2pw@h:5672//","alternates":["amqp://guest:hunter2pw@other//"],"transport_options":{"sentinel_kwargs":{"password":"hunter2pw"},"url":"redis://:hunter2pw@r:6379/0"}}}""");
         host.Inspect("w@a", "conf", """{"broker_url":"amqp://guest:hunter2pw@h//","result_backend":"redis://:hunter2pw@h:6379/0","redis_password":"hunter2pw"}""");
 
         string workers = (await host.GetAsync("/api/workers")).Body;
         string health = (await host.GetAsync("/healthcheck")).Body;
+        (HttpStatusCode status, string page) = await host.GetAsync("/worker/w@a");
 
+        Assert.Equal(HttpStatusCode.OK, status);
         Assert.DoesNotContain("hunter2pw", workers, StringComparison.Ordinal);
         Assert.DoesNotContain("hunter2pw", health, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2pw", page, StringComparison.Ordinal);
+        Assert.Contains("broker.uri", page, StringComparison.Ordinal);
+        Assert.Contains("amqp://guest:***@h:5672//", page, StringComparison.Ordinal);
         Assert.Contains("amqp://guest:***@h:5672//", workers, StringComparison.Ordinal);
         Assert.Contains("\"userid\":\"guest\"", workers, StringComparison.Ordinal);
     }
