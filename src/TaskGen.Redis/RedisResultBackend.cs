@@ -159,8 +159,8 @@ internal sealed partial class RedisResultBackend : IResultBackend, IResultHistor
     // Each id is subscribed on registration, so nothing needs to be running before a task is sent.
     public ValueTask EnsureStartedAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-    public IAsyncEnumerable<StoredResult> ReadRecentAsync(int max, CancellationToken cancellationToken) =>
-        RedisResultHistory.ReadRecentAsync(_connection, max, cancellationToken);
+    public IAsyncEnumerable<StoredResult> ReadRecentAsync(int max, int maxFieldLength, CancellationToken cancellationToken) =>
+        RedisResultHistory.ReadRecentAsync(_connection, max, maxFieldLength, cancellationToken);
 
     private async Task WatchAsync(RedisPendingResult pending)
     {

@@ -21,20 +21,24 @@ internal static class RedisResultHistory
     internal const int PageSize = 500;
 
     /// <summary>
-    /// The longest text kept of a result, its arguments or its traceback: a 16 MB result must not be held
-    /// <c>max</c> times; longer text is cut and ends with <see cref="Truncated"/>.
+    /// The longest text ever kept of a result, its arguments or its traceback, whatever length the reader asks for: a
+    /// 16 MB result must not be held <c>max</c> times; longer text is cut and ends with <see cref="Truncated"/>.
     /// </summary>
     internal const int MaxFieldChars = 64 * 1024;
 
     /// <summary>What ends a field that was cut.</summary>
     internal const string Truncated = "…";
 
-    public static async IAsyncEnumerable<StoredResult> ReadRecentAsync(RedisResultConnection connection, int max, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>Reads the newest <paramref name="max"/> results, each field cut to <paramref name="maxFieldLength"/> characters (at most <see cref="MaxFieldChars"/>) as it is read.</summary>
+    public static async IAsyncEnumerable<StoredResult> ReadRecentAsync(RedisResultConnection connection, int max, int maxFieldLength, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (max <= 0)
         {
             yield break;
         }
+
+        // Cut before a result joins the heap, so the heap holds max results of this length, not of the stored one.
+        int fieldLength = Math.Clamp(maxFieldLength, 1, MaxFieldChars);
 
         ConnectionMultiplexer redis = await connection.GetAsync(cancellationToken).ConfigureAwait(false);
         IDatabase database = redis.GetDatabase();
@@ -59,7 +63,7 @@ internal static class RedisResultHistory
             RedisValue[] values = await database.StringGetAsync(keys).ConfigureAwait(false);
             for (int i = 0; i < values.Length; i++)
             {
-                if (values[i].IsNullOrEmpty || Parse(keys[i].ToString(), (byte[])values[i]!) is not { } stored)
+                if (values[i].IsNullOrEmpty || Parse(keys[i].ToString(), (byte[])values[i]!, fieldLength) is not { } stored)
                 {
                     continue;
                 }
@@ -90,43 +94,82 @@ internal static class RedisResultHistory
         }
     }
 
-    /// <summary>One stored value as Celery writes it, or null for what is not (a value of another program, a broken write).</summary>
-    internal static StoredResult? Parse(string key, ReadOnlyMemory<byte> value)
+    /// <summary>
+    /// One stored value as Celery writes it, or null for what is not (a value of another program, a broken write); a
+    /// field of the wrong kind or unreadable text (a lone surrogate) is left out, not the whole value.
+    /// </summary>
+    /// <param name="key">The value's key, whose tail is the task id when the value names none.</param>
+    /// <param name="value">The stored bytes.</param>
+    /// <param name="maxFieldLength">The most characters kept of a text field, the cut mark included.</param>
+    internal static StoredResult? Parse(string key, ReadOnlyMemory<byte> value, int maxFieldLength = MaxFieldChars)
     {
         try
         {
             using JsonDocument document = JsonDocument.Parse(value);
             JsonElement root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || Text(root, "status") is not { } state)
+            if (root.ValueKind != JsonValueKind.Object || Text(root, "status", maxFieldLength) is not { } state)
             {
                 return null;
             }
 
-            string id = Text(root, "task_id") ?? key[RedisResultConnection.KeyPrefix.Length..];
-            return new StoredResult(id, state, Json(root, "result"), Cut(Text(root, "traceback")), DateDone(Text(root, "date_done")))
+            string id = Text(root, "task_id", maxFieldLength) ?? key[RedisResultConnection.KeyPrefix.Length..];
+            return new StoredResult(id, state, Json(root, "result", maxFieldLength), Text(root, "traceback", maxFieldLength), DateDone(Text(root, "date_done", maxFieldLength)))
             {
-                Name = Text(root, "name"),
-                Args = Json(root, "args"),
-                Kwargs = Json(root, "kwargs"),
-                Worker = Text(root, "worker"),
-                Retries = root.TryGetProperty("retries", out JsonElement retries) && retries.TryGetInt32(out int count) ? count : null,
-                Queue = Text(root, "queue"),
+                Name = Text(root, "name", maxFieldLength),
+                Args = Json(root, "args", maxFieldLength),
+                Kwargs = Json(root, "kwargs", maxFieldLength),
+                Worker = Text(root, "worker", maxFieldLength),
+                Retries = root.TryGetProperty("retries", out JsonElement retries) && retries.ValueKind == JsonValueKind.Number && retries.TryGetInt32(out int count) ? count : null,
+                Queue = Text(root, "queue", maxFieldLength),
             };
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // A value no field check foresaw: this one result is skipped, and the walk goes on to the next.
             return null;
         }
     }
 
-    private static string? Text(JsonElement root, string name) =>
-        root.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? Cut(value.GetString()) : null;
+    private static string? Text(JsonElement root, string name, int maxLength)
+    {
+        if (!root.TryGetProperty(name, out JsonElement value) || value.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
 
-    private static string? Json(JsonElement root, string name) =>
-        root.TryGetProperty(name, out JsonElement value) && value.ValueKind != JsonValueKind.Undefined ? Cut(value.GetRawText()) : null;
+        try
+        {
+            return Cut(value.GetString(), maxLength);
+        }
+        catch (InvalidOperationException)
+        {
+            // Escaped text that is no UTF-16 (a lone surrogate, "\ud800"): the field is unreadable, the result is not.
+            return null;
+        }
+    }
 
-    private static string? Cut(string? text) =>
-        text is { Length: > MaxFieldChars } ? string.Concat(text.AsSpan(0, MaxFieldChars), Truncated) : text;
+    private static string? Json(JsonElement root, string name, int maxLength) =>
+        root.TryGetProperty(name, out JsonElement value) && value.ValueKind != JsonValueKind.Undefined ? Cut(value.GetRawText(), maxLength) : null;
+
+    /// <summary>
+    /// <paramref name="text"/> at most <paramref name="maxLength"/> characters long, ending with <see cref="Truncated"/>
+    /// when cut and never between the halves of a surrogate pair, as the monitor cuts what events carry.
+    /// </summary>
+    internal static string? Cut(string? text, int maxLength)
+    {
+        if (text is null || text.Length <= maxLength)
+        {
+            return text;
+        }
+
+        int keep = Math.Max(0, maxLength - Truncated.Length);
+        if (keep > 0 && char.IsHighSurrogate(text[keep - 1]))
+        {
+            keep--;
+        }
+
+        return string.Concat(text.AsSpan(0, keep), Truncated);
+    }
 
     /// <summary>Celery's <c>date_done</c>: Python's isoformat, naive (UTC) as TaskGen and Celery 5 write it, or with an offset.</summary>
     internal static DateTimeOffset? DateDone(string? text) =>

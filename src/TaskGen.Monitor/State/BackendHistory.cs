@@ -64,11 +64,14 @@ internal sealed partial class BackendHistory(TaskApp app, MonitorStore store, IL
         }
     }
 
-    /// <summary>Reads up to <see cref="MonitorOptions.MaxTasks"/> finished tasks from <paramref name="history"/> into the store; returns how many it added.</summary>
+    /// <summary>
+    /// Reads up to <see cref="MonitorOptions.MaxTasks"/> finished tasks from <paramref name="history"/> into the store,
+    /// their fields cut to <see cref="MonitorOptions.MaxFieldLength"/> as events' are; returns how many it added.
+    /// </summary>
     public async Task<int> LoadAsync(IResultHistory history, CancellationToken cancellationToken)
     {
         int added = 0;
-        await foreach (StoredResult stored in history.ReadRecentAsync(Math.Max(1, store.Options.MaxTasks), cancellationToken).ConfigureAwait(false))
+        await foreach (StoredResult stored in history.ReadRecentAsync(Math.Max(1, store.Options.MaxTasks), Math.Max(1, store.Options.MaxFieldLength), cancellationToken).ConfigureAwait(false))
         {
             if (!CeleryStates.IsReady(stored.State))
             {

@@ -167,13 +167,18 @@ internal sealed partial class RemoteControlServer
         return Ok($"no longer consuming from {queue}");
     }
 
+    private void WriteConf(Utf8JsonWriter writer) => WriteConf(writer, _app.Options, _worker.Concurrency);
+
     /// <summary>
     /// Celery's settings by their lowercase names, for those TaskGen has: the broker and backend URLs with their
-    /// passwords replaced by <c>***</c>, and no certificate paths.
+    /// passwords replaced by <c>***</c>, and no certificate paths. Static on the options, so that what it shows of
+    /// any settings can be checked without a broker.
     /// </summary>
-    private void WriteConf(Utf8JsonWriter writer)
+    /// <param name="writer">Where the reply's JSON object goes.</param>
+    /// <param name="o">The app's options.</param>
+    /// <param name="concurrency">The worker's concurrency (<c>worker_concurrency</c>).</param>
+    internal static void WriteConf(Utf8JsonWriter writer, TaskAppOptions o, int concurrency)
     {
-        TaskAppOptions o = _app.Options;
         writer.WriteStartObject();
         writer.WriteString("broker_url", BrokerUrls.Redact(o.BrokerUrl));
         writer.WriteString("result_backend", BrokerUrls.Redact(o.ResultBackend));
@@ -191,7 +196,7 @@ internal sealed partial class RemoteControlServer
         writer.WriteNumber("result_expires", o.ResultExpires.TotalSeconds);
         writer.WriteString("timezone", o.Timezone);
         writer.WriteNumber("worker_prefetch_multiplier", o.WorkerPrefetchMultiplier);
-        writer.WriteNumber("worker_concurrency", _worker.Concurrency);
+        writer.WriteNumber("worker_concurrency", concurrency);
         writer.WriteBoolean("task_acks_late", o.TaskAcksLate);
         writer.WriteBoolean("task_acks_on_failure_or_timeout", o.TaskAcksOnFailureOrTimeout);
         writer.WriteBoolean("task_reject_on_worker_lost", o.TaskRejectOnWorkerLost);

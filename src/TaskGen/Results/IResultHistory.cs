@@ -15,8 +15,12 @@ internal interface IResultHistory
     /// store is walked in bounded steps, and never more than <paramref name="max"/> results are held at once.
     /// </summary>
     /// <param name="max">The most results to return.</param>
+    /// <param name="maxFieldLength">
+    /// The most characters kept of a result, its arguments or its traceback, cut while reading so that the results held
+    /// meanwhile stay small; a cut field ends with <c>…</c>. A backend may keep less (it has a ceiling of its own).
+    /// </param>
     /// <param name="cancellationToken">Stops the reading.</param>
-    IAsyncEnumerable<StoredResult> ReadRecentAsync(int max, CancellationToken cancellationToken);
+    IAsyncEnumerable<StoredResult> ReadRecentAsync(int max, int maxFieldLength, CancellationToken cancellationToken);
 }
 
 /// <summary>

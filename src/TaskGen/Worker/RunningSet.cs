@@ -12,6 +12,7 @@ namespace TaskGen.Worker;
 internal sealed class RunningSet
 {
     private readonly ConcurrentDictionary<Task, bool> _tasks = new();
+    private readonly object _gate = new();
     private volatile bool _retired;
 
     /// <summary>
@@ -20,8 +21,37 @@ internal sealed class RunningSet
     /// </summary>
     public bool Retired => _retired;
 
-    /// <summary>Marks the consumer cancelled.</summary>
-    public void Retire() => _retired = true;
+    /// <summary>
+    /// Marks the consumer cancelled. A delivery admitted before is in the set when this returns, so a drain started
+    /// after it waits for that delivery.
+    /// </summary>
+    public void Retire()
+    {
+        lock (_gate)
+        {
+            _retired = true;
+        }
+    }
+
+    /// <summary>
+    /// Admits a delivery unless the consumer is retired: the returned source stands in the set for the delivery until
+    /// it is completed, which the caller does once the delivery's handling is added (or done); null when retired.
+    /// </summary>
+    public TaskCompletionSource? TryAdmit()
+    {
+        lock (_gate)
+        {
+            if (_retired)
+            {
+                return null;
+            }
+
+            // Checked and added under one lock with Retire: a delivery that saw the consumer live is visible to its drain.
+            var admitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Add(admitted.Task);
+            return admitted;
+        }
+    }
 
     /// <summary>How many are unfinished.</summary>
     public int Count => _tasks.Count;

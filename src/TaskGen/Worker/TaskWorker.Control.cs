@@ -35,20 +35,29 @@ public sealed partial class TaskWorker
     /// <summary>Hands a delivery to the handler, keeping its handling in its consumer's set until its message is settled.</summary>
     private ValueTask HandleTracked(Delivery delivery, RunningSet running)
     {
-        if (running.Retired)
+        // Admitted before it is handled: a retire that comes meanwhile waits for this delivery rather than finding
+        // the set empty and closing the channel under it.
+        if (running.TryAdmit() is not { } admitted)
         {
             return HandBackAsync(delivery);
         }
 
-        ValueTask handling = _handler.HandleAsync(delivery, running);
-        if (handling.IsCompleted)
+        try
         {
-            return handling;
-        }
+            ValueTask handling = _handler.HandleAsync(delivery, running);
+            if (handling.IsCompleted)
+            {
+                return handling;
+            }
 
-        Task task = handling.AsTask();
-        running.Add(task);
-        return new ValueTask(task);
+            Task task = handling.AsTask();
+            running.Add(task);
+            return new ValueTask(task);
+        }
+        finally
+        {
+            admitted.SetResult();
+        }
     }
 
     private async ValueTask HandBackAsync(Delivery delivery)
@@ -123,7 +132,16 @@ public sealed partial class TaskWorker
 
         if (!kept)
         {
-            await started.Consumer.DisposeAsync().ConfigureAwait(false);
+            // It may have begun deliveries already: closed now, their messages would go back to the queue while their
+            // tasks run, and run again. Retired as cancel_consumer retires one, it settles them first.
+            await started.Consumer.CancelAsync().ConfigureAwait(false);
+            started.Running.Retire();
+            Task retiring = RetireAsync(started);
+            lock (_consumersLock)
+            {
+                _retiring.Add(retiring);
+            }
+
             return false;
         }
 

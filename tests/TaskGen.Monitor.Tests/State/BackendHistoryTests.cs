@@ -98,6 +98,17 @@ public sealed class BackendHistoryTests
     }
 
     [Fact]
+    public async Task FieldsAreAskedForNoLongerThanTheMonitorKeepsThem()
+    {
+        MonitorStore store = Store(o => o.MaxFieldLength = 100);
+        var backend = new FakeHistory(new StoredResult("t1", "SUCCESS", "4", null, s_done));
+        await using TaskApp app = MemoryApp();
+
+        await new BackendHistory(app, store, NullLogger<BackendHistory>.Instance).LoadAsync(backend, CancellationToken.None);
+        Assert.Equal(100, backend.AskedFieldLength);
+    }
+
+    [Fact]
     public async Task TheHostedLoaderDoesNothingForABackendWithoutHistory()
     {
         // memory:// with rpc:// results keeps nothing by id: the loader starts and adds nothing.
@@ -132,9 +143,12 @@ public sealed class BackendHistoryTests
     {
         public int AskedFor { get; private set; }
 
-        public async IAsyncEnumerable<StoredResult> ReadRecentAsync(int max, [EnumeratorCancellation] CancellationToken cancellationToken)
+        public int AskedFieldLength { get; private set; }
+
+        public async IAsyncEnumerable<StoredResult> ReadRecentAsync(int max, int maxFieldLength, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             AskedFor = max;
+            AskedFieldLength = maxFieldLength;
             foreach (StoredResult result in results.OrderByDescending(r => r.DateDone).Take(max))
             {
                 await Task.Yield();

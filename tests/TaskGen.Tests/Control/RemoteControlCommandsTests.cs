@@ -253,6 +253,27 @@ public sealed class RemoteControlCommandsTests
         Assert.Equal("redis://:***@cache:6379/0", BrokerUrls.Redact("redis://:s3cret@cache:6379/0"));
     }
 
+    [Theory]
+    [InlineData("amqp://guest:s3cret@broker:5672//", "redis://:s3cret@cache:6379/0")]
+    [InlineData("amqp://guest:s3cret@broker-a//;amqp://guest:s3cret@broker-b//", "redis://worker:s3cret@cache/1")]
+    [InlineData("amqps://guest:s3cr/et@broker//", "rediss://:s3cret@cache:6380/0")]
+    public void ConfShowsPasswordProtectedUrlsWithoutTheirPasswords(string brokerUrl, string resultBackend)
+    {
+        var options = new TaskAppOptions { BrokerUrl = brokerUrl, ResultBackend = resultBackend };
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            RemoteControlServer.WriteConf(writer, options, concurrency: 4);
+        }
+
+        string json = System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+        Assert.DoesNotContain("s3cr", json, StringComparison.Ordinal);
+        using JsonDocument conf = JsonDocument.Parse(json);
+        Assert.Contains(":***@broker", conf.RootElement.GetProperty("broker_url").GetString(), StringComparison.Ordinal);
+        Assert.Contains(":***@cache", conf.RootElement.GetProperty("result_backend").GetString(), StringComparison.Ordinal);
+        Assert.Equal(4, conf.RootElement.GetProperty("worker_concurrency").GetInt32());
+    }
+
     private static (uint Messages, uint Consumers)? Inspect(MemoryEnvironment env, string queue) =>
         env.App.Transport.InspectQueueAsync(queue, CancellationToken.None).AsTask().GetAwaiter().GetResult();
 

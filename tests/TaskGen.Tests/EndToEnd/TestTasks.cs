@@ -123,6 +123,19 @@ public static class TestTasks
         return key;
     }
 
+    /// <summary>How many times <see cref="CountedGate"/> started, keyed by its key: a task run twice counts 2.</summary>
+    public static readonly ConcurrentDictionary<string, int> Runs = new();
+
+    /// <summary>Counts its run, then waits for its gate as <see cref="WaitForGate"/> does, so its message stays unacknowledged meanwhile.</summary>
+    [Task]
+    public static async Task<string> CountedGate(string key)
+    {
+        Runs.AddOrUpdate(key, 1, static (_, n) => n + 1);
+        Recorded.GetOrAdd(key, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        await Gates.GetOrAdd(key, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        return key;
+    }
+
     /// <summary>A task routed to a queue no worker in the tests consumes.</summary>
     [Task(Queue = "slow")]
     public static int Slow(int x) => x;

@@ -39,5 +39,53 @@ public sealed class RedisResultHistoryParseTests
     public void AnUnreadableDateKeepsTheResultWithoutOne() =>
         Assert.Null(Parse("""{"status": "SUCCESS", "result": 1, "date_done": "yesterday"}""")!.DateDone);
 
-    private static StoredResult? Parse(string value, string key = "celery-task-meta-k") => RedisResultHistory.Parse(key, Encoding.UTF8.GetBytes(value));
+    [Fact]
+    public void ALongResultIsCutToTheLengthAskedForWithTheMonitorsMark()
+    {
+        string big = new('x', 100_000);
+        StoredResult stored = Parse($$"""{"status": "SUCCESS", "result": "{{big}}", "traceback": "{{big}}", "args": ["{{big}}"]}""", maxFieldLength: 8_192)!;
+
+        Assert.Equal(8_192, stored.Result!.Length);
+        Assert.EndsWith("…", stored.Result, StringComparison.Ordinal);
+        Assert.StartsWith("\"xxx", stored.Result, StringComparison.Ordinal);
+        Assert.Equal(8_192, stored.Traceback!.Length);
+        Assert.Equal(8_192, stored.Args!.Length);
+    }
+
+    [Fact]
+    public void NoFieldIsLongerThanTheBackendsCeilingWhateverIsAskedFor() =>
+        Assert.Equal(RedisResultHistory.MaxFieldChars, RedisResultHistory.Cut(new string('x', 100_000), RedisResultHistory.MaxFieldChars)!.Length);
+
+    [Fact]
+    public void ACutNeverSplitsASurrogatePair()
+    {
+        string text = new string('x', 8) + "\U0001F600" + new string('y', 8);
+        Assert.Equal(new string('x', 8) + "…", RedisResultHistory.Cut(text, 10));
+    }
+
+    [Theory]
+    [InlineData("""{"status": "SUCCESS", "result": 1, "retries": null}""")]
+    [InlineData("""{"status": "SUCCESS", "result": 1, "retries": "3"}""")]
+    [InlineData("""{"status": "SUCCESS", "result": 1, "retries": 1.5}""")]
+    public void ARetriesOfAnotherKindIsLeftOutNotTheResult(string value)
+    {
+        StoredResult stored = Parse(value)!;
+        Assert.Equal(("SUCCESS", "1"), (stored.State, stored.Result));
+        Assert.Null(stored.Retries);
+    }
+
+    [Fact]
+    public void ALoneSurrogateLeavesOutItsFieldNotTheResult()
+    {
+        StoredResult stored = Parse("""{"status": "SUCCESS", "result": 1, "worker": "\ud800", "name": "py.add", "traceback": "tb \udc00"}""")!;
+        Assert.Equal(("SUCCESS", "py.add"), (stored.State, stored.Name));
+        Assert.Null(stored.Worker);
+        Assert.Null(stored.Traceback);
+    }
+
+    [Fact]
+    public void ALoneSurrogateInTheStatusSkipsOnlyThatValue() => Assert.Null(Parse("""{"status": "\ud800", "result": 1}"""));
+
+    private static StoredResult? Parse(string value, string key = "celery-task-meta-k", int maxFieldLength = RedisResultHistory.MaxFieldChars) =>
+        RedisResultHistory.Parse(key, Encoding.UTF8.GetBytes(value), maxFieldLength);
 }
