@@ -8,6 +8,8 @@ using System.Threading.Tasks;
 using StackExchange.Redis;
 using TaskGen.Results;
 
+using TaskGen.Serialization;
+
 namespace TaskGen.Redis;
 
 /// <summary>
@@ -27,7 +29,7 @@ internal static class RedisResultHistory
     internal const int MaxFieldChars = 64 * 1024;
 
     /// <summary>What ends a field that was cut.</summary>
-    internal const string Truncated = "…";
+    internal const string Truncated = TextCut.Mark;
 
     /// <summary>Reads the newest <paramref name="max"/> results, each field cut to <paramref name="maxFieldLength"/> characters (at most <see cref="MaxFieldChars"/>) as it is read.</summary>
     public static async IAsyncEnumerable<StoredResult> ReadRecentAsync(RedisResultConnection connection, int max, int maxFieldLength, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -155,21 +157,7 @@ internal static class RedisResultHistory
     /// <paramref name="text"/> at most <paramref name="maxLength"/> characters long, ending with <see cref="Truncated"/>
     /// when cut and never between the halves of a surrogate pair, as the monitor cuts what events carry.
     /// </summary>
-    internal static string? Cut(string? text, int maxLength)
-    {
-        if (text is null || text.Length <= maxLength)
-        {
-            return text;
-        }
-
-        int keep = Math.Max(0, maxLength - Truncated.Length);
-        if (keep > 0 && char.IsHighSurrogate(text[keep - 1]))
-        {
-            keep--;
-        }
-
-        return string.Concat(text.AsSpan(0, keep), Truncated);
-    }
+    internal static string? Cut(string? text, int maxLength) => TextCut.Cut(text, maxLength);
 
     /// <summary>Celery's <c>date_done</c>: Python's isoformat, naive (UTC) as TaskGen and Celery 5 write it, or with an offset.</summary>
     internal static DateTimeOffset? DateDone(string? text) =>

@@ -1,6 +1,8 @@
 using System;
 using System.Text.Json;
 
+using TaskGen.Serialization;
+
 namespace TaskGen.Monitor.State;
 
 /// <summary>
@@ -9,8 +11,6 @@ namespace TaskGen.Monitor.State;
 /// </summary>
 internal sealed class EventFields
 {
-    private const string Cut = "…";
-
     public string? Type { get; private set; }
     public string? Hostname { get; private set; }
     public string? Uuid { get; private set; }
@@ -134,16 +134,9 @@ internal sealed class EventFields
         if (text is not null && text.Length > maxLength)
         {
             Truncated++;
-            int keep = Math.Max(0, maxLength - Cut.Length);
-            if (keep > 0 && char.IsHighSurrogate(text[keep - 1]))
-            {
-                keep--;
-            }
-
-            text = string.Concat(text.AsSpan(0, keep), Cut);
         }
 
-        return text;
+        return TextCut.Cut(text, maxLength);
     }
 
     /// <summary>A name the store indexes by: only a JSON string counts, so <c>"type": 42</c> is no type at all.</summary>
